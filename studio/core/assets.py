@@ -1,0 +1,121 @@
+"""Assets in the vault: listing, detail, and getting the original back byte for byte."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from studio.core.errors import InvalidInput, NotFound
+from studio.core.ids import parse_id
+from studio.core.vault import Vault
+from studio.core.vault.atomic import finish_temp, publish, temp_file
+from studio.core.vault.catalog import Asset, AssetFile
+
+STATUSES = ("pending_review", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class AssetFileRecord:
+    role: str
+    name: str
+    media_type: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AssetRecord:
+    id: str
+    talent_id: str
+    kind: str
+    format: str
+    media_type: str
+    sha256: str
+    size: int
+    original_name: str
+    status: str
+    metrics: dict
+    warnings: list[str]
+    created_at: str
+    files: list[AssetFileRecord] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        d = dict(self.__dict__)
+        d["files"] = [dict(f.__dict__) for f in self.files]
+        return d
+
+    def file(self, role: str) -> AssetFileRecord | None:
+        return next((f for f in self.files if f.role == role), None)
+
+
+def _record(vault: Vault, row: Asset, files: list[AssetFile]) -> AssetRecord:
+    f = vault.fields
+    return AssetRecord(
+        id=row.id, talent_id=row.talent_id, kind=row.kind, format=row.format, media_type=row.media_type,
+        sha256=row.sha256, size=row.size,
+        original_name=f.open(row.original_name_sealed, "assets.original_name"),
+        status=row.status,
+        metrics=json.loads(f.open(row.metrics_sealed, "assets.metrics")),
+        warnings=json.loads(f.open(row.warnings_sealed, "assets.warnings")),
+        created_at=row.created_at,
+        files=[AssetFileRecord(x.role, f.open(x.name_sealed, "asset_files.name"), x.media_type, x.sha256, x.size)
+               for x in files],
+    )
+
+
+def list_assets(vault: Vault, talent_id: str | None = None, kind: str | None = None,
+                status: str | None = None) -> list[AssetRecord]:
+    q = select(Asset).order_by(Asset.created_at)
+    if talent_id is not None:
+        q = q.where(Asset.talent_id == parse_id("talent", talent_id))
+    if kind is not None:
+        q = q.where(Asset.kind == kind)
+    if status is not None:
+        if status not in STATUSES:
+            raise InvalidInput(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+        q = q.where(Asset.status == status)
+    with vault.session() as s:
+        rows = s.execute(q).scalars().all()
+        files: dict[str, list[AssetFile]] = {}
+        for af in s.execute(select(AssetFile).order_by(AssetFile.id)).scalars():
+            files.setdefault(af.asset_id, []).append(af)
+        return [_record(vault, r, files.get(r.id, [])) for r in rows]
+
+
+def get_asset(vault: Vault, asset_id: str) -> AssetRecord:
+    aid = parse_id("asset", asset_id)
+    with vault.session() as s:
+        row = s.get(Asset, aid)
+        if row is None:
+            raise NotFound(f"no asset {aid} in this vault")
+        files = s.execute(select(AssetFile).where(AssetFile.asset_id == aid).order_by(AssetFile.id)).scalars().all()
+        return _record(vault, row, list(files))
+
+
+def extract_asset(vault: Vault, asset_id: str, out: Path, overwrite: bool = False) -> Path:
+    """Write the original file to ``out``: decrypted, re-hashed, then renamed into place."""
+    record = get_asset(vault, asset_id)
+    out = Path(out)
+    if out.is_dir():
+        raise InvalidInput(f"{out} is a folder; give a file name to write to")
+    if out.exists() and not overwrite:
+        raise InvalidInput(f"{out} already exists (use --force to overwrite)")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"folder {out.parent} does not exist")
+    with temp_file(out.parent, suffix="-" + out.name) as (tmp, fh):
+        vault.blobs.decrypt_to(record.sha256, fh)
+        finish_temp(fh)
+        publish(tmp, out, overwrite=True)
+    return out
+
+
+def read_derived(vault: Vault, asset_id: str, role: str) -> bytes:
+    record = get_asset(vault, asset_id)
+    f = record.file(role)
+    if f is None:
+        raise NotFound(f"asset {record.id} has no {role}")
+    store = vault.blobs if role == "companion" else vault.derived
+    return store.read_bytes(f.sha256)

@@ -1,0 +1,56 @@
+"""Typed errors raised by the core. Messages are written for a studio operator.
+
+The edges (CLI, UI) catch :class:`StudioError` and show ``str(error)``; anything else
+is a bug and may show a traceback.
+"""
+
+from __future__ import annotations
+
+
+class StudioError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class VaultNotFound(StudioError):
+    pass
+
+
+class VaultExists(StudioError):
+    pass
+
+
+class UnsupportedVaultVersion(StudioError):
+    pass
+
+
+class VaultLocked(StudioError):
+    pass
+
+
+class WrongPassphrase(VaultLocked):
+    pass
+
+
+class IntegrityError(StudioError):
+    """Stored data failed a hash, MAC or signature check."""
+
+
+class NotFound(StudioError):
+    pass
+
+
+class InvalidInput(StudioError):
+    """An argument given by the user is not acceptable (bad id, bad option value...)."""
+
+
+class UnsupportedFormat(StudioError):
+    """The file is not a scan or voice format Twin Studio reads."""
+
+
+class InvalidFile(StudioError):
+    """The file claims a supported format but its content is broken or implausible."""
+
+
+class Cancelled(StudioError):
+    def __init__(self, message: str = "cancelled") -> None:
+        super().__init__(message)

@@ -1,0 +1,222 @@
+"""Ingest: files → analyse → encrypted blobs → one catalog transaction (+ audit event).
+
+Each file is independent: a rejected file changes nothing, an accepted one is committed on its
+own. Write order makes a crash at any instant harmless: blobs are staged to temp files, their
+intent is committed, they are renamed into place, and only then the asset row commits (and the
+intent is cleared) — see :meth:`Vault.recover_interrupted_writes`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
+
+from studio.core.clock import now_iso
+from studio.core.errors import Cancelled, NotFound, StudioError
+from studio.core.ids import new_id, parse_id
+from studio.core.progress import CancelToken, Progress, ProgressFn, check_cancel
+from studio.core.vault import Vault, audit
+from studio.core.vault.blobs import Staged
+from studio.core.vault.catalog import Asset, AssetFile, Blob, PendingWrite, Talent
+
+# Extensions tried first in a batch, so that an OBJ or glTF claims its MTL, textures and
+# buffers before those files come up on their own.
+_PRIMARY_FIRST = (".obj", ".gltf", ".glb")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    path: str
+    status: str  # ingested | duplicate | rejected
+    asset_id: str | None = None
+    reason: str | None = None
+    kind: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "status": self.status, "asset_id": self.asset_id,
+                "reason": self.reason, "kind": self.kind, "warnings": self.warnings}
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders recursively (skipping hidden files); keep the order given otherwise."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = [f for f in sorted(p.rglob("*"))
+                     if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)]
+            out.extend(found)
+        else:
+            out.append(p)
+    primary = [f for f in out if f.suffix.lower() in _PRIMARY_FIRST]
+    return primary + [f for f in out if f.suffix.lower() not in _PRIMARY_FIRST]
+
+
+def _analyse(path: Path, progress, cancel):
+    from studio.core.ingest import analyse  # heavy imports (Open3D, trimesh) only when ingesting
+
+    return analyse(path, progress=progress, cancel=cancel)
+
+
+def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn | None = None,
+                cancel: CancelToken | None = None) -> tuple[IngestResult, list[Path]]:
+    """Ingest one file. Returns its result and the companion files stored with it."""
+    path = Path(path)
+    shown = str(path)
+
+    def step(lo: float, hi: float) -> Callable[[Progress], None]:
+        def cb(p: Progress) -> None:
+            if progress is not None and p.fraction is not None:
+                progress(Progress(lo + (hi - lo) * p.fraction, 1.0, path.name))
+        return cb
+
+    if not path.is_file():
+        reason = "no such file" if not path.exists() else "not a regular file"
+        return IngestResult(shown, "rejected", reason=reason), []
+    try:
+        analysis = _analyse(path, step(0.0, 0.6), cancel)
+    except Cancelled:
+        raise
+    except StudioError as exc:
+        return IngestResult(shown, "rejected", reason=str(exc)), []
+
+    size = path.stat().st_size
+    done = [0]
+
+    def on_bytes(n: int) -> None:
+        done[0] += n
+        if progress is not None and size:
+            progress(Progress(0.6 + 0.35 * min(1.0, done[0] / size), 1.0, path.name))
+
+    staged: list[tuple[str, Staged]] = []
+    try:
+        original = vault.blobs.stage_file(path, on_bytes, cancel)
+        staged.append(("blobs", original))
+        with vault.session() as s:
+            existing = s.execute(select(Asset.id).where(Asset.sha256 == original.sha256)).scalar_one_or_none()
+        if existing is not None:
+            vault.blobs.discard(original)
+            return IngestResult(shown, "duplicate", asset_id=existing, kind=analysis.kind,
+                                reason=f"already in the vault as {existing}"), list(analysis.companions)
+        companions = []
+        for comp in analysis.companions:
+            check_cancel(cancel)
+            st = vault.blobs.stage_file(comp, None, cancel)
+            staged.append(("blobs", st))
+            companions.append((comp, st))
+        derived = []
+        for d in analysis.derived:
+            st = vault.derived.stage_bytes(d.data)
+            staged.append(("derived", st))
+            derived.append((d, st))
+        check_cancel(cancel)
+        asset_id = _commit(vault, talent_id, path, analysis, original, companions, derived, staged)
+    except BaseException:
+        for _, st in staged:
+            if st.temp.exists():
+                st.temp.unlink(missing_ok=True)
+        raise
+    if progress is not None:
+        progress(Progress(1.0, 1.0, path.name))
+    return (IngestResult(shown, "ingested", asset_id=asset_id, kind=analysis.kind, warnings=list(analysis.warnings)),
+            list(analysis.companions))
+
+
+def _commit(vault: Vault, talent_id: str, path: Path, analysis, original: Staged, companions, derived,
+            staged: list[tuple[str, Staged]]) -> str:
+    now = now_iso()
+    # 1. record the intent to write these blobs
+    with vault.session() as s:
+        known = set(s.execute(select(Blob.sha256).where(Blob.sha256.in_([st.sha256 for _, st in staged]))).scalars())
+        fresh = [(store, st) for store, st in staged if st.sha256 not in known]
+        for store, st in {(store, st.sha256): (store, st) for store, st in fresh}.values():
+            s.merge(PendingWrite(sha256=st.sha256, store=store, started_at=now))
+    # 2. make the blobs durable under their final names
+    for store, st in staged:
+        vault.store(store).publish(st)
+    # 3. one transaction: blobs, asset, its files, audit event; the intent is cleared
+    f = vault.fields
+    asset_id = new_id("asset")
+    with vault.session() as s:
+        for store, st in fresh:
+            if s.get(Blob, st.sha256) is None:
+                s.add(Blob(sha256=st.sha256, store=store, size=st.size, created_at=now))
+        s.flush()
+        s.add(Asset(
+            id=asset_id, talent_id=talent_id, kind=analysis.kind, format=analysis.format,
+            media_type=analysis.media_type, sha256=original.sha256, size=original.size,
+            original_name_sealed=f.seal(path.name, "assets.original_name"),
+            metrics_sealed=f.seal(json.dumps(analysis.metrics), "assets.metrics"),
+            warnings_sealed=f.seal(json.dumps(list(analysis.warnings)), "assets.warnings"),
+            status="pending_review", created_at=now,
+        ))
+        s.flush()
+        for comp, st in companions:
+            rel = os.path.relpath(comp, path.parent)
+            s.add(AssetFile(asset_id=asset_id, role="companion", name_sealed=f.seal(rel, "asset_files.name"),
+                            media_type="application/octet-stream", sha256=st.sha256, size=st.size))
+        for d, st in derived:
+            s.add(AssetFile(asset_id=asset_id, role=d.role, name_sealed=f.seal(d.role, "asset_files.name"),
+                            media_type=d.media_type, sha256=st.sha256, size=st.size))
+        for store, st in fresh:
+            pw = s.get(PendingWrite, (st.sha256, store))
+            if pw is not None:
+                s.delete(pw)
+        audit.append(s, "asset.ingested", asset_id, {
+            "talent": talent_id, "sha256": original.sha256, "kind": analysis.kind,
+            "format": analysis.format, "size": original.size,
+        })
+    return asset_id
+
+
+def ingest_paths(vault: Vault, talent_id: str, paths: Iterable[Path], progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None,
+                 on_result: Callable[[IngestResult], None] | None = None,
+                 on_file_progress: Callable[[Path, Progress], None] | None = None) -> list[IngestResult]:
+    """Ingest files and folders for one talent. ``progress`` reports files done of total."""
+    tid = parse_id("talent", talent_id)
+    with vault.session() as s:
+        if s.get(Talent, tid) is None:
+            raise NotFound(f"no talent {tid} in this vault")
+    files = collect_files(paths)
+    results: list[IngestResult] = []
+    claimed: dict[Path, IngestResult] = {}
+    total = len(files)
+
+    def emit(r: IngestResult) -> None:
+        results.append(r)
+        if on_result is not None:
+            on_result(r)
+
+    with vault.writer_lock():
+        for i, path in enumerate(files):
+            check_cancel(cancel)
+            if progress is not None:
+                progress(Progress(i, total, path.name))
+            key = path.resolve() if path.exists() else path
+            if key in claimed:
+                parent = claimed[key]
+                emit(IngestResult(str(path), parent.status, asset_id=parent.asset_id,
+                                  reason=f"stored with {Path(parent.path).name} (a file it uses)"))
+                continue
+
+            def file_cb(p: Progress, _path=path) -> None:
+                if on_file_progress is not None:
+                    on_file_progress(_path, p)
+                if progress is not None and p.fraction is not None:
+                    progress(Progress(i + p.fraction, total, _path.name))
+
+            result, companions = ingest_file(vault, tid, path, file_cb, cancel)
+            for comp in companions:
+                claimed[Path(comp).resolve()] = result
+            emit(result)
+        if progress is not None:
+            progress(Progress(total, total, "done"))
+    return results

@@ -1,0 +1,97 @@
+"""Talents: the people whose likeness the vault holds. Names and contact details are sealed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from studio.core.clock import now_iso
+from studio.core.errors import InvalidInput, NotFound
+from studio.core.ids import new_id, parse_id
+from studio.core.vault import Vault
+from studio.core.vault import audit
+from studio.core.vault.catalog import Asset, Talent
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class TalentRecord:
+    id: str
+    name: str
+    email: str | None
+    agency: str | None
+    created_at: str
+    asset_count: int = 0
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _clean(value: str | None, what: str, limit: int = 200) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > limit:
+        raise InvalidInput(f"{what} is longer than {limit} characters")
+    if any(ord(c) < 32 for c in value):
+        raise InvalidInput(f"{what} contains control characters")
+    return value
+
+
+def add_talent(vault: Vault, name: str, email: str | None = None, agency: str | None = None) -> TalentRecord:
+    name_clean = _clean(name, "the talent's name")
+    if not name_clean:
+        raise InvalidInput("the talent's name must not be empty")
+    email_clean = _clean(email, "the e-mail address")
+    if email_clean and not _EMAIL.match(email_clean):
+        raise InvalidInput(f"{email_clean!r} is not an e-mail address")
+    agency_clean = _clean(agency, "the agency")
+    tid = new_id("talent")
+    f = vault.fields
+    row = Talent(
+        id=tid,
+        name_sealed=f.seal(name_clean, "talents.name"),
+        email_sealed=f.seal(email_clean, "talents.email") if email_clean else None,
+        agency_sealed=f.seal(agency_clean, "talents.agency") if agency_clean else None,
+        created_at=now_iso(),
+    )
+    with vault.session() as s:
+        s.add(row)
+        s.flush()
+        audit.append(s, "talent.added", tid)
+    return TalentRecord(tid, name_clean, email_clean, agency_clean, row.created_at)
+
+
+def _record(vault: Vault, row: Talent, count: int) -> TalentRecord:
+    f = vault.fields
+    return TalentRecord(
+        id=row.id,
+        name=f.open(row.name_sealed, "talents.name"),
+        email=f.open(row.email_sealed, "talents.email") if row.email_sealed else None,
+        agency=f.open(row.agency_sealed, "talents.agency") if row.agency_sealed else None,
+        created_at=row.created_at,
+        asset_count=count,
+    )
+
+
+def list_talents(vault: Vault) -> list[TalentRecord]:
+    with vault.session() as s:
+        counts = dict(s.execute(select(Asset.talent_id, func.count()).group_by(Asset.talent_id)).all())
+        rows = s.execute(select(Talent).order_by(Talent.created_at)).scalars().all()
+        records = [_record(vault, r, counts.get(r.id, 0)) for r in rows]
+    return sorted(records, key=lambda r: r.name.casefold())
+
+
+def get_talent(vault: Vault, talent_id: str) -> TalentRecord:
+    tid = parse_id("talent", talent_id)
+    with vault.session() as s:
+        row = s.get(Talent, tid)
+        if row is None:
+            raise NotFound(f"no talent {tid} in this vault")
+        count = s.execute(select(func.count()).select_from(Asset).where(Asset.talent_id == tid)).scalar_one()
+        return _record(vault, row, count)

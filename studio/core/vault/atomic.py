@@ -1,0 +1,74 @@
+"""Durable, atomic file writes: a temp file in the same folder, fsync, rename, fsync the folder.
+
+A reader (or a crash) sees either no file or the whole file, never a part of one. Temp files
+start with ``.tmp-`` so :mod:`check` can recognise leftovers of an interrupted write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+TEMP_PREFIX = ".tmp-"
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or unlink in ``folder`` durable (a no-op where folders can't be opened)."""
+    if os.name == "nt":  # Windows makes renames durable itself and can't open folders.
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def temp_path_for(final: Path) -> Path:
+    return final.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}-{final.name}"
+
+
+@contextlib.contextmanager
+def temp_file(folder: Path, suffix: str = "") -> Iterator[tuple[Path, BinaryIO]]:
+    """An open temp file in ``folder``; deleted on error unless it was renamed away."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}"
+    fh = open(path, "xb")
+    try:
+        yield path, fh
+    except BaseException:
+        fh.close()
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        if not fh.closed:
+            fh.close()
+
+
+def finish_temp(fh: BinaryIO) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
+    fh.close()
+
+
+def publish(temp: Path, final: Path, *, overwrite: bool = False) -> None:
+    """Rename a synced temp file to its final name and make the rename durable."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite and final.exists():
+        temp.unlink(missing_ok=True)
+        raise FileExistsError(final)
+    os.replace(temp, final)
+    fsync_dir(final.parent)
+
+
+def write_atomic(final: Path, write: Callable[[BinaryIO], None], *, overwrite: bool = False) -> None:
+    with temp_file(final.parent, suffix="-" + final.name) as (tmp, fh):
+        write(fh)
+        finish_temp(fh)
+        publish(tmp, final, overwrite=overwrite)
+
+
+def write_bytes_atomic(final: Path, data: bytes, *, overwrite: bool = False) -> None:
+    write_atomic(final, lambda fh: fh.write(data), overwrite=overwrite)

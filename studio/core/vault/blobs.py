@@ -1,0 +1,158 @@
+"""Content-addressed, write-once, age-encrypted file store.
+
+A file is named by the SHA-256 of its *plaintext* and stored as ``<store>/<h[:2]>/<h>.age``,
+encrypted to the vault's age recipient. Writing is two steps so the catalog can record its
+intent in between: :meth:`BlobStore.stage` hashes and encrypts into a temp file in one
+streaming pass; :meth:`BlobStore.publish` renames it into place durably. Reading decrypts
+while re-hashing and refuses content whose hash does not match its name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+import pyrage
+
+from studio.core.errors import IntegrityError
+from studio.core.progress import CancelToken, check_cancel
+from studio.core.vault.atomic import TEMP_PREFIX, finish_temp, publish, temp_file
+from studio.core.vault.keys import VaultKeys
+
+SUFFIX = ".age"
+
+
+@dataclass(frozen=True)
+class Staged:
+    sha256: str
+    size: int
+    temp: Path
+
+
+class _HashingReader(io.RawIOBase):
+    """Feeds a file to the encryptor while hashing it, counting bytes and honouring cancel."""
+
+    def __init__(self, src: BinaryIO, on_bytes: Callable[[int], None] | None, cancel: CancelToken | None):
+        self._src, self._on_bytes, self._cancel = src, on_bytes, cancel
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        check_cancel(self._cancel)
+        n = self._src.readinto(buffer)
+        if n:
+            self.sha.update(memoryview(buffer)[:n])
+            self.size += n
+            if self._on_bytes is not None:
+                self._on_bytes(n)
+        return n or 0
+
+
+class _HashingWriter(io.RawIOBase):
+    def __init__(self, dst: BinaryIO | None):
+        self._dst = dst
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self.sha.update(data)
+        self.size += len(data)
+        if self._dst is not None:
+            self._dst.write(data)
+        return len(data)
+
+
+class BlobStore:
+    def __init__(self, root: Path, keys: VaultKeys) -> None:
+        self.root = root
+        self._keys = keys
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}{SUFFIX}"
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    # -- writing ---------------------------------------------------------------------------
+    def stage(
+        self,
+        src: BinaryIO,
+        on_bytes: Callable[[int], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Staged:
+        reader = _HashingReader(src, on_bytes, cancel)
+        with temp_file(self.root, suffix=SUFFIX) as (tmp, fh):
+            pyrage.encrypt_io(io.BufferedReader(reader, 1 << 20), fh, [self._keys.recipient])
+            finish_temp(fh)
+            return Staged(reader.sha.hexdigest(), reader.size, tmp)
+
+    def stage_file(self, path: Path, on_bytes=None, cancel: CancelToken | None = None) -> Staged:
+        with open(path, "rb", buffering=0) as src:
+            return self.stage(src, on_bytes, cancel)
+
+    def stage_bytes(self, data: bytes) -> Staged:
+        return self.stage(io.BytesIO(data))
+
+    def publish(self, staged: Staged) -> None:
+        final = self.path_for(staged.sha256)
+        if final.exists():  # same content already stored: write-once, keep the old file
+            staged.temp.unlink(missing_ok=True)
+            return
+        publish(staged.temp, final)
+
+    @staticmethod
+    def discard(staged: Staged) -> None:
+        staged.temp.unlink(missing_ok=True)
+
+    def remove(self, sha256: str) -> None:
+        """Only for cleaning up after an interrupted write that the catalog never referenced."""
+        self.path_for(sha256).unlink(missing_ok=True)
+
+    # -- reading ---------------------------------------------------------------------------
+    def decrypt_to(self, sha256: str, dst: BinaryIO | None) -> int:
+        """Decrypt into ``dst`` (or nowhere, to verify); raise IntegrityError on any mismatch."""
+        path = self.path_for(sha256)
+        if not path.is_file():
+            raise IntegrityError(f"blob {sha256[:16]}… is missing from {self.root.name}/")
+        writer = _HashingWriter(dst)
+        try:
+            with open(path, "rb") as src:
+                pyrage.decrypt_io(src, writer, [self._keys.identity])
+        except pyrage.DecryptError as exc:
+            raise IntegrityError(f"blob {sha256[:16]}… cannot be decrypted (damaged or foreign)") from exc
+        if writer.sha.hexdigest() != sha256:
+            raise IntegrityError(f"blob {sha256[:16]}… decrypts to different content (corrupt)")
+        return writer.size
+
+    def read_bytes(self, sha256: str) -> bytes:
+        out = io.BytesIO()
+        self.decrypt_to(sha256, out)
+        return out.getvalue()
+
+    def verify(self, sha256: str) -> int:
+        return self.decrypt_to(sha256, None)
+
+    # -- listing ---------------------------------------------------------------------------
+    def stored_hashes(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if not sub.is_dir():
+                continue
+            for f in sorted(sub.iterdir()):
+                if f.name.endswith(SUFFIX) and not f.name.startswith(TEMP_PREFIX):
+                    yield f.name[: -len(SUFFIX)]
+
+    def temp_leftovers(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.rglob(f"{TEMP_PREFIX}*") if p.is_file())

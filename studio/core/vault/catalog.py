@@ -1,0 +1,85 @@
+"""The catalog's tables (SQLAlchemy 2 declarative models).
+
+Columns ending in ``_sealed`` hold values sealed with the vault's field key (see
+:class:`studio.core.vault.keys.FieldCipher`): anything naming or describing a person. The
+schema itself is created and changed only by the Alembic migrations in ``migrations/``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Blob(Base):
+    """One stored file, by the SHA-256 of its plaintext. ``store`` is "blobs" or "derived"."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class PendingWrite(Base):
+    """A blob being written: recorded before the file appears, removed when its row commits."""
+
+    __tablename__ = "pending_writes"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store: Mapped[str] = mapped_column(String(16), primary_key=True)
+    started_at: Mapped[str] = mapped_column(String(32))
+
+
+class Talent(Base):
+    __tablename__ = "talents"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    agency_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class Asset(Base):
+    __tablename__ = "assets"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    format: Mapped[str] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    original_name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    metrics_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    warnings_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class AssetFile(Base):
+    """A file that belongs to an asset besides its original: a companion (MTL, texture,
+    glTF buffer) or a derived file (preview LOD, waveform, thumbnail)."""
+
+    __tablename__ = "asset_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # companion | lod | waveform | thumbnail
+    name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    media_type: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON, never personal data
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,87 @@
+"""``twin-studio check``: decrypt and re-hash every blob, cross-check catalog and stores, and
+verify the audit chain. Problems make the vault inconsistent; notes (leftovers of an
+interrupted write, which the next write cleans up) do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from studio.core.errors import IntegrityError
+from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+from studio.core.vault.audit import verify_chain
+from studio.core.vault.catalog import Asset, AssetFile, AuditEvent, Blob, PendingWrite, Talent
+from studio.core.vault.vault import Vault
+
+
+@dataclass
+class CheckReport:
+    blobs_checked: int = 0
+    bytes_checked: int = 0
+    audit_events: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict:
+        return {"ok": self.ok, **self.__dict__}
+
+
+def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> CheckReport:
+    rep = CheckReport()
+    # List files before reading the catalog: a blob published meanwhile is then already
+    # referenced (or pending) in the snapshot we read next, never mistaken for an extra.
+    on_disk = {name: set(vault.store(name).stored_hashes()) for name in ("blobs", "derived")}
+    leftovers = [p for name in ("blobs", "derived") for p in vault.store(name).temp_leftovers()]
+    with vault.session() as s:
+        blobs = {b.sha256: b for b in s.execute(select(Blob)).scalars()}
+        pending = {(p.store, p.sha256) for p in s.execute(select(PendingWrite)).scalars()}
+        assets = s.execute(select(Asset)).scalars().all()
+        files = s.execute(select(AssetFile)).scalars().all()
+        talents = set(s.execute(select(Talent.id)).scalars())
+        chain = verify_chain(s)
+        rep.audit_events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+    for p in chain:
+        rep.problems.append(p.problem)
+    if leftovers:
+        rep.notes.append(f"{len(leftovers)} temp file(s) from an interrupted write (removed by the next write)")
+    for a in assets:
+        if a.talent_id not in talents:
+            rep.problems.append(f"asset {a.id} belongs to a talent that is not in the catalog")
+        if a.sha256 not in blobs:
+            rep.problems.append(f"asset {a.id} has no blob record")
+    for f in files:
+        if f.sha256 not in blobs:
+            rep.problems.append(f"asset {f.asset_id}: its {f.role} file has no blob record")
+
+    total = len(blobs)
+    for i, (sha, b) in enumerate(sorted(blobs.items())):
+        check_cancel(cancel)
+        report(progress, i, total, "verifying blobs")
+        if sha not in on_disk.get(b.store, set()):
+            rep.problems.append(f"missing {b.store} file for {sha[:16]}… (catalog lists it, disk has none)")
+            continue
+        try:
+            size = vault.store(b.store).verify(sha)
+        except IntegrityError as exc:
+            rep.problems.append(str(exc))
+            continue
+        if size != b.size:
+            rep.problems.append(f"{b.store} {sha[:16]}…: size {size} differs from catalog's {b.size}")
+        rep.blobs_checked += 1
+        rep.bytes_checked += size
+    report(progress, total, total, "verifying blobs")
+
+    for store, hashes in on_disk.items():
+        for sha in sorted(hashes - {s for s, b in blobs.items() if b.store == store}):
+            if (store, sha) in pending:
+                rep.notes.append(f"{store} {sha[:16]}… is from an interrupted ingest (removed by the next write)")
+            else:
+                rep.problems.append(f"extra {store} file {sha[:16]}… that the catalog does not know")
+    return rep

@@ -1,0 +1,95 @@
+"""The vault header: a small JSON file naming the format version, the vault id, the KDF and
+the wrapped vault key.
+
+An unknown format or version is refused before anything else is read. After unlocking, the
+header's MAC (keyed from the vault key) is checked, so a header edited on disk — say, a
+recipient swapped so that new blobs would be encrypted to someone else — is detected.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import rfc8785
+
+from studio.core.errors import IntegrityError, UnsupportedVaultVersion, VaultNotFound
+from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.keys import VaultKeys
+
+HEADER_NAME = "twin-vault.json"
+FORMAT_NAME = "twin-studio-vault"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class VaultHeader:
+    vault_id: str
+    created_at: str
+    kdf: dict
+    wrapped_key: bytes
+    recipient: str
+    studio_public_key: str
+    mac: str = ""
+
+    def _signed_part(self) -> dict:
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "vault_id": self.vault_id,
+            "created_at": self.created_at,
+            "kdf": self.kdf,
+            "wrapped_key": base64.b64encode(self.wrapped_key).decode(),
+            "recipient": self.recipient,
+            "studio_public_key": self.studio_public_key,
+        }
+
+    def mac_input(self) -> bytes:
+        return rfc8785.dumps(self._signed_part())
+
+    def sealed(self, keys: VaultKeys) -> "VaultHeader":
+        return VaultHeader(**{**self.__dict__, "mac": keys.header_mac(self.mac_input())})
+
+    def verify(self, keys: VaultKeys) -> None:
+        if str(keys.recipient) != self.recipient:
+            raise IntegrityError("vault header: the recipient does not belong to the vault key")
+        if not self.mac or keys.header_mac(self.mac_input()) != self.mac:
+            raise IntegrityError("vault header was altered (its MAC does not match)")
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps({**self._signed_part(), "mac": self.mac}, indent=2) + "\n").encode()
+
+    def write(self, folder: Path) -> None:
+        write_bytes_atomic(folder / HEADER_NAME, self.to_bytes(), overwrite=True)
+
+
+def read_header(folder: Path) -> VaultHeader:
+    path = folder / HEADER_NAME
+    if not path.is_file():
+        raise VaultNotFound(f"no vault at {folder} (missing {HEADER_NAME}); create one with `twin-studio init`")
+    try:
+        raw = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IntegrityError(f"vault header {path} is not valid JSON") from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT_NAME:
+        raise UnsupportedVaultVersion(f"{path} is not a Twin Studio vault header")
+    version = raw.get("version")
+    if version != FORMAT_VERSION:
+        raise UnsupportedVaultVersion(
+            f"vault format version {version!r} is not supported by this Twin Studio "
+            f"(it reads version {FORMAT_VERSION}); refusing to guess"
+        )
+    try:
+        return VaultHeader(
+            vault_id=str(raw["vault_id"]),
+            created_at=str(raw["created_at"]),
+            kdf=dict(raw["kdf"]),
+            wrapped_key=base64.b64decode(raw["wrapped_key"], validate=True),
+            recipient=str(raw["recipient"]),
+            studio_public_key=str(raw["studio_public_key"]),
+            mac=str(raw.get("mac", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IntegrityError(f"vault header {path} is missing or has a bad field: {exc}") from exc

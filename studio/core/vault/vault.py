@@ -1,0 +1,168 @@
+"""An open, unlocked vault: its folder, keys, catalog sessions and the two blob stores.
+
+Layout::
+
+    twin-vault.json        header (format version, vault id, KDF, wrapped key, MAC)
+    catalog.sqlite         catalog (WAL), schema by Alembic
+    blobs/ab/<sha>.age     originals and their companions, age-encrypted, by plaintext SHA-256
+    derived/ab/<sha>.age   previews, waveforms, thumbnails, the same way
+    keys/                  the studio signing key, age-encrypted to the vault
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pyrage
+from filelock import FileLock, Timeout
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from studio.core.clock import now_iso
+from studio.core.errors import InvalidInput, StudioError, VaultExists
+from studio.core.ids import new_id
+from studio.core.vault import audit
+from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.blobs import BlobStore
+from studio.core.vault.catalog import Blob, PendingWrite
+from studio.core.vault.database import make_engine, migrate, session_factory
+from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
+from studio.core.vault.keys import (
+    VaultKeys, generate_keys, new_signing_key, public_key_b64, public_key_fingerprint,
+    scrypt_work_factor, signing_key_from_bytes, signing_key_to_bytes, unwrap_identity, wrap_identity,
+)
+
+MIN_PASSPHRASE = 8
+SIGNING_KEY_FILE = "keys/studio-signing-key.pem.age"
+LOCK_FILE = ".writer.lock"
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InvalidInput(f"the passphrase must be at least {MIN_PASSPHRASE} characters long")
+
+
+class Vault:
+    def __init__(self, root: Path, header: VaultHeader, keys: VaultKeys) -> None:
+        self.root = root
+        self.header = header
+        self._keys = keys
+        self._engine = make_engine(root)
+        migrate(self._engine)
+        self._sessions = session_factory(self._engine)
+        self.fields = keys.field_cipher()
+        self.blobs = BlobStore(root / "blobs", keys)
+        self.derived = BlobStore(root / "derived", keys)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, folder: Path, passphrase: str) -> "Vault":
+        folder = Path(folder).expanduser().absolute()
+        if (folder / HEADER_NAME).exists():
+            raise VaultExists(f"a vault already exists at {folder}")
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise VaultExists(f"{folder} is not an empty folder; refusing to create a vault there")
+        check_new_passphrase(passphrase)
+        folder.mkdir(parents=True, exist_ok=True)
+        for sub in ("blobs", "derived", "keys"):
+            (folder / sub).mkdir(exist_ok=True)
+        keys = generate_keys()
+        signing = new_signing_key()
+        write_bytes_atomic(folder / SIGNING_KEY_FILE, pyrage.encrypt(signing_key_to_bytes(signing), [keys.recipient]))
+        wrapped = wrap_identity(keys, passphrase)
+        header = VaultHeader(
+            vault_id=new_id("vault"),
+            created_at=now_iso(),
+            kdf={"scheme": "age-scrypt", "log2_n": scrypt_work_factor(wrapped), "r": 8, "p": 1},
+            wrapped_key=wrapped,
+            recipient=str(keys.recipient),
+            studio_public_key=public_key_b64(signing.public_key()),
+        ).sealed(keys)
+        vault = cls(folder, header, keys)
+        with vault.session() as s:
+            audit.append(s, "vault.created", header.vault_id,
+                         {"studio_key": public_key_fingerprint(signing.public_key())})
+        header.write(folder)  # last: a folder without a header is not (yet) a vault
+        return vault
+
+    @classmethod
+    def open(cls, folder: Path, passphrase: str) -> "Vault":
+        folder = Path(folder).expanduser().absolute()
+        header = read_header(folder)
+        keys = unwrap_identity(header.wrapped_key, passphrase)
+        header.verify(keys)
+        return cls(folder, header, keys)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> "Vault":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- catalog ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self._sessions.begin() as s:
+            yield s
+
+    @contextlib.contextmanager
+    def writer_lock(self, timeout: float = 30.0) -> Iterator[None]:
+        """Held while blobs are written, so interrupted writes can be cleaned up safely."""
+        lock = FileLock(str(self.root / LOCK_FILE))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise StudioError("another Twin Studio process is writing to this vault; try again when it is done") from exc
+        try:
+            self.recover_interrupted_writes()
+            yield
+        finally:
+            lock.release()
+
+    def recover_interrupted_writes(self) -> int:
+        """Remove blobs whose write was interrupted before their catalog row committed."""
+        removed = 0
+        with self.session() as s:
+            pending = s.execute(select(PendingWrite)).scalars().all()
+            known = set(s.execute(select(Blob.sha256)).scalars())
+            for p in pending:
+                if p.sha256 not in known:
+                    self.store(p.store).remove(p.sha256)
+                    removed += 1
+            s.execute(delete(PendingWrite))
+        for store in (self.blobs, self.derived):
+            for leftover in store.temp_leftovers():
+                leftover.unlink(missing_ok=True)
+        return removed
+
+    def store(self, name: str) -> BlobStore:
+        return {"blobs": self.blobs, "derived": self.derived}[name]
+
+    # -- keys ------------------------------------------------------------------------------
+    def studio_signing_key(self):
+        data = pyrage.decrypt((self.root / SIGNING_KEY_FILE).read_bytes(), [self._keys.identity])
+        return signing_key_from_bytes(data)
+
+    @property
+    def studio_key_fingerprint(self) -> str:
+        return public_key_fingerprint(self.studio_signing_key().public_key())
+
+
+def vault_exists(folder: Path) -> bool:
+    return (Path(folder) / HEADER_NAME).is_file()
+
+
+def default_vault_dir() -> Path:
+    env = os.environ.get("STUDIO_VAULT")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("TwinStudio", "TwinStudio")) / "vault"
