@@ -23,5 +23,6 @@ def parse_id(kind: str, text: str) -> str:
     prefix = _PREFIX[kind]
     value = text.strip()
     if not re.fullmatch(rf"{prefix}_[0-9a-f]{{16}}", value):
-        raise InvalidInput(f"{text!r} is not {"an" if kind[0] in "aeiou" else "a"} {kind} id (they look like {prefix}_0123456789abcdef)")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InvalidInput(f"{text!r} is not {article} {kind} id (they look like {prefix}_0123456789abcdef)")
     return value

@@ -127,7 +127,9 @@ class BlobStore:
         try:
             with open(path, "rb") as src:
                 pyrage.decrypt_io(src, writer, [self._keys.identity])
-        except pyrage.DecryptError as exc:
+        except (pyrage.DecryptError, OSError) as exc:  # pyrage reports a bad MAC as OSError
+            if isinstance(exc, OSError) and exc.errno is not None:
+                raise
             raise IntegrityError(f"blob {sha256[:16]}… cannot be decrypted (damaged or foreign)") from exc
         if writer.sha.hexdigest() != sha256:
             raise IntegrityError(f"blob {sha256[:16]}… decrypts to different content (corrupt)")
