@@ -56,12 +56,12 @@ def _record(vault: Vault, row: Asset, files: list[AssetFile]) -> AssetRecord:
     return AssetRecord(
         id=row.id, talent_id=row.talent_id, kind=row.kind, format=row.format, media_type=row.media_type,
         sha256=row.sha256, size=row.size,
-        original_name=f.open(row.original_name_sealed, "assets.original_name"),
+        original_name=f.open(row.original_name_sealed, f"assets.original_name:{row.id}"),
         status=row.status,
-        metrics=json.loads(f.open(row.metrics_sealed, "assets.metrics")),
-        warnings=json.loads(f.open(row.warnings_sealed, "assets.warnings")),
+        metrics=json.loads(f.open(row.metrics_sealed, f"assets.metrics:{row.id}")),
+        warnings=json.loads(f.open(row.warnings_sealed, f"assets.warnings:{row.id}")),
         created_at=row.created_at,
-        files=[AssetFileRecord(x.role, f.open(x.name_sealed, "asset_files.name"), x.media_type, x.sha256, x.size)
+        files=[AssetFileRecord(x.role, f.open(x.name_sealed, f"asset_files.name:{x.asset_id}:{x.role}"), x.media_type, x.sha256, x.size)
                for x in files],
     )
 

@@ -152,18 +152,18 @@ def _commit(vault: Vault, talent_id: str, path: Path, analysis, original: Staged
         s.add(Asset(
             id=asset_id, talent_id=talent_id, kind=analysis.kind, format=analysis.format,
             media_type=analysis.media_type, sha256=original.sha256, size=original.size,
-            original_name_sealed=f.seal(path.name, "assets.original_name"),
-            metrics_sealed=f.seal(json.dumps(analysis.metrics), "assets.metrics"),
-            warnings_sealed=f.seal(json.dumps(list(analysis.warnings)), "assets.warnings"),
+            original_name_sealed=f.seal(path.name, f"assets.original_name:{asset_id}"),
+            metrics_sealed=f.seal(json.dumps(analysis.metrics), f"assets.metrics:{asset_id}"),
+            warnings_sealed=f.seal(json.dumps(list(analysis.warnings)), f"assets.warnings:{asset_id}"),
             status="pending_review", created_at=now,
         ))
         s.flush()
         for comp, st in companions:
             rel = os.path.relpath(comp, path.parent)
-            s.add(AssetFile(asset_id=asset_id, role="companion", name_sealed=f.seal(rel, "asset_files.name"),
+            s.add(AssetFile(asset_id=asset_id, role="companion", name_sealed=f.seal(rel, f"asset_files.name:{asset_id}:companion"),
                             media_type="application/octet-stream", sha256=st.sha256, size=st.size))
         for d, st in derived:
-            s.add(AssetFile(asset_id=asset_id, role=d.role, name_sealed=f.seal(d.role, "asset_files.name"),
+            s.add(AssetFile(asset_id=asset_id, role=d.role, name_sealed=f.seal(d.role, f"asset_files.name:{asset_id}:{d.role}"),
                             media_type=d.media_type, sha256=st.sha256, size=st.size))
         for store, st in fresh:
             pw = s.get(PendingWrite, (st.sha256, store))

@@ -55,9 +55,9 @@ def add_talent(vault: Vault, name: str, email: str | None = None, agency: str | 
     f = vault.fields
     row = Talent(
         id=tid,
-        name_sealed=f.seal(name_clean, "talents.name"),
-        email_sealed=f.seal(email_clean, "talents.email") if email_clean else None,
-        agency_sealed=f.seal(agency_clean, "talents.agency") if agency_clean else None,
+        name_sealed=f.seal(name_clean, f"talents.name:{tid}"),
+        email_sealed=f.seal(email_clean, f"talents.email:{tid}") if email_clean else None,
+        agency_sealed=f.seal(agency_clean, f"talents.agency:{tid}") if agency_clean else None,
         created_at=now_iso(),
     )
     with vault.session() as s:
@@ -71,9 +71,9 @@ def _record(vault: Vault, row: Talent, count: int) -> TalentRecord:
     f = vault.fields
     return TalentRecord(
         id=row.id,
-        name=f.open(row.name_sealed, "talents.name"),
-        email=f.open(row.email_sealed, "talents.email") if row.email_sealed else None,
-        agency=f.open(row.agency_sealed, "talents.agency") if row.agency_sealed else None,
+        name=f.open(row.name_sealed, f"talents.name:{row.id}"),
+        email=f.open(row.email_sealed, f"talents.email:{row.id}") if row.email_sealed else None,
+        agency=f.open(row.agency_sealed, f"talents.agency:{row.id}") if row.agency_sealed else None,
         created_at=row.created_at,
         asset_count=count,
     )

@@ -228,3 +228,31 @@ def test_migrations_build_exactly_the_models_schema(new_vault):
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diffs == []
+
+
+def test_when_a_sealed_catalog_field_is_altered_then_check_names_the_row(new_vault, talent):
+    db = sqlite3.connect(new_vault.root / "catalog.sqlite")
+    (sealed,) = db.execute("SELECT name_sealed FROM talents WHERE id=?", (talent.id,)).fetchone()
+    tampered = bytearray(sealed)
+    tampered[20] ^= 0x01
+    db.execute("UPDATE talents SET name_sealed=? WHERE id=?", (bytes(tampered), talent.id))
+    db.commit()
+    db.close()
+    rep = check_vault(new_vault)
+    assert f"talent {talent.id}: sealed field name was altered" in rep.problems
+    with pytest.raises(IntegrityError):
+        get_talent(new_vault, talent.id)
+
+
+def test_when_sealed_values_are_swapped_between_rows_then_check_detects_it(new_vault, talent):
+    other = add_talent(new_vault, "Bea Swap")
+    db = sqlite3.connect(new_vault.root / "catalog.sqlite")
+    a = db.execute("SELECT name_sealed FROM talents WHERE id=?", (talent.id,)).fetchone()[0]
+    b = db.execute("SELECT name_sealed FROM talents WHERE id=?", (other.id,)).fetchone()[0]
+    db.execute("UPDATE talents SET name_sealed=? WHERE id=?", (b, talent.id))
+    db.execute("UPDATE talents SET name_sealed=? WHERE id=?", (a, other.id))
+    db.commit()
+    db.close()
+    problems = check_vault(new_vault).problems
+    assert f"talent {talent.id}: sealed field name was altered" in problems
+    assert f"talent {other.id}: sealed field name was altered" in problems

@@ -43,7 +43,8 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         pending = {(p.store, p.sha256) for p in s.execute(select(PendingWrite)).scalars()}
         assets = s.execute(select(Asset)).scalars().all()
         files = s.execute(select(AssetFile)).scalars().all()
-        talents = set(s.execute(select(Talent.id)).scalars())
+        talent_rows = s.execute(select(Talent)).scalars().all()
+        talents = {t.id for t in talent_rows}
         chain = verify_chain(s)
         rep.audit_events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
 
@@ -51,6 +52,7 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         rep.problems.append(p.problem)
     if leftovers:
         rep.notes.append(f"{len(leftovers)} temp file(s) from an interrupted write (removed by the next write)")
+    rep.problems.extend(_sealed_field_problems(vault, talent_rows, assets, files))
     for a in assets:
         if a.talent_id not in talents:
             rep.problems.append(f"asset {a.id} belongs to a talent that is not in the catalog")
@@ -85,3 +87,27 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
             else:
                 rep.problems.append(f"extra {store} file {sha[:16]}… that the catalog does not know")
     return rep
+
+
+def _sealed_field_problems(vault: Vault, talents, assets, files) -> list[str]:
+    """Every sealed catalog field must open: a value edited or moved between rows fails."""
+    problems = []
+    f = vault.fields
+    checks = [(f"talent {t.id}", t, [("name_sealed", f"talents.name:{t.id}"),
+                                      ("email_sealed", f"talents.email:{t.id}"),
+                                      ("agency_sealed", f"talents.agency:{t.id}")]) for t in talents]
+    checks += [(f"asset {a.id}", a, [("original_name_sealed", f"assets.original_name:{a.id}"),
+                                     ("metrics_sealed", f"assets.metrics:{a.id}"),
+                                     ("warnings_sealed", f"assets.warnings:{a.id}")]) for a in assets]
+    checks += [(f"asset {x.asset_id} {x.role} file", x, [("name_sealed", f"asset_files.name:{x.asset_id}:{x.role}")])
+               for x in files]
+    for label, row, columns in checks:
+        for attr, context in columns:
+            value = getattr(row, attr)
+            if value is None:
+                continue
+            try:
+                f.open(value, context)
+            except IntegrityError:
+                problems.append(f"{label}: sealed field {context.split('.')[1].split(':')[0]} was altered")
+    return problems

@@ -61,6 +61,8 @@ class FieldCipher:
         self._aead = ChaCha20Poly1305(key)
 
     def seal(self, plaintext: str, context: str) -> bytes:
+        """``context`` names the column and row ("talents.name:tal_…"): a sealed value copied
+        to another row or column no longer opens."""
         nonce = os.urandom(12)
         return nonce + self._aead.encrypt(nonce, plaintext.encode(), context.encode())
 
