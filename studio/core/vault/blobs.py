@@ -39,13 +39,18 @@ class _HashingReader(io.RawIOBase):
         self._src, self._on_bytes, self._cancel = src, on_bytes, cancel
         self.sha = hashlib.sha256()
         self.size = 0
+        self.error: BaseException | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        check_cancel(self._cancel)
-        n = self._src.readinto(buffer)
+        try:
+            check_cancel(self._cancel)
+            n = self._src.readinto(buffer)
+        except BaseException as exc:  # pyrage wraps it; stage() re-raises the original
+            self.error = exc
+            raise
         if n:
             self.sha.update(memoryview(buffer)[:n])
             self.size += n
@@ -91,7 +96,12 @@ class BlobStore:
     ) -> Staged:
         reader = _HashingReader(src, on_bytes, cancel)
         with temp_file(self.root, suffix=SUFFIX) as (tmp, fh):
-            pyrage.encrypt_io(io.BufferedReader(reader, 1 << 20), fh, [self._keys.recipient])
+            try:
+                pyrage.encrypt_io(io.BufferedReader(reader, 1 << 20), fh, [self._keys.recipient])
+            except pyrage.EncryptError:
+                if reader.error is not None:
+                    raise reader.error from None
+                raise
             finish_temp(fh)
             return Staged(reader.sha.hexdigest(), reader.size, tmp)
 
