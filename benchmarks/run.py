@@ -145,13 +145,16 @@ def bench_ingest(repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", choices=["ingest"], help="benchmarks to run (default: all)")
+    parser.add_argument("which", nargs="*", help="benchmarks to run: ingest (default: all)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     results = {}
     which = args.which or ["ingest"]
+    unknown = set(which) - {"ingest"}
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     if "ingest" in which:
         results["ingest"] = bench_ingest(args.repeats)
     if args.json:
