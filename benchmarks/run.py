@@ -98,9 +98,12 @@ def make_body_ply(path: Path) -> dict:
     sphere = trimesh.creation.icosphere(subdivisions=8)
     v = sphere.vertices * np.array([0.25, 0.9, 0.15])  # metres: a body-sized ellipsoid
     rng = np.random.default_rng(7)
-    v = v + sphere.vertex_normals * rng.normal(0, 0.0015, (len(v), 1))  # scanner noise
+    unit = sphere.vertices  # the unit sphere's points are its normals
+    v = v + unit * rng.normal(0, 0.0015, (len(v), 1))  # scanner noise
+    normals = unit / np.array([0.25, 0.9, 0.15])
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
     colors = np.clip(180 + rng.normal(0, 10, (len(v), 3)), 0, 255).astype(np.uint8)
-    mesh = trimesh.Trimesh(v, sphere.faces, vertex_colors=colors, process=False)
+    mesh = trimesh.Trimesh(v, sphere.faces, vertex_normals=normals, vertex_colors=colors, process=False)
     path.write_bytes(trimesh.exchange.ply.export_ply(mesh, encoding="binary", vertex_normal=True))
     in_memory = len(v) * 3 * 8 * 3 + len(sphere.faces) * 3 * 4  # Open3D: xyz, normals, colours (f64), int32 faces
     return {"faces": len(sphere.faces), "vertices": len(v), "file_mib": path.stat().st_size / 2**20,
