@@ -1,61 +1,48 @@
-"""Files a scan refers to: an OBJ's material libraries and their textures, a glTF's external
-buffers and images. Only files that exist inside the scan's own folder are taken."""
+"""Files a scan needs beside it (OBJ's .mtl and textures, glTF buffers and images, a PLY's
+texture): found relative to the scan's folder, resolved, and never outside that folder."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import unquote
 
-from studio.core.errors import InvalidFile
-
-_MAP_KEYS = ("map_Kd", "map_Ka", "map_Ks", "map_Ns", "map_d", "map_bump", "bump", "norm", "map_Pr", "map_Bump")
+from trimesh.resolvers import FilePathResolver
 
 
-def _inside(folder: Path, name: str) -> Path | None:
-    candidate = (folder / name).resolve()
-    try:
-        candidate.relative_to(folder.resolve())
-    except ValueError:
+def inside(folder: Path, name: str) -> Path | None:
+    """``folder / name`` resolved, or None when the name is absolute, a URL, or escapes the folder."""
+    name = unquote(name.strip())
+    if not name or "://" in name or name.startswith("data:"):
         return None
-    return candidate if candidate.is_file() else None
+    root = folder.resolve()
+    candidate = Path(name)
+    if candidate.is_absolute() or candidate.drive:
+        return None
+    target = (root / candidate).resolve()
+    if target == root or not target.is_relative_to(root):
+        return None
+    return target
 
 
-def obj_companions(path: Path, text: str) -> list[Path]:
-    folder = path.parent
-    found: list[Path] = []
-    for line in text.splitlines():
-        if line.startswith("mtllib"):
-            for name in line.split(maxsplit=1)[1:]:
-                mtl = _inside(folder, name.strip())
-                if mtl and mtl not in found:
-                    found.append(mtl)
-    for mtl in list(found):
-        for line in mtl.read_text(encoding="utf-8", errors="replace").splitlines():
-            parts = line.strip().split()
-            if parts and parts[0] in _MAP_KEYS and len(parts) > 1:
-                tex = _inside(mtl.parent, parts[-1])
-                if tex and tex not in found:
-                    found.append(tex)
-    return found
+class RecordingResolver(FilePathResolver):
+    """trimesh's folder-bounded resolver that remembers which files it handed out and which
+    names it could not find, so the caller can store the former and warn about the latter."""
 
+    def __init__(self, source: Path) -> None:
+        super().__init__(str(source), allow_anywhere=False)
+        self.source = Path(source).resolve()
+        self.found: list[Path] = []
+        self.missing: list[str] = []
 
-def gltf_companions(path: Path, text: str) -> list[Path]:
-    try:
-        doc = json.loads(text if text.rstrip().endswith("}") else path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise InvalidFile(f"glTF JSON is malformed: {exc}") from exc
-    found: list[Path] = []
-    for section in ("buffers", "images"):
-        for item in doc.get(section, []) or []:
-            uri = item.get("uri") if isinstance(item, dict) else None
-            if not uri or uri.startswith("data:"):
-                continue
-            target = _inside(path.parent, unquote(uri))
-            if target is None:
-                if section == "buffers":
-                    raise InvalidFile(f"missing buffer file {unquote(uri)}")
-                continue
-            if target not in found:
-                found.append(target)
-    return found
+    def get(self, name: str) -> bytes:
+        base = name.strip().replace("\\", "/").rsplit("/", 1)[-1]  # "C:\\tex\\skin.png" -> "skin.png"
+        for candidate in (name.strip(), name.strip().lstrip("/"), base):
+            path = inside(self.source.parent, candidate)
+            if path is not None and path.is_file() and path != self.source:
+                data = path.read_bytes()
+                if path not in self.found:
+                    self.found.append(path)
+                return data
+        if name not in self.missing:
+            self.missing.append(name)
+        raise FileNotFoundError(name)

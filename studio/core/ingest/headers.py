@@ -1,160 +1,159 @@
 """Header plausibility: compare the counts a file declares with the bytes it actually holds,
-before any reader allocates for them. Each check raises InvalidFile naming the lie."""
+before any reader allocates for them. Each check raises InvalidFile naming the lie.
+
+PLY headers are parsed by plyfile; PCD, OFF and binary STL headers are a few fixed fields that
+are read here only to be checked (the data itself is read by Open3D / trimesh).
+"""
 
 from __future__ import annotations
 
+import io
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from studio.core.errors import InvalidFile
-from studio.core.ingest.limits import MAX_ELEMENTS
+from plyfile import PlyData, PlyHeaderParseError, PlyListProperty
 
-_PLY_SIZES = {"char": 1, "int8": 1, "uchar": 1, "uint8": 1, "short": 2, "int16": 2, "ushort": 2, "uint16": 2,
-              "int": 4, "int32": 4, "uint": 4, "uint32": 4, "float": 4, "float32": 4, "double": 8, "float64": 8}
+from studio.core.errors import InvalidFile, UnsupportedFormat
+from studio.core.ingest.limits import (MAX_FACES, MAX_HEADER_BYTES, MAX_POINTS, MAX_VERTICES, check_count,
+                                       check_fits)
 
-
-def _check_count(n: int, what: str) -> None:
-    if n < 0:
-        raise InvalidFile(f"header declares a negative number of {what}")
-    if n > MAX_ELEMENTS:
-        raise InvalidFile(f"header declares {n:,} {what}, above the limit of {MAX_ELEMENTS:,}")
-
-
-@dataclass
-class PlyElement:
-    name: str
-    count: int
-    props: list[tuple[str, ...]] = field(default_factory=list)  # ("scalar", type, name) | ("list", ctype, itype, name)
-
-    def prop_names(self) -> set[str]:
-        return {p[-1] for p in self.props}
+# -- PLY ---------------------------------------------------------------------------------------
 
 
 @dataclass
 class PlyHeader:
-    encoding: str
-    elements: list[PlyElement]
-    length: int
+    ply: PlyData  # header only: elements, properties, comments (no data)
+    raw: bytes  # the header bytes as in the file
+    fixed: bytes | None  # the header with uniform "\n" line ends, when the file mixes them
 
-    def element(self, name: str) -> PlyElement | None:
-        return next((e for e in self.elements if e.name == name), None)
+    def element(self, name: str):
+        return next((e for e in self.ply.elements if e.name == name), None)
+
+    @property
+    def length(self) -> int:
+        return len(self.raw)
 
 
-def read_ply_header(path: Path, size: int) -> PlyHeader:
-    with open(path, "rb") as fh:
-        raw = fh.read(min(size, 1 << 16))
-    end = raw.find(b"end_header")
-    if end < 0:
-        raise InvalidFile("PLY header has no end_header line (truncated or not a PLY file)")
-    nl = raw.find(b"\n", end)
-    length = (nl + 1) if nl >= 0 else len(raw)
-    lines = raw[:end].decode("ascii", errors="replace").replace("\r", "").split("\n")
-    encoding, elements = "", []
-    for ln in lines[1:]:
-        parts = ln.split()
-        if not parts or parts[0] in ("comment", "obj_info"):
-            continue
-        try:
-            if parts[0] == "format":
-                encoding = parts[1]
-            elif parts[0] == "element":
-                count = int(parts[2])
-                _check_count(count, f"'{parts[1]}' elements")
-                elements.append(PlyElement(parts[1], count))
-            elif parts[0] == "property":
-                if not elements:
-                    raise InvalidFile("PLY header has a property before any element")
-                if parts[1] == "list":
-                    elements[-1].props.append(("list", parts[2], parts[3], parts[4]))
-                else:
-                    elements[-1].props.append(("scalar", parts[1], parts[2]))
-        except (IndexError, ValueError) as exc:
-            raise InvalidFile(f"PLY header line is malformed: {ln.strip()[:60]!r}") from exc
-    if encoding not in ("ascii", "binary_little_endian", "binary_big_endian"):
-        raise InvalidFile(f"PLY header names an unknown format {encoding!r}")
-    header = PlyHeader(encoding, elements, length)
-    _check_ply_body(header, size - length)
+_ELEMENT_WORDS = {"vertex": ("vertices", MAX_VERTICES), "face": ("faces", MAX_FACES),
+                  "tristrips": ("triangle strips", MAX_FACES)}
+
+
+def ply_header(path: Path, size: int) -> PlyHeader:
+    """Parse and check a PLY header. Raises InvalidFile for a broken or lying header."""
+    with open(path, "rb") as f:
+        head = f.read(min(size, MAX_HEADER_BYTES))
+    m = re.search(rb"(\r\n|\r|\n)end_header[ \t]*(\r\n|\n|\r)", head)
+    if m is None:
+        if size > MAX_HEADER_BYTES:
+            raise InvalidFile(f"PLY header has no end_header line in its first {MAX_HEADER_BYTES // 1024} KiB")
+        raise InvalidFile("truncated: the PLY header never ends (no end_header line)")
+    raw = head[:m.end()]
+    fixed = re.sub(rb"\r\n|\r", b"\n", raw)
+    try:
+        ply = PlyData._parse_header(io.BytesIO(fixed))  # plyfile's own header parser, no data read
+    except PlyHeaderParseError as exc:
+        raise InvalidFile(f"PLY header is malformed ({exc})") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidFile(f"PLY header is malformed ({exc})") from exc
+    header = PlyHeader(ply, raw, fixed if fixed != raw else None)
+    _check_ply_counts(header, size - len(raw))
     return header
 
 
-def _check_ply_body(h: PlyHeader, body: int) -> None:
-    for e in h.elements:
-        for p in e.props:
-            for t in (p[1:3] if p[0] == "list" else p[1:2]):
-                if t not in _PLY_SIZES:
-                    raise InvalidFile(f"PLY property {p[-1]!r} has an unknown type {t!r}")
-    need = 0
-    for e in h.elements:
-        if h.encoding == "ascii":
-            row = sum(2 for _ in e.props)  # at least one digit and a separator per value
+def _check_ply_counts(h: PlyHeader, body: int) -> None:
+    total = 0
+    for e in h.ply.elements:
+        what, limit = _ELEMENT_WORDS.get(e.name, (f"'{e.name}' elements", MAX_FACES))
+        if h.ply.text:
+            row = 2 * max(1, len(e.properties))  # a digit and a separator per value at the least
         else:
-            row = sum(_PLY_SIZES[p[1]] for p in e.props)  # a list needs at least its count
-        need += e.count * row
-        if need > body:
-            raise InvalidFile(
-                f"PLY header declares {e.count:,} '{e.name}' elements but the file holds at most "
-                f"{body // max(row, 1):,} of them ({body:,} bytes after the header): truncated or lying header")
+            row = sum(_np_size(p.list_dtype()[0] if isinstance(p, PlyListProperty) else p.dtype())
+                      for p in e.properties)  # a list needs at least its length field
+        check_fits(what, e.count, max(row, 1), body, "PLY")
+        check_count(what, e.count, limit)
+        total += e.count * row
+    if total > body:
+        raise InvalidFile(f"truncated: the PLY header declares at least {total:,} bytes of data but the file "
+                          f"holds {body:,}")
 
 
-def check_binary_stl(path: Path, size: int) -> None:
-    with open(path, "rb") as fh:
-        head = fh.read(84)
-    if len(head) < 84:
-        raise InvalidFile("binary STL is shorter than its 84-byte header (truncated)")
-    (count,) = struct.unpack_from("<I", head, 80)
-    _check_count(count, "triangles")
-    fits = (size - 84) // 50
-    if count == 0:
-        raise InvalidFile("mesh has no faces (binary STL declares 0 triangles)")
-    if size != 84 + 50 * count:
-        raise InvalidFile(f"binary STL declares {count:,} triangles but the file's size fits {fits:,}: "
-                          "truncated or lying header")
+def _np_size(dtype) -> int:
+    import numpy as np
+
+    return int(np.dtype(dtype).itemsize)
 
 
-def check_off(text_head: str, size: int) -> None:
-    tokens: list[str] = []
-    text_head = re.sub(r"^\s*(ST)?C?N?4?n?OFF", "OFF ", text_head.lstrip(), count=1)
-    for ln in text_head.splitlines():
-        ln = ln.split("#", 1)[0].strip()
-        if ln:
-            tokens.extend(ln.split())
-        if len(tokens) >= 4:
-            break
-    try:
-        nv, nf = int(tokens[1]), int(tokens[2])
-    except (IndexError, ValueError) as exc:
-        raise InvalidFile("OFF header has no vertex and face counts") from exc
-    _check_count(nv, "vertices")
-    _check_count(nf, "faces")
+# -- OFF ---------------------------------------------------------------------------------------
+
+_OFF = re.compile(r"^\s*((?:ST)?C?N?4?n?OFF)(\s+BINARY\b)?\s*([-+]?\d+)\s+([-+]?\d+)", re.I)
+
+
+def off_counts(path: Path, size: int) -> tuple[int, int]:
+    """(vertices, faces) declared by an OFF header, checked against the file size."""
+    with open(path, "rb") as f:
+        head = f.read(min(size, 64 * 1024)).decode("utf-8", errors="replace")
+    text = "\n".join(line.split("#", 1)[0] for line in head.splitlines())
+    m = _OFF.match(text)
+    if m is None:
+        raise InvalidFile("OFF header has no vertex and face counts after the OFF keyword")
+    if m.group(2):
+        raise UnsupportedFormat("binary OFF is not supported; export the OFF as text or use PLY")
+    nv, nf = int(m.group(3)), int(m.group(4))
+    body = size - m.end()
+    # "0 0 0\n" is the shortest vertex row, "3 0 1 2\n" the shortest triangle row
+    if nv * 6 + nf * 8 > body:
+        raise InvalidFile(f"OFF header declares {nv:,} vertices and {nf:,} faces but the file holds at most "
+                          f"{max(0, body) // 6:,} vertices ({size:,} bytes)")
+    check_count("vertices", nv, MAX_VERTICES)
+    check_count("faces", nf, MAX_FACES)
     if nf == 0:
-        raise InvalidFile("mesh has no faces (OFF header declares 0 faces)")
-    if nv * 6 + nf * 8 > size:  # "0 0 0\n" per vertex, "3 0 1 2\n" per face at the least
-        raise InvalidFile(f"OFF header declares {nv:,} vertices and {nf:,} faces but the file has only "
-                          f"{size:,} bytes: truncated or lying header")
+        raise InvalidFile("mesh has no faces (the OFF header declares 0 faces)")
+    return nv, nf
+
+
+# -- STL ---------------------------------------------------------------------------------------
+
+
+def check_stl(path: Path, size: int) -> None:
+    """A binary STL's triangle count must match its size exactly: 84 + 50 × count bytes."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.lstrip()[:5].lower() == b"solid" and (b"facet" in head or b"endsolid" in head):
+        if not (size >= 84 and 84 + 50 * struct.unpack_from("<I", head, 80)[0] == size):
+            return  # ASCII STL: trimesh parses it
+    if size < 84:
+        raise InvalidFile(f"truncated: a binary STL needs an 84-byte header, the file has {size} bytes")
+    (count,) = struct.unpack_from("<I", head, 80)
+    if count == 0:
+        raise InvalidFile("mesh has no faces (the binary STL declares 0 triangles)")
+    if 84 + 50 * count != size:
+        fits = (size - 84) / 50
+        raise InvalidFile(f"binary STL header declares {count:,} triangles ({84 + 50 * count:,} bytes) but the file "
+                          f"is {size:,} bytes ({fits:,.1f} triangles): truncated or not an STL")
+    check_count("triangles", count, MAX_FACES)
+
+
+# -- PCD ---------------------------------------------------------------------------------------
 
 
 @dataclass
 class PcdHeader:
     fields: list[str]
-    sizes: list[int]
-    counts: list[int]
     points: int
-    data: str
-    length: int
-
-    @property
-    def row_bytes(self) -> int:
-        return sum(s * c for s, c in zip(self.sizes, self.counts))
+    data: str  # ascii | binary | binary_compressed
+    row_bytes: int
+    length: int  # header bytes
 
 
-def read_pcd_header(path: Path, size: int) -> PcdHeader:
-    with open(path, "rb") as fh:
-        raw = fh.read(min(size, 1 << 16))
+def pcd_header(path: Path, size: int) -> PcdHeader:
+    """Parse and check a PCD header; for binary data the body size must match it exactly."""
+    with open(path, "rb") as f:
+        head = f.read(min(size, MAX_HEADER_BYTES))
     values: dict[str, list[str]] = {}
     offset = 0
-    for line in raw.split(b"\n"):
+    for line in head.split(b"\n"):
         offset += len(line) + 1
         text = line.decode("ascii", errors="replace").strip()
         if not text or text.startswith("#"):
@@ -164,7 +163,7 @@ def read_pcd_header(path: Path, size: int) -> PcdHeader:
         if key.upper() == "DATA":
             break
     else:
-        raise InvalidFile("PCD header has no DATA line (truncated)")
+        raise InvalidFile("truncated: the PCD header has no DATA line")
     try:
         fields = values["FIELDS"]
         sizes = [int(x) for x in values["SIZE"]]
@@ -172,38 +171,44 @@ def read_pcd_header(path: Path, size: int) -> PcdHeader:
         width, height = int(values["WIDTH"][0]), int(values.get("HEIGHT", ["1"])[0])
         points = int(values.get("POINTS", [str(width * height)])[0])
         data = values["DATA"][0].lower()
-    except (KeyError, IndexError, ValueError) as exc:
-        raise InvalidFile(f"PCD header is missing or has a bad field ({exc})") from exc
-    _check_count(points, "points")
+    except KeyError as exc:
+        raise InvalidFile(f"PCD header has no {exc.args[0]} line") from exc
+    except (IndexError, ValueError) as exc:
+        raise InvalidFile(f"PCD header has a malformed value ({exc})") from exc
+    if not (len(fields) == len(sizes) == len(counts)) or "TYPE" in values and len(values["TYPE"]) != len(fields):
+        raise InvalidFile("PCD header: FIELDS, SIZE, TYPE and COUNT list different numbers of fields")
     if width * height != points:
-        raise InvalidFile(f"PCD header: WIDTH×HEIGHT = {width * height:,} but POINTS = {points:,}")
-    if not (len(fields) == len(sizes) == len(counts)):
-        raise InvalidFile("PCD header: FIELDS, SIZE and COUNT have different lengths")
+        raise InvalidFile(f"PCD header: WIDTH × HEIGHT = {width * height:,} but POINTS = {points:,}")
     if not {"x", "y", "z"} <= set(fields):
-        raise InvalidFile("PCD has no x, y, z fields")
-    h = PcdHeader(fields, sizes, counts, points, data, offset)
+        raise InvalidFile(f"PCD has no x, y, z fields (it has: {' '.join(fields)})")
+    if any(s not in (1, 2, 4, 8) for s in sizes) or any(c < 1 for c in counts):
+        raise InvalidFile("PCD header: SIZE must be 1, 2, 4 or 8 and COUNT at least 1")
+    row = sum(s * c for s, c in zip(sizes, counts))
     body = size - offset
     if data == "binary":
-        need = points * h.row_bytes
+        need = points * row
         if body < need:
-            raise InvalidFile(f"PCD declares {points:,} points ({need:,} bytes) but holds {body:,} bytes: truncated")
-        if body > need + 1:
-            raise InvalidFile(f"PCD binary data is {body:,} bytes, header implies {need:,}: corrupt or mangled file")
+            raise InvalidFile(f"truncated: the PCD header declares {points:,} points ({need:,} bytes) "
+                              f"but {body:,} bytes of data follow")
+        if body > need:
+            raise InvalidFile(f"PCD binary data is {body:,} bytes but the header ({points:,} points × {row} bytes) "
+                              f"implies {need:,}: the file is corrupted")
     elif data == "binary_compressed":
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            sizes8 = fh.read(8)
+        with open(path, "rb") as f:
+            f.seek(offset)
+            sizes8 = f.read(8)
         if len(sizes8) < 8:
-            raise InvalidFile("PCD compressed data is truncated")
+            raise InvalidFile("truncated: the PCD compressed data has no size fields")
         compressed, uncompressed = struct.unpack("<II", sizes8)
-        if uncompressed != points * h.row_bytes:
-            raise InvalidFile(f"PCD compressed block unpacks to {uncompressed:,} bytes, header implies "
-                              f"{points * h.row_bytes:,}")
+        if uncompressed != points * row:
+            raise InvalidFile(f"PCD compressed data unpacks to {uncompressed:,} bytes but the header "
+                              f"({points:,} points × {row} bytes) implies {points * row:,}")
         if compressed > body - 8:
-            raise InvalidFile(f"PCD compressed block is {compressed:,} bytes but only {body - 8:,} follow: truncated")
+            raise InvalidFile(f"truncated: the PCD compressed block is {compressed:,} bytes but only "
+                              f"{body - 8:,} follow")
     elif data == "ascii":
-        if points * 2 * len(fields) > body:
-            raise InvalidFile(f"PCD declares {points:,} points but holds {body:,} bytes of text: truncated")
+        check_fits("points", points, 2 * len(fields), body, "PCD")
     else:
-        raise InvalidFile(f"PCD has an unknown DATA encoding {data!r}")
-    return h
+        raise InvalidFile(f"PCD DATA encoding {data!r} is unknown (expected ascii, binary or binary_compressed)")
+    check_count("points", points, MAX_POINTS)
+    return PcdHeader(fields, points, data, row, offset)

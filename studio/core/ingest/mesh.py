@@ -1,182 +1,168 @@
-"""Meshes: load (trimesh; plyfile for triangle strips), validate, measure, derive a preview LOD."""
+"""Meshes read with trimesh: OBJ (+MTL and textures), STL, OFF, glTF / GLB.
+
+Each is loaded as a scene without processing (so nothing is merged, dropped or re-indexed),
+every geometry's raw faces and vertices are checked, and the scene is flattened into one
+triangle list with each instance's transform applied.
+
+``has_normals`` means the file provides per-vertex normals (OBJ ``vn``, glTF ``NORMAL``):
+STL's per-facet normals and OFF files do not count. STL stores every triangle's corners
+separately; identical corners are merged so vertex counts and watertightness describe the surface.
+"""
 
 from __future__ import annotations
 
-import io
-import json
+import contextlib
 import logging
-import struct
-from dataclasses import dataclass
+import re
 from pathlib import Path
 
 import numpy as np
+import trimesh
 
-from studio.core.errors import InvalidFile, StudioError
-from studio.core.ingest.headers import PlyHeader, check_binary_stl, check_off
-from studio.core.ingest.limits import LOD_ABOVE_FACES, LOD_TARGET_FACES, MAX_ELEMENTS
-from studio.core.ingest.measure import bbox_metrics, is_watertight, require_finite, surface_area
+from studio.core.errors import InvalidFile
+from studio.core.ingest import gltf, headers
+from studio.core.ingest.companions import RecordingResolver
+from studio.core.ingest.limits import MAX_FACES, MAX_TEXT_GEOMETRY_BYTES, MAX_VERTICES
+from studio.core.ingest.measure import require_finite, require_valid_indices
+from studio.core.ingest.model import MeshData
 
-logging.getLogger("trimesh").setLevel(logging.ERROR)
-
-
-@dataclass
-class LoadedMesh:
-    vertices: np.ndarray
-    faces: np.ndarray
-    has_colors: bool
-    has_texture: bool
-    has_normals: bool
+_NUMPY_INDEX = re.compile(r"index (-?\d+) is out of bounds for axis \d+ with size (\d+)")
+_OBJ_ZERO_INDEX = re.compile(rb"^[ \t]*f[ \t](?:[^\n#]*[ \t])?0(?:/[^ \t\r\n]*)?(?=[ \t\r\n#]|$)", re.M)
 
 
-def _tristrip_faces(strips: np.ndarray) -> np.ndarray:
-    """Decode PLY ``tristrips`` (strips joined with -1) into triangles with consistent winding."""
-    out = []
-    for strip in strips:
-        strip = np.asarray(strip, dtype=np.int64)
-        for part in np.split(strip, np.flatnonzero(strip < 0)):
-            part = part[part >= 0]
-            if len(part) < 3:
-                continue
-            tri = np.stack([part[:-2], part[1:-1], part[2:]], axis=1)
-            tri[1::2, [0, 1]] = tri[1::2, [1, 0]]  # every other triangle flips
-            out.append(tri)
-    if not out:
-        return np.zeros((0, 3), np.int64)
-    faces = np.concatenate(out)
-    return faces[(faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])]
-
-
-def _load_ply_strips(path: Path, header: PlyHeader) -> LoadedMesh:
-    from plyfile import PlyData
-
-    data = PlyData.read(str(path))
-    v = data["vertex"]
-    vertices = np.column_stack([v["x"], v["y"], v["z"]]).astype(np.float64)
-    strips = data["tristrips"].data[data["tristrips"].properties[0].name]
-    names = header.element("vertex").prop_names()
-    return LoadedMesh(vertices, _tristrip_faces(strips), bool({"red", "green", "blue"} <= names), False,
-                      bool({"nx", "ny", "nz"} <= names))
-
-
-def _scene_to_mesh(loaded):
-    import trimesh
-
-    if isinstance(loaded, trimesh.Scene):
-        if not loaded.geometry:
-            raise InvalidFile("the scene holds no geometry")
-        meshes = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)] if hasattr(loaded, "dump") else []
-        if not meshes:
-            raise InvalidFile("mesh has no faces (the scene holds only points or lines)")
-        return meshes
-    return [loaded]
-
-
-def _load_trimesh(path: Path, file_type: str) -> LoadedMesh:
-    import trimesh
-
+@contextlib.contextmanager
+def _quiet_trimesh():
+    """trimesh logs what it skips in odd files; our result reports what matters."""
+    logger = logging.getLogger("trimesh")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
-        loaded = trimesh.load(str(path), file_type=file_type, process=False)
-    except StudioError:
-        raise
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _scan_obj(path: Path) -> bool:
+    """True when the OBJ has vertex normals. Rejects face indices of 0 (OBJ counts from 1; numpy
+    would silently wrap 0 - 1 to the last vertex)."""
+    has_vn = False
+    tail = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            block = tail + chunk
+            cut = block.rfind(b"\n") + 1 or len(block)
+            lines, tail = block[:cut], block[cut:]
+            if b"\x00" in lines[:64]:  # UTF-16: let trimesh decode it; checks below are ASCII-only
+                lines = lines.replace(b"\x00", b"")
+            has_vn = has_vn or re.search(rb"^[ \t]*vn[ \t]", lines, re.M) is not None
+            if _OBJ_ZERO_INDEX.search(lines):
+                raise InvalidFile("faces index vertex 0, which does not exist (OBJ numbers vertices from 1)")
+        if tail and _OBJ_ZERO_INDEX.search(tail):
+            raise InvalidFile("faces index vertex 0, which does not exist (OBJ numbers vertices from 1)")
+    return has_vn
+
+
+def _load_scene(path: Path, fmt: str, resolver: RecordingResolver) -> trimesh.Scene:
+    label = fmt.upper()
+    try:
+        with _quiet_trimesh():
+            return trimesh.load_scene(str(path), file_type=fmt, resolver=resolver, process=False)
     except FileNotFoundError as exc:
-        raise InvalidFile(f"a file this one refers to is missing: {Path(str(exc.filename or exc)).name}") from exc
-    except (IndexError, KeyError) as exc:
+        raise InvalidFile(f"missing file {Path(str(exc.args[0] if exc.args else exc)).name} referred to by "
+                          f"the {label}") from exc
+    except IndexError as exc:
+        m = _NUMPY_INDEX.search(str(exc))
+        if m:
+            index, n = int(m.group(1)), int(m.group(2))
+            shown = index + 1 if fmt == "obj" and index >= 0 else index
+            note = " (OBJ numbering, from 1)" if fmt == "obj" else ""
+            raise InvalidFile(f"faces index vertex {shown}{note} but the mesh has {n:,} vertices") from exc
         raise InvalidFile(f"faces refer to vertices that do not exist ({exc})") from exc
-    except Exception as exc:  # readers raise many kinds of errors on broken input
-        raise InvalidFile(f"cannot read this {file_type.upper()} file: {str(exc) or type(exc).__name__}") from exc
-    if isinstance(loaded, trimesh.PointCloud) or (isinstance(loaded, trimesh.Trimesh) and len(loaded.faces) == 0):
-        what = "vertices but no faces" if len(loaded.vertices) else "no geometry"
-        raise InvalidFile(f"mesh has no faces ({file_type.upper()} has {what})")
-    parts = _scene_to_mesh(loaded)
-    verts, faces, offset = [], [], 0
-    colors = texture = False
-    for m in parts:
-        f = np.asarray(m.faces, dtype=np.int64)
-        if len(f) and (f.min() < 0 or f.max() >= len(m.vertices)):
-            bad = int(f.max()) if f.max() >= len(m.vertices) else int(f.min())
-            raise InvalidFile(f"faces index vertex {bad} but the mesh has {len(m.vertices)} vertices")
-        verts.append(np.asarray(m.vertices, dtype=np.float64))
+    except MemoryError:
+        raise
+    except Exception as exc:  # trimesh raises many kinds of errors on broken input
+        detail = str(exc).strip() or type(exc).__name__
+        raise InvalidFile(f"{label} could not be read: {detail}") from exc
+
+
+def _texture_image(visual) -> bool:
+    material = getattr(visual, "material", None)
+    if material is None or getattr(visual, "uv", None) is None:
+        return False
+    return any(getattr(material, name, None) is not None for name in ("image", "baseColorTexture"))
+
+
+def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
+    verts, faces, colors = [], [], []
+    offset = 0
+    has_colors = has_texture = False
+    other = 0
+    for node in scene.graph.nodes_geometry:
+        transform, name = scene.graph[node]
+        geom = scene.geometry.get(name)
+        if not isinstance(geom, trimesh.Trimesh) or len(geom.faces) == 0:
+            other += len(getattr(geom, "vertices", ()))
+            continue
+        require_valid_indices(np.asarray(geom.faces), len(geom.vertices))
+        require_finite(np.asarray(geom.vertices))
+        if fmt == "stl":  # STL repeats each corner per triangle: merge identical corners into one vertex
+            geom.merge_vertices(merge_tex=True, merge_norm=True)
+        f = np.asarray(geom.faces, np.int64)
+        v = np.asarray(geom.vertices, np.float64)
+        if not np.allclose(transform, np.eye(4)):
+            v = trimesh.transformations.transform_points(v, transform)
+        kind = getattr(geom.visual, "kind", None)
+        has_colors |= kind in ("vertex", "face")
+        has_texture |= kind == "texture" and _texture_image(geom.visual)
+        colors.append(np.asarray(geom.visual.vertex_colors, np.float64)[:, :3] / 255.0 if kind == "vertex" else None)
+        verts.append(v)
         faces.append(f + offset)
-        offset += len(m.vertices)
-        kind = getattr(m.visual, "kind", None)
-        colors |= kind in ("vertex", "face")
-        if kind == "texture":
-            mat = getattr(m.visual, "material", None)
-            img = getattr(mat, "image", None) or getattr(mat, "baseColorTexture", None)
-            texture |= m.visual.uv is not None and img is not None
-    vertices, faces_all = np.concatenate(verts), np.concatenate(faces)
-    return LoadedMesh(vertices, faces_all, colors, texture, False)
+        offset += len(v)
+        if offset > MAX_VERTICES or sum(len(x) for x in faces) > MAX_FACES:
+            raise InvalidFile(f"the flattened scene exceeds the limit of {MAX_VERTICES:,} vertices / {MAX_FACES:,} faces")
+    if not faces:
+        if fmt in ("gltf", "glb"):
+            raise InvalidFile("mesh has no faces: the glTF scene places no triangle meshes (empty scene)")
+        if other:
+            raise InvalidFile(f"{fmt.upper()} has vertices but no faces ({other:,} vertices: points or lines only)")
+        raise InvalidFile(f"mesh has no faces: the {fmt.upper()} holds no geometry")
+    vertex_colors = np.concatenate(colors) if all(c is not None for c in colors) else None
+    return MeshData(np.concatenate(verts), np.concatenate(faces), colors=vertex_colors,
+                    has_colors=has_colors, has_texture=has_texture)
 
 
-def load_mesh(path: Path, fmt: str, size: int, ply: PlyHeader | None, text: str | None) -> LoadedMesh:
-    if fmt == "ply" and ply is not None and ply.element("tristrips") is not None and ply.element("face") is None:
-        mesh = _load_ply_strips(path, ply)
+def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
+    info = None
+    has_normals = False
+    if fmt in ("obj", "off", "stl") and size > MAX_TEXT_GEOMETRY_BYTES:
+        raise InvalidFile(f"{fmt.upper()} files above {MAX_TEXT_GEOMETRY_BYTES // 2**30} GiB are not read; "
+                          "convert the scan to binary PLY")
+    if fmt == "stl":
+        headers.check_stl(path, size)
+    elif fmt == "off":
+        headers.off_counts(path, size)
+    elif fmt in ("gltf", "glb"):
+        info = gltf.inspect(path, size, fmt)
+        if info.meshes == 0:
+            raise InvalidFile("mesh has no faces: the glTF file contains no meshes")
+        has_normals = info.has_normals
+    elif fmt == "obj":
+        has_normals = _scan_obj(path)
+    resolver = RecordingResolver(path)
+    scene = _load_scene(path, fmt, resolver)
+    mesh = _flatten(scene, fmt)
+    del scene
+    mesh.has_normals = has_normals
+    mesh.has_colors = mesh.has_colors or bool(info and info.has_colors)
+    # trimesh invents a 2×2 placeholder image to keep UVs that have no texture: only a real image counts
+    if info is not None:
+        mesh.has_texture = mesh.has_texture and info.has_images
     else:
-        if fmt == "stl" and not (text or "").lstrip().lower().startswith("solid"):
-            check_binary_stl(path, size)
-        if fmt == "off":
-            check_off(text or "", size)
-        mesh = _load_trimesh(path, {"glb": "glb", "gltf": "gltf"}.get(fmt, fmt))
-        if ply is not None:
-            names = ply.element("vertex").prop_names() if ply.element("vertex") else set()
-            mesh.has_normals = {"nx", "ny", "nz"} <= names
-        elif text is not None:
-            mesh.has_normals = "\nvn " in text or '"NORMAL"' in text or text.lstrip().startswith(("NOFF", "CNOFF"))
-        elif fmt == "glb":
-            mesh.has_normals = b'"NORMAL"' in path.open("rb").read(1 << 16)
-    if len(mesh.faces) == 0:
-        raise InvalidFile("mesh has no faces")
-    if len(mesh.vertices) > MAX_ELEMENTS or len(mesh.faces) > MAX_ELEMENTS:
-        raise InvalidFile("mesh is larger than the supported limit")
-    if mesh.faces.min() < 0 or mesh.faces.max() >= len(mesh.vertices):
-        raise InvalidFile(f"faces index vertex {int(mesh.faces.max())} but the mesh has {len(mesh.vertices)} vertices")
-    require_finite(mesh.vertices)
+        mesh.has_texture = mesh.has_texture and any(p.suffix.lower() != ".mtl" for p in resolver.found)
+    found = list(resolver.found) + (info.companions if info else [])
+    mesh.companions = sorted(set(found) - {path.resolve()})
+    if info:
+        mesh.warnings.extend(info.warnings)
+    elif resolver.missing:
+        mesh.warnings.extend(f"referenced file not found next to the {fmt.upper()}: {name}" for name in resolver.missing)
     return mesh
-
-
-def mesh_metrics(mesh: LoadedMesh) -> dict:
-    bbox, height, axis = bbox_metrics(mesh.vertices)
-    return {
-        "vertices": int(len(mesh.vertices)), "faces": int(len(mesh.faces)),
-        "bbox_m": bbox, "height_m": height, "up_axis": axis,
-        "watertight": is_watertight(mesh.faces, len(mesh.vertices)),
-        "has_colors": bool(mesh.has_colors), "has_texture": bool(mesh.has_texture),
-        "has_normals": bool(mesh.has_normals),
-    }
-
-
-def ply_bytes(vertices: np.ndarray, faces: np.ndarray) -> bytes:
-    """A compact binary little-endian PLY (float32 xyz, uint8-counted int32 triangles)."""
-    v = np.ascontiguousarray(vertices, dtype="<f4")
-    f = np.empty(len(faces), dtype=[("n", "u1"), ("i", "<i4", (3,))])
-    f["n"] = 3
-    f["i"] = faces
-    head = (f"ply\nformat binary_little_endian 1.0\ncomment Twin Studio preview LOD\n"
-            f"element vertex {len(v)}\nproperty float x\nproperty float y\nproperty float z\n"
-            f"element face {len(f)}\nproperty list uchar int vertex_indices\nend_header\n").encode()
-    return head + v.tobytes() + f.tobytes()
-
-
-def preview_lod(mesh: LoadedMesh) -> bytes | None:
-    """A ~100 k-face preview for meshes above 200 k faces, by vertex clustering (Open3D).
-
-    Quadric decimation looks better but took 12 s for 1.3 M faces here against 0.5 s for
-    clustering; the preview only has to be fast to turn, the original keeps every detail.
-    """
-    if len(mesh.faces) <= LOD_ABOVE_FACES:
-        return None
-    import open3d as o3d
-
-    area = surface_area(mesh.vertices, mesh.faces)
-    o3 = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(mesh.vertices),
-                                   o3d.utility.Vector3iVector(mesh.faces.astype(np.int32)))
-    voxel = float(np.sqrt(2.0 * area / LOD_TARGET_FACES)) or 1e-3
-    for _ in range(4):
-        lod = o3.simplify_vertex_clustering(voxel_size=voxel)
-        n = len(lod.triangles)
-        if n <= LOD_TARGET_FACES * 1.5:
-            break
-        voxel *= float(np.sqrt(n / LOD_TARGET_FACES))
-    lod.remove_degenerate_triangles()
-    lod.remove_unreferenced_vertices()
-    return ply_bytes(np.asarray(lod.vertices), np.asarray(lod.triangles))

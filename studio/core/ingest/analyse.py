@@ -1,0 +1,121 @@
+"""``analyse(path)``: probe, validate, measure and derive — one file, nothing written."""
+
+from __future__ import annotations
+
+import warnings as _warnings
+from pathlib import Path
+
+from studio.core.errors import InvalidFile, StudioError
+from studio.core.ingest.limits import GiB, MAX_FILE_BYTES
+from studio.core.ingest.model import Analysis, DerivedFile, MeshData
+from studio.core.ingest.probe import Probed, probe
+from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+
+VOICE_FORMATS = {"wav", "rf64", "flac", "ogg-vorbis", "opus", "ogg-flac", "mp3", "nist-sphere"}
+
+
+def analyse(path: Path, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> Analysis:
+    """Recognise ``path`` by content, validate it, measure it and derive its previews.
+
+    Raises UnsupportedFormat for content that is not a scan or voice format, InvalidFile for a
+    supported format whose content is broken or implausible, Cancelled when ``cancel`` is set.
+    Progress goes from 0 to 1.
+    """
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise InvalidFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    if not path.is_file():
+        raise InvalidFile("not a regular file")
+    size = st.st_size
+    if size == 0:
+        raise InvalidFile("empty file (0 bytes)")
+    if size > MAX_FILE_BYTES:
+        raise InvalidFile(f"file is {size / GiB:.1f} GiB; the limit is {MAX_FILE_BYTES // GiB} GiB")
+    report(progress, 0.0, 1.0, "recognising the file")
+    try:
+        found = probe(path, size)
+    except OSError as exc:
+        raise InvalidFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    check_cancel(cancel)
+    report(progress, 0.05, 1.0, f"reading {found.label}")
+    try:
+        with _warnings.catch_warnings():  # libraries warn about odd input; the result says what matters
+            _warnings.simplefilter("ignore")
+            result = _dispatch(path, size, found, progress, cancel)
+    except StudioError:
+        raise
+    except MemoryError as exc:
+        raise InvalidFile(f"not enough memory to read this {size / 2**20:,.0f} MB file") from exc
+    except OSError as exc:
+        raise InvalidFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    except Exception as exc:  # a library's own error on broken input: name it, never leak a traceback
+        detail = str(exc).strip() or type(exc).__name__
+        raise InvalidFile(f"{found.label} could not be read: {detail}") from exc
+    report(progress, 1.0, 1.0, "done")
+    return result
+
+
+def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysis:
+    if found.format in VOICE_FORMATS:
+        from studio.core.ingest.voice import analyse_voice
+
+        def sub(p) -> None:  # voice streaming reports 0..1 of the frames: map to 0.05..0.95
+            if progress is not None and p.fraction is not None:
+                report(progress, 0.05 + 0.9 * p.fraction, 1.0, p.label)
+
+        metrics, warnings, wave = analyse_voice(path, found.format, found.label, sub, cancel)
+        return Analysis("voice", found.format, found.media_type, metrics, warnings,
+                        [DerivedFile("waveform", "application/json", wave)], [])
+    if found.format == "ply":
+        from studio.core.ingest import ply
+        from studio.core.ingest.headers import ply_header
+
+        header = ply_header(path, size)
+        check_cancel(cancel)
+        if ply.is_mesh(header):
+            return _mesh(path, found, ply.read_ply_mesh(path, header), progress, cancel)
+        return _cloud(path, found, ply.read_ply_points(path, header))
+    if found.format in ("pcd", "xyz"):
+        from studio.core.ingest.pointcloud import read_pcd, read_xyz
+
+        return _cloud(path, found, (read_pcd if found.format == "pcd" else read_xyz)(path, size))
+    from studio.core.ingest.mesh import read_trimesh_mesh
+
+    return _mesh(path, found, read_trimesh_mesh(path, found.format, size), progress, cancel)
+
+
+def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analysis:
+    from studio.core.ingest import derive
+    from studio.core.ingest.measure import bbox_metrics, edge_topology, require_finite, require_valid_indices
+
+    report(progress, 0.5, 1.0, "checking the mesh")
+    check_cancel(cancel)
+    if len(mesh.faces) == 0:
+        raise InvalidFile("mesh has no faces")
+    require_valid_indices(mesh.faces, len(mesh.vertices))
+    require_finite(mesh.vertices)
+    check_cancel(cancel)
+    report(progress, 0.6, 1.0, "measuring the mesh")
+    metrics = {"vertices": int(len(mesh.vertices)), "faces": int(len(mesh.faces)), **bbox_metrics(mesh.vertices)}
+    metrics.update(edge_topology(mesh.faces, len(mesh.vertices)))
+    metrics.update(has_colors=bool(mesh.has_colors), has_texture=bool(mesh.has_texture),
+                   has_normals=bool(mesh.has_normals))
+    check_cancel(cancel)
+    derived = []
+    if derive.needs_lod(mesh):
+        report(progress, 0.75, 1.0, "making a preview")
+        lod = derive.lod_ply(mesh)  # releases the mesh arrays as it goes
+        if lod is not None:
+            derived.append(DerivedFile("lod", "model/ply", lod))
+    return Analysis("mesh", found.format, found.media_type, metrics, list(mesh.warnings), derived,
+                    list(mesh.companions))
+
+
+def _cloud(path: Path, found: Probed, cloud) -> Analysis:
+    from studio.core.ingest.pointcloud import point_metrics
+
+    metrics, warnings = point_metrics(cloud)
+    return Analysis("point_cloud", found.format, found.media_type, metrics, warnings, [], [])
+
