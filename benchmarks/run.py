@@ -75,6 +75,8 @@ def child_ingest(path: str, workdir: str) -> dict:
     import studio.core.ingest  # noqa: F401  (imports are not part of the measured step)
     import open3d  # noqa: F401
     import trimesh  # noqa: F401
+    import plyfile  # noqa: F401
+    import soundfile  # noqa: F401
 
     vault = Vault.create(Path(workdir) / "vault", PASSPHRASE)
     talent = add_talent(vault, "Benchmark")
