@@ -61,6 +61,7 @@ case "$mode" in
     .venv/bin/lint-imports
     # The core must work where Qt is absent: run its tests with PySide6 made unimportable.
     .venv/bin/python -m pytest -q -p tests.without_qt tests/core "$@"
-    .venv/bin/python -m pytest -q "$@" ;;
+    # Everything else (end-to-end, and the GUI when it lands) in the full environment.
+    .venv/bin/python -m pytest -q tests --ignore=tests/core "$@" ;;
   install) ;;
 esac
