@@ -118,10 +118,13 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
             derived.append((d, st))
         check_cancel(cancel)
         asset_id = _commit(vault, talent_id, path, analysis, original, companions, derived, staged)
-    except BaseException:
+    except BaseException as exc:
         for _, st in staged:
             if st.temp.exists():
                 st.temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is not None and Path(exc.filename) in (path, *analysis.companions):
+            # the file vanished or became unreadable between analysis and storing
+            return IngestResult(shown, "rejected", reason=f"cannot read {Path(exc.filename).name}: {exc.strerror}"), []
         raise
     if progress is not None:
         progress(Progress(1.0, 1.0, path.name))
