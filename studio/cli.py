@@ -255,6 +255,16 @@ def cmd_audit_list(args) -> int:
     return EXIT_OK
 
 
+def cmd_render(args) -> int:
+    from studio.core.render.still import parse_size, render_still
+
+    size = parse_size(args.size)
+    with _open(args) as vault:
+        out = render_still(vault, args.asset, Path(args.out), size, args.view, args.mode, overwrite=args.force)
+    print(out)
+    return EXIT_OK
+
+
 def cmd_gui(args) -> int:
     try:
         from studio.ui.app import run_app
@@ -311,6 +321,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("asset", metavar="ID")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+    p = add("render", cmd_render, "render a still image of a scan (Open3D, offscreen) to a PNG")
+    p.add_argument("asset", metavar="ASSET_ID")
+    p.add_argument("--out", required=True, metavar="FILE.png")
+    p.add_argument("--size", default="800x600", metavar="WxH")
+    p.add_argument("--view", default="front", choices=["front", "side", "back", "three-quarter"])
+    p.add_argument("--mode", choices=["shaded", "wireframe", "points"], help="default: shaded for meshes, points for clouds")
+    p.add_argument("--force", action="store_true", help="overwrite FILE.png if it exists")
 
     add("check", cmd_check, "verify every blob, the catalog and the audit chain")
     audit = sub.add_parser("audit", help="the audit chain").add_subparsers(dest="sub", metavar="ACTION", required=True)

@@ -54,3 +54,7 @@ class InvalidFile(StudioError):
 class Cancelled(StudioError):
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+class RenderUnavailable(StudioError):
+    """The preview renderer (a child process) is not running or crashed; restart it."""

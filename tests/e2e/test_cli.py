@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import PASSPHRASE, TESTDATA
@@ -136,3 +137,20 @@ def test_when_init_targets_a_nonempty_folder_then_it_refuses_and_leaves_it(cli, 
     proc = cli.run("init", "--vault", str(folder), "--passphrase-file", str(cli.passphrase_file))
     assert proc.returncode != 0 and "non-empty" in proc.stderr
     assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+
+
+def test_when_a_studio_renders_a_scan_then_a_png_of_the_asked_size_is_written(studio, tmp_path):
+    from PIL import Image
+
+    cli, talent = studio
+    (r,) = json.loads(cli("ingest", "--talent", talent, str(SCAN), "--json", check=True).stdout)
+    out = tmp_path / "sheet-side.png"
+    proc = cli("render", r["asset_id"], "--out", str(out), "--size", "320x240", "--view", "side")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(out)
+    with Image.open(out) as im:
+        assert im.size == (320, 240)
+        assert len(np.unique(np.asarray(im.convert("L")))) > 20  # shaded, not blank
+    again = cli("render", r["asset_id"], "--out", str(out))
+    assert again.returncode != 0 and "already exists" in again.stderr
+    _no_traceback(again)

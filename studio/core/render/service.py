@@ -1,0 +1,145 @@
+"""The caller's side of the render child process.
+
+``RenderService`` starts the child lazily, sends geometry and render requests, and turns a dead
+or silent child into :class:`RenderUnavailable`; ``restart()`` brings up a fresh one. Calls are
+serialised by a lock, so several threads may share one service.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+
+import numpy as np
+
+from studio.core.errors import RenderUnavailable
+from studio.core.render.geometry import Geometry
+from studio.core.render.views import FOV_DEG, Camera
+
+MODES = ("shaded", "wireframe", "points")
+
+
+class RenderService:
+    def __init__(self, timeout: float = 180.0) -> None:
+        self.timeout = timeout
+        self._lock = threading.RLock()
+        self._proc = None
+        self._conn = None
+        self._current: tuple[str, int, int] | None = None
+
+    # -- process -----------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self.alive:
+                return
+            from studio.core.render import worker
+
+            ctx = mp.get_context("spawn")
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=worker.main, args=(child,), name="twin-studio-render", daemon=True)
+            proc.start()
+            child.close()
+            self._proc, self._conn = proc, parent
+            self._current = None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def restart(self) -> None:
+        with self._lock:
+            self.close()
+            self.start()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proc is None:
+                return
+            try:
+                if self._proc.is_alive():
+                    self._conn.send(("quit",))
+                    self._conn.poll(5)
+            except (OSError, EOFError, BrokenPipeError):
+                pass
+            self._proc.join(5)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join(5)
+            self._conn.close()
+            self._proc = self._conn = None
+            self._current = None
+
+    def __enter__(self) -> "RenderService":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- requests ----------------------------------------------------------------------------
+    def _call(self, *request):
+        with self._lock:
+            if not self.alive:
+                if self._proc is not None:
+                    raise self._unavailable()
+                self.start()
+            try:
+                self._conn.send(request)
+                if not self._conn.poll(self.timeout):
+                    self._proc.kill()
+                    raise RenderUnavailable("preview unavailable: the renderer did not answer in time — restart")
+                status, value = self._conn.recv()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                raise self._unavailable() from exc
+        if status != "ok":
+            raise RenderUnavailable(f"preview unavailable: {value}")
+        return value
+
+    def _unavailable(self) -> RenderUnavailable:
+        if self._proc is not None:
+            self._proc.join(1)
+        code = self._proc.exitcode if self._proc is not None else None
+        return RenderUnavailable(f"preview unavailable — the renderer stopped (exit code {code}); restart it")
+
+    def ping(self) -> int:
+        return self._call("ping")
+
+    def load(self, key: str, geometry: Geometry, width: int, height: int) -> None:
+        """Make the child hold ``geometry`` at this image size (a no-op when it already does).
+
+        A child holds one scan at one size: on a software rasteriser (Mesa llvmpipe), Filament
+        took over a minute for the first frame after geometry was added to a scene that had
+        already rendered, and a second renderer in one process aborts. So a different scan or
+        size starts a fresh child (about a second); orbiting the same scan stays in one.
+        """
+        with self._lock:
+            wanted = (key, int(width), int(height))
+            if self._current == wanted and self.alive:
+                return
+            if self._proc is not None:
+                self.restart()
+            self._call("load", int(width), int(height), key,
+                       np.ascontiguousarray(geometry.positions, np.float32),
+                       None if geometry.triangles is None else np.ascontiguousarray(geometry.triangles, np.int32),
+                       None if geometry.colors is None else np.ascontiguousarray(geometry.colors, np.float32))
+            self._current = wanted
+
+    def holds(self, key: str, width: int, height: int) -> bool:
+        return self._current == (key, int(width), int(height)) and self.alive
+
+    def render(self, key: str, width: int, height: int, camera: Camera, mode: str = "shaded",
+               geometry: Geometry | None = None) -> np.ndarray:
+        """An RGB image (height × width × 3, uint8). ``geometry`` is needed when the child does
+        not hold this scan at this size yet."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r} (one of {', '.join(MODES)})")
+        with self._lock:
+            if not self.holds(key, width, height):
+                if geometry is None:
+                    raise RenderUnavailable("preview unavailable — the renderer was restarted; load the scan again")
+                self.load(key, geometry, width, height)
+            center, eye, up = camera.eye_and_up()
+            return self._call("render", key, int(width), int(height), center, eye, up, FOV_DEG, mode)

@@ -1,0 +1,59 @@
+"""Still images of a scan for contact sheets: ``twin-studio render``."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from studio.core.errors import InvalidInput
+from studio.core.render.geometry import geometry_for_asset
+from studio.core.render.service import RenderService
+from studio.core.render.views import camera_for
+from studio.core.vault import Vault
+from studio.core.vault.atomic import write_bytes_atomic
+
+MAX_SIDE = 8192
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError as exc:
+        raise InvalidInput(f"size {text!r} is not WIDTHxHEIGHT, e.g. 800x600") from exc
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise InvalidInput(f"size {w}x{h} is outside 16..{MAX_SIDE} pixels a side")
+    return w, h
+
+
+def png_bytes(rgb) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def render_still(vault: Vault, asset_id: str, out: Path, size: tuple[int, int] = (800, 600),
+                 view: str = "front", mode: str | None = None, service: RenderService | None = None,
+                 overwrite: bool = False) -> Path:
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise InvalidInput(f"{out} already exists (use --force to overwrite)")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"folder {out.parent} does not exist")
+    asset, geometry = geometry_for_asset(vault, asset_id, detail="full")
+    lo, hi = geometry.bounds()
+    try:
+        camera = camera_for(lo, hi, view)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    own = service is None
+    service = service or RenderService()
+    try:
+        rgb = service.render(asset.id, size[0], size[1], camera, mode or ("shaded" if geometry.is_mesh else "points"),
+                             geometry=geometry)
+    finally:
+        if own:
+            service.close()
+    write_bytes_atomic(out, png_bytes(rgb), overwrite=True)
+    return out
