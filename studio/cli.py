@@ -97,14 +97,10 @@ def _progress_bar(enabled: bool, unit: str = "file"):
 def cmd_init(args) -> int:
     from studio.core.vault import Vault
 
-    folder = _vault_dir(args)
-    from studio.core.vault.vault import check_new_passphrase
+    from studio.core.vault.vault import check_can_create, check_new_passphrase
 
-    if (folder.exists() and any(folder.iterdir())) if folder.is_dir() else folder.exists():
-        from studio.core.vault import vault_exists
-
-        what = "a vault already exists at" if vault_exists(folder) else "refusing to create a vault in non-empty"
-        raise InvalidInput(f"{what} {folder}")
+    folder = _vault_dir(args).absolute()
+    check_can_create(folder)  # before asking for a passphrase
     passphrase = _passphrase(args, confirm=True)
     check_new_passphrase(passphrase)
     with Vault.create(folder, passphrase) as vault:

@@ -46,15 +46,12 @@ def _ply_geometry(data: bytes) -> Geometry:
             continue
     if ply is None:
         ply = PlyData.read(io.BytesIO(data))
+    from studio.core.ingest.ply import _colors
+
     v = ply["vertex"].data
     pos = np.column_stack([v["x"], v["y"], v["z"]]).astype(np.float32)
-    names = set(v.dtype.names or ())
-    colors = None
-    for triple in (("red", "green", "blue"), ("r", "g", "b"), ("diffuse_red", "diffuse_green", "diffuse_blue")):
-        if set(triple) <= names:
-            c = np.column_stack([v[n] for n in triple]).astype(np.float32)
-            colors = c / 255.0 if np.issubdtype(v[triple[0]].dtype, np.integer) or c.max() > 1 else c
-            break
+    colors = _colors(ply["vertex"], set(v.dtype.names or ()))
+    colors = colors.astype(np.float32) if colors is not None else None
     elements = {e.name: e for e in ply.elements}
     tris = None
     if "face" in elements and len(elements["face"].data):

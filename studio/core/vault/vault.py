@@ -45,6 +45,14 @@ def check_new_passphrase(passphrase: str) -> None:
         raise InvalidInput(f"the passphrase must be at least {MIN_PASSPHRASE} characters long")
 
 
+def check_can_create(folder: Path) -> None:
+    """A vault is only made in a new or empty folder, never over another vault or other files."""
+    if (folder / HEADER_NAME).exists():
+        raise VaultExists(f"a vault already exists at {folder}")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise VaultExists(f"{folder} is not an empty folder; refusing to create a vault in a non-empty folder")
+
+
 class Vault:
     def __init__(self, root: Path, header: VaultHeader, keys: VaultKeys) -> None:
         self.root = root
@@ -61,10 +69,7 @@ class Vault:
     @classmethod
     def create(cls, folder: Path, passphrase: str) -> "Vault":
         folder = Path(folder).expanduser().absolute()
-        if (folder / HEADER_NAME).exists():
-            raise VaultExists(f"a vault already exists at {folder}")
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-            raise VaultExists(f"{folder} is not an empty folder; refusing to create a vault there")
+        check_can_create(folder)
         check_new_passphrase(passphrase)
         folder.mkdir(parents=True, exist_ok=True)
         for sub in ("blobs", "derived", "keys"):
