@@ -60,7 +60,7 @@ case "$mode" in
     export QT_QPA_PLATFORM=offscreen
     .venv/bin/lint-imports
     # The core must work where Qt is absent: run its tests with PySide6 made unimportable.
-    .venv/bin/python -m pytest -q -p tests.without_qt tests/core "$@"
+    .venv/bin/python -m pytest -q -p no:pytest-qt -p tests.without_qt tests/core "$@"
     # Everything else (end-to-end, and the GUI when it lands) in the full environment.
     .venv/bin/python -m pytest -q tests --ignore=tests/core "$@" ;;
   install) ;;

@@ -23,7 +23,8 @@ from studio.core.ids import new_id, parse_id
 from studio.core.progress import CancelToken, Progress, ProgressFn, check_cancel
 from studio.core.vault import Vault, audit
 from studio.core.vault.blobs import Staged
-from studio.core.vault.catalog import Asset, AssetFile, Blob, PendingWrite, Talent
+from studio.core.vault.catalog import Asset, AssetFile, Talent
+from studio.core.vault.writes import add_blob_rows, clear_intent, publish_with_intent
 
 # Extensions tried first in a batch, so that an OBJ or glTF claims its MTL, textures and
 # buffers before those files come up on their own.
@@ -135,23 +136,13 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
 def _commit(vault: Vault, talent_id: str, path: Path, analysis, original: Staged, companions, derived,
             staged: list[tuple[str, Staged]]) -> str:
     now = now_iso()
-    # 1. record the intent to write these blobs
-    with vault.session() as s:
-        known = set(s.execute(select(Blob.sha256).where(Blob.sha256.in_([st.sha256 for _, st in staged]))).scalars())
-        fresh = [(store, st) for store, st in staged if st.sha256 not in known]
-        for store, st in {(store, st.sha256): (store, st) for store, st in fresh}.values():
-            s.merge(PendingWrite(sha256=st.sha256, store=store, started_at=now))
-    # 2. make the blobs durable under their final names
-    for store, st in staged:
-        vault.store(store).publish(st)
+    # 1. record the intent to write these blobs; 2. make them durable under their final names
+    fresh = publish_with_intent(vault, staged, now)
     # 3. one transaction: blobs, asset, its files, audit event; the intent is cleared
     f = vault.fields
     asset_id = new_id("asset")
     with vault.session() as s:
-        for store, st in fresh:
-            if s.get(Blob, st.sha256) is None:
-                s.add(Blob(sha256=st.sha256, store=store, size=st.size, created_at=now))
-        s.flush()
+        add_blob_rows(s, fresh, now)
         s.add(Asset(
             id=asset_id, talent_id=talent_id, kind=analysis.kind, format=analysis.format,
             media_type=analysis.media_type, sha256=original.sha256, size=original.size,
@@ -168,10 +159,7 @@ def _commit(vault: Vault, talent_id: str, path: Path, analysis, original: Staged
         for d, st in derived:
             s.add(AssetFile(asset_id=asset_id, role=d.role, name_sealed=f.seal(d.role, f"asset_files.name:{asset_id}:{d.role}"),
                             media_type=d.media_type, sha256=st.sha256, size=st.size))
-        for store, st in fresh:
-            pw = s.get(PendingWrite, (st.sha256, store))
-            if pw is not None:
-                s.delete(pw)
+        clear_intent(s, fresh)
         audit.append(s, "asset.ingested", asset_id, {
             "talent": talent_id, "sha256": original.sha256, "kind": analysis.kind,
             "format": analysis.format, "size": original.size,

@@ -69,17 +69,15 @@ def _ply_geometry(data: bytes) -> Geometry:
 
 
 def _lod_geometry(data: bytes) -> Geometry:
-    """The LOD is our own binary PLY of triangles: read it with a fixed list length (fast)."""
-    from plyfile import PlyData
+    """The LOD is our own binary PLY of triangles (written by trimesh): trimesh reads it back
+    with numpy, without a Python object per face."""
+    import trimesh
 
-    ply = PlyData.read(io.BytesIO(data), known_list_len={"face": {"vertex_indices": 3}})
-    v = ply["vertex"].data
-    pos = np.column_stack([v["x"], v["y"], v["z"]]).astype(np.float32)
+    mesh = trimesh.load(io.BytesIO(data), file_type="ply", process=False)
     colors = None
-    if "red" in (v.dtype.names or ()):
-        colors = np.column_stack([v["red"], v["green"], v["blue"]]).astype(np.float32) / 255.0
-    tris = np.asarray(ply["face"].data["vertex_indices"], np.int32).reshape(-1, 3)
-    return Geometry(pos, tris, colors)
+    if mesh.visual.kind == "vertex":
+        colors = np.asarray(mesh.visual.vertex_colors[:, :3], np.float32) / 255.0
+    return Geometry(np.asarray(mesh.vertices, np.float32), np.asarray(mesh.faces, np.int32), colors)
 
 
 class _MemoryResolver:

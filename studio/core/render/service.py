@@ -20,11 +20,16 @@ MODES = ("shaded", "wireframe", "points")
 
 
 class RenderService:
-    def __init__(self, timeout: float = 180.0) -> None:
+    def __init__(self, timeout: float = 180.0, spare: bool = False) -> None:
+        """``spare``: keep one more child started and waiting (Open3D already imported), so
+        that the next scan does not wait for a process to start — for interactive use."""
         self.timeout = timeout
+        self.keep_spare = spare
         self._lock = threading.RLock()
         self._proc = None
         self._conn = None
+        self._spare = None
+        self._want_spare = False
         self._current: tuple[str, int, int] | None = None
 
     # -- process -----------------------------------------------------------------------------
@@ -32,15 +37,38 @@ class RenderService:
         with self._lock:
             if self.alive:
                 return
-            from studio.core.render import worker
-
-            ctx = mp.get_context("spawn")
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker.main, args=(child,), name="twin-studio-render", daemon=True)
-            proc.start()
-            child.close()
-            self._proc, self._conn = proc, parent
+            if self._spare is not None and self._spare[0].is_alive():
+                (self._proc, self._conn), self._spare = self._spare, None
+            else:
+                self._discard_spare()
+                self._proc, self._conn = self._spawn()
             self._current = None
+            self._want_spare = self.keep_spare
+
+    @staticmethod
+    def _spawn():
+        from studio.core.render import worker
+
+        ctx = mp.get_context("spawn")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=worker.main, args=(child,), name="twin-studio-render", daemon=True)
+        proc.start()
+        child.close()
+        return proc, parent
+
+    def _discard_spare(self) -> None:
+        if self._spare is not None:
+            proc, conn = self._spare
+            self._spare = None
+            _stop(proc, conn)
+
+    def _top_up_spare(self) -> None:
+        """Start the spare once the current child has drawn (not while it starts: on two
+        cores the spare's start-up would slow the first frame down)."""
+        if self._want_spare and (self._spare is None or not self._spare[0].is_alive()):
+            self._discard_spare()
+            self._spare = self._spawn()
+        self._want_spare = False
 
     @property
     def alive(self) -> bool:
@@ -52,24 +80,16 @@ class RenderService:
 
     def restart(self) -> None:
         with self._lock:
-            self.close()
+            self.close(keep_spare=True)
             self.start()
 
-    def close(self) -> None:
+    def close(self, keep_spare: bool = False) -> None:
         with self._lock:
+            if not keep_spare:
+                self._discard_spare()
             if self._proc is None:
                 return
-            try:
-                if self._proc.is_alive():
-                    self._conn.send(("quit",))
-                    self._conn.poll(5)
-            except (OSError, EOFError, BrokenPipeError):
-                pass
-            self._proc.join(5)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join(5)
-            self._conn.close()
+            _stop(self._proc, self._conn)
             self._proc = self._conn = None
             self._current = None
 
@@ -119,8 +139,8 @@ class RenderService:
             wanted = (key, int(width), int(height))
             if self._current == wanted and self.alive:
                 return
-            if self._proc is not None:
-                self.restart()
+            if self._current is not None or (self._proc is not None and not self.alive):
+                self.restart()  # a child holds one scan at one size; a fresh (or warm spare) one
             self._call("load", int(width), int(height), key,
                        np.ascontiguousarray(geometry.positions, np.float32),
                        None if geometry.triangles is None else np.ascontiguousarray(geometry.triangles, np.int32),
@@ -142,4 +162,20 @@ class RenderService:
                     raise RenderUnavailable("preview unavailable — the renderer was restarted; load the scan again")
                 self.load(key, geometry, width, height)
             center, eye, up = camera.eye_and_up()
-            return self._call("render", key, int(width), int(height), center, eye, up, FOV_DEG, mode)
+            image = self._call("render", key, int(width), int(height), center, eye, up, FOV_DEG, mode)
+            self._top_up_spare()
+            return image
+
+
+def _stop(proc, conn) -> None:
+    try:
+        if proc.is_alive():
+            conn.send(("quit",))
+            conn.poll(5)
+    except (OSError, EOFError, BrokenPipeError):
+        pass
+    proc.join(5)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(5)
+    conn.close()

@@ -99,6 +99,8 @@ class _Renderer:
 
 def main(conn) -> None:
     _silence()
+    import open3d  # noqa: F401  (imported up front: a waiting spare child is then ready to draw)
+
     renderer = None
     while True:
         try:

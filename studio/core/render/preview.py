@@ -1,0 +1,85 @@
+"""The interactive preview of one scan, as the desktop app's viewport drives it.
+
+Two render children: the *motion* one holds the preview LOD at reduced resolution and draws
+while the camera moves; the *still* one holds the full scan at full resolution and draws when
+it stops. Each child holds one scan at one size (see DR005), so the two never wait on each
+other's geometry, and the first frame after selecting a scan comes from the small LOD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.core.assets import AssetRecord
+from studio.core.render.geometry import Geometry, geometry_for_asset
+from studio.core.render.service import RenderService
+from studio.core.render.views import Camera, camera_for
+from studio.core.vault import Vault
+
+MOTION_SCALE = 0.5          # motion frames are drawn at half the width and height
+MOTION_MAX_POINTS = 300_000  # a bigger point cloud turns as an even subsample
+
+
+@dataclass
+class PreviewScene:
+    asset: AssetRecord
+    home: Camera              # the front view that fits the scan
+    motion: Geometry          # what turns while the mouse moves
+    full: Geometry | None     # decrypted on the first still frame
+
+    @property
+    def is_mesh(self) -> bool:
+        return self.motion.is_mesh
+
+
+def _thin(geometry: Geometry) -> Geometry:
+    if geometry.is_mesh or len(geometry.positions) <= MOTION_MAX_POINTS:
+        return geometry
+    step = int(np.ceil(len(geometry.positions) / MOTION_MAX_POINTS))
+    colors = geometry.colors[::step] if geometry.colors is not None else None
+    return Geometry(np.ascontiguousarray(geometry.positions[::step]), None, colors)
+
+
+def open_scene(vault: Vault, asset_id: str) -> PreviewScene:
+    asset, geometry = geometry_for_asset(vault, asset_id, detail="preview")
+    has_lod = asset.kind == "mesh" and asset.file("lod") is not None
+    lo, hi = geometry.bounds()
+    return PreviewScene(asset, camera_for(lo, hi, "front"), _thin(geometry), None if has_lod else geometry)
+
+
+def motion_size(width: int, height: int) -> tuple[int, int]:
+    return max(16, int(width * MOTION_SCALE)), max(16, int(height * MOTION_SCALE))
+
+
+class Preview:
+    """Owns the two render children. Not thread-safe by itself: one thread drives it."""
+
+    def __init__(self, spare: bool = True) -> None:
+        self.motion = RenderService(spare=spare)
+        self.still = RenderService(spare=spare)
+
+    def warm(self) -> None:
+        """Start both children now (Open3D's start-up is then paid before the first scan)."""
+        self.motion.start()
+        self.still.start()
+
+    def frame(self, vault: Vault, scene: PreviewScene, camera: Camera, mode: str, size: tuple[int, int],
+              moving: bool) -> np.ndarray:
+        """One RGB frame: the LOD at reduced resolution while ``moving``, else full detail."""
+        mode = mode if scene.is_mesh else "points"
+        if moving:
+            w, h = motion_size(*size)
+            return self.motion.render(f"{scene.asset.id}:motion", w, h, camera, mode, geometry=scene.motion)
+        if scene.full is None:
+            scene.full = geometry_for_asset(vault, scene.asset.id, detail="full")[1]
+        return self.still.render(scene.asset.id, size[0], size[1], camera, mode, geometry=scene.full)
+
+    def restart(self) -> None:
+        self.motion.restart()
+        self.still.restart()
+
+    def close(self) -> None:
+        self.motion.close()
+        self.still.close()

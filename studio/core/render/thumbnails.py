@@ -1,0 +1,41 @@
+"""Thumbnails of scans: rendered once (three-quarter view, preview LOD) and kept encrypted.
+
+The first call for a scan renders it through the render service and stores the PNG as the
+asset's ``thumbnail`` derived file; later calls decrypt the stored one.
+"""
+
+from __future__ import annotations
+
+from studio.core.assets import get_asset, read_derived
+from studio.core.derived import add_derived
+from studio.core.render.geometry import geometry_for_asset
+from studio.core.render.service import RenderService
+from studio.core.render.still import png_bytes
+from studio.core.render.views import camera_for
+from studio.core.vault import Vault
+
+THUMB_SIZE = (256, 256)
+
+
+def stored_thumbnail(vault: Vault, asset_id: str) -> bytes | None:
+    asset = get_asset(vault, asset_id)
+    if asset.file("thumbnail") is None:
+        return None
+    return read_derived(vault, asset.id, "thumbnail")
+
+
+def ensure_thumbnail(vault: Vault, asset_id: str, service: RenderService) -> bytes | None:
+    """The scan's thumbnail PNG, rendered and stored on first use; None for a voice take."""
+    asset = get_asset(vault, asset_id)
+    if asset.kind == "voice":
+        return None
+    if asset.file("thumbnail") is not None:
+        return read_derived(vault, asset.id, "thumbnail")
+    _, geometry = geometry_for_asset(vault, asset.id, detail="preview")
+    lo, hi = geometry.bounds()
+    camera = camera_for(lo, hi, "three-quarter")
+    mode = "shaded" if geometry.is_mesh else "points"
+    rgb = service.render(f"{asset.id}:thumbnail", *THUMB_SIZE, camera, mode, geometry=geometry)
+    png = png_bytes(rgb)
+    add_derived(vault, asset.id, "thumbnail", "image/png", png)
+    return read_derived(vault, asset.id, "thumbnail")
