@@ -264,12 +264,9 @@ def cmd_render(args) -> int:
 def cmd_gui(args) -> int:
     try:
         from studio.ui.app import run_app
-    except ImportError:
-        print("The desktop app is not part of this build yet; the command line does everything:\n",
-              file=sys.stderr)
-        build_parser().print_help()
-        return EXIT_OK
-    return run_app(args)
+    except ImportError as exc:
+        raise StudioError(f"the desktop app cannot start: {exc} (run `bash tools/setup.sh app`)") from exc
+    return run_app(_vault_dir(args))
 
 
 # -- parser ---------------------------------------------------------------------------------

@@ -1,0 +1,247 @@
+"""Background work the operator can watch: every file of an ingest batch with its own state
+and progress, the batch's overall bar, and Cancel."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
+                               QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QVBoxLayout,
+                               QWidget)
+
+from studio.core.errors import Cancelled
+from studio.core.intake import IngestResult, collect_files, ingest_paths
+from studio.core.progress import CancelToken, Progress
+from studio.core.vault import Vault
+from studio.ui.ops import Ops
+
+STATE_TEXT = {"queued": "Queued", "working": "Working", "ingested": "Done", "duplicate": "Duplicate",
+              "rejected": "Rejected", "cancelled": "Cancelled"}
+FINISHED = ("ingested", "duplicate", "rejected", "cancelled")
+PROGRESS_EVERY_S = 0.05  # at most 20 progress updates a second reach the GUI thread
+
+
+@dataclass
+class FileRow:
+    path: Path
+    state: str = "queued"
+    fraction: float = 0.0
+    detail: str = ""
+    asset_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class IngestModel(QAbstractTableModel):
+    COLUMNS = ("File", "State", "Details")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[FileRow] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, paths: list[Path]) -> None:
+        fresh = [p for p in paths if str(p) not in self._index or self.rows[self._index[str(p)]].state in FINISHED]
+        if not fresh:
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(fresh) - 1)
+        for p in fresh:
+            self._index[str(p)] = len(self.rows)
+            self.rows.append(FileRow(p))
+        self.endInsertRows()
+
+    def row_for(self, path: str) -> FileRow | None:
+        i = self._index.get(path)
+        return self.rows[i] if i is not None else None
+
+    def update(self, path: str, **changes) -> None:
+        i = self._index.get(path)
+        if i is None:
+            return
+        for k, v in changes.items():
+            setattr(self.rows[i], k, v)
+        self.dataChanged.emit(self.index(i, 0), self.index(i, 2))
+
+    def clear_finished(self) -> None:
+        self.beginResetModel()
+        self.rows = [r for r in self.rows if r.state not in FINISHED]
+        self._index = {str(r.path): i for i, r in enumerate(self.rows)}
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else 3
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        return self.COLUMNS[section] if orientation == Qt.Horizontal and role == Qt.DisplayRole else None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        if role == Qt.DisplayRole:
+            return (r.path.name, STATE_TEXT[r.state], r.detail)[index.column()]
+        if role == Qt.ToolTipRole:
+            return f"{r.path}\n{r.detail}" if r.detail else str(r.path)
+        if role == Qt.UserRole:
+            return r
+        if role == Qt.ForegroundRole and index.column() in (1, 2) and r.state == "rejected":
+            return QColor("#c62828")
+        return None
+
+
+class _StateDelegate(QStyledItemDelegate):
+    """Draws a progress bar in the State cell of a file being worked on."""
+
+    def paint(self, painter, option, index) -> None:
+        row: FileRow = index.data(Qt.UserRole)
+        if row is None or row.state != "working":
+            return super().paint(painter, option, index)
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(4, 6, -4, -6)
+        bar.minimum, bar.maximum = 0, 100
+        bar.progress = int(row.fraction * 100)
+        bar.text = f"{bar.progress}%"
+        bar.textVisible = True
+        bar.state = option.state
+        QApplication.style().drawControl(QStyle.CE_ProgressBar, bar, painter)
+
+
+class ActivityPanel(QWidget):
+    """Runs ingest batches one after another on the vault's writer thread."""
+
+    assetsAdded = Signal(str, list)   # talent id, ids of new assets
+    batchFinished = Signal()
+
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault, self.ops = vault, ops
+        self.model = IngestModel(self)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(1, _StateDelegate(self.view))
+        self.view.verticalHeader().hide()
+        self.view.setSelectionBehavior(QTableView.SelectRows)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.resizeSection(1, 120)
+        header.setSectionResizeMode(2, QHeaderView.Stretch)
+        self.view.setAccessibleName("Ingest activity")
+        self.overall = QProgressBar(self)
+        self.overall.setFormat("%v of %m files")
+        self.overall.setRange(0, 1)
+        self.overall.setValue(0)
+        self.summary = QLabel("No background work.", self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        clear = QPushButton("Clear finished", self)
+        clear.clicked.connect(self.model.clear_finished)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.overall, 1)
+        top.addWidget(self.cancel_button)
+        top.addWidget(clear)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.view, 1)
+        self._tokens: list[CancelToken] = []
+        self._batches = 0
+
+    @property
+    def running(self) -> bool:
+        return self._batches > 0
+
+    def ingest(self, talent_id: str, paths: list[Path]) -> None:
+        token = CancelToken()
+        self._tokens.append(token)
+        self._batches += 1
+        self.cancel_button.setEnabled(True)
+        self.summary.setText("Reading the dropped files…")
+        self.ops.run(lambda: self._run_batch(talent_id, list(paths), token),
+                     lambda results: self._finished(talent_id, results),
+                     lambda exc: self._failed(talent_id, exc), writes=True, what="Ingest")
+
+    # -- worker thread ------------------------------------------------------------------------------
+    def _run_batch(self, talent_id: str, paths: list[Path], token: CancelToken) -> list[IngestResult]:
+        files = collect_files(paths)
+        self.ops.gui(lambda: self._queued(files))
+        last = [0.0]
+
+        def on_progress(path: Path, p: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY_S and p.fraction is not None:
+                last[0] = now
+                fraction = p.fraction
+                self.ops.gui(lambda: self._progress(str(path), fraction))
+
+        def on_result(r: IngestResult) -> None:
+            self.ops.gui(lambda: self._result(r))
+
+        return ingest_paths(self.vault, talent_id, paths, cancel=token, on_result=on_result,
+                            on_file_progress=on_progress)
+
+    # -- GUI thread --------------------------------------------------------------------------------
+    def _queued(self, files: list[Path]) -> None:
+        self.model.add(files)
+        self._refresh_overall()
+
+    def _progress(self, path: str, fraction: float) -> None:
+        row = self.model.row_for(path)
+        if row is not None and row.state in ("queued", "working"):
+            self.model.update(path, state="working", fraction=fraction)
+            self.summary.setText(f"Ingesting {row.path.name}…")
+
+    def _result(self, r: IngestResult) -> None:
+        detail = r.reason or ""
+        if r.status == "ingested":
+            detail = r.asset_id + (f" · ⚠ {'; '.join(r.warnings)}" if r.warnings else "")
+        self.model.update(r.path, state=r.status, fraction=1.0, detail=detail, asset_id=r.asset_id,
+                          warnings=list(r.warnings))
+        self._refresh_overall()
+
+    def _refresh_overall(self) -> None:
+        rows = self.model.rows
+        self.overall.setRange(0, max(1, len(rows)))
+        self.overall.setValue(sum(r.state in FINISHED for r in rows))
+
+    def _end(self, talent_id: str, results: list[IngestResult]) -> None:
+        self._batches -= 1
+        if self._batches == 0:
+            self.cancel_button.setEnabled(False)
+            self._tokens.clear()
+        counts = {s: sum(r.status == s for r in results) for s in ("ingested", "duplicate", "rejected")}
+        self.summary.setText(f"Last batch: {counts['ingested']} added, {counts['duplicate']} duplicate, "
+                             f"{counts['rejected']} rejected.")
+        added = [r.asset_id for r in results if r.status == "ingested" and r.asset_id]
+        self.assetsAdded.emit(talent_id, added)
+        self.batchFinished.emit()
+
+    def _finished(self, talent_id: str, results: list[IngestResult]) -> None:
+        self._end(talent_id, results)
+
+    def _failed(self, talent_id: str, exc: BaseException) -> None:
+        for r in self.model.rows:
+            if r.state in ("queued", "working"):
+                self.model.update(str(r.path), state="cancelled", fraction=0.0,
+                                  detail="cancelled — nothing of this file was stored" if isinstance(exc, Cancelled)
+                                  else f"stopped: {exc}")
+        done = [IngestResult(str(r.path), r.state, r.asset_id) for r in self.model.rows if r.state in FINISHED]
+        self._end(talent_id, done)
+        if isinstance(exc, Cancelled):
+            self.summary.setText("Cancelled. Files finished before the cancel are kept; the file in progress "
+                                 "left nothing behind.")
+        elif self.ops.on_error is not None:
+            self.ops.on_error("Ingest", exc)
+
+    def cancel(self) -> None:
+        if self._tokens:
+            for token in self._tokens:
+                token.cancel()
+            self.summary.setText("Cancelling…")

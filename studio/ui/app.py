@@ -1,0 +1,50 @@
+"""Starting the desktop app: create or unlock the vault, then the main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QDialog
+
+from studio.core.vault import Vault
+from studio.core.vault.vault import default_vault_dir, vault_exists
+from studio.ui.main_window import MainWindow
+from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
+
+APP_NAME = "Twin Studio"
+ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "twin-studio.svg"
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName("TwinStudio")
+    app.setDesktopFileName("twin-studio")
+    if ICON.is_file():
+        app.setWindowIcon(QIcon(str(ICON)))
+    return app
+
+
+def vault_dialog(folder: Path) -> QDialog:
+    """The dialog the app opens with: unlock an existing vault, or create one."""
+    return UnlockDialog(folder) if vault_exists(folder) else CreateVaultDialog(folder)
+
+
+def run_app(vault_dir: Path | None = None) -> int:
+    app = application()
+    folder = Path(vault_dir).expanduser() if vault_dir else default_vault_dir()
+    dialog = vault_dialog(folder)
+    if dialog.exec() != QDialog.Accepted or dialog.vault is None:
+        return 0
+    vault: Vault = dialog.vault
+    window = MainWindow(vault)
+    window.show()
+    window.setAttribute(Qt.WA_DeleteOnClose)
+    try:
+        return app.exec()
+    finally:
+        vault.close()

@@ -1,0 +1,43 @@
+"""An inline message strip (after KeePassXC's MessageWidget): errors that belong to a form, not
+to a modal dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+
+_COLOURS = {"error": ("#c62828", "#fdecea"), "warning": ("#a15c00", "#fff4e0"), "info": ("#1f5fa8", "#e8f1fb")}
+_COLOURS_DARK = {"error": ("#ff8a80", "#3b1f1f"), "warning": ("#ffcc80", "#3a2e1a"), "info": ("#90caf9", "#1c2b3a")}
+
+
+class Banner(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setAccessibleName("Dismiss message")
+        close.clicked.connect(self.hide)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 6, 6)
+        row.addWidget(self.label, 1)
+        row.addWidget(close, 0, Qt.AlignTop)
+        self.level = ""
+        self.hide()
+
+    def show_message(self, text: str, level: str = "error") -> None:
+        dark = self.palette().color(QPalette.Window).lightness() < 128
+        fg, bg = (_COLOURS_DARK if dark else _COLOURS)[level]
+        self.setStyleSheet(f"#banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
+                           f"#banner QLabel {{ color: {fg}; }}")
+        self.label.setText(text)
+        self.level = level
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""

@@ -1,0 +1,85 @@
+"""The right column: the selected asset's header, then its scan or voice detail."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from studio.core.assets import AssetRecord, read_derived
+from studio.core.vault import Vault
+from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, size_text
+from studio.ui.ops import Ops
+from studio.ui.scan_view import ScanDetail
+from studio.ui.voice_view import VoiceDetail
+
+
+def _voice_payload(vault: Vault, asset: AssetRecord) -> tuple[bytes, dict]:
+    audio = vault.blobs.read_bytes(asset.sha256)
+    waveform = json.loads(read_derived(vault, asset.id, "waveform")) if asset.file("waveform") else {}
+    return audio, waveform
+
+
+class DetailPane(QWidget):
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault, self.ops = vault, ops
+        self.header = QLabel(self)
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.placeholder = QLabel("Select a scan or a voice take to see it here.", self)
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setEnabled(False)
+        self.scan = ScanDetail(vault, ops, self)
+        self.voice = VoiceDetail(self)
+        self.stack = QStackedWidget(self)
+        for w in (self.placeholder, self.scan, self.voice):
+            self.stack.addWidget(w)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.header)
+        lay.addWidget(self.stack, 1)
+        self.asset: AssetRecord | None = None
+        self.show_asset(None)
+
+    def show_asset(self, asset: AssetRecord | None) -> None:
+        same = asset is not None and self.asset is not None and asset.id == self.asset.id
+        self.asset = asset
+        if asset is None:
+            self.header.setText("")
+            self.scan.clear()
+            self.voice.clear()
+            self.stack.setCurrentWidget(self.placeholder)
+            return
+        self.header.setText(
+            f"<b style='font-size:13pt'>{_esc(asset.original_name)}</b><br>"
+            f"{KIND_LABELS.get(asset.kind, asset.kind)} · {asset.format.upper()} · {size_text(asset.size)} · "
+            f"<i>{STATUS_LABELS.get(asset.status, asset.status)}</i><br>"
+            f"<span style='color:gray'>{asset.id} · added {asset.created_at[:16].replace('T', ' ')}</span>")
+        if same:
+            return
+        if asset.kind == "voice":
+            self.scan.clear()
+            self.voice.clear()
+            self.stack.setCurrentWidget(self.voice)
+            self.ops.run(lambda: _voice_payload(self.vault, asset), lambda payload: self._voice_ready(asset, payload),
+                         what="Opening the voice take")
+        else:
+            self.voice.clear()
+            self.stack.setCurrentWidget(self.scan)
+            self.scan.show_scan(asset)
+
+    def _voice_ready(self, asset: AssetRecord, payload: tuple[bytes, dict]) -> None:
+        if self.asset is None or self.asset.id != asset.id:
+            return  # another asset was selected meanwhile
+        audio, waveform = payload
+        self.voice.show_take(asset.original_name, audio, asset.media_type, waveform, asset.metrics, asset.warnings)
+
+    def shutdown(self) -> None:
+        self.scan.shutdown()
+        self.voice.shutdown()
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

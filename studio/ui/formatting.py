@@ -1,0 +1,38 @@
+"""How figures read in the app: sizes, durations, key figures of an asset."""
+
+from __future__ import annotations
+
+from studio.core.assets import AssetRecord
+
+KIND_LABELS = {"mesh": "Body scan (mesh)", "point_cloud": "Point cloud", "voice": "Voice take"}
+STATUS_LABELS = {"pending_review": "Awaiting review", "approved": "Approved", "rejected": "Rejected"}
+
+
+def size_text(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(max(0.0, float(seconds)), 60)
+    return f"{int(minutes)}:{secs:04.1f}"
+
+
+def key_figures(asset: AssetRecord) -> str:
+    m = asset.metrics
+    if asset.kind == "mesh":
+        text = f"{m.get('faces', 0):,} triangles"
+    elif asset.kind == "point_cloud":
+        text = f"{m.get('points', 0):,} points"
+    else:
+        rate = m.get("sample_rate")
+        text = f"{duration_text(m.get('duration_s'))} · {rate / 1000:g} kHz" if rate else duration_text(m.get("duration_s"))
+    if asset.kind != "voice" and m.get("height_m"):
+        text += f" · {m['height_m']:.2f} m"
+    return text

@@ -1,0 +1,210 @@
+"""The main window: talents | assets | detail, with the activity panel docked below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle
+
+from studio.core.assets import list_assets
+from studio.core.errors import StudioError
+from studio.core.render.service import RenderService
+from studio.core.render.thumbnails import ensure_thumbnail
+from studio.core.render.viewer import open_viewer, viewer_available
+from studio.core.talents import TalentRecord
+from studio.core.vault import Vault
+from studio.ui.activity_panel import ActivityPanel
+from studio.ui.detail_pane import DetailPane
+from studio.ui.library_panel import LibraryPanel
+from studio.ui.ops import Ops
+from studio.ui.settings import Settings
+from studio.ui.talents_panel import TalentsPanel
+
+
+def _thumbnail_image(vault: Vault, asset_id: str, service: RenderService) -> QImage | None:
+    png = ensure_thumbnail(vault, asset_id, service)
+    return QImage.fromData(png, "PNG") if png else None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, vault: Vault, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.vault = vault
+        self.settings = settings or Settings()
+        self.setWindowTitle(f"Twin Studio — {vault.root}")
+        self.ops = Ops(on_error=self.show_error)
+        self.thumbnail_service = RenderService()
+        self._thumbs_asked: set[str] = set()
+        self.talent: TalentRecord | None = None
+
+        self.talents = TalentsPanel(vault, self.ops, self)
+        self.library = LibraryPanel(self)
+        self.detail = DetailPane(vault, self.ops, self)
+        style = self.style()
+        self.library.model.placeholders = {"voice": style.standardIcon(QStyle.SP_MediaVolume),
+                                           "mesh": style.standardIcon(QStyle.SP_FileIcon),
+                                           "point_cloud": style.standardIcon(QStyle.SP_FileIcon)}
+        self.splitter = QSplitter(Qt.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        for w in (self.talents, self.library, self.detail):
+            self.splitter.addWidget(w)
+            self.splitter.setCollapsible(self.splitter.indexOf(w), False)
+        self.splitter.setSizes([220, 560, 560])
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setContentsMargins(8, 8, 8, 0)
+        self.setCentralWidget(self.splitter)
+
+        self.activity = ActivityPanel(vault, self.ops, self)
+        self.activity_dock = QDockWidget("Activity", self)
+        self.activity_dock.setObjectName("activityDock")
+        self.activity_dock.setWidget(self.activity)
+        self.activity_dock.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.activity_dock)
+        self.resizeDocks([self.activity_dock], [180], Qt.Vertical)
+        self.status_label = QLabel(self)
+        self.statusBar().addWidget(self.status_label, 1)
+
+        self.talents.talentSelected.connect(self._talent_selected)
+        self.library.assetSelected.connect(self.detail.show_asset)
+        self.library.filesDropped.connect(self.ingest)
+        self.library.thumbnailsWanted.connect(self.request_thumbnails)
+        self.activity.assetsAdded.connect(self._assets_added)
+        self.detail.scan.openInViewer.connect(self.open_in_viewer)
+        self._build_menus()
+        self._restore()
+        self.talents.refresh(select=self.settings.last_talent or None)
+
+    # -- menus and shortcuts ----------------------------------------------------------------------
+    def _action(self, menu, text: str, shortcut, slot, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.import_action = self._action(file, "&Import…", "Ctrl+I", self.library.choose_files,
+                                          "Add scans and voice takes for the selected talent")
+        self.viewer_action = self._action(file, "Open in Open3D &viewer", "Ctrl+Shift+O", self.open_in_viewer,
+                                          "Open the selected scan in Open3D's own window")
+        file.addSeparator()
+        self._action(file, "&Quit", QKeySequence.Quit, self.close)
+        talent = bar.addMenu("&Talent")
+        self._action(talent, "&Add talent…", "Ctrl+N", self.talents.add_talent)
+        self._action(talent, "&Find talent", "Ctrl+Shift+F", self.talents.search.setFocus)
+        view = bar.addMenu("&View")
+        self._action(view, "&Grid", "Ctrl+1", lambda: self.set_library_view("grid"))
+        self._action(view, "&List", "Ctrl+2", lambda: self.set_library_view("list"))
+        self._action(view, "&Filter assets", "Ctrl+F", self.library.search.setFocus)
+        view.addSeparator()
+        toggle = self.activity_dock.toggleViewAction()
+        toggle.setShortcut(QKeySequence("Ctrl+J"))
+        view.addAction(toggle)
+        reason = viewer_available()
+        if reason:
+            self.viewer_action.setEnabled(False)
+            self.viewer_action.setStatusTip(f"Not available: {reason}")
+            self.detail.scan.viewer_button.setEnabled(False)
+            self.detail.scan.viewer_button.setToolTip(f"Open3D's viewer is not available: {reason}")
+
+    def set_library_view(self, mode: str) -> None:
+        self.library.set_view(mode)
+        self.settings.library_view = mode
+
+    # -- layout persistence -------------------------------------------------------------------------
+    def _restore(self) -> None:
+        self.resize(1400, 860)
+        if (g := self.settings.window_geometry()) is not None:
+            self.restoreGeometry(g)
+        if (s := self.settings.window_state()) is not None:
+            self.restoreState(s)
+        if (sp := self.settings.splitter_state()) is not None:
+            self.splitter.restoreState(sp)
+        self.library.set_view(self.settings.library_view)
+
+    def _save(self) -> None:
+        self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
+        self.settings.library_view = self.library.view_mode
+        if self.talent is not None:
+            self.settings.last_talent = self.talent.id
+        self.settings.sync()
+
+    # -- reacting to changes ------------------------------------------------------------------------
+    def _talent_selected(self, talent: TalentRecord | None) -> None:
+        self.talent = talent
+        self.library.set_talent(talent.name if talent else None)
+        self.import_action.setEnabled(talent is not None)
+        self.refresh_assets()
+
+    def refresh_assets(self, select: str | None = None) -> None:
+        talent = self.talent
+        if talent is None:
+            self.library.set_assets([])
+            self._update_status(0)
+            return
+        self.ops.run(lambda: list_assets(self.vault, talent.id),
+                     lambda assets: self._assets_loaded(talent.id, assets, select), what="Loading assets")
+
+    def _assets_loaded(self, talent_id: str, assets, select: str | None) -> None:
+        if self.talent is None or self.talent.id != talent_id:
+            return
+        self.library.set_assets(assets, select=select)
+        self._update_status(len(assets))
+
+    def _update_status(self, count: int) -> None:
+        who = f"{self.talent.name}: {count} asset{'s' if count != 1 else ''}" if self.talent else "No talent selected"
+        self.status_label.setText(f"{who}  ·  vault {self.vault.root}")
+
+    def _assets_added(self, talent_id: str, asset_ids: list[str]) -> None:
+        self.talents.refresh()  # asset counts
+        if self.talent is not None and self.talent.id == talent_id:
+            self.refresh_assets(select=asset_ids[-1] if asset_ids else None)
+
+    def request_thumbnails(self, asset_ids: list[str]) -> None:
+        for aid in asset_ids:
+            if aid in self._thumbs_asked:
+                continue
+            self._thumbs_asked.add(aid)
+            self.ops.run(lambda aid=aid: _thumbnail_image(self.vault, aid, self.thumbnail_service),
+                         lambda image, aid=aid: self._thumbnail_ready(aid, image),
+                         lambda exc, aid=aid: None,  # no thumbnail: the kind's icon stays
+                         writes=True, what="Rendering a thumbnail")
+
+    def _thumbnail_ready(self, asset_id: str, image: QImage | None) -> None:
+        if image is not None and not image.isNull():
+            self.library.model.set_thumbnail(asset_id, QPixmap.fromImage(image))
+
+    # -- actions ------------------------------------------------------------------------------------
+    def ingest(self, paths: list[Path]) -> None:
+        if self.talent is None:
+            self.show_error("Import", StudioError("Choose or add a talent first: every asset belongs to a talent."))
+            return
+        self.activity_dock.show()
+        self.activity.ingest(self.talent.id, paths)
+
+    def open_in_viewer(self) -> None:
+        asset = self.library.current()
+        if asset is None or asset.kind == "voice":
+            self.show_error("Open3D viewer", StudioError("Select a scan first."))
+            return
+        self.ops.run(lambda: open_viewer(self.vault, asset.id), lambda _proc: None, what="Opening Open3D's viewer")
+
+    def show_error(self, what: str, exc: BaseException) -> None:
+        text = str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
+        QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        if self.activity.running:
+            self.activity.cancel()
+        self._save()
+        self.detail.shutdown()
+        self.ops.shutdown()
+        self.thumbnail_service.close()
+        super().closeEvent(event)

@@ -1,0 +1,128 @@
+"""The talents column: search, the list, and the add-talent dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
+
+from studio.core.errors import StudioError
+from studio.core.talents import TalentRecord, add_talent, list_talents
+from studio.core.vault import Vault
+from studio.ui.banner import Banner
+from studio.ui.ops import Ops
+
+
+class AddTalentDialog(QDialog):
+    """Name (required), e-mail and agency. The record is written in the background."""
+
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a talent")
+        self.setMinimumWidth(420)
+        self.vault, self.ops = vault, ops
+        self.created: TalentRecord | None = None
+        self.banner = Banner(self)
+        self.name = QLineEdit(self)
+        self.name.setPlaceholderText("Full name, as in the consent")
+        self.email = QLineEdit(self)
+        self.agency = QLineEdit(self)
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("E-mail", self.email)
+        form.addRow("Agency", self.agency)
+        note = QLabel("Names and contact details are stored encrypted in the vault.", self)
+        note.setEnabled(False)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        self.buttons.button(QDialogButtonBox.Ok).setText("Add talent")
+        self.buttons.accepted.connect(self._add)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addLayout(form)
+        lay.addWidget(note)
+        lay.addWidget(self.buttons)
+
+    def _add(self) -> None:
+        name, email, agency = self.name.text(), self.email.text() or None, self.agency.text() or None
+        self.buttons.setEnabled(False)
+        self.ops.run(lambda: add_talent(self.vault, name, email, agency), self._added, self._failed, writes=True)
+
+    def _added(self, record: TalentRecord) -> None:
+        self.created = record
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"Unexpected error: {exc}")
+
+
+class TalentsPanel(QWidget):
+    talentSelected = Signal(object)  # TalentRecord | None
+
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault, self.ops = vault, ops
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search talents")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Talents")
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.add_button = QPushButton("Add talent…", self)
+        self.add_button.clicked.connect(self.add_talent)
+        heading = QLabel("<b>Talents</b>", self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(heading)
+        lay.addWidget(self.search)
+        lay.addWidget(self.list, 1)
+        lay.addWidget(self.add_button)
+        self._wanted: str | None = None
+
+    def refresh(self, select: str | None = None) -> None:
+        self._wanted = select or (self.current().id if self.current() else None)
+        self.ops.run(lambda: list_talents(self.vault), self._show, what="Loading talents")
+
+    def _show(self, records: list[TalentRecord]) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        chosen = None
+        for r in records:
+            item = QListWidgetItem(f"{r.name}\n{r.asset_count} asset{'s' if r.asset_count != 1 else ''}"
+                                   + (f" · {r.agency}" if r.agency else ""))
+            item.setData(Qt.UserRole, r)
+            item.setToolTip(r.id)
+            self.list.addItem(item)
+            if r.id == self._wanted:
+                chosen = item
+        self._filter(self.search.text())
+        if chosen is None and self.list.count():
+            chosen = next((self.list.item(i) for i in range(self.list.count()) if not self.list.item(i).isHidden()), None)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        self.list.blockSignals(False)  # blocked while rebuilding: one signal for the new state
+        self.talentSelected.emit(self.current())
+
+    def _filter(self, text: str) -> None:
+        needle = text.casefold().strip()
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            r: TalentRecord = item.data(Qt.UserRole)
+            hay = " ".join(x for x in (r.name, r.agency or "", r.email or "") if x).casefold()
+            item.setHidden(bool(needle) and needle not in hay)
+
+    def current(self) -> TalentRecord | None:
+        item = self.list.currentItem()
+        return item.data(Qt.UserRole) if item is not None else None
+
+    def _current_changed(self, item, _previous) -> None:
+        self.talentSelected.emit(item.data(Qt.UserRole) if item is not None else None)
+
+    def add_talent(self) -> AddTalentDialog:
+        dialog = AddTalentDialog(self.vault, self.ops, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.refresh(select=dialog.created.id) if dialog.created else None)
+        dialog.open()
+        return dialog

@@ -1,0 +1,344 @@
+"""The detail view of a voice take: waveform with playhead, transport, metrics and QA warnings.
+
+Playback is fed from memory (a ``QBuffer`` over the decrypted bytes, handed to ``QMediaPlayer``),
+so the plaintext never reaches the disk. When the media backend cannot play a take (a format it
+does not decode, no backend), an inline message says so and the waveform and metrics stay.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from studio.ui.banner import Banner
+
+_CONTAINERS = {"audio/wav": "WAV", "audio/flac": "FLAC", "audio/ogg": "Ogg", "audio/opus": "Ogg/Opus",
+               "audio/mpeg": "MP3", "audio/x-nist-sphere": "NIST SPHERE"}
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss.t`` (``h:mm:ss.t`` from an hour on)."""
+    tenths = max(0, round(seconds * 10))
+    minutes, tenths = divmod(tenths, 600)
+    hours, minutes = divmod(minutes, 60)
+    tail = f"{tenths // 10:02d}.{tenths % 10}"
+    return f"{hours}:{minutes:02d}:{tail}" if hours else f"{minutes}:{tail}"
+
+
+def _sample_format(m: dict) -> str:
+    fmt, bits = str(m.get("sample_format") or ""), m.get("bit_depth")
+    if fmt.startswith("PCM"):
+        return f"{bits}-bit PCM" + (" (unsigned)" if fmt == "PCM_U8" else "")
+    if fmt in ("FLOAT", "DOUBLE"):
+        return f"{bits}-bit float"
+    name = {"ULAW": "µ-law", "ALAW": "A-law", "OPUS": "Opus", "VORBIS": "Vorbis"}.get(fmt, fmt.replace("_", " "))
+    return f"{name}, {bits}-bit" if bits else name
+
+
+def _metric_rows(m: dict, media_type: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(format rows, level rows) of (label, text), for the metrics the core stored."""
+    d, n, ratio, snr = m.get("duration_s"), m.get("channels"), m.get("clipping_ratio"), m.get("snr_db")
+    dbfs = lambda key: key in m and ("silent" if m[key] is None else f"{m[key]:.1f} dBFS")  # noqa: E731
+    fmt = [("Duration", d is not None and (f"{d:.2f} s" if d < 60 else f"{_clock(d)} ({d:,.0f} s)")),
+           ("Sample rate", bool(m.get("sample_rate")) and f"{m['sample_rate'] / 1000:g} kHz"),
+           ("Channels", bool(n) and {1: "mono", 2: "stereo"}.get(n, f"{n} channels")),
+           ("Format", ", ".join(x for x in (_CONTAINERS.get(media_type, media_type), _sample_format(m)) if x))]
+    levels = [("Peak", dbfs("peak_dbfs")), ("RMS", dbfs("rms_dbfs")),
+              ("Clipping", ratio is not None and ("none" if not ratio else f"{ratio * 100:.3g}% of samples")),
+              ("SNR (est.)", "snr_db" in m and ("n/a" if snr is None else f"{snr:.1f} dB")),
+              ("Noise floor", dbfs("noise_floor_dbfs"))]
+    return [(k, v) for k, v in fmt if v], [(k, v) for k, v in levels if v]
+
+
+def _parse_waveform(wave: object) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
+    """(min, max, rms or None, duration) from the core's waveform JSON; empty when malformed."""
+    empty = (np.zeros(0), np.zeros(0), None, 0.0)
+    if not isinstance(wave, dict) or wave.get("version") != 1:
+        return empty
+    try:
+        lo, hi = np.asarray(wave["min"], dtype=float), np.asarray(wave["max"], dtype=float)
+        rms = None if wave.get("rms") is None else np.asarray(wave["rms"], dtype=float)
+        duration = float(wave["duration_s"])
+    except (KeyError, TypeError, ValueError):
+        return empty
+    if lo.ndim != 1 or lo.shape != hi.shape or not len(lo) or not 0 < duration < float("inf"):
+        return empty
+    clean = lambda a, low: np.nan_to_num(np.clip(a, low, 1.0))  # noqa: E731
+    return clean(lo, -1.0), clean(hi, -1.0), None if rms is None or rms.shape != lo.shape else clean(rms, 0.0), duration
+
+
+class WaveformWidget(QWidget):
+    """The stored waveform summary as a filled envelope (RMS band inside min/max) with a playhead.
+
+    Click or drag to seek: ``seekRequested(seconds)``.
+    """
+
+    seekRequested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lo, self._hi, self._rms, self._duration = _parse_waveform(None)
+        self._position = 0.0
+        self._cache: tuple[QSize, float, QPolygonF, QPolygonF | None] | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Waveform")
+
+    def set_waveform(self, waveform: dict | None) -> None:
+        """Show a stored waveform (the parsed JSON); ``None`` or a malformed one shows none."""
+        self._lo, self._hi, self._rms, self._duration = _parse_waveform(waveform)
+        self._position, self._cache = 0.0, None
+        self.setCursor(Qt.CursorShape.PointingHandCursor if self._duration else Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def duration(self) -> float:
+        return self._duration
+
+    def position(self) -> float:
+        return self._position
+
+    def set_position(self, seconds: float) -> None:
+        """Move the playhead, repainting only the strip it crossed."""
+        old = self._playhead_x()
+        self._position = min(max(seconds, 0.0), self._duration)
+        new = self._playhead_x()
+        if old != new:
+            self.update(QRectF(min(old, new) - 3, 0, abs(new - old) + 6, self.height()).toAlignedRect())
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 120)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, 56)
+
+    def _playhead_x(self) -> float:
+        return self._position / self._duration * self.width() if self._duration else 0.0
+
+    def _polygons(self) -> tuple[QPolygonF, QPolygonF | None]:
+        """Envelope and RMS polygons, one column per device pixel, cached per size."""
+        dpr = self.devicePixelRatioF()
+        if self._cache and self._cache[0] == self.size() and self._cache[1] == dpr:
+            return self._cache[2], self._cache[3]
+        lo, hi, rms, n = self._lo, self._hi, self._rms, len(self._lo)
+        cols = max(1, int(self.width() * dpr))
+        if n > cols:  # several buckets per column: keep the extremes, combine the RMS
+            starts = np.linspace(0, n, cols + 1)[:-1].astype(int)
+            counts = np.diff(np.append(starts, n))
+            lo, hi = np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts)
+            rms = None if rms is None else np.sqrt(np.add.reduceat(rms * rms, starts) / counts)
+        xs = (np.arange(len(lo)) + 0.5) / len(lo) * self.width()
+        if len(xs) > 1:
+            xs[0], xs[-1] = 0.0, float(self.width())
+        mid, half = self.height() / 2, max(1.0, self.height() / 2 - 4)
+
+        def band(top: np.ndarray, bottom: np.ndarray) -> QPolygonF:
+            pts = [QPointF(x, mid - y * half) for x, y in zip(xs, top)]
+            pts += [QPointF(x, mid - y * half) for x, y in zip(xs[::-1], bottom[::-1])]
+            return QPolygonF(pts)
+
+        envelope = band(hi, lo)
+        core = None if rms is None else band(np.minimum(rms, hi), np.maximum(-rms, lo))
+        self._cache = (self.size(), dpr, envelope, core)
+        return envelope, core
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        pal, rect = self.palette(), QRectF(self.rect())
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))
+        p.setBrush(pal.color(QPalette.ColorRole.Base))
+        p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        if not self._duration:
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No waveform")
+            return
+        p.drawLine(QPointF(1, rect.center().y()), QPointF(rect.width() - 1, rect.center().y()))
+        envelope, core = self._polygons()
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        faint = QColor(accent)
+        faint.setAlphaF(0.45)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(faint)
+        p.drawPolygon(envelope)
+        if core is not None:
+            p.setBrush(accent)
+            p.drawPolygon(core)
+        x = min(max(self._playhead_x(), 1.0), rect.width() - 1.0)
+        p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
+        p.drawLine(QPointF(x, 0), QPointF(x, rect.height()))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._duration:
+            self._seek_to(event.position().x())
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton and self._duration:
+            self._seek_to(event.position().x())
+
+    def _seek_to(self, x: float) -> None:
+        seconds = min(max(x / max(self.width(), 1), 0.0), 1.0) * self._duration
+        self.set_position(seconds)
+        self.seekRequested.emit(seconds)
+
+
+class VoiceDetail(QWidget):
+    """One voice take: waveform, transport (Space toggles play), metrics and QA warnings."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.player = QMediaPlayer(self)
+        self._output = QAudioOutput(self)
+        self.player.setAudioOutput(self._output)
+        self._bytes: QByteArray | None = None
+        self._buffer: QBuffer | None = None  # a child made after the player: Qt deletes it after the player
+        self._duration_ms = 0
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.waveform = WaveformWidget()
+        self.play_button = QToolButton()
+        self.play_button.setAutoRaise(True)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.time_label = QLabel()
+        self.playback_message, self.warnings = Banner(), Banner()
+        self._forms = (QFormLayout(), QFormLayout())
+        self._values: dict[str, QLabel] = {}
+
+        transport = QHBoxLayout()
+        for widget, stretch in ((self.play_button, 0), (self.slider, 1), (self.time_label, 0)):
+            transport.addWidget(widget, stretch)
+        metrics = QHBoxLayout()
+        for form in self._forms:
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            metrics.addLayout(form)
+            metrics.addSpacing(32)
+        metrics.addStretch(1)
+        column = QVBoxLayout(self)
+        for item in (self.title, self.waveform, transport, self.playback_message, metrics, self.warnings):
+            column.addLayout(item) if isinstance(item, QHBoxLayout) else column.addWidget(item)
+        column.setStretch(1, 1)
+
+        self.play_button.clicked.connect(self.toggle_playback)
+        self.slider.valueChanged.connect(lambda ms: self.seek(ms / 1000))
+        self.waveform.seekRequested.connect(self.seek)
+        self.player.positionChanged.connect(self._show_position)
+        self.player.durationChanged.connect(self._on_duration)
+        self.player.playbackStateChanged.connect(self._on_state)
+        self.player.errorOccurred.connect(self._on_error)
+        self.clear()
+
+    def show_take(self, title: str, audio: bytes, media_type: str, waveform: dict, metrics: dict,
+                  warnings: list[str]) -> None:
+        """Show a take; ``audio`` (the decrypted original file) is played from memory, never a file."""
+        self.clear()
+        self.title.setText(title)
+        self.waveform.set_waveform(waveform)
+        self._on_duration(round(float(metrics.get("duration_s") or self.waveform.duration()) * 1000))
+        for form, rows in zip(self._forms, _metric_rows(metrics, media_type)):
+            for label, text in rows:
+                self._values[label] = value = QLabel(text)
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                form.addRow(f"{label}:", value)
+        if warnings:
+            self.warnings.show_message("\n".join(warnings), "warning")
+        if not audio:
+            return self._on_error(QMediaPlayer.Error.ResourceError, "the take has no audio data")
+        self._bytes = QByteArray(audio)
+        self._buffer = QBuffer(self)
+        self._buffer.setBuffer(self._bytes)  # no second copy: self._bytes outlives the buffer
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.play_button.setEnabled(True)  # before loading: an error while loading disables them again
+        self.slider.setEnabled(True)
+        self.player.blockSignals(False)
+        self.player.setSourceDevice(self._buffer)
+
+    def clear(self) -> None:
+        """Stop playback, release the audio buffer and empty the view."""
+        self.player.stop()
+        pass  # the player lets go of the buffer before it is closed
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer.deleteLater()
+        self._buffer = self._bytes = None
+        self.title.clear()
+        self.waveform.set_waveform(None)
+        for form in self._forms:
+            while form.rowCount():
+                form.removeRow(0)
+        self._values.clear()
+        self.warnings.hide()
+        self.playback_message.hide()
+        self._on_duration(0)
+        self._on_state(QMediaPlayer.PlaybackState.StoppedState)
+        self.play_button.setEnabled(False)
+        self.slider.setEnabled(False)
+
+    def shutdown(self) -> None:
+        """Stop and release everything (the window is closing); later backend signals are ignored."""
+        self.clear()
+        self.player.blockSignals(True)
+
+    def metric_text(self, label: str) -> str | None:
+        """The displayed value of a metrics row (``"Duration"``, ``"Peak"``, …), if shown."""
+        value = self._values.get(label)
+        return None if value is None else value.text()
+
+    def toggle_playback(self) -> None:
+        if self._buffer is None or not self.play_button.isEnabled():
+            return
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            return self.player.pause()
+        if not QMediaDevices.audioOutputs():
+            self.playback_message.show_message("no audio output device: playback is silent", "info")
+        self.player.play()
+
+    def seek(self, seconds: float) -> None:
+        if self._buffer is not None:
+            self.player.setPosition(round(seconds * 1000))
+            self._show_position(round(seconds * 1000))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.toggle_playback()
+        else:
+            super().keyPressEvent(event)
+
+    def _show_position(self, ms: int) -> None:
+        self.waveform.set_position(ms / 1000)
+        if not self.slider.isSliderDown():
+            self.slider.blockSignals(True)
+            self.slider.setValue(ms)
+            self.slider.blockSignals(False)
+        self.time_label.setText(f"{_clock(ms / 1000)} / {_clock(self._duration_ms / 1000)}")
+
+    def _on_duration(self, ms: int) -> None:
+        if ms <= 0 and self._buffer is not None:
+            return  # the backend does not know yet: keep the measured duration
+        self._duration_ms = max(ms, 0)
+        self.slider.setRange(0, self._duration_ms)
+        widest = "".join("0" if c.isdigit() else c for c in _clock(self._duration_ms / 1000))
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance(f"{widest} / {widest}"))
+        self._show_position(self.player.position() if self._buffer is not None else 0)
+
+    def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
+        playing = state == QMediaPlayer.PlaybackState.PlayingState
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+
+    def _on_error(self, error: QMediaPlayer.Error, message: str) -> None:
+        if error == QMediaPlayer.Error.NoError:
+            return
+        if error == QMediaPlayer.Error.FormatError:
+            message = f"the media backend cannot decode this format ({message or 'unknown format'})"
+        self.playback_message.show_message(f"playback unavailable: {message or error.name}", "warning")
+        self.play_button.setEnabled(False)
+        self.slider.setEnabled(False)
