@@ -20,7 +20,7 @@ def size_text(n: int) -> str:
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return "–"
-    minutes, secs = divmod(max(0.0, float(seconds)), 60)
+    minutes, secs = divmod(round(max(0.0, float(seconds)), 1), 60)  # 59.96 s reads 1:00.0
     return f"{int(minutes)}:{secs:04.1f}"
 
 

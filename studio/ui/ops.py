@@ -68,7 +68,7 @@ class Ops(QObject):
             try:
                 result = fn()
             except BaseException as exc:  # delivered to the GUI thread, never swallowed
-                self.gui(lambda: self._fail(exc, failed, what))
+                self.gui(lambda error=exc: self._fail(error, failed, what))
                 return
             if done is not None:
                 self.gui(lambda: done(result))

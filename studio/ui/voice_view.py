@@ -42,11 +42,12 @@ def _sample_format(m: dict) -> str:
 def _metric_rows(m: dict, media_type: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(format rows, level rows) of (label, text), for the metrics the core stored."""
     d, n, ratio, snr = m.get("duration_s"), m.get("channels"), m.get("clipping_ratio"), m.get("snr_db")
+    container, samples = _CONTAINERS.get(media_type, media_type), _sample_format(m)
     dbfs = lambda key: key in m and ("silent" if m[key] is None else f"{m[key]:.1f} dBFS")  # noqa: E731
     fmt = [("Duration", d is not None and (f"{d:.2f} s" if d < 60 else f"{_clock(d)} ({d:,.0f} s)")),
            ("Sample rate", bool(m.get("sample_rate")) and f"{m['sample_rate'] / 1000:g} kHz"),
            ("Channels", bool(n) and {1: "mono", 2: "stereo"}.get(n, f"{n} channels")),
-           ("Format", ", ".join(x for x in (_CONTAINERS.get(media_type, media_type), _sample_format(m)) if x))]
+           ("Format", container if samples in container else f"{container}, {samples}".strip(", "))]
     levels = [("Peak", dbfs("peak_dbfs")), ("RMS", dbfs("rms_dbfs")),
               ("Clipping", ratio is not None and ("none" if not ratio else f"{ratio * 100:.3g}% of samples")),
               ("SNR (est.)", "snr_db" in m and ("n/a" if snr is None else f"{snr:.1f} dB")),
@@ -86,6 +87,7 @@ class WaveformWidget(QWidget):
         self._cache: tuple[QSize, float, QPolygonF, QPolygonF | None] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Waveform")
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # so Space after a click reaches the detail view
 
     def set_waveform(self, waveform: dict | None) -> None:
         """Show a stored waveform (the parsed JSON); ``None`` or a malformed one shows none."""
@@ -198,6 +200,7 @@ class VoiceDetail(QWidget):
         self._bytes: QByteArray | None = None
         self._buffer: QBuffer | None = None  # a child made after the player: Qt deletes it after the player
         self._duration_ms = 0
+        self._container = ""
         self.title = QLabel()
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -222,15 +225,17 @@ class VoiceDetail(QWidget):
             metrics.addSpacing(32)
         metrics.addStretch(1)
         column = QVBoxLayout(self)
-        for item in (self.title, self.waveform, transport, self.playback_message, metrics, self.warnings):
-            column.addLayout(item) if isinstance(item, QHBoxLayout) else column.addWidget(item)
-        column.setStretch(1, 1)
+        column.addWidget(self.title)
+        column.addWidget(self.waveform, 1)
+        column.addLayout(transport)
+        column.addWidget(self.playback_message)
+        column.addLayout(metrics)
+        column.addWidget(self.warnings)
 
         self.play_button.clicked.connect(self.toggle_playback)
         self.slider.valueChanged.connect(lambda ms: self.seek(ms / 1000))
         self.waveform.seekRequested.connect(self.seek)
         self.player.positionChanged.connect(self._show_position)
-        self.player.durationChanged.connect(self._on_duration)
         self.player.playbackStateChanged.connect(self._on_state)
         self.player.errorOccurred.connect(self._on_error)
         self.clear()
@@ -240,8 +245,9 @@ class VoiceDetail(QWidget):
         """Show a take; ``audio`` (the decrypted original file) is played from memory, never a file."""
         self.clear()
         self.title.setText(title)
+        self._container = _CONTAINERS.get(media_type, media_type)
         self.waveform.set_waveform(waveform)
-        self._on_duration(round(float(metrics.get("duration_s") or self.waveform.duration()) * 1000))
+        self._set_duration(float(metrics.get("duration_s") or self.waveform.duration()))
         for form, rows in zip(self._forms, _metric_rows(metrics, media_type)):
             for label, text in rows:
                 self._values[label] = value = QLabel(text)
@@ -263,7 +269,7 @@ class VoiceDetail(QWidget):
     def clear(self) -> None:
         """Stop playback, release the audio buffer and empty the view."""
         self.player.stop()
-        pass  # the player lets go of the buffer before it is closed
+        self.player.setSource(QUrl())  # the player lets go of the buffer before it is closed
         if self._buffer is not None:
             self._buffer.close()
             self._buffer.deleteLater()
@@ -276,7 +282,7 @@ class VoiceDetail(QWidget):
         self._values.clear()
         self.warnings.hide()
         self.playback_message.hide()
-        self._on_duration(0)
+        self._set_duration(0.0)
         self._on_state(QMediaPlayer.PlaybackState.StoppedState)
         self.play_button.setEnabled(False)
         self.slider.setEnabled(False)
@@ -292,6 +298,7 @@ class VoiceDetail(QWidget):
         return None if value is None else value.text()
 
     def toggle_playback(self) -> None:
+        """Play or pause; does nothing while playback is unavailable."""
         if self._buffer is None or not self.play_button.isEnabled():
             return
         if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
@@ -301,6 +308,7 @@ class VoiceDetail(QWidget):
         self.player.play()
 
     def seek(self, seconds: float) -> None:
+        """Move playback and the playhead to ``seconds`` from the start."""
         if self._buffer is not None:
             self.player.setPosition(round(seconds * 1000))
             self._show_position(round(seconds * 1000))
@@ -319,14 +327,13 @@ class VoiceDetail(QWidget):
             self.slider.blockSignals(False)
         self.time_label.setText(f"{_clock(ms / 1000)} / {_clock(self._duration_ms / 1000)}")
 
-    def _on_duration(self, ms: int) -> None:
-        if ms <= 0 and self._buffer is not None:
-            return  # the backend does not know yet: keep the measured duration
-        self._duration_ms = max(ms, 0)
+    def _set_duration(self, seconds: float) -> None:
+        """The measured duration (the core's, not the backend's estimate) sets the slider and clock."""
+        self._duration_ms = max(0, round(seconds * 1000))
         self.slider.setRange(0, self._duration_ms)
-        widest = "".join("0" if c.isdigit() else c for c in _clock(self._duration_ms / 1000))
+        widest = "".join("0" if c.isdigit() else c for c in _clock(seconds))
         self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance(f"{widest} / {widest}"))
-        self._show_position(self.player.position() if self._buffer is not None else 0)
+        self._show_position(0)
 
     def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
@@ -337,8 +344,8 @@ class VoiceDetail(QWidget):
     def _on_error(self, error: QMediaPlayer.Error, message: str) -> None:
         if error == QMediaPlayer.Error.NoError:
             return
-        if error == QMediaPlayer.Error.FormatError:
-            message = f"the media backend cannot decode this format ({message or 'unknown format'})"
+        if error == QMediaPlayer.Error.FormatError:  # Qt's own text speaks of a file there is not
+            message = f"the media backend cannot decode this {self._container or 'kind of'} audio"
         self.playback_message.show_message(f"playback unavailable: {message or error.name}", "warning")
         self.play_button.setEnabled(False)
         self.slider.setEnabled(False)

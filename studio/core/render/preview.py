@@ -74,7 +74,8 @@ class Preview:
             return self.motion.render(f"{scene.asset.id}:motion", w, h, camera, mode, geometry=scene.motion)
         if scene.full is None:
             scene.full = geometry_for_asset(vault, scene.asset.id, detail="full")[1]
-        return self.still.render(scene.asset.id, size[0], size[1], camera, mode, geometry=scene.full)
+        wire = scene.motion if scene.full is not scene.motion else None  # the LOD's edges (see worker)
+        return self.still.render(scene.asset.id, size[0], size[1], camera, mode, geometry=scene.full, wire=wire)
 
     def restart(self) -> None:
         self.motion.restart()

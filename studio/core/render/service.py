@@ -127,7 +127,7 @@ class RenderService:
     def ping(self) -> int:
         return self._call("ping")
 
-    def load(self, key: str, geometry: Geometry, width: int, height: int) -> None:
+    def load(self, key: str, geometry: Geometry, width: int, height: int, wire: Geometry | None = None) -> None:
         """Make the child hold ``geometry`` at this image size (a no-op when it already does).
 
         A child holds one scan at one size: on a software rasteriser (Mesa llvmpipe), Filament
@@ -144,14 +144,16 @@ class RenderService:
             self._call("load", int(width), int(height), key,
                        np.ascontiguousarray(geometry.positions, np.float32),
                        None if geometry.triangles is None else np.ascontiguousarray(geometry.triangles, np.int32),
-                       None if geometry.colors is None else np.ascontiguousarray(geometry.colors, np.float32))
+                       None if geometry.colors is None else np.ascontiguousarray(geometry.colors, np.float32),
+                       None if wire is None or wire.triangles is None else
+                       (np.ascontiguousarray(wire.positions, np.float32), np.ascontiguousarray(wire.triangles, np.int32)))
             self._current = wanted
 
     def holds(self, key: str, width: int, height: int) -> bool:
         return self._current == (key, int(width), int(height)) and self.alive
 
     def render(self, key: str, width: int, height: int, camera: Camera, mode: str = "shaded",
-               geometry: Geometry | None = None) -> np.ndarray:
+               geometry: Geometry | None = None, wire: Geometry | None = None) -> np.ndarray:
         """An RGB image (height × width × 3, uint8). ``geometry`` is needed when the child does
         not hold this scan at this size yet."""
         if mode not in MODES:
@@ -160,7 +162,7 @@ class RenderService:
             if not self.holds(key, width, height):
                 if geometry is None:
                     raise RenderUnavailable("preview unavailable — the renderer was restarted; load the scan again")
-                self.load(key, geometry, width, height)
+                self.load(key, geometry, width, height, wire)
             center, eye, up = camera.eye_and_up()
             image = self._call("render", key, int(width), int(height), center, eye, up, FOV_DEG, mode)
             self._top_up_spare()

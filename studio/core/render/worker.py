@@ -60,7 +60,10 @@ class _Renderer:
             mat.base_color = list(color) + [1.0]
         return mat
 
-    def load(self, key: str, positions, triangles, colors) -> int:
+    def load(self, key: str, positions, triangles, colors, wire=None) -> int:
+        """``wire``: (positions, triangles) of a lighter mesh to draw the wireframe from — the
+        LOD, for a full scan whose own 2 M edges would cost seconds to build and draw as one
+        solid mass."""
         if self.key is not None:
             raise RuntimeError("this renderer already holds a scan; start a new one")
         o3d, scene = self.o3d, self.renderer.scene
@@ -74,7 +77,11 @@ class _Renderer:
             if colors is not None:
                 mesh.vertex_colors = cloud.colors
             scene.add_geometry("shaded", mesh, self._material("defaultLit", None if colors is not None else NEUTRAL))
-            lines = o3d.geometry.LineSet.create_from_triangle_mesh(mesh)
+            if wire is not None:
+                wire_mesh = o3d.geometry.TriangleMesh(v3(wire[0].astype("float64")), o3d.utility.Vector3iVector(wire[1]))
+                lines = o3d.geometry.LineSet.create_from_triangle_mesh(wire_mesh)
+            else:
+                lines = o3d.geometry.LineSet.create_from_triangle_mesh(mesh)
             scene.add_geometry("wireframe", lines, self._material("unlitLine", (0.2, 0.25, 0.3)))
             self.looks = ["shaded", "wireframe", "points"]
         else:

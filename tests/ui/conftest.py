@@ -1,0 +1,89 @@
+"""GUI test fixtures: the real main window on a real vault, offscreen; a guard that fails any
+test leaving threads, windows or render processes behind."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import psutil  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+SETTLE_S = 10.0
+
+
+def _children() -> set[int]:
+    """Live child processes, less multiprocessing's resource tracker (one per interpreter, for
+    its lifetime: not ours to stop)."""
+    found = set()
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(p.cmdline()):
+                found.add(p.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.fixture(autouse=True)
+def leak_guard(qapp, tmp_path, monkeypatch):
+    """Fails the test if, after it, a top-level window is still shown, a thread it started is
+    still running, or a render child process is still alive."""
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    threads_before = set(threading.enumerate())
+    children_before = _children()
+    yield
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        qapp.processEvents()
+        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+        threads = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+        children = _children() - children_before
+        if not (windows or threads or children) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    for w in windows:
+        w.close()
+    assert not windows, f"windows left open: {[type(w).__name__ for w in windows]}"
+    assert not threads, f"threads left running: {[t.name for t in threads]}"
+    assert not children, f"child processes left running: {sorted(children)}"
+
+
+@pytest.fixture
+def make_window(qtbot, new_vault):
+    """Builds the main window on a fresh vault and closes it after the test."""
+    from studio.ui.main_window import MainWindow
+
+    made = []
+
+    def make(vault=None):
+        window = MainWindow(vault or new_vault)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+
+    yield make
+    for w in made:
+        if w.isVisible():
+            w.close()
+
+
+@pytest.fixture(scope="session")
+def large_scan(tmp_path_factory):
+    """A scan-like closed surface of 1,310,720 triangles (about 40 MB of binary PLY)."""
+    import numpy as np
+    import trimesh
+
+    path = tmp_path_factory.mktemp("large") / "body-1m3.ply"
+    sphere = trimesh.creation.icosphere(subdivisions=8)
+    rng = np.random.default_rng(7)
+    v = sphere.vertices * np.array([0.25, 0.9, 0.15]) + sphere.vertices * rng.normal(0, 0.0015, (len(sphere.vertices), 1))
+    mesh = trimesh.Trimesh(v, sphere.faces, process=False)
+    path.write_bytes(trimesh.exchange.ply.export_ply(mesh, encoding="binary"))
+    return path
