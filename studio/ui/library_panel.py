@@ -110,7 +110,7 @@ class LibraryPanel(QWidget):
         lay.addLayout(filters)
         lay.addWidget(self.stack, 1)
         self.view_mode = "grid"
-        self.talent_name: str | None = None
+        self.set_talent(None)
         self._update_empty()
 
     # -- content -------------------------------------------------------------------------------

@@ -66,7 +66,6 @@ class RenderThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.preview.warm()
             while True:
                 with self._cv:
                     while self._wanted is None and not self._stopping and not self._restart:

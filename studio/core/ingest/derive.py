@@ -57,7 +57,12 @@ def cluster(vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None, 
     tri = tri[(tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])]
     if len(tri) == 0:
         return merged[:0], tri, None
-    _, first = np.unique(np.sort(tri, axis=1), axis=0, return_index=True)
+    corners = np.sort(tri, axis=1).astype(np.int64)
+    if n ** 3 < 2 ** 63:  # one int64 key a triangle: a numeric sort, which lets other threads run
+        _, first = np.unique((corners[:, 0] * n + corners[:, 1]) * n + corners[:, 2], return_index=True)
+    else:
+        _, first = np.unique(corners, axis=0, return_index=True)
+    del corners
     tri = tri[np.sort(first)]
     used, remap = np.unique(tri, return_inverse=True)
     return merged[used], remap.reshape(-1, 3).astype(np.int32), (merged_colors[used] if merged_colors is not None else None)
