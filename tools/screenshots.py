@@ -83,7 +83,8 @@ def main() -> int:
     window.ingest(FILES)
     spin(300, lambda: not window.activity.running)
     lib = window.library
-    spin(120, lambda: all(a.id in lib.model.thumbnails for a in lib.model.assets if a.kind != "voice"))
+    stored = len(FILES) - 1  # the malformed one is rejected
+    spin(120, lambda: len(lib.model.assets) == stored and all(a.id in lib.model.thumbnails for a in lib.model.assets))
     scan = next(a for a in lib.model.assets if a.original_name == "igea.ply")
     lib.select(scan.id)
     viewport = window.detail.scan.viewport

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from studio.core.assets import AssetRecord
 
-KIND_LABELS = {"mesh": "Body scan (mesh)", "point_cloud": "Point cloud", "voice": "Voice take"}
+KIND_LABELS = {"mesh": "Mesh scan", "point_cloud": "Point cloud", "voice": "Voice take"}
 STATUS_LABELS = {"pending_review": "Awaiting review", "approved": "Approved", "rejected": "Rejected"}
 
 
@@ -27,7 +27,7 @@ def duration_text(seconds: float | None) -> str:
 def key_figures(asset: AssetRecord) -> str:
     m = asset.metrics
     if asset.kind == "mesh":
-        text = f"{m.get('faces', 0):,} triangles"
+        text = f"{m.get('faces', 0):,} tris"
     elif asset.kind == "point_cloud":
         text = f"{m.get('points', 0):,} points"
     else:

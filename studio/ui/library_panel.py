@@ -80,7 +80,12 @@ class LibraryPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setIconSize(QSize(32, 32))
         self.table.verticalHeader().setDefaultSectionSize(36)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setMinimumSectionSize(48)
         self.table.setAccessibleName("Assets (list)")
         # the grid and the list share one selection
         self.grid.setSelectionModel(self.table.selectionModel())
@@ -128,7 +133,7 @@ class LibraryPanel(QWidget):
             self.select(current)
         if self.current() is None:
             self.assetSelected.emit(None)
-        missing = [a.id for a in assets if a.kind != "voice" and a.id not in self.model.thumbnails]
+        missing = [a.id for a in assets if a.id not in self.model.thumbnails]
         if missing:
             self.thumbnailsWanted.emit(missing)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle
 
-from studio.core.assets import list_assets
+from studio.core.assets import get_asset, list_assets, read_derived
 from studio.core.errors import StudioError
 from studio.core.render.service import RenderService
 from studio.core.render.thumbnails import ensure_thumbnail
@@ -21,9 +22,14 @@ from studio.ui.library_panel import LibraryPanel
 from studio.ui.ops import Ops
 from studio.ui.settings import Settings
 from studio.ui.talents_panel import TalentsPanel
+from studio.ui.voice_view import waveform_icon
 
 
-def _thumbnail_image(vault: Vault, asset_id: str, service: RenderService) -> QImage | None:
+def _thumbnail_image(vault: Vault, asset_id: str, service: RenderService) -> QImage | dict | None:
+    """A scan's stored (or newly rendered) thumbnail; a voice take's waveform summary."""
+    asset = get_asset(vault, asset_id)
+    if asset.kind == "voice":
+        return json.loads(read_derived(vault, asset_id, "waveform")) if asset.file("waveform") else None
     png = ensure_thumbnail(vault, asset_id, service)
     return QImage.fromData(png, "PNG") if png else None
 
@@ -172,13 +178,17 @@ class MainWindow(QMainWindow):
             if aid in self._thumbs_asked:
                 continue
             self._thumbs_asked.add(aid)
+            row = self.library.model.row_of(aid)
+            voice = row is not None and self.library.model.assets[row].kind == "voice"
             self.ops.run(lambda aid=aid: _thumbnail_image(self.vault, aid, self.thumbnail_service),
                          lambda image, aid=aid: self._thumbnail_ready(aid, image),
                          lambda exc, aid=aid: None,  # no thumbnail: the kind's icon stays
-                         writes=True, what="Rendering a thumbnail")
+                         writes=not voice, what="Rendering a thumbnail")  # a new thumbnail is a vault write
 
-    def _thumbnail_ready(self, asset_id: str, image: QImage | None) -> None:
-        if image is not None and not image.isNull():
+    def _thumbnail_ready(self, asset_id: str, image: QImage | dict | None) -> None:
+        if isinstance(image, dict):
+            self.library.model.set_thumbnail(asset_id, waveform_icon(image))
+        elif image is not None and not image.isNull():
             self.library.model.set_thumbnail(asset_id, QPixmap.fromImage(image))
 
     # -- actions ------------------------------------------------------------------------------------

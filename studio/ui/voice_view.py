@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF, QPixmap
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
@@ -84,6 +84,7 @@ class WaveformWidget(QWidget):
         super().__init__(parent)
         self._lo, self._hi, self._rms, self._duration = _parse_waveform(None)
         self._position = 0.0
+        self.show_playhead = True
         self._cache: tuple[QSize, float, QPolygonF, QPolygonF | None] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Waveform")
@@ -168,9 +169,10 @@ class WaveformWidget(QWidget):
         if core is not None:
             p.setBrush(accent)
             p.drawPolygon(core)
-        x = min(max(self._playhead_x(), 1.0), rect.width() - 1.0)
-        p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
-        p.drawLine(QPointF(x, 0), QPointF(x, rect.height()))
+        if self.show_playhead:
+            x = min(max(self._playhead_x(), 1.0), rect.width() - 1.0)
+            p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
+            p.drawLine(QPointF(x, 0), QPointF(x, rect.height()))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._duration:
@@ -349,3 +351,14 @@ class VoiceDetail(QWidget):
         self.playback_message.show_message(f"playback unavailable: {message or error.name}", "warning")
         self.play_button.setEnabled(False)
         self.slider.setEnabled(False)
+
+
+def waveform_icon(waveform: dict, size: int = 128) -> QPixmap:
+    """A voice take's tile for the asset grid: its own envelope, drawn like the detail view."""
+    strip = WaveformWidget()
+    strip.show_playhead = False
+    strip.set_waveform(waveform)
+    strip.resize(size, size)
+    pixmap = strip.grab()
+    strip.deleteLater()
+    return pixmap

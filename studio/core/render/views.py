@@ -60,7 +60,10 @@ def camera_for(lo: np.ndarray, hi: np.ndarray, view: str = "front", up_axis: int
         raise ValueError(f"unknown view {view!r} (one of {', '.join(VIEWS)})")
     extent = hi - lo
     if up_axis is None:
-        up_axis = int(np.argmax(extent)) if extent.max() > 1.5 * np.median(extent) else 1
+        # Y is up by the formats' convention; a scan clearly longer along another axis (a
+        # Z-up bust, a body lying along X) stands on that axis instead
+        longest = int(np.argmax(extent))
+        up_axis = longest if extent[longest] > 1.25 * extent[1] else 1
     center = tuple(float(x) for x in (lo + hi) / 2)
     radius = float(np.linalg.norm(extent) / 2) or 1.0
     return Camera(center, radius, up_axis, azimuth=VIEWS[view])
