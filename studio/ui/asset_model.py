@@ -81,8 +81,13 @@ class AssetFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_filters(self, kind: str | None, status: str | None, text: str) -> None:
-        self.kind, self.status, self.text = kind, status, text.casefold().strip()
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt ≥ 6.10; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.kind, self.status, self.text = kind, status, text.casefold().strip()
+            self.endFilterChange()
+        else:
+            self.kind, self.status, self.text = kind, status, text.casefold().strip()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row, parent) -> bool:  # noqa: N802
         a: AssetRecord = self.sourceModel().index(row, 0, parent).data(ASSET_ROLE)

@@ -25,6 +25,8 @@ def strength(passphrase: str) -> tuple[int, str]:
     words = len(passphrase.split())
     classes = sum(any(f(c) for c in passphrase) for f in (str.islower, str.isupper, str.isdigit,
                                                           lambda c: not c.isalnum()))
+    if n == 0:
+        return 0, "A phrase of several words is best (at least 8 characters)"
     if n < 8:
         return 0, "Too short — at least 8 characters"
     if n >= 20 or words >= 4:
