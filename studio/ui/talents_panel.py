@@ -46,7 +46,9 @@ class AddTalentDialog(QDialog):
     def _add(self) -> None:
         name, email, agency = self.name.text(), self.email.text() or None, self.agency.text() or None
         self.buttons.setEnabled(False)
-        self.ops.run(lambda: add_talent(self.vault, name, email, agency), self._added, self._failed, writes=True)
+        # not on the writer thread: that may be busy with an ingest batch for minutes, and a
+        # talent row is one short transaction that SQLite serialises by itself
+        self.ops.run(lambda: add_talent(self.vault, name, email, agency), self._added, self._failed)
 
     def _added(self, record: TalentRecord) -> None:
         self.created = record
