@@ -114,8 +114,18 @@ def cmd_init(args) -> int:
 def cmd_talent_add(args) -> int:
     from studio.core.talents import add_talent
 
+    talent_passphrase = None
+    if args.talent_passphrase_file:
+        from studio.core.consent.talent_keys import check_talent_passphrase
+
+        talent_passphrase = _read_passphrase_file(args.talent_passphrase_file)
+        check_talent_passphrase(talent_passphrase)  # before anything is written
     with _open(args) as vault:
         t = add_talent(vault, args.name, args.email, args.agency)
+        if talent_passphrase is not None:
+            from studio.core.consent.talent_keys import set_talent_passphrase
+
+            set_talent_passphrase(vault, t.id, talent_passphrase)
     _created(args, t.id)
     return EXIT_OK
 
@@ -292,12 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("init", cmd_init, "create a new vault")
 
-    talent = sub.add_parser("talent", help="register and list talents").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    talent = sub.add_parser("talent", help="register and list talents, and their own keys").add_subparsers(dest="sub", metavar="ACTION", required=True)
     p = add("add", cmd_talent_add, "register a talent; prints the new id", talent)
     p.add_argument("--name", required=True)
     p.add_argument("--email")
     p.add_argument("--agency")
+    p.add_argument("--talent-passphrase-file", metavar="FILE",
+                   help="also create the talent's own signing key, locked by this passphrase")
     add("list", cmd_talent_list, "list talents", talent)
+    from studio import cli_consent
+
+    cli_consent.register(sub, add, talent)
 
     p = add("ingest", cmd_ingest, "ingest scans and voice takes (files or folders) for a talent")
     p.add_argument("--talent", required=True, metavar="ID")

@@ -12,7 +12,7 @@ TalentId = NewType("TalentId", str)
 AssetId = NewType("AssetId", str)
 VaultId = NewType("VaultId", str)
 
-_PREFIX = {"talent": "tal", "asset": "ast", "vault": "vlt"}
+_PREFIX = {"talent": "tal", "asset": "ast", "vault": "vlt", "review": "rev", "grant": "grt"}
 
 
 def new_id(kind: str) -> str:

@@ -83,3 +83,29 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text)  # canonical JSON, never personal data
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TalentKey(Base):
+    """A talent's own Ed25519 key. The private key is age-encrypted under the *talent's*
+    passphrase (scrypt), so the studio's passphrase cannot unlock it: only the talent signs."""
+
+    __tablename__ = "talent_keys"
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))      # base64 of the raw 32 bytes
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)  # age (scrypt) of the PKCS#8 PEM
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class Review(Base):
+    """A talent's signed decision on one asset. ``statement_sealed`` is the canonical JSON
+    (RFC 8785) that ``signature`` covers; it holds the talent's note, so it is sealed."""
+
+    __tablename__ = "reviews"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id"), index=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"))
+    decision: Mapped[str] = mapped_column(String(16))
+    statement_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[str] = mapped_column(String(128))
+    at: Mapped[str] = mapped_column(String(32))

@@ -86,6 +86,10 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
                 rep.notes.append(f"{store} {sha[:16]}… is from an interrupted ingest (removed by the next write)")
             else:
                 rep.problems.append(f"extra {store} file {sha[:16]}… that the catalog does not know")
+
+    from studio.core.consent.review import verify_reviews  # consent builds on the vault: import late
+
+    rep.problems.extend(verify_reviews(vault))
     return rep
 
 
