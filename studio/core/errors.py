@@ -58,3 +58,7 @@ class Cancelled(StudioError):
 
 class RenderUnavailable(StudioError):
     """The preview renderer (a child process) is not running or crashed; restart it."""
+
+
+class ConsentError(StudioError):
+    """An action the grant's state or signatures do not allow."""

@@ -109,3 +109,21 @@ class Review(Base):
     statement_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[str] = mapped_column(String(128))
     at: Mapped[str] = mapped_column(String(32))
+
+
+class Grant(Base):
+    """A consent grant. ``document_sealed`` is the canonical JSON (RFC 8785) the talent signs;
+    the studio countersigns on activation; a revocation is a statement the talent signs too."""
+
+    __tablename__ = "grants"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # draft | signed | active (+ a revocation)
+    document_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    talent_signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    studio_signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    revocation_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    revocation_signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    uses: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))

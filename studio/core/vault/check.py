@@ -87,9 +87,11 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
             else:
                 rep.problems.append(f"extra {store} file {sha[:16]}… that the catalog does not know")
 
-    from studio.core.consent.review import verify_reviews  # consent builds on the vault: import late
+    from studio.core.consent.grants import verify_grants  # consent builds on the vault: import late
+    from studio.core.consent.review import verify_reviews
 
     rep.problems.extend(verify_reviews(vault))
+    rep.problems.extend(verify_grants(vault))
     return rep
 
 

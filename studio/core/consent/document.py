@@ -1,0 +1,154 @@
+"""The grant document: exactly what the talent reads and signs, as plain data.
+
+``build_document`` validates every field and names what is wrong. Assets are bound by id and
+SHA-256; modalities follow from them (a scan under 0.5 m tall is a face/head scan, a taller one
+a body scan; a voice take is voice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from studio.core.assets import AssetRecord
+from studio.core.consent import vocab
+from studio.core.errors import InvalidInput
+
+VERSION = 1
+FIELDS = ("licensee", "assets", "use_description", "purposes", "media", "territories", "start", "end",
+          "max_uses", "fee", "currency", "ai_label", "training", "exclude", "notice_days", "exclusive",
+          "represented_by", "jurisdiction", "timezone", "language")
+FACE_MAX_HEIGHT_M = 0.5
+
+
+def _text(value, what: str, limit: int, required: bool = True) -> str | None:
+    text = (value or "").strip() if isinstance(value, (str, type(None))) else None
+    if text is None:
+        raise InvalidInput(f"{what} must be text")
+    if not text:
+        if required:
+            raise InvalidInput(f"{what} is required")
+        return None
+    if len(text) > limit or any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise InvalidInput(f"{what} is longer than {limit} characters or holds control characters")
+    return text
+
+
+def _list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in value.split(",")]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InvalidInput(f"expected a list of words, got {value!r}")
+
+
+def _date(value, what: str) -> str:
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError as exc:
+        raise InvalidInput(f"{what} {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def modality(asset: AssetRecord) -> str:
+    if asset.kind == "voice":
+        return "voice"
+    height = asset.metrics.get("height_m") or 0
+    return "face" if 0 < height < FACE_MAX_HEIGHT_M else "body"
+
+
+def build_document(grant_id: str, talent_id: str, talent_public_key: str | None, assets: list[AssetRecord],
+                   fields: dict, created_at: str) -> dict:
+    unknown = sorted(set(fields) - set(FIELDS))
+    if unknown:
+        raise InvalidInput(f"unknown grant field(s): {', '.join(unknown)}")
+    if not assets:
+        raise InvalidInput("a grant names at least one asset (--assets ID[,ID…])")
+    others = [a.id for a in assets if a.talent_id != talent_id]
+    if others:
+        raise InvalidInput(f"asset(s) {', '.join(others)} show another talent, not {talent_id}")
+    purposes = vocab.purposes(_list(fields.get("purposes")))
+    media = vocab.media(_list(fields.get("media")))
+    territories = vocab.territories(_list(fields.get("territories")))
+    for what, values in (("purpose", purposes), ("medium", media), ("territory", territories)):
+        if not values:
+            raise InvalidInput(f"a grant names at least one {what}")
+    start, end = _date(fields.get("start"), "start date"), _date(fields.get("end"), "end date")
+    if end < start:
+        raise InvalidInput(f"the end date {end} is before the start date {start}")
+    try:
+        max_uses = int(fields.get("max_uses"))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"max uses {fields.get('max_uses')!r} is not a whole number") from exc
+    if not 1 <= max_uses <= 1_000_000:
+        raise InvalidInput("max uses must be between 1 and 1,000,000")
+    try:
+        fee = Decimal(str(fields.get("fee")).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(f"fee {fields.get('fee')!r} is not an amount") from exc
+    if not fee.is_finite() or fee < 0 or fee.as_tuple().exponent < -2:
+        raise InvalidInput(f"fee {fields.get('fee')!r} must be zero or more, with at most 2 decimals")
+    ai_label = (fields.get("ai_label") or "required").strip()
+    if ai_label not in ("required", "not-required"):
+        raise InvalidInput("AI labelling is 'required' or 'not-required'")
+    training = (fields.get("training") or "prohibited").strip()
+    if training not in ("prohibited", "allowed"):
+        raise InvalidInput("training is 'prohibited' or 'allowed'")
+    notice = fields.get("notice_days", 30)
+    try:
+        notice = int(notice)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"notice days {notice!r} is not a whole number") from exc
+    if not 0 <= notice <= 365:
+        raise InvalidInput("the notice period is 0 to 365 days")
+    jurisdiction = vocab.territory(fields.get("jurisdiction") or territories[0])
+    timezone = (fields.get("timezone") or vocab.JURISDICTION_TZ.get(jurisdiction) or "UTC").strip()
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(timezone)
+    except Exception as exc:
+        raise InvalidInput(f"{timezone!r} is not a time zone name (e.g. Europe/Paris)") from exc
+    return {
+        "type": "twin-studio/grant", "version": VERSION, "grant": grant_id, "created_at": created_at,
+        "talent": talent_id, "talent_public_key": talent_public_key,
+        "licensee": _text(fields.get("licensee"), "the licensee", 200),
+        "represented_by": _text(fields.get("represented_by"), "the representative", 200, required=False),
+        "assets": [{"id": a.id, "sha256": a.sha256, "kind": a.kind, "modality": modality(a)}
+                   for a in sorted(assets, key=lambda a: a.id)],
+        "modalities": sorted({modality(a) for a in assets}),
+        "use_description": _text(fields.get("use_description"), "the description of the use", 2000),
+        "purposes": purposes, "media": media, "territories": territories,
+        "start": start, "end": end, "timezone": timezone, "jurisdiction": jurisdiction,
+        "max_uses": max_uses, "fee": {"amount": f"{fee:.2f}", "currency": vocab.currency(fields.get("currency") or "")},
+        "ai_label": ai_label, "training": training,
+        "excluded": vocab.excluded(_list(fields.get("exclude"))),
+        "notice_days": notice, "exclusive": bool(fields.get("exclusive", False)),
+        "language": vocab.language(fields.get("language") or "en"),
+    }
+
+
+def summary(doc: dict) -> str:
+    """The grant in plain words: what the talent reads before signing."""
+    kinds = {"body": "body scan", "face": "face scan", "voice": "voice"}
+    what = " and ".join(kinds[m] for m in doc["modalities"])
+    lines = [
+        f"{doc['licensee']} may use your {what} ({len(doc['assets'])} asset{'s' if len(doc['assets']) != 1 else ''})"
+        f" for: {', '.join(vocab.PURPOSES[p] for p in doc['purposes'])}.",
+        f"Where: {', '.join(vocab.MEDIA[m] for m in doc['media'])}; in {', '.join(doc['territories'])}.",
+        f"When: from {doc['start']} to {doc['end']} inclusive ({doc['timezone']} time), at most "
+        f"{doc['max_uses']} use{'s' if doc['max_uses'] != 1 else ''}.",
+        f"Pay: {doc['fee']['amount']} {doc['fee']['currency']}.",
+        f"What it is for: {doc['use_description']}",
+        "AI-made images or audio must be labelled as such." if doc["ai_label"] == "required"
+        else "AI labelling is not required.",
+        "Training AI models on your likeness is not allowed." if doc["training"] == "prohibited"
+        else "Training AI models on your likeness is allowed.",
+    ]
+    if doc["excluded"]:
+        lines.append(f"Never for: {', '.join(vocab.EXCLUDED[e] for e in doc['excluded'])}.")
+    lines.append(f"You can withdraw this consent at any time; it then ends after {doc['notice_days']} days' notice.")
+    if doc["exclusive"]:
+        lines.append("It is exclusive: no one else may be granted the same use meanwhile.")
+    return "\n".join(lines)

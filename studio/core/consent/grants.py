@@ -1,0 +1,282 @@
+"""Grants and their life: draft → signed (by the talent) → active (countersigned by the studio)
+→ revoked (by the talent, after the notice period) or expired (past the end date).
+
+Every read verifies: a signed grant whose catalog row no longer matches what was signed raises
+:class:`IntegrityError`, so nothing downstream ever acts on an altered grant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zoneinfo
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from studio.core.assets import get_asset
+from studio.core.clock import now_iso
+from studio.core.consent.document import build_document
+from studio.core.consent.signing import canonical, sign, verify
+from studio.core.consent.talent_keys import TalentKey, talent_public_key
+from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
+from studio.core.ids import new_id, parse_id
+from studio.core.vault import Vault, audit
+from studio.core.vault.catalog import Grant, Talent
+from studio.core.vault.keys import public_key_b64
+
+
+@dataclass(frozen=True)
+class GrantRecord:
+    id: str
+    talent_id: str
+    state: str              # stored: draft | signed | active (a revocation is kept beside it)
+    document: dict
+    uses: int
+    talent_signature: str | None
+    studio_signature: str | None
+    revocation: dict | None
+    created_at: str
+    updated_at: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(canonical(self.document)).hexdigest()
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(zoneinfo.ZoneInfo(self.document["timezone"])).date()
+
+    def status(self, on: dt.date | None = None) -> str:
+        """The state as of a calendar day in the grant's time zone."""
+        on = on or self.today()
+        if self.revocation is not None and on >= dt.date.fromisoformat(self.revocation["effective"]):
+            return "revoked"
+        if self.state in ("signed", "active") and on > dt.date.fromisoformat(self.document["end"]):
+            return "expired"
+        return self.state
+
+    @property
+    def uses_left(self) -> int:
+        return max(0, self.document["max_uses"] - self.uses)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "talent": self.talent_id, "state": self.status(), "stored_state": self.state,
+                "uses": self.uses, "uses_left": self.uses_left, "sha256": self.sha256, "document": self.document,
+                "talent_signature": self.talent_signature, "studio_signature": self.studio_signature,
+                "revocation": self.revocation, "created_at": self.created_at, "updated_at": self.updated_at}
+
+
+def _studio_statement(document_sha: str, talent_signature: str) -> dict:
+    return {"type": "twin-studio/grant-countersignature", "grant_sha256": document_sha,
+            "talent_signature": talent_signature}
+
+
+def _record(vault: Vault, row: Grant, studio_public: str) -> GrantRecord:
+    f = vault.fields
+    try:
+        document = json.loads(f.open(row.document_sealed, f"grants.document:{row.id}"))
+        revocation = (json.loads(f.open(row.revocation_sealed, f"grants.revocation:{row.id}"))
+                      if row.revocation_sealed else None)
+    except Exception as exc:
+        raise IntegrityError(f"grant {row.id} has been altered in the catalog (its sealed record does not open)") from exc
+    rec = GrantRecord(row.id, row.talent_id, row.state, document, row.uses, row.talent_signature,
+                      row.studio_signature, revocation, row.created_at, row.updated_at)
+    problems = _problems(rec, studio_public)
+    if problems:
+        raise IntegrityError(f"grant {row.id} fails verification: {'; '.join(problems)}")
+    return rec
+
+
+def _problems(rec: GrantRecord, studio_public: str) -> list[str]:
+    doc, problems = rec.document, []
+    if doc.get("grant") != rec.id or doc.get("talent") != rec.talent_id:
+        problems.append("the document names another grant or talent")
+    if rec.state == "draft":
+        if rec.talent_signature or rec.studio_signature or rec.revocation:
+            problems.append("a draft carries signatures")
+        return problems
+    key = doc.get("talent_public_key")
+    if not rec.talent_signature or not key or not verify(key, doc, rec.talent_signature):
+        problems.append("the talent's signature does not verify")
+    if rec.state in ("active", "revoked") and rec.studio_signature is not None:
+        if not verify(studio_public, _studio_statement(rec.sha256, rec.talent_signature or ""), rec.studio_signature):
+            problems.append("the studio's countersignature does not verify")
+    elif rec.state == "active":
+        problems.append("an active grant lacks the studio's countersignature")
+    return problems  # a revocation is checked against the row's signature in _revocation_ok
+
+
+def _studio_public(vault: Vault) -> str:
+    return public_key_b64(vault.studio_signing_key().public_key())
+
+
+def get_grant(vault: Vault, grant_id: str) -> GrantRecord:
+    gid = parse_id("grant", grant_id)
+    with vault.session() as s:
+        row = s.get(Grant, gid)
+        if row is None:
+            raise NotFound(f"no grant {gid} in this vault")
+        rec = _record(vault, row, _studio_public(vault))
+        _revocation_ok(rec, row)
+        return rec
+
+
+def _revocation_ok(rec: GrantRecord, row: Grant) -> None:
+    if row.revocation_sealed is None and row.revocation_signature is None:
+        return
+    r, key = rec.revocation, rec.document.get("talent_public_key")
+    if r is None or r.get("grant_sha256") != rec.sha256 or not row.revocation_signature or \
+            not verify(key, r, row.revocation_signature):
+        raise IntegrityError(f"grant {rec.id} fails verification: the revocation is not the talent's signed one")
+
+
+def list_grants(vault: Vault, talent_id: str | None = None) -> list[GrantRecord]:
+    q = select(Grant).order_by(Grant.created_at)
+    if talent_id is not None:
+        q = q.where(Grant.talent_id == parse_id("talent", talent_id))
+    studio_public = _studio_public(vault)
+    with vault.session() as s:
+        out = []
+        for row in s.execute(q).scalars():
+            rec = _record(vault, row, studio_public)
+            _revocation_ok(rec, row)
+            out.append(rec)
+        return out
+
+
+def verify_grants(vault: Vault) -> list[str]:
+    """For ``check``: every grant, as a list of problems."""
+    problems = []
+    studio_public = _studio_public(vault)
+    with vault.session() as s:
+        for row in s.execute(select(Grant)).scalars():
+            try:
+                _revocation_ok(_record(vault, row, studio_public), row)
+            except IntegrityError as exc:
+                problems.append(str(exc))
+    return problems
+
+
+def _document(vault: Vault, gid: str, talent_id: str, fields: dict, created_at: str) -> dict:
+    asset_ids = fields.get("assets")
+    if isinstance(asset_ids, str):
+        asset_ids = [a for a in asset_ids.split(",") if a.strip()]
+    assets = [get_asset(vault, a.strip()) for a in (asset_ids or [])]
+    return build_document(gid, talent_id, talent_public_key(vault, talent_id), assets, fields, created_at)
+
+
+def draft_grant(vault: Vault, talent_id: str, fields: dict) -> GrantRecord:
+    tid = parse_id("talent", talent_id)
+    with vault.session() as s:
+        if s.get(Talent, tid) is None:
+            raise NotFound(f"no talent {tid} in this vault")
+    gid, now = new_id("grant"), now_iso()
+    doc = _document(vault, gid, tid, fields, now)
+    with vault.session() as s:
+        s.add(Grant(id=gid, talent_id=tid, state="draft", uses=0, created_at=now, updated_at=now,
+                    document_sealed=vault.fields.seal(canonical(doc).decode(), f"grants.document:{gid}")))
+        s.flush()
+        audit.append(s, "grant.drafted", gid, {"talent": tid, "sha256": hashlib.sha256(canonical(doc)).hexdigest()})
+    return get_grant(vault, gid)
+
+
+def edit_draft(vault: Vault, grant_id: str, changes: dict) -> GrantRecord:
+    rec = get_grant(vault, grant_id)
+    if rec.state != "draft":
+        raise ConsentError(f"grant {rec.id} is {rec.state}: a signed grant cannot change — draft a new one")
+    fields = _fields_of(rec.document)
+    fields.update(changes)
+    doc = _document(vault, rec.id, rec.talent_id, fields, rec.document["created_at"])
+    with vault.session() as s:
+        row = s.get(Grant, rec.id)
+        row.document_sealed = vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}")
+        row.updated_at = now_iso()
+        audit.append(s, "grant.edited", rec.id, {"sha256": hashlib.sha256(canonical(doc)).hexdigest()})
+    return get_grant(vault, rec.id)
+
+
+def _fields_of(doc: dict) -> dict:
+    """The editable fields of a document (the inverse of build_document)."""
+    return {"licensee": doc["licensee"], "assets": [a["id"] for a in doc["assets"]],
+            "use_description": doc["use_description"], "purposes": doc["purposes"], "media": doc["media"],
+            "territories": doc["territories"], "start": doc["start"], "end": doc["end"],
+            "max_uses": doc["max_uses"], "fee": doc["fee"]["amount"], "currency": doc["fee"]["currency"],
+            "ai_label": doc["ai_label"], "training": doc["training"], "exclude": doc["excluded"],
+            "notice_days": doc["notice_days"], "exclusive": doc["exclusive"], "represented_by": doc["represented_by"],
+            "jurisdiction": doc["jurisdiction"], "timezone": doc["timezone"], "language": doc["language"]}
+
+
+def sign_grant(vault: Vault, grant_id: str, key: TalentKey) -> GrantRecord:
+    rec = get_grant(vault, grant_id)
+    if rec.state != "draft":
+        raise ConsentError(f"grant {rec.id} is already {rec.state}")
+    if key.talent_id != rec.talent_id:
+        raise ConsentError(f"grant {rec.id} is for talent {rec.talent_id}; only they can sign it")
+    current = talent_public_key(vault, rec.talent_id)
+    if current is None or key.public_b64 != current:
+        raise ConsentError("this key is not the talent's registered key")
+    doc = dict(rec.document)
+    if doc.get("talent_public_key") != current:
+        doc["talent_public_key"] = current  # the key set after the draft was written
+    signature = sign(key.private, doc)
+    with vault.session() as s:
+        row = s.get(Grant, rec.id)
+        row.document_sealed = vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}")
+        row.talent_signature, row.state, row.updated_at = signature, "signed", now_iso()
+        audit.append(s, "grant.signed", rec.id, {"sha256": hashlib.sha256(canonical(doc)).hexdigest(),
+                                                  "signature": signature}, actor=rec.talent_id)
+    return get_grant(vault, rec.id)
+
+
+def activate_grant(vault: Vault, grant_id: str) -> GrantRecord:
+    rec = get_grant(vault, grant_id)
+    if rec.state != "signed":
+        raise ConsentError(f"grant {rec.id} is {rec.state}: only a grant the talent signed can be activated")
+    signature = sign(vault.studio_signing_key(), _studio_statement(rec.sha256, rec.talent_signature))
+    with vault.session() as s:
+        row = s.get(Grant, rec.id)
+        row.studio_signature, row.state, row.updated_at = signature, "active", now_iso()
+        audit.append(s, "grant.activated", rec.id, {"sha256": rec.sha256, "signature": signature})
+    return get_grant(vault, rec.id)
+
+
+def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None = None) -> GrantRecord:
+    rec = get_grant(vault, grant_id)
+    if rec.revocation is not None:
+        raise ConsentError(f"grant {rec.id} was already revoked on {rec.revocation['revoked_on']} "
+                           f"(effective {rec.revocation['effective']})")
+    if rec.state not in ("signed", "active"):
+        raise ConsentError(f"grant {rec.id} is {rec.state}: only a signed or active grant can be revoked")
+    if key.talent_id != rec.talent_id or key.public_b64 != rec.document.get("talent_public_key"):
+        raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 2000:
+        raise InvalidInput("the reason is longer than 2000 characters")
+    today = rec.today()
+    statement = {"type": "twin-studio/grant-revocation", "grant": rec.id, "grant_sha256": rec.sha256,
+                 "revoked_on": today.isoformat(),
+                 "effective": (today + dt.timedelta(days=rec.document["notice_days"])).isoformat(),
+                 "reason": reason, "at": now_iso()}
+    signature = sign(key.private, statement)
+    with vault.session() as s:
+        row = s.get(Grant, rec.id)
+        row.revocation_sealed = vault.fields.seal(canonical(statement).decode(), f"grants.revocation:{rec.id}")
+        # the stored state stays: the grant reads "revoked" from the effective day on (status())
+        row.revocation_signature, row.updated_at = signature, now_iso()
+        audit.append(s, "grant.revoked", rec.id, {"effective": statement["effective"], "signature": signature},
+                     actor=rec.talent_id)
+    return get_grant(vault, rec.id)
+
+
+def record_use(vault: Vault, grant_id: str, what: str) -> GrantRecord:
+    """Count one use of an active grant (the package export calls this after its policy check)."""
+    rec = get_grant(vault, grant_id)
+    if rec.uses_left <= 0:
+        raise ConsentError(f"grant {rec.id} has no uses left")
+    with vault.session() as s:
+        row = s.get(Grant, rec.id)
+        row.uses += 1
+        row.updated_at = now_iso()
+        audit.append(s, "grant.used", rec.id, {"use": row.uses, "what": what})
+    return get_grant(vault, rec.id)

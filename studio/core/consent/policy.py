@@ -1,0 +1,68 @@
+"""The one policy function: may this grant be used for this purpose, medium, territory and
+day? Every export goes through it. It answers with every reason, not the first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from studio.core.assets import get_asset
+from studio.core.consent import vocab
+from studio.core.consent.grants import get_grant
+from studio.core.errors import IntegrityError, InvalidInput
+from studio.core.vault import Vault
+
+
+@dataclass(frozen=True)
+class Decision:
+    permitted: bool
+    reasons: list[str] = field(default_factory=list)
+    grant_id: str = ""
+
+    def to_json(self) -> dict:
+        return {"grant": self.grant_id, "decision": "permitted" if self.permitted else "refused",
+                "reasons": self.reasons}
+
+
+def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory: str,
+              on: dt.date | str | None = None) -> Decision:
+    purpose_ok = vocab.purposes([purpose])[0]
+    medium_ok = vocab.media([medium])[0]
+    territory_ok = vocab.territory(territory)
+    try:
+        rec = get_grant(vault, grant_id)
+    except IntegrityError as exc:
+        return Decision(False, [f"signature invalid: {exc}"], grant_id)
+    if isinstance(on, str):
+        try:
+            on = dt.date.fromisoformat(on)
+        except ValueError as exc:
+            raise InvalidInput(f"date {on!r} is not YYYY-MM-DD") from exc
+    day = on or rec.today()
+    doc, reasons = rec.document, []
+    status = rec.status(day)
+    if status == "revoked":
+        reasons.append(f"revoked by the talent (effective {rec.revocation['effective']})")
+    elif status == "draft":
+        reasons.append("not active: still a draft the talent has not signed")
+    elif status == "signed":
+        reasons.append("not active: signed by the talent but not yet activated by the studio")
+    if day < dt.date.fromisoformat(doc["start"]):
+        reasons.append(f"not yet started (starts {doc['start']})")
+    if day > dt.date.fromisoformat(doc["end"]):
+        reasons.append(f"ended on {doc['end']}")
+    if territory_ok not in doc["territories"]:
+        reasons.append(f"territory {territory_ok} not granted (granted: {', '.join(doc['territories'])})")
+    if purpose_ok not in doc["purposes"]:
+        reasons.append(f"purpose {purpose_ok} not granted (granted: {', '.join(doc['purposes'])})")
+    if medium_ok not in doc["media"]:
+        reasons.append(f"medium {medium_ok} not granted (granted: {', '.join(doc['media'])})")
+    if rec.uses_left <= 0:
+        reasons.append(f"no uses left (all {doc['max_uses']} used)")
+    for a in doc["assets"]:
+        asset = get_asset(vault, a["id"])
+        if asset.sha256 != a["sha256"]:
+            reasons.append(f"asset {a['id']} is not the one the talent signed for")
+        elif asset.status != "approved":
+            reasons.append(f"asset {a['id']} not approved by the talent ({asset.status.replace('_', ' ')})")
+    return Decision(not reasons, reasons, rec.id)

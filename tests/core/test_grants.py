@@ -1,0 +1,223 @@
+"""Grants: validated drafts, the talent's signature, the studio's countersignature, revocation
+after notice, tamper detection, and the one policy check on a table of cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+
+import pytest
+
+from studio.core.consent.document import summary
+from studio.core.consent.grants import (activate_grant, draft_grant, edit_draft, get_grant, record_use, revoke_grant,
+                                        sign_grant)
+from studio.core.consent.policy import check_use
+from studio.core.consent.review import review_asset
+from studio.core.consent.talent_keys import TalentKey, set_talent_passphrase, unlock_talent_key
+from studio.core.errors import ConsentError, IntegrityError, InvalidInput, WrongPassphrase
+from studio.core.intake import ingest_paths
+from studio.core.talents import add_talent
+from studio.core.vault.check import check_vault
+from tests.conftest import TESTDATA
+
+TALENT_PASS = "the talent's own long phrase"
+
+
+def fields(asset_ids, **over):
+    base = {"licensee": "Maison Lumière", "assets": asset_ids, "use_description": "Spring lookbook, web shop",
+            "purposes": "e-commerce,advertising", "media": "web,social", "territories": "FR,BE",
+            "start": "2027-01-01", "end": "2027-03-31", "max_uses": 2, "fee": "1500", "currency": "EUR",
+            "exclude": "political,tobacco", "notice_days": 14, "jurisdiction": "FR"}
+    base.update(over)
+    return base
+
+
+@pytest.fixture(scope="module")
+def _world_template(tmp_path_factory, _vault_template):
+    """A vault with a keyed talent and two approved assets, made once (scrypt costs a second a
+    key operation); each test gets its own copy."""
+    from studio.core.vault import Vault
+    from studio.core.vault.header import read_header
+
+    template, keys = _vault_template
+    root = tmp_path_factory.mktemp("grants") / "vault"
+    shutil.copytree(template, root)
+    with Vault(root, read_header(root), keys) as vault:
+        talent = add_talent(vault, "Ines Duarte", "ines@example.com")
+        set_talent_passphrase(vault, talent.id, TALENT_PASS)
+        key = unlock_talent_key(vault, talent.id, TALENT_PASS)
+        scan, voice = ingest_paths(vault, talent.id, [TESTDATA / "scans" / "stanford-bunny_zipper_res2.ply",
+                                                      TESTDATA / "voice" / "vctk_p225_001.wav"])
+        for r in (scan, voice):
+            review_asset(vault, r.asset_id, "approve", key)
+    return root, keys, talent, key, [scan.asset_id, voice.asset_id]
+
+
+@pytest.fixture
+def world(tmp_path, _world_template):
+    from studio.core.vault import Vault
+    from studio.core.vault.header import read_header
+
+    template, keys, talent, key, assets = _world_template
+    root = tmp_path / "vault"
+    shutil.copytree(template, root)
+    vault = Vault(root, read_header(root), keys)
+    yield vault, talent, key, assets
+    vault.close()
+
+
+def active(world, **over):
+    vault, talent, key, assets = world
+    g = draft_grant(vault, talent.id, fields(assets, **over))
+    sign_grant(vault, g.id, key)
+    return activate_grant(vault, g.id)
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"purposes": "advertising,mind-control"}, "unknown purpose 'mind-control'"),
+    ({"media": "telepathy"}, "unknown medium"),
+    ({"territories": "FR,XX"}, "'XX' is not an ISO 3166-1"),
+    ({"end": "2026-12-31"}, "before the start date"),
+    ({"start": "2027-02-30"}, "is not a date"),
+    ({"fee": "10.005"}, "at most 2 decimals"),
+    ({"fee": "-1"}, "zero or more"),
+    ({"currency": "EURO"}, "ISO 4217"),
+    ({"max_uses": 0}, "between 1 and"),
+    ({"exclude": "adult,knitting"}, "unknown excluded category 'knitting'"),
+    ({"licensee": "  "}, "the licensee is required"),
+    ({"assets": []}, "at least one asset"),
+    ({"colour": "blue"}, "unknown grant field"),
+])
+def test_when_a_draft_has_a_bad_field_then_it_is_named_and_nothing_is_stored(world, over, message):
+    vault, talent, _, assets = world
+    with pytest.raises(InvalidInput, match=message):
+        draft_grant(vault, talent.id, fields(assets, **over))
+    with sqlite3.connect(vault.root / "catalog.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,)
+
+
+def test_when_a_grant_is_drafted_then_modalities_follow_the_assets_and_the_summary_reads_plainly(world):
+    vault, talent, _, assets = world
+    g = draft_grant(vault, talent.id, fields(assets))
+    assert g.document["modalities"] == ["face", "voice"]  # the bunny scan is 15 cm tall: a head-sized scan
+    assert [a["sha256"] for a in g.document["assets"]] and g.document["timezone"] == "Europe/Paris"
+    text = summary(g.document)
+    assert "Maison Lumière may use your face scan and voice" in text and "2027-01-01 to 2027-03-31" in text
+    assert "Never for: political or campaign content, tobacco and vaping." in text
+    assert "1500.00 EUR" in text
+
+
+def test_when_someone_else_tries_to_sign_then_only_the_talent_can(world):
+    vault, talent, key, assets = world
+    g = draft_grant(vault, talent.id, fields(assets))
+    with pytest.raises(WrongPassphrase):
+        unlock_talent_key(vault, talent.id, "a guess")
+    with pytest.raises(ConsentError, match="registered key"):
+        sign_grant(vault, g.id, TalentKey(talent.id, vault.studio_signing_key()))
+    other = add_talent(vault, "Other Person")
+    set_talent_passphrase(vault, other.id, "other person's phrase")
+    with pytest.raises(ConsentError, match="only they can sign"):
+        sign_grant(vault, g.id, unlock_talent_key(vault, other.id, "other person's phrase"))
+    assert get_grant(vault, g.id).state == "draft"
+
+
+def test_when_a_grant_goes_through_its_life_then_each_step_holds(world):
+    vault, talent, key, assets = world
+    g = draft_grant(vault, talent.id, fields(assets))
+    g = edit_draft(vault, g.id, {"max_uses": 3})
+    assert g.document["max_uses"] == 3
+    with pytest.raises(ConsentError, match="only a grant the talent signed"):
+        activate_grant(vault, g.id)
+    g = sign_grant(vault, g.id, key)
+    with pytest.raises(ConsentError, match="cannot change"):
+        edit_draft(vault, g.id, {"max_uses": 99})
+    assert not check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01").permitted
+    g = activate_grant(vault, g.id)
+    assert check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01").permitted
+    g = revoke_grant(vault, g.id, key, reason="changed my mind")
+    revoked_on = dt.date.fromisoformat(g.revocation["revoked_on"])
+    effective = dt.date.fromisoformat(g.revocation["effective"])
+    assert effective - revoked_on == dt.timedelta(days=14)
+    assert g.status(effective - dt.timedelta(days=1)) == "active" and g.status(effective) == "revoked"
+    with pytest.raises(ConsentError, match="already revoked"):
+        revoke_grant(vault, g.id, key)
+    assert not check_vault(vault).problems
+
+
+def test_when_a_grant_row_is_altered_then_show_check_and_policy_refuse(world):
+    vault, talent, key, assets = world
+    a = active(world)
+    b = active(world, licensee="Other Brand")
+    assert check_use(vault, a.id, "e-commerce", "web", "FR", "2027-02-01").permitted
+    with sqlite3.connect(vault.root / "catalog.sqlite") as db:  # give grant a the document of grant b
+        (doc_b,) = db.execute("SELECT document_sealed FROM grants WHERE id = ?", (b.id,)).fetchone()
+        db.execute("UPDATE grants SET document_sealed = ? WHERE id = ?", (doc_b, a.id))
+    with pytest.raises(IntegrityError):
+        get_grant(vault, a.id)
+    decision = check_use(vault, a.id, "e-commerce", "web", "FR", "2027-02-01")
+    assert not decision.permitted and decision.reasons[0].startswith("signature invalid")
+    assert any(a.id in p for p in check_vault(vault).problems)
+
+
+def test_when_the_studio_forges_a_signed_state_then_it_does_not_verify(world):
+    vault, talent, key, assets = world
+    g = draft_grant(vault, talent.id, fields(assets))
+    with sqlite3.connect(vault.root / "catalog.sqlite") as db:
+        db.execute("UPDATE grants SET state = 'active' WHERE id = ?", (g.id,))
+    with pytest.raises(IntegrityError, match="talent's signature"):
+        get_grant(vault, g.id)
+
+
+CASES = [  # (purpose, medium, territory, date, permitted, reason fragment)
+    ("e-commerce", "web", "FR", "2027-01-01", True, None),            # first day
+    ("e-commerce", "web", "FR", "2027-03-31", True, None),            # last day
+    ("e-commerce", "web", "FR", "2026-12-31", False, "not yet started"),
+    ("e-commerce", "web", "FR", "2027-04-01", False, "ended on 2027-03-31"),
+    ("advertising", "social", "BE", "2027-02-01", True, None),
+    ("e-commerce", "web", "DE", "2027-02-01", False, "territory DE not granted"),
+    ("editorial", "web", "FR", "2027-02-01", False, "purpose editorial not granted"),
+    ("e-commerce", "print", "FR", "2027-02-01", False, "medium print not granted"),
+    ("editorial", "print", "US", "2027-05-01", False, "ended"),
+]
+
+
+@pytest.mark.parametrize("purpose, medium, territory, day, permitted, reason", CASES)
+def test_when_a_use_is_checked_then_the_answer_and_its_reasons_are_right(world, purpose, medium, territory, day,
+                                                                        permitted, reason):
+    vault = world[0]
+    g = active(world)
+    decision = check_use(vault, g.id, purpose, medium, territory, day)
+    assert decision.permitted is permitted, decision.reasons
+    if reason:
+        assert any(reason in r for r in decision.reasons), decision.reasons
+
+
+def test_when_every_reason_applies_then_every_reason_is_given(world):
+    vault = world[0]
+    g = active(world)
+    decision = check_use(vault, g.id, "editorial", "print", "US", "2027-05-01")
+    assert len(decision.reasons) == 4  # ended, territory, purpose, medium
+
+
+def test_when_uses_run_out_or_an_asset_is_rejected_then_the_use_is_refused(world):
+    vault, talent, key, assets = world
+    g = active(world, max_uses=1)
+    record_use(vault, g.id, "package pkg_test")
+    decision = check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01")
+    assert not decision.permitted and "no uses left (all 1 used)" in decision.reasons
+    g2 = active(world)
+    review_asset(vault, assets[0], "reject", key, note="please not this one")
+    decision = check_use(vault, g2.id, "e-commerce", "web", "FR", "2027-02-01")
+    assert any("not approved by the talent (rejected)" in r for r in decision.reasons)
+
+
+def test_when_a_grant_is_revoked_then_uses_stop_after_the_notice_period(world):
+    vault, talent, key, assets = world
+    g = active(world, start="2020-01-01", end="2099-12-31", notice_days=10)
+    g = revoke_grant(vault, g.id, key)
+    effective = dt.date.fromisoformat(g.revocation["effective"])
+    within = check_use(vault, g.id, "e-commerce", "web", "FR", effective - dt.timedelta(days=1))
+    after = check_use(vault, g.id, "e-commerce", "web", "FR", effective)
+    assert within.permitted and not after.permitted
+    assert any("revoked by the talent" in r for r in after.reasons)
