@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
             return
         self.library.set_assets(assets, select=select)
         self._update_status(len(assets))
+        if any(a.kind != "voice" for a in assets):
+            self.detail.scan.viewport.thread.warm()  # the first scan opened then draws from warm children
 
     def _update_status(self, count: int) -> None:
         who = f"{self.talent.name}: {count} asset{'s' if count != 1 else ''}" if self.talent else "No talent selected"

@@ -45,12 +45,19 @@ class RenderThread(threading.Thread):
         self._cv = threading.Condition()
         self._wanted: FrameRequest | None = None
         self._restart = False
+        self._warm = False
         self._stopping = False
         self._scene: PreviewScene | None = None
 
     def request(self, req: FrameRequest) -> None:
         with self._cv:
             self._wanted = req
+            self._cv.notify()
+
+    def warm(self) -> None:
+        """Start the render children now (a talent's scans are listed: one will be opened)."""
+        with self._cv:
+            self._warm = True
             self._cv.notify()
 
     def restart_renderer(self) -> None:
@@ -68,14 +75,17 @@ class RenderThread(threading.Thread):
         try:
             while True:
                 with self._cv:
-                    while self._wanted is None and not self._stopping and not self._restart:
+                    while self._wanted is None and not self._stopping and not self._restart and not self._warm:
                         self._cv.wait()
                     if self._stopping:
                         return
                     req, self._wanted = self._wanted, None
                     restart, self._restart = self._restart, False
+                    warm, self._warm = self._warm, False
                 if restart:
                     self.preview.restart()
+                if warm and req is None:
+                    self.preview.warm()  # no-op for a child already running
                 if req is not None:
                     self._draw(req)
         finally:

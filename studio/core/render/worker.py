@@ -106,6 +106,13 @@ class _Renderer:
 
 def main(conn) -> None:
     _silence()
+    if hasattr(os, "nice"):
+        # a notch below the app: on a small machine the window stays responsive while a
+        # child starts or renders next to an ingest
+        try:
+            os.nice(4)
+        except OSError:
+            pass
     import open3d  # noqa: F401  (imported up front: a waiting spare child is then ready to draw)
 
     renderer = None

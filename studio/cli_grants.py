@@ -1,0 +1,198 @@
+"""`twin-studio consent …`: draft, sign, activate, revoke, check, show and list grants."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from studio.core.errors import InvalidInput
+
+EXIT_OK, EXIT_REFUSED = 0, 1
+OPTIONS = [  # (flag, field, help)
+    ("--licensee", "licensee", "who may use the likeness (the brand)"),
+    ("--assets", "assets", "ID[,ID…] of approved assets"),
+    ("--use-description", "use_description", "what the use is, in words the talent reads"),
+    ("--purpose", "purposes", "P[,P…]: advertising, e-commerce, editorial, catalogue, virtual-try-on, "
+                              "voice-synthesis, internal-preview"),
+    ("--media", "media", "M[,M…]: web, social, print, out-of-home, video, broadcast, in-store, app, audio"),
+    ("--territory", "territories", "CC[,CC…]: ISO 3166-1 alpha-2 codes"),
+    ("--start", "start", "first day, YYYY-MM-DD (inclusive, in the jurisdiction's time zone)"),
+    ("--end", "end", "last day, YYYY-MM-DD (inclusive)"),
+    ("--max-uses", "max_uses", "how many uses at most"),
+    ("--fee", "fee", "the fee, e.g. 1500 or 1500.50"),
+    ("--currency", "currency", "ISO 4217, e.g. EUR"),
+    ("--ai-label", "ai_label", "required (default) or not-required"),
+    ("--training", "training", "prohibited (default) or allowed"),
+    ("--exclude", "exclude", "CATEGORY[,…]: political, adult, tobacco, alcohol, gambling, health-claims, "
+                             "weapons, religious, financial-products"),
+    ("--notice-days", "notice_days", "days a revocation takes to take effect (default 30)"),
+    ("--represented-by", "represented_by", "the talent's agent or agency, if any"),
+    ("--jurisdiction", "jurisdiction", "CC whose law and time zone apply (default: the first territory)"),
+    ("--timezone", "timezone", "IANA time zone for the dates (default: the jurisdiction's)"),
+    ("--language", "language", "ISO 639-1 language of the grant (default en)"),
+]
+
+
+def _fields(args) -> dict:
+    fields = {}
+    if args.from_file:
+        try:
+            loaded = json.loads(Path(args.from_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"cannot read grant file {args.from_file}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise InvalidInput(f"{args.from_file} must hold one JSON object of grant fields")
+        fields.update(loaded)
+    for _, name, _ in OPTIONS:
+        value = getattr(args, name, None)
+        if value is not None:
+            fields[name] = value
+    if args.exclusive:
+        fields["exclusive"] = True
+    return fields
+
+
+def _talent_key(vault, talent_id: str, path: str | None):
+    from studio.cli_consent import _talent_passphrase
+    from studio.core.consent.talent_keys import unlock_talent_key
+
+    return unlock_talent_key(vault, talent_id, _talent_passphrase(path, f"Passphrase of talent {talent_id}"))
+
+
+def _show(args, rec) -> None:
+    from studio.cli import _print_json
+    from studio.core.consent.document import summary
+
+    if args.json:
+        _print_json(rec.to_json())
+    else:
+        d = rec.document
+        print(f"{rec.id}  {rec.status()}  {d['licensee']}  {d['start']}..{d['end']}  "
+              f"{rec.uses_left}/{d['max_uses']} uses left  {d['fee']['amount']} {d['fee']['currency']}")
+        print(summary(d))
+
+
+def cmd_draft(args) -> int:
+    from studio.cli import _created, _open
+    from studio.core.consent.grants import draft_grant
+
+    with _open(args) as vault:
+        rec = draft_grant(vault, args.talent, _fields(args))
+    _created(args, rec.id)
+    return EXIT_OK
+
+
+def cmd_sign(args) -> int:
+    from studio.cli import _open
+    from studio.core.consent.grants import get_grant, sign_grant
+
+    with _open(args) as vault:
+        rec = get_grant(vault, args.grant)
+        rec = sign_grant(vault, rec.id, _talent_key(vault, rec.talent_id, args.talent_passphrase_file))
+    print(f"{rec.id} signed by {rec.talent_id}")
+    return EXIT_OK
+
+
+def cmd_activate(args) -> int:
+    from studio.cli import _open
+    from studio.core.consent.grants import activate_grant
+
+    with _open(args) as vault:
+        rec = activate_grant(vault, args.grant)
+    print(f"{rec.id} active (countersigned by the studio)")
+    return EXIT_OK
+
+
+def cmd_revoke(args) -> int:
+    from studio.cli import _open
+    from studio.core.consent.grants import get_grant, revoke_grant
+
+    with _open(args) as vault:
+        rec = get_grant(vault, args.grant)
+        rec = revoke_grant(vault, rec.id, _talent_key(vault, rec.talent_id, args.talent_passphrase_file), args.reason)
+    print(f"{rec.id} revoked by {rec.talent_id}: no use from {rec.revocation['effective']} on")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from studio.cli import _open, _print_json
+    from studio.core.consent.policy import check_use
+
+    with _open(args) as vault:
+        decision = check_use(vault, args.grant, args.purpose, args.media, args.territory, args.date)
+    if args.json:
+        _print_json(decision.to_json())
+    else:
+        print("permitted" if decision.permitted else "refused")
+        for reason in decision.reasons:
+            print(f"  - {reason}")
+    return EXIT_OK if decision.permitted else EXIT_REFUSED
+
+
+def cmd_show(args) -> int:
+    from studio.cli import _open, _print_json
+    from studio.core.consent.grants import get_grant
+
+    with _open(args) as vault:
+        rec = get_grant(vault, args.grant)
+        if args.format == "odrl":
+            from studio.core.consent.exports import to_odrl
+
+            _print_json(to_odrl(rec))
+        elif args.format == "dpv":
+            from studio.core.consent.exports import to_dpv
+
+            _print_json(to_dpv(rec))
+        else:
+            args.json = args.json or args.format == "json"
+            _show(args, rec)
+    return EXIT_OK
+
+
+def cmd_list(args) -> int:
+    from studio.cli import _open, _print_json
+    from studio.core.consent.grants import list_grants
+
+    with _open(args) as vault:
+        grants = list_grants(vault, args.talent)
+    if args.json:
+        _print_json([g.to_json() for g in grants])
+    else:
+        for g in grants:
+            d = g.document
+            print(f"{g.id}  {g.talent_id}  {g.status():8}  {d['licensee']}  {d['start']}..{d['end']}  "
+                  f"{g.uses_left}/{d['max_uses']} uses left")
+    return EXIT_OK
+
+
+def register(sub, add) -> None:
+    consent = sub.add_parser("consent", help="grants the talent signs: draft, sign, activate, revoke, check"
+                             ).add_subparsers(dest="sub", metavar="ACTION", required=True)
+    p = add("draft", cmd_draft, "write a grant for the talent to sign; prints its id", consent)
+    p.add_argument("--talent", required=True, metavar="ID")
+    p.add_argument("--from-file", metavar="grant.json", help="the same fields as JSON (options override it)")
+    for flag, name, help_ in OPTIONS:
+        p.add_argument(flag, dest=name, help=help_)
+    p.add_argument("--exclusive", action="store_true", help="no one else may get the same use meanwhile")
+    for name, fn, help_ in (("sign", cmd_sign, "the talent signs the grant with their own key"),
+                            ("revoke", cmd_revoke, "the talent withdraws the grant (after the notice period)")):
+        p = add(name, fn, help_, consent)
+        p.add_argument("grant", metavar="GRANT")
+        p.add_argument("--talent-passphrase-file", metavar="FILE", help="default: the talent types it")
+        if name == "revoke":
+            p.add_argument("--reason", metavar="TEXT")
+    p = add("activate", cmd_activate, "the studio countersigns a signed grant", consent)
+    p.add_argument("grant", metavar="GRANT")
+    p = add("check", cmd_check, "may the grant be used so? permitted (exit 0) or refused (exit 1) with reasons",
+            consent)
+    p.add_argument("grant", metavar="GRANT")
+    p.add_argument("--purpose", required=True)
+    p.add_argument("--media", required=True)
+    p.add_argument("--territory", required=True)
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="default: today in the grant's time zone")
+    p = add("show", cmd_show, "show a grant (verified): text, json, ODRL 2.2 or DPV", consent)
+    p.add_argument("grant", metavar="GRANT")
+    p.add_argument("--format", choices=["text", "json", "odrl", "dpv"], default="text")
+    p = add("list", cmd_list, "list grants", consent)
+    p.add_argument("--talent", metavar="ID")
