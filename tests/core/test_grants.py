@@ -221,3 +221,20 @@ def test_when_a_grant_is_revoked_then_uses_stop_after_the_notice_period(world):
     after = check_use(vault, g.id, "e-commerce", "web", "FR", effective)
     assert within.permitted and not after.permitted
     assert any("revoked by the talent" in r for r in after.reasons)
+
+
+def test_when_the_talent_declines_a_draft_then_it_cannot_be_signed_and_check_still_verifies(world):
+    vault, talent, key, assets = world
+    from studio.core.consent.grants import decline_grant, preview_document
+
+    doc = preview_document(vault, talent.id, fields(assets))
+    assert doc["licensee"] == "Maison Lumière"
+    with sqlite3.connect(vault.root / "catalog.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,), "a preview writes nothing"
+    g = draft_grant(vault, talent.id, fields(assets))
+    g = decline_grant(vault, g.id, key, reason="not this brand")
+    assert g.status() == "declined"
+    with pytest.raises(ConsentError):
+        sign_grant(vault, g.id, key)
+    assert not check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01").permitted
+    assert not check_vault(vault).problems

@@ -14,6 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from studio.core.assets import get_asset
 from studio.core.clock import now_iso
@@ -23,7 +24,7 @@ from studio.core.consent.talent_keys import TalentKey, talent_public_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
 from studio.core.vault import Vault, audit
-from studio.core.vault.catalog import Grant, Talent
+from studio.core.vault.catalog import Grant, Talent, TalentKey as TalentKeyRow
 from studio.core.vault.keys import public_key_b64
 
 
@@ -50,6 +51,8 @@ class GrantRecord:
     def status(self, on: dt.date | None = None) -> str:
         """The state as of a calendar day in the grant's time zone."""
         on = on or self.today()
+        if self.state == "declined":
+            return "declined"
         if self.revocation is not None and on >= dt.date.fromisoformat(self.revocation["effective"]):
             return "revoked"
         if self.state in ("signed", "active") and on > dt.date.fromisoformat(self.document["end"]):
@@ -92,9 +95,11 @@ def _problems(rec: GrantRecord, studio_public: str) -> list[str]:
     doc, problems = rec.document, []
     if doc.get("grant") != rec.id or doc.get("talent") != rec.talent_id:
         problems.append("the document names another grant or talent")
-    if rec.state == "draft":
-        if rec.talent_signature or rec.studio_signature or rec.revocation:
+    if rec.state in ("draft", "declined"):
+        if rec.talent_signature or rec.studio_signature or (rec.revocation and rec.state == "draft"):
             problems.append("a draft carries signatures")
+        if rec.state == "declined" and (rec.revocation or {}).get("type") != "twin-studio/grant-decline":
+            problems.append("a declined grant lacks the talent's signed decline")
         return problems
     key = doc.get("talent_public_key")
     if not rec.talent_signature or not key or not verify(key, doc, rec.talent_signature):
@@ -125,8 +130,9 @@ def get_grant(vault: Vault, grant_id: str) -> GrantRecord:
 def _revocation_ok(rec: GrantRecord, row: Grant) -> None:
     if row.revocation_sealed is None and row.revocation_signature is None:
         return
-    r, key = rec.revocation, rec.document.get("talent_public_key")
-    if r is None or r.get("grant_sha256") != rec.sha256 or not row.revocation_signature or \
+    stored = object_session(row).get(TalentKeyRow, rec.talent_id)  # a draft's document may predate the key
+    r, key = rec.revocation, rec.document.get("talent_public_key") or (stored.public_key if stored else None)
+    if r is None or r.get("grant_sha256") != rec.sha256 or not row.revocation_signature or not key or \
             not verify(key, r, row.revocation_signature):
         raise IntegrityError(f"grant {rec.id} fails verification: the revocation is not the talent's signed one")
 
@@ -279,4 +285,31 @@ def record_use(vault: Vault, grant_id: str, what: str) -> GrantRecord:
         row.uses += 1
         row.updated_at = now_iso()
         audit.append(s, "grant.used", rec.id, {"use": row.uses, "what": what})
+    return get_grant(vault, rec.id)
+
+
+def preview_document(vault: Vault, talent_id: str, fields: dict) -> dict:
+    """The document a draft with these fields would hold — validated, nothing written (the
+    editor shows it, and its plain-language summary, as the operator types)."""
+    tid = parse_id("talent", talent_id)
+    return _document(vault, "grt_0000000000000000", tid, fields, now_iso())
+
+
+def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None = None) -> GrantRecord:
+    """The talent says no to a draft: a statement they sign, kept with the grant."""
+    rec = get_grant(vault, grant_id)
+    if rec.state != "draft":
+        raise ConsentError(f"grant {rec.id} is {rec.state}: only a draft can be declined (revoke a signed one)")
+    current = talent_public_key(vault, rec.talent_id)
+    if key.talent_id != rec.talent_id or key.public_b64 != current:
+        raise ConsentError(f"only talent {rec.talent_id}, with their own key, can decline grant {rec.id}")
+    statement = {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,
+                 "reason": (reason or "").strip() or None, "at": now_iso(), "revoked_on": rec.today().isoformat(),
+                 "effective": rec.today().isoformat()}
+    signature = sign(key.private, statement)
+    with vault.session() as s:
+        row = s.get(Grant, rec.id)
+        row.revocation_sealed = vault.fields.seal(canonical(statement).decode(), f"grants.revocation:{rec.id}")
+        row.revocation_signature, row.state, row.updated_at = signature, "declined", now_iso()
+        audit.append(s, "grant.declined", rec.id, {"signature": signature}, actor=rec.talent_id)
     return get_grant(vault, rec.id)

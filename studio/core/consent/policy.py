@@ -41,12 +41,14 @@ def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory:
     day = on or rec.today()
     doc, reasons = rec.document, []
     status = rec.status(day)
-    if status == "revoked":
-        reasons.append(f"revoked by the talent (effective {rec.revocation['effective']})")
-    elif status == "draft":
-        reasons.append("not active: still a draft the talent has not signed")
-    elif status == "signed":
-        reasons.append("not active: signed by the talent but not yet activated by the studio")
+    not_active = {  # only "active" permits; "expired" is said by the end date below
+        "revoked": f"revoked by the talent (effective {(rec.revocation or {}).get('effective')})",
+        "declined": "declined by the talent",
+        "draft": "not active: still a draft the talent has not signed",
+        "signed": "not active: signed by the talent but not yet activated by the studio",
+    }
+    if status not in ("active", "expired"):
+        reasons.append(not_active.get(status, f"not active ({status})"))
     if day < dt.date.fromisoformat(doc["start"]):
         reasons.append(f"not yet started (starts {doc['start']})")
     if day > dt.date.fromisoformat(doc["end"]):
