@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle
+from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
 from studio.core.assets import get_asset, list_assets, read_derived
 from studio.core.errors import StudioError
@@ -17,6 +17,7 @@ from studio.core.render.viewer import open_viewer, viewer_available
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.activity_panel import ActivityPanel
+from studio.ui.consent_panel import ConsentPanel
 from studio.ui.detail_pane import DetailPane
 from studio.ui.library_panel import LibraryPanel
 from studio.ui.ops import Ops
@@ -52,9 +53,14 @@ class MainWindow(QMainWindow):
         self.library.model.placeholders = {"voice": style.standardIcon(QStyle.SP_MediaVolume),
                                            "mesh": style.standardIcon(QStyle.SP_FileIcon),
                                            "point_cloud": style.standardIcon(QStyle.SP_FileIcon)}
+        self.consent = ConsentPanel(vault, self.ops, self)
+        self.middle = QTabWidget(self)
+        self.middle.setDocumentMode(True)
+        self.middle.addTab(self.library, "Assets")
+        self.middle.addTab(self.consent, "Consent")
         self.splitter = QSplitter(Qt.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
-        for w in (self.talents, self.library, self.detail):
+        for w in (self.talents, self.middle, self.detail):
             self.splitter.addWidget(w)
             self.splitter.setCollapsible(self.splitter.indexOf(w), False)
         self.splitter.setSizes([220, 560, 560])
@@ -105,6 +111,11 @@ class MainWindow(QMainWindow):
         talent = bar.addMenu("&Talent")
         self._action(talent, "&Add talent…", "Ctrl+N", self.talents.add_talent)
         self._action(talent, "&Find talent", "Ctrl+Shift+F", self.talents.search.setFocus)
+        talent.addSeparator()
+        self._action(talent, "&Review as talent…", "Ctrl+R", self.review_as_talent,
+                     "Hand the workstation to the talent: their assets, their grants, their key")
+        self._action(talent, "New consent &draft…", "Ctrl+D", lambda: (self.middle.setCurrentWidget(self.consent),
+                                                                        self.consent.open_editor(None)))
         view = bar.addMenu("&View")
         self._action(view, "&Grid", "Ctrl+1", lambda: self.set_library_view("grid"))
         self._action(view, "&List", "Ctrl+2", lambda: self.set_library_view("list"))
@@ -146,6 +157,7 @@ class MainWindow(QMainWindow):
     def _talent_selected(self, talent: TalentRecord | None) -> None:
         self.talent = talent
         self.library.set_talent(talent.name if talent else None)
+        self.consent.set_talent(talent)
         self.import_action.setEnabled(talent is not None)
         self.refresh_assets()
 
@@ -201,6 +213,14 @@ class MainWindow(QMainWindow):
         self.activity_dock.show()
         self.activity.ingest(self.talent.id, paths)
 
+    def review_as_talent(self) -> None:
+        from studio.ui.review_window import start_review
+
+        if self.talent is None:
+            self.show_error("Review", StudioError("Choose the talent first."))
+            return
+        self.review = start_review(self.vault, self.talent, self)
+
     def open_in_viewer(self) -> None:
         asset = self.library.current()
         if asset is None or asset.kind == "voice":
@@ -213,6 +233,8 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", text)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        for dialog in self.findChildren(QDialog):  # editors, review mode: they close with the window
+            dialog.close()
         if self.activity.running:
             self.activity.cancel()
         self._save()

@@ -64,7 +64,7 @@ def build_document(grant_id: str, talent_id: str, talent_public_key: str | None,
     if unknown:
         raise InvalidInput(f"unknown grant field(s): {', '.join(unknown)}")
     if not assets:
-        raise InvalidInput("a grant names at least one asset (--assets ID[,ID…])")
+        raise InvalidInput("a grant names at least one asset")
     others = [a.id for a in assets if a.talent_id != talent_id]
     if others:
         raise InvalidInput(f"asset(s) {', '.join(others)} show another talent, not {talent_id}")

@@ -191,7 +191,7 @@ def edit_draft(vault: Vault, grant_id: str, changes: dict) -> GrantRecord:
     rec = get_grant(vault, grant_id)
     if rec.state != "draft":
         raise ConsentError(f"grant {rec.id} is {rec.state}: a signed grant cannot change — draft a new one")
-    fields = _fields_of(rec.document)
+    fields = fields_of(rec.document)
     fields.update(changes)
     doc = _document(vault, rec.id, rec.talent_id, fields, rec.document["created_at"])
     with vault.session() as s:
@@ -202,7 +202,7 @@ def edit_draft(vault: Vault, grant_id: str, changes: dict) -> GrantRecord:
     return get_grant(vault, rec.id)
 
 
-def _fields_of(doc: dict) -> dict:
+def fields_of(doc: dict) -> dict:
     """The editable fields of a document (the inverse of build_document)."""
     return {"licensee": doc["licensee"], "assets": [a["id"] for a in doc["assets"]],
             "use_description": doc["use_description"], "purposes": doc["purposes"], "media": doc["media"],

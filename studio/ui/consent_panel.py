@@ -1,0 +1,134 @@
+"""A talent's grants: state, dates, uses left and fee, the plain-language summary, and the
+studio's actions (draft, edit a draft, activate what the talent signed)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.assets import list_assets
+from studio.core.consent.document import summary
+from studio.core.consent.grants import GrantRecord, activate_grant, list_grants
+from studio.core.talents import TalentRecord
+from studio.core.vault import Vault
+from studio.ui.grant_editor import GrantEditor
+from studio.ui.ops import Ops
+
+COLUMNS = ("Grant", "State", "Licensee", "From", "Until", "Uses left", "Fee")
+
+
+def grant_row(g: GrantRecord) -> tuple[str, ...]:
+    d = g.document
+    return (g.id, g.status(), d["licensee"], d["start"], d["end"], f"{g.uses_left} of {d['max_uses']}",
+            f"{d['fee']['amount']} {d['fee']['currency']}")
+
+
+class GrantTable(QTableWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(COLUMNS)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        self.grants: list[GrantRecord] = []
+
+    def set_grants(self, grants: list[GrantRecord]) -> None:
+        keep = self.current().id if self.current() else None
+        self.grants = grants
+        self.setRowCount(len(grants))
+        for r, g in enumerate(grants):
+            for c, text in enumerate(grant_row(g)):
+                self.setItem(r, c, QTableWidgetItem(text))
+            if g.id == keep:
+                self.selectRow(r)
+        if self.current() is None and grants:
+            self.selectRow(0)
+
+    def current(self) -> GrantRecord | None:
+        row = self.currentRow()
+        return self.grants[row] if 0 <= row < len(self.grants) else None
+
+
+class ConsentPanel(QWidget):
+    grantsChanged = Signal()
+
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault, self.ops = vault, ops
+        self.talent: TalentRecord | None = None
+        self.table = GrantTable(self)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignTop)
+        self.new_button = QPushButton("New draft…", self)
+        self.edit_button = QPushButton("Edit draft…", self)
+        self.activate_button = QPushButton("Activate", self)
+        self.activate_button.setToolTip("Countersign with the studio key: only a grant the talent signed")
+        self.new_button.clicked.connect(lambda: self.open_editor(None))
+        self.edit_button.clicked.connect(lambda: self.open_editor(self.table.current()))
+        self.activate_button.clicked.connect(self.activate)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("<b>Consent grants</b>", self))
+        bar.addStretch(1)
+        for b in (self.new_button, self.edit_button, self.activate_button):
+            bar.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.summary)
+        self._selected()
+
+    def set_talent(self, talent: TalentRecord | None) -> None:
+        self.talent = talent
+        self.new_button.setEnabled(talent is not None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        talent = self.talent
+        if talent is None:
+            self.table.set_grants([])
+            self._selected()
+            return
+        self.ops.run(lambda: list_grants(self.vault, talent.id),
+                     lambda grants: self._loaded(talent.id, grants), what="Loading grants")
+
+    def _loaded(self, talent_id: str, grants: list[GrantRecord]) -> None:
+        if self.talent is not None and self.talent.id == talent_id:
+            self.table.set_grants(grants)
+            self._selected()
+
+    def _selected(self) -> None:
+        g = self.table.current()
+        self.edit_button.setEnabled(g is not None and g.state == "draft")
+        self.activate_button.setEnabled(g is not None and g.status() == "signed")
+        self.summary.setText(summary(g.document).replace("\n", "<br>") if g else
+                             "No grant selected. Nothing leaves the vault without a grant the talent signed.")
+
+    def open_editor(self, grant: GrantRecord | None) -> None:
+        if self.talent is None:
+            return
+        talent = self.talent
+        self.ops.run(lambda: list_assets(self.vault, talent.id), lambda assets: self._edit(talent, assets, grant),
+                     what="Loading assets")
+
+    def _edit(self, talent: TalentRecord, assets, grant) -> None:
+        self.editor = GrantEditor(self.vault, self.ops, talent.id, assets, grant, self)
+        self.editor.setAttribute(Qt.WA_DeleteOnClose)
+        self.editor.accepted.connect(self._changed)
+        self.editor.open()
+
+    def activate(self) -> None:
+        g = self.table.current()
+        if g is not None:
+            self.ops.run(lambda: activate_grant(self.vault, g.id), lambda _: self._changed(), what="Activating")
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.grantsChanged.emit()

@@ -1,0 +1,228 @@
+"""The grant editor: structured fields for a draft, validated by the core as you type, and the
+plain-language summary that the talent will sign."""
+
+from __future__ import annotations
+
+import pycountry
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from studio.core.assets import AssetRecord
+from studio.core.consent import vocab
+from studio.core.consent.document import summary
+from studio.core.consent.grants import GrantRecord, fields_of, draft_grant, edit_draft, preview_document
+from studio.core.errors import StudioError
+from studio.core.vault import Vault
+from studio.ui.banner import Banner
+from studio.ui.formatting import KIND_LABELS, STATUS_LABELS
+from studio.ui.ops import Ops
+
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "DKK", "PLN", "BRL", "NGN", "ZAR")
+
+
+def _checklist(items: dict[str, str], height: int = 120) -> QListWidget:
+    box = QListWidget()
+    for key, text in items.items():
+        item = QListWidgetItem(f"{key} — {text}")
+        item.setData(Qt.UserRole, key)
+        item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+        item.setCheckState(Qt.Unchecked)
+        box.addItem(item)
+    box.setMaximumHeight(height)
+    return box
+
+
+def _checked(box: QListWidget) -> list[str]:
+    return [box.item(i).data(Qt.UserRole) for i in range(box.count()) if box.item(i).checkState() == Qt.Checked]
+
+
+def _check(box: QListWidget, keys) -> None:
+    for i in range(box.count()):
+        box.item(i).setCheckState(Qt.Checked if box.item(i).data(Qt.UserRole) in set(keys) else Qt.Unchecked)
+
+
+class GrantEditor(QDialog):
+    def __init__(self, vault: Vault, ops: Ops, talent_id: str, assets: list[AssetRecord],
+                 grant: GrantRecord | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit grant draft" if grant else "New grant draft")
+        self.resize(980, 720)
+        self.vault, self.ops, self.talent_id, self.grant = vault, ops, talent_id, grant
+        self.saved: GrantRecord | None = None
+        self.banner = Banner(self)
+        self.licensee = QLineEdit()
+        self.represented = QLineEdit()
+        self.description = QPlainTextEdit()
+        self.description.setMaximumHeight(70)
+        self.assets = _checklist({a.id: f"{a.original_name} · {KIND_LABELS.get(a.kind, a.kind)} · "
+                                        f"{STATUS_LABELS.get(a.status, a.status)}" for a in assets})
+        self.purposes = _checklist(vocab.PURPOSES)
+        self.media = _checklist(vocab.MEDIA)
+        self.excluded = _checklist(vocab.EXCLUDED)
+        self.territory_filter = QLineEdit()
+        self.territory_filter.setPlaceholderText("Filter countries")
+        self.territories = _checklist({c.alpha_2: c.name for c in sorted(pycountry.countries, key=lambda c: c.name)}, 140)
+        self.territory_filter.textChanged.connect(self._filter_territories)
+        today = QDate.currentDate()
+        self.start, self.end = QDateEdit(today), QDateEdit(today.addMonths(3))
+        for d in (self.start, self.end):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+        self.max_uses = QSpinBox()
+        self.max_uses.setRange(1, 1_000_000)
+        self.max_uses.setValue(10)
+        self.fee = QLineEdit("0")
+        self.currency = QComboBox()
+        self.currency.addItems(CURRENCIES)
+        self.ai_label = QCheckBox("AI-made images and audio must be labelled as such")
+        self.ai_label.setChecked(True)
+        self.training = QCheckBox("Allow training AI models on the likeness")
+        self.notice = QSpinBox()
+        self.notice.setRange(0, 365)
+        self.notice.setValue(30)
+        self.notice.setSuffix(" days")
+        self.exclusive = QCheckBox("Exclusive")
+        self.jurisdiction = QComboBox()
+        self.jurisdiction.addItem("(first territory)", None)
+        for code in sorted(vocab.JURISDICTION_TZ):
+            self.jurisdiction.addItem(code, code)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignTop)
+
+        left = QFormLayout()
+        left.addRow("Licensee", self.licensee)
+        left.addRow("Represented by", self.represented)
+        left.addRow("The use, in words", self.description)
+        left.addRow("Assets", self.assets)
+        left.addRow("Purposes", self.purposes)
+        left.addRow("Media", self.media)
+        right = QFormLayout()
+        right.addRow("Territories", self.territory_filter)
+        right.addRow("", self.territories)
+        right.addRow("From", self.start)
+        right.addRow("Until (inclusive)", self.end)
+        right.addRow("Uses at most", self.max_uses)
+        fee_row = QGridLayout()
+        fee_row.addWidget(self.fee, 0, 0)
+        fee_row.addWidget(self.currency, 0, 1)
+        right.addRow("Fee", fee_row)
+        right.addRow("Never for", self.excluded)
+        right.addRow("Notice to revoke", self.notice)
+        right.addRow("Jurisdiction", self.jurisdiction)
+        right.addRow("", self.ai_label)
+        right.addRow("", self.training)
+        right.addRow("", self.exclusive)
+        grid = QGridLayout()
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        heading = QLabel("<b>What the talent will read and sign</b>")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addLayout(grid, 1)
+        lay.addWidget(heading)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.buttons)
+
+        if grant is not None:
+            self._load(fields_of(grant.document))
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self._validate)
+        for w in (self.licensee, self.represented, self.fee, self.territory_filter):
+            w.textChanged.connect(self._timer.start)
+        self.description.textChanged.connect(self._timer.start)
+        for box in (self.assets, self.purposes, self.media, self.excluded, self.territories):
+            box.itemChanged.connect(self._timer.start)
+        for w in (self.start, self.end):
+            w.dateChanged.connect(self._timer.start)
+        for w in (self.max_uses, self.notice):
+            w.valueChanged.connect(self._timer.start)
+        for w in (self.currency, self.jurisdiction):
+            w.currentIndexChanged.connect(self._timer.start)
+        for w in (self.ai_label, self.training, self.exclusive):
+            w.toggled.connect(self._timer.start)
+        self._validate()
+
+    def _filter_territories(self, text: str) -> None:
+        needle = text.casefold().strip()
+        for i in range(self.territories.count()):
+            item = self.territories.item(i)
+            item.setHidden(bool(needle) and needle not in item.text().casefold())
+
+    def _load(self, f: dict) -> None:
+        self.licensee.setText(f["licensee"])
+        self.represented.setText(f.get("represented_by") or "")
+        self.description.setPlainText(f["use_description"])
+        _check(self.assets, f["assets"])
+        _check(self.purposes, f["purposes"])
+        _check(self.media, f["media"])
+        _check(self.territories, f["territories"])
+        _check(self.excluded, f["exclude"])
+        self.start.setDate(QDate.fromString(f["start"], "yyyy-MM-dd"))
+        self.end.setDate(QDate.fromString(f["end"], "yyyy-MM-dd"))
+        self.max_uses.setValue(int(f["max_uses"]))
+        self.fee.setText(f["fee"])
+        self.currency.setCurrentText(f["currency"])
+        self.ai_label.setChecked(f["ai_label"] == "required")
+        self.training.setChecked(f["training"] == "allowed")
+        self.notice.setValue(int(f["notice_days"]))
+        self.exclusive.setChecked(bool(f["exclusive"]))
+        index = self.jurisdiction.findData(f["jurisdiction"])
+        self.jurisdiction.setCurrentIndex(max(0, index))
+
+    def fields(self) -> dict:
+        return {"licensee": self.licensee.text(), "represented_by": self.represented.text() or None,
+                "use_description": self.description.toPlainText(), "assets": _checked(self.assets),
+                "purposes": _checked(self.purposes), "media": _checked(self.media),
+                "territories": _checked(self.territories), "start": self.start.date().toString("yyyy-MM-dd"),
+                "end": self.end.date().toString("yyyy-MM-dd"), "max_uses": self.max_uses.value(),
+                "fee": self.fee.text(), "currency": self.currency.currentText(),
+                "ai_label": "required" if self.ai_label.isChecked() else "not-required",
+                "training": "allowed" if self.training.isChecked() else "prohibited",
+                "exclude": _checked(self.excluded), "notice_days": self.notice.value(),
+                "exclusive": self.exclusive.isChecked(), "jurisdiction": self.jurisdiction.currentData()}
+
+    def _validate(self) -> None:
+        fields = self.fields()
+        self.ops.run(lambda: preview_document(self.vault, self.talent_id, fields),
+                     lambda doc: self._valid(fields, doc), lambda exc: self._invalid(fields, exc))
+
+    def _valid(self, fields: dict, doc: dict) -> None:
+        if fields != self.fields():
+            return  # the operator typed on meanwhile
+        self.banner.hide()
+        self.summary.setText(summary(doc).replace("\n", "<br>"))
+        self.buttons.button(QDialogButtonBox.Save).setEnabled(True)
+
+    def _invalid(self, fields: dict, exc: BaseException) -> None:
+        if fields != self.fields():
+            return
+        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}",
+                                 "warning")
+        self.summary.setText("")
+        self.buttons.button(QDialogButtonBox.Save).setEnabled(False)
+
+    def _save(self) -> None:
+        fields = self.fields()
+        self.buttons.setEnabled(False)
+        if self.grant is None:
+            work = lambda: draft_grant(self.vault, self.talent_id, fields)  # noqa: E731
+        else:
+            work = lambda: edit_draft(self.vault, self.grant.id, fields)  # noqa: E731
+        self.ops.run(work, self._saved, self._save_failed)
+
+    def _saved(self, rec: GrantRecord) -> None:
+        self.saved = rec
+        self.accept()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,223 @@
+"""Review mode: the workstation handed to the talent. Their passphrase unlocks their own key;
+they see only their assets (3D preview, player), approve or reject each, read their grants in
+plain words and sign, decline or revoke them, and see every event on their likeness. Closing
+the window locks the key again (it lived only in this window's memory)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from studio.core.assets import AssetRecord, list_assets
+from studio.core.consent.document import summary
+from studio.core.consent.grants import decline_grant, list_grants, revoke_grant, sign_grant
+from studio.core.consent.history import history_for_talent
+from studio.core.consent.review import review_asset
+from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
+from studio.core.errors import StudioError
+from studio.core.talents import TalentRecord
+from studio.core.vault import Vault
+from studio.ui.banner import Banner
+from studio.ui.consent_panel import GrantTable
+from studio.ui.detail_pane import DetailPane
+from studio.ui.formatting import STATUS_LABELS
+from studio.ui.ops import Ops
+
+
+class TalentUnlockDialog(QDialog):
+    def __init__(self, vault: Vault, talent: TalentRecord, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Review as {talent.name}")
+        self.vault, self.talent, self.ops = vault, talent, Ops()
+        self.key: TalentKey | None = None
+        self.banner = Banner(self)
+        text = QLabel(f"<b>{talent.name}</b>, enter <i>your own</i> passphrase. The studio's passphrase does not "
+                      "open your key: only you can approve, sign or revoke.", self)
+        text.setWordWrap(True)
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setEchoMode(QLineEdit.Password)
+        self.passphrase.setAccessibleName("Talent passphrase")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        self.buttons.button(QDialogButtonBox.Ok).setText("Start review")
+        self.buttons.accepted.connect(self._unlock)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        for w in (text, self.banner, self.passphrase, self.buttons):
+            lay.addWidget(w)
+
+    def _unlock(self) -> None:
+        passphrase = self.passphrase.text()
+        self.buttons.setEnabled(False)
+        self.ops.run(lambda: unlock_talent_key(self.vault, self.talent.id, passphrase), self._done, self._failed)
+
+    def _done(self, key: TalentKey) -> None:
+        self.key = key
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}")
+        self.passphrase.selectAll()
+
+    def done(self, result: int) -> None:
+        self.ops.shutdown()
+        super().done(result)
+
+
+class ReviewWindow(QDialog):
+    def __init__(self, vault: Vault, talent: TalentRecord, key: TalentKey, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Review mode — {talent.name}")
+        self.resize(1400, 860)
+        self.vault, self.talent, self.key = vault, talent, key
+        self.ops = Ops(on_error=lambda what, exc: self.banner.show_message(str(exc)))
+        self.banner = Banner(self)
+        intro = QLabel(f"<b>Review mode — {talent.name}.</b> Only your assets and grants are shown. "
+                       "Everything you decide here is signed with your own key; close this window to lock it.")
+        intro.setWordWrap(True)
+        self.assets = QListWidget(self)
+        self.assets.setAccessibleName("Your assets")
+        self.assets.currentItemChanged.connect(self._asset_selected)
+        self.detail = DetailPane(vault, self.ops, self)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText("A note with your decision (optional)")
+        self.approve_button = QPushButton("Approve", self)
+        self.reject_button = QPushButton("Reject", self)
+        self.approve_button.clicked.connect(lambda: self._review("approve"))
+        self.reject_button.clicked.connect(lambda: self._review("reject"))
+        self.grants = GrantTable(self)
+        self.grants.itemSelectionChanged.connect(self._grant_selected)
+        self.grant_summary = QLabel(self)
+        self.grant_summary.setWordWrap(True)
+        self.grant_summary.setAlignment(Qt.AlignTop)
+        self.reason = QLineEdit(self)
+        self.reason.setPlaceholderText("A reason (optional)")
+        self.sign_button = QPushButton("Sign", self)
+        self.decline_button = QPushButton("Decline", self)
+        self.revoke_button = QPushButton("Revoke", self)
+        self.sign_button.clicked.connect(lambda: self._grant_action(sign_grant, key=True))
+        self.decline_button.clicked.connect(lambda: self._grant_action(decline_grant, reason=True))
+        self.revoke_button.clicked.connect(lambda: self._grant_action(revoke_grant, reason=True))
+        self.history = QListWidget(self)
+        self.history.setAccessibleName("History")
+
+        decide = QHBoxLayout()
+        decide.addWidget(self.note, 1)
+        decide.addWidget(self.approve_button)
+        decide.addWidget(self.reject_button)
+        middle = QWidget(self)
+        mid = QVBoxLayout(middle)
+        mid.setContentsMargins(0, 0, 0, 0)
+        mid.addWidget(self.detail, 1)
+        mid.addLayout(decide)
+        grant_actions = QHBoxLayout()
+        grant_actions.addWidget(self.reason, 1)
+        for b in (self.sign_button, self.decline_button, self.revoke_button):
+            grant_actions.addWidget(b)
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(QLabel("<b>Your grants</b>"))
+        rl.addWidget(self.grants, 1)
+        rl.addWidget(self.grant_summary)
+        rl.addLayout(grant_actions)
+        rl.addWidget(QLabel("<b>Everything that happened to your likeness</b>"))
+        rl.addWidget(self.history, 1)
+        left = QWidget(self)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(QLabel("<b>Your assets</b>"))
+        ll.addWidget(self.assets, 1)
+        split = QSplitter(Qt.Horizontal, self)
+        for w in (left, middle, right):
+            split.addWidget(w)
+        split.setSizes([240, 640, 520])
+        lay = QVBoxLayout(self)
+        lay.addWidget(intro)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        self.refresh()
+
+    # -- data ------------------------------------------------------------------------------------
+    def refresh(self, select: str | None = None) -> None:
+        tid = self.talent.id
+        self.ops.run(lambda: (list_assets(self.vault, tid), list_grants(self.vault, tid), history_for_talent(self.vault, tid)),
+                     lambda data: self._loaded(*data, select), what="Loading your record")
+
+    def _loaded(self, assets: list[AssetRecord], grants, history, select: str | None) -> None:
+        current = select or (self.current_asset().id if self.current_asset() else None)
+        self.assets.blockSignals(True)
+        self.assets.clear()
+        for a in assets:
+            item = QListWidgetItem(f"{a.original_name}\n{STATUS_LABELS.get(a.status, a.status)}")
+            item.setData(Qt.UserRole, a)
+            self.assets.addItem(item)
+            if a.id == current:
+                self.assets.setCurrentItem(item)
+        if self.assets.currentItem() is None and self.assets.count():
+            self.assets.setCurrentRow(0)
+        self.assets.blockSignals(False)
+        self._asset_selected(self.assets.currentItem(), None)
+        self.grants.set_grants(grants)
+        self._grant_selected()
+        self.history.clear()
+        for e in reversed(history):
+            who = "you" if e["by_talent"] else "the studio"
+            self.history.addItem(f"{e['at'][:16].replace('T', ' ')}  {e['label']} — {e['subject']} (by {who})")
+
+    def current_asset(self) -> AssetRecord | None:
+        item = self.assets.currentItem()
+        return item.data(Qt.UserRole) if item is not None else None
+
+    def _asset_selected(self, item, _previous) -> None:
+        asset = item.data(Qt.UserRole) if item is not None else None
+        self.detail.show_asset(asset)
+        for b in (self.approve_button, self.reject_button):
+            b.setEnabled(asset is not None)
+
+    def _grant_selected(self) -> None:
+        g = self.grants.current()
+        status = g.status() if g else None
+        self.sign_button.setEnabled(status == "draft")
+        self.decline_button.setEnabled(status == "draft")
+        self.revoke_button.setEnabled(status in ("signed", "active") and g.revocation is None)
+        self.grant_summary.setText(summary(g.document).replace("\n", "<br>") if g else "No grants yet.")
+
+    # -- the talent's decisions --------------------------------------------------------------------
+    def _review(self, decision: str) -> None:
+        asset, note, key = self.current_asset(), self.note.text(), self.key
+        if asset is None or key is None:
+            return
+        self.ops.run(lambda: review_asset(self.vault, asset.id, decision, key, note),
+                     lambda rec: (self.note.clear(), self.refresh(select=asset.id)), what="Signing your decision")
+
+    def _grant_action(self, action, key: bool = False, reason: bool = False) -> None:
+        g, k, text = self.grants.current(), self.key, self.reason.text()
+        if g is None or k is None:
+            return
+        work = (lambda: action(self.vault, g.id, k)) if key else (lambda: action(self.vault, g.id, k, text))
+        self.ops.run(work, lambda rec: (self.reason.clear(), self.refresh()), what="Signing")
+
+    def done(self, result: int) -> None:
+        self.key = None  # the unlocked key goes with the window
+        self.detail.shutdown()
+        self.ops.shutdown()
+        super().done(result)
+
+
+def start_review(vault: Vault, talent: TalentRecord, parent: QWidget | None = None) -> TalentUnlockDialog:
+    """Ask for the talent's passphrase; on success open review mode. Returns the dialog."""
+    dialog = TalentUnlockDialog(vault, talent, parent)
+    dialog.setAttribute(Qt.WA_DeleteOnClose)
+
+    def open_review() -> None:
+        if dialog.key is not None:
+            window = ReviewWindow(vault, talent, dialog.key, parent)
+            window.setAttribute(Qt.WA_DeleteOnClose)
+            dialog.review_window = window
+            window.show()
+
+    dialog.accepted.connect(open_review)
+    dialog.open()
+    return dialog
