@@ -21,6 +21,7 @@ sys.path.insert(0, str(REPO))
 TESTDATA = REPO.parent / "shared" / "testdata"
 OUT = REPO / "docs" / "screenshots"
 PASSPHRASE = "screenshot vault passphrase"
+TALENT_PASSPHRASE = "the talent's own passphrase"
 FILES = [TESTDATA / "scans" / "igea.ply", TESTDATA / "scans" / "nefertiti.obj",
          TESTDATA / "scans" / "pointclouds" / "ism_train_michael.pcd",
          TESTDATA / "voice" / "ljspeech_LJ050-0131.wav", TESTDATA / "voice" / "vctk_p226_001.wav",
@@ -104,6 +105,53 @@ def main() -> int:
     window.detail.scan.viewport.set_view("three-quarter")
     spin(60, lambda: viewport.image is not None and not viewport.image_moving)
     save(window, "main-window-point-cloud")
+
+    # consent: the talent's key, their approvals, an active grant and a draft
+    from studio.core.consent.grants import activate_grant, draft_grant, sign_grant
+    from studio.core.consent.review import review_asset
+    from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+
+    talent = window.talent
+    set_talent_passphrase(vault, talent.id, TALENT_PASSPHRASE)
+    key = unlock_talent_key(vault, talent.id, TALENT_PASSPHRASE)
+    scans = [a for a in lib.model.assets if a.kind != "voice"]
+    voices = [a for a in lib.model.assets if a.kind == "voice"]
+    for a in scans[:2] + voices[:1]:
+        review_asset(vault, a.id, "approve", key)
+    base = {"licensee": "Maison Lumière", "use_description": "Spring 2027 lookbook and product pages",
+            "purposes": "e-commerce,catalogue", "media": "web,social,print", "territories": "FR,BE,LU",
+            "start": "2027-01-01", "end": "2027-06-30", "max_uses": 40, "fee": "4800", "currency": "EUR",
+            "exclude": "political,tobacco,adult", "notice_days": 30, "jurisdiction": "FR"}
+    g = draft_grant(vault, talent.id, {**base, "assets": [a.id for a in scans[:2]]})
+    activate_grant(vault, sign_grant(vault, g.id, key).id)
+    draft_grant(vault, talent.id, {**base, "licensee": "Northwind Audio", "assets": [voices[0].id],
+                                   "use_description": "Voice for in-store announcements",
+                                   "purposes": "advertising,voice-synthesis", "media": "in-store,audio",
+                                   "territories": "FR", "max_uses": 200, "fee": "2500", "training": "prohibited"})
+    window.middle.setCurrentWidget(window.consent)
+    window.consent.refresh()
+    spin(10, lambda: window.consent.table.rowCount() == 2)
+    window.consent.table.selectRow(0)
+    save(window, "consent-tab")
+
+    window.consent.table.selectRow(1)
+    window.consent.open_editor(window.consent.table.current())
+    spin(10, lambda: getattr(window.consent, "editor", None) is not None and window.consent.editor.isVisible())
+    editor = window.consent.editor
+    spin(10, lambda: bool(editor.summary.text()))
+    save(editor, "grant-editor")
+    editor.close()
+
+    from studio.ui.review_window import ReviewWindow
+
+    review = ReviewWindow(vault, talent, key)
+    review.show()
+    spin(10, lambda: review.assets.count() > 0 and review.grants.rowCount() == 2)
+    review.grants.selectRow(1)
+    spin(60, lambda: review.detail.scan.viewport.image is not None or review.detail.asset is None
+         or review.detail.asset.kind == "voice")
+    save(review, "review-mode")
+    review.close()
 
     window.close()
     spin(1)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
+from studio.core.consent.talent_keys import check_talent_passphrase, set_talent_passphrase
 from studio.core.errors import StudioError
 from studio.core.talents import TalentRecord, add_talent, list_talents
 from studio.core.vault import Vault
@@ -27,11 +28,20 @@ class AddTalentDialog(QDialog):
         self.name.setPlaceholderText("Full name, as in the consent")
         self.email = QLineEdit(self)
         self.agency = QLineEdit(self)
+        self.talent_pass = QLineEdit(self)
+        self.talent_pass.setEchoMode(QLineEdit.Password)
+        self.talent_pass.setPlaceholderText("typed by the talent — optional now, needed to sign")
+        self.talent_pass2 = QLineEdit(self)
+        self.talent_pass2.setEchoMode(QLineEdit.Password)
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("E-mail", self.email)
         form.addRow("Agency", self.agency)
-        note = QLabel("Names and contact details are stored encrypted in the vault.", self)
+        form.addRow("Talent's passphrase", self.talent_pass)
+        form.addRow("Repeat it", self.talent_pass2)
+        note = QLabel("Names and contact details are stored encrypted in the vault. The talent's passphrase "
+                      "locks their own signing key: the studio cannot sign for them.", self)
+        note.setWordWrap(True)
         note.setEnabled(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         self.buttons.button(QDialogButtonBox.Ok).setText("Add talent")
@@ -45,10 +55,27 @@ class AddTalentDialog(QDialog):
 
     def _add(self) -> None:
         name, email, agency = self.name.text(), self.email.text() or None, self.agency.text() or None
+        secret = self.talent_pass.text()
+        if secret != self.talent_pass2.text():
+            self.banner.show_message("The two entries of the talent's passphrase differ.")
+            return
+        try:
+            if secret:
+                check_talent_passphrase(secret)
+        except StudioError as exc:
+            self.banner.show_message(str(exc))
+            return
         self.buttons.setEnabled(False)
+
+        def work() -> TalentRecord:
+            record = add_talent(self.vault, name, email, agency)
+            if secret:
+                set_talent_passphrase(self.vault, record.id, secret)
+            return record
+
         # not on the writer thread: that may be busy with an ingest batch for minutes, and a
         # talent row is one short transaction that SQLite serialises by itself
-        self.ops.run(lambda: add_talent(self.vault, name, email, agency), self._added, self._failed)
+        self.ops.run(work, self._added, self._failed)
 
     def _added(self, record: TalentRecord) -> None:
         self.created = record
