@@ -238,3 +238,22 @@ def test_when_the_talent_declines_a_draft_then_it_cannot_be_signed_and_check_sti
         sign_grant(vault, g.id, key)
     assert not check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01").permitted
     assert not check_vault(vault).problems
+
+
+def test_when_each_purpose_medium_and_territory_is_checked_then_only_the_granted_ones_pass(world):
+    from studio.core.consent import vocab
+
+    vault = world[0]
+    g = active(world)  # purposes e-commerce, advertising; media web, social; territories FR, BE
+    doc = g.document
+    for purpose in vocab.PURPOSES:
+        d = check_use(vault, g.id, purpose, "web", "FR", "2027-02-01")
+        assert d.permitted is (purpose in doc["purposes"]), (purpose, d.reasons)
+    for medium in vocab.MEDIA:
+        d = check_use(vault, g.id, "e-commerce", medium, "FR", "2027-02-01")
+        assert d.permitted is (medium in doc["media"]), (medium, d.reasons)
+    for territory in ("FR", "BE", "LU", "DE", "US", "JP", "NG"):
+        d = check_use(vault, g.id, "e-commerce", "web", territory, "2027-02-01")
+        assert d.permitted is (territory in doc["territories"]), (territory, d.reasons)
+    with pytest.raises(InvalidInput, match="ISO 3166-1"):
+        check_use(vault, g.id, "e-commerce", "web", "Narnia", "2027-02-01")
