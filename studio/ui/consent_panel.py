@@ -20,7 +20,10 @@ COLUMNS = ("Grant", "State", "Licensee", "From", "Until", "Uses left", "Fee")
 
 def grant_row(g: GrantRecord) -> tuple[str, ...]:
     d = g.document
-    return (g.id, g.status(), d["licensee"], d["start"], d["end"], f"{g.uses_left} of {d['max_uses']}",
+    status = g.status()
+    if g.revocation is not None and status in ("active", "signed"):
+        status += f" · revoked from {g.revocation['effective']}"  # within the notice period
+    return (g.id, status, d["licensee"], d["start"], d["end"], f"{g.uses_left} of {d['max_uses']}",
             f"{d['fee']['amount']} {d['fee']['currency']}")
 
 
