@@ -83,6 +83,19 @@ def cmd_draft(args) -> int:
     return EXIT_OK
 
 
+def cmd_edit(args) -> int:
+    from studio.cli import _open
+    from studio.core.consent.grants import edit_draft
+
+    changes = _fields(args)
+    if not changes:
+        raise InvalidInput("nothing to change: give the fields to change, as in `consent draft`")
+    with _open(args) as vault:
+        rec = edit_draft(vault, args.grant, changes)
+    _show(args, rec)
+    return EXIT_OK
+
+
 def cmd_sign(args) -> int:
     from studio.cli import _open
     from studio.core.consent.grants import get_grant, sign_grant
@@ -166,15 +179,22 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
+def _grant_options(p) -> None:
+    p.add_argument("--from-file", metavar="grant.json", help="the same fields as JSON (options override it)")
+    for flag, name, help_ in OPTIONS:
+        p.add_argument(flag, dest=name, help=help_)
+    p.add_argument("--exclusive", action="store_true", help="no one else may get the same use meanwhile")
+
+
 def register(sub, add) -> None:
     consent = sub.add_parser("consent", help="grants the talent signs: draft, sign, activate, revoke, check"
                              ).add_subparsers(dest="sub", metavar="ACTION", required=True)
     p = add("draft", cmd_draft, "write a grant for the talent to sign; prints its id", consent)
     p.add_argument("--talent", required=True, metavar="ID")
-    p.add_argument("--from-file", metavar="grant.json", help="the same fields as JSON (options override it)")
-    for flag, name, help_ in OPTIONS:
-        p.add_argument(flag, dest=name, help=help_)
-    p.add_argument("--exclusive", action="store_true", help="no one else may get the same use meanwhile")
+    _grant_options(p)
+    p = add("edit", cmd_edit, "change fields of a draft (a signed grant cannot change)", consent)
+    p.add_argument("grant", metavar="GRANT")
+    _grant_options(p)
     for name, fn, help_ in (("sign", cmd_sign, "the talent signs the grant with their own key"),
                             ("revoke", cmd_revoke, "the talent withdraws the grant (after the notice period)")):
         p = add(name, fn, help_, consent)

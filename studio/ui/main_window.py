@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         talent = bar.addMenu("&Talent")
         self._action(talent, "&Add talent…", "Ctrl+N", self.talents.add_talent)
         self._action(talent, "&Find talent", "Ctrl+Shift+F", self.talents.search.setFocus)
+        self._action(talent, "Talent's &passphrase…", None, self.talent_passphrase,
+                     "Create the talent's own signing key, or change its passphrase")
         talent.addSeparator()
         self._action(talent, "&Review as talent…", "Ctrl+R", self.review_as_talent,
                      "Hand the workstation to the talent: their assets, their grants, their key")
@@ -212,6 +214,22 @@ class MainWindow(QMainWindow):
             return
         self.activity_dock.show()
         self.activity.ingest(self.talent.id, paths)
+
+    def talent_passphrase(self) -> None:
+        from studio.core.consent.talent_keys import has_key
+        from studio.ui.talent_passphrase import TalentPassphraseDialog
+
+        talent = self.talent
+        if talent is None:
+            self.show_error("Talent's passphrase", StudioError("Choose the talent first."))
+            return
+
+        def open_dialog(keyed: bool) -> None:
+            self.passphrase_dialog = TalentPassphraseDialog(self.vault, self.ops, talent, keyed, self)
+            self.passphrase_dialog.setAttribute(Qt.WA_DeleteOnClose)
+            self.passphrase_dialog.open()
+
+        self.ops.run(lambda: has_key(self.vault, talent.id), open_dialog, what="Talent's passphrase")
 
     def review_as_talent(self) -> None:
         from studio.ui.review_window import start_review

@@ -35,7 +35,11 @@ def test_when_a_grant_goes_through_the_command_line_then_check_answers_with_reas
                   "--date", "2027-02-01")
     assert refused.returncode == 1 and "not active: still a draft" in refused.stdout
 
+    edited = cli("consent", "edit", gid, "--max-uses", "5", "--json", check=True)
+    assert json.loads(edited.stdout)["document"]["max_uses"] == 5
     cli("consent", "sign", gid, "--talent-passphrase-file", str(talent_pass), check=True)
+    frozen = cli("consent", "edit", gid, "--max-uses", "50")
+    assert frozen.returncode == 2 and "cannot change" in frozen.stderr
     cli("consent", "activate", gid, check=True)
     ok = cli("consent", "check", gid, "--purpose", "advertising", "--media", "web", "--territory", "FR",
              "--date", "2027-02-01")

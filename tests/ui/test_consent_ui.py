@@ -97,3 +97,50 @@ def test_when_the_talent_reviews_then_only_their_passphrase_opens_it_and_their_d
     assert review.key is None, "leaving review mode drops the unlocked key"
     assert not check_vault(new_vault).problems
     QApplication.processEvents()
+
+
+def test_when_the_talent_sets_then_changes_their_passphrase_in_the_app_then_only_the_new_one_unlocks(
+        qtbot, make_window, new_vault, talent):
+    from studio.core.consent.talent_keys import talent_public_key, unlock_talent_key
+    from studio.core.errors import WrongPassphrase
+    import pytest
+
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
+    window.talent_passphrase()
+    qtbot.waitUntil(lambda: getattr(window, "passphrase_dialog", None) is not None, timeout=T)
+    d = window.passphrase_dialog
+    assert not d.has_key
+    d.new.setText(TALENT_PASS)
+    d.repeat.setText(TALENT_PASS)
+    d.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: talent_public_key(new_vault, talent.id) is not None, timeout=T)
+    first = talent_public_key(new_vault, talent.id)
+    window.passphrase_dialog = None
+    window.talent_passphrase()
+    qtbot.waitUntil(lambda: getattr(window, "passphrase_dialog", None) is not None, timeout=T)
+    d = window.passphrase_dialog
+    assert d.has_key
+    d.current.setText("not the current one")
+    d.new.setText("a brand new phrase")
+    d.repeat.setText("a brand new phrase")
+    d.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: d.banner.isVisible(), timeout=T)
+    assert "wrong passphrase for talent" in d.banner.text()
+    d.current.setText(TALENT_PASS)
+    d.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: unlock_ok(new_vault, talent.id, "a brand new phrase"), timeout=T)
+    assert talent_public_key(new_vault, talent.id) == first
+    with pytest.raises(WrongPassphrase):
+        unlock_talent_key(new_vault, talent.id, TALENT_PASS)
+
+
+def unlock_ok(vault, talent_id: str, passphrase: str) -> bool:
+    from studio.core.consent.talent_keys import unlock_talent_key
+    from studio.core.errors import WrongPassphrase
+
+    try:
+        unlock_talent_key(vault, talent_id, passphrase)
+        return True
+    except WrongPassphrase:
+        return False
