@@ -30,7 +30,6 @@ FILES = [TESTDATA / "scans" / "igea.ply", TESTDATA / "scans" / "nefertiti.obj",
 
 def main() -> int:
     from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
 
     tmp = Path(tempfile.mkdtemp(prefix="twin-screens-"))
     os.environ["STUDIO_CONFIG_DIR"] = str(tmp / "config")

@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from studio.core.errors import StudioError
+
 _COLOURS = {"error": ("#c62828", "#fdecea"), "warning": ("#a15c00", "#fff4e0"), "info": ("#1f5fa8", "#e8f1fb")}
 _COLOURS_DARK = {"error": ("#ff8a80", "#3b1f1f"), "warning": ("#ffcc80", "#3a2e1a"), "info": ("#90caf9", "#1c2b3a")}
 
@@ -39,5 +41,13 @@ class Banner(QFrame):
         self.level = level
         self.show()
 
+    def show_error(self, exc: BaseException, level: str = "error") -> None:
+        self.show_message(error_text(exc), level)
+
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
+
+
+def error_text(exc: BaseException) -> str:
+    """An operator-facing line: a StudioError's own message, anything else named by its type."""
+    return str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"

@@ -13,7 +13,6 @@ from studio.core.assets import AssetRecord
 from studio.core.consent import vocab
 from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, fields_of, draft_grant, edit_draft, preview_document
-from studio.core.errors import StudioError
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS
@@ -205,8 +204,7 @@ class GrantEditor(QDialog):
     def _invalid(self, fields: dict, exc: BaseException) -> None:
         if fields != self.fields():
             return
-        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}",
-                                 "warning")
+        self.banner.show_error(exc, "warning")
         self.summary.setText("")
         self.buttons.button(QDialogButtonBox.Save).setEnabled(False)
 
@@ -225,4 +223,4 @@ class GrantEditor(QDialog):
 
     def _save_failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}")
+        self.banner.show_error(exc)

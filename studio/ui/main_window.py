@@ -17,6 +17,7 @@ from studio.core.render.viewer import open_viewer, viewer_available
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.activity_panel import ActivityPanel
+from studio.ui.banner import error_text
 from studio.ui.consent_panel import ConsentPanel
 from studio.ui.detail_pane import DetailPane
 from studio.ui.library_panel import LibraryPanel
@@ -157,7 +158,10 @@ class MainWindow(QMainWindow):
 
     # -- reacting to changes ------------------------------------------------------------------------
     def _talent_selected(self, talent: TalentRecord | None) -> None:
-        self.talent = talent
+        same = talent is not None and self.talent is not None and talent.id == self.talent.id
+        self.talent = talent  # a refreshed record (asset counts) of the same talent reloads nothing
+        if same:
+            return
         self.library.set_talent(talent.name if talent else None)
         self.consent.set_talent(talent)
         self.import_action.setEnabled(talent is not None)
@@ -247,8 +251,7 @@ class MainWindow(QMainWindow):
         self.ops.run(lambda: open_viewer(self.vault, asset.id), lambda _proc: None, what="Opening Open3D's viewer")
 
     def show_error(self, what: str, exc: BaseException) -> None:
-        text = str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
-        QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", text)
+        QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", error_text(exc))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         for dialog in self.findChildren(QDialog):  # editors, review mode: they close with the window

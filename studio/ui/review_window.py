@@ -15,7 +15,6 @@ from studio.core.consent.grants import decline_grant, list_grants, revoke_grant,
 from studio.core.consent.history import history_for_talent
 from studio.core.consent.review import review_asset
 from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
-from studio.core.errors import StudioError
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
@@ -57,7 +56,7 @@ class TalentUnlockDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}")
+        self.banner.show_error(exc)
         self.passphrase.selectAll()
 
     def done(self, result: int) -> None:

@@ -64,4 +64,4 @@ class TalentPassphraseDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}")
+        self.banner.show_error(exc)

@@ -83,7 +83,7 @@ class AddTalentDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"Unexpected error: {exc}")
+        self.banner.show_error(exc)
 
 
 class TalentsPanel(QWidget):

@@ -65,7 +65,7 @@ class _VaultDialog(QDialog):
 
     def _open_failed(self, exc: BaseException) -> None:
         self._working(False)
-        self.banner.show_message(str(exc) if isinstance(exc, StudioError) else f"Unexpected error: {exc}")
+        self.banner.show_error(exc)
 
     def done(self, result: int) -> None:
         self.ops.shutdown()

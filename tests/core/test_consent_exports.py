@@ -8,7 +8,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import shutil
 import socket
 
 import pytest
@@ -17,14 +16,9 @@ from pyld import jsonld  # the test extra (pyproject.toml) installs it
 
 from studio.core.consent.exports import to_dpv, to_odrl
 from studio.core.consent.grants import activate_grant, decline_grant, draft_grant, revoke_grant, sign_grant
-from studio.core.consent.review import review_asset
 from studio.core.consent.signing import canonical
-from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
-from studio.core.intake import ingest_paths
-from studio.core.talents import add_talent
-from tests.conftest import REPO, TESTDATA
+from tests.conftest import REPO
 
-TALENT_PASS = "the talent's own long phrase"
 VENDORED = REPO / "resources" / "jsonld"
 ODRL_CONTEXT_FILE = VENDORED / "odrl.jsonld"
 ODRL_CONTEXT_SHA256 = "ea7cac6dfbf25ec0d29e48ba695d5c7d9d3a0258e84d788641258c1ccbbe8b70"
@@ -64,40 +58,6 @@ def fields(asset_ids, **over):
             "exclude": "political,tobacco", "notice_days": 14, "jurisdiction": "FR"}
     base.update(over)
     return base
-
-
-@pytest.fixture(scope="module")
-def _world_template(tmp_path_factory, _vault_template):
-    """A vault with a keyed talent and two approved assets (a head-sized scan and a voice take),
-    made once; each test gets its own copy."""
-    from studio.core.vault import Vault
-    from studio.core.vault.header import read_header
-
-    template, keys = _vault_template
-    root = tmp_path_factory.mktemp("exports") / "vault"
-    shutil.copytree(template, root)
-    with Vault(root, read_header(root), keys) as vault:
-        talent = add_talent(vault, "Ines Duarte", "ines@example.com")
-        set_talent_passphrase(vault, talent.id, TALENT_PASS)
-        key = unlock_talent_key(vault, talent.id, TALENT_PASS)
-        scan, voice = ingest_paths(vault, talent.id, [TESTDATA / "scans" / "stanford-bunny_zipper_res2.ply",
-                                                      TESTDATA / "voice" / "vctk_p225_001.wav"])
-        for r in (scan, voice):
-            review_asset(vault, r.asset_id, "approve", key)
-    return root, keys, talent, key, [scan.asset_id, voice.asset_id]
-
-
-@pytest.fixture
-def world(tmp_path, _world_template):
-    from studio.core.vault import Vault
-    from studio.core.vault.header import read_header
-
-    template, keys, talent, key, assets = _world_template
-    root = tmp_path / "vault"
-    shutil.copytree(template, root)
-    vault = Vault(root, read_header(root), keys)
-    yield vault, talent, key, assets
-    vault.close()
 
 
 def grant(world, state="active", **over):

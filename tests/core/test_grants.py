@@ -4,7 +4,6 @@ after notice, tamper detection, and the one policy check on a table of cases."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 
 import pytest
@@ -16,12 +15,9 @@ from studio.core.consent.policy import check_use
 from studio.core.consent.review import review_asset
 from studio.core.consent.talent_keys import TalentKey, set_talent_passphrase, unlock_talent_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, WrongPassphrase
-from studio.core.intake import ingest_paths
 from studio.core.talents import add_talent
 from studio.core.vault.check import check_vault
-from tests.conftest import TESTDATA
 
-TALENT_PASS = "the talent's own long phrase"
 
 
 def fields(asset_ids, **over):
@@ -31,40 +27,6 @@ def fields(asset_ids, **over):
             "exclude": "political,tobacco", "notice_days": 14, "jurisdiction": "FR"}
     base.update(over)
     return base
-
-
-@pytest.fixture(scope="module")
-def _world_template(tmp_path_factory, _vault_template):
-    """A vault with a keyed talent and two approved assets, made once (scrypt costs a second a
-    key operation); each test gets its own copy."""
-    from studio.core.vault import Vault
-    from studio.core.vault.header import read_header
-
-    template, keys = _vault_template
-    root = tmp_path_factory.mktemp("grants") / "vault"
-    shutil.copytree(template, root)
-    with Vault(root, read_header(root), keys) as vault:
-        talent = add_talent(vault, "Ines Duarte", "ines@example.com")
-        set_talent_passphrase(vault, talent.id, TALENT_PASS)
-        key = unlock_talent_key(vault, talent.id, TALENT_PASS)
-        scan, voice = ingest_paths(vault, talent.id, [TESTDATA / "scans" / "stanford-bunny_zipper_res2.ply",
-                                                      TESTDATA / "voice" / "vctk_p225_001.wav"])
-        for r in (scan, voice):
-            review_asset(vault, r.asset_id, "approve", key)
-    return root, keys, talent, key, [scan.asset_id, voice.asset_id]
-
-
-@pytest.fixture
-def world(tmp_path, _world_template):
-    from studio.core.vault import Vault
-    from studio.core.vault.header import read_header
-
-    template, keys, talent, key, assets = _world_template
-    root = tmp_path / "vault"
-    shutil.copytree(template, root)
-    vault = Vault(root, read_header(root), keys)
-    yield vault, talent, key, assets
-    vault.close()
 
 
 def active(world, **over):

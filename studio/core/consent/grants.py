@@ -88,6 +88,7 @@ def _record(vault: Vault, row: Grant, studio_public: str) -> GrantRecord:
     problems = _problems(rec, studio_public)
     if problems:
         raise IntegrityError(f"grant {row.id} fails verification: {'; '.join(problems)}")
+    _revocation_ok(rec, row)
     return rec
 
 
@@ -109,7 +110,7 @@ def _problems(rec: GrantRecord, studio_public: str) -> list[str]:
             problems.append("the studio's countersignature does not verify")
     elif rec.state == "active":
         problems.append("an active grant lacks the studio's countersignature")
-    return problems  # a revocation is checked against the row's signature in _revocation_ok
+    return problems  # a revocation or decline: _revocation_ok, against the row's signature
 
 
 def _studio_public(vault: Vault) -> str:
@@ -122,9 +123,7 @@ def get_grant(vault: Vault, grant_id: str) -> GrantRecord:
         row = s.get(Grant, gid)
         if row is None:
             raise NotFound(f"no grant {gid} in this vault")
-        rec = _record(vault, row, _studio_public(vault))
-        _revocation_ok(rec, row)
-        return rec
+        return _record(vault, row, _studio_public(vault))
 
 
 def _revocation_ok(rec: GrantRecord, row: Grant) -> None:
@@ -145,9 +144,7 @@ def list_grants(vault: Vault, talent_id: str | None = None) -> list[GrantRecord]
     with vault.session() as s:
         out = []
         for row in s.execute(q).scalars():
-            rec = _record(vault, row, studio_public)
-            _revocation_ok(rec, row)
-            out.append(rec)
+            out.append(_record(vault, row, studio_public))
         return out
 
 
@@ -158,7 +155,7 @@ def verify_grants(vault: Vault) -> list[str]:
     with vault.session() as s:
         for row in s.execute(select(Grant)).scalars():
             try:
-                _revocation_ok(_record(vault, row, studio_public), row)
+                _record(vault, row, studio_public)
             except IntegrityError as exc:
                 problems.append(str(exc))
     return problems

@@ -18,10 +18,8 @@ THUMB_SIZE = (256, 256)
 
 
 def stored_thumbnail(vault: Vault, asset_id: str) -> bytes | None:
-    asset = get_asset(vault, asset_id)
-    if asset.file("thumbnail") is None:
-        return None
-    return read_derived(vault, asset.id, "thumbnail")
+    stored = get_asset(vault, asset_id).file("thumbnail")
+    return vault.derived.read_bytes(stored.sha256) if stored is not None else None
 
 
 def ensure_thumbnail(vault: Vault, asset_id: str, service: RenderService) -> bytes | None:
@@ -29,8 +27,8 @@ def ensure_thumbnail(vault: Vault, asset_id: str, service: RenderService) -> byt
     asset = get_asset(vault, asset_id)
     if asset.kind == "voice":
         return None
-    if asset.file("thumbnail") is not None:
-        return read_derived(vault, asset.id, "thumbnail")
+    if (stored := asset.file("thumbnail")) is not None:
+        return vault.derived.read_bytes(stored.sha256)
     _, geometry = geometry_for_asset(vault, asset.id, detail="preview")
     lo, hi = geometry.bounds()
     camera = camera_for(lo, hi, "three-quarter")
