@@ -62,3 +62,8 @@ class RenderUnavailable(StudioError):
 
 class ConsentError(StudioError):
     """An action the grant's state or signatures do not allow."""
+
+
+class PackageRefused(StudioError):
+    """A package that must not be trusted or opened: tampered, unsigned, expired, malformed,
+    or not addressed to the one opening it."""

@@ -12,7 +12,8 @@ TalentId = NewType("TalentId", str)
 AssetId = NewType("AssetId", str)
 VaultId = NewType("VaultId", str)
 
-_PREFIX = {"talent": "tal", "asset": "ast", "vault": "vlt", "review": "rev", "grant": "grt"}
+_PREFIX = {"talent": "tal", "asset": "ast", "vault": "vlt", "review": "rev", "grant": "grt",
+           "brand": "brd", "package": "pkg", "entry": "led", "report": "rpt"}
 
 
 def new_id(kind: str) -> str:

@@ -49,16 +49,7 @@ def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory:
     }
     if status not in ("active", "expired"):
         reasons.append(not_active.get(status, f"not active ({status})"))
-    if day < dt.date.fromisoformat(doc["start"]):
-        reasons.append(f"not yet started (starts {doc['start']})")
-    if day > dt.date.fromisoformat(doc["end"]):
-        reasons.append(f"ended on {doc['end']}")
-    if territory_ok not in doc["territories"]:
-        reasons.append(f"territory {territory_ok} not granted (granted: {', '.join(doc['territories'])})")
-    if purpose_ok not in doc["purposes"]:
-        reasons.append(f"purpose {purpose_ok} not granted (granted: {', '.join(doc['purposes'])})")
-    if medium_ok not in doc["media"]:
-        reasons.append(f"medium {medium_ok} not granted (granted: {', '.join(doc['media'])})")
+    reasons += scope_reasons(doc, purpose_ok, medium_ok, territory_ok, day)
     if rec.uses_left <= 0:
         reasons.append(f"no uses left (all {doc['max_uses']} used)")
     for a in doc["assets"]:
@@ -68,3 +59,19 @@ def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory:
         elif asset.status != "approved":
             reasons.append(f"asset {a['id']} not approved by the talent ({asset.status.replace('_', ' ')})")
     return Decision(not reasons, reasons, rec.id)
+
+
+def scope_reasons(doc: dict, purpose: str, medium: str, territory: str, day: dt.date) -> list[str]:
+    """Why a use on ``day`` falls outside a grant document's dates and scope (empty: inside)."""
+    reasons = []
+    if day < dt.date.fromisoformat(doc["start"]):
+        reasons.append(f"not yet started (starts {doc['start']})")
+    if day > dt.date.fromisoformat(doc["end"]):
+        reasons.append(f"ended on {doc['end']}")
+    if territory not in doc["territories"]:
+        reasons.append(f"territory {territory} not granted (granted: {', '.join(doc['territories'])})")
+    if purpose not in doc["purposes"]:
+        reasons.append(f"purpose {purpose} not granted (granted: {', '.join(doc['purposes'])})")
+    if medium not in doc["media"]:
+        reasons.append(f"medium {medium} not granted (granted: {', '.join(doc['media'])})")
+    return reasons

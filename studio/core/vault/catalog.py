@@ -127,3 +127,54 @@ class Grant(Base):
     uses: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class Brand(Base):
+    """A brand a package can be addressed to: its age recipient (for the payload) and the
+    Ed25519 key its usage reports are signed with. A company, not a person: stored in clear."""
+
+    __tablename__ = "brands"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(128))
+    verify_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32 bytes
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class Package(Base):
+    """One exported package. ``manifest_sealed`` is the signed manifest, byte for byte (it names
+    the talent and the files), kept so a leak can be traced and a usage report matched."""
+
+    __tablename__ = "packages"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), index=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    manifest_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class LedgerEntry(Base):
+    """A use the talent is owed a fee for (an export, a reported use) or a reported use the
+    grant did not allow (a violation, no fee). ``details_sealed``: the brand's description of
+    the use and, for a violation, the reasons."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # export | use | violation
+    on: Mapped[str] = mapped_column(String(10), index=True)     # the day of the use, YYYY-MM-DD
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), index=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"))
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    package_id: Mapped[str] = mapped_column(ForeignKey("packages.id"))
+    purpose: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    media: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    territory: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    count: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[str] = mapped_column(String(32))  # decimal string, this entry's total
+    currency: Mapped[str] = mapped_column(String(3))
+    report_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    details_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32))

@@ -50,6 +50,10 @@ class VaultKeys:
         key = _hkdf(self._secret, b"twin-studio/v1/header-mac")
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
+    def watermark_key(self, package_id: str) -> bytes:
+        """The key of one package's leak-tracing mark: only this vault can make or find it."""
+        return _hkdf(self._secret, b"twin-studio/v1/watermark:" + package_id.encode())
+
     def field_cipher(self) -> "FieldCipher":
         return FieldCipher(_hkdf(self._secret, b"twin-studio/v1/catalog-fields"))
 

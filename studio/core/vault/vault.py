@@ -155,6 +155,9 @@ class Vault:
         data = pyrage.decrypt((self.root / SIGNING_KEY_FILE).read_bytes(), [self._keys.identity])
         return signing_key_from_bytes(data)
 
+    def watermark_key(self, package_id: str) -> bytes:
+        return self._keys.watermark_key(package_id)
+
     @property
     def studio_key_fingerprint(self) -> str:
         return public_key_fingerprint(self.studio_signing_key().public_key())

@@ -1,0 +1,1 @@
+"""The ledger: every export and reported use, with its fee; statements."""

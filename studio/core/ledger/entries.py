@@ -1,0 +1,131 @@
+"""Ledger entries: exports (written by the package export), reported uses and violations
+(written here, from a brand's signed usage report), and reading them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from studio.core.clock import now_iso
+from studio.core.consent.grants import get_grant
+from studio.core.consent.policy import scope_reasons
+from studio.core.errors import InvalidInput, IntegrityError, NotFound
+from studio.core.ids import new_id
+from studio.core.package.reports import read_report, report_signed_by
+from studio.core.vault import Vault, audit
+from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package
+
+KINDS = ("export", "use", "violation")
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    id: str
+    kind: str
+    on: str
+    talent_id: str
+    grant_id: str
+    brand_id: str
+    brand: str
+    package_id: str
+    purpose: str | None
+    media: str | None
+    territory: str | None
+    count: int
+    fee: Decimal
+    currency: str
+    report_id: str | None
+    description: str
+    reasons: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        d = dict(self.__dict__)
+        d["fee"] = f"{self.fee:.2f}"
+        return d
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    entry: EntryRecord
+
+    @property
+    def violation(self) -> bool:
+        return self.entry.kind == "violation"
+
+
+def _entry(vault: Vault, row: LedgerEntry, brand_name: str) -> EntryRecord:
+    details = json.loads(vault.fields.open(row.details_sealed, f"ledger.details:{row.id}"))
+    return EntryRecord(row.id, row.kind, row.on, row.talent_id, row.grant_id, row.brand_id, brand_name,
+                       row.package_id, row.purpose, row.media, row.territory, row.count, Decimal(row.fee),
+                       row.currency, row.report_id, details.get("description", ""), details.get("reasons", []))
+
+
+def list_entries(vault: Vault, talent_id: str | None = None, start: dt.date | None = None,
+                 end: dt.date | None = None) -> list[EntryRecord]:
+    q = select(LedgerEntry, Brand.name).join(Brand, Brand.id == LedgerEntry.brand_id)
+    if talent_id is not None:
+        q = q.where(LedgerEntry.talent_id == talent_id)
+    if start is not None:
+        q = q.where(LedgerEntry.on >= start.isoformat())
+    if end is not None:
+        q = q.where(LedgerEntry.on <= end.isoformat())
+    q = q.order_by(LedgerEntry.on, LedgerEntry.created_at)
+    with vault.session() as s:
+        return [_entry(vault, row, name) for row, name in s.execute(q).all()]
+
+
+def import_report(vault: Vault, path: Path) -> ImportResult:
+    """Verify a brand's usage report and add it: a use with its fee, or a violation with reasons.
+    A report that is not genuine, not for a known package, or already imported changes nothing."""
+    report = read_report(path)
+    with vault.writer_lock():
+        with vault.session() as s:
+            pkg = s.get(Package, str(report["package"]))
+            if pkg is None:
+                raise NotFound(f"the report is for package {report['package']!r}, which this vault did not export")
+            brand = s.get(Brand, pkg.brand_id)
+            brand_name, verify_key = brand.name, brand.verify_key
+            if report["brand"].get("verify_key") != verify_key or not report_signed_by(report, verify_key):
+                raise IntegrityError(f"the report is not signed by {brand_name}, the brand package {pkg.id} was made for")
+            if report["manifest_sha256"] != pkg.manifest_sha256 or report["grant"] != pkg.grant_id:
+                raise IntegrityError(f"the report does not match package {pkg.id} as it was exported")
+            dup = s.execute(select(LedgerEntry).where(LedgerEntry.report_id == report["report_id"])).scalar_one_or_none()
+            if dup is not None:
+                raise InvalidInput(f"report {report['report_id']} was already imported (entry {dup.id}, {dup.created_at})")
+            pkg_id, talent_id, grant_id, brand_id = pkg.id, pkg.talent_id, pkg.grant_id, pkg.brand_id
+            exported_on = pkg.created_at[:10]
+        rec = get_grant(vault, grant_id)
+        use = report["use"]
+        day = dt.date.fromisoformat(use["date"])
+        doc = rec.document
+        reasons = scope_reasons(doc, use["purpose"], use["media"], use["territory"], day)
+        if use["date"] < exported_on:
+            reasons.append(f"used on {use['date']}, before the package was made ({exported_on})")
+        if rec.revocation is not None and day >= dt.date.fromisoformat(rec.revocation["effective"]):
+            reasons.append(f"the talent's consent was revoked from {rec.revocation['effective']}")
+        if use["count"] > rec.uses_left:
+            reasons.append(f"{use['count']} use(s) reported, but only {rec.uses_left} of {doc['max_uses']} were left")
+        kind = "violation" if reasons else "use"
+        fee = Decimal(0) if reasons else Decimal(doc["fee"]["amount"]) * use["count"]
+        eid = new_id("entry")
+        details = {"description": use["description"], "reasons": reasons}
+        with vault.session() as s:
+            if kind == "use":
+                row = s.get(Grant, grant_id)
+                row.uses += use["count"]
+                row.updated_at = now_iso()
+                audit.append(s, "grant.used", grant_id, {"use": row.uses, "what": report["report_id"]})
+            s.add(LedgerEntry(id=eid, kind=kind, on=use["date"], talent_id=talent_id, grant_id=grant_id,
+                              brand_id=brand_id, package_id=pkg_id, purpose=use["purpose"], media=use["media"],
+                              territory=use["territory"], count=use["count"], fee=f"{fee:.2f}",
+                              currency=doc["fee"]["currency"], report_id=report["report_id"], created_at=now_iso(),
+                              details_sealed=vault.fields.seal(json.dumps(details), f"ledger.details:{eid}")))
+            s.flush()
+            audit.append(s, f"ledger.{kind}", eid, {"package": pkg_id, "report": report["report_id"],
+                                                    "signature": report["signature"], "count": use["count"]})
+    return ImportResult(next(e for e in list_entries(vault, talent_id) if e.id == eid))

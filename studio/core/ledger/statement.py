@@ -1,0 +1,84 @@
+"""A talent's statement: every export and use of their likeness, its fee, totals per currency,
+and the violations brands reported; as text rows or CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from studio.core.errors import InvalidInput
+from studio.core.ids import parse_id
+from studio.core.ledger.entries import EntryRecord, list_entries
+from studio.core.talents import get_talent
+from studio.core.vault import Vault
+from studio.core.vault.atomic import write_bytes_atomic
+
+CSV_COLUMNS = ("date", "kind", "brand", "package", "grant", "purpose", "media", "territory", "count", "fee",
+               "currency", "description", "reasons")
+
+
+@dataclass(frozen=True)
+class Statement:
+    talent_id: str
+    start: dt.date | None
+    end: dt.date | None
+    entries: list[EntryRecord]
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for e in self.entries:
+            if e.kind != "violation":
+                out[e.currency] = out.get(e.currency, Decimal(0)) + e.fee
+        return dict(sorted(out.items()))
+
+    @property
+    def uses(self) -> int:
+        return sum(e.count for e in self.entries if e.kind != "violation")
+
+    @property
+    def violations(self) -> list[EntryRecord]:
+        return [e for e in self.entries if e.kind == "violation"]
+
+    def to_json(self) -> dict:
+        return {"talent": self.talent_id, "from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None, "entries": [e.to_json() for e in self.entries],
+                "totals": {c: f"{v:.2f}" for c, v in self.totals.items()}, "uses": self.uses,
+                "violations": len(self.violations)}
+
+    def csv_text(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(CSV_COLUMNS)
+        for e in self.entries:
+            w.writerow([e.on, e.kind, e.brand, e.package_id, e.grant_id, e.purpose or "", e.media or "",
+                        e.territory or "", e.count, f"{e.fee:.2f}", e.currency, e.description, "; ".join(e.reasons)])
+        for currency, total in self.totals.items():
+            w.writerow(["", "total", "", "", "", "", "", "", "", f"{total:.2f}", currency, "", ""])
+        return buf.getvalue()
+
+
+def _date(text: str | dt.date | None, what: str) -> dt.date | None:
+    if text is None or isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{what} {text!r} is not YYYY-MM-DD") from exc
+
+
+def statement(vault: Vault, talent_id: str, start: str | dt.date | None = None,
+              end: str | dt.date | None = None) -> Statement:
+    tid = get_talent(vault, parse_id("talent", talent_id)).id
+    a, b = _date(start, "--from"), _date(end, "--to")
+    if a and b and a > b:
+        raise InvalidInput(f"--from {a} is after --to {b}")
+    return Statement(tid, a, b, list_entries(vault, tid, a, b))
+
+
+def write_csv(st: Statement, out: Path) -> None:
+    write_bytes_atomic(Path(out), st.csv_text().encode(), overwrite=True)

@@ -1,0 +1,1 @@
+"""Locked twin packages: write, verify, open; usage reports; leak tracing."""

@@ -1,0 +1,176 @@
+"""The package file: a ZIP (stored, never compressed) of exactly three entries, written in
+one canonical way so that *any* changed byte — in the data or in the ZIP framing — is found.
+
+Written forward-only (``zipfile`` on an unseekable stream, so each entry is followed by a
+data descriptor): ``payload.age`` first (its hash goes into the manifest), then
+``manifest.json``, then ``manifest.json.sig``. Timestamps, permissions and the creating
+system are fixed. :func:`check_canonical` writes the same package again from the entries it
+read and compares every byte with the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+from studio.core.errors import PackageRefused
+
+PAYLOAD = "payload.age"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.sig"
+ENTRIES = (PAYLOAD, MANIFEST, SIGNATURE)
+MAX_MANIFEST = 4 * 1024 * 1024
+MAX_SIGNATURE = 1024
+CHUNK = 1 << 20
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class _ForwardOnly(io.RawIOBase):
+    """Hides seeking from ``zipfile`` so it writes the same bytes in one pass every time."""
+
+    def __init__(self, sink: Callable[[bytes], None]) -> None:
+        self._sink = sink
+        self.abandoned = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        if not self.abandoned:  # after a failure zipfile's finaliser still writes an end record
+            self._sink(bytes(data))
+        return len(data)
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_EPOCH)
+    info.compress_type = zipfile.ZIP_STORED
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
+
+
+class PackageWriter:
+    """Streams a package into ``sink`` (a function taking bytes)."""
+
+    def __init__(self, sink: Callable[[bytes], None]) -> None:
+        self._out = _ForwardOnly(sink)
+        self._zip = zipfile.ZipFile(self._out, "w", zipfile.ZIP_STORED)
+
+    def open_payload(self) -> BinaryIO:
+        return self._zip.open(_info(PAYLOAD), "w", force_zip64=True)
+
+    def abandon(self) -> None:
+        """Stop writing (the package failed); the temp file it went to is removed by its owner."""
+        self._out.abandoned = True
+
+    def finish(self, manifest: bytes, signature: bytes) -> None:
+        self._zip.writestr(_info(MANIFEST), manifest)
+        self._zip.writestr(_info(SIGNATURE), signature)
+        self._zip.close()
+
+
+@dataclass(frozen=True)
+class PackageEntries:
+    manifest: bytes
+    signature: bytes
+    payload_size: int
+
+
+def _refuse_shape(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if sorted(names) != sorted(ENTRIES) or len(names) != len(set(names)):
+        raise PackageRefused(f"not a twin package: it holds {', '.join(names) or 'nothing'} "
+                             f"(a package holds exactly {', '.join(ENTRIES)})")
+    by_name = {i.filename: i for i in infos}
+    for i in infos:
+        if i.compress_type != zipfile.ZIP_STORED or i.compress_size != i.file_size:
+            raise PackageRefused(f"{i.filename} is compressed; a package stores its entries as they are")
+        if i.flag_bits & 0x1:
+            raise PackageRefused(f"{i.filename} is ZIP-encrypted; a package is not")
+    if by_name[MANIFEST].file_size > MAX_MANIFEST:
+        raise PackageRefused(f"the manifest is {by_name[MANIFEST].file_size} bytes; more than {MAX_MANIFEST} is refused")
+    if by_name[SIGNATURE].file_size > MAX_SIGNATURE:
+        raise PackageRefused("the signature entry is too large to be a signature")
+    return by_name
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path, "r")
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise PackageRefused(f"{Path(path).name} is not a twin package (not a readable ZIP: {exc})") from exc
+
+
+def read_entries(path: Path) -> PackageEntries:
+    """The manifest and signature (small, bounded) of a package whose shape is right."""
+    with open_zip(path) as zf:
+        by_name = _refuse_shape(zf)
+        try:
+            manifest = zf.read(MANIFEST)
+            signature = zf.read(SIGNATURE)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise PackageRefused(f"the package is damaged: {exc}") from exc
+        return PackageEntries(manifest, signature, by_name[PAYLOAD].file_size)
+
+
+class _Comparer:
+    """A sink that checks each byte written against the package file, in order."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.sha = hashlib.sha256()
+        self.offset = 0
+        self.mismatch_at: int | None = None
+
+    def __call__(self, data: bytes) -> None:
+        if self.mismatch_at is not None:
+            return
+        actual = self._fh.read(len(data))
+        self.sha.update(actual)
+        if actual != data:
+            at = next((i for i, (a, b) in enumerate(zip(actual, data)) if a != b), min(len(actual), len(data)))
+            self.mismatch_at = self.offset + at
+        self.offset += len(data)
+
+    def at_end(self) -> bool:
+        return self._fh.read(1) == b""
+
+
+def iter_payload(zf: zipfile.ZipFile) -> Iterator[bytes]:
+    """The payload entry in chunks; a damaged entry (CRC) raises PackageRefused."""
+    try:
+        with zf.open(PAYLOAD) as src:
+            while chunk := src.read(CHUNK):
+                yield chunk
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise PackageRefused(f"the payload is damaged: {exc}") from exc
+
+
+def check_canonical(path: Path, entries: PackageEntries,
+                    on_chunk: Callable[[bytes], None] | None = None) -> tuple[str, str]:
+    """Write the package again from its entries and compare every byte with the file; return
+    the SHA-256 of the payload and of the whole file. Refuses a package with any byte out of place."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as raw, open_zip(path) as zf:
+        _refuse_shape(zf)
+        compare = _Comparer(raw)
+        writer = PackageWriter(compare)
+        with writer.open_payload() as dst:
+            for chunk in iter_payload(zf):
+                sha.update(chunk)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+                dst.write(chunk)
+        writer.finish(entries.manifest, entries.signature)
+        if compare.mismatch_at is not None:
+            raise PackageRefused(f"the package has been altered (byte {compare.mismatch_at} is not as the studio wrote it)")
+        if not compare.at_end():
+            raise PackageRefused(f"the package has been altered (bytes were added after byte {compare.offset})")
+    return sha.hexdigest(), compare.sha.hexdigest()

@@ -1,0 +1,319 @@
+"""Exporting a twin to one brand: the policy check, the streamed package, and the use it
+consumes — atomically.
+
+The package is written to a temp file beside the target while nothing is counted. Then, under
+the vault's writer lock, the grant is read and checked again, its use is counted and the
+package and ledger rows are committed in one transaction, and only then is the file renamed
+into place. Two exports racing for the last use: the second one to take the lock finds no use
+left and removes its temp file. A crash or cancel before the commit leaves no package and no
+use; a crash between the commit and the rename leaves a complete temp file and a counted use.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import tarfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+import pyrage
+
+from studio.core.assets import AssetRecord, get_asset
+from studio.core.clock import now_iso
+from studio.core.consent.document import summary
+from studio.core.consent.exports import to_odrl
+from studio.core.consent.grants import GrantRecord, get_grant
+from studio.core.consent.policy import check_use
+from studio.core.errors import ConsentError, InvalidInput
+from studio.core.ids import new_id, parse_id
+from studio.core.package import manifest as mf
+from studio.core.package import watermark
+from studio.core.package.brands import BrandRecord, get_brand
+from studio.core.package.container import PackageWriter
+from studio.core.package.streams import Sink, produced, read_head
+from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+from studio.core.vault import Vault, audit
+from studio.core.vault.atomic import finish_temp, publish, temp_file
+from studio.core.vault.catalog import Grant, LedgerEntry, Package
+from studio.core.vault.keys import public_key_b64, public_key_fingerprint
+
+HEAD = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    grant: GrantRecord
+    brand: BrandRecord
+    assets: list[AssetRecord]
+    purpose: str
+    media: str
+    territory: str
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    package_id: str
+    path: Path
+    file_sha256: str
+    manifest_sha256: str
+    manifest: dict
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def plan_export(vault: Vault, grant_id: str, brand: str, assets: list[str] | None = None,
+                purpose: str | None = None, media: str | None = None, territory: str | None = None,
+                on: dt.date | None = None) -> ExportPlan:
+    """Everything the export will do, checked: raises ConsentError naming every reason it is refused."""
+    rec = get_grant(vault, grant_id)
+    doc = rec.document
+    b = get_brand(vault, brand)
+    use = (purpose or doc["purposes"][0], media or doc["media"][0], territory or doc["territories"][0])
+    decision = check_use(vault, rec.id, *use, on=on)
+    reasons = list(decision.reasons)
+    if not _same_name(doc["licensee"], b.name):
+        reasons.append(f"the grant licenses {doc['licensee']!r}, not brand {b.name!r}")
+    covered = [a["id"] for a in doc["assets"]]
+    chosen = covered if not assets else [parse_id("asset", a) for a in assets]
+    if len(set(chosen)) != len(chosen):
+        raise InvalidInput("an asset is listed twice")
+    for a in chosen:
+        if a not in covered:
+            reasons.append(f"asset {a} is not covered by grant {rec.id}")
+    if not chosen:
+        reasons.append(f"grant {rec.id} covers no assets")
+    if reasons:
+        raise ConsentError(f"export of grant {rec.id} to {b.name} refused:\n  - " + "\n  - ".join(reasons))
+    return ExportPlan(rec, b, [get_asset(vault, a) for a in chosen], *use)
+
+
+@dataclass
+class _Item:
+    """One file in the payload: an asset's original (maybe marked) or one of its companions."""
+    asset: AssetRecord
+    role: str
+    name: str
+    sha256: str
+    size: int
+    media_type: str
+    path: str
+    entry: dict | None = None
+
+
+def _items(assets: list[AssetRecord]) -> list[_Item]:
+    items = []
+    for a in assets:
+        folder = f"assets/{a.id}/"
+        items.append(_Item(a, "original", a.original_name, a.sha256, a.size, a.media_type,
+                           folder + mf.safe_name(a.original_name)))
+        for f in a.files:
+            if f.role == "companion":
+                items.append(_Item(a, "companion", f.name, f.sha256, f.size, f.media_type, folder + mf.safe_name(f.name)))
+    paths = set()
+    for it in items:
+        while it.path.lower() in paths:
+            stem, dot, ext = it.path.rpartition(".")
+            it.path = f"{stem}_1{dot}{ext}" if dot else it.path + "_1"
+        paths.add(it.path.lower())
+    return items
+
+
+class _TarWriter:
+    """Writes a POSIX (pax) tar stream member by member without holding a member in memory."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def member(self, path: str, size: int) -> None:
+        info = tarfile.TarInfo(path)
+        info.size, info.mode, info.mtime, info.type = size, 0o644, 0, tarfile.REGTYPE
+        info.uname = info.gname = ""
+        self._out.write(info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8"))
+
+    def pad(self, size: int) -> None:
+        if size % tarfile.BLOCKSIZE:
+            self._out.write(b"\0" * (tarfile.BLOCKSIZE - size % tarfile.BLOCKSIZE))
+
+    def end(self) -> None:
+        self._out.write(b"\0" * (tarfile.BLOCKSIZE * 2))
+
+
+class _Exporter:
+    def __init__(self, vault: Vault, plan: ExportPlan, package_id: str, progress: ProgressFn | None,
+                 cancel: CancelToken | None) -> None:
+        self.vault, self.plan, self.package_id = vault, plan, package_id
+        self.key = vault.watermark_key(package_id)
+        self.progress, self.cancel = progress, cancel
+        self.items = _items(plan.assets)
+        self.total = sum(i.size for i in self.items)
+        self.done = 0
+
+    def _tick(self, n: int) -> None:
+        self.done += n
+        report(self.progress, self.done, self.total, "packaging")
+
+    def _decide(self, item: _Item) -> tuple[tuple[str, float] | None, str, bool]:
+        """(method, amplitude) or None, the reason when None, and whether marking keeps the size."""
+        if item.role != "original":
+            return None, "a companion file carries no geometry or sound of its own", True
+        with produced(lambda w: self.vault.blobs.decrypt_to(item.sha256, w)) as src:
+            head = read_head(src, HEAD)
+        fmt = item.asset.format
+        try:
+            method = watermark.method_for(fmt)
+            scale = (item.asset.metrics.get("bbox_m") or {}).get("scale_to_m")
+            amplitude = watermark.default_amplitude(watermark.kind_of(fmt), fmt, scale, head)
+            return (method, amplitude), "", watermark.in_place(fmt, head)
+        except watermark.Unmarkable as exc:
+            return None, str(exc), True
+
+    def _emit(self, item: _Item, dst: Sink, mark: tuple[str, float] | None) -> None:
+        """Decrypt ``item`` (and mark it) into ``dst``."""
+        store = self.vault.blobs
+        if mark is None:
+            store.decrypt_to(item.sha256, dst)
+            return
+        with produced(lambda w: store.decrypt_to(item.sha256, w)) as src:
+            watermark.mark(item.asset.format, src, dst, self.key, mark[1])
+
+    def write_tar(self, out: BinaryIO) -> None:
+        tar = _TarWriter(out)
+        for item in self.items:
+            check_cancel(self.cancel)
+            mark, reason, in_place = self._decide(item)
+            size, expected_sha = item.size, None
+            if mark is not None and not in_place:  # the tar header needs the size: a counting pass first
+                counted = Sink(None, self.cancel)
+                try:
+                    self._emit(item, counted, mark)
+                    size, expected_sha = counted.size, counted.hexdigest
+                except watermark.Unmarkable as exc:
+                    mark, reason = None, str(exc)
+            tar.member(item.path, size)
+            sink = Sink(out.write, self.cancel, self._tick)
+            self._emit(item, sink, mark)
+            if sink.size != size or (expected_sha is not None and sink.hexdigest != expected_sha):
+                raise InvalidInput(f"{item.name}: the marked file is not reproducible; nothing was exported")
+            tar.pad(size)
+            item.entry = self._entry(item, sink.hexdigest, size, mark, reason)
+        tar.end()
+
+    def _entry(self, item: _Item, sha: str, size: int, mark, plan) -> dict:
+        a = item.asset
+        entry = {"asset": a.id, "role": item.role, "path": item.path, "original_name": item.name,
+                 "media_type": item.media_type, "size": size, "sha256": sha,
+                 "original_size": item.size, "original_sha256": item.sha256}
+        if item.role == "original":
+            entry["kind"] = a.kind
+            entry["format"] = a.format
+            entry["watermark"] = ({"method": mark[0], "amplitude": mark[1]} if mark is not None
+                                  else {"method": "none", "reason": plan})
+        return entry
+
+
+def _manifest(vault: Vault, exp: _Exporter, payload_sha: str, payload_size: int, created: str) -> dict:
+    plan, rec = exp.plan, exp.plan.grant
+    doc = rec.document
+    studio_key = vault.studio_signing_key().public_key()
+    return {
+        "format": mf.FORMAT, "format_version": mf.FORMAT_VERSION,
+        "package_id": exp.package_id, "created_at": created,
+        "studio": {"vault": vault.header.vault_id, "key_fingerprint": public_key_fingerprint(studio_key),
+                   "public_key": public_key_b64(studio_key)},
+        # the grant has no credit line, so the talent's name stays in the vault
+        "talent": {"id": rec.talent_id, "display_name": None},
+        "brand": {"id": plan.brand.id, "name": plan.brand.name, "recipient": plan.brand.recipient},
+        "use": {"purpose": plan.purpose, "media": plan.media, "territory": plan.territory},
+        "assets": [i.entry for i in exp.items],
+        "payload": {"file": "payload.age", "sha256": payload_sha, "size": payload_size,
+                    "encryption": "age v1, X25519 recipient", "content": "POSIX tar (pax), paths as in assets"},
+        "grant": {"id": rec.id, "sha256": rec.sha256, "document": doc, "talent_signature": rec.talent_signature,
+                  "studio_signature": rec.studio_signature, "talent_public_key": doc.get("talent_public_key")},
+        "licence": {"odrl": to_odrl(rec), "summary": summary(doc)},
+        "expires": doc["end"], "timezone": doc["timezone"],
+        "labels": mf.labels(rec.id, doc["ai_label"]),
+    }
+
+
+def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: list[str] | None = None,
+                   purpose: str | None = None, media: str | None = None, territory: str | None = None,
+                   progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> ExportResult:
+    out = Path(out).expanduser().absolute()
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; choose another file name")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"folder {out.parent} does not exist")
+    plan = plan_export(vault, grant_id, brand, assets, purpose, media, territory)
+    package_id = new_id("package")
+    exp = _Exporter(vault, plan, package_id, progress, cancel)
+    created = now_iso()
+    recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
+    with temp_file(out.parent, suffix="-" + out.name) as (tmp, fh):
+        file_sink = Sink(fh.write, cancel)
+        writer = PackageWriter(file_sink.write)
+        try:
+            with writer.open_payload() as entry:
+                payload = Sink(entry.write, cancel)
+                with produced(exp.write_tar) as tar_stream:
+                    _encrypt(tar_stream, payload, recipient)
+            manifest = _manifest(vault, exp, payload.hexdigest, payload.size, created)
+            manifest_bytes = mf.to_bytes(manifest)
+            signature = vault.studio_signing_key().sign(manifest_bytes)
+            writer.finish(manifest_bytes, base64.b64encode(signature) + b"\n")
+        except BaseException:
+            writer.abandon()
+            raise
+        finish_temp(fh)
+        check_cancel(cancel)
+        manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
+        _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest, out, tmp)
+    return ExportResult(package_id, out, file_sink.hexdigest, manifest_sha, manifest)
+
+
+def _encrypt(src: BinaryIO, dst: Sink, recipient) -> None:
+    try:
+        pyrage.encrypt_io(src, dst, [recipient])
+    except pyrage.EncryptError as exc:  # pyrage wraps an error raised by our sink (cancel)
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None:
+            raise cause from None
+        raise
+
+
+def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: bytes, manifest_sha: str,
+            file_sha: str, out: Path, tmp: Path) -> None:
+    """Count the use and record the package, then put the file in place — or refuse and leave nothing."""
+    rec = plan.grant
+    with vault.writer_lock():
+        plan_export(vault, rec.id, plan.brand.id, [a.id for a in plan.assets], plan.purpose, plan.media,
+                    plan.territory)  # again, under the lock: another export may have used the last use
+        if out.exists():
+            raise InvalidInput(f"{out} already exists; choose another file name")
+        pid, doc = manifest["package_id"], rec.document
+        with vault.session() as s:
+            row = s.get(Grant, rec.id)
+            row.uses += 1
+            row.updated_at = now_iso()
+            s.add(Package(id=pid, grant_id=rec.id, talent_id=rec.talent_id, brand_id=plan.brand.id,
+                          manifest_sha256=manifest_sha, file_sha256=file_sha, created_at=manifest["created_at"],
+                          manifest_sealed=vault.fields.seal(manifest_bytes.decode(), f"packages.manifest:{pid}")))
+            s.flush()
+            eid = new_id("entry")
+            s.add(LedgerEntry(id=eid, kind="export", on=rec.today().isoformat(), talent_id=rec.talent_id,
+                              grant_id=rec.id, brand_id=plan.brand.id, package_id=pid, purpose=plan.purpose,
+                              media=plan.media, territory=plan.territory, count=1,
+                              fee=str(Decimal(doc["fee"]["amount"])), currency=doc["fee"]["currency"],
+                              report_id=None, created_at=now_iso(),
+                              details_sealed=vault.fields.seal(json.dumps({"description": "package export"}),
+                                                               f"ledger.details:{eid}")))
+            audit.append(s, "grant.used", rec.id, {"use": row.uses, "what": pid})
+            audit.append(s, "package.exported", pid, {"grant": rec.id, "brand": plan.brand.id,
+                                                      "manifest_sha256": manifest_sha, "file_sha256": file_sha})
+        publish(tmp, out)

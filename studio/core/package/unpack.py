@@ -1,0 +1,182 @@
+"""The brand opens a package: verify, decrypt, check every file, and write only inside the
+chosen folder.
+
+The payload is decrypted as a stream and read as a tar stream; every member must be a regular
+file the signed manifest names, of the size it names, and hash to the SHA-256 it names. Files
+go to a hidden staging folder inside ``out`` first; only when every one has been checked are
+they moved to their places, with ``LICENSE.txt`` and ``license.odrl.jsonld``. On any refusal
+the staging folder is removed and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyrage
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from studio.core.errors import InvalidInput, PackageRefused
+from studio.core.package.brand_keys import load_identity
+from studio.core.package.container import PAYLOAD, open_zip
+from studio.core.package.streams import produced
+from studio.core.package.verify import PackageInfo, verify_package
+from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+from studio.core.vault.atomic import fsync_dir, write_bytes_atomic
+
+LICENSE_TXT = "LICENSE.txt"
+LICENSE_ODRL = "license.odrl.jsonld"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    info: PackageInfo
+    out: Path
+    files: list[Path]
+
+
+def licence_text(m: dict) -> str:
+    labels = m["labels"]
+    lines = [
+        f"Licence for twin package {m['package_id']}",
+        f"Licensee: {m['brand']['name']}",
+        f"Grant: {m['grant']['id']} (signed by the talent and countersigned by the studio)",
+        f"Valid until: {m['expires']} ({m['timezone']} time)",
+        "",
+        "What you may do (the talent's own words, as they signed them):",
+        *("  " + ln for ln in m["licence"]["summary"].replace("your ", "the talent's ").splitlines()),
+        "",
+        "Every output made from these assets must carry:",
+        f"  - IPTC Digital Source Type: {labels['iptc_digital_source_type']['ai_generated']} for AI-made media,",
+        f"    {labels['iptc_digital_source_type']['ai_composite']} for composites with AI-made parts;",
+        f"  - PLUS Model Release Status {labels['plus_model_release_status']} (limited release) and",
+        f"    PLUS Model Release ID {labels['plus_model_release_id']};",
+    ]
+    if labels.get("ai_label_text"):
+        lines.append(f"  - a visible label: \u201c{labels['ai_label_text']}\u201d.")
+    lines += ["", "Report every use to the studio with `twin-studio report create`; each use is paid for.",
+              "The files carry a mark that identifies this package if they are leaked."]
+    return "\n".join(lines) + "\n"
+
+
+def _target(out: Path, rel: str) -> Path:
+    final = (out / rel).resolve()
+    if not final.is_relative_to(out.resolve()):
+        raise PackageRefused(f"{rel!r} would be written outside {out}")
+    return final
+
+
+def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, out: Path, force: bool = False,
+                 on: dt.date | None = None, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> OpenResult:
+    identity = load_identity(identity_dir)
+    info = verify_package(path, studio_key, on=on, progress=progress, cancel=cancel)
+    m = info.manifest
+    if identity.recipient != m["brand"]["recipient"]:
+        raise PackageRefused(f"this package is not addressed to you: it is for {m['brand']['name']} "
+                             f"({m['brand']['recipient']}), and your identity is {identity.recipient}")
+    out = Path(out).expanduser().absolute()
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"{out} is not a folder")
+    expected = {a["path"]: a for a in m["assets"]}
+    names = list(expected) + [LICENSE_TXT, LICENSE_ODRL]
+    targets = {rel: _target(out, rel) for rel in names}
+    clashes = [rel for rel, t in targets.items() if t.exists() or t.is_symlink()]
+    if clashes and not force:
+        raise InvalidInput(f"{len(clashes)} file(s) already exist in {out} (e.g. {clashes[0]}); "
+                           "use --force to overwrite")
+    total = sum(a["size"] for a in m["assets"])
+    created_out = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    if shutil.disk_usage(out).free < total + (16 << 20):
+        _cleanup(None, out, created_out)
+        raise InvalidInput(f"not enough free space in {out} for {total} bytes")
+    staging = out / f".twinpkg-open-{secrets.token_hex(6)}"
+    staging.mkdir()
+    try:
+        staged = _extract(path, identity.identity, expected, staging, total, progress, cancel)
+        check_cancel(cancel)
+        files = []
+        for rel, tmp in staged.items():
+            final = targets[rel]
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.is_symlink() or final.is_dir():
+                raise PackageRefused(f"{rel} exists as a link or folder; not replacing it")
+            os.replace(tmp, final)
+            fsync_dir(final.parent)
+            files.append(final)
+        write_bytes_atomic(targets[LICENSE_TXT], licence_text(m).encode(), overwrite=True)
+        write_bytes_atomic(targets[LICENSE_ODRL], (json.dumps(m["licence"]["odrl"], indent=2) + "\n").encode(),
+                           overwrite=True)
+        files += [targets[LICENSE_TXT], targets[LICENSE_ODRL]]
+    except BaseException:
+        _cleanup(staging, out, created_out)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return OpenResult(info, out, files)
+
+
+def _cleanup(staging: Path | None, out: Path, created_out: bool) -> None:
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    if created_out:
+        with contextlib.suppress(OSError):
+            out.rmdir()  # only if still empty
+
+
+def _extract(path: Path, identity, expected: dict[str, dict], staging: Path, total: int,
+             progress: ProgressFn | None, cancel: CancelToken | None) -> dict[str, Path]:
+    staged: dict[str, Path] = {}
+    done = 0
+    with open_zip(path) as zf:
+        def decrypt(w) -> None:
+            with zf.open(PAYLOAD) as src:
+                pyrage.decrypt_io(src, w, [identity])
+
+        try:
+            with produced(decrypt) as plain, tarfile.open(fileobj=plain, mode="r|") as tar:
+                for member in tar:
+                    check_cancel(cancel)
+                    entry = expected.get(member.name)
+                    if entry is None:
+                        raise PackageRefused(f"the payload holds {member.name!r}, which the manifest does not list")
+                    if not member.isreg() or member.issparse():
+                        raise PackageRefused(f"{member.name!r} is a link or special file; only plain files are opened")
+                    if member.name in staged:
+                        raise PackageRefused(f"the payload holds {member.name!r} twice")
+                    if member.size != entry["size"]:
+                        raise PackageRefused(f"{member.name!r} is {member.size} bytes; the manifest says {entry['size']}")
+                    tmp = staging / f"{len(staged):05d}.part"
+                    sha = hashlib.sha256()
+                    src = tar.extractfile(member)
+                    with open(tmp, "xb") as fh:
+                        while chunk := src.read(CHUNK):
+                            check_cancel(cancel)
+                            sha.update(chunk)
+                            fh.write(chunk)
+                            done += len(chunk)
+                            report(progress, done, total, "opening")
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                    if sha.hexdigest() != entry["sha256"]:
+                        raise PackageRefused(f"{member.name!r} does not match its SHA-256 in the manifest")
+                    staged[member.name] = tmp
+        except pyrage.DecryptError as exc:
+            raise PackageRefused("the payload cannot be decrypted with this identity: "
+                                 "this package is not addressed to you") from exc
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+            raise PackageRefused(f"the payload is not a readable tar stream: {exc}") from exc
+    missing = [p for p in expected if p not in staged]
+    if missing:
+        raise PackageRefused(f"the payload lacks {', '.join(missing)}")
+    return staged

@@ -1,0 +1,131 @@
+"""The brand's first step, offline: is this package the studio's, unaltered, and still valid?
+
+Checks, in order: the ZIP holds exactly the three entries, stored, with a manifest of sane
+size; the signature is the pinned studio key's over the manifest's exact bytes; the manifest's
+format version is known; the payload's SHA-256 is the one the manifest names; every byte of
+the file is where the studio's writer puts it; the licence has not expired.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from studio.core.errors import InvalidInput, NotFound, PackageRefused
+from studio.core.package import manifest as mf
+from studio.core.package.container import check_canonical, read_entries
+from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+from studio.core.vault.keys import public_key_fingerprint
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    path: Path
+    manifest: dict
+    manifest_bytes: bytes
+    file_sha256: str
+    studio_fingerprint: str
+
+    @property
+    def package_id(self) -> str:
+        return self.manifest["package_id"]
+
+    def describe(self) -> str:
+        m = self.manifest
+        doc = m["grant"]["document"]
+        lines = [
+            f"Twin package {m['package_id']} — verified",
+            f"  from studio key {self.studio_fingerprint} (signature valid, no byte altered)",
+            f"  made {m['created_at']} for {m['brand']['name']} ({m['brand']['recipient']})",
+            f"  talent {m['talent']['id']}" + (f" ({m['talent']['display_name']})" if m['talent'].get('display_name') else ""),
+            f"  grant {m['grant']['id']}, valid until {m['expires']} ({m['timezone']})",
+            f"  file SHA-256 {self.file_sha256}",
+            "  assets:",
+        ]
+        for a in m["assets"]:
+            mark = a.get("watermark", {}).get("method")
+            lines.append(f"    {a['path']}  {a['size']} bytes  sha256 {a['sha256'][:16]}…"
+                         + (f"  ({a.get('kind')}, mark: {mark})" if mark else ""))
+        labels = m["labels"]
+        lines += ["  licence:"] + ["    " + ln for ln in m["licence"]["summary"].splitlines()]
+        lines += ["  outputs must carry:",
+                  f"    IPTC Digital Source Type {labels['iptc_digital_source_type']['ai_generated']} (AI-made)",
+                  f"    PLUS Model Release Status {labels['plus_model_release_status']}, "
+                  f"Model Release ID {labels['plus_model_release_id']}"]
+        if labels.get("ai_label_text"):
+            lines.append(f"    the visible label \u201c{labels['ai_label_text']}\u201d")
+        if doc.get("training") == "prohibited":
+            lines.append("  training AI models on this likeness is not allowed")
+        return "\n".join(lines)
+
+
+def load_studio_key(path: Path) -> Ed25519PublicKey:
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no studio key at {path}")
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except ValueError as exc:
+        raise InvalidInput(f"{path} is not a PEM public key") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise InvalidInput(f"{path} is not an Ed25519 public key")
+    return key
+
+
+def _signature(raw: bytes) -> bytes:
+    text = raw.strip()
+    if not text:
+        raise PackageRefused("the package is not signed (manifest.json.sig is empty)")
+    try:
+        sig = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise PackageRefused("the signature is not base64") from exc
+    if len(sig) != 64:
+        raise PackageRefused("the signature is not an Ed25519 signature")
+    return sig
+
+
+def today_in(tz: str) -> dt.date:
+    try:
+        return dt.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise PackageRefused(f"the manifest names an unknown time zone {tz!r}") from exc
+
+
+def verify_package(path: Path, studio_key: Ed25519PublicKey, on: dt.date | None = None,
+                   progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PackageInfo:
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no package at {path}")
+    entries = read_entries(path)
+    fingerprint = public_key_fingerprint(studio_key)
+    try:
+        studio_key.verify(_signature(entries.signature), entries.manifest)
+    except InvalidSignature as exc:
+        raise PackageRefused(f"bad signature: the manifest was not signed by the studio key {fingerprint}, "
+                             "or it was altered") from exc
+    manifest = mf.parse(entries.manifest)
+    if manifest["studio"].get("key_fingerprint") != fingerprint:
+        raise PackageRefused("the manifest names another studio key than the one it is signed with")
+    done = [0]
+
+    def tick(chunk: bytes) -> None:
+        check_cancel(cancel)
+        done[0] += len(chunk)
+        report(progress, done[0], entries.payload_size, "verifying")
+
+    payload_sha, file_sha = check_canonical(path, entries, tick)
+    if payload_sha != manifest["payload"]["sha256"] or entries.payload_size != manifest["payload"].get("size"):
+        raise PackageRefused("the payload is not the one the manifest was signed for")
+    day = on or today_in(manifest.get("timezone") or "UTC")
+    if day > dt.date.fromisoformat(manifest["expires"]):
+        raise PackageRefused(f"the licence expired on {manifest['expires']}; this package may no longer be opened")
+    return PackageInfo(path, manifest, entries.manifest, file_sha, fingerprint)
