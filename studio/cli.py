@@ -316,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     from studio import cli_grants
 
     cli_grants.register(sub, add)
+    from studio import cli_packages
+
+    cli_packages.register(sub, add)
 
     p = add("ingest", cmd_ingest, "ingest scans and voice takes (files or folders) for a talent")
     p.add_argument("--talent", required=True, metavar="ID")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ ENTRIES = (PAYLOAD, MANIFEST, SIGNATURE)
 MAX_MANIFEST = 4 * 1024 * 1024
 MAX_SIGNATURE = 1024
 CHUNK = 1 << 20
+# what zipfile raises on a damaged archive (a flipped size field gives EOFError, a bad method
+# NotImplementedError, a bad header struct.error)
+_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+           struct.error, KeyError)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -38,6 +43,9 @@ class _ForwardOnly(io.RawIOBase):
 
     def writable(self) -> bool:
         return True
+
+    def flush(self) -> None:
+        pass
 
     def write(self, data) -> int:  # type: ignore[override]
         if not self.abandoned:  # after a failure zipfile's finaliser still writes an end record
@@ -66,6 +74,7 @@ class PackageWriter:
     def abandon(self) -> None:
         """Stop writing (the package failed); the temp file it went to is removed by its owner."""
         self._out.abandoned = True
+        self._zip.close()  # now, into nothing, rather than later from a finaliser
 
     def finish(self, manifest: bytes, signature: bytes) -> None:
         self._zip.writestr(_info(MANIFEST), manifest)
@@ -104,7 +113,7 @@ def open_zip(path: Path) -> zipfile.ZipFile:
         return zipfile.ZipFile(path, "r")
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except _DAMAGE as exc:
         raise PackageRefused(f"{Path(path).name} is not a twin package (not a readable ZIP: {exc})") from exc
 
 
@@ -115,8 +124,8 @@ def read_entries(path: Path) -> PackageEntries:
         try:
             manifest = zf.read(MANIFEST)
             signature = zf.read(SIGNATURE)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise PackageRefused(f"the package is damaged: {exc}") from exc
+        except _DAMAGE as exc:
+            raise PackageRefused(f"the package is damaged: {exc!r}") from exc
         return PackageEntries(manifest, signature, by_name[PAYLOAD].file_size)
 
 
@@ -149,8 +158,8 @@ def iter_payload(zf: zipfile.ZipFile) -> Iterator[bytes]:
         with zf.open(PAYLOAD) as src:
             while chunk := src.read(CHUNK):
                 yield chunk
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise PackageRefused(f"the payload is damaged: {exc}") from exc
+    except _DAMAGE as exc:
+        raise PackageRefused(f"the payload is damaged: {exc!r}") from exc
 
 
 def check_canonical(path: Path, entries: PackageEntries,
