@@ -1,0 +1,105 @@
+"""Usage reports and the ledger: a brand's signed report adds a use and its fee; a forged,
+foreign or repeated report changes nothing; a use outside the grant is a violation the talent
+sees; statements total per currency and filter by date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from studio.core.consent.grants import get_grant
+from studio.core.errors import IntegrityError, InvalidInput, NotFound, PackageRefused
+from studio.core.ledger.entries import import_report
+from studio.core.ledger.statement import statement, write_csv
+from studio.core.package.export import export_package
+from studio.core.package.reports import create_report, write_report
+from tests.core.package_helpers import BRAND, active_grant, brand
+
+
+@pytest.fixture
+def exported(world, tmp_path):
+    vault, talent, key, (scan, voice) = world
+    g = active_grant(vault, talent, key, [scan, voice], max_uses=4, fee="250.50")
+    brand(vault, tmp_path / "brand")
+    pkg = tmp_path / "p.twinpkg"
+    export_package(vault, g.id, BRAND, pkg, assets=[voice])
+    return vault, talent, g, pkg
+
+
+def report(tmp_path, pkg, name="r.json", identity="brand", **over):
+    use = {"description": "Homepage hero, spring", "purpose": "advertising", "media": "web", "territory": "FR",
+           "date": dt.date.today().isoformat(), "count": 1}
+    use.update(over)
+    rep, warnings = create_report(pkg, tmp_path / identity, use["description"], use["purpose"], use["media"],
+                                  use["territory"], use["date"], use["count"])
+    write_report(rep, tmp_path / name)
+    return tmp_path / name, rep, warnings
+
+
+def test_when_a_brand_reports_uses_then_the_talent_is_owed_each_fee(exported, tmp_path):
+    vault, talent, g, pkg = exported
+    path, rep, warnings = report(tmp_path, pkg, count=2)
+    assert warnings == []
+
+    result = import_report(vault, path)
+
+    assert not result.violation and result.entry.fee == 501 and result.entry.count == 2
+    assert get_grant(vault, g.id).uses == 3  # the export and the two reported uses
+    st = statement(vault, talent.id)
+    assert [e.kind for e in st.entries] == ["export", "use"]
+    assert st.totals == {"EUR": pytest.approx(751.5)} and st.uses == 3 and st.violations == []
+    with pytest.raises(InvalidInput, match="already imported"):
+        import_report(vault, path)
+    assert len(statement(vault, talent.id).entries) == 2
+
+    write_csv(st, tmp_path / "s.csv")
+    rows = (tmp_path / "s.csv").read_text().splitlines()
+    assert rows[0].startswith("date,kind,brand") and rows[-1].endswith("751.50,EUR,,")
+
+
+def test_when_a_reported_use_is_outside_the_grant_then_it_is_a_violation_with_no_fee(exported, tmp_path):
+    vault, talent, g, pkg = exported
+    path, rep, warnings = report(tmp_path, pkg, territory="US", media="print", count=9)
+    assert any("territory US not granted" in w for w in warnings)
+
+    result = import_report(vault, path)
+
+    assert result.violation and result.entry.fee == 0
+    reasons = " | ".join(result.entry.reasons)
+    assert "territory US" in reasons and "medium print" in reasons and "only 3 of 4 were left" in reasons
+    assert get_grant(vault, g.id).uses == 1
+    st = statement(vault, talent.id)
+    assert len(st.violations) == 1 and st.totals == {"EUR": pytest.approx(250.5)}
+
+
+def test_when_a_report_is_forged_or_foreign_then_nothing_changes(exported, tmp_path):
+    vault, talent, g, pkg = exported
+    path, rep, _ = report(tmp_path, pkg)
+    forged = dict(rep, use=dict(rep["use"], count=1, territory="BE", description="changed after signing"))
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    with pytest.raises(IntegrityError, match="not signed by Maison Lumière"):
+        import_report(vault, tmp_path / "forged.json")
+    stranger = dict(rep, package="pkg_0123456789abcdef")
+    (tmp_path / "stranger.json").write_text(json.dumps(stranger))
+    with pytest.raises(NotFound, match="did not export"):
+        import_report(vault, tmp_path / "stranger.json")
+    (tmp_path / "junk.json").write_text("{not json")
+    with pytest.raises(InvalidInput, match="not a usage report"):
+        import_report(vault, tmp_path / "junk.json")
+    brand(vault, tmp_path / "other", "Other Brand")
+    with pytest.raises(PackageRefused, match="not addressed to you"):
+        report(tmp_path, pkg, name="o.json", identity="other")
+    assert statement(vault, talent.id).uses == 1 and get_grant(vault, g.id).uses == 1
+
+
+def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_path):
+    vault, talent, g, pkg = exported
+    today = dt.date.today()
+    path, _, _ = report(tmp_path, pkg, date=(today - dt.timedelta(days=0)).isoformat())
+    import_report(vault, path)
+    assert statement(vault, talent.id, start=today + dt.timedelta(days=1)).entries == []
+    assert len(statement(vault, talent.id, start=today, end=today).entries) == 2
+    with pytest.raises(InvalidInput, match="is after"):
+        statement(vault, talent.id, start="2027-02-01", end="2027-01-01")
