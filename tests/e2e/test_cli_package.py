@@ -1,0 +1,135 @@
+"""The whole trip on the command line, as its three users run it: the studio exports, the
+brand verifies and opens offline — with Twin Studio and with the documented `openssl` / `age`
+commands alone — and reports a use; the studio imports it; the talent's statement shows it;
+a leaked, re-saved file is traced to its package."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import REPO, TESTDATA
+
+BRAND = "Maison Lumière"
+
+
+def _documented_commands() -> str:
+    text = (REPO / "docs" / "package-format.md").read_text()
+    section = text.split("## Verify and decrypt with standard tools", 1)[1]
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.fixture
+def studio(cli, tmp_path):
+    """A vault with an active grant to the brand over an approved scan and voice take."""
+    talent_pass = tmp_path / "talent.txt"
+    talent_pass.write_text("the talent's own phrase\n")
+    cli("init", check=True)
+    tid = cli("talent", "add", "--name", "Ines Duarte", "--talent-passphrase-file", str(talent_pass),
+              check=True).stdout.split()[-1]
+    results = cli.json("ingest", "--talent", tid, str(TESTDATA / "scans" / "stanford-bunny_zipper_res2.ply"),
+                       str(TESTDATA / "voice" / "cmu_arctic_us_aew_a0001.wav"))
+    ids = [r["asset_id"] for r in results]
+    for a in ids:
+        cli("review", "approve", a, "--talent-passphrase-file", str(talent_pass), check=True)
+    today = dt.date.today()
+    spec = tmp_path / "grant.json"
+    spec.write_text(json.dumps({"licensee": BRAND, "assets": ids, "use_description": "Spring campaign",
+                                "purposes": ["advertising"], "media": ["web", "social"], "territories": ["FR"],
+                                "start": (today - dt.timedelta(days=7)).isoformat(),
+                                "end": (today + dt.timedelta(days=90)).isoformat(), "max_uses": 3, "fee": "800",
+                                "currency": "EUR", "notice_days": 0}))
+    gid = cli("consent", "draft", "--talent", tid, "--from-file", str(spec), check=True).stdout.split()[-1]
+    cli("consent", "sign", gid, "--talent-passphrase-file", str(talent_pass), check=True)
+    cli("consent", "activate", gid, check=True)
+    return tid, gid, ids
+
+
+def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use(cli, studio, tmp_path):
+    tid, gid, (scan, voice) = studio
+    brand_dir = tmp_path / "brand-keys"
+    cli.run("brand", "keygen", "--out", str(brand_dir), "--name", BRAND, check=True)
+    assert oct((brand_dir / "identity.txt").stat().st_mode & 0o777) == "0o600"
+    cli("brand", "add", "--card", str(brand_dir / "brand-card.json"), check=True)
+    dup = cli("brand", "add", "--card", str(brand_dir / "brand-card.json"))
+    assert dup.returncode == 2 and "already registered" in dup.stderr
+    cli("studio-key", "export", "--out", str(tmp_path / "studio.pem"), check=True)
+
+    refused = cli("export", "--grant", gid, "--to", BRAND, "--territory", "DE", "--media", "print",
+                  "--out", str(tmp_path / "no.twinpkg"))
+    assert refused.returncode == 1
+    assert "territory DE not granted" in refused.stderr and "medium print not granted" in refused.stderr
+    assert not (tmp_path / "no.twinpkg").exists()
+
+    pkg = tmp_path / "twin.twinpkg"
+    made = cli.json("export", "--grant", gid, "--to", BRAND, "--out", str(pkg))
+    assert made["id"].startswith("pkg_")
+
+    # the brand, offline, with Twin Studio: no vault
+    shown = cli.run("verify", str(pkg), "--studio-key", str(tmp_path / "studio.pem"), check=True).stdout
+    assert "verified" in shown and gid in shown and "MR-LMR" in shown
+    cli.run("open", str(pkg), "--identity", str(brand_dir), "--studio-key", str(tmp_path / "studio.pem"),
+            "--out", str(tmp_path / "opened"), check=True)
+    manifest = json.loads(cli.run("verify", str(pkg), "--studio-key", str(tmp_path / "studio.pem"), "--json",
+                                  check=True).stdout)["manifest"]
+    assert (tmp_path / "opened" / "LICENSE.txt").is_file() and (tmp_path / "opened" / "license.odrl.jsonld").is_file()
+
+    # …and with the documented standard commands alone
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(pkg, alone / "package.twinpkg")
+    shutil.copy(tmp_path / "studio.pem", alone / "studio.pem")
+    shutil.copy(brand_dir / "identity.txt", alone / "identity.txt")
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", _documented_commands()], cwd=alone,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "Signature Verified Successfully" in run.stdout
+    assert manifest["payload"]["sha256"] in run.stdout
+    for a in manifest["assets"]:
+        assert f"{a['sha256']}  ./{a['path']}" in run.stdout
+
+    # a report, imported; a repeat refused; the statement shows both the export and the use
+    rep = tmp_path / "report.json"
+    cli.run("report", "create", str(pkg), "--identity", str(brand_dir), "--use-description", "Homepage hero",
+            "--purpose", "advertising", "--media", "web", "--territory", "FR", "--date", dt.date.today().isoformat(),
+            "--count", "2", "--out", str(rep), check=True)
+    imported = cli("ledger", "import", str(rep), check=True).stdout
+    assert "use recorded" in imported and "1600.00 EUR" in imported
+    again = cli("ledger", "import", str(rep))
+    assert again.returncode == 2 and "already imported" in again.stderr
+    st = cli("ledger", "statement", "--talent", tid, "--csv", str(tmp_path / "st.csv"), check=True).stdout
+    assert "export" in st and "total 2400.00 EUR" in st and "uses: 3" in st
+    assert (tmp_path / "st.csv").read_text().count("\n") == 4  # header, export, use, total
+
+    # every use is spent: a further export is refused with the reason
+    spent = cli("export", "--grant", gid, "--to", BRAND, "--out", str(tmp_path / "more.twinpkg"))
+    assert spent.returncode == 1 and "no uses left" in spent.stderr
+
+    # a leaked scan, re-saved as OBJ by another tool, names its package and brand
+    import trimesh
+
+    leaked = trimesh.load(tmp_path / "opened" / next(a["path"] for a in manifest["assets"] if a["asset"] == scan),
+                          process=False)
+    leaked.export(tmp_path / "leaked.obj")
+    traced = cli("trace", str(tmp_path / "leaked.obj"), check=True).stdout
+    assert made["id"] in traced and BRAND in traced
+    untouched = cli("trace", str(TESTDATA / "scans" / "stanford-bunny_zipper_res2.ply"))
+    assert untouched.returncode == 1 and "no package mark found" in untouched.stdout
+
+
+def test_when_a_package_is_opened_with_the_wrong_identity_then_nothing_is_written(cli, studio, tmp_path):
+    tid, gid, ids = studio
+    cli.run("brand", "keygen", "--out", str(tmp_path / "a"), "--name", BRAND, check=True)
+    cli.run("brand", "keygen", "--out", str(tmp_path / "b"), "--name", "Other Brand", check=True)
+    cli("brand", "add", "--card", str(tmp_path / "a" / "brand-card.json"), check=True)
+    cli("studio-key", "export", "--out", str(tmp_path / "studio.pem"), check=True)
+    cli("export", "--grant", gid, "--to", BRAND, "--out", str(tmp_path / "p.twinpkg"), check=True)
+    res = cli.run("open", str(tmp_path / "p.twinpkg"), "--identity", str(tmp_path / "b"), "--studio-key",
+                  str(tmp_path / "studio.pem"), "--out", str(tmp_path / "out"))
+    assert res.returncode == 1 and "not addressed to you" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()
