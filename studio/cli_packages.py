@@ -146,20 +146,12 @@ def cmd_brand_list(args) -> int:
 
 
 def cmd_studio_key_export(args) -> int:
-    from cryptography.hazmat.primitives import serialization
-
     from studio.cli import _open
-    from studio.core.vault.atomic import write_bytes_atomic
+    from studio.core.package.studio_key import write_studio_key
 
     with _open(args) as vault:
-        key = vault.studio_signing_key().public_key()
-        fingerprint = vault.studio_key_fingerprint
-    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise InvalidInput(f"{out} already exists (use --force to overwrite)")
-    write_bytes_atomic(out, pem, overwrite=args.force)
-    print(f"studio public key {fingerprint} written to {out}", file=sys.stderr)
+        fingerprint = write_studio_key(vault, Path(args.out), overwrite=args.force)
+    print(f"studio public key {fingerprint} written to {args.out}", file=sys.stderr)
     print(fingerprint)
     return EXIT_OK
 

@@ -20,6 +20,7 @@ from studio.ui.activity_panel import ActivityPanel
 from studio.ui.banner import error_text
 from studio.ui.consent_panel import ConsentPanel
 from studio.ui.detail_pane import DetailPane
+from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.library_panel import LibraryPanel
 from studio.ui.ops import Ops
 from studio.ui.settings import Settings
@@ -59,6 +60,8 @@ class MainWindow(QMainWindow):
         self.middle.setDocumentMode(True)
         self.middle.addTab(self.library, "Assets")
         self.middle.addTab(self.consent, "Consent")
+        self.ledger = LedgerPanel(vault, self.ops, self)
+        self.middle.addTab(self.ledger, "Exports && Uses")
         self.splitter = QSplitter(Qt.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         for w in (self.talents, self.middle, self.detail):
@@ -86,6 +89,9 @@ class MainWindow(QMainWindow):
         self.library.thumbnailsWanted.connect(self.request_thumbnails)
         self.activity.assetsAdded.connect(self._assets_added)
         self.detail.scan.openInViewer.connect(self.open_in_viewer)
+        self.ledger.exportRequested.connect(self.export_twin)
+        self.ledger.brandsRequested.connect(self.open_brands)
+        self.consent.grantsChanged.connect(self.ledger.refresh)
         self._build_menus()
         self._restore()
         self.talents.refresh(select=self.settings.last_talent or None)
@@ -119,6 +125,14 @@ class MainWindow(QMainWindow):
                      "Hand the workstation to the talent: their assets, their grants, their key")
         self._action(talent, "New consent &draft…", "Ctrl+D", lambda: (self.middle.setCurrentWidget(self.consent),
                                                                         self.consent.open_editor(None)))
+        package = bar.addMenu("&Package")
+        self._action(package, "&Export twin…", "Ctrl+E", self.export_twin,
+                     "Package a talent's approved assets for one brand, as an active grant allows")
+        self._action(package, "&Import usage report…", "Ctrl+U", lambda: (self.middle.setCurrentWidget(self.ledger),
+                                                                          self.ledger.choose_report()))
+        self._action(package, "&Brands…", "Ctrl+B", self.open_brands, "Brands a package can be addressed to")
+        self._action(package, "Export studio &key…", None, self.export_studio_key,
+                     "The public key brands pin to verify packages")
         view = bar.addMenu("&View")
         self._action(view, "&Grid", "Ctrl+1", lambda: self.set_library_view("grid"))
         self._action(view, "&List", "Ctrl+2", lambda: self.set_library_view("list"))
@@ -164,6 +178,7 @@ class MainWindow(QMainWindow):
             return
         self.library.set_talent(talent.name if talent else None)
         self.consent.set_talent(talent)
+        self.ledger.set_talent(talent)
         self.import_action.setEnabled(talent is not None)
         self.refresh_assets()
 
@@ -249,6 +264,36 @@ class MainWindow(QMainWindow):
             self.show_error("Open3D viewer", StudioError("Select a scan first."))
             return
         self.ops.run(lambda: open_viewer(self.vault, asset.id), lambda _proc: None, what="Opening Open3D's viewer")
+
+    def export_twin(self) -> None:
+        from studio.ui.export_wizard import ExportWizard
+
+        self.wizard = ExportWizard(self.vault, self.ops, self.talent.id if self.talent else None, self,
+                                   on_exported=lambda _: (self.ledger.refresh(), self.consent.refresh()),
+                                   open_brands=self.open_brands)
+        self.wizard.setAttribute(Qt.WA_DeleteOnClose)
+        self.wizard.open()
+
+    def open_brands(self):
+        from studio.ui.brands_dialog import BrandsDialog
+
+        self.brands_dialog = BrandsDialog(self.vault, self.ops, self)
+        self.brands_dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.brands_dialog.open()
+        return self.brands_dialog
+
+    def export_studio_key(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from studio.core.package.studio_key import write_studio_key
+
+        path, _ = QFileDialog.getSaveFileName(self, "Export studio key", "studio-key.pem", "PEM (*.pem)")
+        if path:
+            self.ops.run(lambda: write_studio_key(self.vault, Path(path), overwrite=True),
+                         lambda fp: QMessageBox.information(self, "Studio key",
+                                                            f"Written to {path}\n\nFingerprint:\n{fp}\n\nRead the "
+                                                            "fingerprint out to the brand when you hand it over."),
+                         what="Exporting the studio key")
 
     def show_error(self, what: str, exc: BaseException) -> None:
         QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", error_text(exc))

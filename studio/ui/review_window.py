@@ -6,8 +6,8 @@ the window locks the key again (it lived only in this window's memory)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord, list_assets
 from studio.core.consent.document import summary
@@ -21,6 +21,7 @@ from studio.ui.banner import Banner
 from studio.ui.consent_panel import GrantTable
 from studio.ui.detail_pane import DetailPane
 from studio.ui.formatting import STATUS_LABELS
+from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.ops import Ops
 
 
@@ -121,8 +122,18 @@ class ReviewWindow(QDialog):
         rl.addWidget(self.grants, 1)
         rl.addWidget(self.grant_summary)
         rl.addLayout(grant_actions)
-        rl.addWidget(QLabel("<b>Everything that happened to your likeness</b>"))
-        rl.addWidget(self.history, 1)
+        self.ledger = LedgerPanel(vault, self.ops, self, studio=False)
+        self.ledger.set_talent(talent)
+        below = QTabWidget(self)
+        history = QWidget(self)
+        hl = QVBoxLayout(history)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(QLabel("<b>Everything that happened to your likeness</b>"))
+        hl.addWidget(self.history, 1)
+        below.addTab(history, "History")
+        below.addTab(self.ledger, "Uses && fees")
+        self.below = below
+        rl.addWidget(below, 2)
         left = QWidget(self)
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -160,6 +171,7 @@ class ReviewWindow(QDialog):
         self._asset_selected(self.assets.currentItem(), None)
         self.grants.set_grants(grants)
         self._grant_selected()
+        self.ledger.refresh()
         self.history.clear()
         for e in reversed(history):
             who = "you" if e["by_talent"] else "the studio"

@@ -1,0 +1,105 @@
+"""The brands a package can go to: the list, and registering one from the card it sent
+(`twin-studio brand keygen` on the brand's machine) or from its keys pasted in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
+                               QPlainTextEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.package.brand_keys import read_card
+from studio.core.package.brands import BrandRecord, add_brand, add_card, list_brands
+from studio.core.vault import Vault
+from studio.ui.banner import Banner
+from studio.ui.ledger_panel import _table
+from studio.ui.ops import Ops
+
+COLUMNS = ("Brand", "Id", "Recipient (age)", "Registered")
+
+
+class BrandsDialog(QDialog):
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault, self.ops = vault, ops
+        self.setWindowTitle("Brands")
+        self.resize(760, 420)
+        self.banner = Banner(self)
+        self.table = _table(COLUMNS, self)
+        self.table.setAccessibleName("Registered brands")
+        self.brands: list[BrandRecord] = []
+        self.card_button = QPushButton("Add from brand card…", self)
+        self.card_button.setToolTip("The brand-card.json a brand made with `twin-studio brand keygen`")
+        self.keys_button = QPushButton("Add by keys…", self)
+        self.card_button.clicked.connect(self.choose_card)
+        self.keys_button.clicked.connect(self.enter_keys)
+        row = QHBoxLayout()
+        row.addWidget(self.card_button)
+        row.addWidget(self.keys_button)
+        row.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.Close, self)
+        close.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(row)
+        lay.addWidget(close)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.ops.run(lambda: list_brands(self.vault), self._loaded, what="Loading brands")
+
+    def _loaded(self, brands: list[BrandRecord]) -> None:
+        self.brands = brands
+        self.table.setRowCount(len(brands))
+        for r, b in enumerate(brands):
+            for c, text in enumerate((b.name, b.id, b.recipient, b.created_at[:10])):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+
+    def choose_card(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Brand card", "", "Brand cards (*.json);;All files (*)")
+        if path:
+            self.add_card_file(Path(path))
+
+    def add_card_file(self, path: Path) -> None:
+        self.banner.hide()
+        self.ops.run(lambda: add_card(self.vault, read_card(path)), self._added, self.banner.show_error,
+                     writes=True, what="Registering the brand")
+
+    def enter_keys(self) -> None:
+        self.keys_dialog = BrandKeysDialog(self)
+        self.keys_dialog.accepted.connect(lambda: self.add_keys(*self.keys_dialog.values()))
+        self.keys_dialog.open()
+
+    def add_keys(self, name: str, recipient: str, verify_key: str) -> None:
+        self.banner.hide()
+        self.ops.run(lambda: add_brand(self.vault, name, recipient, verify_key), self._added, self.banner.show_error,
+                     writes=True, what="Registering the brand")
+
+    def _added(self, brand: BrandRecord) -> None:
+        self.banner.show_message(f"{brand.name} registered ({brand.id}).", "info")
+        self.refresh()
+
+
+class BrandKeysDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a brand by its keys")
+        self.name = QLineEdit(self)
+        self.recipient = QLineEdit(self)
+        self.recipient.setPlaceholderText("age1…")
+        self.verify_key = QPlainTextEdit(self)
+        self.verify_key.setPlaceholderText("-----BEGIN PUBLIC KEY-----  (or base64 of the raw key)")
+        form = QFormLayout()
+        form.addRow("Name, as grants name it", self.name)
+        form.addRow("Recipient", self.recipient)
+        form.addRow("Report verify key", self.verify_key)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def values(self) -> tuple[str, str, str]:
+        return self.name.text(), self.recipient.text(), self.verify_key.toPlainText()

@@ -1,0 +1,365 @@
+"""The export wizard: talent → grant → assets → brand → summary with the plain-language
+licence → progress → done (the file and its fingerprint). Every check is the core's
+(``plan_export``); the export itself runs on the writer thread and can be cancelled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget, QWizard,
+                               QWizardPage)
+
+from studio.core.assets import list_assets
+from studio.core.consent import vocab
+from studio.core.consent.document import summary
+from studio.core.consent.grants import GrantRecord, list_grants
+from studio.core.errors import Cancelled
+from studio.core.package.brands import BrandRecord, list_brands
+from studio.core.package.export import ExportPlan, ExportResult, export_package, plan_export
+from studio.core.progress import CancelToken
+from studio.core.talents import TalentRecord, list_talents
+from studio.core.vault import Vault
+from studio.ui.banner import Banner
+from studio.ui.consent_panel import GrantTable
+from studio.ui.ops import Ops
+
+
+class _Page(QWizardPage):
+    def __init__(self, wizard: "ExportWizard", title: str, subtitle: str) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.banner = Banner(self)
+        self.box = QVBoxLayout(self)
+        self.box.addWidget(self.banner)
+
+
+class TalentPage(_Page):
+    def __init__(self, wizard) -> None:
+        super().__init__(wizard, "Talent", "Whose twin goes out?")
+        self.combo = QComboBox(self)
+        self.combo.setAccessibleName("Talent")
+        self.combo.currentIndexChanged.connect(self.completeChanged)
+        self.box.addWidget(self.combo)
+        self.box.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt API)
+        self.w.ops.run(lambda: list_talents(self.w.vault), self._loaded, self.banner.show_error, what="Loading talents")
+
+    def _loaded(self, talents: list[TalentRecord]) -> None:
+        self.combo.clear()
+        for t in talents:
+            self.combo.addItem(f"{t.name}  ({t.id})", t)
+            if self.w.talent_id == t.id:
+                self.combo.setCurrentIndex(self.combo.count() - 1)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.combo.currentData() is not None
+
+    def validatePage(self) -> bool:  # noqa: N802
+        self.w.talent_id = self.combo.currentData().id
+        return True
+
+
+class GrantPage(_Page):
+    def __init__(self, wizard) -> None:
+        super().__init__(wizard, "Grant", "Only an active grant the talent signed and the studio countersigned "
+                                          "lets a twin leave the vault.")
+        self.table = GrantTable(self)
+        self.table.setAccessibleName("Grants")
+        self.table.itemSelectionChanged.connect(self.completeChanged)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.box.addWidget(self.table, 1)
+        self.box.addWidget(self.note)
+        self.table.itemSelectionChanged.connect(self._note)
+
+    def initializePage(self) -> None:  # noqa: N802
+        tid = self.w.talent_id
+        self.w.ops.run(lambda: list_grants(self.w.vault, tid), self._loaded, self.banner.show_error,
+                       what="Loading grants")
+
+    def _loaded(self, grants: list[GrantRecord]) -> None:
+        self.table.set_grants(grants)
+        for r, g in enumerate(grants):
+            if g.status() == "active" and g.uses_left > 0:
+                self.table.selectRow(r)
+                break
+        self._note()
+        self.completeChanged.emit()
+
+    def _note(self) -> None:
+        g = self.table.current()
+        if g is None:
+            self.note.setText("This talent has no grants yet: draft one on the Consent tab.")
+        elif g.status() != "active":
+            self.note.setText(f"This grant is {g.status()}; it does not permit an export.")
+        elif g.uses_left <= 0:
+            self.note.setText("Every use of this grant is spent.")
+        else:
+            self.note.setText(f"{g.uses_left} of {g.document['max_uses']} uses left; this export counts one.")
+
+    def isComplete(self) -> bool:  # noqa: N802
+        g = self.table.current()
+        return g is not None and g.status() == "active" and g.uses_left > 0
+
+    def validatePage(self) -> bool:  # noqa: N802
+        self.w.grant = self.table.current()
+        return True
+
+
+class AssetsPage(_Page):
+    def __init__(self, wizard) -> None:
+        super().__init__(wizard, "Assets", "The approved assets the grant covers; untick any the brand does not need.")
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Assets to export")
+        self.list.itemChanged.connect(self.completeChanged)
+        self.box.addWidget(self.list, 1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        g = self.w.grant
+        covered = [a["id"] for a in g.document["assets"]]
+        self.w.ops.run(lambda: [a for a in list_assets(self.w.vault, g.talent_id) if a.id in covered],
+                       self._loaded, self.banner.show_error, what="Loading assets")
+
+    def _loaded(self, assets) -> None:
+        self.list.clear()
+        for a in assets:
+            item = QListWidgetItem(f"{a.original_name}  —  {a.kind.replace('_', ' ')}, {a.status.replace('_', ' ')}")
+            item.setData(Qt.UserRole, a.id)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked)
+            self.list.addItem(item)
+        self.completeChanged.emit()
+
+    def chosen(self) -> list[str]:
+        return [self.list.item(i).data(Qt.UserRole) for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.Checked]
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return bool(self.chosen())
+
+    def validatePage(self) -> bool:  # noqa: N802
+        self.w.assets = self.chosen()
+        return True
+
+
+class BrandPage(_Page):
+    def __init__(self, wizard) -> None:
+        super().__init__(wizard, "Brand", "Who receives the package, for which use, and where it is saved.")
+        self.brand = QComboBox(self)
+        self.brand.setAccessibleName("Brand")
+        self.brands_button = QPushButton("Brands…", self)
+        self.brands_button.clicked.connect(self.w.open_brands)
+        self.purpose, self.media, self.territory = QComboBox(self), QComboBox(self), QComboBox(self)
+        self.out = QLineEdit(self)
+        self.out.setAccessibleName("Package file")
+        browse = QPushButton("Choose…", self)
+        browse.clicked.connect(self.choose)
+        brand_row, out_row = QHBoxLayout(), QHBoxLayout()
+        brand_row.addWidget(self.brand, 1)
+        brand_row.addWidget(self.brands_button)
+        out_row.addWidget(self.out, 1)
+        out_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Brand", brand_row)
+        form.addRow("Purpose", self.purpose)
+        form.addRow("Medium", self.media)
+        form.addRow("Territory", self.territory)
+        form.addRow("Save as", out_row)
+        self.box.addLayout(form)
+        self.box.addStretch(1)
+        for signal in (self.brand.currentIndexChanged, self.out.textChanged):
+            signal.connect(self.completeChanged)
+
+    def initializePage(self) -> None:  # noqa: N802
+        doc = self.w.grant.document
+        for combo, codes, labels in ((self.purpose, doc["purposes"], vocab.PURPOSES),
+                                     (self.media, doc["media"], vocab.MEDIA),
+                                     (self.territory, doc["territories"], {})):
+            combo.clear()
+            for code in codes:
+                combo.addItem(f"{labels.get(code, code)} ({code})" if labels else code, code)
+        if not self.out.text():
+            self.out.setText(str(Path.home() / f"{self.w.grant.id}.twinpkg"))
+        self.load_brands()
+
+    def load_brands(self) -> None:
+        self.w.ops.run(lambda: list_brands(self.w.vault), self._loaded, self.banner.show_error, what="Loading brands")
+
+    def _loaded(self, brands: list[BrandRecord]) -> None:
+        licensee = " ".join(self.w.grant.document["licensee"].split()).casefold()
+        self.brand.clear()
+        for b in brands:
+            self.brand.addItem(f"{b.name}  ({b.id})", b)
+            if b.name.casefold() == licensee:
+                self.brand.setCurrentIndex(self.brand.count() - 1)
+        if not brands:
+            self.banner.show_message("No brand is registered yet: add the licensee's brand card with Brands….",
+                                     "warning")
+        else:
+            self.banner.hide()
+        self.completeChanged.emit()
+
+    def choose(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save package", self.out.text(), "Twin packages (*.twinpkg)")
+        if path:
+            self.out.setText(path if path.endswith(".twinpkg") else path + ".twinpkg")
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.brand.currentData() is not None and bool(self.out.text().strip())
+
+    def validatePage(self) -> bool:  # noqa: N802
+        self.w.brand = self.brand.currentData()
+        self.w.use = (self.purpose.currentData(), self.media.currentData(), self.territory.currentData())
+        self.w.out = Path(self.out.text().strip()).expanduser()
+        return True
+
+
+class SummaryPage(_Page):
+    def __init__(self, wizard) -> None:
+        super().__init__(wizard, "Summary", "What the brand may do with the twin, in the words the talent signed.")
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.text.setAlignment(Qt.AlignTop)
+        self.box.addWidget(self.text, 1)
+        self.plan: ExportPlan | None = None
+
+    def initializePage(self) -> None:  # noqa: N802
+        w = self.w
+        self.plan = None
+        self.banner.hide()
+        doc = w.grant.document
+        self.text.setText(
+            f"<p><b>{len(w.assets)} file(s)</b> of talent {w.grant.talent_id} go to <b>{w.brand.name}</b>, "
+            f"encrypted so that only its key opens them, for {w.use[0]} / {w.use[1]} in {w.use[2]}.</p>"
+            f"<p>{summary(doc).replace(chr(10), '<br>')}</p>"
+            f"<p>Outputs must carry PLUS Model Release Status MR-LMR with Model Release ID {w.grant.id}"
+            + (" and an AI label." if doc["ai_label"] == "required" else ".") + "</p>"
+            f"<p>This export counts as one use ({doc['fee']['amount']} {doc['fee']['currency']} owed to the talent).</p>"
+            f"<p>Saved to {w.out}</p>")
+        args = (w.grant.id, w.brand.id, w.assets, *w.use)
+        w.ops.run(lambda: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant")
+
+    def _planned(self, plan: ExportPlan) -> None:
+        self.plan = plan
+        self.completeChanged.emit()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.banner.show_error(exc)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.plan is not None
+
+
+class ExportPage(_Page):
+    def __init__(self, wizard) -> None:
+        super().__init__(wizard, "Export", "Packaging, encrypting and signing. Cancel leaves no file and counts no use.")
+        self.bar = QProgressBar(self)
+        self.bar.setAccessibleName("Export progress")
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.cancel_button = QPushButton("Cancel export", self)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.box.addWidget(self.bar)
+        self.box.addWidget(self.cancel_button, 0, Qt.AlignLeft)
+        self.box.addWidget(self.status, 1)
+        self.result: ExportResult | None = None
+        self.token: CancelToken | None = None
+        self.running = False
+        self._last = 0
+
+    def initializePage(self) -> None:  # noqa: N802
+        w = self.w
+        self.result, self.token = None, CancelToken()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.status.setText("Working…")
+        self.running = True
+        token, args = self.token, (w.grant.id, w.brand.id, w.out, w.assets, *w.use)
+        w.ops.run(lambda: export_package(w.vault, *args, progress=self._progress, cancel=token),
+                  self._done, self._failed, writes=True, what="Exporting")
+
+    def _progress(self, p) -> None:  # worker thread: hand a value to the GUI thread now and then
+        value = int(1000 * (p.fraction or 0))
+        if value != self._last:
+            self._last = value
+            self.w.ops.gui(lambda: self.bar.setValue(value))
+
+    def cancel(self) -> None:
+        if self.token is not None:
+            self.token.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling…")
+
+    def _done(self, result: ExportResult) -> None:
+        self.running = False
+        self.result = result
+        self.bar.setValue(1000)
+        self.cancel_button.setEnabled(False)
+        self.status.setText(f"<p><b>Package {result.package_id}</b> written to<br>{result.path}</p>"
+                            f"<p>File fingerprint (SHA-256):<br><tt>{result.file_sha256}</tt></p>"
+                            f"<p>Give the brand the file and the studio key (Settings ▸ Export studio key…); "
+                            f"they check it with <tt>twin-studio verify</tt>.</p>")
+        self.completeChanged.emit()
+        self.w.exported(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.running = False
+        self.cancel_button.setEnabled(False)
+        if isinstance(exc, Cancelled):
+            self.status.setText("Cancelled: no package was written and no use was counted.")
+        else:
+            self.banner.show_error(exc)
+            self.status.setText("Nothing was written and no use was counted.")
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.result is not None
+
+
+class ExportWizard(QWizard):
+    def __init__(self, vault: Vault, ops: Ops, talent_id: str | None = None, parent: QWidget | None = None,
+                 on_exported=None, open_brands=None) -> None:
+        super().__init__(parent)
+        self.vault, self.ops = vault, ops
+        self.setWindowTitle("Export twin")
+        self.setWizardStyle(QWizard.ClassicStyle)
+        self.resize(720, 560)
+        self.talent_id = talent_id
+        self.grant: GrantRecord | None = None
+        self.assets: list[str] = []
+        self.brand: BrandRecord | None = None
+        self.use: tuple[str, str, str] = ("", "", "")
+        self.out = Path()
+        self._on_exported, self._open_brands = on_exported, open_brands
+        self.pages = [TalentPage(self), GrantPage(self), AssetsPage(self), BrandPage(self), SummaryPage(self),
+                      ExportPage(self)]
+        for p in self.pages:
+            self.addPage(p)
+        self.setOption(QWizard.NoBackButtonOnLastPage)
+        self.setButtonText(QWizard.FinishButton, "Done")
+
+    def open_brands(self) -> None:
+        if self._open_brands is not None:
+            dialog = self._open_brands()
+            dialog.finished.connect(lambda _: self.pages[3].load_brands())
+
+    def exported(self, result: ExportResult) -> None:
+        self.button(QWizard.CancelButton).setEnabled(False)
+        if self._on_exported is not None:
+            self._on_exported(result)
+
+    def reject(self) -> None:
+        export = self.pages[5]
+        if self.currentPage() is export and export.running:
+            export.cancel()  # the writer thread ends it; the page reports it
+            return
+        super().reject()

@@ -1,0 +1,183 @@
+"""Exports & Uses: a talent's statement (every export and reported use with its fee, totals
+per currency, violations in red), the packages made from their likeness, and a chart of uses
+over time. The studio's tab has the actions (export, import a report, save CSV); review mode
+shows the same panel read-only to the talent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.ledger.entries import import_report
+from studio.core.ledger.statement import Statement, statement, write_csv
+from studio.core.package.packages import PackageRecord, list_packages
+from studio.core.talents import TalentRecord
+from studio.core.vault import Vault
+from studio.ui.banner import Banner
+from studio.ui.ops import Ops
+from studio.ui.uses_chart import VIOLATION, UsesChart
+
+COLUMNS = ("Date", "Kind", "Brand", "Package", "Use", "Territory", "Count", "Fee")
+PACKAGE_COLUMNS = ("Package", "Made", "Brand", "Grant", "Files", "File SHA-256")
+KIND_LABELS = {"export": "export", "use": "reported use", "violation": "VIOLATION"}
+
+
+def _table(columns, parent) -> QTableWidget:
+    t = QTableWidget(0, len(columns), parent)
+    t.setHorizontalHeaderLabels(columns)
+    t.setSelectionBehavior(QAbstractItemView.SelectRows)
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.verticalHeader().hide()
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+class LedgerPanel(QWidget):
+    exportRequested = Signal()
+    brandsRequested = Signal()
+    changed = Signal()
+
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None, *, studio: bool = True) -> None:
+        super().__init__(parent)
+        self.vault, self.ops, self.studio = vault, ops, studio
+        self.talent: TalentRecord | None = None
+        self.statement: Statement | None = None
+        self.packages_list: list[PackageRecord] = []
+        self.banner = Banner(self)
+        self.entries = _table(COLUMNS, self)
+        self.entries.setAccessibleName("Statement")
+        self.packages = _table(PACKAGE_COLUMNS, self)
+        self.packages.setAccessibleName("Packages")
+        self.chart = UsesChart(self)
+        self.totals = QLabel(self)
+        self.totals.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("<b>Exports &amp; uses</b>" if studio else "<b>Every use of your likeness, and your fees</b>"))
+        bar.addStretch(1)
+        self.export_button = QPushButton("Export twin…", self)
+        self.import_button = QPushButton("Import usage report…", self)
+        self.csv_button = QPushButton("Save statement as CSV…", self)
+        self.brands_button = QPushButton("Brands…", self)
+        self.export_button.clicked.connect(self.exportRequested.emit)
+        self.brands_button.clicked.connect(self.brandsRequested.emit)
+        self.import_button.clicked.connect(self.choose_report)
+        self.csv_button.clicked.connect(self.choose_csv)
+        buttons = (self.export_button, self.import_button, self.brands_button, self.csv_button) if studio \
+            else (self.csv_button,)
+        for b in buttons:
+            bar.addWidget(b)
+        for b in (self.export_button, self.import_button, self.brands_button):
+            b.setVisible(studio)
+        split = QSplitter(Qt.Vertical, self)
+        top = QWidget(self)
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.entries, 1)
+        tl.addWidget(self.totals)
+        bottom = QWidget(self)
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(QLabel("<b>Uses per month</b> (green: paid; red: reported outside the grant)"))
+        bl.addWidget(self.chart, 1)
+        bl.addWidget(QLabel("<b>Packages made from this likeness</b>"))
+        bl.addWidget(self.packages, 1)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setSizes([300, 300])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        self.set_talent(None)
+
+    def set_talent(self, talent: TalentRecord | None) -> None:
+        self.talent = talent
+        for b in (self.export_button, self.csv_button):
+            b.setEnabled(talent is not None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        talent = self.talent
+        if talent is None:
+            self._show(None, [])
+            return
+        self.ops.run(lambda: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
+                     lambda data: self._loaded(talent.id, *data), what="Loading the statement")
+
+    def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord]) -> None:
+        if self.talent is not None and self.talent.id == talent_id:
+            self._show(st, packages)
+
+    def _show(self, st: Statement | None, packages: list[PackageRecord]) -> None:
+        self.statement, self.packages_list = st, packages
+        entries = st.entries if st else []
+        self.entries.setRowCount(len(entries))
+        red = QBrush(VIOLATION)
+        for r, e in enumerate(entries):
+            use = " / ".join(x for x in (e.purpose, e.media) if x)
+            fee = "—" if e.kind == "violation" else f"{e.fee:,.2f} {e.currency}"
+            cells = (e.on, KIND_LABELS[e.kind], e.brand, e.package_id, use, e.territory or "", str(e.count), fee)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if e.kind == "violation":
+                    item.setForeground(red)
+                    item.setToolTip("Outside the grant:\n" + "\n".join(e.reasons))
+                elif e.description:
+                    item.setToolTip(e.description)
+                if c in (6, 7):
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.entries.setItem(r, c, item)
+        self.chart.set_entries(entries)
+        if st is None:
+            self.totals.setText("No talent selected.")
+        else:
+            money = ", ".join(f"<b>{v:,.2f} {c}</b>" for c, v in st.totals.items()) or "nothing yet"
+            bad = len(st.violations)
+            self.totals.setText(f"{st.uses} paid use{'s' if st.uses != 1 else ''} · owed {money}"
+                                + (f" · <span style='color:{VIOLATION.name()}'>{bad} violation"
+                                   f"{'s' if bad != 1 else ''}</span>" if bad else ""))
+        self.packages.setRowCount(len(packages))
+        for r, p in enumerate(packages):
+            cells = (p.id, p.created_at[:16].replace("T", " "), p.brand, p.grant_id, str(len(p.manifest["assets"])),
+                     p.file_sha256)
+            for c, text in enumerate(cells):
+                self.packages.setItem(r, c, QTableWidgetItem(text))
+
+    # -- actions -----------------------------------------------------------------------------------
+    def choose_report(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a usage report", "", "Usage reports (*.json);;All files (*)")
+        if path:
+            self.import_report(Path(path))
+
+    def import_report(self, path: Path) -> None:
+        self.banner.hide()
+        self.ops.run(lambda: import_report(self.vault, path), self._imported, lambda exc: self.banner.show_error(exc),
+                     writes=True, what="Importing the report")
+
+    def _imported(self, result) -> None:
+        e = result.entry
+        if result.violation:
+            self.banner.show_message(f"{e.brand} reported a use outside grant {e.grant_id}; recorded as a violation "
+                                     "the talent will see: " + "; ".join(e.reasons), "warning")
+        else:
+            self.banner.show_message(f"Recorded {e.count} use(s) by {e.brand} on {e.on}: {e.fee:,.2f} {e.currency} "
+                                     "owed to the talent.", "info")
+        self.refresh()
+        self.changed.emit()
+
+    def choose_csv(self) -> None:
+        if self.statement is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save statement", f"statement-{self.statement.talent_id}.csv",
+                                              "CSV (*.csv)")
+        if path:
+            st = self.statement
+            self.ops.run(lambda: write_csv(st, Path(path)),
+                         lambda _: self.banner.show_message(f"Statement saved to {path}", "info"),
+                         lambda exc: self.banner.show_error(exc), what="Saving the statement")

@@ -1,0 +1,128 @@
+"""Export and uses through the real widgets: the operator registers the brand from its card,
+walks the export wizard to a package the brand can verify, imports the brand's usage report,
+and the talent sees the same statement in review mode; a wizard for the wrong brand stops at
+the summary with the core's reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtWidgets import QWizard
+
+from studio.core.consent.review import review_asset
+from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+from studio.core.intake import ingest_paths
+from studio.core.package.brand_keys import keygen
+from studio.core.package.reports import create_report, write_report
+from studio.core.package.verify import verify_package
+from tests.conftest import TESTDATA
+from tests.core.package_helpers import BRAND, active_grant, studio_key
+
+TALENT_PASS = "the talent's own long phrase"
+T = 60_000
+
+
+@pytest.fixture
+def ready(new_vault, talent, tmp_path):
+    """An approved scan and voice take under an active grant to Maison Lumière, whose card waits on disk."""
+    set_talent_passphrase(new_vault, talent.id, TALENT_PASS)
+    key = unlock_talent_key(new_vault, talent.id, TALENT_PASS)
+    results = ingest_paths(new_vault, talent.id, [TESTDATA / "scans" / "stanford-bunny_zipper_res2.ply",
+                                                  TESTDATA / "voice" / "vctk_p225_001.wav"])
+    for r in results:
+        review_asset(new_vault, r.asset_id, "approve", key)
+    grant = active_grant(new_vault, talent, key, [r.asset_id for r in results], max_uses=3, fee="400")
+    keygen(tmp_path / "brand", BRAND)
+    keygen(tmp_path / "other", "Other Brand")
+    return new_vault, talent, key, grant
+
+
+def _register(qtbot, window, card):
+    dialog = window.open_brands()
+    dialog.add_card_file(card)
+    qtbot.waitUntil(lambda: dialog.banner.level == "info", timeout=T)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() >= 1, timeout=T)
+    dialog.close()
+
+
+def _walk_to_summary(qtbot, wizard, tmp_path, brand_name):
+    pages = wizard.pages
+    qtbot.waitUntil(lambda: pages[0].isComplete(), timeout=T)
+    wizard.next()
+    qtbot.waitUntil(lambda: pages[1].isComplete(), timeout=T)
+    wizard.next()
+    qtbot.waitUntil(lambda: pages[2].list.count() == 2 and pages[2].isComplete(), timeout=T)
+    wizard.next()
+    qtbot.waitUntil(lambda: pages[3].brand.count() >= 1, timeout=T)
+    combo = pages[3].brand
+    combo.setCurrentIndex(next(i for i in range(combo.count()) if combo.itemData(i).name == brand_name))
+    pages[3].out.setText(str(tmp_path / "twin.twinpkg"))
+    wizard.next()
+    assert wizard.currentPage() is pages[4]
+
+
+def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_package_and_the_talent_sees_the_use(
+        qtbot, make_window, ready, tmp_path):
+    vault, talent, key, grant = ready
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
+    _register(qtbot, window, tmp_path / "brand" / "brand-card.json")
+
+    window.export_twin()
+    wizard = window.wizard
+    _walk_to_summary(qtbot, wizard, tmp_path, BRAND)
+    summary = wizard.pages[4]
+    qtbot.waitUntil(lambda: summary.isComplete(), timeout=T)
+    assert "Maison Lumière may use" in summary.text.text() and "MR-LMR" in summary.text.text()
+    wizard.next()
+    export = wizard.pages[5]
+    qtbot.waitUntil(lambda: export.result is not None, timeout=T)
+    assert export.bar.value() == 1000 and export.result.file_sha256 in export.status.text()
+    assert wizard.button(QWizard.FinishButton).isEnabled()
+    info = verify_package(tmp_path / "twin.twinpkg", studio_key(vault))
+    assert info.manifest["brand"]["name"] == BRAND and len(info.manifest["assets"]) == 2
+    wizard.accept()
+
+    ledger = window.ledger
+    window.middle.setCurrentWidget(ledger)
+    qtbot.waitUntil(lambda: ledger.entries.rowCount() == 1 and ledger.packages.rowCount() == 1, timeout=T)
+    assert ledger.entries.item(0, 1).text() == "export" and "400.00 EUR" in ledger.totals.text()
+
+    report, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web",
+                              "FR", dt.date.today().isoformat(), 2)
+    write_report(report, tmp_path / "report.json")
+    ledger.import_report(tmp_path / "report.json")
+    qtbot.waitUntil(lambda: ledger.entries.rowCount() == 2, timeout=T)
+    assert "1,200.00 EUR" in ledger.totals.text() and ledger.banner.level == "info"
+    assert sum(p + b for _, p, b in ledger.chart.months) == 3
+    ledger.import_report(tmp_path / "report.json")  # the same report twice: refused, nothing added
+    qtbot.waitUntil(lambda: ledger.banner.level == "error", timeout=T)
+    assert "already imported" in ledger.banner.text() and ledger.entries.rowCount() == 2
+
+    from studio.ui.review_window import ReviewWindow
+
+    review = ReviewWindow(vault, talent, key, window)
+    qtbot.addWidget(review)
+    review.show()
+    qtbot.waitUntil(lambda: review.ledger.entries.rowCount() == 2, timeout=T)
+    assert "1,200.00 EUR" in review.ledger.totals.text() and review.ledger.packages.rowCount() == 1
+    assert not review.ledger.export_button.isVisible() and not review.ledger.import_button.isVisible()
+    review.close()
+
+
+def test_when_the_wizard_names_a_brand_the_grant_does_not_license_then_it_stops_at_the_summary(
+        qtbot, make_window, ready, tmp_path):
+    vault, talent, key, grant = ready
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
+    _register(qtbot, window, tmp_path / "other" / "brand-card.json")
+    window.export_twin()
+    wizard = window.wizard
+    _walk_to_summary(qtbot, wizard, tmp_path, "Other Brand")
+    summary = wizard.pages[4]
+    qtbot.waitUntil(lambda: summary.banner.isVisible(), timeout=T)
+    assert "not brand 'Other Brand'" in summary.banner.text() and not summary.isComplete()
+    assert not wizard.button(QWizard.NextButton).isEnabled()
+    wizard.reject()
+    assert not (tmp_path / "twin.twinpkg").exists()
