@@ -23,8 +23,9 @@ APT_NEEDS=(
   libglib2.0-0 libxkbcommon0 libfontconfig1 libdbus-1-3 libnss3 "libasound2|libasound2t64" libpulse0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0 xvfb xauth
-  # the standard age tool: recovering blobs without Twin Studio, and the tests that prove it
-  age
+  # the standard age tool: recovering blobs without Twin Studio, and the tests that prove it;
+  # openssl and unzip: a brand verifies and opens a package with standard tools (docs/package-format.md)
+  age openssl unzip
 )
 
 apt_install() {

@@ -315,3 +315,37 @@ def test_a_well_formed_hand_made_package_opens_so_the_hostile_cases_fail_for_the
     result = open_package(path, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
     assert (tmp_path / "opened" / "assets/ast_0123456789abcdef/a.ply").read_bytes() == b"hello"
     assert len(result.files) == 3
+
+
+def test_when_a_delivered_file_leaks_re_saved_then_trace_names_its_package_and_brand(world, tmp_path):
+    import soundfile
+    import trimesh
+
+    from studio.core.package.trace import trace_file
+
+    vault, talent, key, (scan, voice) = world
+    g = active_grant(vault, talent, key, [scan, voice])
+    brand(vault, tmp_path / "brand")
+    brand(vault, tmp_path / "rival", "Rival")
+    rival = active_grant(vault, talent, key, [scan, voice], licensee="Rival")
+    ours = export_package(vault, g.id, BRAND, tmp_path / "ours.twinpkg")
+    export_package(vault, rival.id, "Rival", tmp_path / "theirs.twinpkg")  # the same assets, another mark
+    open_package(tmp_path / "ours.twinpkg", tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    by_asset = {a["asset"]: a for a in ours.manifest["assets"]}
+    for a in by_asset.values():
+        assert a["watermark"]["method"] != "none" and a["sha256"] != a["original_sha256"]
+
+    mesh = trimesh.load(tmp_path / "opened" / by_asset[scan]["path"], process=False)
+    mesh.export(tmp_path / "leak.obj")
+    audio, rate = soundfile.read(tmp_path / "opened" / by_asset[voice]["path"], dtype="int16")
+    soundfile.write(tmp_path / "leak.flac", audio, rate, subtype="PCM_16")
+
+    for leaked, asset in ((tmp_path / "leak.obj", scan), (tmp_path / "leak.flac", voice)):
+        result = trace_file(vault, leaked)
+        assert result.found is not None, result.scores
+        assert (result.found.package_id, result.found.brand, result.found.asset_id) == (ours.package_id, BRAND, asset)
+        others = [s.score for s in result.scores if s.package_id != ours.package_id]
+        assert others and all(abs(x) < 0.3 for x in others), others
+    original = vault.blobs.read_bytes(by_asset[voice]["original_sha256"])
+    (tmp_path / "clean.wav").write_bytes(original)
+    assert trace_file(vault, tmp_path / "clean.wav").found is None
