@@ -103,3 +103,22 @@ def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_
     assert len(statement(vault, talent.id, start=today, end=today).entries) == 2
     with pytest.raises(InvalidInput, match="is after"):
         statement(vault, talent.id, start="2027-02-01", end="2027-01-01")
+
+
+def test_when_a_ledger_row_is_edited_or_removed_behind_the_apps_back_then_check_says_so(exported, tmp_path):
+    import sqlite3
+
+    from studio.core.vault.check import check_vault
+
+    vault, talent, g, pkg = exported
+    path, _, _ = report(tmp_path, pkg)
+    entry = import_report(vault, path).entry
+    assert check_vault(vault).ok
+    db = sqlite3.connect(vault.root / "catalog.sqlite")
+    with db:
+        db.execute("UPDATE ledger_entries SET fee = '9999.00' WHERE id = ?", (entry.id,))
+    assert any("differs from what its audit event recorded" in p for p in check_vault(vault).problems)
+    with db:
+        db.execute("DELETE FROM ledger_entries WHERE id = ?", (entry.id,))
+    assert any(f"ledger entry {entry.id} is in the audit chain but missing" in p for p in check_vault(vault).problems)
+    db.close()

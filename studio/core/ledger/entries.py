@@ -58,6 +58,50 @@ class ImportResult:
         return self.entry.kind == "violation"
 
 
+FACTS = ("kind", "on", "grant_id", "brand_id", "package_id", "purpose", "media", "territory", "count", "fee",
+         "currency")
+
+
+def entry_facts(row: LedgerEntry) -> dict:
+    """What the audit event of a ledger entry records, so `check` notices an entry edited later."""
+    return {k: getattr(row, k) for k in FACTS}
+
+
+def verify_ledger(vault: Vault) -> list[str]:
+    """For ``check``: every entry matches the audit event that recorded it, none was removed,
+    and every package's sealed manifest opens and has the hash recorded for it."""
+    import hashlib
+
+    from studio.core.vault.catalog import AuditEvent
+
+    problems = []
+    with vault.session() as s:
+        events = {e.subject: json.loads(e.details) for e in
+                  s.execute(select(AuditEvent).where(AuditEvent.action.like("ledger.%"))).scalars()}
+        rows = {r.id: r for r in s.execute(select(LedgerEntry)).scalars()}
+        for eid, row in rows.items():
+            facts = events.get(eid)
+            if facts is None:
+                problems.append(f"ledger entry {eid} has no audit event (added outside Twin Studio)")
+            elif any(facts.get(k) != v for k, v in entry_facts(row).items()):
+                problems.append(f"ledger entry {eid} differs from what its audit event recorded (altered)")
+            try:
+                vault.fields.open(row.details_sealed, f"ledger.details:{eid}")
+            except IntegrityError:
+                problems.append(f"ledger entry {eid}: its sealed details were altered")
+        for eid in sorted(set(events) - set(rows)):
+            problems.append(f"ledger entry {eid} is in the audit chain but missing from the ledger (removed)")
+        for pkg in s.execute(select(Package)).scalars():
+            try:
+                manifest = vault.fields.open(pkg.manifest_sealed, f"packages.manifest:{pkg.id}").encode()
+            except IntegrityError:
+                problems.append(f"package {pkg.id}: its sealed manifest was altered")
+                continue
+            if hashlib.sha256(manifest).hexdigest() != pkg.manifest_sha256:
+                problems.append(f"package {pkg.id}: its manifest is not the one exported")
+    return problems
+
+
 def _entry(vault: Vault, row: LedgerEntry, brand_name: str) -> EntryRecord:
     details = json.loads(vault.fields.open(row.details_sealed, f"ledger.details:{row.id}"))
     return EntryRecord(row.id, row.kind, row.on, row.talent_id, row.grant_id, row.brand_id, brand_name,
@@ -126,6 +170,6 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
                               currency=doc["fee"]["currency"], report_id=report["report_id"], created_at=now_iso(),
                               details_sealed=vault.fields.seal(json.dumps(details), f"ledger.details:{eid}")))
             s.flush()
-            audit.append(s, f"ledger.{kind}", eid, {"package": pkg_id, "report": report["report_id"],
-                                                    "signature": report["signature"], "count": use["count"]})
+            audit.append(s, f"ledger.{kind}", eid, {**entry_facts(s.get(LedgerEntry, eid)),
+                                                    "report": report["report_id"], "signature": report["signature"]})
     return ImportResult(next(e for e in list_entries(vault, talent_id) if e.id == eid))

@@ -31,6 +31,7 @@ from studio.core.consent.grants import GrantRecord, get_grant
 from studio.core.consent.policy import check_use
 from studio.core.errors import ConsentError, InvalidInput
 from studio.core.ids import new_id, parse_id
+from studio.core.ledger.entries import entry_facts
 from studio.core.package import manifest as mf
 from studio.core.package import watermark
 from studio.core.package.brands import BrandRecord, get_brand
@@ -313,6 +314,8 @@ def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: byte
                               report_id=None, created_at=now_iso(),
                               details_sealed=vault.fields.seal(json.dumps({"description": "package export"}),
                                                                f"ledger.details:{eid}")))
+            s.flush()
+            audit.append(s, "ledger.export", eid, entry_facts(s.get(LedgerEntry, eid)))
             audit.append(s, "grant.used", rec.id, {"use": row.uses, "what": pid})
             audit.append(s, "package.exported", pid, {"grant": rec.id, "brand": plan.brand.id,
                                                       "manifest_sha256": manifest_sha, "file_sha256": file_sha})

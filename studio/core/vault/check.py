@@ -92,6 +92,9 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
 
     rep.problems.extend(verify_reviews(vault))
     rep.problems.extend(verify_grants(vault))
+    from studio.core.ledger.entries import verify_ledger
+
+    rep.problems.extend(verify_ledger(vault))
     return rep
 
 
