@@ -9,6 +9,7 @@ real Open3D preview. Nothing here is mocked up.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -119,7 +120,8 @@ def main() -> int:
         review_asset(vault, a.id, "approve", key)
     base = {"licensee": "Maison Lumière", "use_description": "Spring 2027 lookbook and product pages",
             "purposes": "e-commerce,catalogue", "media": "web,social,print", "territories": "FR,BE,LU",
-            "start": "2027-01-01", "end": "2027-06-30", "max_uses": 40, "fee": "4800", "currency": "EUR",
+            "start": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+            "end": (dt.date.today() + dt.timedelta(days=180)).isoformat(), "max_uses": 40, "fee": "4800", "currency": "EUR",
             "exclude": "political,tobacco,adult", "notice_days": 30, "jurisdiction": "FR"}
     g = draft_grant(vault, talent.id, {**base, "assets": [a.id for a in scans[:2]]})
     activate_grant(vault, sign_grant(vault, g.id, key).id)
@@ -141,6 +143,42 @@ def main() -> int:
     save(editor, "grant-editor")
     editor.close()
 
+    # packages: the brand's card registered, the wizard, a use and a violation reported back
+    from studio.core.package.brand_keys import keygen
+    from studio.core.package.reports import create_report, write_report
+
+    keygen(tmp / "brand", "Maison Lumière")
+    brands = window.open_brands()
+    brands.add_card_file(tmp / "brand" / "brand-card.json")
+    spin(10, lambda: brands.table.rowCount() == 1)
+    save(brands, "brands")
+    brands.close()
+    window.export_twin()
+    wizard = window.wizard
+    pages = wizard.pages
+    for page in pages[:3]:
+        spin(20, page.isComplete)
+        wizard.next()
+    spin(10, lambda: pages[3].brand.count() == 1)
+    pages[3].out.setText(str(tmp / "maison-lumiere.twinpkg"))
+    wizard.next()
+    spin(20, pages[4].isComplete)
+    save(wizard, "export-wizard-summary")
+    wizard.next()
+    spin(120, lambda: pages[5].result is not None)
+    save(wizard, "export-wizard-done")
+    wizard.accept()
+    today = dt.date.today().isoformat()
+    for name, territory, count in (("use", "FR", 3), ("violation", "US", 1)):
+        rep, _ = create_report(tmp / "maison-lumiere.twinpkg", tmp / "brand", "Spring lookbook, product pages",
+                               "e-commerce", "web", territory, today, count)
+        write_report(rep, tmp / f"{name}.json")
+        window.ledger.import_report(tmp / f"{name}.json")
+        spin(10, lambda n=count: window.ledger.banner.isVisible())
+    window.middle.setCurrentWidget(window.ledger)
+    spin(10, lambda: window.ledger.entries.rowCount() == 3)
+    save(window, "exports-uses-tab")
+
     from studio.ui.review_window import ReviewWindow
 
     review = ReviewWindow(vault, talent, key)
@@ -150,6 +188,9 @@ def main() -> int:
     spin(60, lambda: review.detail.scan.viewport.image is not None or review.detail.asset is None
          or review.detail.asset.kind == "voice")
     save(review, "review-mode")
+    review.tabs.setCurrentWidget(review.ledger)
+    spin(10, lambda: review.ledger.entries.rowCount() == 3)
+    save(review, "review-mode-uses")
     review.close()
 
     window.close()

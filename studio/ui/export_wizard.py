@@ -62,6 +62,7 @@ class TalentPage(_Page):
 
     def validatePage(self) -> bool:  # noqa: N802
         self.w.talent_id = self.combo.currentData().id
+        self.w.talent_name = self.combo.currentData().name
         return True
 
 
@@ -236,7 +237,7 @@ class SummaryPage(_Page):
         self.banner.hide()
         doc = w.grant.document
         self.text.setText(
-            f"<p><b>{len(w.assets)} file(s)</b> of talent {w.grant.talent_id} go to <b>{w.brand.name}</b>, "
+            f"<p><b>{len(w.assets)} file(s)</b> of {w.talent_name} go to <b>{w.brand.name}</b>, "
             f"encrypted so that only its key opens them, for {w.use[0]} / {w.use[1]} in {w.use[2]}.</p>"
             f"<p>{summary(doc).replace(chr(10), '<br>')}</p>"
             f"<p>Outputs must carry PLUS Model Release Status MR-LMR with Model Release ID {w.grant.id}"
@@ -307,7 +308,7 @@ class ExportPage(_Page):
         self.cancel_button.setEnabled(False)
         self.status.setText(f"<p><b>Package {result.package_id}</b> written to<br>{result.path}</p>"
                             f"<p>File fingerprint (SHA-256):<br><tt>{result.file_sha256}</tt></p>"
-                            f"<p>Give the brand the file and the studio key (Settings ▸ Export studio key…); "
+                            f"<p>Give the brand the file and the studio key (Package ▸ Export studio key…); "
                             f"they check it with <tt>twin-studio verify</tt>.</p>")
         self.completeChanged.emit()
         self.w.exported(result)
@@ -334,6 +335,7 @@ class ExportWizard(QWizard):
         self.setWizardStyle(QWizard.ClassicStyle)
         self.resize(720, 560)
         self.talent_id = talent_id
+        self.talent_name = ""
         self.grant: GrantRecord | None = None
         self.assets: list[str] = []
         self.brand: BrandRecord | None = None

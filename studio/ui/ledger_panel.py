@@ -21,8 +21,8 @@ from studio.ui.banner import Banner
 from studio.ui.ops import Ops
 from studio.ui.uses_chart import VIOLATION, UsesChart
 
-COLUMNS = ("Date", "Kind", "Brand", "Package", "Use", "Territory", "Count", "Fee")
-PACKAGE_COLUMNS = ("Package", "Made", "Brand", "Grant", "Files", "File SHA-256")
+COLUMNS = ("Date", "Kind", "Brand", "Use", "Where", "Count", "Fee")
+PACKAGE_COLUMNS = ("Package", "Made", "Brand", "Files", "File SHA-256")
 KIND_LABELS = {"export": "export", "use": "reported use", "violation": "VIOLATION"}
 
 
@@ -122,15 +122,16 @@ class LedgerPanel(QWidget):
         for r, e in enumerate(entries):
             use = " / ".join(x for x in (e.purpose, e.media) if x)
             fee = "—" if e.kind == "violation" else f"{e.fee:,.2f} {e.currency}"
-            cells = (e.on, KIND_LABELS[e.kind], e.brand, e.package_id, use, e.territory or "", str(e.count), fee)
+            cells = (e.on, KIND_LABELS[e.kind], e.brand, use, e.territory or "", str(e.count), fee)
+            tip = f"Package {e.package_id}, grant {e.grant_id}" + (f"\n{e.description}" if e.description else "")
+            if e.kind == "violation":
+                tip += "\nOutside the grant:\n" + "\n".join(e.reasons)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(tip)
                 if e.kind == "violation":
                     item.setForeground(red)
-                    item.setToolTip("Outside the grant:\n" + "\n".join(e.reasons))
-                elif e.description:
-                    item.setToolTip(e.description)
-                if c in (6, 7):
+                if c in (5, 6):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.entries.setItem(r, c, item)
         self.chart.set_entries(entries)
@@ -144,10 +145,12 @@ class LedgerPanel(QWidget):
                                    f"{'s' if bad != 1 else ''}</span>" if bad else ""))
         self.packages.setRowCount(len(packages))
         for r, p in enumerate(packages):
-            cells = (p.id, p.created_at[:16].replace("T", " "), p.brand, p.grant_id, str(len(p.manifest["assets"])),
-                     p.file_sha256)
+            cells = (p.id, p.created_at[:16].replace("T", " "), p.brand, str(len(p.manifest["assets"])),
+                     p.file_sha256[:16] + "…")
             for c, text in enumerate(cells):
-                self.packages.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"Grant {p.grant_id}\nFile SHA-256 {p.file_sha256}")
+                self.packages.setItem(r, c, item)
 
     # -- actions -----------------------------------------------------------------------------------
     def choose_report(self) -> None:
