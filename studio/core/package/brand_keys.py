@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound
+from studio.core.package.jsonfile import read_typed
 from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
 
@@ -142,16 +143,6 @@ def load_identity(folder: Path) -> BrandIdentity:
 
 
 def read_card(path: Path) -> BrandCard:
-    path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"no brand card at {path}")
-    if path.stat().st_size > MAX_CARD:
-        raise InvalidInput(f"{path} is too large to be a brand card")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path} is not a brand card (not JSON)") from exc
-    if not isinstance(data, dict) or data.get("type") != CARD_TYPE:
-        raise InvalidInput(f"{path} is not a Twin Studio brand card")
+    data = read_typed(path, CARD_TYPE, "brand card", MAX_CARD)
     return BrandCard(_check_name(str(data.get("name", ""))), check_recipient(str(data.get("recipient", ""))),
                      parse_verify_key(str(data.get("verify_key_pem", ""))))

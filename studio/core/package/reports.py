@@ -20,6 +20,7 @@ from studio.core.ids import new_id
 from studio.core.package import manifest as mf
 from studio.core.package.brand_keys import load_identity
 from studio.core.package.container import read_entries
+from studio.core.package.jsonfile import read_typed
 from studio.core.vault.atomic import write_bytes_atomic
 
 REPORT_TYPE = "twin-studio/usage-report"
@@ -79,17 +80,7 @@ def write_report(report: dict, out: Path) -> None:
 
 def read_report(path: Path) -> dict:
     """A report's JSON with its shape checked (the signature is checked against the registered brand)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInput(f"no report at {path}")
-    if path.stat().st_size > MAX_REPORT:
-        raise InvalidInput(f"{path} is too large to be a usage report")
-    try:
-        r = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path} is not a usage report (not JSON)") from exc
-    if not isinstance(r, dict) or r.get("type") != REPORT_TYPE:
-        raise InvalidInput(f"{path} is not a Twin Studio usage report")
+    r = read_typed(path, REPORT_TYPE, "usage report", MAX_REPORT)
     if r.get("version") != 1:
         raise InvalidInput(f"unknown usage report version {r.get('version')!r}")
     for key in ("report_id", "package", "manifest_sha256", "grant", "brand", "use", "signature"):
