@@ -69,6 +69,8 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
     pkg = tmp_path / "twin.twinpkg"
     made = cli.json("export", "--grant", gid, "--to", BRAND, "--out", str(pkg))
     assert made["id"].startswith("pkg_")
+    (listed,) = cli.json("packages", "list", "--talent", tid)
+    assert (listed["id"], listed["brand"], listed["file_sha256"]) == (made["id"], BRAND, made["file_sha256"])
 
     # the brand, offline, with Twin Studio: no vault
     shown = cli.run("verify", str(pkg), "--studio-key", str(tmp_path / "studio.pem"), check=True).stdout

@@ -126,3 +126,25 @@ def test_when_the_wizard_names_a_brand_the_grant_does_not_license_then_it_stops_
     assert not wizard.button(QWizard.NextButton).isEnabled()
     wizard.reject()
     assert not (tmp_path / "twin.twinpkg").exists()
+
+
+def test_when_the_operator_cancels_the_export_then_no_file_and_no_use_remain(qtbot, make_window, ready, tmp_path):
+    from studio.core.consent.grants import get_grant
+
+    vault, talent, key, grant = ready
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
+    _register(qtbot, window, tmp_path / "brand" / "brand-card.json")
+    window.export_twin()
+    wizard = window.wizard
+    _walk_to_summary(qtbot, wizard, tmp_path, BRAND)
+    qtbot.waitUntil(lambda: wizard.pages[4].isComplete(), timeout=T)
+    wizard.next()
+    export = wizard.pages[5]
+    wizard.reject()  # Cancel while it runs: cancels the export, keeps the wizard open to say so
+    qtbot.waitUntil(lambda: not export.running, timeout=T)
+    assert export.result is None and "Cancelled" in export.status.text() and wizard.isVisible()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.is_dir()) == []
+    assert get_grant(vault, grant.id).uses == 0
+    wizard.reject()
+    assert not wizard.isVisible()
