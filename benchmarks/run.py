@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # all
     .venv/bin/python benchmarks/run.py ingest     # one
     .venv/bin/python benchmarks/run.py preview
+    .venv/bin/python benchmarks/run.py package [--size-mb 1024]
 
 ``ingest``: ingest a generated ~1.3 M-triangle binary PLY into a fresh vault, next to what a user
 would otherwise do with the same file — ``open3d.io.read_triangle_mesh`` plus a SHA-256 — each in
@@ -15,6 +16,12 @@ cold path a user would otherwise take — ``open3d.io.read_triangle_mesh`` of th
 ``render_to_image`` — with Open3D's default renderer and with post-processing off as our render
 child sets it; then the frame time while orbiting (LOD, half size) and when still (full scan),
 800×600, each side in its own process.
+
+``package``: ~1 GB of generated assets (four ~246 MB binary PLY body scans, three 16-bit WAV
+voice takes) ingested, approved and covered by an active grant (setup, not measured); then
+``export_package`` and the brand's ``open_package``, each in its own process, next to the peer
+on the original files — ``tar -c | age -r`` and ``age -d -i | tar -x``: wall time, CPU time and
+peak memory; again at a quarter of the size (is memory flat?); then each step alone.
 """
 
 from __future__ import annotations
@@ -354,6 +361,216 @@ def child_cold(path: str, post_processing: str, n_frames: str = "0") -> dict:
     return steps
 
 
+# -- package: export and open of ~1 GB of assets, next to tar | age ---------------------------
+
+PKG_BRAND = "Maison Lumière"
+PKG_TALENT_PASS = "the talent's own long phrase"
+
+
+def child_package_setup(workdir: str, *paths: str) -> dict:
+    """Setup for ``package`` (not measured): a vault with the assets ingested and approved, an
+    active grant covering them, a brand with its keys (``workdir/brand``) and the studio's public
+    key (``workdir/studio.pem``)."""
+    from studio.core.consent.review import review_asset
+    from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+    from studio.core.intake import ingest_paths
+    from studio.core.talents import add_talent
+    from studio.core.vault import Vault
+    from tests.core.package_helpers import BRAND, active_grant, brand, studio_pem
+
+    assert BRAND == PKG_BRAND
+    work = Path(workdir)
+    vault = Vault.create(work / "vault", PASSPHRASE)
+    talent = add_talent(vault, "Benchmark Talent")
+    set_talent_passphrase(vault, talent.id, PKG_TALENT_PASS)
+    key = unlock_talent_key(vault, talent.id, PKG_TALENT_PASS)
+    t = time.perf_counter()
+    results = ingest_paths(vault, talent.id, [Path(p) for p in paths])
+    ingest_s = time.perf_counter() - t
+    for r in results:
+        assert r.status == "ingested", r.reason
+    ids = [r.asset_id for r in results]
+    for a in ids:
+        review_asset(vault, a, "approve", key)
+    grant = active_grant(vault, talent, key, ids, max_uses=100)
+    card = brand(vault, work / "brand")
+    studio_pem(vault, work / "studio.pem")
+    vault.close()
+    return {"grant_id": grant.id, "asset_ids": ids, "recipient": card.recipient, "ingest_s": ingest_s}
+
+
+def _import_package_modules() -> None:
+    """Imports are not part of the measured step (the app has them loaded)."""
+    import numpy  # noqa: F401
+    import pyrage  # noqa: F401
+
+    import studio.core.package.export  # noqa: F401
+    import studio.core.package.unpack  # noqa: F401
+    import studio.core.package.watermark_audio  # noqa: F401
+    import studio.core.package.watermark_mesh  # noqa: F401
+
+
+def child_package_export(vault_dir: str, grant_id: str, out: str) -> dict:
+    from studio.core.package.export import export_package
+    from studio.core.vault import Vault
+
+    _import_package_modules()
+    vault = Vault.open(Path(vault_dir), PASSPHRASE)
+    try:
+        _reset_peak()
+        start_rss = _rss_kib()
+        t = time.perf_counter()
+        cpu = _cpu_s()
+        result = export_package(vault, grant_id, PKG_BRAND, Path(out))
+        wall = time.perf_counter() - t
+        cpu = _cpu_s() - cpu
+        peak = _peak_kib() - start_rss
+    finally:
+        vault.close()
+    marks = sorted({a.get("watermark", {}).get("method", "-") for a in result.manifest["assets"]})
+    return {"wall_s": wall, "cpu_s": cpu, "peak_kib": peak, "start_rss_kib": start_rss,
+            "bytes": Path(out).stat().st_size, "marks": marks}
+
+
+def child_package_open(pkg: str, identity_dir: str, pem: str, out_dir: str) -> dict:
+    from studio.core.package.unpack import open_package
+    from studio.core.package.verify import load_studio_key
+
+    _import_package_modules()
+    studio_key = load_studio_key(Path(pem))
+    _reset_peak()
+    start_rss = _rss_kib()
+    t = time.perf_counter()
+    cpu = _cpu_s()
+    result = open_package(Path(pkg), Path(identity_dir), studio_key, Path(out_dir))
+    wall = time.perf_counter() - t
+    cpu = _cpu_s() - cpu
+    peak = _peak_kib() - start_rss
+    return {"wall_s": wall, "cpu_s": cpu, "peak_kib": peak, "start_rss_kib": start_rss, "files": len(result.files)}
+
+
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process, all its threads."""
+    t = os.times()
+    return t.user + t.system
+
+
+class _Nowhere:
+    """A writable that drops what it is given (for timing one step alone)."""
+
+    def write(self, data) -> int:
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def child_package_phases(vault_dir: str, grant_id: str, workdir: str, pem: str, identity_dir: str) -> dict:
+    """Where the package's time goes: each step alone in one process, into nowhere, then a real
+    export and open (their own wall time here), then the primitives on the package file."""
+    import hashlib
+    import shutil
+    import zlib
+
+    import pyrage
+
+    from studio.core.ids import new_id
+    from studio.core.package.brand_keys import load_identity
+    from studio.core.package.container import PAYLOAD, open_zip
+    from studio.core.package.export import _Exporter, export_package, plan_export
+    from studio.core.package.streams import Sink, produced
+    from studio.core.package.unpack import open_package
+    from studio.core.package.verify import load_studio_key, verify_package
+    from studio.core.vault import Vault
+
+    _import_package_modules()
+    work = Path(workdir)
+    pkg, copy, out = work / "phases.twinpkg", work / "phases.copy", work / "phases-opened"
+    vault = Vault.open(Path(vault_dir), PASSPHRASE)
+    steps: dict = {}
+
+    def timed(name: str, fn) -> None:
+        cpu = _cpu_s()
+        t = time.perf_counter()
+        fn()
+        steps[name] = {"wall_s": time.perf_counter() - t, "cpu_s": _cpu_s() - cpu}
+
+    def read_all(path: Path, update=None) -> None:
+        with open(path, "rb", buffering=0) as f:
+            buf = bytearray(1 << 20)
+            view = memoryview(buf)
+            while n := f.readinto(buf):
+                if update is not None:
+                    update(view[:n])
+
+    try:
+        plan = plan_export(vault, grant_id, PKG_BRAND)
+        exp = _Exporter(vault, plan, new_id("package"), None, None)  # benchmark-only use of the exporter
+        recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
+        timed("decrypt_blobs", lambda: [vault.blobs.decrypt_to(i.sha256, None) for i in exp.items])
+
+        def decide_all():
+            return [exp._decide(i)[0] for i in exp.items]
+        timed("decide_heads", decide_all)
+        marks = decide_all()
+
+        def decrypt_mark():
+            for item, mark in zip(exp.items, marks):
+                exp._emit(item, Sink(None), mark)
+        timed("decrypt_mark_sha", decrypt_mark)
+        timed("tar_stream", lambda: exp.write_tar(_Nowhere()))
+
+        def tar_age():
+            with produced(exp.write_tar) as stream:
+                pyrage.encrypt_io(stream, _Nowhere(), [recipient])
+        timed("tar_stream_age", tar_age)
+        timed("export", lambda: export_package(vault, grant_id, PKG_BRAND, pkg))
+        size = pkg.stat().st_size
+        steps["package_bytes"] = size
+        timed("read_file", lambda: read_all(pkg))
+        timed("read_sha256", lambda: read_all(pkg, hashlib.sha256().update))
+        crc = [0]
+
+        def crc32(data) -> None:
+            crc[0] = zlib.crc32(data, crc[0])
+        timed("read_crc32", lambda: read_all(pkg, crc32))
+
+        def age_encrypt():
+            with open(pkg, "rb") as f:
+                pyrage.encrypt_io(f, _Nowhere(), [recipient])
+        timed("age_encrypt_file", age_encrypt)
+
+        def write_copy():
+            with open(pkg, "rb") as src, open(copy, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        timed("write_copy", write_copy)
+
+        def fsync_copy():
+            fd = os.open(copy, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        timed("fsync_copy", fsync_copy)
+        copy.unlink()
+
+        studio_key = load_studio_key(Path(pem))
+        identity = load_identity(Path(identity_dir)).identity
+        timed("verify", lambda: verify_package(pkg, studio_key))
+
+        def payload_decrypt():
+            with open_zip(pkg) as zf, zf.open(PAYLOAD) as src:
+                pyrage.decrypt_io(src, _Nowhere(), [identity])
+        timed("payload_decrypt", payload_decrypt)
+        timed("open", lambda: open_package(pkg, Path(identity_dir), studio_key, out))
+    finally:
+        vault.close()
+        pkg.unlink(missing_ok=True)
+        copy.unlink(missing_ok=True)
+        shutil.rmtree(out, ignore_errors=True)
+    return steps
+
+
 # -- the parent -----------------------------------------------------------------------------
 
 def make_body_ply(path: Path, subdivisions: int = 8) -> dict:
@@ -568,22 +785,328 @@ def _print_preview(res: dict) -> None:
               f"first full frame {r['first_full_frame_s']:.3f}")
 
 
+# -- package --------------------------------------------------------------------------------
+
+PKG_MESHES = 4  # big scans per asset set
+PKG_TAKES = 3  # voice takes per asset set
+PKG_VOICE_SHARE = 0.04  # of the total size: ~41 MB of voice at 1024 MB
+PKG_SMALL_DIVISOR = 4  # the second, smaller size that shows whether memory stays flat
+PKG_TARGET_RATIO = 1.3
+PKG_TARGET_PEAK_MB = 300.0
+MB = 1e6
+
+
+def make_big_body_ply(path: Path, target_bytes: int, seed: int) -> dict:
+    """A closed, body-sized surface (an ellipsoid 1.8 m tall, 0.5 m wide, 0.3 m deep, in metres,
+    with 1.5 mm of scanner noise) as a binary little-endian PLY: float32 x, y, z vertices and
+    uchar-list faces of int32 indices, about ``target_bytes`` long. A latitude-longitude grid
+    (a pole vertex at each end) written row block by row block, so memory stays small."""
+    import numpy as np
+
+    cols = 2048
+    rows = max(4, round(target_bytes / (38 * cols)))  # 12 bytes a vertex + 2 faces of 13 bytes each
+    nv, nf = rows * cols + 2, 2 * rows * cols
+    rng = np.random.default_rng(seed)
+    axes = np.array([0.25, 0.9, 0.15])
+    face_t = np.dtype([("n", "u1"), ("v", "<i4", (3,))])
+    header = (f"ply\nformat binary_little_endian 1.0\ncomment twin-studio benchmark body {seed}\n"
+              f"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n"
+              f"element face {nf}\nproperty list uchar int vertex_indices\nend_header\n").encode()
+    block = 256
+    col = np.arange(cols)
+    with open(path, "wb") as f:
+        f.write(header)
+        f.write(np.array([[0, 0.9 + 0.9, 0]], "<f4").tobytes())  # the north pole (feet at y = 0)
+        for r0 in range(0, rows, block):
+            r = np.arange(r0, min(rows, r0 + block))
+            theta = np.pi * (r[:, None] + 1) / (rows + 1) + rng.normal(0, 0.1 / rows, (len(r), cols))
+            phi = 2 * np.pi * (col[None, :] + rng.uniform(-0.25, 0.25, (len(r), cols))) / cols
+            unit = np.stack([np.sin(theta) * np.cos(phi), np.cos(theta), np.sin(theta) * np.sin(phi)], axis=-1)
+            v = unit * axes * (1 + rng.normal(0, 0.0015, (len(r), cols, 1)) / axes.mean())
+            v[..., 1] += 0.9
+            f.write(v.reshape(-1, 3).astype("<f4").tobytes())
+        f.write(np.array([[0, 0.0, 0]], "<f4").tobytes())  # the south pole
+        south = nv - 1
+        top = np.empty(cols, face_t)
+        top["n"] = 3
+        top["v"] = np.stack([np.zeros(cols, int), 1 + (col + 1) % cols, 1 + col], axis=1)
+        f.write(top.tobytes())
+        for r0 in range(0, rows - 1, block):
+            r = np.arange(r0, min(rows - 1, r0 + block))[:, None]
+            a = 1 + r * cols + col[None, :]
+            e = 1 + r * cols + (col[None, :] + 1) % cols
+            b, d = a + cols, e + cols
+            quads = np.empty((len(r), cols, 2), face_t)
+            quads["n"] = 3
+            quads["v"][:, :, 0] = np.stack([a, e, d], axis=-1)
+            quads["v"][:, :, 1] = np.stack([a, d, b], axis=-1)
+            f.write(quads.tobytes())
+        last = 1 + (rows - 1) * cols
+        bottom = np.empty(cols, face_t)
+        bottom["n"] = 3
+        bottom["v"] = np.stack([np.full(cols, south), last + col, last + (col + 1) % cols], axis=1)
+        f.write(bottom.tobytes())
+    return {"vertices": nv, "faces": nf, "bytes": path.stat().st_size}
+
+
+def make_voice_wav(path: Path, target_bytes: int, seed: int, rate: int = 48_000) -> dict:
+    """A mono 16-bit PCM WAV take of about ``target_bytes``: band-limited noise (a voice-like
+    300–3400 Hz band) under a slowly gliding tone, with syllable-rate loudness changes and pauses."""
+    import wave
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    frames = max(rate, (target_bytes - 44) // 2)
+    freqs = np.fft.rfftfreq(rate, 1 / rate)
+    band = (freqs > 300) & (freqs < 3400)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        done = 0
+        while done < frames:
+            n = min(rate, frames - done)
+            spectrum = np.fft.rfft(rng.normal(0, 1, rate)) * band
+            noise = np.fft.irfft(spectrum, rate)[:n]
+            noise /= noise.std() + 1e-9
+            t = (done + np.arange(n)) / rate
+            tone = np.sin(2 * np.pi * (140 + 30 * np.sin(2 * np.pi * 0.3 * t)) * t)
+            envelope = np.clip(np.sin(2 * np.pi * 3.1 * t) + 0.3, 0, None) * (rng.random() > 0.15)
+            x = 0.08 * envelope * (0.6 * noise + 0.8 * tone)
+            w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+            done += n
+    return {"seconds": frames / rate, "bytes": path.stat().st_size}
+
+
+def make_package_assets(folder: Path, size_mb: float) -> list[Path]:
+    total = int(size_mb * MB)
+    voice = int(total * PKG_VOICE_SHARE)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(PKG_MESHES):
+        p = folder / f"body_scan_{i + 1}.ply"
+        make_big_body_ply(p, (total - voice) // PKG_MESHES, seed=100 + i)
+        paths.append(p)
+    for i in range(PKG_TAKES):
+        p = folder / f"voice_take_{i + 1}.wav"
+        make_voice_wav(p, voice // PKG_TAKES, seed=200 + i)
+        paths.append(p)
+    return paths
+
+
+def _timed_pipeline(script: str, env: dict) -> dict:
+    """Run ``script`` (a bash pipeline whose commands are each wrapped in ``/usr/bin/time -o
+    "$TIMES/<name>" -f "%M %U %S"``): wall time, each process's peak RSS (KiB) and the CPU time
+    of all, from those files (one file each: the processes end at the same moment, and lines on a
+    shared stderr mix)."""
+    with tempfile.TemporaryDirectory() as times:
+        t = time.perf_counter()
+        out = subprocess.run(["bash", "-c", "set -o pipefail; " + script], capture_output=True, text=True,
+                             env={**os.environ, **env, "TIMES": times})
+        wall = time.perf_counter() - t
+        if out.returncode != 0:
+            raise SystemExit(f"peer pipeline failed ({out.returncode}):\n{script}\n{out.stderr}")
+        fields = {p.name: p.read_text().split()[-3:] for p in Path(times).iterdir()}
+    peaks = {name: int(f[0]) for name, f in fields.items()}
+    cpu = sum(float(f[1]) + float(f[2]) for f in fields.values())
+    return {"wall_s": wall, "cpu_s": cpu, "peak_kib": max(peaks.values()), "peaks_kib": peaks}
+
+
+def _peer(kind: str, src: Path, names: list[str], recipient: str, identity: Path, pkg: Path, out_dir: Path) -> dict:
+    """The peer: ``tar -c | age -r`` (export) or ``age -d -i | tar -x`` (open), on the original files."""
+    env = {"SRC": str(src), "RECIPIENT": recipient, "IDENTITY": str(identity), "PKG": str(pkg), "OUTDIR": str(out_dir)}
+    files = " ".join(f"'{n}'" for n in names)  # generated names: no quotes in them
+    timed = '/usr/bin/time -o "$TIMES/{}" -f "%M %U %S" '
+    if kind == "export":
+        script = (timed.format("tar") + f'tar -c -C "$SRC" {files} | '
+                  + timed.format("age") + 'age -r "$RECIPIENT" > "$PKG"')
+    elif kind == "open":
+        script = (timed.format("age") + 'age -d -i "$IDENTITY" "$PKG" | '
+                  + timed.format("tar") + 'tar -x -C "$OUTDIR"')
+    # the peer's steps alone, for "where the time goes" (PKG is then a finished tar.age)
+    elif kind == "tar-c":
+        # through cat: GNU tar writing to /dev/null itself skips reading the files
+        script = timed.format("tar") + f'tar -c -C "$SRC" {files} | cat > /dev/null'
+    elif kind == "age-r":
+        script = timed.format("age") + 'age -r "$RECIPIENT" < "$PKG" > /dev/null'
+    elif kind == "age-d":
+        script = timed.format("age") + 'age -d -i "$IDENTITY" "$PKG" > /dev/null'
+    else:
+        raise ValueError(kind)
+    return _timed_pipeline(script, env)
+
+
+def _package_round(side: str, folder: Path, setup: dict, names: list[str]) -> dict:
+    """One export and one open by ``side`` ("ours" or "peer"); their outputs are removed after."""
+    import shutil
+
+    app = folder / "app"
+    pkg, out = folder / f"{side}.out", folder / f"{side}-opened"
+    try:
+        os.sync()  # the previous step's writeback is not this one's
+        if side == "ours":
+            export = _run_child("child_package_export", str(app / "vault"), setup["grant_id"], str(pkg))
+            os.sync()
+            opened = _run_child("child_package_open", str(pkg), str(app / "brand"), str(app / "studio.pem"), str(out))
+        else:
+            identity = app / "brand" / "identity.txt"
+            export = _peer("export", folder / "assets", names, setup["recipient"], identity, pkg, out)
+            export["bytes"] = pkg.stat().st_size
+            os.sync()
+            out.mkdir()
+            opened = _peer("open", folder / "assets", names, setup["recipient"], identity, pkg, out)
+        return {"export": export, "open": opened}
+    finally:
+        pkg.unlink(missing_ok=True)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _package_phases(folder: Path, setup: dict, names: list[str]) -> dict:
+    """Each step alone, ours (in one child) and the peer's (tar to nowhere, age on a finished file)."""
+    app = folder / "app"
+    os.sync()
+    ours = _run_child("child_package_phases", str(app / "vault"), setup["grant_id"], str(folder), str(app / "studio.pem"),
+                      str(app / "brand"))
+    identity, pkg = app / "brand" / "identity.txt", folder / "peer-phases.tar.age"
+    peer = {}
+    try:
+        _peer("export", folder / "assets", names, setup["recipient"], identity, pkg, folder)
+        os.sync()
+        for kind in ("tar-c", "age-r", "age-d"):
+            peer[kind] = _peer(kind, folder / "assets", names, setup["recipient"], identity, pkg, folder)
+    finally:
+        pkg.unlink(missing_ok=True)
+    return {"ours": ours, "peer": peer}
+
+
+def _package_at(tmp: Path, size_mb: float, repeats: int, phases: bool) -> dict:
+    import shutil
+
+    folder = tmp / f"size-{size_mb:g}"
+    t = time.perf_counter()
+    paths = make_package_assets(folder / "assets", size_mb)
+    generate_s = time.perf_counter() - t
+    setup = _run_child("child_package_setup", str(folder / "app"), *map(str, paths))
+    names = [p.name for p in paths]
+    files = [{"name": p.name, "bytes": p.stat().st_size} for p in paths]
+    runs: dict[str, list] = {"ours": [], "peer": []}
+    for i in range(-1, repeats):  # round -1: a warm-up of both sides, not counted
+        order = ("ours", "peer") if i % 2 == 0 or i < 0 else ("peer", "ours")  # alternate who goes first
+        for side in order:
+            r = _package_round(side, folder, setup, names)
+            if i >= 0:
+                runs[side].append(r)
+    steps = _package_phases(folder, setup, names) if phases else None
+    shutil.rmtree(folder, ignore_errors=True)
+    res = {"size_mb": size_mb, "files": files, "total_bytes": sum(f["bytes"] for f in files),
+           "generate_s": generate_s, "ingest_s": setup["ingest_s"], "runs": runs,
+           "marks": runs["ours"][0]["export"]["marks"], "steps": steps}
+    for side in ("ours", "peer"):
+        for step in ("export", "open"):
+            walls = [r[step]["wall_s"] for r in runs[side]]
+            res[f"{side}_{step}"] = {"best_s": min(walls), "median_s": statistics.median(walls),
+                                     "walls_s": walls, "cpu_s": min(r[step]["cpu_s"] for r in runs[side]),
+                                     "peak_mb": max(r[step]["peak_kib"] for r in runs[side]) * 1024 / MB}
+    for step in ("export", "open"):
+        o, p = res[f"ours_{step}"], res[f"peer_{step}"]
+        res[f"{step}_ratio"] = o["best_s"] / p["best_s"]
+        res[f"{step}_ratio_median"] = o["median_s"] / p["median_s"]
+    return res
+
+
+def bench_package(repeats: int, size_mb: float = 1024) -> dict:
+    sizes = [size_mb, size_mb / PKG_SMALL_DIVISOR]
+    with tempfile.TemporaryDirectory(prefix="twin-bench-package-") as tmp:
+        at = [_package_at(Path(tmp), s, repeats, phases=s == size_mb) for s in sizes]
+    res = {"machine": _machine(), "repeats": repeats, "sizes": at,
+           "age": subprocess.run(["age", "--version"], capture_output=True, text=True).stdout.strip(),
+           "tar": subprocess.run(["tar", "--version"], capture_output=True, text=True).stdout.splitlines()[0]}
+    big = at[0]
+    res["ratio_met"] = all(big[f"{s}_ratio"] <= PKG_TARGET_RATIO for s in ("export", "open"))
+    res["memory_met"] = all(x[f"ours_{s}"]["peak_mb"] < PKG_TARGET_PEAK_MB for x in at for s in ("export", "open"))
+    _print_package(res)
+    return res
+
+
+def _print_package(res: dict) -> None:
+    m = res["machine"]
+    print(f"\npackage: export and open, twin-studio next to tar | age on the same files, best of "
+          f"{res['repeats']} (median), after one warm-up round; order alternates")
+    print(f"  {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {res['age']}, {res['tar']}")
+    for x in res["sizes"]:
+        meshes = [f for f in x["files"] if f["name"].endswith(".ply")]
+        voice = [f for f in x["files"] if f["name"].endswith(".wav")]
+        print(f"  {x['size_mb']:g} MB set: {x['total_bytes'] / MB:.0f} MB = {len(meshes)} binary PLY scans of "
+              f"~{meshes[0]['bytes'] / MB:.0f} MB + {len(voice)} WAV takes ({sum(f['bytes'] for f in voice) / MB:.0f} MB); "
+              f"marks: {', '.join(x['marks'])}; setup ingest {x['ingest_s']:.0f} s")
+    print(f"  {'wall s: best (median)':22}{'ours':>16}{'peer':>16}{'ratio':>14}{'ours MB':>10}{'peer MB':>10}"
+          f"{'CPU s ours':>12}{'peer':>7}")
+    for x in res["sizes"]:
+        for step in ("export", "open"):
+            o, p = x[f"ours_{step}"], x[f"peer_{step}"]
+            print(f"  {step + ' ' + format(x['size_mb'], 'g') + ' MB':22}"
+                  f"{o['best_s']:>8.2f} ({o['median_s']:5.2f})"
+                  f"{p['best_s']:>8.2f} ({p['median_s']:5.2f})"
+                  f"{x[step + '_ratio']:>6.2f}x ({x[step + '_ratio_median']:.2f})"
+                  f"{o['peak_mb']:>10.0f}{p['peak_mb']:>10.0f}{o['cpu_s']:>12.2f}{p['cpu_s']:>7.2f}")
+    big, small = res["sizes"]
+    print(f"  peak memory (ours; the process's VmHWM growth during the call, worst run; peer: the larger of "
+          f"its two processes): export {small['ours_export']['peak_mb']:.0f} MB at {small['size_mb']:g} MB, "
+          f"{big['ours_export']['peak_mb']:.0f} MB at {big['size_mb']:g} MB; open "
+          f"{small['ours_open']['peak_mb']:.0f} / {big['ours_open']['peak_mb']:.0f} MB")
+    print(f"  targets: ratio <= {PKG_TARGET_RATIO}x: {'met' if res['ratio_met'] else 'NOT met'}; peak memory < "
+          f"{PKG_TARGET_PEAK_MB:.0f} MB at both sizes: {'met' if res['memory_met'] else 'NOT met'}")
+    steps = big.get("steps")
+    if steps:
+        o, p = steps["ours"], steps["peer"]
+        gb = o["package_bytes"] / MB
+        print(f"  where the time goes at {big['size_mb']:g} MB (each step alone, one process, output to nowhere "
+              f"unless said; wall s / CPU s):")
+        rows = [
+            ("ours: decrypt every blob from the vault (age + SHA-256 check)", o["decrypt_blobs"]),
+            ("ours: read the heads to choose marks (_decide)", o["decide_heads"]),
+            ("ours: decrypt + mark + SHA-256 of each file", o["decrypt_mark_sha"]),
+            ("ours: the whole tar stream (the above + tar headers)", o["tar_stream"]),
+            ("ours: tar stream -> pipe -> pyrage encrypt", o["tar_stream_age"]),
+            ("ours: export_package (the above + zip, 2 more SHA-256, file, fsync)", o["export"]),
+            (f"  pyrage encrypt of the {gb:.0f} MB package file", o["age_encrypt_file"]),
+            (f"  read the package file ({gb:.0f} MB, cached)", o["read_file"]),
+            ("  read + SHA-256", o["read_sha256"]),
+            ("  read + CRC-32", o["read_crc32"]),
+            ("  copy to a new file (no fsync)", o["write_copy"]),
+            ("  fsync of that copy", o["fsync_copy"]),
+            ("ours: verify_package", o["verify"]),
+            ("ours: decrypt the payload (zip entry -> pyrage)", o["payload_decrypt"]),
+            ("ours: open_package (verify + decrypt + untar + SHA-256 + write + fsync)", o["open"]),
+            ("peer: tar -c of the originals (| cat > /dev/null)", p["tar-c"]),
+            ("peer: age -r of the tar.age file", p["age-r"]),
+            ("peer: age -d of the tar.age file", p["age-d"]),
+        ]
+        for label, r in rows:
+            print(f"    {label:76}{r['wall_s']:>8.2f}{r['cpu_s']:>8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", help="benchmarks to run: ingest, preview (default: all)")
+    parser.add_argument("which", nargs="*", help="benchmarks to run: ingest, preview, package (default: all)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--size-mb", type=float, default=1024,
+                        help="package: the size of the generated asset set, MB (default 1024; also run at a quarter)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     results = {}
-    which = args.which or ["ingest", "preview"]
-    unknown = set(which) - {"ingest", "preview"}
+    which = args.which or ["ingest", "preview", "package"]
+    unknown = set(which) - {"ingest", "preview", "package"}
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     if "ingest" in which:
         results["ingest"] = bench_ingest(args.repeats)
     if "preview" in which:
         results["preview"] = bench_preview(args.repeats)
+    if "package" in which:
+        results["package"] = bench_package(args.repeats, args.size_mb)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 
