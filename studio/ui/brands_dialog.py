@@ -47,7 +47,7 @@ class BrandsDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.ops.run(lambda: list_brands(self.vault), self._loaded, what="Loading brands")
+        self.ops.run(lambda: list_brands(self.vault), self._loaded, what="Loading brands", owner=self)
 
     def _loaded(self, brands: list[BrandRecord]) -> None:
         self.brands = brands
@@ -64,7 +64,7 @@ class BrandsDialog(QDialog):
     def add_card_file(self, path: Path) -> None:
         self.banner.hide()
         self.ops.run(lambda: add_card(self.vault, read_card(path)), self._added, self.banner.show_error,
-                     writes=True, what="Registering the brand")
+                     writes=True, what="Registering the brand", owner=self)
 
     def enter_keys(self) -> None:
         self.keys_dialog = BrandKeysDialog(self)
@@ -74,7 +74,7 @@ class BrandsDialog(QDialog):
     def add_keys(self, name: str, recipient: str, verify_key: str) -> None:
         self.banner.hide()
         self.ops.run(lambda: add_brand(self.vault, name, recipient, verify_key), self._added, self.banner.show_error,
-                     writes=True, what="Registering the brand")
+                     writes=True, what="Registering the brand", owner=self)
 
     def _added(self, brand: BrandRecord) -> None:
         self.banner.show_message(f"{brand.name} registered ({brand.id}).", "info")

@@ -47,7 +47,7 @@ class TalentPage(_Page):
         self.box.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt API)
-        self.w.ops.run(lambda: list_talents(self.w.vault), self._loaded, self.banner.show_error, what="Loading talents")
+        self.w.ops.run(lambda: list_talents(self.w.vault), self._loaded, self.banner.show_error, what="Loading talents", owner=self)
 
     def _loaded(self, talents: list[TalentRecord]) -> None:
         self.combo.clear()
@@ -82,7 +82,7 @@ class GrantPage(_Page):
     def initializePage(self) -> None:  # noqa: N802
         tid = self.w.talent_id
         self.w.ops.run(lambda: list_grants(self.w.vault, tid), self._loaded, self.banner.show_error,
-                       what="Loading grants")
+                       what="Loading grants", owner=self)
 
     def _loaded(self, grants: list[GrantRecord]) -> None:
         self.table.set_grants(grants)
@@ -125,7 +125,7 @@ class AssetsPage(_Page):
         g = self.w.grant
         covered = [a["id"] for a in g.document["assets"]]
         self.w.ops.run(lambda: [a for a in list_assets(self.w.vault, g.talent_id) if a.id in covered],
-                       self._loaded, self.banner.show_error, what="Loading assets")
+                       self._loaded, self.banner.show_error, what="Loading assets", owner=self)
 
     def _loaded(self, assets) -> None:
         self.list.clear()
@@ -190,7 +190,7 @@ class BrandPage(_Page):
         self.load_brands()
 
     def load_brands(self) -> None:
-        self.w.ops.run(lambda: list_brands(self.w.vault), self._loaded, self.banner.show_error, what="Loading brands")
+        self.w.ops.run(lambda: list_brands(self.w.vault), self._loaded, self.banner.show_error, what="Loading brands", owner=self)
 
     def _loaded(self, brands: list[BrandRecord]) -> None:
         licensee = " ".join(self.w.grant.document["licensee"].split()).casefold()
@@ -245,7 +245,7 @@ class SummaryPage(_Page):
             f"<p>This export counts as one use ({doc['fee']['amount']} {doc['fee']['currency']} owed to the talent).</p>"
             f"<p>Saved to {w.out}</p>")
         args = (w.grant.id, w.brand.id, w.assets, *w.use)
-        w.ops.run(lambda: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant")
+        w.ops.run(lambda: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant", owner=self)
 
     def _planned(self, plan: ExportPlan) -> None:
         self.plan = plan
@@ -287,7 +287,7 @@ class ExportPage(_Page):
         self.running = True
         token, args = self.token, (w.grant.id, w.brand.id, w.out, w.assets, *w.use)
         w.ops.run(lambda: export_package(w.vault, *args, progress=self._progress, cancel=token),
-                  self._done, self._failed, writes=True, what="Exporting")
+                  self._done, self._failed, writes=True, what="Exporting", owner=self)
 
     def _progress(self, p) -> None:  # worker thread: hand a value to the GUI thread now and then
         value = int(1000 * (p.fraction or 0))

@@ -108,7 +108,7 @@ class LedgerPanel(QWidget):
             self._show(None, [])
             return
         self.ops.run(lambda: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
-                     lambda data: self._loaded(talent.id, *data), what="Loading the statement")
+                     lambda data: self._loaded(talent.id, *data), what="Loading the statement", owner=self)
 
     def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
@@ -161,7 +161,7 @@ class LedgerPanel(QWidget):
     def import_report(self, path: Path) -> None:
         self.banner.hide()
         self.ops.run(lambda: import_report(self.vault, path), self._imported, lambda exc: self.banner.show_error(exc),
-                     writes=True, what="Importing the report")
+                     writes=True, what="Importing the report", owner=self)
 
     def _imported(self, result) -> None:
         e = result.entry
@@ -183,4 +183,4 @@ class LedgerPanel(QWidget):
             st = self.statement
             self.ops.run(lambda: write_csv(st, Path(path)),
                          lambda _: self.banner.show_message(f"Statement saved to {path}", "info"),
-                         lambda exc: self.banner.show_error(exc), what="Saving the statement")
+                         lambda exc: self.banner.show_error(exc), what="Saving the statement", owner=self)

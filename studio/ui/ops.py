@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
 from studio.core.errors import StudioError
@@ -57,11 +58,14 @@ class Ops(QObject):
 
     def run(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
             failed: Callable[[BaseException], None] | None = None, *, writes: bool = False,
-            what: str = "") -> Future | None:
+            what: str = "", owner: QObject | None = None) -> Future | None:
         """Run ``fn()`` in the background. ``failed`` handles the error; without it a
-        :class:`StudioError` goes to the window's error display and anything else is logged."""
+        :class:`StudioError` goes to the window's error display and anything else is logged.
+        With ``owner`` (a dialog that may close first), nothing is delivered once it is deleted."""
         if self._closed:
             return None
+        if owner is not None:
+            done, failed = _guarded(owner, done), _guarded(owner, failed)
         executor = self._writer if writes else self._pool
 
         def work() -> None:
@@ -103,3 +107,14 @@ class Ops(QObject):
         self._closed = True
         self._writer.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _guarded(owner: QObject, fn: Callable | None) -> Callable | None:
+    if fn is None:
+        return None
+
+    def call(value) -> None:
+        if shiboken6.isValid(owner):
+            fn(value)
+
+    return call

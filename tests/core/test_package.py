@@ -114,6 +114,18 @@ def test_when_any_byte_of_a_package_changes_then_verify_refuses_it(world, tmp_pa
             continue
         undetected.append(pos)
     assert undetected == [], f"{len(undetected)} of {len(positions)} flipped bytes went unnoticed"
+    opened_anyway = []
+    for pos in positions[::7]:  # open checks the same bytes in its single pass, and writes nothing
+        bad = bytearray(data)
+        bad[pos] ^= 0x20
+        (tmp_path / "bad.twinpkg").write_bytes(bad)
+        try:
+            open_package(tmp_path / "bad.twinpkg", tmp_path / "brand", key, tmp_path / "out")
+        except PackageRefused:
+            assert not (tmp_path / "out").exists()
+            continue
+        opened_anyway.append(pos)
+    assert opened_anyway == []
     (tmp_path / "long.twinpkg").write_bytes(data + b"\0")
     with pytest.raises(PackageRefused, match="altered"):
         verify_package(tmp_path / "long.twinpkg", key)

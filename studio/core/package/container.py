@@ -132,9 +132,9 @@ def read_entries(path: Path) -> PackageEntries:
 class _Comparer:
     """A sink that checks each byte written against the package file, in order."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: BinaryIO, hash_file: bool = True) -> None:
         self._fh = fh
-        self.sha = hashlib.sha256()
+        self.sha = hashlib.sha256() if hash_file else None
         self.offset = 0
         self.mismatch_at: int | None = None
 
@@ -142,7 +142,8 @@ class _Comparer:
         if self.mismatch_at is not None:
             return
         actual = self._fh.read(len(data))
-        self.sha.update(actual)
+        if self.sha is not None:
+            self.sha.update(actual)
         if actual != data:
             at = next((i for i, (a, b) in enumerate(zip(actual, data)) if a != b), min(len(actual), len(data)))
             self.mismatch_at = self.offset + at
@@ -162,14 +163,16 @@ def iter_payload(zf: zipfile.ZipFile) -> Iterator[bytes]:
         raise PackageRefused(f"the payload is damaged: {exc!r}") from exc
 
 
-def check_canonical(path: Path, entries: PackageEntries,
-                    on_chunk: Callable[[bytes], None] | None = None) -> tuple[str, str]:
+def check_canonical(path: Path, entries: PackageEntries, on_chunk: Callable[[bytes], None] | None = None,
+                    hash_file: bool = True) -> tuple[str, str | None]:
     """Write the package again from its entries and compare every byte with the file; return
-    the SHA-256 of the payload and of the whole file. Refuses a package with any byte out of place."""
+    the SHA-256 of the payload and (with ``hash_file``) of the whole file. ``on_chunk`` sees the
+    payload as it streams by (``open`` decrypts it in the same pass). Refuses a package with any
+    byte out of place."""
     sha = hashlib.sha256()
     with open(path, "rb") as raw, open_zip(path) as zf:
         _refuse_shape(zf)
-        compare = _Comparer(raw)
+        compare = _Comparer(raw, hash_file)
         writer = PackageWriter(compare)
         with writer.open_payload() as dst:
             for chunk in iter_payload(zf):
@@ -182,4 +185,4 @@ def check_canonical(path: Path, entries: PackageEntries,
             raise PackageRefused(f"the package has been altered (byte {compare.mismatch_at} is not as the studio wrote it)")
         if not compare.at_end():
             raise PackageRefused(f"the package has been altered (bytes were added after byte {compare.offset})")
-    return sha.hexdigest(), compare.sha.hexdigest()
+    return sha.hexdigest(), compare.sha.hexdigest() if compare.sha is not None else None

@@ -1,7 +1,10 @@
 """The brand opens a package: verify, decrypt, check every file, and write only inside the
 chosen folder.
 
-The payload is decrypted as a stream and read as a tar stream; every member must be a regular
+The signature, manifest, expiry and recipient are checked before any payload byte is read.
+Then one pass over the file compares every byte with the studio's layout and hashes the
+payload while it is decrypted; nothing is moved into place unless all of that held. The payload
+is decrypted as a stream and read as a tar stream; every member must be a regular
 file the signed manifest names, of the size it names, and hash to the SHA-256 it names. Files
 go to a hidden staging folder inside ``out`` first; only when every one has been checked are
 they moved to their places, with ``LICENSE.txt`` and ``license.odrl.jsonld``. On any refusal
@@ -18,7 +21,6 @@ import os
 import secrets
 import shutil
 import tarfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +29,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from studio.core.errors import InvalidInput, PackageRefused
 from studio.core.package.brand_keys import load_identity
-from studio.core.package.container import PAYLOAD, open_zip
+from studio.core.package.container import check_canonical
 from studio.core.package.streams import produced
-from studio.core.package.verify import PackageInfo, verify_package
+from studio.core.package.verify import Checked, PackageInfo, check_payload_hash, check_signed_manifest
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.vault.atomic import fsync_dir, write_bytes_atomic
 
@@ -80,8 +82,9 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
                  on: dt.date | None = None, progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None) -> OpenResult:
     identity = load_identity(identity_dir)
-    info = verify_package(path, studio_key, on=on, progress=progress, cancel=cancel)
-    m = info.manifest
+    checked = check_signed_manifest(path, studio_key, on=on)
+    m = checked.manifest
+    info = PackageInfo(Path(path), m, checked.entries.manifest, "", checked.fingerprint)
     if identity.recipient != m["brand"]["recipient"]:
         raise PackageRefused(f"this package is not addressed to you: it is for {m['brand']['name']} "
                              f"({m['brand']['recipient']}), and your identity is {identity.recipient}")
@@ -104,7 +107,7 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
     staging = out / f".twinpkg-open-{secrets.token_hex(6)}"
     staging.mkdir()
     try:
-        staged = _extract(path, identity.identity, expected, staging, total, progress, cancel)
+        staged = _extract(checked, Path(path), identity.identity, expected, staging, total, progress, cancel)
         check_cancel(cancel)
         files = []
         for rel, tmp in staged.items():
@@ -134,48 +137,56 @@ def _cleanup(staging: Path | None, out: Path, created_out: bool) -> None:
             out.rmdir()  # only if still empty
 
 
-def _extract(path: Path, identity, expected: dict[str, dict], staging: Path, total: int,
+def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], staging: Path, total: int,
              progress: ProgressFn | None, cancel: CancelToken | None) -> dict[str, Path]:
+    """One pass over the package: its bytes are compared with the studio's layout and hashed
+    while the payload is decrypted and its files are written to ``staging``; the caller moves
+    them into place only if everything held."""
     staged: dict[str, Path] = {}
+    hashes: dict[str, str] = {}
     done = 0
-    with open_zip(path) as zf:
-        def decrypt(w) -> None:
-            with zf.open(PAYLOAD) as src:
-                pyrage.decrypt_io(src, w, [identity])
 
-        try:
-            with produced(decrypt) as plain, tarfile.open(fileobj=plain, mode="r|") as tar:
-                for member in tar:
-                    check_cancel(cancel)
-                    entry = expected.get(member.name)
-                    if entry is None:
-                        raise PackageRefused(f"the payload holds {member.name!r}, which the manifest does not list")
-                    if not member.isreg() or member.issparse():
-                        raise PackageRefused(f"{member.name!r} is a link or special file; only plain files are opened")
-                    if member.name in staged:
-                        raise PackageRefused(f"the payload holds {member.name!r} twice")
-                    if member.size != entry["size"]:
-                        raise PackageRefused(f"{member.name!r} is {member.size} bytes; the manifest says {entry['size']}")
-                    tmp = staging / f"{len(staged):05d}.part"
-                    sha = hashlib.sha256()
-                    src = tar.extractfile(member)
-                    with open(tmp, "xb") as fh:
-                        while chunk := src.read(CHUNK):
-                            check_cancel(cancel)
-                            sha.update(chunk)
-                            fh.write(chunk)
-                            done += len(chunk)
-                            report(progress, done, total, "opening")
-                        fh.flush()
-                        os.fsync(fh.fileno())
-                    if sha.hexdigest() != entry["sha256"]:
-                        raise PackageRefused(f"{member.name!r} does not match its SHA-256 in the manifest")
-                    staged[member.name] = tmp
-        except pyrage.DecryptError as exc:
-            raise PackageRefused("the payload cannot be decrypted with this identity: "
-                                 "this package is not addressed to you") from exc
-        except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
-            raise PackageRefused(f"the payload is not a readable tar stream: {exc}") from exc
+    def feed(w) -> None:  # the package's bytes, checked, and the payload passed on to be decrypted
+        hashes["payload"] = check_canonical(path, checked.entries, w.write, hash_file=False)[0]
+
+    try:
+        with produced(feed) as ciphertext, \
+                produced(lambda w: pyrage.decrypt_io(ciphertext, w, [identity])) as plain, \
+                tarfile.open(fileobj=plain, mode="r|") as tar:
+            for member in tar:
+                check_cancel(cancel)
+                entry = expected.get(member.name)
+                if entry is None:
+                    raise PackageRefused(f"the payload holds {member.name!r}, which the manifest does not list")
+                if not member.isreg() or member.issparse():
+                    raise PackageRefused(f"{member.name!r} is a link or special file; only plain files are opened")
+                if member.name in staged:
+                    raise PackageRefused(f"the payload holds {member.name!r} twice")
+                if member.size != entry["size"]:
+                    raise PackageRefused(f"{member.name!r} is {member.size} bytes; the manifest says {entry['size']}")
+                tmp = staging / f"{len(staged):05d}.part"
+                sha = hashlib.sha256()
+                src = tar.extractfile(member)
+                with open(tmp, "xb") as fh:
+                    while chunk := src.read(CHUNK):
+                        check_cancel(cancel)
+                        sha.update(chunk)
+                        fh.write(chunk)
+                        done += len(chunk)
+                        report(progress, done, total, "opening")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                if sha.hexdigest() != entry["sha256"]:
+                    raise PackageRefused(f"{member.name!r} does not match its SHA-256 in the manifest")
+                staged[member.name] = tmp
+            for _ in iter(lambda: plain.read(CHUNK), b""):
+                pass  # the tar's end padding: let the decryptor finish (and authenticate) the stream
+    except pyrage.DecryptError as exc:
+        raise PackageRefused("the payload cannot be decrypted: it is damaged, or not encrypted to the "
+                             "recipient the manifest names") from exc
+    except (tarfile.TarError, EOFError) as exc:
+        raise PackageRefused(f"the payload is not a readable tar stream: {exc}") from exc
+    check_payload_hash(checked, hashes["payload"])
     missing = [p for p in expected if p not in staged]
     if missing:
         raise PackageRefused(f"the payload lacks {', '.join(missing)}")

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from studio.core.errors import InvalidInput, NotFound, PackageRefused
 from studio.core.package import manifest as mf
-from studio.core.package.container import check_canonical, read_entries
+from studio.core.package.container import PackageEntries, check_canonical, read_entries
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.vault.keys import public_key_fingerprint
 
@@ -100,8 +100,16 @@ def today_in(tz: str) -> dt.date:
         raise PackageRefused(f"the manifest names an unknown time zone {tz!r}") from exc
 
 
-def verify_package(path: Path, studio_key: Ed25519PublicKey, on: dt.date | None = None,
-                   progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PackageInfo:
+@dataclass(frozen=True)
+class Checked:
+    """A package whose signature, manifest and expiry are good; its bytes are checked next."""
+    entries: PackageEntries
+    manifest: dict
+    fingerprint: str
+
+
+def check_signed_manifest(path: Path, studio_key: Ed25519PublicKey, on: dt.date | None = None) -> Checked:
+    """The cheap checks, before any payload byte is read: shape, signature, version, expiry."""
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"no package at {path}")
@@ -115,17 +123,30 @@ def verify_package(path: Path, studio_key: Ed25519PublicKey, on: dt.date | None 
     manifest = mf.parse(entries.manifest)
     if manifest["studio"].get("key_fingerprint") != fingerprint:
         raise PackageRefused("the manifest names another studio key than the one it is signed with")
+    if entries.payload_size != manifest["payload"].get("size"):
+        raise PackageRefused("the payload is not the one the manifest was signed for (its size differs)")
+    day = on or today_in(manifest.get("timezone") or "UTC")
+    if day > dt.date.fromisoformat(manifest["expires"]):
+        raise PackageRefused(f"the licence expired on {manifest['expires']}; this package may no longer be opened")
+    return Checked(entries, manifest, fingerprint)
+
+
+def check_payload_hash(checked: Checked, payload_sha: str) -> None:
+    if payload_sha != checked.manifest["payload"]["sha256"]:
+        raise PackageRefused("the payload is not the one the manifest was signed for")
+
+
+def verify_package(path: Path, studio_key: Ed25519PublicKey, on: dt.date | None = None,
+                   progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PackageInfo:
+    checked = check_signed_manifest(path, studio_key, on)
     done = [0]
+    size = checked.entries.payload_size
 
     def tick(chunk: bytes) -> None:
         check_cancel(cancel)
         done[0] += len(chunk)
-        report(progress, done[0], entries.payload_size, "verifying")
+        report(progress, done[0], size, "verifying")
 
-    payload_sha, file_sha = check_canonical(path, entries, tick)
-    if payload_sha != manifest["payload"]["sha256"] or entries.payload_size != manifest["payload"].get("size"):
-        raise PackageRefused("the payload is not the one the manifest was signed for")
-    day = on or today_in(manifest.get("timezone") or "UTC")
-    if day > dt.date.fromisoformat(manifest["expires"]):
-        raise PackageRefused(f"the licence expired on {manifest['expires']}; this package may no longer be opened")
-    return PackageInfo(path, manifest, entries.manifest, file_sha, fingerprint)
+    payload_sha, file_sha = check_canonical(Path(path), checked.entries, tick)
+    check_payload_hash(checked, payload_sha)
+    return PackageInfo(Path(path), checked.manifest, checked.entries.manifest, file_sha or "", checked.fingerprint)
