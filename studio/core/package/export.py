@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
+import pyrage
+
 from studio.core.assets import AssetRecord, get_asset
 from studio.core.clock import now_iso
 from studio.core.consent.document import summary
@@ -32,7 +34,6 @@ from studio.core.ids import new_id, parse_id
 from studio.core.ledger.entries import entry_facts
 from studio.core.package import manifest as mf
 from studio.core.package import watermark
-from studio.core.package.age_child import encrypting
 from studio.core.package.brands import BrandRecord, get_brand
 from studio.core.package.container import PackageWriter
 from studio.core.package.streams import Sink, produced, read_head
@@ -254,14 +255,15 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     package_id = new_id("package")
     exp = _Exporter(vault, plan, package_id, progress, cancel)
     created = now_iso()
+    recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
     with temp_file(out.parent, suffix="-" + out.name) as (tmp, fh):
         file_sink = Sink(fh.write, cancel)
         writer = PackageWriter(file_sink.write)
         try:
             with writer.open_payload() as entry:
                 payload = Sink(entry.write, cancel)
-                with encrypting(plan.brand.recipient, payload.write) as plaintext:
-                    exp.write_tar(plaintext)
+                with produced(exp.write_tar) as tar_stream:
+                    _encrypt(tar_stream, payload, recipient)
             manifest = _manifest(vault, exp, payload.hexdigest, payload.size, created)
             manifest_bytes = mf.to_bytes(manifest)
             signature = vault.studio_signing_key().sign(manifest_bytes)
@@ -274,6 +276,16 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
         _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest, out, tmp)
     return ExportResult(package_id, out, file_sink.hexdigest, manifest_sha, manifest)
+
+
+def _encrypt(src: BinaryIO, dst: Sink, recipient) -> None:
+    try:
+        pyrage.encrypt_io(src, dst, [recipient])
+    except pyrage.EncryptError as exc:  # pyrage wraps an error raised by our sink (cancel)
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None:
+            raise cause from None
+        raise
 
 
 def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: bytes, manifest_sha: str,
