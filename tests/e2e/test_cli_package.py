@@ -135,3 +135,83 @@ def test_when_a_package_is_opened_with_the_wrong_identity_then_nothing_is_writte
                   str(tmp_path / "studio.pem"), "--out", str(tmp_path / "out"))
     assert res.returncode == 1 and "not addressed to you" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+
+def _big_scan(path):
+    """A binary PLY of about 60 MB: an export of it takes long enough to be killed mid-way."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n_v, n_f = 1_500_000, 3_000_000
+    v = (rng.random((n_v, 3), dtype=np.float32) * np.float32(1.8)).astype("<f4")
+    faces = np.empty(n_f, dtype=[("n", "u1"), ("i", "<i4", (3,))])
+    faces["n"] = 3
+    faces["i"] = rng.integers(0, n_v, size=(n_f, 3), dtype=np.int32)
+    header = (f"ply\nformat binary_little_endian 1.0\nelement vertex {n_v}\nproperty float x\nproperty float y\n"
+              f"property float z\nelement face {n_f}\nproperty list uchar int vertex_indices\nend_header\n")
+    with open(path, "wb") as fh:
+        fh.write(header.encode())
+        fh.write(v.tobytes())
+        fh.write(faces.tobytes())
+
+
+def test_when_an_export_is_killed_then_no_package_and_no_use_remain_and_the_next_export_clears_its_temp(
+        tmp_path, passphrase_file):
+    import os
+    import signal
+    import sys
+    import time
+
+    from studio.core.consent.grants import get_grant
+    from studio.core.consent.review import review_asset
+    from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+    from studio.core.intake import ingest_paths
+    from studio.core.talents import add_talent
+    from studio.core.vault import Vault
+    from studio.core.vault.check import check_vault
+    from tests.conftest import PASSPHRASE
+    from tests.core.package_helpers import active_grant, brand
+
+    _big_scan(tmp_path / "body.ply")
+    root = tmp_path / "vault"
+    with Vault.create(root, PASSPHRASE) as v:
+        t = add_talent(v, "Kill Test")
+        set_talent_passphrase(v, t.id, "the talent's phrase")
+        key = unlock_talent_key(v, t.id, "the talent's phrase")
+        (r,) = ingest_paths(v, t.id, [tmp_path / "body.ply"])
+        review_asset(v, r.asset_id, "approve", key)
+        gid = active_grant(v, t, key, [r.asset_id]).id
+        brand(v, tmp_path / "brand")
+    out = tmp_path / "out"
+    out.mkdir()
+    cmd = [sys.executable, "-m", "studio.cli", "--vault", str(root), "--passphrase-file", str(passphrase_file),
+           "export", "--grant", gid, "--to", BRAND]
+    killed = False
+    for attempt in range(3):
+        proc = subprocess.Popen([*cmd, "--out", str(out / f"p{attempt}.twinpkg")], cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            temps = list(out.glob(".tmp-*"))
+            if temps and temps[0].stat().st_size > (4 << 20):  # mid-way through the payload
+                proc.send_signal(signal.SIGKILL)
+                killed = True
+                break
+            time.sleep(0.005)
+        proc.wait()
+        if killed:
+            break
+        (out / f"p{attempt}.twinpkg").unlink()  # it finished first: try again
+    assert killed, "the kill must land while the export runs"
+    (temp,) = list(out.glob(".tmp-*"))
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".tmp-")] == []
+    with Vault.open(root, PASSPHRASE) as v:
+        uses = get_grant(v, gid).uses
+        assert check_vault(v).ok
+    assert uses == attempt  # each finished attempt counted one use; the killed one none
+    assert b"manifest.json" not in temp.read_bytes()  # no manifest: not a package anyone can use
+    old = time.time() - 3600
+    os.utime(temp, (old, old))
+    subprocess.run([*cmd, "--out", str(out / "q.twinpkg")], cwd=REPO, check=True, capture_output=True)
+    assert sorted(p.name for p in out.iterdir()) == ["q.twinpkg"]

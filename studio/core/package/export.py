@@ -33,7 +33,7 @@ from studio.core.errors import ConsentError, InvalidInput
 from studio.core.ids import new_id, parse_id
 from studio.core.ledger.entries import entry_facts
 from studio.core.package import manifest as mf
-from studio.core.package import watermark
+from studio.core.package import leftovers, watermark
 from studio.core.package.brands import BrandRecord, get_brand
 from studio.core.package.container import PackageWriter
 from studio.core.package.streams import Sink, produced, read_head
@@ -256,7 +256,10 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     exp = _Exporter(vault, plan, package_id, progress, cancel)
     created = now_iso()
     recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
-    with temp_file(out.parent, suffix="-" + out.name) as (tmp, fh):
+    leftovers.remove_abandoned(out.parent)
+    suffix = "-" + out.name + ("" if out.name.endswith(".twinpkg") else ".twinpkg")
+    with temp_file(out.parent, suffix=suffix) as (tmp, fh):
+        leftovers.hold(fh)
         file_sink = Sink(fh.write, cancel)
         writer = PackageWriter(file_sink.write)
         try:
