@@ -15,7 +15,7 @@ from studio.ui.banner import Banner
 from studio.ui.ledger_panel import _table
 from studio.ui.ops import Ops
 
-COLUMNS = ("Brand", "Id", "Recipient (age)", "Registered")
+COLUMNS = ("Brand", "Registered", "Id", "Recipient (age)")
 
 
 class BrandsDialog(QDialog):
@@ -53,7 +53,7 @@ class BrandsDialog(QDialog):
         self.brands = brands
         self.table.setRowCount(len(brands))
         for r, b in enumerate(brands):
-            for c, text in enumerate((b.name, b.id, b.recipient, b.created_at[:10])):
+            for c, text in enumerate((b.name, b.created_at[:10], b.id, b.recipient)):
                 self.table.setItem(r, c, QTableWidgetItem(text))
 
     def choose_card(self) -> None:

@@ -21,7 +21,7 @@ from studio.ui.banner import Banner
 from studio.ui.ops import Ops
 from studio.ui.uses_chart import VIOLATION, UsesChart
 
-COLUMNS = ("Date", "Kind", "Brand", "Use", "Where", "Count", "Fee")
+COLUMNS = ("Date", "Kind", "Brand", "Count", "Fee", "Use", "Where")
 PACKAGE_COLUMNS = ("Package", "Made", "Brand", "Files", "File SHA-256")
 KIND_LABELS = {"export": "export", "use": "reported use", "violation": "VIOLATION"}
 
@@ -122,7 +122,7 @@ class LedgerPanel(QWidget):
         for r, e in enumerate(entries):
             use = " / ".join(x for x in (e.purpose, e.media) if x)
             fee = "—" if e.kind == "violation" else f"{e.fee:,.2f} {e.currency}"
-            cells = (e.on, KIND_LABELS[e.kind], e.brand, use, e.territory or "", str(e.count), fee)
+            cells = (e.on, KIND_LABELS[e.kind], e.brand, str(e.count), fee, use, e.territory or "")
             tip = f"Package {e.package_id}, grant {e.grant_id}" + (f"\n{e.description}" if e.description else "")
             if e.kind == "violation":
                 tip += "\nOutside the grant:\n" + "\n".join(e.reasons)
@@ -131,7 +131,7 @@ class LedgerPanel(QWidget):
                 item.setToolTip(tip)
                 if e.kind == "violation":
                     item.setForeground(red)
-                if c in (5, 6):
+                if c in (3, 4):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.entries.setItem(r, c, item)
         self.chart.set_entries(entries)
