@@ -56,6 +56,10 @@ class LedgerPanel(QWidget):
         self.chart = UsesChart(self)
         self.totals = QLabel(self)
         self.totals.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.violations = QLabel(self)
+        self.violations.setWordWrap(True)
+        self.violations.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.violations.setAccessibleName("Violations")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("<b>Exports &amp; uses</b>" if studio else "<b>Every use of your likeness, and your fees</b>"))
         bar.addStretch(1)
@@ -79,6 +83,7 @@ class LedgerPanel(QWidget):
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.entries, 1)
         tl.addWidget(self.totals)
+        tl.addWidget(self.violations)
         bottom = QWidget(self)
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -143,6 +148,11 @@ class LedgerPanel(QWidget):
             self.totals.setText(f"{st.uses} paid use{'s' if st.uses != 1 else ''} · owed {money}"
                                 + (f" · <span style='color:{VIOLATION.name()}'>{bad} violation"
                                    f"{'s' if bad != 1 else ''}</span>" if bad else ""))
+        bad_entries = st.violations if st else []
+        self.violations.setVisible(bool(bad_entries))
+        self.violations.setText("<br>".join(
+            f"<span style='color:{VIOLATION.name()}'>{e.on} · {e.brand}: {'; '.join(e.reasons)}</span>"
+            for e in bad_entries[-5:]))
         self.packages.setRowCount(len(packages))
         for r, p in enumerate(packages):
             cells = (p.id, p.created_at[:16].replace("T", " "), p.brand, str(len(p.manifest["assets"])),

@@ -99,15 +99,23 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
     ledger.import_report(tmp_path / "report.json")  # the same report twice: refused, nothing added
     qtbot.waitUntil(lambda: ledger.banner.level == "error", timeout=T)
     assert "already imported" in ledger.banner.text() and ledger.entries.rowCount() == 2
+    outside, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Billboard, New York", "advertising",
+                               "out-of-home", "US", dt.date.today().isoformat(), 1)
+    write_report(outside, tmp_path / "outside.json")
+    ledger.import_report(tmp_path / "outside.json")
+    qtbot.waitUntil(lambda: ledger.entries.rowCount() == 3, timeout=T)
+    assert ledger.banner.level == "warning" and "1 violation" in ledger.totals.text()
+    assert "1,200.00 EUR" in ledger.totals.text()  # a violation earns nothing
 
     from studio.ui.review_window import ReviewWindow
 
     review = ReviewWindow(vault, talent, key, window)
     qtbot.addWidget(review)
     review.show()
-    qtbot.waitUntil(lambda: review.ledger.entries.rowCount() == 2, timeout=T)
+    qtbot.waitUntil(lambda: review.ledger.entries.rowCount() == 3, timeout=T)
     assert "1,200.00 EUR" in review.ledger.totals.text() and review.ledger.packages.rowCount() == 1
     assert not review.ledger.export_button.isVisible() and not review.ledger.import_button.isVisible()
+    assert not review.ledger.violations.isHidden() and "territory US not granted" in review.ledger.violations.text()
     review.close()
 
 
