@@ -71,6 +71,8 @@ def test_when_a_twin_is_exported_then_only_its_brand_opens_it_and_the_use_is_cou
     assert len(again.files) == len(opened.files)
     with pytest.raises(InvalidInput, match="already exist"):
         open_package(out, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    by_file = open_package(out, tmp_path / "brand" / "identity.txt", studio_key(vault), tmp_path / "opened2")
+    assert len(by_file.files) == len(opened.files)  # the age identity file alone opens it too
 
     (entry,) = statement(vault, talent.id).entries
     assert (entry.kind, entry.brand, entry.fee, entry.currency) == ("export", BRAND, 1500, "EUR")

@@ -123,18 +123,20 @@ def keygen(out: Path, name: str) -> BrandCard:
 
 
 def load_identity(folder: Path) -> BrandIdentity:
+    """The brand's keys from the folder `brand keygen` wrote (or an age identity file alone,
+    which opens packages but cannot sign reports)."""
     folder = Path(folder)
-    ident_path, key_path = folder / IDENTITY_FILE, folder / SIGNING_FILE
+    ident_path, key_path = (folder, None) if folder.is_file() else (folder / IDENTITY_FILE, folder / SIGNING_FILE)
     if not ident_path.is_file():
         raise NotFound(f"no brand identity in {folder} (expected {IDENTITY_FILE} from `twin-studio brand keygen`)")
     lines = [ln.strip() for ln in ident_path.read_text().splitlines()
              if ln.strip() and not ln.startswith("#")]
     try:
         identity = pyrage.x25519.Identity.from_str(lines[0])
-    except Exception as exc:
+    except (IndexError, pyrage.IdentityError, ValueError) as exc:
         raise InvalidInput(f"{ident_path} does not hold an age X25519 identity") from exc
     signing = None
-    if key_path.is_file():
+    if key_path is not None and key_path.is_file():
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise InvalidInput(f"{key_path} is not an Ed25519 private key")
