@@ -294,7 +294,8 @@ def register(sub, add) -> None:
     p.add_argument("--studio-key", required=True, metavar="FILE.pem")
     p = add("open", cmd_open, "verify, decrypt and write a package's files into a folder (no vault needed)")
     p.add_argument("package", metavar="FILE.twinpkg")
-    p.add_argument("--identity", required=True, metavar="DIR", help="the brand's keys from `brand keygen`")
+    p.add_argument("--identity", required=True, metavar="DIR",
+                   help="the brand's keys from `brand keygen` (or just its age identity file)")
     p.add_argument("--studio-key", required=True, metavar="FILE.pem")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--force", action="store_true", help="overwrite files that exist")
