@@ -46,7 +46,13 @@ def _register(qtbot, window, card):
     dialog.close()
 
 
-def _walk_to_summary(qtbot, wizard, tmp_path, brand_name):
+def _wizard_at_summary(qtbot, make_window, tmp_path, card_owner, brand_name):
+    """The main window, the brand registered from its card, the wizard walked to its summary."""
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
+    _register(qtbot, window, tmp_path / card_owner / "brand-card.json")
+    window.export_twin()
+    wizard = window.wizard
     pages = wizard.pages
     qtbot.waitUntil(lambda: pages[0].isComplete(), timeout=T)
     wizard.next()
@@ -60,18 +66,13 @@ def _walk_to_summary(qtbot, wizard, tmp_path, brand_name):
     pages[3].out.setText(str(tmp_path / "twin.twinpkg"))
     wizard.next()
     assert wizard.currentPage() is pages[4]
+    return window, wizard
 
 
 def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_package_and_the_talent_sees_the_use(
         qtbot, make_window, ready, tmp_path):
     vault, talent, key, grant = ready
-    window = make_window()
-    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
-    _register(qtbot, window, tmp_path / "brand" / "brand-card.json")
-
-    window.export_twin()
-    wizard = window.wizard
-    _walk_to_summary(qtbot, wizard, tmp_path, BRAND)
+    window, wizard = _wizard_at_summary(qtbot, make_window, tmp_path, "brand", BRAND)
     summary = wizard.pages[4]
     qtbot.waitUntil(lambda: summary.isComplete(), timeout=T)
     assert "Maison Lumière may use" in summary.text.text() and "MR-LMR" in summary.text.text()
@@ -122,12 +123,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
 def test_when_the_wizard_names_a_brand_the_grant_does_not_license_then_it_stops_at_the_summary(
         qtbot, make_window, ready, tmp_path):
     vault, talent, key, grant = ready
-    window = make_window()
-    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
-    _register(qtbot, window, tmp_path / "other" / "brand-card.json")
-    window.export_twin()
-    wizard = window.wizard
-    _walk_to_summary(qtbot, wizard, tmp_path, "Other Brand")
+    window, wizard = _wizard_at_summary(qtbot, make_window, tmp_path, "other", "Other Brand")
     summary = wizard.pages[4]
     qtbot.waitUntil(lambda: summary.banner.isVisible(), timeout=T)
     assert "not brand 'Other Brand'" in summary.banner.text() and not summary.isComplete()
@@ -140,12 +136,7 @@ def test_when_the_operator_cancels_the_export_then_no_file_and_no_use_remain(qtb
     from studio.core.consent.grants import get_grant
 
     vault, talent, key, grant = ready
-    window = make_window()
-    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
-    _register(qtbot, window, tmp_path / "brand" / "brand-card.json")
-    window.export_twin()
-    wizard = window.wizard
-    _walk_to_summary(qtbot, wizard, tmp_path, BRAND)
+    window, wizard = _wizard_at_summary(qtbot, make_window, tmp_path, "brand", BRAND)
     qtbot.waitUntil(lambda: wizard.pages[4].isComplete(), timeout=T)
     wizard.next()
     export = wizard.pages[5]
