@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from studio.core.clock import now_iso
 from studio.core.errors import Cancelled, NotFound, StudioError
