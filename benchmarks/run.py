@@ -376,7 +376,7 @@ def child_package_setup(workdir: str, *paths: str) -> dict:
     from studio.core.intake import ingest_paths
     from studio.core.talents import add_talent
     from studio.core.vault import Vault
-    from tests.core.package_helpers import BRAND, active_grant, brand, studio_pem
+    from tests.core.helpers import BRAND, active_grant, brand, studio_pem
 
     assert BRAND == PKG_BRAND
     work = Path(workdir)

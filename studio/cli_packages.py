@@ -16,11 +16,10 @@ from studio.core.errors import ConsentError, InvalidInput, PackageRefused
 EXIT_OK, EXIT_REFUSED = 0, 1
 
 
-def _bar(args, label: str):
+def _bar(args):
     from studio.cli import _progress_bar
 
-    bar, update = _progress_bar(not getattr(args, "json", False), unit="B")
-    return bar, update
+    return _progress_bar(not getattr(args, "json", False), unit="B")
 
 
 @contextlib.contextmanager
@@ -56,7 +55,7 @@ def cmd_verify(args) -> int:
     from studio.cli import _print_json
     from studio.core.package.verify import load_studio_key, verify_package
 
-    bar, update = _bar(args, "verifying")
+    bar, update = _bar(args)
     with _refusal(args):
         info = verify_package(Path(args.package), load_studio_key(Path(args.studio_key)), progress=update)
     if bar is not None:
@@ -73,7 +72,7 @@ def cmd_open(args) -> int:
     from studio.core.package.unpack import open_package
     from studio.core.package.verify import load_studio_key
 
-    bar, update = _bar(args, "opening")
+    bar, update = _bar(args)
     with _refusal(args):
         result = open_package(Path(args.package), Path(args.identity), load_studio_key(Path(args.studio_key)),
                               Path(args.out), force=args.force, progress=update)
@@ -162,7 +161,7 @@ def cmd_export(args) -> int:
 
     assets = [a for a in (args.assets or "").split(",") if a.strip()] or None
     with _open(args) as vault:
-        bar, update = _bar(args, "packaging")
+        bar, update = _bar(args)
         with _refusal(args):
             result = export_package(vault, args.grant, args.to, Path(args.out), assets, args.purpose, args.media,
                                     args.territory, progress=update)

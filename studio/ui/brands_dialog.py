@@ -12,8 +12,8 @@ from studio.core.package.brand_keys import read_card
 from studio.core.package.brands import BrandRecord, add_brand, add_card, list_brands
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
-from studio.ui.ledger_panel import _table
 from studio.ui.ops import Ops
+from studio.ui.tables import list_table
 
 COLUMNS = ("Brand", "Registered", "Id", "Recipient (age)")
 
@@ -25,7 +25,7 @@ class BrandsDialog(QDialog):
         self.setWindowTitle("Brands")
         self.resize(760, 420)
         self.banner = Banner(self)
-        self.table = _table(COLUMNS, self)
+        self.table = list_table(COLUMNS, self)
         self.table.setAccessibleName("Registered brands")
         self.brands: list[BrandRecord] = []
         self.card_button = QPushButton("Add from brand card…", self)

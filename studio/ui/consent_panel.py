@@ -14,6 +14,7 @@ from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.grant_editor import GrantEditor
 from studio.ui.ops import Ops
+from studio.ui.tables import setup_table
 
 COLUMNS = ("Grant", "State", "Licensee", "From", "Until", "Uses left", "Fee")
 
@@ -30,12 +31,8 @@ def grant_row(g: GrantRecord) -> tuple[str, ...]:
 class GrantTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
-        self.setHorizontalHeaderLabels(COLUMNS)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        setup_table(self, COLUMNS)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.verticalHeader().hide()
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
         self.grants: list[GrantRecord] = []
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from studio.core.ledger.entries import import_report
 from studio.core.ledger.statement import Statement, statement, write_csv
@@ -19,22 +19,12 @@ from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.ops import Ops
+from studio.ui.tables import list_table
 from studio.ui.uses_chart import VIOLATION, UsesChart
 
 COLUMNS = ("Date", "Kind", "Brand", "Count", "Fee", "Use", "Where")
 PACKAGE_COLUMNS = ("Package", "Made", "Brand", "Files", "File SHA-256")
 KIND_LABELS = {"export": "export", "use": "reported use", "violation": "VIOLATION"}
-
-
-def _table(columns, parent) -> QTableWidget:
-    t = QTableWidget(0, len(columns), parent)
-    t.setHorizontalHeaderLabels(columns)
-    t.setSelectionBehavior(QAbstractItemView.SelectRows)
-    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    t.verticalHeader().hide()
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
 
 
 class LedgerPanel(QWidget):
@@ -49,9 +39,9 @@ class LedgerPanel(QWidget):
         self.statement: Statement | None = None
         self.packages_list: list[PackageRecord] = []
         self.banner = Banner(self)
-        self.entries = _table(COLUMNS, self)
+        self.entries = list_table(COLUMNS, self)
         self.entries.setAccessibleName("Statement")
-        self.packages = _table(PACKAGE_COLUMNS, self)
+        self.packages = list_table(PACKAGE_COLUMNS, self)
         self.packages.setAccessibleName("Packages")
         self.chart = UsesChart(self)
         self.totals = QLabel(self)

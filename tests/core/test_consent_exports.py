@@ -18,6 +18,7 @@ from studio.core.consent.exports import to_dpv, to_odrl
 from studio.core.consent.grants import activate_grant, decline_grant, draft_grant, revoke_grant, sign_grant
 from studio.core.consent.signing import canonical
 from tests.conftest import REPO
+from tests.core.helpers import fields
 
 VENDORED = REPO / "resources" / "jsonld"
 ODRL_CONTEXT_FILE = VENDORED / "odrl.jsonld"
@@ -49,15 +50,6 @@ ODRL_DEPRECATED = {"device", "system", "proximity", "append", "appendTo", "copy"
                    "UndefinedTerm", "undefined", "ignore", "support", "AssetScope", "PartyScope", "scope", "Group",
                    "Individual", "All", "AllConnections", "All2ndConnections", "AllGroups", "attachPolicy",
                    "attachSource", "shareAlike", "commercialize", "share"}
-
-
-def fields(asset_ids, **over):
-    base = {"licensee": "Maison Lumière", "assets": asset_ids, "use_description": "Spring lookbook, web shop",
-            "purposes": "e-commerce,advertising", "media": "web,social", "territories": "FR,BE",
-            "start": "2027-01-01", "end": "2027-03-31", "max_uses": 2, "fee": "1500", "currency": "EUR",
-            "exclude": "political,tobacco", "notice_days": 14, "jurisdiction": "FR"}
-    base.update(over)
-    return base
 
 
 def grant(world, state="active", **over):

@@ -17,16 +17,7 @@ from studio.core.consent.talent_keys import TalentKey, set_talent_passphrase, un
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, WrongPassphrase
 from studio.core.talents import add_talent
 from studio.core.vault.check import check_vault
-
-
-
-def fields(asset_ids, **over):
-    base = {"licensee": "Maison Lumière", "assets": asset_ids, "use_description": "Spring lookbook, web shop",
-            "purposes": "e-commerce,advertising", "media": "web,social", "territories": "FR,BE",
-            "start": "2027-01-01", "end": "2027-03-31", "max_uses": 2, "fee": "1500", "currency": "EUR",
-            "exclude": "political,tobacco", "notice_days": 14, "jurisdiction": "FR"}
-    base.update(over)
-    return base
+from tests.core.helpers import fields
 
 
 def active(world, **over):

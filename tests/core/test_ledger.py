@@ -15,7 +15,7 @@ from studio.core.ledger.entries import import_report
 from studio.core.ledger.statement import statement, write_csv
 from studio.core.package.export import export_package
 from studio.core.package.reports import create_report, write_report
-from tests.core.package_helpers import BRAND, active_grant, brand
+from tests.core.helpers import BRAND, active_grant, brand
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from studio.core.package.unpack import open_package
 from studio.core.package.verify import verify_package
 from studio.core.progress import CancelToken
 from studio.core.vault.check import check_vault
-from tests.core.package_helpers import BRAND, active_grant, brand, studio_key
+from tests.core.helpers import BRAND, active_grant, brand, studio_key
 
 
 def _only_voice(world, tmp_path, **over):
@@ -235,7 +235,7 @@ def test_when_two_processes_race_for_the_last_use_then_exactly_one_wins(world, t
 
 def _hostile(vault, path, members, manifest_over=None, compress=False):
     """A package the studio key signs, holding a hand-made tar: (name, data, type)."""
-    from tests.core.package_helpers import BRAND as NAME
+    from tests.core.helpers import BRAND as NAME
 
     brand_row = next(b for b in __import__("studio.core.package.brands", fromlist=["x"]).list_brands(vault)
                      if b.name == NAME)

@@ -171,7 +171,7 @@ def test_when_an_export_is_killed_then_no_package_and_no_use_remain_and_the_next
     from studio.core.vault import Vault
     from studio.core.vault.check import check_vault
     from tests.conftest import PASSPHRASE
-    from tests.core.package_helpers import active_grant, brand
+    from tests.core.helpers import active_grant, brand
 
     _big_scan(tmp_path / "body.ply")
     root = tmp_path / "vault"

@@ -17,7 +17,7 @@ from studio.core.package.brand_keys import keygen
 from studio.core.package.reports import create_report, write_report
 from studio.core.package.verify import verify_package
 from tests.conftest import TESTDATA
-from tests.core.package_helpers import BRAND, active_grant, studio_key
+from tests.core.helpers import BRAND, active_grant, studio_key
 
 TALENT_PASS = "the talent's own long phrase"
 T = 60_000

@@ -170,6 +170,7 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
                               currency=doc["fee"]["currency"], report_id=report["report_id"], created_at=now_iso(),
                               details_sealed=vault.fields.seal(json.dumps(details), f"ledger.details:{eid}")))
             s.flush()
-            audit.append(s, f"ledger.{kind}", eid, {**entry_facts(s.get(LedgerEntry, eid)),
-                                                    "report": report["report_id"], "signature": report["signature"]})
-    return ImportResult(next(e for e in list_entries(vault, talent_id) if e.id == eid))
+            row = s.get(LedgerEntry, eid)
+            audit.append(s, f"ledger.{kind}", eid, {**entry_facts(row), "report": report["report_id"],
+                                                    "signature": report["signature"]})
+            return ImportResult(_entry(vault, row, brand_name))

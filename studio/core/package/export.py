@@ -36,10 +36,11 @@ from studio.core.package import manifest as mf
 from studio.core.package import leftovers, watermark
 from studio.core.package.brands import BrandRecord, get_brand
 from studio.core.package.container import PackageWriter
-from studio.core.package.streams import Sink, produced, read_head
+from studio.core.package.streams import produced, read_head
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.vault import Vault, audit
 from studio.core.vault.atomic import finish_temp, publish, temp_file
+from studio.core.vault.blobs import HashingSink
 from studio.core.vault.catalog import Grant, LedgerEntry, Package
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
 
@@ -154,11 +155,14 @@ class _Exporter:
         self.progress, self.cancel = progress, cancel
         self.items = _items(plan.assets)
         self.total = sum(i.size for i in self.items)
-        self.done = 0
+        self.done = self._reported = 0
+        self._step = max(256 * 1024, self.total // 500)
 
-    def _tick(self, n: int) -> None:
+    def _tick(self, n: int) -> None:  # per pyrage chunk (8 KiB): report every 0.2 %, not every call
         self.done += n
-        report(self.progress, self.done, self.total, "packaging")
+        if self.done - self._reported >= self._step or self.done >= self.total:
+            self._reported = self.done
+            report(self.progress, self.done, self.total, "packaging")
 
     def _decide(self, item: _Item) -> tuple[tuple[str, float] | None, str, bool]:
         """(method, amplitude) or None, the reason when None, and whether marking keeps the size."""
@@ -175,7 +179,7 @@ class _Exporter:
         except watermark.Unmarkable as exc:
             return None, str(exc), True
 
-    def _emit(self, item: _Item, dst: Sink, mark: tuple[str, float] | None) -> None:
+    def _emit(self, item: _Item, dst: HashingSink, mark: tuple[str, float] | None) -> None:
         """Decrypt ``item`` (and mark it) into ``dst``."""
         store = self.vault.blobs
         if mark is None:
@@ -191,14 +195,14 @@ class _Exporter:
             mark, reason, in_place = self._decide(item)
             size, expected_sha = item.size, None
             if mark is not None and not in_place:  # the tar header needs the size: a counting pass first
-                counted = Sink(None, self.cancel)
+                counted = HashingSink(None, self.cancel)
                 try:
                     self._emit(item, counted, mark)
                     size, expected_sha = counted.size, counted.hexdigest
                 except watermark.Unmarkable as exc:
                     mark, reason = None, str(exc)
             tar.member(item.path, size)
-            sink = Sink(out.write, self.cancel, self._tick)
+            sink = HashingSink(out.write, self.cancel, self._tick)
             self._emit(item, sink, mark)
             if sink.size != size or (expected_sha is not None and sink.hexdigest != expected_sha):
                 raise InvalidInput(f"{item.name}: the marked file is not reproducible; nothing was exported")
@@ -260,11 +264,11 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     suffix = "-" + out.name + ("" if out.name.endswith(".twinpkg") else ".twinpkg")
     with temp_file(out.parent, suffix=suffix) as (tmp, fh):
         leftovers.hold(fh)
-        file_sink = Sink(fh.write, cancel)
+        file_sink = HashingSink(fh.write, cancel)
         writer = PackageWriter(file_sink.write)
         try:
             with writer.open_payload() as entry:
-                payload = Sink(entry.write, cancel)
+                payload = HashingSink(entry.write, cancel)
                 with produced(exp.write_tar) as tar_stream:
                     _encrypt(tar_stream, payload, recipient)
             manifest = _manifest(vault, exp, payload.hexdigest, payload.size, created)
@@ -281,7 +285,7 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     return ExportResult(package_id, out, file_sink.hexdigest, manifest_sha, manifest)
 
 
-def _encrypt(src: BinaryIO, dst: Sink, recipient) -> None:
+def _encrypt(src: BinaryIO, dst: HashingSink, recipient) -> None:
     try:
         pyrage.encrypt_io(src, dst, [recipient])
     except pyrage.EncryptError as exc:  # pyrage wraps an error raised by our sink (cancel)

@@ -1,46 +1,15 @@
 """Plumbing for streaming a package: a producer thread writing into a pipe that a consumer
-reads, and a sink that hashes, counts and honours cancel. Memory stays at a few pipe and
-chunk buffers however large the assets are."""
+reads. Memory stays at a few pipe and chunk buffers however large the assets are."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import threading
 from typing import BinaryIO, Callable, Iterator
 
-from studio.core.progress import CancelToken, check_cancel
-
 _PIPE_SIZE = 1 << 20
-
-
-class Sink:
-    """Counts and hashes what passes through on its way to ``forward`` (or nowhere)."""
-
-    def __init__(self, forward: Callable[[bytes], object] | None = None, cancel: CancelToken | None = None,
-                 on_bytes: Callable[[int], None] | None = None) -> None:
-        self._forward, self._cancel, self._on_bytes = forward, cancel, on_bytes
-        self.sha = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data) -> int:
-        check_cancel(self._cancel)
-        self.sha.update(data)
-        self.size += len(data)
-        if self._forward is not None:
-            self._forward(data)
-        if self._on_bytes is not None:
-            self._on_bytes(len(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    @property
-    def hexdigest(self) -> str:
-        return self.sha.hexdigest()
 
 
 @contextlib.contextmanager
@@ -76,32 +45,6 @@ def produced(produce: Callable[[BinaryIO], None]) -> Iterator[BinaryIO]:
     thread.join()
     if failure:
         raise failure[0]
-
-
-class Chained:
-    """A readable stream: ``head`` first, then the rest of ``tail``."""
-
-    def __init__(self, head: bytes, tail: BinaryIO) -> None:
-        self._head, self._tail = memoryview(head), tail
-
-    def read(self, n: int = -1) -> bytes:
-        if self._head:
-            if n is None or n < 0:
-                out = bytes(self._head) + self._tail.read()
-                self._head = memoryview(b"")
-                return out
-            out = bytes(self._head[:n])
-            self._head = self._head[n:]
-            return out
-        return self._tail.read(n)
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readable(self) -> bool:
-        return True
 
 
 def read_head(src: BinaryIO, n: int) -> bytes:

@@ -59,21 +59,33 @@ class _HashingReader(io.RawIOBase):
         return n or 0
 
 
-class _HashingWriter(io.RawIOBase):
-    def __init__(self, dst: BinaryIO | None):
-        self._dst = dst
+class HashingSink:
+    """Counts and hashes what is written on its way to ``forward`` (or nowhere), honouring
+    cancel and reporting bytes: the blob store verifies decryptions with it, and a package
+    export hashes what it writes."""
+
+    def __init__(self, forward: Callable[[bytes], object] | None = None, cancel: CancelToken | None = None,
+                 on_bytes: Callable[[int], None] | None = None) -> None:
+        self._forward, self._cancel, self._on_bytes = forward, cancel, on_bytes
         self.sha = hashlib.sha256()
         self.size = 0
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data) -> int:
+        check_cancel(self._cancel)
         self.sha.update(data)
         self.size += len(data)
-        if self._dst is not None:
-            self._dst.write(data)
+        if self._forward is not None:
+            self._forward(data)
+        if self._on_bytes is not None:
+            self._on_bytes(len(data))
         return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def hexdigest(self) -> str:
+        return self.sha.hexdigest()
 
 
 class BlobStore:
@@ -133,7 +145,7 @@ class BlobStore:
         path = self.path_for(sha256)
         if not path.is_file():
             raise IntegrityError(f"blob {sha256[:16]}… is missing from {self.root.name}/")
-        writer = _HashingWriter(dst)
+        writer = HashingSink(dst.write if dst is not None else None)
         try:
             with open(path, "rb") as src:
                 pyrage.decrypt_io(src, writer, [self._keys.identity])
@@ -141,7 +153,7 @@ class BlobStore:
             if isinstance(exc, OSError) and exc.errno is not None:
                 raise
             raise IntegrityError(f"blob {sha256[:16]}… cannot be decrypted (damaged or foreign)") from exc
-        if writer.sha.hexdigest() != sha256:
+        if writer.hexdigest != sha256:
             raise IntegrityError(f"blob {sha256[:16]}… decrypts to different content (corrupt)")
         return writer.size
 

@@ -1,5 +1,5 @@
-"""Shared by the package tests: a brand with its own keys, an active grant for it, and the
-studio key a brand pins."""
+"""Shared by the consent and package tests: grant fields, a brand with its own keys, an active
+grant for it, and the studio key a brand pins."""
 
 from __future__ import annotations
 
@@ -15,14 +15,22 @@ from studio.core.package.brands import add_card
 BRAND = "Maison Lumière"
 
 
-def grant_fields(assets, **over) -> dict:
-    today = dt.date.today()
-    base = {"licensee": BRAND, "assets": assets, "use_description": "Spring lookbook, web shop",
+def fields(asset_ids, **over) -> dict:
+    """A grant's fields, for a spring 2027 lookbook (fixed dates: for the policy tables)."""
+    base = {"licensee": BRAND, "assets": asset_ids, "use_description": "Spring lookbook, web shop",
             "purposes": "e-commerce,advertising", "media": "web,social", "territories": "FR,BE",
-            "start": (today - dt.timedelta(days=30)).isoformat(), "end": (today + dt.timedelta(days=60)).isoformat(),
-            "max_uses": 5, "fee": "1500", "currency": "EUR", "notice_days": 0, "jurisdiction": "FR"}
+            "start": "2027-01-01", "end": "2027-03-31", "max_uses": 2, "fee": "1500", "currency": "EUR",
+            "exclude": "political,tobacco", "notice_days": 14, "jurisdiction": "FR"}
     base.update(over)
     return base
+
+
+def grant_fields(assets, **over) -> dict:
+    """The same grant running today (from 30 days ago to 60 days ahead), revocable at once."""
+    today = dt.date.today()
+    return fields(assets, **{"start": (today - dt.timedelta(days=30)).isoformat(),
+                             "end": (today + dt.timedelta(days=60)).isoformat(), "max_uses": 5,
+                             "exclude": "", "notice_days": 0, **over})
 
 
 def active_grant(vault, talent, key, assets, **over):
