@@ -67,8 +67,9 @@ def test_when_a_scan_is_opened_in_open3d_viewer_then_its_window_shows_the_scan(n
     (r,) = ingest_paths(new_vault, talent.id, [TESTDATA / "scans" / "stanford-bunny.obj"])
     assert np.asarray(ImageGrab.grab(xdisplay=x_display).convert("L")).max() < 40, "the screen starts empty"
     # GLFW (inside Open3D) sometimes fails to detect the X11 platform on Xvfb ("Failed to detect
-    # any supported platform") and Open3D then draws offscreen: a second launch shows (DR006)
-    for attempt in range(3):
+    # any supported platform") and Open3D then draws offscreen: a later launch shows (DR006). The
+    # failures come in runs (three in a row once in four fresh-clone CI runs), so up to five launches
+    for attempt in range(5):
         proc = open_viewer(new_vault, r.asset_id)
         try:
             ok, white, shown = _shows_scan(proc, x_display, 25)
