@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import parse_id
+from studio.core.types import AssetStatus
 from studio.core.vault import Vault
 from studio.core.vault.atomic import finish_temp, publish, temp_file
 from studio.core.vault.catalog import Asset, AssetFile
 
-STATUSES = ("pending_review", "approved", "rejected")
+STATUSES = tuple(AssetStatus)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from sqlalchemy import select
 from studio.core.clock import now_iso
 from studio.core.errors import NotFound
 from studio.core.ids import parse_id
+from studio.core.types import DERIVED_ROLES
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Asset, AssetFile
 from studio.core.vault.writes import add_blob_rows, clear_intent, publish_with_intent
-
-DERIVED_ROLES = ("lod", "waveform", "thumbnail")
 
 
 def add_derived(vault: Vault, asset_id: str, role: str, media_type: str, data: bytes) -> bool:

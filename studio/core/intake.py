@@ -20,6 +20,7 @@ from studio.core.clock import now_iso
 from studio.core.errors import Cancelled, NotFound, StudioError
 from studio.core.ids import new_id, parse_id
 from studio.core.progress import CancelToken, Progress, ProgressFn, check_cancel
+from studio.core.types import AssetStatus, FileRole
 from studio.core.vault import Vault, audit
 from studio.core.vault.blobs import Staged
 from studio.core.vault.catalog import Asset, AssetFile, Talent
@@ -148,12 +149,12 @@ def _commit(vault: Vault, talent_id: str, path: Path, analysis, original: Staged
             original_name_sealed=f.seal(path.name, f"assets.original_name:{asset_id}"),
             metrics_sealed=f.seal(json.dumps(analysis.metrics), f"assets.metrics:{asset_id}"),
             warnings_sealed=f.seal(json.dumps(list(analysis.warnings)), f"assets.warnings:{asset_id}"),
-            status="pending_review", created_at=now,
+            status=AssetStatus.PENDING_REVIEW, created_at=now,
         ))
         s.flush()
         for comp, st in companions:
             rel = os.path.relpath(comp, path.parent)
-            s.add(AssetFile(asset_id=asset_id, role="companion", name_sealed=f.seal(rel, f"asset_files.name:{asset_id}:companion"),
+            s.add(AssetFile(asset_id=asset_id, role=FileRole.COMPANION, name_sealed=f.seal(rel, f"asset_files.name:{asset_id}:companion"),
                             media_type="application/octet-stream", sha256=st.sha256, size=st.size))
         for d, st in derived:
             s.add(AssetFile(asset_id=asset_id, role=d.role, name_sealed=f.seal(d.role, f"asset_files.name:{asset_id}:{d.role}"),

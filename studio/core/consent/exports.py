@@ -21,6 +21,7 @@ import hashlib
 from studio.core.consent import vocab
 from studio.core.consent.grants import GrantRecord
 from studio.core.consent.signing import canonical
+from studio.core.types import GrantState
 
 ODRL_CONTEXT = "http://www.w3.org/ns/odrl.jsonld"
 URN = "urn:twin-studio:"
@@ -157,7 +158,7 @@ def to_odrl(rec: GrantRecord) -> dict:
 
     policy = {
         "@context": [ODRL_CONTEXT, {"spdx": "http://spdx.org/rdf/terms#"}],
-        "@type": "Agreement" if rec.state == "active" else "Offer",
+        "@type": "Agreement" if rec.state == GrantState.ACTIVE else "Offer",
         "uid": policy_iri,
         "conflict": "prohibit",
         "dct:identifier": gid,

@@ -23,6 +23,7 @@ from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey, talent_public_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
+from studio.core.types import GrantState
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Grant, Talent, TalentKey as TalentKeyRow
 from studio.core.vault.keys import public_key_b64
@@ -51,12 +52,12 @@ class GrantRecord:
     def status(self, on: dt.date | None = None) -> str:
         """The state as of a calendar day in the grant's time zone."""
         on = on or self.today()
-        if self.state == "declined":
-            return "declined"
+        if self.state == GrantState.DECLINED:
+            return GrantState.DECLINED
         if self.revocation is not None and on >= dt.date.fromisoformat(self.revocation["effective"]):
-            return "revoked"
-        if self.state in ("signed", "active") and on > dt.date.fromisoformat(self.document["end"]):
-            return "expired"
+            return GrantState.REVOKED
+        if self.state in (GrantState.SIGNED, GrantState.ACTIVE) and on > dt.date.fromisoformat(self.document["end"]):
+            return GrantState.EXPIRED
         return self.state
 
     @property
@@ -96,19 +97,19 @@ def _problems(rec: GrantRecord, studio_public: str) -> list[str]:
     doc, problems = rec.document, []
     if doc.get("grant") != rec.id or doc.get("talent") != rec.talent_id:
         problems.append("the document names another grant or talent")
-    if rec.state in ("draft", "declined"):
-        if rec.talent_signature or rec.studio_signature or (rec.revocation and rec.state == "draft"):
+    if rec.state in (GrantState.DRAFT, GrantState.DECLINED):
+        if rec.talent_signature or rec.studio_signature or (rec.revocation and rec.state == GrantState.DRAFT):
             problems.append("a draft carries signatures")
-        if rec.state == "declined" and (rec.revocation or {}).get("type") != "twin-studio/grant-decline":
+        if rec.state == GrantState.DECLINED and (rec.revocation or {}).get("type") != "twin-studio/grant-decline":
             problems.append("a declined grant lacks the talent's signed decline")
         return problems
     key = doc.get("talent_public_key")
     if not rec.talent_signature or not key or not verify(key, doc, rec.talent_signature):
         problems.append("the talent's signature does not verify")
-    if rec.state in ("active", "revoked") and rec.studio_signature is not None:
+    if rec.state in (GrantState.ACTIVE, GrantState.REVOKED) and rec.studio_signature is not None:
         if not verify(studio_public, _studio_statement(rec.sha256, rec.talent_signature or ""), rec.studio_signature):
             problems.append("the studio's countersignature does not verify")
-    elif rec.state == "active":
+    elif rec.state == GrantState.ACTIVE:
         problems.append("an active grant lacks the studio's countersignature")
     return problems  # a revocation or decline: _revocation_ok, against the row's signature
 
@@ -177,7 +178,7 @@ def draft_grant(vault: Vault, talent_id: str, fields: dict) -> GrantRecord:
     gid, now = new_id("grant"), now_iso()
     doc = _document(vault, gid, tid, fields, now)
     with vault.session() as s:
-        s.add(Grant(id=gid, talent_id=tid, state="draft", uses=0, created_at=now, updated_at=now,
+        s.add(Grant(id=gid, talent_id=tid, state=GrantState.DRAFT, uses=0, created_at=now, updated_at=now,
                     document_sealed=vault.fields.seal(canonical(doc).decode(), f"grants.document:{gid}")))
         s.flush()
         audit.append(s, "grant.drafted", gid, {"talent": tid, "sha256": hashlib.sha256(canonical(doc)).hexdigest()})
@@ -186,7 +187,7 @@ def draft_grant(vault: Vault, talent_id: str, fields: dict) -> GrantRecord:
 
 def edit_draft(vault: Vault, grant_id: str, changes: dict) -> GrantRecord:
     rec = get_grant(vault, grant_id)
-    if rec.state != "draft":
+    if rec.state != GrantState.DRAFT:
         raise ConsentError(f"grant {rec.id} is {rec.state}: a signed grant cannot change — draft a new one")
     fields = fields_of(rec.document)
     fields.update(changes)
@@ -212,7 +213,7 @@ def fields_of(doc: dict) -> dict:
 
 def sign_grant(vault: Vault, grant_id: str, key: TalentKey) -> GrantRecord:
     rec = get_grant(vault, grant_id)
-    if rec.state != "draft":
+    if rec.state != GrantState.DRAFT:
         raise ConsentError(f"grant {rec.id} is already {rec.state}")
     if key.talent_id != rec.talent_id:
         raise ConsentError(f"grant {rec.id} is for talent {rec.talent_id}; only they can sign it")
@@ -226,7 +227,7 @@ def sign_grant(vault: Vault, grant_id: str, key: TalentKey) -> GrantRecord:
     with vault.session() as s:
         row = s.get(Grant, rec.id)
         row.document_sealed = vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}")
-        row.talent_signature, row.state, row.updated_at = signature, "signed", now_iso()
+        row.talent_signature, row.state, row.updated_at = signature, GrantState.SIGNED, now_iso()
         audit.append(s, "grant.signed", rec.id, {"sha256": hashlib.sha256(canonical(doc)).hexdigest(),
                                                   "signature": signature}, actor=rec.talent_id)
     return get_grant(vault, rec.id)
@@ -234,12 +235,12 @@ def sign_grant(vault: Vault, grant_id: str, key: TalentKey) -> GrantRecord:
 
 def activate_grant(vault: Vault, grant_id: str) -> GrantRecord:
     rec = get_grant(vault, grant_id)
-    if rec.state != "signed":
+    if rec.state != GrantState.SIGNED:
         raise ConsentError(f"grant {rec.id} is {rec.state}: only a grant the talent signed can be activated")
     signature = sign(vault.studio_signing_key(), _studio_statement(rec.sha256, rec.talent_signature))
     with vault.session() as s:
         row = s.get(Grant, rec.id)
-        row.studio_signature, row.state, row.updated_at = signature, "active", now_iso()
+        row.studio_signature, row.state, row.updated_at = signature, GrantState.ACTIVE, now_iso()
         audit.append(s, "grant.activated", rec.id, {"sha256": rec.sha256, "signature": signature})
     return get_grant(vault, rec.id)
 
@@ -249,7 +250,7 @@ def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None
     if rec.revocation is not None:
         raise ConsentError(f"grant {rec.id} was already revoked on {rec.revocation['revoked_on']} "
                            f"(effective {rec.revocation['effective']})")
-    if rec.state not in ("signed", "active"):
+    if rec.state not in (GrantState.SIGNED, GrantState.ACTIVE):
         raise ConsentError(f"grant {rec.id} is {rec.state}: only a signed or active grant can be revoked")
     if key.talent_id != rec.talent_id or key.public_b64 != rec.document.get("talent_public_key"):
         raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
@@ -295,7 +296,7 @@ def preview_document(vault: Vault, talent_id: str, fields: dict) -> dict:
 def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None = None) -> GrantRecord:
     """The talent says no to a draft: a statement they sign, kept with the grant."""
     rec = get_grant(vault, grant_id)
-    if rec.state != "draft":
+    if rec.state != GrantState.DRAFT:
         raise ConsentError(f"grant {rec.id} is {rec.state}: only a draft can be declined (revoke a signed one)")
     current = talent_public_key(vault, rec.talent_id)
     if key.talent_id != rec.talent_id or key.public_b64 != current:
@@ -307,6 +308,6 @@ def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | Non
     with vault.session() as s:
         row = s.get(Grant, rec.id)
         row.revocation_sealed = vault.fields.seal(canonical(statement).decode(), f"grants.revocation:{rec.id}")
-        row.revocation_signature, row.state, row.updated_at = signature, "declined", now_iso()
+        row.revocation_signature, row.state, row.updated_at = signature, GrantState.DECLINED, now_iso()
         audit.append(s, "grant.declined", rec.id, {"signature": signature}, actor=rec.talent_id)
     return get_grant(vault, rec.id)

@@ -10,6 +10,7 @@ from studio.core.assets import get_asset
 from studio.core.consent import vocab
 from studio.core.consent.grants import get_grant
 from studio.core.errors import IntegrityError, InvalidInput
+from studio.core.types import AssetStatus
 from studio.core.vault import Vault
 
 
@@ -56,7 +57,7 @@ def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory:
         asset = get_asset(vault, a["id"])
         if asset.sha256 != a["sha256"]:
             reasons.append(f"asset {a['id']} is not the one the talent signed for")
-        elif asset.status != "approved":
+        elif asset.status != AssetStatus.APPROVED:
             reasons.append(f"asset {a['id']} not approved by the talent ({asset.status.replace('_', ' ')})")
     return Decision(not reasons, reasons, rec.id)
 

@@ -17,10 +17,11 @@ from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
+from studio.core.types import AssetStatus, ReviewDecision
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Asset, Review, TalentKey as TalentKeyRow
 
-DECISIONS = {"approve": "approved", "reject": "rejected"}
+DECISIONS = {"approve": ReviewDecision.APPROVED, "reject": ReviewDecision.REJECTED}
 MAX_NOTE = 2000
 
 
@@ -116,7 +117,7 @@ def verify_reviews(vault: Vault) -> list[str]:
             if not found:
                 latest[r.asset_id] = r
         for aid, a in assets.items():
-            want = latest[aid].decision if aid in latest else "pending_review"
+            want = latest[aid].decision if aid in latest else AssetStatus.PENDING_REVIEW
             if a.status != want:
                 problems.append(f"asset {aid}: status {a.status!r} is not backed by a signed review "
                                 f"(the talent's latest signed decision: {want})")

@@ -16,11 +16,12 @@ from studio.core.consent.grants import get_grant
 from studio.core.consent.policy import scope_reasons
 from studio.core.errors import InvalidInput, IntegrityError, NotFound
 from studio.core.ids import new_id
+from studio.core.types import LedgerKind
 from studio.core.package.reports import read_report, report_signed_by
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package
 
-KINDS = ("export", "use", "violation")
+KINDS = tuple(LedgerKind)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class ImportResult:
 
     @property
     def violation(self) -> bool:
-        return self.entry.kind == "violation"
+        return self.entry.kind == LedgerKind.VIOLATION
 
 
 FACTS = ("kind", "on", "grant_id", "brand_id", "package_id", "purpose", "media", "territory", "count", "fee",
@@ -154,12 +155,12 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
             reasons.append(f"the talent's consent was revoked from {rec.revocation['effective']}")
         if use["count"] > rec.uses_left:
             reasons.append(f"{use['count']} use(s) reported, but only {rec.uses_left} of {doc['max_uses']} were left")
-        kind = "violation" if reasons else "use"
+        kind = LedgerKind.VIOLATION if reasons else LedgerKind.USE
         fee = Decimal(0) if reasons else Decimal(doc["fee"]["amount"]) * use["count"]
         eid = new_id("entry")
         details = {"description": use["description"], "reasons": reasons}
         with vault.session() as s:
-            if kind == "use":
+            if kind == LedgerKind.USE:
                 row = s.get(Grant, grant_id)
                 row.uses += use["count"]
                 row.updated_at = now_iso()

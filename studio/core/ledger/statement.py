@@ -14,6 +14,7 @@ from studio.core.errors import InvalidInput
 from studio.core.ids import parse_id
 from studio.core.ledger.entries import EntryRecord, list_entries
 from studio.core.talents import get_talent
+from studio.core.types import LedgerKind
 from studio.core.vault import Vault
 from studio.core.vault.atomic import write_bytes_atomic
 
@@ -32,17 +33,17 @@ class Statement:
     def totals(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
         for e in self.entries:
-            if e.kind != "violation":
+            if e.kind != LedgerKind.VIOLATION:
                 out[e.currency] = out.get(e.currency, Decimal(0)) + e.fee
         return dict(sorted(out.items()))
 
     @property
     def uses(self) -> int:
-        return sum(e.count for e in self.entries if e.kind != "violation")
+        return sum(e.count for e in self.entries if e.kind != LedgerKind.VIOLATION)
 
     @property
     def violations(self) -> list[EntryRecord]:
-        return [e for e in self.entries if e.kind == "violation"]
+        return [e for e in self.entries if e.kind == LedgerKind.VIOLATION]
 
     def to_json(self) -> dict:
         return {"talent": self.talent_id, "from": self.start.isoformat() if self.start else None,

@@ -38,6 +38,7 @@ from studio.core.package.brands import BrandRecord, get_brand
 from studio.core.package.container import PackageWriter
 from studio.core.package.streams import produced, read_head
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+from studio.core.types import FileRole, LedgerKind
 from studio.core.vault import Vault, audit
 from studio.core.vault.atomic import finish_temp, publish, temp_file
 from studio.core.vault.blobs import HashingSink
@@ -116,7 +117,7 @@ def _items(assets: list[AssetRecord]) -> list[_Item]:
         items.append(_Item(a, "original", a.original_name, a.sha256, a.size, a.media_type,
                            folder + mf.safe_name(a.original_name)))
         for f in a.files:
-            if f.role == "companion":
+            if f.role == FileRole.COMPANION:
                 items.append(_Item(a, "companion", f.name, f.sha256, f.size, f.media_type, folder + mf.safe_name(f.name)))
     paths = set()
     for it in items:
@@ -166,7 +167,7 @@ class _Exporter:
 
     def _decide(self, item: _Item) -> tuple[tuple[str, float] | None, str, bool]:
         """(method, amplitude) or None, the reason when None, and whether marking keeps the size."""
-        if item.role != "original":
+        if item.role != FileRole.ORIGINAL:
             return None, "a companion file carries no geometry or sound of its own", True
         with produced(lambda w: self.vault.blobs.decrypt_to(item.sha256, w)) as src:
             head = read_head(src, HEAD)
@@ -215,7 +216,7 @@ class _Exporter:
         entry = {"asset": a.id, "role": item.role, "path": item.path, "original_name": item.name,
                  "media_type": item.media_type, "size": size, "sha256": sha,
                  "original_size": item.size, "original_sha256": item.sha256}
-        if item.role == "original":
+        if item.role == FileRole.ORIGINAL:
             entry["kind"] = a.kind
             entry["format"] = a.format
             entry["watermark"] = ({"method": mark[0], "amplitude": mark[1]} if mark is not None
@@ -314,7 +315,7 @@ def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: byte
                           manifest_sealed=vault.fields.seal(manifest_bytes.decode(), f"packages.manifest:{pid}")))
             s.flush()
             eid = new_id("entry")
-            s.add(LedgerEntry(id=eid, kind="export", on=rec.today().isoformat(), talent_id=rec.talent_id,
+            s.add(LedgerEntry(id=eid, kind=LedgerKind.EXPORT, on=rec.today().isoformat(), talent_id=rec.talent_id,
                               grant_id=rec.id, brand_id=plan.brand.id, package_id=pid, purpose=plan.purpose,
                               media=plan.media, territory=plan.territory, count=1,
                               fee=str(Decimal(doc["fee"]["amount"])), currency=doc["fee"]["currency"],
