@@ -27,6 +27,10 @@ def _isolated_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    # studio.core.paths: every folder of ours in tmp_path on every platform (napari's _fresh_settings)
+    monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path / "xdg-data" / "TwinStudio"))
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("STUDIO_VAULT", raising=False)
     monkeypatch.delenv("STUDIO_PASSPHRASE", raising=False)
 

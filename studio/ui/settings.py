@@ -1,5 +1,9 @@
-"""The app's settings: one typed place, versioned, stored where the platform keeps settings
-(``STUDIO_CONFIG_DIR`` overrides it; tests point it at a temporary folder)."""
+"""The window's view of the app's settings: Qt types over :mod:`studio.core.settings`, which keeps
+them typed, versioned and migrated in ``settings.json`` in the config folder (``STUDIO_CONFIG_DIR``
+overrides it; tests point it at a temporary folder).
+
+The settings of Twin Studio before that file existed (a QSettings INI file, version 1) are
+imported once, when there is no ``settings.json`` yet; the INI file is left as it was."""
 
 from __future__ import annotations
 
@@ -8,61 +12,97 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
-VERSION = 1
+from studio.core import settings as core
+from studio.core.settings import SettingsFile
+
+LEGACY_INI = "twin-studio.ini"
+LEGACY_VERSION = 1
+LEGACY_BYTES = ("window/geometry", "window/state", "window/splitter")
+LEGACY_TEXT = ("library/view", "library/talent")
 
 
-def config_dir() -> Path:
+def legacy_ini_path() -> Path:
+    """Where Twin Studio kept its QSettings file before ``settings.json``."""
     env = os.environ.get("STUDIO_CONFIG_DIR")
     if env:
-        return Path(env).expanduser()
-    return Path(QStandardPaths.writableLocation(QStandardPaths.GenericConfigLocation)) / "TwinStudio"
+        return Path(env).expanduser() / LEGACY_INI
+    return Path(QStandardPaths.writableLocation(QStandardPaths.GenericConfigLocation)) / "TwinStudio" / LEGACY_INI
+
+
+def legacy_values(path: Path | None = None) -> dict | None:
+    """The old INI file's values as a settings v1 JSON object (Qt's bytes as base64), or None
+    when there is no such file or it is not version 1."""
+    path = path or legacy_ini_path()
+    if not path.is_file():
+        return None
+    q = QSettings(str(path), QSettings.IniFormat)
+    if str(q.value("version", "")) != str(LEGACY_VERSION):
+        return None
+    data: dict = {"version": LEGACY_VERSION}
+    for key in LEGACY_BYTES:
+        value = q.value(key)
+        if isinstance(value, QByteArray) and not value.isEmpty():
+            data[key] = bytes(value.toBase64().data()).decode("ascii")
+    for key in LEGACY_TEXT:
+        value = q.value(key)
+        if isinstance(value, str) and value:
+            data[key] = value
+    return data
+
+
+def _to_bytes(text: str) -> QByteArray | None:
+    return QByteArray.fromBase64(text.encode("ascii")) if text else None
+
+
+def _to_text(value: QByteArray) -> str:
+    return bytes(value.toBase64().data()).decode("ascii")
 
 
 class Settings:
     """Window layout and view choices. Never secrets: passphrases are not remembered."""
 
-    def __init__(self) -> None:
-        folder = config_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        self._q = QSettings(str(folder / "twin-studio.ini"), QSettings.IniFormat)
-        if int(self._q.value("version", 0) or 0) != VERSION:
-            self._q.clear()
-            self._q.setValue("version", VERSION)
+    def __init__(self, folder: Path | None = None) -> None:
+        self._file = SettingsFile.open(folder, legacy=legacy_values)
 
-    def _bytes(self, key: str) -> QByteArray | None:
-        value = self._q.value(key)
-        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+    @property
+    def refused(self) -> str | None:
+        """Why the settings file is left alone (one from a newer Twin Studio), or None."""
+        return self._file.refused
 
     def window_geometry(self) -> QByteArray | None:
-        return self._bytes("window/geometry")
+        return _to_bytes(self._file.settings.window.geometry)
 
     def window_state(self) -> QByteArray | None:
-        return self._bytes("window/state")
+        return _to_bytes(self._file.settings.window.state)
 
     def splitter_state(self) -> QByteArray | None:
-        return self._bytes("window/splitter")
+        return _to_bytes(self._file.settings.window.splitter)
 
     def save_window(self, geometry: QByteArray, state: QByteArray, splitter: QByteArray) -> None:
-        self._q.setValue("window/geometry", geometry)
-        self._q.setValue("window/state", state)
-        self._q.setValue("window/splitter", splitter)
+        window = self._file.settings.window
+        window.geometry, window.state, window.splitter = _to_text(geometry), _to_text(state), _to_text(splitter)
 
     @property
     def library_view(self) -> str:
-        value = str(self._q.value("library/view", "grid"))
-        return value if value in ("grid", "list") else "grid"
+        return self._file.settings.library.view
 
     @library_view.setter
     def library_view(self, value: str) -> None:
-        self._q.setValue("library/view", value)
+        library = self._file.settings.library
+        if value in core.VIEW_MODES and value != library.view:
+            library.view = value
+            self._file.save()
 
     @property
     def last_talent(self) -> str:
-        return str(self._q.value("library/talent", "") or "")
+        return self._file.settings.library.last_talent
 
     @last_talent.setter
     def last_talent(self, value: str) -> None:
-        self._q.setValue("library/talent", value)
+        library = self._file.settings.library
+        if value != library.last_talent and core.CHECKS[("library", "last_talent")](value):
+            library.last_talent = value
+            self._file.save()
 
     def sync(self) -> None:
-        self._q.sync()
+        self._file.save()

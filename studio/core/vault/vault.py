@@ -12,7 +12,6 @@ Layout::
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 from typing import Iterator
 
@@ -21,6 +20,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from studio.core import paths
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, StudioError, VaultExists
 from studio.core.ids import new_id
@@ -168,9 +168,4 @@ def vault_exists(folder: Path) -> bool:
 
 
 def default_vault_dir() -> Path:
-    env = os.environ.get("STUDIO_VAULT")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("TwinStudio", "TwinStudio")) / "vault"
+    return paths.vault_dir()  # STUDIO_VAULT, else the user data folder

@@ -1,0 +1,156 @@
+"""The settings file: typed defaults, a round trip, older versions migrated (never wiped), a newer
+version refused and left as it is, a corrupt file moved aside; and the one paths module with its
+STUDIO_* overrides."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from studio.core import paths
+from studio.core.settings import SETTINGS_VERSION, Settings, SettingsFile
+
+GEOMETRY = base64.b64encode(bytes(range(256))).decode()
+TALENT = "tal_0123456789abcdef"
+V1 = {"version": 1, "window/geometry": GEOMETRY, "window/state": "AAAA/w==", "window/splitter": "AAEC",
+      "library/view": "list", "library/talent": TALENT}
+
+
+def _kept(s: Settings) -> tuple:
+    return (s.window.geometry, s.window.state, s.window.splitter, s.library.view, s.library.last_talent)
+
+
+def test_when_nothing_was_saved_then_the_defaults_are_used_and_no_file_is_made(tmp_path):
+    opened = SettingsFile.open(tmp_path / "config")
+    assert opened.settings == Settings() and opened.settings.library.view == "grid"
+    assert opened.refused is None and not (tmp_path / "config").exists()
+
+
+def test_when_settings_are_saved_then_they_read_back_the_same_from_a_private_file(tmp_path):
+    opened = SettingsFile.open(tmp_path)
+    opened.settings.window.geometry, opened.settings.library.view = GEOMETRY, "list"
+    opened.settings.library.last_talent = TALENT
+    assert opened.save()
+
+    again = SettingsFile.open(tmp_path)
+    assert again.settings == opened.settings and again.notes == []
+    on_disk = json.loads((tmp_path / "settings.json").read_text())
+    assert on_disk["version"] == SETTINGS_VERSION and on_disk["library"]["view"] == "list"
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp file left behind
+    if os.name == "posix":
+        assert stat.S_IMODE((tmp_path / "settings.json").stat().st_mode) == 0o600
+
+
+def test_when_the_file_is_version_1_then_it_is_migrated_keeping_every_value_and_the_old_bytes(tmp_path):
+    old = json.dumps(V1).encode()
+    (tmp_path / "settings.json").write_bytes(old)
+
+    opened = SettingsFile.open(tmp_path)
+
+    assert _kept(opened.settings) == (GEOMETRY, "AAAA/w==", "AAEC", "list", TALENT)
+    assert opened.refused is None and "migrated settings v1 to v2" in opened.notes[0]
+    assert (tmp_path / "settings.v1.json").read_bytes() == old
+    assert opened.save()
+    assert json.loads((tmp_path / "settings.json").read_text())["version"] == SETTINGS_VERSION
+    assert _kept(SettingsFile.open(tmp_path).settings) == _kept(opened.settings)
+
+
+def test_when_there_is_no_file_but_earlier_settings_then_they_are_imported_once(tmp_path):
+    calls = []
+
+    def earlier():
+        calls.append(1)
+        return dict(V1)
+
+    opened = SettingsFile.open(tmp_path, legacy=earlier)
+    assert _kept(opened.settings) == (GEOMETRY, "AAAA/w==", "AAEC", "list", TALENT)
+    assert (tmp_path / "settings.json").is_file()
+    again = SettingsFile.open(tmp_path, legacy=earlier)
+    assert len(calls) == 1 and _kept(again.settings) == _kept(opened.settings)
+
+
+def test_when_the_file_is_from_a_newer_version_then_it_is_refused_and_never_overwritten(tmp_path):
+    newer = json.dumps({"version": SETTINGS_VERSION + 1, "library": {"view": "list"}, "shiny": True}).encode()
+    (tmp_path / "settings.json").write_bytes(newer)
+
+    opened = SettingsFile.open(tmp_path)
+    assert opened.settings == Settings()
+    assert "newer Twin Studio" in opened.refused and f"version {SETTINGS_VERSION + 1}" in opened.refused
+    opened.settings.library.view = "list"
+    assert opened.save() is False
+    assert (tmp_path / "settings.json").read_bytes() == newer
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
+
+
+@pytest.mark.parametrize("content", [
+    b"{ not json", b"\xff\xfe\x00garbage", b"[1, 2, 3]", b'{"version": "two"}', b'{"version": 0}',
+    b'{"version": true}', b"", b'{"window": {}}',
+], ids=["not-json", "not-utf8", "a-list", "version-text", "version-0", "version-bool", "empty", "no-version"])
+def test_when_the_file_is_corrupt_then_the_defaults_are_used_and_the_file_is_kept_aside(tmp_path, content):
+    (tmp_path / "settings.json").write_bytes(content)
+
+    opened = SettingsFile.open(tmp_path)
+
+    assert opened.settings == Settings() and opened.refused is None
+    backups = list(tmp_path.glob("settings.corrupt-*.json"))
+    assert len(backups) == 1 and backups[0].read_bytes() == content
+    assert backups[0].name in opened.notes[0]
+    opened.settings.library.view = "list"
+    assert opened.save() and SettingsFile.open(tmp_path).settings.library.view == "list"
+    assert backups[0].read_bytes() == content
+
+
+def test_when_single_values_are_wrong_then_only_those_fall_back_to_their_defaults(tmp_path):
+    (tmp_path / "settings.json").write_text(json.dumps({
+        "version": SETTINGS_VERSION, "window": {"geometry": "not base64!", "state": 7, "splitter": "AAEC"},
+        "library": {"view": "mosaic", "last_talent": TALENT}, "unknown": {"x": 1}}))
+
+    s = SettingsFile.open(tmp_path).settings
+
+    assert _kept(s) == ("", "", "AAEC", "grid", TALENT)
+    assert list(tmp_path.glob("settings.corrupt-*")) == []
+
+
+def test_when_the_settings_path_cannot_be_read_then_nothing_is_moved_or_written(tmp_path):
+    (tmp_path / "settings.json").mkdir()
+    opened = SettingsFile.open(tmp_path)
+    assert opened.settings == Settings() and "cannot be read" in opened.refused
+    assert opened.save() is False and (tmp_path / "settings.json").is_dir()
+
+
+def test_when_no_folder_is_given_then_settings_live_in_the_config_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    opened = SettingsFile.open()
+    assert opened.save() and opened.path == tmp_path / "elsewhere" / "settings.json"
+
+
+def test_when_tests_run_then_every_studio_folder_is_inside_the_tests_tmp_path(tmp_path):
+    for folder in (paths.data_dir(), paths.vault_dir(), paths.config_dir(), paths.cache_dir()):
+        assert folder.is_relative_to(tmp_path)
+
+
+def test_when_overrides_are_set_then_each_folder_follows_its_own(tmp_path, monkeypatch):
+    for name in paths.OVERRIDES:
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    assert paths.vault_dir() == tmp_path / "studio_vault"
+    assert paths.data_dir() == tmp_path / "studio_data_dir"
+    assert paths.config_dir() == tmp_path / "studio_config_dir"
+    assert paths.cache_dir() == tmp_path / "studio_cache_dir"
+    monkeypatch.setenv("STUDIO_VAULT", "  ")  # blank: as if unset
+    assert paths.vault_dir() == tmp_path / "studio_data_dir" / "vault"
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", "~/twin-config")
+    assert paths.config_dir() == Path.home() / "twin-config"
+
+
+def test_when_no_overrides_are_set_then_the_platform_folders_are_used(tmp_path, monkeypatch):
+    for name in paths.OVERRIDES:
+        monkeypatch.delenv(name, raising=False)
+    for folder in (paths.data_dir(), paths.config_dir(), paths.cache_dir()):
+        assert folder.name == paths.APP_NAME or paths.APP_NAME in folder.parts
+    assert paths.vault_dir() == paths.data_dir() / "vault"
+    assert paths.cache_dir() != paths.config_dir()  # (data and config may be one folder: macOS, Windows)
