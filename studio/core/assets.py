@@ -12,7 +12,7 @@ from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import parse_id
 from studio.core.types import AssetStatus
 from studio.core.vault import Vault
-from studio.core.vault.atomic import finish_temp, publish, temp_file
+from studio.core.vault.plaintext import write_plaintext
 from studio.core.vault.catalog import Asset, AssetFile
 
 STATUSES = tuple(AssetStatus)
@@ -97,7 +97,10 @@ def get_asset(vault: Vault, asset_id: str) -> AssetRecord:
 
 
 def extract_asset(vault: Vault, asset_id: str, out: Path, overwrite: bool = False) -> Path:
-    """Write the original file to ``out``: decrypted, re-hashed, then renamed into place."""
+    """Write the original file to ``out``: decrypted, re-hashed, then renamed into place.
+
+    The plaintext goes through an owner-only temp file that a crash does not leave readable:
+    the next extract into the folder removes it (see :mod:`studio.core.vault.plaintext`)."""
     record = get_asset(vault, asset_id)
     out = Path(out)
     if out.is_dir():
@@ -106,11 +109,7 @@ def extract_asset(vault: Vault, asset_id: str, out: Path, overwrite: bool = Fals
         raise InvalidInput(f"{out} already exists (use --force to overwrite)")
     if not out.parent.is_dir():
         raise InvalidInput(f"folder {out.parent} does not exist")
-    with temp_file(out.parent, suffix="-" + out.name) as (tmp, fh):
-        vault.blobs.decrypt_to(record.sha256, fh)
-        finish_temp(fh)
-        publish(tmp, out, overwrite=True)
-    return out
+    return write_plaintext(out, lambda fh: vault.blobs.decrypt_to(record.sha256, fh))
 
 
 def read_derived(vault: Vault, asset_id: str, role: str) -> bytes:

@@ -67,3 +67,8 @@ class ConsentError(StudioError):
 class PackageRefused(StudioError):
     """A package that must not be trusted or opened: tampered, unsigned, expired, malformed,
     or not addressed to the one opening it."""
+
+
+class VaultBusy(StudioError):
+    """Another operation (in this or another process) holds the vault's writer lock; waiting
+    a moment and trying again is the remedy."""

@@ -256,3 +256,22 @@ def test_when_sealed_values_are_swapped_between_rows_then_check_detects_it(new_v
     problems = check_vault(new_vault).problems
     assert f"talent {talent.id}: sealed field name was altered" in problems
     assert f"talent {other.id}: sealed field name was altered" in problems
+
+
+@pytest.mark.parametrize("mac", [
+    "flip-one",      # the right MAC with one hex digit changed
+    "",              # no MAC at all
+    "0" * 64,        # right length, wrong value
+    "é" * 64,        # not even ASCII (a naive constant-time compare would raise TypeError)
+    "\ud800" * 3,    # a lone surrogate, as JSON can carry
+])
+def test_when_the_header_mac_is_tampered_then_open_refuses(new_vault, mac):
+    root = new_vault.root
+    new_vault.close()
+    header = json.loads((root / HEADER_NAME).read_text())
+    if mac == "flip-one":
+        mac = header["mac"][:-1] + ("0" if header["mac"][-1] != "0" else "1")
+    header["mac"] = mac
+    (root / HEADER_NAME).write_text(json.dumps(header))
+    with pytest.raises(IntegrityError, match="vault header was altered"):
+        Vault.open(root, PASSPHRASE)

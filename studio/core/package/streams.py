@@ -4,10 +4,14 @@ reads. Memory stays at a few pipe and chunk buffers however large the assets are
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import threading
 from typing import BinaryIO, Callable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no fcntl, and pipes keep their default size
+    fcntl = None  # type: ignore[assignment]
 
 _PIPE_SIZE = 1 << 20
 
@@ -17,8 +21,9 @@ def produced(produce: Callable[[BinaryIO], None]) -> Iterator[BinaryIO]:
     """A readable stream of what ``produce(writer)`` writes, run in a thread. Leaving the block
     early closes the pipe, which stops the producer; the producer's own error is re-raised."""
     r, w = os.pipe()
-    with contextlib.suppress(OSError):  # Linux: a bigger pipe means fewer thread switches
-        fcntl.fcntl(w, 1031, _PIPE_SIZE)  # F_SETPIPE_SZ
+    if fcntl is not None:
+        with contextlib.suppress(OSError):  # Linux: a bigger pipe means fewer thread switches
+            fcntl.fcntl(w, 1031, _PIPE_SIZE)  # F_SETPIPE_SZ
     reader, writer = os.fdopen(r, "rb", buffering=1 << 16), os.fdopen(w, "wb", buffering=1 << 16)
     failure: list[BaseException] = []
 

@@ -1,7 +1,9 @@
 """Durable, atomic file writes: a temp file in the same folder, fsync, rename, fsync the folder.
 
 A reader (or a crash) sees either no file or the whole file, never a part of one. Temp files
-start with ``.tmp-`` so :mod:`check` can recognise leftovers of an interrupted write.
+start with ``.tmp-`` so :mod:`check` can recognise leftovers of an interrupted write. Every
+temp file is created owner-only (0600) before a byte is written, and keeps that mode when it
+is renamed into place; folders created here are 0700 (see :mod:`permissions`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 import secrets
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
+
+from studio.core.vault.permissions import create_private_file, make_private_dir
 
 TEMP_PREFIX = ".tmp-"
 
@@ -33,9 +37,9 @@ def temp_path_for(final: Path) -> Path:
 @contextlib.contextmanager
 def temp_file(folder: Path, suffix: str = "") -> Iterator[tuple[Path, BinaryIO]]:
     """An open temp file in ``folder``; deleted on error unless it was renamed away."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_dir(folder)
     path = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}"
-    fh = open(path, "xb")
+    fh = os.fdopen(create_private_file(path), "wb")
     try:
         yield path, fh
     except BaseException:
@@ -55,7 +59,7 @@ def finish_temp(fh: BinaryIO) -> None:
 
 def publish(temp: Path, final: Path, *, overwrite: bool = False) -> None:
     """Rename a synced temp file to its final name and make the rename durable."""
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(final.parent)
     if not overwrite and final.exists():
         temp.unlink(missing_ok=True)
         raise FileExistsError(final)

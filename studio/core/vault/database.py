@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 from studio.core.errors import UnsupportedVaultVersion
+from studio.core.vault.permissions import ensure_private_file
 
 CATALOG_NAME = "catalog.sqlite"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,6 +45,7 @@ def _on_begin(conn) -> None:
 
 
 def make_engine(folder: Path) -> Engine:
+    ensure_private_file(folder / CATALOG_NAME)  # owner-only before SQLite creates it (and its -wal, -shm)
     engine = create_engine(f"sqlite:///{folder / CATALOG_NAME}")
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)

@@ -9,6 +9,7 @@ recipient swapped so that new blobs would be encrypted to someone else — is de
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,9 @@ class VaultHeader:
     def verify(self, keys: VaultKeys) -> None:
         if str(keys.recipient) != self.recipient:
             raise IntegrityError("vault header: the recipient does not belong to the vault key")
-        if not self.mac or keys.header_mac(self.mac_input()) != self.mac:
+        expected = keys.header_mac(self.mac_input()).encode()
+        # constant time, on bytes: compare_digest refuses str with non-ASCII characters
+        if not self.mac or not hmac.compare_digest(expected, self.mac.encode("utf-8", "surrogatepass")):
             raise IntegrityError("vault header was altered (its MAC does not match)")
 
     def to_bytes(self) -> bytes:

@@ -7,6 +7,9 @@ Layout::
     blobs/ab/<sha>.age     originals and their companions, age-encrypted, by plaintext SHA-256
     derived/ab/<sha>.age   previews, waveforms, thumbnails, the same way
     keys/                  the studio signing key, age-encrypted to the vault
+    .writer.lock           held while blobs are written (see :mod:`lock`)
+
+Every folder is 0700 and every file 0600 on POSIX systems (see :mod:`permissions`).
 """
 
 from __future__ import annotations
@@ -16,13 +19,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pyrage
-from filelock import FileLock, Timeout
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from studio.core import paths
 from studio.core.clock import now_iso
-from studio.core.errors import InvalidInput, StudioError, VaultExists
+from studio.core.errors import InvalidInput, VaultExists
 from studio.core.ids import new_id
 from studio.core.vault import audit
 from studio.core.vault.atomic import write_bytes_atomic
@@ -30,6 +32,8 @@ from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
 from studio.core.vault.database import make_engine, migrate, session_factory
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
+from studio.core.vault.lock import writer_lock
+from studio.core.vault.permissions import make_private_dir, tighten
 from studio.core.vault.keys import (
     VaultKeys, generate_keys, new_signing_key, public_key_b64, public_key_fingerprint,
     scrypt_work_factor, signing_key_from_bytes, signing_key_to_bytes, unwrap_identity, wrap_identity,
@@ -37,7 +41,6 @@ from studio.core.vault.keys import (
 
 MIN_PASSPHRASE = 8
 SIGNING_KEY_FILE = "keys/studio-signing-key.pem.age"
-LOCK_FILE = ".writer.lock"
 
 
 def check_new_passphrase(passphrase: str) -> None:
@@ -58,6 +61,7 @@ class Vault:
         self.root = root
         self.header = header
         self._keys = keys
+        tighten(root)  # before SQLite opens the catalog: new -wal/-shm files copy its mode
         self._engine = make_engine(root)
         migrate(self._engine)
         self._sessions = session_factory(self._engine)
@@ -71,9 +75,9 @@ class Vault:
         folder = Path(folder).expanduser().absolute()
         check_can_create(folder)
         check_new_passphrase(passphrase)
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
         for sub in ("blobs", "derived", "keys"):
-            (folder / sub).mkdir(exist_ok=True)
+            make_private_dir(folder / sub)
         keys = generate_keys()
         signing = new_signing_key()
         write_bytes_atomic(folder / SIGNING_KEY_FILE, pyrage.encrypt(signing_key_to_bytes(signing), [keys.recipient]))
@@ -118,18 +122,13 @@ class Vault:
             yield s
 
     @contextlib.contextmanager
-    def writer_lock(self, timeout: float = 30.0) -> Iterator[None]:
-        """Held while blobs are written, so interrupted writes can be cleaned up safely."""
-        lock = FileLock(str(self.root / LOCK_FILE))
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout as exc:
-            raise StudioError("another Twin Studio process is writing to this vault; try again when it is done") from exc
-        try:
+    def writer_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Held while blobs are written, so interrupted writes can be cleaned up safely.
+        Waits ``timeout`` seconds (default: ``STUDIO_LOCK_TIMEOUT``, else one second), then
+        raises :class:`VaultBusy`."""
+        with writer_lock(self.root, timeout):
             self.recover_interrupted_writes()
             yield
-        finally:
-            lock.release()
 
     def recover_interrupted_writes(self) -> int:
         """Remove blobs whose write was interrupted before their catalog row committed."""

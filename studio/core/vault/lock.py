@@ -1,0 +1,60 @@
+"""The vault's writer lock: one process writes blobs at a time, so that leftovers of an
+interrupted write can be cleaned up without touching a write in progress.
+
+A second writer waits briefly (a second by default) and then gets :class:`VaultBusy`, which
+the UI shows as a banner and the CLI as one line; a script that would rather wait longer sets
+``STUDIO_LOCK_TIMEOUT`` (seconds) or passes ``timeout``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from pathlib import Path
+from typing import Iterator
+
+from filelock import FileLock, Timeout
+
+from studio.core.errors import InvalidInput, VaultBusy
+from studio.core.vault.permissions import FILE_MODE
+
+LOCK_FILE = ".writer.lock"
+DEFAULT_TIMEOUT = 1.0
+TIMEOUT_ENV = "STUDIO_LOCK_TIMEOUT"
+
+
+def lock_timeout(timeout: float | None = None) -> float:
+    """Seconds to wait for the lock: ``timeout`` if given, else ``STUDIO_LOCK_TIMEOUT``, else 1."""
+    if timeout is None:
+        raw = os.environ.get(TIMEOUT_ENV, "").strip()
+        if not raw:
+            return DEFAULT_TIMEOUT
+        try:
+            timeout = float(raw)
+        except ValueError:
+            raise InvalidInput(f"{TIMEOUT_ENV} must be a number of seconds, not {raw!r}") from None
+        source = TIMEOUT_ENV
+    else:
+        source = "the lock timeout"
+    if math.isnan(timeout) or timeout < 0:
+        raise InvalidInput(f"{source} must be 0 or more seconds, not {timeout!r}")
+    return timeout
+
+
+@contextlib.contextmanager
+def writer_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the vault's writer lock for the block; :class:`VaultBusy` if it stays taken."""
+    wait = lock_timeout(timeout)
+    lock = FileLock(str(root / LOCK_FILE), mode=FILE_MODE)
+    try:
+        lock.acquire(timeout=-1 if math.isinf(wait) else wait)
+    except Timeout:
+        raise VaultBusy(
+            "the vault is busy with another operation (another Twin Studio window or command is "
+            f"writing to it); try again when it is done, or set {TIMEOUT_ENV} to wait longer"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
