@@ -478,10 +478,11 @@ def child_package_phases(vault_dir: str, grant_id: str, workdir: str, pem: str, 
     from studio.core.package.brand_keys import load_identity
     from studio.core.package.container import PAYLOAD, open_zip
     from studio.core.package.export import _Exporter, export_package, plan_export
-    from studio.core.package.streams import Sink, produced
+    from studio.core.package.streams import produced
     from studio.core.package.unpack import open_package
     from studio.core.package.verify import load_studio_key, verify_package
     from studio.core.vault import Vault
+    from studio.core.vault.blobs import HashingSink
 
     _import_package_modules()
     work = Path(workdir)
@@ -516,7 +517,7 @@ def child_package_phases(vault_dir: str, grant_id: str, workdir: str, pem: str, 
 
         def decrypt_mark():
             for item, mark in zip(exp.items, marks):
-                exp._emit(item, Sink(None), mark)
+                exp._emit(item, HashingSink(None), mark)
         timed("decrypt_mark_sha", decrypt_mark)
         timed("tar_stream", lambda: exp.write_tar(_Nowhere()))
 
