@@ -16,6 +16,7 @@ import soundfile as sf
 from studio.core.errors import Cancelled, InvalidFile, UnsupportedFormat
 from studio.core.ingest import analyse
 from studio.core.progress import CancelToken
+from tests.generators import sphere_ply
 
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
 
@@ -274,9 +275,8 @@ def test_when_a_quad_mesh_is_read_then_quads_are_split_into_triangles(tmp_path):
 def test_when_a_mesh_has_over_200k_faces_then_a_binary_ply_lod_of_about_100k_faces_is_derived(tmp_path):
     import trimesh
 
-    sphere = trimesh.creation.icosphere(subdivisions=7, radius=0.9)  # 327,680 faces
     path = tmp_path / "big.ply"
-    path.write_bytes(trimesh.exchange.ply.export_ply(sphere, encoding="binary"))
+    sphere = sphere_ply(path)  # 327,680 faces
     result = analyse(path)
     assert result.metrics["faces"] == len(sphere.faces) and result.metrics["watertight"] is True
     (lod,) = result.derived

@@ -17,6 +17,7 @@ from studio.core.progress import CancelToken
 from studio.core.vault.audit import list_events
 from studio.core.vault.check import check_vault
 from tests.conftest import TESTDATA, snapshot
+from tests.generators import sphere_ply
 
 SCANS = TESTDATA / "scans"
 VOICE = TESTDATA / "voice"
@@ -152,9 +153,8 @@ def test_when_an_obj_has_a_material_and_texture_then_they_are_stored_with_it(new
 def test_when_a_large_mesh_is_ingested_then_a_smaller_preview_lod_is_stored(new_vault, talent, tmp_path):
     import trimesh
 
-    mesh = trimesh.creation.icosphere(subdivisions=7, radius=0.9)  # 327,680 faces
     path = tmp_path / "big.ply"
-    mesh.export(path)
+    mesh = sphere_ply(path)  # 327,680 faces
     (r,) = ingest_paths(new_vault, talent.id, [path])
     assert r.status == "ingested", r.reason
     asset = get_asset(new_vault, r.asset_id)

@@ -20,6 +20,7 @@ from studio.core.package.watermark import StreamReader, Unmarkable
 from studio.core.package.watermark_audio import read_wav_header
 from studio.core.package.watermark_mesh import read_vertices
 from tests.conftest import TESTDATA
+from tests.generators import random_ply
 
 SCANS = TESTDATA / "scans"
 VOICE = TESTDATA / "voice"
@@ -373,20 +374,7 @@ def test_marking_a_150_mb_ply_through_pipes_keeps_memory_flat(tmp_path):
     marking stays a few batches' worth."""
     path = tmp_path / "big.ply"
     vertices, faces = 8_000_000, 4_000_000
-    rng = np.random.default_rng(5)
-    face_record = np.dtype([("n", "u1"), ("v", "<i4", 3)])
-    with open(path, "wb") as f:
-        f.write(b"ply\nformat binary_little_endian 1.0\ncomment generated\n"
-                b"element vertex %d\nproperty float x\nproperty float y\nproperty float z\n"
-                b"element face %d\nproperty list uchar int vertex_indices\nend_header\n" % (vertices, faces))
-        for _ in range(0, vertices, 1_000_000):
-            f.write(rng.random((1_000_000, 3), dtype=np.float32).tobytes())
-        block = np.zeros(1_000_000, face_record)
-        block["n"] = 3
-        for _ in range(0, faces, 1_000_000):
-            block["v"] = rng.integers(0, vertices, (1_000_000, 3))
-            f.write(block.tobytes())
-    size = path.stat().st_size
+    size = random_ply(path, vertices, faces)
     assert size > 145_000_000
 
     out = tmp_path / "marked.ply"
@@ -398,7 +386,7 @@ def test_marking_a_150_mb_ply_through_pipes_keeps_memory_flat(tmp_path):
         tracemalloc.stop()
     assert peak < 40 * 2 ** 20, f"peak Python allocation {peak / 2 ** 20:.1f} MiB"
     assert out.stat().st_size == size
-    faces_at = size - faces * face_record.itemsize
+    faces_at = size - faces * 13  # a face: a uchar count and three int32 indices
     with open(path, "rb") as a, open(out, "rb") as b:
         a.seek(faces_at)
         b.seek(faces_at)

@@ -14,6 +14,7 @@ import subprocess
 import pytest
 
 from tests.conftest import REPO, TESTDATA
+from tests.generators import random_ply
 
 BRAND = "Maison Lumière"
 
@@ -138,24 +139,6 @@ def test_when_a_package_is_opened_with_the_wrong_identity_then_nothing_is_writte
 
 
 
-def _big_scan(path):
-    """A binary PLY of about 60 MB: an export of it takes long enough to be killed mid-way."""
-    import numpy as np
-
-    rng = np.random.default_rng(5)
-    n_v, n_f = 1_500_000, 3_000_000
-    v = (rng.random((n_v, 3), dtype=np.float32) * np.float32(1.8)).astype("<f4")
-    faces = np.empty(n_f, dtype=[("n", "u1"), ("i", "<i4", (3,))])
-    faces["n"] = 3
-    faces["i"] = rng.integers(0, n_v, size=(n_f, 3), dtype=np.int32)
-    header = (f"ply\nformat binary_little_endian 1.0\nelement vertex {n_v}\nproperty float x\nproperty float y\n"
-              f"property float z\nelement face {n_f}\nproperty list uchar int vertex_indices\nend_header\n")
-    with open(path, "wb") as fh:
-        fh.write(header.encode())
-        fh.write(v.tobytes())
-        fh.write(faces.tobytes())
-
-
 def test_when_an_export_is_killed_then_no_package_and_no_use_remain_and_the_next_export_clears_its_temp(
         tmp_path, passphrase_file):
     import os
@@ -173,7 +156,7 @@ def test_when_an_export_is_killed_then_no_package_and_no_use_remain_and_the_next
     from tests.conftest import PASSPHRASE
     from tests.core.helpers import active_grant, brand
 
-    _big_scan(tmp_path / "body.ply")
+    random_ply(tmp_path / "body.ply", 1_500_000, 3_000_000, scale=1.8)  # ~60 MB: long enough to be killed mid-way
     root = tmp_path / "vault"
     with Vault.create(root, PASSPHRASE) as v:
         t = add_talent(v, "Kill Test")

@@ -1,0 +1,161 @@
+"""Generated inputs too large or too specific to keep in ``../shared/testdata``: scan-like
+meshes, vertex soups and voice takes. The tests' large-scan fixtures and the benchmarks
+(``benchmarks/``) build their inputs here, so both measure and test the same files.
+
+Only the standard library is imported at module level (NumPy and trimesh inside each function):
+a benchmark's child process imports this module before its clock starts, and the preview
+benchmark's "first scan after launch" case must still pay for trimesh itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BODY_AXES = (0.25, 0.9, 0.15)  # metres: the half-axes of a body-sized ellipsoid, 1.8 m tall
+
+
+def body_scan_ply(path: Path, subdivisions: int = 8, *, normals_and_colours: bool = True) -> dict:
+    """A scan-like closed surface of ``20 * 4**subdivisions`` triangles (1,310,720 at 8), 1.8 m
+    tall, with 1.5 mm of scanner noise, as a binary PLY; with vertex normals and colours unless
+    ``normals_and_colours`` is false. Returns its counts, the file's size in MiB and the size of
+    the mesh as Open3D holds it in memory (float64 positions, normals and colours; int32 faces)."""
+    import numpy as np
+    import trimesh
+
+    sphere = trimesh.creation.icosphere(subdivisions=subdivisions)
+    axes = np.array(BODY_AXES)
+    v = sphere.vertices * axes
+    rng = np.random.default_rng(7)
+    unit = sphere.vertices  # the unit sphere's points are its normals
+    v = v + unit * rng.normal(0, 0.0015, (len(v), 1))  # scanner noise
+    if normals_and_colours:
+        normals = unit / axes
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        colors = np.clip(180 + rng.normal(0, 10, (len(v), 3)), 0, 255).astype(np.uint8)
+        mesh = trimesh.Trimesh(v, sphere.faces, vertex_normals=normals, vertex_colors=colors, process=False)
+        data = trimesh.exchange.ply.export_ply(mesh, encoding="binary", vertex_normal=True)
+    else:
+        mesh = trimesh.Trimesh(v, sphere.faces, process=False)
+        data = trimesh.exchange.ply.export_ply(mesh, encoding="binary")
+    path.write_bytes(data)
+    in_memory = len(v) * 3 * 8 * 3 + len(sphere.faces) * 3 * 4  # Open3D: xyz, normals, colours (f64), int32 faces
+    return {"faces": len(sphere.faces), "vertices": len(v), "file_mib": path.stat().st_size / 2**20,
+            "mesh_in_memory_mib": in_memory / 2**20}
+
+
+def sphere_ply(path: Path, subdivisions: int = 7, radius: float = 0.9):
+    """A closed icosphere of ``20 * 4**subdivisions`` triangles (327,680 at 7: enough to get a
+    preview LOD) as a binary PLY; returns the trimesh mesh to compare against."""
+    import trimesh
+
+    sphere = trimesh.creation.icosphere(subdivisions=subdivisions, radius=radius)
+    path.write_bytes(trimesh.exchange.ply.export_ply(sphere, encoding="binary"))
+    return sphere
+
+
+def random_ply(path: Path, vertices: int, faces: int, *, seed: int = 5, scale: float = 1.0,
+               block: int = 1_000_000) -> int:
+    """A binary little-endian PLY of random float32 vertices in ``[0, scale)`` and random
+    triangles (uchar-list int32 indices): no surface, just bytes in the shape of a big scan,
+    written ``block`` rows at a time so memory stays small. Returns the file's size."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    face_record = np.dtype([("n", "u1"), ("v", "<i4", 3)])
+    with open(path, "wb") as f:
+        f.write(b"ply\nformat binary_little_endian 1.0\ncomment generated\n"
+                b"element vertex %d\nproperty float x\nproperty float y\nproperty float z\n"
+                b"element face %d\nproperty list uchar int vertex_indices\nend_header\n" % (vertices, faces))
+        for start in range(0, vertices, block):
+            n = min(block, vertices - start)
+            f.write((rng.random((n, 3), dtype=np.float32) * np.float32(scale)).astype("<f4").tobytes())
+        for start in range(0, faces, block):
+            rows = np.empty(min(block, faces - start), face_record)
+            rows["n"] = 3
+            rows["v"] = rng.integers(0, vertices, (len(rows), 3), dtype=np.int32)
+            f.write(rows.tobytes())
+    return path.stat().st_size
+
+
+def big_body_ply(path: Path, target_bytes: int, seed: int) -> dict:
+    """A closed, body-sized surface (an ellipsoid 1.8 m tall, 0.5 m wide, 0.3 m deep, in metres,
+    with 1.5 mm of scanner noise) as a binary little-endian PLY: float32 x, y, z vertices and
+    uchar-list faces of int32 indices, about ``target_bytes`` long. A latitude-longitude grid
+    (a pole vertex at each end) written row block by row block, so memory stays small."""
+    import numpy as np
+
+    cols = 2048
+    rows = max(4, round(target_bytes / (38 * cols)))  # 12 bytes a vertex + 2 faces of 13 bytes each
+    nv, nf = rows * cols + 2, 2 * rows * cols
+    rng = np.random.default_rng(seed)
+    axes = np.array(BODY_AXES)
+    face_t = np.dtype([("n", "u1"), ("v", "<i4", (3,))])
+    header = (f"ply\nformat binary_little_endian 1.0\ncomment twin-studio benchmark body {seed}\n"
+              f"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n"
+              f"element face {nf}\nproperty list uchar int vertex_indices\nend_header\n").encode()
+    block = 256
+    col = np.arange(cols)
+    with open(path, "wb") as f:
+        f.write(header)
+        f.write(np.array([[0, 0.9 + 0.9, 0]], "<f4").tobytes())  # the north pole (feet at y = 0)
+        for r0 in range(0, rows, block):
+            r = np.arange(r0, min(rows, r0 + block))
+            theta = np.pi * (r[:, None] + 1) / (rows + 1) + rng.normal(0, 0.1 / rows, (len(r), cols))
+            phi = 2 * np.pi * (col[None, :] + rng.uniform(-0.25, 0.25, (len(r), cols))) / cols
+            unit = np.stack([np.sin(theta) * np.cos(phi), np.cos(theta), np.sin(theta) * np.sin(phi)], axis=-1)
+            v = unit * axes * (1 + rng.normal(0, 0.0015, (len(r), cols, 1)) / axes.mean())
+            v[..., 1] += 0.9
+            f.write(v.reshape(-1, 3).astype("<f4").tobytes())
+        f.write(np.array([[0, 0.0, 0]], "<f4").tobytes())  # the south pole
+        south = nv - 1
+        top = np.empty(cols, face_t)
+        top["n"] = 3
+        top["v"] = np.stack([np.zeros(cols, int), 1 + (col + 1) % cols, 1 + col], axis=1)
+        f.write(top.tobytes())
+        for r0 in range(0, rows - 1, block):
+            r = np.arange(r0, min(rows - 1, r0 + block))[:, None]
+            a = 1 + r * cols + col[None, :]
+            e = 1 + r * cols + (col[None, :] + 1) % cols
+            b, d = a + cols, e + cols
+            quads = np.empty((len(r), cols, 2), face_t)
+            quads["n"] = 3
+            quads["v"][:, :, 0] = np.stack([a, e, d], axis=-1)
+            quads["v"][:, :, 1] = np.stack([a, d, b], axis=-1)
+            f.write(quads.tobytes())
+        last = 1 + (rows - 1) * cols
+        bottom = np.empty(cols, face_t)
+        bottom["n"] = 3
+        bottom["v"] = np.stack([np.full(cols, south), last + col, last + (col + 1) % cols], axis=1)
+        f.write(bottom.tobytes())
+    return {"vertices": nv, "faces": nf, "bytes": path.stat().st_size}
+
+
+def voice_wav(path: Path, target_bytes: int, seed: int, rate: int = 48_000) -> dict:
+    """A mono 16-bit PCM WAV take of about ``target_bytes`` (at least a second): band-limited
+    noise (a voice-like 300–3400 Hz band) under a slowly gliding tone, with syllable-rate
+    loudness changes and pauses, written a second at a time."""
+    import wave
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    frames = max(rate, (target_bytes - 44) // 2)
+    freqs = np.fft.rfftfreq(rate, 1 / rate)
+    band = (freqs > 300) & (freqs < 3400)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        done = 0
+        while done < frames:
+            n = min(rate, frames - done)
+            spectrum = np.fft.rfft(rng.normal(0, 1, rate)) * band
+            noise = np.fft.irfft(spectrum, rate)[:n]
+            noise /= noise.std() + 1e-9
+            t = (done + np.arange(n)) / rate
+            tone = np.sin(2 * np.pi * (140 + 30 * np.sin(2 * np.pi * 0.3 * t)) * t)
+            envelope = np.clip(np.sin(2 * np.pi * 3.1 * t) + 0.3, 0, None) * (rng.random() > 0.15)
+            x = 0.08 * envelope * (0.6 * noise + 0.8 * tone)
+            w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+            done += n
+    return {"seconds": frames / rate, "bytes": path.stat().st_size}
