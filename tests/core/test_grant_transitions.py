@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from studio.core.consent.grants import (activate_grant, apply_signature, draft_grant, edit_draft, get_grant,
-                                        list_grants, sign_draft, verify_grants)
+                                        list_grants, sign_draft, sign_grant, verify_grants)
 from studio.core.consent.uses import count_uses
 from studio.core.errors import ConsentError
 from studio.core.vault import audit
@@ -89,3 +89,13 @@ def test_when_uses_are_counted_past_the_limit_then_none_is_counted(world):
         with vault.session() as s:
             count_uses(s, vault, g.id, 2, "b")
     assert get_grant(vault, g.id).uses == 1 and _events(vault, g.id).count("grant.used") == 1
+
+
+def test_when_the_draft_changed_after_the_talent_read_it_then_signing_what_they_read_is_refused(world):
+    vault, talent, key, assets = world
+    shown = draft_grant(vault, talent.id, grant_fields(assets))  # what the talent's window shows
+    edit_draft(vault, shown.id, {"use_description": "Autumn campaign, billboards"})
+    with pytest.raises(ConsentError, match="edited while it was being read by the talent"):
+        sign_grant(vault, shown.id, key, expected_sha256=shown.sha256)
+    assert get_grant(vault, shown.id).state == "draft"
+    assert sign_grant(vault, shown.id, key, expected_sha256=get_grant(vault, shown.id).sha256).state == "signed"

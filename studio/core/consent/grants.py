@@ -263,10 +263,14 @@ class SignedDraft:
     signature: str
 
 
-def sign_draft(vault: Vault, grant_id: str, key: TalentKey) -> SignedDraft:
-    """The talent signs the draft as it reads now; nothing is written (see :func:`apply_signature`)."""
+def sign_draft(vault: Vault, grant_id: str, key: TalentKey, expected_sha256: str | None = None) -> SignedDraft:
+    """The talent signs the draft as it reads now; nothing is written (see :func:`apply_signature`).
+    ``expected_sha256``: the document the talent was shown (a window passes ``GrantRecord.sha256``);
+    if the stored draft is another by now, nothing is signed."""
     rec = get_grant(vault, grant_id)
     _can_sign(rec, key, talent_public_key(vault, rec.talent_id))
+    if expected_sha256 is not None:
+        _check_basis(rec, expected_sha256, "read by the talent")
     doc = dict(rec.document)
     doc["talent_public_key"] = key.public_b64  # the key set after the draft was written
     return SignedDraft(rec.id, rec.talent_id, rec.sha256, doc, sign(key.private, doc))
@@ -303,8 +307,8 @@ def apply_signature(vault: Vault, signed: SignedDraft) -> GrantRecord:
     return get_grant(vault, signed.grant_id)
 
 
-def sign_grant(vault: Vault, grant_id: str, key: TalentKey) -> GrantRecord:
-    return apply_signature(vault, sign_draft(vault, grant_id, key))
+def sign_grant(vault: Vault, grant_id: str, key: TalentKey, expected_sha256: str | None = None) -> GrantRecord:
+    return apply_signature(vault, sign_draft(vault, grant_id, key, expected_sha256))
 
 
 def activate_grant(vault: Vault, grant_id: str) -> GrantRecord:
