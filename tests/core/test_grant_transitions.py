@@ -99,3 +99,12 @@ def test_when_the_draft_changed_after_the_talent_read_it_then_signing_what_they_
         sign_grant(vault, shown.id, key, expected_sha256=shown.sha256)
     assert get_grant(vault, shown.id).state == "draft"
     assert sign_grant(vault, shown.id, key, expected_sha256=get_grant(vault, shown.id).sha256).state == "signed"
+
+
+def test_when_two_operators_edit_the_same_draft_then_the_second_save_is_refused_not_laid_over(world):
+    vault, talent, key, assets = world
+    opened = draft_grant(vault, talent.id, grant_fields(assets))  # both editors opened this draft
+    first = edit_draft(vault, opened.id, {"max_uses": 3}, expected_sha256=opened.sha256)
+    with pytest.raises(ConsentError, match="edited while it was being changed in this editor"):
+        edit_draft(vault, opened.id, {"fee": "9000"}, expected_sha256=opened.sha256)
+    assert get_grant(vault, opened.id) == first

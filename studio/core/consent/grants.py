@@ -223,10 +223,14 @@ def _check_basis(rec: GrantRecord, basis_sha256: str, what: str) -> None:
                            "the one it was based on; nothing was changed — reload it and try again")
 
 
-def edit_draft(vault: Vault, grant_id: str, changes: dict) -> GrantRecord:
+def edit_draft(vault: Vault, grant_id: str, changes: dict, expected_sha256: str | None = None) -> GrantRecord:
+    """Change a draft. ``expected_sha256``: the draft the operator's editor was opened on; if it
+    was changed since (another workstation saved it), this change is refused, not laid over it."""
     rec = get_grant(vault, grant_id)
     if rec.state != "draft":
         raise ConsentError(f"grant {rec.id} is {rec.state}: a signed grant cannot change — draft a new one")
+    if expected_sha256 is not None:
+        _check_basis(rec, expected_sha256, "changed in this editor")
     fields = fields_of(rec.document)
     fields.update(changes)
     doc = _document(vault, rec.id, rec.talent_id, fields, rec.document["created_at"])  # reads assets: outside
