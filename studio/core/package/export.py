@@ -17,6 +17,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
 import tarfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,7 +44,7 @@ from studio.core.package.streams import produced, read_head
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.vault import Vault, audit
 from studio.core.package.publish import publish_new
-from studio.core.vault.atomic import finish_temp, temp_file
+from studio.core.vault.atomic import finish_temp, fsync_dir, temp_file
 from studio.core.vault.blobs import HashingSink
 from studio.core.vault.catalog import LedgerEntry, Package
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
@@ -273,6 +274,7 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
     leftovers.remove_abandoned(out.parent)
     suffix = "-" + out.name + ("" if out.name.endswith(".twinpkg") else ".twinpkg")
+    problem: StudioError | None = None
     with temp_file(out.parent, suffix=suffix) as (tmp, fh):
         leftovers.hold(fh)
         file_sink = HashingSink(fh.write, cancel)
@@ -294,20 +296,33 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
         with vault.writer_lock():
             _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest, out)
-            placed, problem = _place(tmp, out, package_id)  # never raises: the use is counted now
-    if problem:
-        raise StudioError(problem)
+            try:
+                placed = place_package(tmp, out, package_id)
+            except StudioError as exc:
+                problem = exc  # raised below, outside temp_file, which would delete the counted package
+    if problem is not None:
+        raise problem
     return ExportResult(package_id, placed, file_sink.hexdigest, manifest_sha, manifest)
 
 
-def _place(tmp: Path, out: Path, package_id: str) -> tuple[Path, str | None]:
-    """Put the counted package at ``out`` — or, if a file appeared there meanwhile, beside it under
-    a free name (the returned path says where). Never replaces a file and never deletes the package."""
+def place_package(tmp: Path, out: Path, package_id: str) -> Path:
+    """Put a counted package at ``out`` — or, if a file appeared there meanwhile, beside it under
+    a free name, or failing that under its package id; returns where. Never replaces a file and
+    never deletes the package: if nothing works, the error names the complete temp file."""
     try:
-        return publish_new(tmp, out, elsewhere=True), None
+        return publish_new(tmp, out, elsewhere=True)
     except OSError as exc:
-        return tmp, (f"package {package_id} was exported and counted, but it could not be put at {out} "
-                     f"({exc.strerror or exc}); the complete package is {tmp} — move it there yourself")
+        kept = out.with_name(f"{out.stem}-{package_id}{out.suffix or '.twinpkg'}")
+        try:
+            if not kept.exists():
+                os.rename(tmp, kept)  # same folder: no copy, no space needed
+                fsync_dir(out.parent)
+                return kept
+        except OSError:
+            pass
+        raise StudioError(f"package {package_id} was exported and counted, but it could not be put at {out} "
+                          f"({exc.strerror or exc}); the complete package is {tmp} — move it there yourself "
+                          "before the next export to that folder") from exc
 
 
 def _encrypt(src: BinaryIO, dst: HashingSink, recipient) -> None:
