@@ -9,10 +9,11 @@ import sqlite3
 import pytest
 
 from studio.core.consent.document import summary
-from studio.core.consent.grants import (activate_grant, draft_grant, edit_draft, get_grant, record_use, revoke_grant,
+from studio.core.consent.grants import (activate_grant, draft_grant, edit_draft, get_grant, revoke_grant,
                                         sign_grant)
 from studio.core.consent.policy import check_use
 from studio.core.consent.review import review_asset
+from studio.core.consent.uses import count_uses
 from studio.core.consent.talent_keys import TalentKey, set_talent_passphrase, unlock_talent_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, WrongPassphrase
 from studio.core.talents import add_talent
@@ -156,7 +157,8 @@ def test_when_every_reason_applies_then_every_reason_is_given(world):
 def test_when_uses_run_out_or_an_asset_is_rejected_then_the_use_is_refused(world):
     vault, talent, key, assets = world
     g = active(world, max_uses=1)
-    record_use(vault, g.id, "package pkg_test")
+    with vault.session() as s:
+        count_uses(s, vault, g.id, 1, "package pkg_test")
     decision = check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01")
     assert not decision.permitted and "no uses left (all 1 used)" in decision.reasons
     g2 = active(world)

@@ -13,8 +13,8 @@ import json
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session
 
 from studio.core.assets import get_asset
 from studio.core.clock import now_iso
@@ -185,17 +185,63 @@ def draft_grant(vault: Vault, talent_id: str, fields: dict) -> GrantRecord:
     return get_grant(vault, gid)
 
 
-def edit_draft(vault: Vault, grant_id: str, changes: dict) -> GrantRecord:
+# -- transitions ---------------------------------------------------------------------------
+# Every change of a grant reads the row, verifies it, checks its state (and what it was computed
+# from) and writes in ONE transaction, through a compare-and-set on the row as it was read: a
+# change that landed in between makes this one fail with a ConsentError, never succeed (DR012).
+
+def load_grant(s: Session, vault: Vault, grant_id: str, studio_public: str | None = None) -> tuple[Grant, GrantRecord]:
+    """The row and its verified record, inside the caller's transaction."""
+    gid = parse_id("grant", grant_id)
+    row = s.get(Grant, gid)
+    if row is None:
+        raise NotFound(f"no grant {gid} in this vault")
+    return row, _record(vault, row, studio_public or _studio_public(vault))
+
+
+def _stored_key(s: Session, talent_id: str) -> str | None:
+    stored = s.get(TalentKeyRow, talent_id)
+    return stored.public_key if stored is not None else None
+
+
+def write_guarded(s: Session, row: Grant, what: str, **values) -> None:
+    """Write ``values`` to the grant only if its row is still the one read in this transaction."""
+    done = s.execute(
+        update(Grant)
+        .where(Grant.id == row.id, Grant.state == row.state, Grant.updated_at == row.updated_at,
+               Grant.uses == row.uses, Grant.document_sealed == row.document_sealed)
+        .values(**values, updated_at=now_iso())
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise ConsentError(f"grant {row.id} was changed by someone else while it was being {what}; "
+                           "nothing was changed — reload it and try again")
+    s.expire(row)
+
+
+def _check_basis(rec: GrantRecord, basis_sha256: str, what: str) -> None:
+    if rec.sha256 != basis_sha256:
+        raise ConsentError(f"grant {rec.id} was edited while it was being {what}: the document is no longer "
+                           "the one it was based on; nothing was changed — reload it and try again")
+
+
+def edit_draft(vault: Vault, grant_id: str, changes: dict, expected_sha256: str | None = None) -> GrantRecord:
+    """Change a draft. ``expected_sha256``: the draft the operator's editor was opened on; if it
+    was changed since (another workstation saved it), this change is refused, not laid over it."""
     rec = get_grant(vault, grant_id)
     if rec.state != GrantState.DRAFT:
         raise ConsentError(f"grant {rec.id} is {rec.state}: a signed grant cannot change — draft a new one")
+    if expected_sha256 is not None:
+        _check_basis(rec, expected_sha256, "changed in this editor")
     fields = fields_of(rec.document)
     fields.update(changes)
-    doc = _document(vault, rec.id, rec.talent_id, fields, rec.document["created_at"])
+    doc = _document(vault, rec.id, rec.talent_id, fields, rec.document["created_at"])  # reads assets: outside
     with vault.session() as s:
-        row = s.get(Grant, rec.id)
-        row.document_sealed = vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}")
-        row.updated_at = now_iso()
+        row, now = load_grant(s, vault, rec.id)
+        if now.state != GrantState.DRAFT:
+            raise ConsentError(f"grant {rec.id} is {now.state}: a signed grant cannot change — draft a new one")
+        _check_basis(now, rec.sha256, "edited")
+        write_guarded(s, row, "edited",
+                      document_sealed=vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}"))
         audit.append(s, "grant.edited", rec.id, {"sha256": hashlib.sha256(canonical(doc)).hexdigest()})
     return get_grant(vault, rec.id)
 
@@ -211,78 +257,103 @@ def fields_of(doc: dict) -> dict:
             "jurisdiction": doc["jurisdiction"], "timezone": doc["timezone"], "language": doc["language"]}
 
 
-def sign_grant(vault: Vault, grant_id: str, key: TalentKey) -> GrantRecord:
+@dataclass(frozen=True)
+class SignedDraft:
+    """The talent's signature over one version of a draft, not yet stored (the talent may sign on
+    their own device; the studio applies it later). ``basis_sha256`` is the stored draft it read."""
+    grant_id: str
+    talent_id: str
+    basis_sha256: str
+    document: dict
+    signature: str
+
+
+def sign_draft(vault: Vault, grant_id: str, key: TalentKey, expected_sha256: str | None = None) -> SignedDraft:
+    """The talent signs the draft as it reads now; nothing is written (see :func:`apply_signature`).
+    ``expected_sha256``: the document the talent was shown (a window passes ``GrantRecord.sha256``);
+    if the stored draft is another by now, nothing is signed."""
     rec = get_grant(vault, grant_id)
+    _can_sign(rec, key, talent_public_key(vault, rec.talent_id))
+    if expected_sha256 is not None:
+        _check_basis(rec, expected_sha256, "read by the talent")
+    doc = dict(rec.document)
+    doc["talent_public_key"] = key.public_b64  # the key set after the draft was written
+    return SignedDraft(rec.id, rec.talent_id, rec.sha256, doc, sign(key.private, doc))
+
+
+def _can_sign(rec: GrantRecord, key: TalentKey, current: str | None) -> None:
     if rec.state != GrantState.DRAFT:
         raise ConsentError(f"grant {rec.id} is already {rec.state}")
     if key.talent_id != rec.talent_id:
         raise ConsentError(f"grant {rec.id} is for talent {rec.talent_id}; only they can sign it")
-    current = talent_public_key(vault, rec.talent_id)
     if current is None or key.public_b64 != current:
         raise ConsentError("this key is not the talent's registered key")
-    doc = dict(rec.document)
-    if doc.get("talent_public_key") != current:
-        doc["talent_public_key"] = current  # the key set after the draft was written
-    signature = sign(key.private, doc)
+
+
+def apply_signature(vault: Vault, signed: SignedDraft) -> GrantRecord:
+    """Store the talent's signature — only if the stored draft is still the one they signed."""
     with vault.session() as s:
-        row = s.get(Grant, rec.id)
-        row.document_sealed = vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}")
-        row.talent_signature, row.state, row.updated_at = signature, GrantState.SIGNED, now_iso()
+        row, rec = load_grant(s, vault, signed.grant_id)
+        if rec.state != GrantState.DRAFT:
+            raise ConsentError(f"grant {rec.id} is already {rec.state}")
+        _check_basis(rec, signed.basis_sha256, "signed")
+        key = _stored_key(s, rec.talent_id)
+        if key is None or signed.document.get("talent_public_key") != key or \
+                not verify(key, signed.document, signed.signature):
+            raise ConsentError("the signature is not the talent's, with their registered key")
+        expected = dict(rec.document, talent_public_key=key)
+        if canonical(expected) != canonical(signed.document):
+            raise ConsentError(f"the document signed is not grant {rec.id} as stored; nothing was changed")
+        doc = signed.document
+        write_guarded(s, row, "signed", state=GrantState.SIGNED, talent_signature=signed.signature,
+                      document_sealed=vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}"))
         audit.append(s, "grant.signed", rec.id, {"sha256": hashlib.sha256(canonical(doc)).hexdigest(),
-                                                  "signature": signature}, actor=rec.talent_id)
-    return get_grant(vault, rec.id)
+                                                  "signature": signed.signature}, actor=rec.talent_id)
+    return get_grant(vault, signed.grant_id)
+
+
+def sign_grant(vault: Vault, grant_id: str, key: TalentKey, expected_sha256: str | None = None) -> GrantRecord:
+    return apply_signature(vault, sign_draft(vault, grant_id, key, expected_sha256))
 
 
 def activate_grant(vault: Vault, grant_id: str) -> GrantRecord:
-    rec = get_grant(vault, grant_id)
-    if rec.state != GrantState.SIGNED:
-        raise ConsentError(f"grant {rec.id} is {rec.state}: only a grant the talent signed can be activated")
-    signature = sign(vault.studio_signing_key(), _studio_statement(rec.sha256, rec.talent_signature))
+    studio_key = vault.studio_signing_key()
+    studio_public = public_key_b64(studio_key.public_key())
     with vault.session() as s:
-        row = s.get(Grant, rec.id)
-        row.studio_signature, row.state, row.updated_at = signature, GrantState.ACTIVE, now_iso()
+        row, rec = load_grant(s, vault, grant_id, studio_public)
+        if rec.state != GrantState.SIGNED:
+            raise ConsentError(f"grant {rec.id} is {rec.state}: only a grant the talent signed can be activated")
+        signature = sign(studio_key, _studio_statement(rec.sha256, rec.talent_signature))
+        write_guarded(s, row, "activated", studio_signature=signature, state=GrantState.ACTIVE)
         audit.append(s, "grant.activated", rec.id, {"sha256": rec.sha256, "signature": signature})
     return get_grant(vault, rec.id)
 
 
 def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None = None) -> GrantRecord:
-    rec = get_grant(vault, grant_id)
-    if rec.revocation is not None:
-        raise ConsentError(f"grant {rec.id} was already revoked on {rec.revocation['revoked_on']} "
-                           f"(effective {rec.revocation['effective']})")
-    if rec.state not in (GrantState.SIGNED, GrantState.ACTIVE):
-        raise ConsentError(f"grant {rec.id} is {rec.state}: only a signed or active grant can be revoked")
-    if key.talent_id != rec.talent_id or key.public_b64 != rec.document.get("talent_public_key"):
-        raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
     reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > 2000:
-        raise InvalidInput("the reason is longer than 2000 characters")
-    today = rec.today()
-    statement = {"type": "twin-studio/grant-revocation", "grant": rec.id, "grant_sha256": rec.sha256,
-                 "revoked_on": today.isoformat(),
-                 "effective": (today + dt.timedelta(days=rec.document["notice_days"])).isoformat(),
-                 "reason": reason, "at": now_iso()}
-    signature = sign(key.private, statement)
     with vault.session() as s:
-        row = s.get(Grant, rec.id)
-        row.revocation_sealed = vault.fields.seal(canonical(statement).decode(), f"grants.revocation:{rec.id}")
+        row, rec = load_grant(s, vault, grant_id)
+        if rec.revocation is not None:
+            raise ConsentError(f"grant {rec.id} was already revoked on {rec.revocation['revoked_on']} "
+                               f"(effective {rec.revocation['effective']})")
+        if rec.state not in (GrantState.SIGNED, GrantState.ACTIVE):
+            raise ConsentError(f"grant {rec.id} is {rec.state}: only a signed or active grant can be revoked")
+        if key.talent_id != rec.talent_id or key.public_b64 != rec.document.get("talent_public_key"):
+            raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
+        if reason is not None and len(reason) > 2000:
+            raise InvalidInput("the reason is longer than 2000 characters")
+        today = rec.today()
+        statement = {"type": "twin-studio/grant-revocation", "grant": rec.id, "grant_sha256": rec.sha256,
+                     "revoked_on": today.isoformat(),
+                     "effective": (today + dt.timedelta(days=rec.document["notice_days"])).isoformat(),
+                     "reason": reason, "at": now_iso()}
+        signature = sign(key.private, statement)
         # the stored state stays: the grant reads "revoked" from the effective day on (status())
-        row.revocation_signature, row.updated_at = signature, now_iso()
+        write_guarded(s, row, "revoked", revocation_signature=signature,
+                      revocation_sealed=vault.fields.seal(canonical(statement).decode(),
+                                                          f"grants.revocation:{rec.id}"))
         audit.append(s, "grant.revoked", rec.id, {"effective": statement["effective"], "signature": signature},
                      actor=rec.talent_id)
-    return get_grant(vault, rec.id)
-
-
-def record_use(vault: Vault, grant_id: str, what: str) -> GrantRecord:
-    """Count one use of an active grant (the package export calls this after its policy check)."""
-    rec = get_grant(vault, grant_id)
-    if rec.uses_left <= 0:
-        raise ConsentError(f"grant {rec.id} has no uses left")
-    with vault.session() as s:
-        row = s.get(Grant, rec.id)
-        row.uses += 1
-        row.updated_at = now_iso()
-        audit.append(s, "grant.used", rec.id, {"use": row.uses, "what": what})
     return get_grant(vault, rec.id)
 
 
@@ -295,19 +366,18 @@ def preview_document(vault: Vault, talent_id: str, fields: dict) -> dict:
 
 def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None = None) -> GrantRecord:
     """The talent says no to a draft: a statement they sign, kept with the grant."""
-    rec = get_grant(vault, grant_id)
-    if rec.state != GrantState.DRAFT:
-        raise ConsentError(f"grant {rec.id} is {rec.state}: only a draft can be declined (revoke a signed one)")
-    current = talent_public_key(vault, rec.talent_id)
-    if key.talent_id != rec.talent_id or key.public_b64 != current:
-        raise ConsentError(f"only talent {rec.talent_id}, with their own key, can decline grant {rec.id}")
-    statement = {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,
-                 "reason": (reason or "").strip() or None, "at": now_iso(), "revoked_on": rec.today().isoformat(),
-                 "effective": rec.today().isoformat()}
-    signature = sign(key.private, statement)
     with vault.session() as s:
-        row = s.get(Grant, rec.id)
-        row.revocation_sealed = vault.fields.seal(canonical(statement).decode(), f"grants.revocation:{rec.id}")
-        row.revocation_signature, row.state, row.updated_at = signature, GrantState.DECLINED, now_iso()
+        row, rec = load_grant(s, vault, grant_id)
+        if rec.state != GrantState.DRAFT:
+            raise ConsentError(f"grant {rec.id} is {rec.state}: only a draft can be declined (revoke a signed one)")
+        if key.talent_id != rec.talent_id or key.public_b64 != _stored_key(s, rec.talent_id):
+            raise ConsentError(f"only talent {rec.talent_id}, with their own key, can decline grant {rec.id}")
+        statement = {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,
+                     "reason": (reason or "").strip() or None, "at": now_iso(),
+                     "revoked_on": rec.today().isoformat(), "effective": rec.today().isoformat()}
+        signature = sign(key.private, statement)
+        write_guarded(s, row, "declined", state=GrantState.DECLINED, revocation_signature=signature,
+                      revocation_sealed=vault.fields.seal(canonical(statement).decode(),
+                                                          f"grants.revocation:{rec.id}"))
         audit.append(s, "grant.declined", rec.id, {"signature": signature}, actor=rec.talent_id)
     return get_grant(vault, rec.id)

@@ -12,14 +12,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from studio.core.clock import now_iso
-from studio.core.consent.grants import get_grant
+from studio.core.consent.grants import GrantRecord, load_grant
 from studio.core.consent.policy import scope_reasons
+from studio.core.consent.uses import count_uses
 from studio.core.errors import InvalidInput, IntegrityError, NotFound
 from studio.core.ids import new_id
 from studio.core.types import LedgerKind
 from studio.core.package.reports import read_report, report_signed_by
 from studio.core.vault import Vault, audit
-from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package
+from studio.core.vault.catalog import Brand, LedgerEntry, Package
 
 KINDS = tuple(LedgerKind)
 
@@ -126,52 +127,54 @@ def list_entries(vault: Vault, talent_id: str | None = None, start: dt.date | No
 
 def import_report(vault: Vault, path: Path) -> ImportResult:
     """Verify a brand's usage report and add it: a use with its fee, or a violation with reasons.
-    A report that is not genuine, not for a known package, or already imported changes nothing."""
+    A report that is not genuine, not for a known package, or already imported changes nothing.
+    The grant is read, checked and its uses counted in the one transaction that adds the entry."""
     report = read_report(path)
-    with vault.writer_lock():
-        with vault.session() as s:
-            pkg = s.get(Package, str(report["package"]))
-            if pkg is None:
-                raise NotFound(f"the report is for package {report['package']!r}, which this vault did not export")
-            brand = s.get(Brand, pkg.brand_id)
-            brand_name, verify_key = brand.name, brand.verify_key
-            if report["brand"].get("verify_key") != verify_key or not report_signed_by(report, verify_key):
-                raise IntegrityError(f"the report is not signed by {brand_name}, the brand package {pkg.id} was made for")
-            if report["manifest_sha256"] != pkg.manifest_sha256 or report["grant"] != pkg.grant_id:
-                raise IntegrityError(f"the report does not match package {pkg.id} as it was exported")
-            dup = s.execute(select(LedgerEntry).where(LedgerEntry.report_id == report["report_id"])).scalar_one_or_none()
-            if dup is not None:
-                raise InvalidInput(f"report {report['report_id']} was already imported (entry {dup.id}, {dup.created_at})")
-            pkg_id, talent_id, grant_id, brand_id = pkg.id, pkg.talent_id, pkg.grant_id, pkg.brand_id
-            exported_on = pkg.created_at[:10]
-        rec = get_grant(vault, grant_id)
+    with vault.writer_lock(), vault.session() as s:
+        pkg = s.get(Package, str(report["package"]))
+        if pkg is None:
+            raise NotFound(f"the report is for package {report['package']!r}, which this vault did not export")
+        brand = s.get(Brand, pkg.brand_id)
+        brand_name, verify_key = brand.name, brand.verify_key
+        if report["brand"].get("verify_key") != verify_key or not report_signed_by(report, verify_key):
+            raise IntegrityError(f"the report is not signed by {brand_name}, the brand package {pkg.id} was made for")
+        if report["manifest_sha256"] != pkg.manifest_sha256 or report["grant"] != pkg.grant_id:
+            raise IntegrityError(f"the report does not match package {pkg.id} as it was exported")
+        dup = s.execute(select(LedgerEntry).where(LedgerEntry.report_id == report["report_id"])).scalar_one_or_none()
+        if dup is not None:
+            raise InvalidInput(f"report {report['report_id']} was already imported (entry {dup.id}, {dup.created_at})")
+        pkg_id, talent_id, grant_id, brand_id = pkg.id, pkg.talent_id, pkg.grant_id, pkg.brand_id
+        exported_on = pkg.created_at[:10]
+        _, rec = load_grant(s, vault, grant_id)
         use = report["use"]
-        day = dt.date.fromisoformat(use["date"])
-        doc = rec.document
-        reasons = scope_reasons(doc, use["purpose"], use["media"], use["territory"], day)
-        if use["date"] < exported_on:
-            reasons.append(f"used on {use['date']}, before the package was made ({exported_on})")
-        if rec.revocation is not None and day >= dt.date.fromisoformat(rec.revocation["effective"]):
-            reasons.append(f"the talent's consent was revoked from {rec.revocation['effective']}")
-        if use["count"] > rec.uses_left:
-            reasons.append(f"{use['count']} use(s) reported, but only {rec.uses_left} of {doc['max_uses']} were left")
+        reasons = _report_reasons(rec, use, exported_on)
         kind = LedgerKind.VIOLATION if reasons else LedgerKind.USE
+        doc = rec.document
         fee = Decimal(0) if reasons else Decimal(doc["fee"]["amount"]) * use["count"]
         eid = new_id("entry")
         details = {"description": use["description"], "reasons": reasons}
-        with vault.session() as s:
-            if kind == LedgerKind.USE:
-                row = s.get(Grant, grant_id)
-                row.uses += use["count"]
-                row.updated_at = now_iso()
-                audit.append(s, "grant.used", grant_id, {"use": row.uses, "what": report["report_id"]})
-            s.add(LedgerEntry(id=eid, kind=kind, on=use["date"], talent_id=talent_id, grant_id=grant_id,
-                              brand_id=brand_id, package_id=pkg_id, purpose=use["purpose"], media=use["media"],
-                              territory=use["territory"], count=use["count"], fee=f"{fee:.2f}",
-                              currency=doc["fee"]["currency"], report_id=report["report_id"], created_at=now_iso(),
-                              details_sealed=vault.fields.seal(json.dumps(details), f"ledger.details:{eid}")))
-            s.flush()
-            row = s.get(LedgerEntry, eid)
-            audit.append(s, f"ledger.{kind}", eid, {**entry_facts(row), "report": report["report_id"],
-                                                    "signature": report["signature"]})
-            return ImportResult(_entry(vault, row, brand_name))
+        if kind == LedgerKind.USE:
+            count_uses(s, vault, grant_id, use["count"], report["report_id"])
+        s.add(LedgerEntry(id=eid, kind=kind, on=use["date"], talent_id=talent_id, grant_id=grant_id,
+                          brand_id=brand_id, package_id=pkg_id, purpose=use["purpose"], media=use["media"],
+                          territory=use["territory"], count=use["count"], fee=f"{fee:.2f}",
+                          currency=doc["fee"]["currency"], report_id=report["report_id"], created_at=now_iso(),
+                          details_sealed=vault.fields.seal(json.dumps(details), f"ledger.details:{eid}")))
+        s.flush()
+        row = s.get(LedgerEntry, eid)
+        audit.append(s, f"ledger.{kind}", eid, {**entry_facts(row), "report": report["report_id"],
+                                                "signature": report["signature"]})
+        return ImportResult(_entry(vault, row, brand_name))
+
+
+def _report_reasons(rec: GrantRecord, use: dict, exported_on: str) -> list[str]:
+    """Every way a reported use falls outside the grant (none: a paid use)."""
+    doc, day = rec.document, dt.date.fromisoformat(use["date"])
+    reasons = scope_reasons(doc, use["purpose"], use["media"], use["territory"], day)
+    if use["date"] < exported_on:
+        reasons.append(f"used on {use['date']}, before the package was made ({exported_on})")
+    if rec.revocation is not None and day >= dt.date.fromisoformat(rec.revocation["effective"]):
+        reasons.append(f"the talent's consent was revoked from {rec.revocation['effective']}")
+    if use["count"] > rec.uses_left:
+        reasons.append(f"{use['count']} use(s) reported, but only {rec.uses_left} of {doc['max_uses']} were left")
+    return reasons

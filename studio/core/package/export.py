@@ -2,11 +2,13 @@
 consumes — atomically.
 
 The package is written to a temp file beside the target while nothing is counted. Then, under
-the vault's writer lock, the grant is read and checked again, its use is counted and the
-package and ledger rows are committed in one transaction, and only then is the file renamed
-into place. Two exports racing for the last use: the second one to take the lock finds no use
-left and removes its temp file. A crash or cancel before the commit leaves no package and no
-use; a crash between the commit and the rename leaves a complete temp file and a counted use.
+the vault's writer lock, the grant is read and checked again, its use is counted (the one use
+counter, :mod:`studio.core.consent.uses`) and the package and ledger rows are committed in one
+transaction, and only then is the file put in place — never over another file: if one appeared
+at the target meanwhile, the counted package goes beside it under a free name, and the result
+says where (DR012). Two exports racing for the last use: the second one to take the lock finds
+no use left and removes its temp file. A crash or cancel before the commit leaves no package and
+no use; a crash between the commit and the rename leaves a complete temp file and a counted use.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
 import tarfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +32,8 @@ from studio.core.consent.document import summary
 from studio.core.consent.exports import to_odrl
 from studio.core.consent.grants import GrantRecord, get_grant
 from studio.core.consent.policy import check_use
-from studio.core.errors import ConsentError, InvalidInput
+from studio.core.consent.uses import count_uses
+from studio.core.errors import ConsentError, IntegrityError, InvalidInput, StudioError
 from studio.core.ids import new_id, parse_id
 from studio.core.ledger.entries import entry_facts
 from studio.core.package import manifest as mf
@@ -40,9 +44,10 @@ from studio.core.package.streams import produced, read_head
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.types import FileRole, LedgerKind
 from studio.core.vault import Vault, audit
-from studio.core.vault.atomic import finish_temp, publish, temp_file
+from studio.core.package.publish import publish_new
+from studio.core.vault.atomic import finish_temp, fsync_dir, temp_file
 from studio.core.vault.blobs import HashingSink
-from studio.core.vault.catalog import Grant, LedgerEntry, Package
+from studio.core.vault.catalog import LedgerEntry, Package
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
 
 HEAD = 64 * 1024
@@ -148,6 +153,14 @@ class _TarWriter:
         self._out.write(b"\0" * (tarfile.BLOCKSIZE * 2))
 
 
+def check_reproducible(name: str, size: int, sha256: str | None, got_size: int, got_sha256: str) -> None:
+    """The marked file written into the package is the one its tar header was sized from: marking
+    twice must give the same bytes. If not, the software (or the machine) failed, not the user."""
+    if got_size != size or (sha256 is not None and got_sha256 != sha256):
+        raise IntegrityError(f"{name}: the marked file is not reproducible (two passes gave different bytes: "
+                             f"{size} and {got_size} bytes); nothing was exported — please report this")
+
+
 class _Exporter:
     def __init__(self, vault: Vault, plan: ExportPlan, package_id: str, progress: ProgressFn | None,
                  cancel: CancelToken | None) -> None:
@@ -205,8 +218,7 @@ class _Exporter:
             tar.member(item.path, size)
             sink = HashingSink(out.write, self.cancel, self._tick)
             self._emit(item, sink, mark)
-            if sink.size != size or (expected_sha is not None and sink.hexdigest != expected_sha):
-                raise InvalidInput(f"{item.name}: the marked file is not reproducible; nothing was exported")
+            check_reproducible(item.name, size, expected_sha, sink.size, sink.hexdigest)
             tar.pad(size)
             item.entry = self._entry(item, sink.hexdigest, size, mark, reason)
         tar.end()
@@ -263,6 +275,7 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
     leftovers.remove_abandoned(out.parent)
     suffix = "-" + out.name + ("" if out.name.endswith(".twinpkg") else ".twinpkg")
+    problem: StudioError | None = None
     with temp_file(out.parent, suffix=suffix) as (tmp, fh):
         leftovers.hold(fh)
         file_sink = HashingSink(fh.write, cancel)
@@ -282,8 +295,35 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
         finish_temp(fh)
         check_cancel(cancel)
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
-        _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest, out, tmp)
-    return ExportResult(package_id, out, file_sink.hexdigest, manifest_sha, manifest)
+        with vault.writer_lock():
+            _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest, out)
+            try:
+                placed = place_package(tmp, out, package_id)
+            except StudioError as exc:
+                problem = exc  # raised below, outside temp_file, which would delete the counted package
+    if problem is not None:
+        raise problem
+    return ExportResult(package_id, placed, file_sink.hexdigest, manifest_sha, manifest)
+
+
+def place_package(tmp: Path, out: Path, package_id: str) -> Path:
+    """Put a counted package at ``out`` — or, if a file appeared there meanwhile, beside it under
+    a free name, or failing that under its package id; returns where. Never replaces a file and
+    never deletes the package: if nothing works, the error names the complete temp file."""
+    try:
+        return publish_new(tmp, out, elsewhere=True)
+    except OSError as exc:
+        kept = out.with_name(f"{out.stem}-{package_id}{out.suffix or '.twinpkg'}")
+        try:
+            if not kept.exists():
+                os.rename(tmp, kept)  # same folder: no copy, no space needed
+                fsync_dir(out.parent)
+                return kept
+        except OSError:
+            pass
+        raise StudioError(f"package {package_id} was exported and counted, but it could not be put at {out} "
+                          f"({exc.strerror or exc}); the complete package is {tmp} — move it there yourself "
+                          "before the next export to that folder") from exc
 
 
 def _encrypt(src: BinaryIO, dst: HashingSink, recipient) -> None:
@@ -297,34 +337,30 @@ def _encrypt(src: BinaryIO, dst: HashingSink, recipient) -> None:
 
 
 def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: bytes, manifest_sha: str,
-            file_sha: str, out: Path, tmp: Path) -> None:
-    """Count the use and record the package, then put the file in place — or refuse and leave nothing."""
+            file_sha: str, out: Path) -> None:
+    """Under the writer lock: count the use and record the package in one transaction — or refuse
+    and count nothing."""
     rec = plan.grant
-    with vault.writer_lock():
-        plan_export(vault, rec.id, plan.brand.id, [a.id for a in plan.assets], plan.purpose, plan.media,
-                    plan.territory)  # again, under the lock: another export may have used the last use
-        if out.exists():
-            raise InvalidInput(f"{out} already exists; choose another file name")
-        pid, doc = manifest["package_id"], rec.document
-        with vault.session() as s:
-            row = s.get(Grant, rec.id)
-            row.uses += 1
-            row.updated_at = now_iso()
-            s.add(Package(id=pid, grant_id=rec.id, talent_id=rec.talent_id, brand_id=plan.brand.id,
-                          manifest_sha256=manifest_sha, file_sha256=file_sha, created_at=manifest["created_at"],
-                          manifest_sealed=vault.fields.seal(manifest_bytes.decode(), f"packages.manifest:{pid}")))
-            s.flush()
-            eid = new_id("entry")
-            s.add(LedgerEntry(id=eid, kind=LedgerKind.EXPORT, on=rec.today().isoformat(), talent_id=rec.talent_id,
-                              grant_id=rec.id, brand_id=plan.brand.id, package_id=pid, purpose=plan.purpose,
-                              media=plan.media, territory=plan.territory, count=1,
-                              fee=str(Decimal(doc["fee"]["amount"])), currency=doc["fee"]["currency"],
-                              report_id=None, created_at=now_iso(),
-                              details_sealed=vault.fields.seal(json.dumps({"description": "package export"}),
-                                                               f"ledger.details:{eid}")))
-            s.flush()
-            audit.append(s, "ledger.export", eid, entry_facts(s.get(LedgerEntry, eid)))
-            audit.append(s, "grant.used", rec.id, {"use": row.uses, "what": pid})
-            audit.append(s, "package.exported", pid, {"grant": rec.id, "brand": plan.brand.id,
-                                                      "manifest_sha256": manifest_sha, "file_sha256": file_sha})
-        publish(tmp, out)
+    plan_export(vault, rec.id, plan.brand.id, [a.id for a in plan.assets], plan.purpose, plan.media,
+                plan.territory)  # again, under the lock: another export may have used the last use
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; choose another file name")
+    pid, doc = manifest["package_id"], rec.document
+    with vault.session() as s:
+        s.add(Package(id=pid, grant_id=rec.id, talent_id=rec.talent_id, brand_id=plan.brand.id,
+                      manifest_sha256=manifest_sha, file_sha256=file_sha, created_at=manifest["created_at"],
+                      manifest_sealed=vault.fields.seal(manifest_bytes.decode(), f"packages.manifest:{pid}")))
+        s.flush()
+        eid = new_id("entry")
+        s.add(LedgerEntry(id=eid, kind=LedgerKind.EXPORT, on=rec.today().isoformat(), talent_id=rec.talent_id,
+                          grant_id=rec.id, brand_id=plan.brand.id, package_id=pid, purpose=plan.purpose,
+                          media=plan.media, territory=plan.territory, count=1,
+                          fee=str(Decimal(doc["fee"]["amount"])), currency=doc["fee"]["currency"],
+                          report_id=None, created_at=now_iso(),
+                          details_sealed=vault.fields.seal(json.dumps({"description": "package export"}),
+                                                           f"ledger.details:{eid}")))
+        s.flush()
+        audit.append(s, "ledger.export", eid, entry_facts(s.get(LedgerEntry, eid)))
+        count_uses(s, vault, rec.id, 1, pid)
+        audit.append(s, "package.exported", pid, {"grant": rec.id, "brand": plan.brand.id,
+                                                  "manifest_sha256": manifest_sha, "file_sha256": file_sha})

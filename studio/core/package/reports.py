@@ -21,7 +21,8 @@ from studio.core.package import manifest as mf
 from studio.core.package.brand_keys import load_identity
 from studio.core.package.container import read_entries
 from studio.core.package.jsonfile import read_typed
-from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.package.publish import publish_new
+from studio.core.vault.atomic import finish_temp, temp_file
 
 REPORT_TYPE = "twin-studio/usage-report"
 MAX_REPORT = 256 * 1024
@@ -72,10 +73,20 @@ def create_report(package: Path, identity_dir: Path, description: str, purpose: 
 
 
 def write_report(report: dict, out: Path) -> None:
+    """Write the report to ``out``, never over a file there — even one that appears while it is
+    written (the name is claimed with a hard link, not checked and then replaced)."""
     out = Path(out)
     if out.exists():
         raise InvalidInput(f"{out} already exists")
-    write_bytes_atomic(out, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
+    with temp_file(out.parent, suffix="-" + out.name) as (tmp, fh):
+        fh.write((json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
+        finish_temp(fh)
+        try:
+            publish_new(tmp, out)
+        except FileExistsError:
+            tmp.unlink(missing_ok=True)
+            raise InvalidInput(f"{out} already exists (it appeared while the report was written); "
+                               "nothing was written — choose another name") from None
 
 
 def read_report(path: Path) -> dict:

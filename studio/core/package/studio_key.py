@@ -21,5 +21,5 @@ def write_studio_key(vault: Vault, out: Path, overwrite: bool = False) -> str:
     out = Path(out)
     if out.exists() and not overwrite:
         raise InvalidInput(f"{out} already exists (use --force to overwrite)")
-    write_bytes_atomic(out, studio_key_pem(vault), overwrite=overwrite)
+    write_bytes_atomic(out, studio_key_pem(vault), overwrite=overwrite, public=True)
     return vault.studio_key_fingerprint

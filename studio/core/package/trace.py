@@ -3,7 +3,8 @@
 Every exported mesh and voice take carries a mark keyed by its package (see
 :mod:`studio.core.package.watermark`). The vault holds the originals and can derive every
 package's key, so it scores the file against each marked asset it has exported, of the same
-kind, and names the package whose mark it carries.
+kind, and names the package whose mark it carries. The leaked file is read once, up front: one
+that cannot be read is refused with the reason, not reported as carrying no mark.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.core.errors import InvalidInput, NotFound
+from studio.core.errors import InvalidFile, InvalidInput, NotFound
 from studio.core.package import watermark
 from studio.core.package.packages import list_packages
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
@@ -46,6 +47,17 @@ class TraceResult:
         return {"found": self.found.to_json() if self.found else None, "scores": [s.to_json() for s in self.scores]}
 
 
+def read_copy(path: Path, kind: str):
+    """The leaked file's vertices or samples, read once; a file that cannot be read at all is an
+    error naming it and why — never "no mark found"."""
+    try:
+        return watermark.read_leaked(kind, path)
+    except ValueError as exc:
+        raise InvalidFile(f"{path}: cannot trace it, the file could not be read ({exc})") from exc
+    except OSError as exc:
+        raise InvalidFile(f"{path}: cannot trace it, the file could not be opened ({exc.strerror or exc})") from exc
+
+
 def trace_file(vault: Vault, path: Path, progress: ProgressFn | None = None,
                cancel: CancelToken | None = None) -> TraceResult:
     path = Path(path)
@@ -56,6 +68,7 @@ def trace_file(vault: Vault, path: Path, progress: ProgressFn | None = None,
     if kind is None:
         raise InvalidInput(f"{path.name}: trace reads meshes ({', '.join(sorted(MESH_EXT))}) and audio "
                            f"({', '.join(sorted(AUDIO_EXT))})")
+    leaked = read_copy(path, kind)  # once, not once per candidate
     candidates = []
     for pkg in list_packages(vault):
         for a in pkg.manifest["assets"]:
@@ -71,7 +84,7 @@ def trace_file(vault: Vault, path: Path, progress: ProgressFn | None = None,
             originals[a["original_sha256"]] = vault.blobs.read_bytes(a["original_sha256"])
         try:
             s = watermark.score(a["format"], io.BytesIO(originals[a["original_sha256"]]), path,
-                                vault.watermark_key(pkg.id), float(a["watermark"]["amplitude"]))
+                                vault.watermark_key(pkg.id), float(a["watermark"]["amplitude"]), leaked=leaked)
         except ValueError:
             continue  # not comparable with this original (another scan altogether)
         scores.append(TraceMatch(pkg.id, pkg.brand, pkg.brand_id, a["asset"], a["path"], pkg.created_at, round(s, 3)))

@@ -7,7 +7,9 @@ payload while it is decrypted; nothing is moved into place unless all of that he
 is decrypted as a stream and read as a tar stream; every member must be a regular
 file the signed manifest names, of the size it names, and hash to the SHA-256 it names. Files
 go to a hidden staging folder inside ``out`` first; only when every one has been checked are
-they moved to their places, with ``LICENSE.txt`` and ``license.odrl.jsonld``. On any refusal
+they moved to their places, with ``LICENSE.txt`` and ``license.odrl.jsonld`` — all or none: every
+target is checked before the first move, a file never replaces another without ``force``, and with
+``force`` the originals are kept until every move succeeded (:func:`place_all`). On any refusal
 the staging folder is removed and nothing is left behind.
 """
 
@@ -33,7 +35,8 @@ from studio.core.package.container import check_canonical
 from studio.core.package.streams import produced
 from studio.core.package.verify import Checked, PackageInfo, check_payload_hash, check_signed_manifest
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
-from studio.core.vault.atomic import fsync_dir, write_bytes_atomic
+from studio.core.package.publish import publish_new
+from studio.core.vault.atomic import fsync_dir
 
 LICENSE_TXT = "LICENSE.txt"
 LICENSE_ODRL = "license.odrl.jsonld"
@@ -94,10 +97,7 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
     expected = {a["path"]: a for a in m["assets"]}
     names = list(expected) + [LICENSE_TXT, LICENSE_ODRL]
     targets = {rel: _target(out, rel) for rel in names}
-    clashes = [rel for rel, t in targets.items() if t.exists() or t.is_symlink()]
-    if clashes and not force:
-        raise InvalidInput(f"{len(clashes)} file(s) already exist in {out} (e.g. {clashes[0]}); "
-                           "use --force to overwrite")
+    _check_targets(targets, out, force)  # early, before a byte is decrypted; again before the first move
     total = sum(a["size"] for a in m["assets"])
     created_out = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
@@ -109,24 +109,85 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
     try:
         staged = _extract(checked, Path(path), identity.identity, expected, staging, total, progress, cancel)
         check_cancel(cancel)
-        files = []
-        for rel, tmp in staged.items():
-            final = targets[rel]
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if final.is_symlink() or final.is_dir():
-                raise PackageRefused(f"{rel} exists as a link or folder; not replacing it")
-            os.replace(tmp, final)
-            fsync_dir(final.parent)
-            files.append(final)
-        write_bytes_atomic(targets[LICENSE_TXT], licence_text(m).encode(), overwrite=True)
-        write_bytes_atomic(targets[LICENSE_ODRL], (json.dumps(m["licence"]["odrl"], indent=2) + "\n").encode(),
-                           overwrite=True)
-        files += [targets[LICENSE_TXT], targets[LICENSE_ODRL]]
+        staged[LICENSE_TXT] = _stage_bytes(staging, LICENSE_TXT, licence_text(m).encode())
+        staged[LICENSE_ODRL] = _stage_bytes(staging, LICENSE_ODRL,
+                                            (json.dumps(m["licence"]["odrl"], indent=2) + "\n").encode())
+        files = place_all(staged, targets, out, staging, force)
     except BaseException:
         _cleanup(staging, out, created_out)
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return OpenResult(info, out, files)
+
+
+def _stage_bytes(staging: Path, name: str, data: bytes) -> Path:
+    tmp = staging / f"{name}.part"
+    with open(tmp, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return tmp
+
+
+def _check_targets(targets: dict[str, Path], out: Path, force: bool) -> None:
+    """Every target, before any file moves: none is a link or folder, no folder on its way is a
+    file, and (without ``force``) none exists — including one that appeared since the first check."""
+    clashes = []
+    for rel, final in targets.items():
+        if final.is_symlink() or final.is_dir():
+            raise PackageRefused(f"{rel} exists in {out} as a link or folder; not replacing it")
+        for folder in final.relative_to(out.resolve()).parents:
+            where = out.resolve() / folder
+            if where.is_symlink() or (where.exists() and not where.is_dir()):
+                raise PackageRefused(f"{folder.as_posix()} exists in {out} and is not a folder; not writing {rel}")
+        if final.exists():
+            clashes.append(rel)
+    if clashes and not force:
+        raise InvalidInput(f"{len(clashes)} file(s) already exist in {out} (e.g. {clashes[0]}); "
+                           "use --force to overwrite; nothing was written")
+
+
+def place_all(staged: dict[str, Path], targets: dict[str, Path], out: Path, staging: Path,
+              force: bool) -> list[Path]:
+    """Move every staged file to its target — all or none (DR012). Every target is checked before
+    the first move. Without ``force`` a file never replaces another (a hard link claims the name);
+    with ``force`` the brand's originals are set aside in ``staging`` and put back if any move fails."""
+    _check_targets({rel: targets[rel] for rel in staged}, out, force)
+    placed: list[Path] = []
+    kept: list[tuple[Path, Path]] = []  # (target, the original set aside)
+    made: list[Path] = []
+    try:
+        for i, (rel, tmp) in enumerate(staged.items()):
+            final = targets[rel]
+            for folder in reversed(final.parents):
+                if not folder.exists():
+                    folder.mkdir()
+                    made.append(folder)
+            if force and final.exists():
+                aside = staging / f"{i:05d}.original"
+                os.replace(final, aside)
+                kept.append((final, aside))
+                os.replace(tmp, final)
+            else:
+                try:
+                    publish_new(tmp, final)
+                except FileExistsError:
+                    raise InvalidInput(f"{rel} appeared in {out} while the package was opened; "
+                                       "nothing was written") from None
+            placed.append(final)
+    except BaseException:
+        for final in reversed(placed):
+            with contextlib.suppress(OSError):
+                final.unlink()
+        for final, aside in reversed(kept):
+            os.replace(aside, final)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    for folder in {f.parent for f in placed}:
+        fsync_dir(folder)
+    return placed
 
 
 def _cleanup(staging: Path | None, out: Path, created_out: bool) -> None:

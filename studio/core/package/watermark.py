@@ -124,11 +124,24 @@ def default_amplitude(kind: str, fmt: str, scale_to_m: float | None, src_head: b
     raise ValueError(f"kind must be 'mesh' or 'audio', not {kind!r}")
 
 
-def score(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amplitude: float) -> float:
+def read_leaked(kind: str, leaked_path: Path):
+    """A leaked copy read once, to be scored against many originals (``score(..., leaked=)``).
+    Raises ValueError naming the file when it cannot be read as that kind."""
+    if kind == "mesh":
+        from studio.core.package import watermark_mesh
+
+        return watermark_mesh.load_leaked_vertices(Path(leaked_path))
+    from studio.core.package import watermark_audio
+
+    return watermark_audio.load_leaked_audio(Path(leaked_path))
+
+
+def score(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amplitude: float, leaked=None) -> float:
     """How strongly ``leaked_path`` carries the mark of ``key`` (≈1 marked by it, ≈0 otherwise).
 
     ``fmt`` and ``amplitude`` are those of the original (unmarked) file in ``original``; the
-    leaked copy may have been re-saved in another format of the same kind. Raises ValueError when
+    leaked copy may have been re-saved in another format of the same kind (``leaked``: the copy as
+    :func:`read_leaked` read it, not read again). Raises ValueError when
     the leaked file cannot be read as that kind or cannot be compared with the original.
     """
     _check_key(key)
@@ -141,10 +154,10 @@ def score(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amplitude
         if kind == "mesh":
             from studio.core.package import watermark_mesh
 
-            return watermark_mesh.score_mesh(fmt, original, Path(leaked_path), key, amplitude)
+            return watermark_mesh.score_mesh(fmt, original, Path(leaked_path), key, amplitude, leaked)
         from studio.core.package import watermark_audio
 
-        return watermark_audio.score_audio(fmt, original, Path(leaked_path), key, amplitude)
+        return watermark_audio.score_audio(fmt, original, Path(leaked_path), key, amplitude, leaked)
     except Unmarkable as exc:
         raise ValueError(f"the original carries no watermark to trace: {exc}") from exc
 

@@ -82,7 +82,8 @@ def mark_audio(fmt: str, src: BinaryIO, dst: BinaryIO, key: bytes, amplitude: fl
         raise Unmarkable(f"{fmt} audio is not marked")
 
 
-def score_audio(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amplitude: float) -> float:
+def score_audio(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amplitude: float,
+                leaked: tuple[np.ndarray, int] | None = None) -> float:
     """Correlate leaked - original with the keyed mark: ≈1 marked with ``key``, ≈0 otherwise.
 
     Both are read as float samples. The copy is aligned to the original (a trimmed or padded copy
@@ -99,10 +100,7 @@ def score_audio(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amp
         source, rate = sf.read(io.BytesIO(data), dtype="float64", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         raise ValueError(f"the original could not be decoded as {fmt} audio: {exc}") from exc
-    try:
-        leaked, leaked_rate = sf.read(str(leaked_path), dtype="float64", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise ValueError(f"{leaked_path.name} could not be read as audio: {exc}") from exc
+    leaked, leaked_rate = load_leaked_audio(leaked_path) if leaked is None else leaked
     if leaked.shape[1] != source.shape[1]:
         raise ValueError(f"{leaked_path.name} has {leaked.shape[1]} channel(s) and the original "
                          f"{source.shape[1]}: a down-mixed or re-channelled copy cannot be traced")
@@ -122,6 +120,16 @@ def score_audio(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amp
     channels = source.shape[1]
     signs = keyed_signs(key, AUDIO_METHOD, (first + offset) * channels, (last - first) * channels)
     return damped_correlation(residual, signs * (amplitude * scale * gain))
+
+
+def load_leaked_audio(leaked_path: Path) -> tuple[np.ndarray, int]:
+    """A leaked copy's float samples (frames × channels) and rate."""
+    import soundfile as sf
+
+    try:
+        return sf.read(str(leaked_path), dtype="float64", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise ValueError(f"{leaked_path.name} could not be read as audio: {exc}") from exc
 
 
 # --- WAV / RF64, in place -------------------------------------------------------------------

@@ -78,7 +78,8 @@ def read_vertices(fmt: str, src: BinaryIO) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty((0, 3))
 
 
-def score_mesh(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amplitude: float) -> float:
+def score_mesh(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, amplitude: float,
+               leaked: np.ndarray | None = None) -> float:
     """Correlate the residuals of the leaked vertices with the keyed displacements: ≈1 when the
     copy carries the mark of ``key``, ≈0 otherwise.
 
@@ -92,7 +93,7 @@ def score_mesh(fmt: str, original: BinaryIO, leaked_path: Path, key: bytes, ampl
     from scipy.spatial import cKDTree
 
     source = read_vertices(fmt, original)
-    leaked = load_leaked_vertices(leaked_path)
+    leaked = load_leaked_vertices(leaked_path) if leaked is None else leaked
     usable = np.flatnonzero(np.isfinite(source).all(axis=1))
     leaked = leaked[np.isfinite(leaked).all(axis=1)]
     if len(usable) == 0 or len(leaked) == 0:

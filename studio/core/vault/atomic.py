@@ -67,12 +67,17 @@ def publish(temp: Path, final: Path, *, overwrite: bool = False) -> None:
     fsync_dir(final.parent)
 
 
-def write_atomic(final: Path, write: Callable[[BinaryIO], None], *, overwrite: bool = False) -> None:
+def write_atomic(final: Path, write: Callable[[BinaryIO], None], *, overwrite: bool = False,
+                 public: bool = False) -> None:
+    """``public``: a file meant to be handed to others (a brand card, a public key) is made
+    readable by all (0644) once its content is complete; everything else stays owner-only."""
     with temp_file(final.parent, suffix="-" + final.name) as (tmp, fh):
         write(fh)
+        if public and os.name != "nt":
+            os.fchmod(fh.fileno(), 0o644)
         finish_temp(fh)
         publish(tmp, final, overwrite=overwrite)
 
 
-def write_bytes_atomic(final: Path, data: bytes, *, overwrite: bool = False) -> None:
-    write_atomic(final, lambda fh: fh.write(data), overwrite=overwrite)
+def write_bytes_atomic(final: Path, data: bytes, *, overwrite: bool = False, public: bool = False) -> None:
+    write_atomic(final, lambda fh: fh.write(data), overwrite=overwrite, public=public)
