@@ -6,7 +6,7 @@ import warnings as _warnings
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, StudioError
-from studio.core.ingest.limits import GiB, MAX_FILE_BYTES
+from studio.core.formats.limits import GiB, MAX_FILE_BYTES
 from studio.core.ingest.model import Analysis, DerivedFile, MeshData
 from studio.core.ingest.probe import Probed, probe
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
@@ -69,12 +69,12 @@ def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysi
         return Analysis("voice", found.format, found.media_type, metrics, warnings,
                         [DerivedFile("waveform", "application/json", wave)], [])
     if found.format == "ply":
+        from studio.core.formats.ply import read_header
         from studio.core.ingest import ply
-        from studio.core.ingest.headers import ply_header
 
-        header = ply_header(path, size)
+        header = read_header(path, size)
         check_cancel(cancel)
-        if ply.is_mesh(header):
+        if header.is_mesh:
             return _mesh(path, found, ply.read_ply_mesh(path, header), progress, cancel)
         return _cloud(path, found, ply.read_ply_points(path, header))
     if found.format in ("pcd", "xyz"):
