@@ -8,7 +8,7 @@ from pathlib import Path
 from studio.core.errors import InvalidFile, StudioError
 from studio.core.formats.limits import GiB, MAX_FILE_BYTES
 from studio.core.ingest.model import Analysis, DerivedFile, MeshData
-from studio.core.ingest.probe import Probed, probe
+from studio.core.formats.probe import Probed, probe
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 
 VOICE_FORMATS = {"wav", "rf64", "flac", "ogg-vorbis", "opus", "ogg-flac", "mp3", "nist-sphere"}
