@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.core.assets import AssetRecord, get_asset
-from studio.core.errors import InvalidInput, UnsupportedFormat
+from studio.core.errors import InvalidFile, InvalidInput, StudioError, UnsupportedFormat
 from studio.core.formats import pcd, ply, xyz
 from studio.core.formats.limits import MAX_HEADER_BYTES
 from studio.core.vault import Vault
@@ -114,11 +114,19 @@ def _cloud_geometry(data: bytes, fmt: str) -> Geometry:
 def geometry_from_bytes(data: bytes, kind: str, fmt: str, companions: dict[str, bytes] | None = None) -> Geometry:
     """The geometry of a scan held in memory: ``kind`` "mesh" or "point_cloud", ``fmt`` as
     ingest named it. Raises InvalidFile / UnsupportedFormat with the reason it cannot be shown."""
-    if kind == "point_cloud":
-        return _cloud_geometry(data, fmt)
-    if fmt == "ply":
-        return _ply_geometry(data)
-    return _trimesh_geometry(data, fmt, companions or {})
+    try:
+        if kind == "point_cloud":
+            return _cloud_geometry(data, fmt)
+        if fmt == "ply":
+            return _ply_geometry(data)
+        return _trimesh_geometry(data, fmt, companions or {})
+    except StudioError:
+        raise
+    except MemoryError as exc:
+        raise InvalidFile(f"not enough memory to show this {len(data) / 2**20:,.0f} MB scan") from exc
+    except Exception as exc:  # a library's own error: name it, never leak a traceback
+        detail = str(exc).strip() or type(exc).__name__
+        raise InvalidFile(f"the stored {fmt.upper()} scan could not be read for its preview: {detail}") from exc
 
 
 def geometry_for_asset(vault: Vault, asset_id: str, detail: str = "full") -> tuple[AssetRecord, Geometry]:
