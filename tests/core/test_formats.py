@@ -64,3 +64,22 @@ def test_when_a_scan_cannot_be_previewed_then_ingest_says_so_and_the_thumbnail_f
 def test_when_a_preview_library_fails_on_stored_bytes_then_the_error_is_typed_with_the_reason():
     with pytest.raises(InvalidFile, match="the stored OFF scan could not be read for its preview: "):
         geometry_from_bytes(b"OFF\n3 1 0\n0 0 0\n1 1\n", "mesh", "off")
+
+
+def test_when_a_gltf_with_its_buffer_beside_it_is_ingested_then_the_preview_draws_it(new_vault, talent):
+    path = TESTDATA / "malformed" / "assimp" / "glTF2" / "wrongTypes" / "badNumber.gltf"
+    (result,) = ingest_paths(new_vault, talent.id, [path])
+    assert result.status == "ingested", result.reason
+    asset, geometry = geometry_for_asset(new_vault, result.asset_id)
+    assert len(geometry.triangles) == asset.metrics["faces"] > 0
+
+
+def test_when_an_obj_is_utf16_then_the_watermark_refuses_it_rather_than_mark_nothing():
+    from studio.core.package import watermark as W
+    from studio.core.package.watermark import Unmarkable
+
+    data = (TESTDATA / "malformed" / "assimp" / "OBJ" / "box_UTF16BE.obj").read_bytes()
+    out = io.BytesIO()
+    with pytest.raises(Unmarkable, match="UTF-16"):
+        W.mark("obj", io.BytesIO(data), out, bytes(range(32)), 1e-5)
+    assert out.getvalue() == b""

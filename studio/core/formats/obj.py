@@ -15,6 +15,12 @@ _CHUNK = 1 << 22
 XYZ_COLUMNS = (1, 2, 3)
 
 
+def is_utf16(head: bytes) -> bool:
+    """True when the file's first bytes are UTF-16 text (a byte-order mark, or NULs between
+    the characters): its lines cannot be read byte by byte as ASCII."""
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]
+
+
 def is_vertex_line(line: bytes) -> bool:
     """True for a ``v`` (position) line; ``vt`` / ``vn`` are not positions."""
     return line.lstrip()[:2] in (b"v ", b"v\t")
@@ -39,7 +45,7 @@ def scan(path: Path) -> bool:
             block = tail + chunk
             cut = block.rfind(b"\n") + 1 or len(block)
             lines, tail = block[:cut], block[cut:]
-            if b"\x00" in lines[:64]:  # UTF-16: let trimesh decode it; checks below are ASCII-only
+            if is_utf16(lines):  # UTF-16: let trimesh decode it; checks below are ASCII-only
                 lines = lines.replace(b"\x00", b"")
             has_vn = has_vn or re.search(rb"^[ \t]*vn[ \t]", lines, re.M) is not None
             if _ZERO_INDEX.search(lines):

@@ -206,9 +206,13 @@ def _walk_ascii_vertices(reader: StreamReader, dst: BinaryIO | None, visit: Visi
 
 def _walk_obj(reader: StreamReader, dst: BinaryIO | None, visit: Visitor, decimals: int) -> None:
     index = 0
+    first = reader.readline()
+    if obj.is_utf16(first):  # its vertex lines would not be found: nothing would be marked
+        raise Unmarkable("OBJ files in UTF-16 are not marked; re-save the OBJ as UTF-8 text")
+    pending = [first] if first else []
     while True:
-        lines = []
-        vertex_lines = 0
+        lines, pending = pending, []
+        vertex_lines = sum(obj.is_vertex_line(line) for line in lines)
         while vertex_lines < BATCH and len(lines) < 4 * BATCH:
             line = reader.readline()
             if not line:

@@ -59,6 +59,9 @@ class _MemoryResolver:
                 return data
         raise FileNotFoundError(name)
 
+    def __getitem__(self, name: str) -> bytes:  # trimesh's glTF loader asks for buffers this way
+        return self.get(name)
+
     def get_base(self):
         return self
 
