@@ -83,3 +83,21 @@ def test_when_an_obj_is_utf16_then_the_watermark_refuses_it_rather_than_mark_not
     with pytest.raises(Unmarkable, match="UTF-16"):
         W.mark("obj", io.BytesIO(data), out, bytes(range(32)), 1e-5)
     assert out.getvalue() == b""
+
+
+def test_when_a_large_mesh_cannot_be_simplified_then_the_missing_preview_is_a_warning(tmp_path):
+    from studio.core.ingest import analyse
+    from studio.core.ingest.limits import LOD_THRESHOLD_FACES
+
+    n = LOD_THRESHOLD_FACES + 1
+    vertices = np.zeros((n + 2, 3), "<f4")
+    vertices[:, 2] = np.arange(n + 2)  # all on one line: every triangle has zero area
+    faces = np.zeros(n, [("n", "u1"), ("i", "<i4", (3,))])
+    faces["n"] = 3
+    faces["i"] = np.arange(n)[:, None] + [0, 1, 2]
+    header = (f"ply\nformat binary_little_endian 1.0\nelement vertex {n + 2}\nproperty float x\nproperty float y\n"
+              f"property float z\nelement face {n}\nproperty list uchar int vertex_indices\nend_header\n").encode()
+    (tmp_path / "flat.ply").write_bytes(header + vertices.tobytes() + faces.tobytes())
+    result = analyse(tmp_path / "flat.ply")
+    assert [d.role for d in result.derived] == []
+    assert any("no lighter preview could be made" in w for w in result.warnings)

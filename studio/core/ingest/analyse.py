@@ -104,13 +104,16 @@ def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analys
                    has_normals=bool(mesh.has_normals))
     check_cancel(cancel)
     derived = []
+    warnings = list(mesh.warnings)
     if derive.needs_lod(mesh):
         report(progress, 0.75, 1.0, "making a preview")
         lod = derive.lod_ply(mesh)  # releases the mesh arrays as it goes
         if lod is not None:
             derived.append(DerivedFile("lod", "model/ply", lod))
-    return Analysis("mesh", found.format, found.media_type, metrics, list(mesh.warnings), derived,
-                    list(mesh.companions))
+        else:  # said, not swallowed: the preview will turn the full scan, slowly
+            warnings.append(f"no lighter preview could be made of these {metrics['faces']:,} faces (they have "
+                            "no area to simplify); the preview shows the full scan")
+    return Analysis("mesh", found.format, found.media_type, metrics, warnings, derived, list(mesh.companions))
 
 
 def _cloud(path: Path, found: Probed, cloud) -> Analysis:
