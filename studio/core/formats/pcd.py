@@ -131,6 +131,9 @@ def read_points(source: Path | bytes, header: PcdHeader) -> PcdPoints:
         if not isinstance(source, Path):
             raise UnsupportedFormat("a 3D preview of a PCD stored as binary_compressed is not available yet")
         xyz = _open3d_points(source)
+    elif header.data == "binary" and isinstance(source, Path):  # straight from the file: no copy of it in memory
+        rows = np.fromfile(source, dtype=header.dtype(), count=header.points, offset=header.length)
+        xyz = _columns(rows)
     else:
         data = source.read_bytes() if isinstance(source, Path) else bytes(source)
         body = memoryview(data)[header.length:]
@@ -142,7 +145,10 @@ def read_points(source: Path | bytes, header: PcdHeader) -> PcdPoints:
 
 
 def _binary_xyz(body: memoryview, header: PcdHeader) -> np.ndarray:
-    rows = np.frombuffer(body, dtype=header.dtype(), count=min(header.points, len(body) // header.row_bytes))
+    return _columns(np.frombuffer(body, dtype=header.dtype(), count=min(header.points, len(body) // header.row_bytes)))
+
+
+def _columns(rows: np.ndarray) -> np.ndarray:
     return np.column_stack([np.asarray(rows[a], np.float64).reshape(len(rows), -1)[:, 0] for a in "xyz"])
 
 

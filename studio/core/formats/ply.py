@@ -89,6 +89,15 @@ class PlyContent:
         return any(set(t) <= self.names for t in COLOR_NAMES)
 
 
+def is_binary(head: bytes) -> bool:
+    """True when ``head`` (the file's first bytes, perhaps not the whole header) starts a binary
+    PLY: its ``format`` line, which follows the magic line, names a binary encoding."""
+    for line in head.split(b"\n", 3)[:3]:
+        if line.startswith(b"format "):
+            return b"binary_" in line
+    return False
+
+
 def parse_header(head: bytes, size: int | None = None) -> PlyHeader:
     """Parse a PLY header from the file's first bytes. With the file's ``size``, the counts it
     declares are checked against the bytes the file holds. Raises InvalidFile."""

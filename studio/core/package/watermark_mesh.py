@@ -46,10 +46,7 @@ Visitor = Callable[[int, np.ndarray], "np.ndarray | None"]
 
 def is_binary_ply(head: bytes) -> bool:
     """True when ``head`` (the file's first bytes) is a binary PLY header."""
-    for line in head.split(b"\n", 3)[:3]:
-        if line.startswith(b"format "):
-            return b"binary_" in line
-    return False
+    return ply.is_binary(head)
 
 
 def mark_mesh(fmt: str, src: BinaryIO, dst: BinaryIO, key: bytes, amplitude: float) -> None:
