@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from studio.core.errors import InvalidFile
 from studio.core.formats.limits import MAX_POINTS, MAX_TEXT_GEOMETRY_BYTES
 
 _COMMENTS = ("#", "//")
+_HEAD_BYTES = 64 * 1024  # the separator and a title row are found in these first bytes
 
 
 @dataclass
@@ -35,9 +37,12 @@ def read(source: Path | bytes) -> XyzPoints:
         size = source.stat().st_size
         if size > MAX_TEXT_GEOMETRY_BYTES:
             raise InvalidFile(f"XYZ files above {MAX_TEXT_GEOMETRY_BYTES // 2**30} GiB are not read; use PLY or PCD")
-        source = source.read_bytes()
-    text = bytes(source).decode("utf-8", errors="replace").lstrip("\ufeff")
-    data = _table(text)
+        with open(source, "rb") as f:
+            head = f.read(_HEAD_BYTES)
+        rows: str | io.BytesIO = str(source)  # numpy reads the file line by line: no copy of it in memory
+    else:
+        head, rows = bytes(source[:_HEAD_BYTES]), io.BytesIO(source)
+    data = _table(rows, head)
     if data.size == 0:
         raise InvalidFile("point cloud has no points (the XYZ file has no numeric rows)")
     if data.shape[1] < 3:
@@ -64,19 +69,23 @@ def _delimiter(row: str) -> str | None:
     return "," if "," in row else ";" if ";" in row else None
 
 
-def _table(text: str) -> np.ndarray:
-    lines = text.splitlines()
-    data_lines = [(i, ln) for i, ln in enumerate(lines[:4096])
-                  if ln.strip() and not ln.lstrip().startswith(_COMMENTS)]
+def _table(rows, head: bytes) -> np.ndarray:
+    """The numeric table of ``rows`` (a path or a binary stream); ``head`` is its first bytes, from
+    which the separator and a title row are found."""
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    data_lines = [(i, ln) for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith(_COMMENTS)]
     first_at, first = data_lines[0] if data_lines else (0, "")
+    first = first.lstrip("\ufeff")
     delimiter = _delimiter(first)
     skip = 0
     if first and not _numeric_row(first, delimiter) and len(data_lines) > 1:
         skip = first_at + 1  # a column title row such as "X Y Z R G B"
         delimiter = _delimiter(data_lines[1][1])
     try:
-        return np.loadtxt(io.StringIO(text), comments=_COMMENTS, delimiter=delimiter, ndmin=2, dtype=np.float64,
-                          skiprows=skip)
+        with warnings.catch_warnings():  # "input contained no data": said below as InvalidFile
+            warnings.simplefilter("ignore", UserWarning)
+            return np.loadtxt(rows, comments=_COMMENTS, delimiter=delimiter, ndmin=2, dtype=np.float64,
+                              encoding="utf-8-sig", skiprows=skip)
     except ValueError as exc:
         detail = re.sub(r";? ?use `usecols`.*$", "", str(exc).splitlines()[0] if str(exc) else "")
         raise InvalidFile(f"XYZ data is malformed: {detail}") from exc
