@@ -4,6 +4,7 @@ data itself is read by trimesh."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
@@ -15,9 +16,15 @@ KEYWORD = re.compile(r"^(ST)?C?N?4?n?OFF", re.I)
 HEAD_BYTES = 64 * 1024
 
 
-def parse_counts(head: bytes, size: int) -> tuple[int, int]:
-    """(vertices, faces) declared by an OFF header (the file's first bytes), checked against the
-    file's ``size``."""
+@dataclass(frozen=True)
+class OffHeader:
+    vertices: int
+    faces: int
+
+
+def parse_header(head: bytes, size: int) -> OffHeader:
+    """The counts an OFF header (the file's first bytes) declares, checked against the file's
+    ``size``."""
     text = "\n".join(line.split("#", 1)[0] for line in head.decode("utf-8", errors="replace").splitlines())
     m = _OFF.match(text)
     if m is None:
@@ -34,11 +41,9 @@ def parse_counts(head: bytes, size: int) -> tuple[int, int]:
     check_count("faces", nf, MAX_FACES)
     if nf == 0:
         raise InvalidFile("mesh has no faces (the OFF header declares 0 faces)")
-    return nv, nf
+    return OffHeader(nv, nf)
 
 
-def off_counts(path: Path, size: int) -> tuple[int, int]:
-    """(vertices, faces) declared by the OFF file at ``path``."""
+def read_header(path: Path, size: int) -> OffHeader:
     with open(path, "rb") as f:
-        head = f.read(min(size, HEAD_BYTES))
-    return parse_counts(head, size)
+        return parse_header(f.read(min(size, HEAD_BYTES)), size)

@@ -117,9 +117,9 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
         raise InvalidFile(f"{fmt.upper()} files above {MAX_TEXT_GEOMETRY_BYTES // 2**30} GiB are not read; "
                           "convert the scan to binary PLY")
     if fmt == "stl":
-        stl.check_stl(path, size)
+        stl.read_header(path, size)
     elif fmt == "off":
-        off.off_counts(path, size)
+        off.read_header(path, size)
     elif fmt in ("gltf", "glb"):
         info = gltf.inspect(path, size, fmt)
         if info.meshes == 0:
