@@ -105,7 +105,7 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         changed = _changed(path, analysed, original.size)
         if changed is not None:
             vault.blobs.discard(original)
-            return IngestResult(shown, "rejected", kind=analysis.kind, reason=changed), []
+            return IngestResult(shown, "rejected", reason=changed), []
         with vault.session() as s:
             existing = s.execute(select(Asset.id).where(Asset.sha256 == original.sha256)).scalar_one_or_none()
         if existing is not None:
