@@ -82,13 +82,16 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         reason = "no such file" if not path.exists() else "not a regular file"
         return IngestResult(shown, "rejected", reason=reason), []
     try:
+        analysed = _fingerprint(path)
         analysis = _analyse(path, step(0.0, 0.6), cancel)
     except Cancelled:
         raise
     except StudioError as exc:
         return IngestResult(shown, "rejected", reason=str(exc)), []
+    except OSError as exc:
+        return IngestResult(shown, "rejected", reason=f"cannot read {path.name}: {exc.strerror or exc}"), []
 
-    size = path.stat().st_size
+    size = analysed[0]
     done = [0]
 
     def on_bytes(n: int) -> None:
@@ -100,6 +103,10 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
     try:
         original = vault.blobs.stage_file(path, on_bytes, cancel)
         staged.append(("blobs", original))
+        changed = _changed(path, analysed, original.size)
+        if changed is not None:
+            vault.blobs.discard(original)
+            return IngestResult(shown, "rejected", reason=changed), []
         with vault.session() as s:
             existing = s.execute(select(Asset.id).where(Asset.sha256 == original.sha256)).scalar_one_or_none()
         if existing is not None:
@@ -131,6 +138,25 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         progress(Progress(1.0, 1.0, path.name))
     return (IngestResult(shown, "ingested", asset_id=asset_id, kind=analysis.kind, warnings=list(analysis.warnings)),
             list(analysis.companions))
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _changed(path: Path, analysed: tuple[int, int], stored_size: int) -> str | None:
+    """Why the bytes stored may not be the bytes analysed (a capture still being written), or
+    None. Compares the size and modification time taken before the analysis with those after
+    storing, and the stored size with the analysed one."""
+    try:
+        now = _fingerprint(path)
+    except OSError as exc:
+        return f"cannot read {path.name}: {exc.strerror or exc}"
+    if now == analysed and stored_size == analysed[0]:
+        return None
+    return (f"the file changed while it was being read ({analysed[0]:,} bytes when analysed, {stored_size:,} "
+            f"when stored, {now[0]:,} now): is it still being written? Ingest it again once it is complete")
 
 
 def _commit(vault: Vault, talent_id: str, path: Path, analysis, original: Staged, companions, derived,

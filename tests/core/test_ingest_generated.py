@@ -60,7 +60,7 @@ def test_when_a_file_is_empty_then_it_is_invalid_with_its_size(tmp_path):
 
 
 def test_when_a_ply_header_claims_ten_billion_vertices_then_it_is_refused_at_once_without_allocating(tmp_path):
-    import studio.core.ingest.headers  # noqa: F401  (imports are not what is measured)
+    import studio.core.formats.ply  # noqa: F401  (imports are not what is measured)
     import studio.core.ingest.ply  # noqa: F401
 
     path = _ply(tmp_path / "liar.ply", TETRA_V, TETRA_F, binary=True, header_vertices=10_000_000_000)
@@ -231,7 +231,7 @@ def test_when_an_obj_uses_a_material_and_texture_then_both_are_companions_and_no
 
 
 def test_when_a_ply_uses_triangle_strips_then_they_decode_with_alternating_winding(tmp_path):
-    from studio.core.ingest.ply import strips_to_triangles
+    from studio.core.formats.ply import strips_to_triangles
 
     tris = strips_to_triangles(np.array([0, 1, 2, 3, -1, 4, 5, 6, 6, 7, -1]))
     assert tris.tolist() == [[0, 1, 2], [2, 1, 3], [4, 5, 6]]  # the repeated-index joins are dropped

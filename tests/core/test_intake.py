@@ -180,3 +180,31 @@ def test_when_a_batch_is_cancelled_then_no_partial_asset_remains(new_vault, tale
     assert rep.ok and not rep.notes, (rep.problems, rep.notes)
     for a in assets:
         assert new_vault.blobs.verify(a.sha256) == a.size
+
+
+def _capture_still_being_written(path: Path, at_fraction: float, extra: bytes):
+    """A progress callback that appends ``extra`` to ``path`` the first time ingest reports
+    ``at_fraction`` or more: a capture tool still writing the file while it is ingested."""
+    done = [False]
+
+    def progress(p) -> None:
+        if not done[0] and p.fraction is not None and p.fraction >= at_fraction:
+            done[0] = True
+            with open(path, "ab") as f:
+                f.write(extra)
+    return progress, done
+
+
+@pytest.mark.parametrize("at_fraction", [0.02, 0.6], ids=["while-it-is-analysed", "while-it-is-stored"])
+def test_when_a_capture_file_grows_while_it_is_ingested_then_it_is_refused_and_nothing_is_stored(
+        new_vault, talent, tmp_path, at_fraction):
+    path = tmp_path / "take.ply"
+    path.write_bytes((TESTDATA / "scans" / "stanford-bunny_zipper_res2.ply").read_bytes())
+    before = snapshot(new_vault.root / "blobs")
+    progress, appended = _capture_still_being_written(path, at_fraction, b"\n" * 4096)
+    (result,) = ingest_paths(new_vault, talent.id, [path], progress=progress)
+    assert appended[0], "the file was appended to while it was ingested"
+    assert result.status == "rejected"
+    assert "changed while it was being read" in result.reason
+    assert list_assets(new_vault, talent.id) == []
+    assert snapshot(new_vault.root / "blobs") == before

@@ -8,9 +8,10 @@ with a reason a studio operator understands. It writes nothing: storing is the v
 (:mod:`studio.core.intake`). Heavy libraries (trimesh, Open3D, soundfile) are imported only
 when a file of their kind is analysed.
 
-Modules: ``probe`` (what is it), ``limits`` / ``headers`` (reject lying headers before
-allocating), ``ply`` / ``mesh`` / ``gltf`` / ``companions`` (meshes), ``pointcloud``,
-``voice`` / ``riff``, ``measure`` (bbox, units, topology), ``derive`` (LOD).
+Files are recognised and parsed by :mod:`studio.core.formats` (``probe``: what is it; one
+reader per format, which also rejects lying headers before allocating). Modules here: ``ply`` /
+``mesh`` / ``companions`` (meshes), ``pointcloud``, ``voice``, ``measure`` (bbox, units,
+topology), ``derive`` (LOD), ``limits`` (of ingest's own work).
 """
 
 from studio.core.ingest.analyse import analyse

@@ -6,9 +6,9 @@ import warnings as _warnings
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, StudioError
-from studio.core.ingest.limits import GiB, MAX_FILE_BYTES
+from studio.core.formats.limits import GiB, MAX_FILE_BYTES
 from studio.core.ingest.model import Analysis, DerivedFile, MeshData
-from studio.core.ingest.probe import Probed, probe
+from studio.core.formats.probe import Probed, probe
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 
 VOICE_FORMATS = {"wav", "rf64", "flac", "ogg-vorbis", "opus", "ogg-flac", "mp3", "nist-sphere"}
@@ -69,12 +69,12 @@ def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysi
         return Analysis("voice", found.format, found.media_type, metrics, warnings,
                         [DerivedFile("waveform", "application/json", wave)], [])
     if found.format == "ply":
+        from studio.core.formats.ply import read_header
         from studio.core.ingest import ply
-        from studio.core.ingest.headers import ply_header
 
-        header = ply_header(path, size)
+        header = read_header(path, size)
         check_cancel(cancel)
-        if ply.is_mesh(header):
+        if header.is_mesh:
             return _mesh(path, found, ply.read_ply_mesh(path, header), progress, cancel)
         return _cloud(path, found, ply.read_ply_points(path, header))
     if found.format in ("pcd", "xyz"):
@@ -104,13 +104,16 @@ def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analys
                    has_normals=bool(mesh.has_normals))
     check_cancel(cancel)
     derived = []
+    warnings = list(mesh.warnings)
     if derive.needs_lod(mesh):
         report(progress, 0.75, 1.0, "making a preview")
         lod = derive.lod_ply(mesh)  # releases the mesh arrays as it goes
         if lod is not None:
             derived.append(DerivedFile("lod", "model/ply", lod))
-    return Analysis("mesh", found.format, found.media_type, metrics, list(mesh.warnings), derived,
-                    list(mesh.companions))
+        else:  # said, not swallowed: the preview will turn the full scan, slowly
+            warnings.append(f"no lighter preview could be made of these {metrics['faces']:,} faces (they have "
+                            "no area to simplify); the preview shows the full scan")
+    return Analysis("mesh", found.format, found.media_type, metrics, warnings, derived, list(mesh.companions))
 
 
 def _cloud(path: Path, found: Probed, cloud) -> Analysis:

@@ -1,26 +1,7 @@
-"""Hard limits for ingest, and the checks that apply them before anything is allocated.
-
-A header can claim anything ("element vertex 10000000000"); every count read from a header is
-checked here against these limits and against what the file's size can physically hold, so a
-lying file is rejected in milliseconds instead of exhausting memory.
-"""
+"""Limits of ingest's own work (audio measuring, derived previews). The limits on what a file
+may declare, shared by every reader, are in :mod:`studio.core.formats.limits`."""
 
 from __future__ import annotations
-
-from studio.core.errors import InvalidFile
-
-GiB = 1024**3
-
-MAX_FILE_BYTES = 16 * GiB
-#: Text geometry (OBJ, OFF, ASCII STL, XYZ) is parsed in memory by its library.
-MAX_TEXT_GEOMETRY_BYTES = 2 * GiB
-MAX_VERTICES = 200_000_000
-MAX_FACES = 200_000_000
-MAX_POINTS = 200_000_000
-#: PLY / PCD headers are small text; a "header" without its end marker in this many bytes is broken.
-MAX_HEADER_BYTES = 1024 * 1024
-#: glTF JSON (the .gltf file, or the JSON chunk of a GLB).
-MAX_GLTF_JSON_BYTES = 256 * 1024 * 1024
 
 MAX_AUDIO_SECONDS = 6 * 3600
 MAX_AUDIO_CHANNELS = 64
@@ -30,19 +11,3 @@ MAX_SAMPLE_RATE = 768_000
 LOD_THRESHOLD_FACES = 200_000
 LOD_TARGET_FACES = 100_000
 WAVEFORM_BUCKETS = 2000
-
-
-def check_count(what: str, count: int, limit: int) -> None:
-    """Reject a negative or absurd count (``what`` is e.g. "vertices")."""
-    if count < 0:
-        raise InvalidFile(f"header declares a negative number of {what} ({count})")
-    if count > limit:
-        raise InvalidFile(f"header declares {count:,} {what}; the limit is {limit:,}")
-
-
-def check_fits(what: str, count: int, min_bytes_each: int, available: int, fmt: str) -> None:
-    """Reject a header count that the bytes after the header cannot possibly hold."""
-    if count and count * min_bytes_each > available:
-        at_most = available // min_bytes_each if min_bytes_each else 0
-        raise InvalidFile(f"{fmt} header declares {count:,} {what} but the file holds at most {at_most:,} "
-                          f"({available:,} bytes of data, at least {min_bytes_each} bytes each)")

@@ -20,14 +20,13 @@ import numpy as np
 import trimesh
 
 from studio.core.errors import InvalidFile
-from studio.core.ingest import gltf, headers
+from studio.core.formats import gltf, obj, off, stl
+from studio.core.formats.limits import MAX_FACES, MAX_TEXT_GEOMETRY_BYTES, MAX_VERTICES
 from studio.core.ingest.companions import RecordingResolver
-from studio.core.ingest.limits import MAX_FACES, MAX_TEXT_GEOMETRY_BYTES, MAX_VERTICES
 from studio.core.ingest.measure import require_finite, require_valid_indices
 from studio.core.ingest.model import MeshData
 
 _NUMPY_INDEX = re.compile(r"index (-?\d+) is out of bounds for axis \d+ with size (\d+)")
-_OBJ_ZERO_INDEX = re.compile(rb"^[ \t]*f[ \t](?:[^\n#]*[ \t])?0(?:/[^ \t\r\n]*)?(?=[ \t\r\n#]|$)", re.M)
 
 
 @contextlib.contextmanager
@@ -40,26 +39,6 @@ def _quiet_trimesh():
         yield
     finally:
         logger.setLevel(level)
-
-
-def _scan_obj(path: Path) -> bool:
-    """True when the OBJ has vertex normals. Rejects face indices of 0 (OBJ counts from 1; numpy
-    would silently wrap 0 - 1 to the last vertex)."""
-    has_vn = False
-    tail = b""
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            block = tail + chunk
-            cut = block.rfind(b"\n") + 1 or len(block)
-            lines, tail = block[:cut], block[cut:]
-            if b"\x00" in lines[:64]:  # UTF-16: let trimesh decode it; checks below are ASCII-only
-                lines = lines.replace(b"\x00", b"")
-            has_vn = has_vn or re.search(rb"^[ \t]*vn[ \t]", lines, re.M) is not None
-            if _OBJ_ZERO_INDEX.search(lines):
-                raise InvalidFile("faces index vertex 0, which does not exist (OBJ numbers vertices from 1)")
-        if tail and _OBJ_ZERO_INDEX.search(tail):
-            raise InvalidFile("faces index vertex 0, which does not exist (OBJ numbers vertices from 1)")
-    return has_vn
 
 
 def _load_scene(path: Path, fmt: str, resolver: RecordingResolver) -> trimesh.Scene:
@@ -138,16 +117,16 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
         raise InvalidFile(f"{fmt.upper()} files above {MAX_TEXT_GEOMETRY_BYTES // 2**30} GiB are not read; "
                           "convert the scan to binary PLY")
     if fmt == "stl":
-        headers.check_stl(path, size)
+        stl.read_header(path, size)
     elif fmt == "off":
-        headers.off_counts(path, size)
+        off.read_header(path, size)
     elif fmt in ("gltf", "glb"):
         info = gltf.inspect(path, size, fmt)
         if info.meshes == 0:
             raise InvalidFile("mesh has no faces: the glTF file contains no meshes")
         has_normals = info.has_normals
     elif fmt == "obj":
-        has_normals = _scan_obj(path)
+        has_normals = obj.scan(path)
     resolver = RecordingResolver(path)
     scene = _load_scene(path, fmt, resolver)
     mesh = _flatten(scene, fmt)

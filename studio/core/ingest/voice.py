@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
-from studio.core.ingest import riff
+from studio.core.formats import wav as wavfmt
 from studio.core.ingest.limits import MAX_AUDIO_CHANNELS, MAX_AUDIO_SECONDS, MAX_SAMPLE_RATE, WAVEFORM_BUCKETS
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -37,13 +37,14 @@ def _open_error(path: Path, fmt: str, label: str, exc: Exception) -> Exception:
     msg = re.sub(r"^Error opening .*?: |^Error : ", "", str(exc)).strip()
     msg = re.sub(r"^Error : ", "", msg)
     if fmt in ("wav", "rf64"):
-        header = riff.read_wav_header(path, path.stat().st_size)
+        header = wavfmt.read_path(path)
         if header is not None and header.data_declared is None:
             return InvalidFile(f"truncated: the WAV file has no 'data' chunk ({path.stat().st_size:,} bytes)")
-        if "unimplemented format" in msg and header is not None and header.bits:
-            kind = "floating-point" if header.format_tag == 3 else "integer" if header.format_tag == 1 else \
-                f"encoding 0x{header.format_tag or 0:04x}"
-            return UnsupportedFormat(f"WAV with {header.bits}-bit {kind} samples is not supported "
+        fmt_chunk = header.fmt if header is not None else None
+        if "unimplemented format" in msg and fmt_chunk is not None and fmt_chunk.bits:
+            kind = "floating-point" if fmt_chunk.format_tag == 3 else "integer" if fmt_chunk.format_tag == 1 else \
+                f"encoding 0x{fmt_chunk.format_tag or 0:04x}"
+            return UnsupportedFormat(f"WAV with {fmt_chunk.bits}-bit {kind} samples is not supported "
                                      "(8, 16, 24 and 32-bit integer and 32/64-bit float are)")
     if fmt == "ogg-flac":
         return UnsupportedFormat(f"Ogg/FLAC audio cannot be decoded here (libsndfile: {msg}); "
@@ -172,10 +173,12 @@ def analyse_voice(path: Path, fmt: str, label: str, progress: ProgressFn | None 
     if info.frames / info.samplerate > MAX_AUDIO_SECONDS:
         raise InvalidFile(f"audio header declares {info.frames / info.samplerate / 3600:.1f} hours; "
                           f"the limit is {MAX_AUDIO_SECONDS // 3600} hours")
-    wav = riff.read_wav_header(path, size) if fmt in ("wav", "rf64") else None
+    wav_header = wavfmt.read_path(path) if fmt in ("wav", "rf64") else None
+    wav = wav_header.fmt if wav_header is not None else None
     header_frames = info.frames
-    if wav is not None and (wav.truncated_frames or 0) > info.frames:
-        header_frames = wav.truncated_frames  # libsndfile quietly shortened the truncated data chunk
+    truncated = wav_header.truncated_frames(size) if wav_header is not None else None
+    if (truncated or 0) > info.frames:
+        header_frames = truncated  # libsndfile quietly shortened the truncated data chunk
     if header_frames == 0:
         raise InvalidFile("audio has no frames")
     acc = _stream(path, info.frames, info, progress, cancel, label)

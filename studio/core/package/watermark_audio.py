@@ -21,19 +21,18 @@ mixing erase it.
 from __future__ import annotations
 
 import io
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
+from studio.core.formats import wav
 from studio.core.package.watermark import (AUDIO_METHOD, CHUNK, StreamReader, Unmarkable, damped_correlation,
                                            keyed_signs)
 
 FLOAT_AMPLITUDE = 2.0 / 32768.0
 BATCH_FRAMES = CHUNK  # frames read, marked and written at a time
-_MAX_HEADER = 64 << 20  # bytes of chunks before ``data`` kept in memory until the format is checked
 _INT_SUBTYPES = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
 _FLOAT_SUBTYPES = {"FLOAT", "DOUBLE"}
 _SOUNDFILE_FORMATS = {"flac": "FLAC", "nist-sphere": "NIST"}
@@ -137,70 +136,47 @@ def load_leaked_audio(leaked_path: Path) -> tuple[np.ndarray, int]:
 
 def read_wav_header(reader: StreamReader) -> tuple[bytes, WavFormat]:
     """Read up to and including the ``data`` chunk header; (those bytes, format). Unmarkable
-    when the file is not a WAV this marker understands."""
-    head = bytes(reader.read_exact(12))
-    if len(head) < 12 or head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RIFX", b"RF64", b"BW64"):
+    when the file is not a WAV this marker understands. The chunks are walked by
+    :func:`studio.core.formats.wav.walk`; what may be marked is decided here."""
+    header = wav.walk(reader.read_exact, keep_raw=True)
+    if header is None or header.raw[:4] not in wav.FORMS:
         raise Unmarkable("this is not a RIFF/WAVE file")
-    big = head[:4] == b"RIFX"
-    end = ">" if big else "<"
-    pieces = [head]
-    fmt: WavFormat | None = None
-    ds64_data: int | None = None
-    kept = 12
-    while True:
-        chunk = bytes(reader.read_exact(8))
-        if len(chunk) < 8:
-            raise Unmarkable("the WAV file has no data chunk")
-        pieces.append(chunk)
-        tag = chunk[:4]
-        (size,) = struct.unpack(end + "I", chunk[4:])
-        if tag == b"data":
-            break
-        body_size = size + (size & 1)
-        kept += 8 + body_size
-        if kept > _MAX_HEADER:
-            raise Unmarkable("the WAV file has more than 64 MiB of chunks before its samples")
-        body = bytes(reader.read_exact(body_size))
-        if len(body) < body_size:
-            raise Unmarkable(f"the WAV file ends inside its {tag.decode('latin-1')!r} chunk")
-        pieces.append(body)
-        if tag == b"fmt ":
-            fmt = _parse_fmt(body[:size], big)
-        elif tag == b"ds64" and size >= 16:
-            (ds64_data,) = struct.unpack_from("<Q", body, 8)
-    if fmt is None:
+    if header.too_long:
+        raise Unmarkable("the WAV file has more than 64 MiB of chunks before its samples")
+    if header.ended_in is not None:
+        raise Unmarkable(f"the WAV file ends inside its {header.ended_in.decode('latin-1')!r} chunk")
+    if header.data_size is None:
+        raise Unmarkable("the WAV file has no data chunk")
+    if header.fmt_size is None:
         raise Unmarkable("the WAV file has no fmt chunk before its data")
-    if head[:4] in (b"RF64", b"BW64") and size == 0xFFFFFFFF:
-        fmt.data_size = ds64_data
+    fmt = _wav_format(header.fmt, header.big_endian)
+    size = header.data_size
+    if header.form in (b"RF64", b"BW64") and size == wav.UNKNOWN_SIZE:
+        fmt.data_size = header.ds64_data
     else:
-        fmt.data_size = None if size == 0xFFFFFFFF else size
-    return b"".join(pieces), fmt
+        fmt.data_size = None if size == wav.UNKNOWN_SIZE else size
+    return header.raw, fmt
 
 
-def _parse_fmt(body: bytes, big: bool) -> WavFormat:
-    end = ">" if big else "<"
-    if len(body) < 16:
+def _wav_format(chunk: wav.WavFmt | None, big: bool) -> WavFormat:
+    if chunk is None:
         raise Unmarkable("the WAV fmt chunk is too short")
-    tag, channels, rate, _, block_align, bits = struct.unpack_from(end + "HHIIHH", body)
-    valid = bits
-    if tag == 0xFFFE:
-        if len(body) < 40:
-            raise Unmarkable("the WAVE_FORMAT_EXTENSIBLE fmt chunk is too short")
-        (valid,) = struct.unpack_from(end + "H", body, 18)
-        (tag,) = struct.unpack_from(end + "H", body, 24)  # the sub-format GUID starts with the tag
-    if tag not in (1, 3):
+    if chunk.extensible and not chunk.complete:
+        raise Unmarkable("the WAVE_FORMAT_EXTENSIBLE fmt chunk is too short")
+    tag, channels, block_align, bits = chunk.format_tag, chunk.channels, chunk.block_align, chunk.bits
+    if tag not in (wav.PCM, wav.FLOAT):
         raise Unmarkable(f"WAV sample format 0x{tag:04x} is not marked (only PCM and float samples are)")
     if channels < 1 or block_align < channels or block_align % channels:
         raise Unmarkable("the WAV fmt chunk gives an inconsistent block size")
     container = block_align // channels * 8
-    valid = valid or bits
-    if tag == 3 and container not in (32, 64):
+    valid = chunk.valid_bits or bits
+    if tag == wav.FLOAT and container not in (32, 64):
         raise Unmarkable(f"{container}-bit float WAV samples are not marked")
-    if tag == 1 and container not in (8, 16, 24, 32):
+    if tag == wav.PCM and container not in (8, 16, 24, 32):
         raise Unmarkable(f"{container}-bit PCM WAV samples are not marked")
     if not 0 < valid <= container:
         valid = container
-    return WavFormat(big_endian=big, is_float=tag == 3, channels=channels, sample_rate=rate,
+    return WavFormat(big_endian=big, is_float=tag == wav.FLOAT, channels=channels, sample_rate=chunk.sample_rate,
                      container_bits=container, valid_bits=valid)
 
 

@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 import numpy as np
+from plyfile import PlyListProperty
 
+from studio.core.errors import InvalidFile
+from studio.core.formats import obj, ply
 from studio.core.package.watermark import (CHUNK, MESH_METHOD, StreamReader, Unmarkable, damped_correlation,
                                            keyed_signs)
 
@@ -34,12 +37,6 @@ _MIN_MATCHES = 100  # fewer matched vertices than this is no evidence either way
 # Unit changes a re-save may have applied (leaked = factor × original): m↔mm/cm/dm, m↔inch.
 _UNIT_FACTORS = (1.0, 1000.0, 0.001, 100.0, 0.01, 10.0, 0.1, 25.4, 1 / 25.4, 1 / 0.0254, 0.0254)
 
-_PLY_TYPES = {
-    "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1",
-    "short": "i2", "int16": "i2", "ushort": "u2", "uint16": "u2",
-    "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",
-    "float": "f4", "float32": "f4", "double": "f8", "float64": "f8",
-}
 _TOKEN = re.compile(rb"\S+")
 
 # A function given the index of the first vertex and the (n, 3) float64 positions of a batch;
@@ -49,10 +46,7 @@ Visitor = Callable[[int, np.ndarray], "np.ndarray | None"]
 
 def is_binary_ply(head: bytes) -> bool:
     """True when ``head`` (the file's first bytes) is a binary PLY header."""
-    for line in head.split(b"\n", 3)[:3]:
-        if line.startswith(b"format "):
-            return b"binary_" in line
-    return False
+    return ply.is_binary(head)
 
 
 def mark_mesh(fmt: str, src: BinaryIO, dst: BinaryIO, key: bytes, amplitude: float) -> None:
@@ -210,25 +204,24 @@ def _walk_ascii_vertices(reader: StreamReader, dst: BinaryIO | None, visit: Visi
 
 def _walk_obj(reader: StreamReader, dst: BinaryIO | None, visit: Visitor, decimals: int) -> None:
     index = 0
+    first = reader.readline()
+    if obj.is_utf16(first):  # its vertex lines would not be found: nothing would be marked
+        raise Unmarkable("OBJ files in UTF-16 are not marked; re-save the OBJ as UTF-8 text")
+    pending = [first] if first else []
     while True:
-        lines = []
-        vertex_lines = 0
+        lines, pending = pending, []
+        vertex_lines = sum(obj.is_vertex_line(line) for line in lines)
         while vertex_lines < BATCH and len(lines) < 4 * BATCH:
             line = reader.readline()
             if not line:
                 break
             lines.append(line)
-            vertex_lines += _is_obj_vertex(line)
+            vertex_lines += obj.is_vertex_line(line)
         if not lines:
             return
-        columns = [(1, 2, 3) if _is_obj_vertex(line) else None for line in lines]
+        columns = [obj.XYZ_COLUMNS if obj.is_vertex_line(line) else None for line in lines]
         _rewrite_lines(lines, columns, index, dst, visit, decimals)
         index += vertex_lines
-
-
-def _is_obj_vertex(line: bytes) -> bool:
-    stripped = line.lstrip()
-    return stripped[:2] in (b"v ", b"v\t")
 
 
 def _rewrite_lines(lines: list[bytes], columns: list[tuple[int, int, int] | None], start: int,
@@ -306,64 +299,34 @@ class _PlyHeader:
     dtype: np.dtype = field(default_factory=lambda: np.dtype([]))
 
 
-_Element = tuple[str, int, list[tuple[str, "str | None"]]]  # name, count, (property, type or None for a list)
-
-
-def _parse_ply_lines(lines: list[str]) -> tuple[str | None, list[_Element]]:
-    """The header's format word and its elements (ValueError on a malformed count)."""
-    encoding = None
-    elements: list[_Element] = []
-    for text in lines:
-        words = text.split()
-        if not words or words[0] in ("comment", "obj_info", "end_header"):
-            continue
-        if words[0] == "format" and len(words) >= 2:
-            encoding = words[1]
-        elif words[0] == "element" and len(words) >= 3:
-            count = int(words[2])
-            if count < 0:
-                raise ValueError(f"element {words[1]} has a negative count")
-            elements.append((words[1], count, []))
-        elif words[0] == "property" and elements:
-            if len(words) >= 5 and words[1] == "list":
-                elements[-1][2].append((words[4], None))
-            elif len(words) >= 3:
-                elements[-1][2].append((words[2], words[1]))
-    return encoding, elements
-
-
 def _read_ply_header(reader: StreamReader) -> _PlyHeader:
-    """Parse and check the header; Unmarkable (nothing written yet) unless the vertex element
-    comes first, has no list properties and float x/y/z."""
+    """Parse and check the header (with :func:`studio.core.formats.ply.parse_header`);
+    Unmarkable (nothing written yet) unless the vertex element comes first, has no list
+    properties and float x/y/z."""
     raw = reader.read_through(b"\nend_header", _MAX_HEADER, "the PLY header is not closed by 'end_header'")
-    lines = raw.decode("latin-1").splitlines()
-    if not lines or lines[0].strip() != "ply":
+    if raw.split(b"\n", 1)[0].strip() != b"ply":
         raise Unmarkable("this is not a PLY file (no 'ply' magic line)")
     try:
-        encoding, elements = _parse_ply_lines(lines[1:])
-    except ValueError as exc:
-        raise Unmarkable(f"the PLY header is malformed ({exc})") from exc
-    if encoding not in ("ascii", "binary_little_endian", "binary_big_endian"):
-        raise Unmarkable(f"PLY format {encoding!r} is not marked")
-    header = _PlyHeader(raw=raw, encoding=encoding)
-    if not elements or elements[0][0] != "vertex":
+        parsed = ply.parse_header(raw)
+    except InvalidFile as exc:
+        raise Unmarkable(str(exc)) from exc
+    header = _PlyHeader(raw=raw, encoding=parsed.encoding)
+    elements = parsed.ply.elements
+    if not elements or elements[0].name != "vertex":
         raise Unmarkable("PLY files whose vertex element does not come first are not marked")
-    _, count, props = elements[0]
-    names = [name for name, _ in props]
-    if any(kind is None for _, kind in props):
+    props = elements[0].properties
+    names = [p.name for p in props]
+    if any(isinstance(p, PlyListProperty) for p in props):
         raise Unmarkable("PLY files whose vertices have list properties are not marked")
     if not {"x", "y", "z"} <= set(names):
         raise Unmarkable("the PLY vertices have no x, y and z properties")
     if len(set(names)) != len(names):
         raise Unmarkable("the PLY vertex element repeats a property name")
-    types = {name: _PLY_TYPES.get(kind) for name, kind in props}
-    if None in types.values():
-        unknown = next(kind for _, kind in props if _PLY_TYPES.get(kind) is None)
-        raise Unmarkable(f"PLY property type {unknown!r} is not understood")
+    types = {p.name: p.val_dtype for p in props}
     if any(not types[a].startswith("f") for a in "xyz"):
         raise Unmarkable("PLY files with integer vertex coordinates are not marked")
-    header.vertex_count = count
+    header.vertex_count = elements[0].count
     header.xyz_columns = (names.index("x"), names.index("y"), names.index("z"))
-    order = ">" if encoding == "binary_big_endian" else "<"
+    order = ">" if parsed.encoding == "binary_big_endian" else "<"
     header.dtype = np.dtype([(name, order + types[name]) for name in names])
     return header

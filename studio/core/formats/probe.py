@@ -8,11 +8,11 @@ or missing extension trusts the content.
 from __future__ import annotations
 
 import re
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
+from studio.core.formats import off, stl
 
 HEAD_BYTES = 64 * 1024
 
@@ -82,7 +82,6 @@ _UNSUPPORTED_MAGIC: list[tuple[int, bytes, str]] = [
 
 # an OBJ vertex or face with numbers, or a material statement (prose never looks like this)
 _OBJ_LINE = re.compile(r"^[ \t]*((v|vt|vn)[ \t]+[-+.\d]|f[ \t]+-?\d|(usemtl|mtllib)[ \t])", re.M)
-_OFF_HEAD = re.compile(r"^(ST)?C?N?4?n?OFF", re.I)
 _PCD_HEAD = re.compile(rb"\s*(#[^\n]*\n\s*)*(VERSION|FIELDS)[ \t]")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(nan|inf)$", re.I)
 
@@ -154,11 +153,9 @@ def _sniff_binary(head: bytes, size: int) -> str | None:
     for offset, magic, label in _UNSUPPORTED_MAGIC:
         if head[offset:offset + len(magic)] == magic:
             return label
-    if size >= 84 and len(head) >= 84:
-        (count,) = struct.unpack_from("<I", head, 80)
-        ascii_stl = head.lstrip()[:5].lower() == b"solid" and b"facet" in head[:4096]
-        if 84 + 50 * count == size and not ascii_stl:
-            return "stl"  # binary STL (its 80-byte header is free text and may even start with "solid")
+    ascii_stl = head.lstrip()[:5].lower() == b"solid" and b"facet" in head[:4096]
+    if stl.is_binary_size(head, size) and not ascii_stl:
+        return "stl"  # binary STL (its 80-byte header is free text and may even start with "solid")
     return None
 
 
@@ -201,7 +198,7 @@ def _sniff_text(text: str, ext: str) -> tuple[str | None, str]:
         return "stl", ""
     if stripped.startswith("# .PCD") or first.split(" ")[0] in ("VERSION", "FIELDS"):
         return "pcd", ""
-    if _OFF_HEAD.match(first):
+    if off.KEYWORD.match(first):
         return "off", ""
     if stripped.startswith("{"):
         return ("gltf", "") if '"asset"' in text or '"accessors"' in text else (None, "JSON file")

@@ -1,4 +1,4 @@
-"""glTF 2.0 / GLB structure checks before trimesh reads the geometry.
+"""glTF 2.0 / GLB: the structure checks made before trimesh reads the geometry.
 
 trimesh loads a glTF whose buffers are too short, whose accessors overrun their views or whose
 external buffer is missing in ways that are hard to explain to an operator (or not at all).
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
-from studio.core.ingest.companions import inside
-from studio.core.ingest.limits import MAX_GLTF_JSON_BYTES, MAX_VERTICES
+from studio.core.formats.limits import MAX_GLTF_JSON_BYTES, MAX_VERTICES
+from studio.core.formats.paths import inside
 
 _COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
 _TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}

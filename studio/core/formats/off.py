@@ -1,0 +1,49 @@
+"""OFF (Object File Format) meshes: the header's counts, checked against the file size. The
+data itself is read by trimesh."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.core.errors import InvalidFile, UnsupportedFormat
+from studio.core.formats.limits import MAX_FACES, MAX_VERTICES, check_count
+
+_OFF = re.compile(r"^\s*((?:ST)?C?N?4?n?OFF)(\s+BINARY\b)?\s*([-+]?\d+)\s+([-+]?\d+)", re.I)
+#: An OFF header's first keyword (the variants: ST texture, C colour, N normal, 4 homogeneous).
+KEYWORD = re.compile(r"^(ST)?C?N?4?n?OFF", re.I)
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class OffHeader:
+    vertices: int
+    faces: int
+
+
+def parse_header(head: bytes, size: int) -> OffHeader:
+    """The counts an OFF header (the file's first bytes) declares, checked against the file's
+    ``size``."""
+    text = "\n".join(line.split("#", 1)[0] for line in head.decode("utf-8", errors="replace").splitlines())
+    m = _OFF.match(text)
+    if m is None:
+        raise InvalidFile("OFF header has no vertex and face counts after the OFF keyword")
+    if m.group(2):
+        raise UnsupportedFormat("binary OFF is not supported; export the OFF as text or use PLY")
+    nv, nf = int(m.group(3)), int(m.group(4))
+    body = size - m.end()
+    # "0 0 0\n" is the shortest vertex row, "3 0 1 2\n" the shortest triangle row
+    if nv * 6 + nf * 8 > body:
+        raise InvalidFile(f"OFF header declares {nv:,} vertices and {nf:,} faces but the file holds at most "
+                          f"{max(0, body) // 6:,} vertices ({size:,} bytes)")
+    check_count("vertices", nv, MAX_VERTICES)
+    check_count("faces", nf, MAX_FACES)
+    if nf == 0:
+        raise InvalidFile("mesh has no faces (the OFF header declares 0 faces)")
+    return OffHeader(nv, nf)
+
+
+def read_header(path: Path, size: int) -> OffHeader:
+    with open(path, "rb") as f:
+        return parse_header(f.read(min(size, HEAD_BYTES)), size)

@@ -1,0 +1,53 @@
+"""STL meshes: a binary STL's triangle count must match its size exactly (84 + 50 × count
+bytes). ASCII STL and the data are read by trimesh."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.core.errors import InvalidFile
+from studio.core.formats.limits import MAX_FACES, check_count
+
+HEADER_BYTES = 84
+TRIANGLE_BYTES = 50
+
+
+@dataclass(frozen=True)
+class StlHeader:
+    binary: bool
+    triangles: int | None  # declared by a binary STL; None for ASCII (trimesh counts them)
+
+
+def is_binary_size(head: bytes, size: int) -> bool:
+    """True when the count in the 84-byte header matches ``size`` exactly."""
+    return size >= HEADER_BYTES and len(head) >= HEADER_BYTES and \
+        HEADER_BYTES + TRIANGLE_BYTES * struct.unpack_from("<I", head, 80)[0] == size
+
+
+def looks_ascii(head: bytes) -> bool:
+    """True when the first bytes read as an ASCII STL (``solid`` … ``facet`` / ``endsolid``)."""
+    return head.lstrip()[:5].lower() == b"solid" and (b"facet" in head or b"endsolid" in head)
+
+
+def parse_header(head: bytes, size: int) -> StlHeader:
+    """Check a binary STL's header (its first 4 KiB at least); an ASCII STL passes."""
+    if looks_ascii(head) and not is_binary_size(head, size):
+        return StlHeader(False, None)  # ASCII STL: trimesh parses it
+    if size < HEADER_BYTES:
+        raise InvalidFile(f"truncated: a binary STL needs an 84-byte header, the file has {size} bytes")
+    (count,) = struct.unpack_from("<I", head, 80)
+    if count == 0:
+        raise InvalidFile("mesh has no faces (the binary STL declares 0 triangles)")
+    if HEADER_BYTES + TRIANGLE_BYTES * count != size:
+        fits = (size - HEADER_BYTES) / TRIANGLE_BYTES
+        raise InvalidFile(f"binary STL header declares {count:,} triangles ({84 + 50 * count:,} bytes) but the file "
+                          f"is {size:,} bytes ({fits:,.1f} triangles): truncated or not an STL")
+    check_count("triangles", count, MAX_FACES)
+    return StlHeader(True, count)
+
+
+def read_header(path: Path, size: int) -> StlHeader:
+    with open(path, "rb") as f:
+        return parse_header(f.read(4096), size)
