@@ -17,7 +17,7 @@ from studio.core.consent.uses import count_uses
 from studio.core.consent.talent_keys import TalentKey, set_talent_passphrase, unlock_talent_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, WrongPassphrase
 from studio.core.talents import add_talent
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.core.helpers import fields
 
 

@@ -15,7 +15,7 @@ from studio.core.errors import Cancelled, NotFound
 from studio.core.intake import ingest_paths
 from studio.core.progress import CancelToken
 from studio.core.vault.audit import list_events
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.conftest import TESTDATA, snapshot
 from tests.generators import sphere_ply
 

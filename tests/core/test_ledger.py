@@ -108,7 +108,7 @@ def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_
 def test_when_a_ledger_row_is_edited_or_removed_behind_the_apps_back_then_check_says_so(exported, tmp_path):
     import sqlite3
 
-    from studio.core.vault.check import check_vault
+    from studio.core.check import check_vault
 
     vault, talent, g, pkg = exported
     path, _, _ = report(tmp_path, pkg)

@@ -24,7 +24,7 @@ from studio.core.package.export import export_package
 from studio.core.package.unpack import open_package
 from studio.core.package.verify import verify_package
 from studio.core.progress import CancelToken
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.core.helpers import BRAND, active_grant, brand, studio_key
 
 

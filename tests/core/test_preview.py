@@ -13,7 +13,7 @@ from studio.core.render.preview import Preview, motion_size, open_scene
 from studio.core.render.service import RenderService
 from studio.core.render.thumbnails import THUMB_SIZE, ensure_thumbnail, stored_thumbnail
 from studio.core.vault import audit
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.conftest import TESTDATA
 
 SCANS = TESTDATA / "scans"

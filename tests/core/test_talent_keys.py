@@ -18,7 +18,7 @@ from studio.core.errors import InvalidInput, NotFound, WrongPassphrase
 from studio.core.intake import ingest_paths
 from studio.core.talents import add_talent
 from studio.core.vault import audit
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from studio.core.vault.keys import public_key_b64
 from tests.conftest import PASSPHRASE, TESTDATA
 

@@ -17,7 +17,7 @@ from studio.core.errors import (
 )
 from studio.core.talents import add_talent, get_talent, list_talents
 from studio.core.vault import Vault
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from studio.core.vault.header import HEADER_NAME
 from tests.conftest import PASSPHRASE
 

@@ -152,7 +152,7 @@ def test_when_an_export_is_killed_then_no_package_and_no_use_remain_and_the_next
     from studio.core.intake import ingest_paths
     from studio.core.talents import add_talent
     from studio.core.vault import Vault
-    from studio.core.vault.check import check_vault
+    from studio.core.check import check_vault
     from tests.conftest import PASSPHRASE
     from tests.core.helpers import active_grant, brand
 

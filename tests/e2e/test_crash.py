@@ -17,7 +17,7 @@ import pytest
 from studio.core.assets import extract_asset, list_assets
 from studio.core.intake import collect_files
 from studio.core.vault import Vault
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.conftest import PASSPHRASE, REPO, TESTDATA
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")

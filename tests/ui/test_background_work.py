@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from studio.core.assets import list_assets
 from studio.core.intake import ingest_paths
 from studio.core.talents import add_talent
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.conftest import TESTDATA
 from tests.ui.helpers import drop_files, foreground, image_array
 

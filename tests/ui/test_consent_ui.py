@@ -10,7 +10,7 @@ from studio.core.assets import get_asset
 from studio.core.consent.grants import draft_grant, get_grant
 from studio.core.consent.talent_keys import set_talent_passphrase
 from studio.core.intake import ingest_paths
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.conftest import TESTDATA
 
 TALENT_PASS = "the talent's own long phrase"

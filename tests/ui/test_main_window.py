@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from studio.core.assets import list_assets
 from studio.core.talents import add_talent, list_talents
-from studio.core.vault.check import check_vault
+from studio.core.check import check_vault
 from tests.conftest import TESTDATA
 from tests.ui.helpers import drag, drop_files, foreground, image_array
 

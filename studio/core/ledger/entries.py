@@ -18,7 +18,7 @@ from studio.core.consent.uses import count_uses
 from studio.core.errors import InvalidInput, IntegrityError, NotFound
 from studio.core.ids import new_id
 from studio.core.types import LedgerKind
-from studio.core.package.reports import read_report, report_signed_by
+from studio.core.ledger.report_file import read_report, report_signed_by
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Brand, LedgerEntry, Package
 

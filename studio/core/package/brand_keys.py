@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound
-from studio.core.package.jsonfile import read_typed
+from studio.core.jsonfile import read_typed
 from studio.core.package.publish import publish_new
 from studio.core.vault.atomic import temp_path_for, write_bytes_atomic
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint

@@ -1,0 +1,24 @@
+"""``twin-studio check``: the vault's stores, catalog and audit chain (:mod:`studio.core.vault.check`),
+then what the layers above it keep: the talent's signed reviews, the grants and their
+signatures, and the ledger against the audit chain. It sits above consent and the ledger, so
+the vault never imports what builds on it.
+"""
+
+from __future__ import annotations
+
+from studio.core.consent.grants import verify_grants
+from studio.core.consent.review import verify_reviews
+from studio.core.ledger.entries import verify_ledger
+from studio.core.progress import CancelToken, ProgressFn
+from studio.core.vault import Vault
+from studio.core.vault.check import CheckReport, check_store
+
+__all__ = ["CheckReport", "check_vault"]
+
+
+def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> CheckReport:
+    rep = check_store(vault, progress, cancel)
+    rep.problems.extend(verify_reviews(vault))
+    rep.problems.extend(verify_grants(vault))
+    rep.problems.extend(verify_ledger(vault))
+    return rep
