@@ -5,6 +5,7 @@ children the real ``twin-studio`` starts carry no ``STUDIO_PASSPHRASE`` (or any 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -52,8 +53,6 @@ def test_when_the_render_service_starts_a_child_then_the_child_holds_no_secret(s
     with RenderService(spare=True) as service:
         assert service.ping() == service.pid
         assert_clean(environ_of(service.pid))
-    import os
-
     assert os.environ.get("AWS_SECRET_ACCESS_KEY") == "cloud secret", "someone else's secret is left to them"
 
 
@@ -85,8 +84,6 @@ def test_when_the_cli_renders_with_STUDIO_PASSPHRASE_then_no_child_it_starts_hol
         "open(sys.argv[1], 'w').write(json.dumps(seen))\n"
         "sys.exit(code)\n")
     env = {**dict(SECRETS), MARKER[0]: MARKER[1]}
-    import os
-
     run = subprocess.run([sys.executable, "-c", recorder, str(seen), "render", asset["id"], "--vault", str(cli.vault),
                           "--out", str(tmp_path / "front.png")], env={**os.environ, **env}, cwd=REPO,
                          capture_output=True, text=True, timeout=600)
@@ -99,8 +96,6 @@ def test_when_the_cli_renders_with_STUDIO_PASSPHRASE_then_no_child_it_starts_hol
 
 
 def test_when_the_cli_reads_STUDIO_PASSPHRASE_then_it_leaves_the_environment(cli, monkeypatch):
-    import os
-
     from studio.cli import main
 
     cli("init", check=True)
