@@ -62,21 +62,23 @@ def test_when_the_cli_renders_with_STUDIO_PASSPHRASE_then_no_child_it_starts_hol
     cli("ingest", "--talent", talent, str(TESTDATA / "scans" / "stanford-bunny.obj"), check=True)
     (asset,) = cli.json("assets", "list")
     # the real CLI in a real process, with the passphrase only in its environment; a recorder
-    # around the standard library's pipe (no part of ours) notes each running child's environ
-    # whenever a child has answered (it runs Python then: its environ is its own, not a fork's)
+    # around the standard library's pipe (no part of ours) notes the environ of every process
+    # below the CLI (render child, multiprocessing's resource tracker) whenever the render child
+    # has answered: it runs Python then, so its environ is its own, not that of a fork
     seen = tmp_path / "children.json"
     recorder = (
-        "import json, sys, multiprocessing as mp, multiprocessing.connection as mc\n"
-        "seen, recv = {}, mc.Connection.recv\n"
+        "import json, sys, psutil, multiprocessing.connection as mc\n"
+        "seen, recv, me = {}, mc.Connection.recv, psutil.Process()\n"
         "def recorded(self):\n"
         "    value = recv(self)\n"
-        "    for p in mp.active_children():\n"
+        "    for p in me.children(recursive=True):\n"
         "        try:\n"
+        "            cmdline = open(f'/proc/{p.pid}/cmdline', 'rb').read().decode('utf-8', 'replace')\n"
         "            raw = open(f'/proc/{p.pid}/environ', 'rb').read().decode('utf-8', 'replace')\n"
         "        except OSError:\n"
         "            continue  # it has just exited\n"
-        "        if raw:  # empty once it has exited\n"
-        "            seen.setdefault(p.pid, raw)\n"
+        "        if raw and cmdline.rstrip('\\0').split('\\0') != me.cmdline():  # running, and no longer a fork of us\n"
+        "            seen.setdefault(p.pid, (cmdline, raw))\n"
         "    return value\n"
         "mc.Connection.recv = recorded\n"
         "from studio.cli import main\n"
@@ -89,9 +91,9 @@ def test_when_the_cli_renders_with_STUDIO_PASSPHRASE_then_no_child_it_starts_hol
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "front.png").read_bytes().startswith(b"\x89PNG")
-    children = json.loads(seen.read_text())
-    assert children, "the render command started its render child"
-    for raw in children.values():
+    children = json.loads(seen.read_text()).values()
+    assert any("spawn_main" in cmdline for cmdline, _ in children), "the render child was seen"
+    for _, raw in children:
         assert_clean(dict(item.split("=", 1) for item in raw.split("\0") if "=" in item))
 
 
