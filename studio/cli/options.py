@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from studio.core.environ import take_secret
 from studio.core.errors import InvalidInput
 
 PASSPHRASE_ENV = "STUDIO_PASSPHRASE"
@@ -63,8 +64,6 @@ def read_passphrase_file(path: str) -> str:
 def take_env_passphrase(args) -> None:
     """Move ``$STUDIO_PASSPHRASE`` out of the environment into ``args`` (first thing, whatever
     the command): no child process the command starts inherits it (DR010)."""
-    from studio.core.environ import take_secret
-
     args.env_passphrase = take_secret(PASSPHRASE_ENV)
 
 
