@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from studio.core.environ import secrets_withheld
 from studio.core.errors import RenderUnavailable
 from studio.core.render.geometry import Geometry
 from studio.core.render.views import FOV_DEG, Camera
@@ -53,7 +54,8 @@ class RenderService:
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=worker.main, args=(child,), name="twin-studio-render", daemon=True)
-        proc.start()
+        with secrets_withheld():  # the child copies os.environ as it starts (DR010)
+            proc.start()
         child.close()
         return proc, parent
 

@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 
+from studio.core.environ import secrets_withheld
 from studio.core.errors import RenderUnavailable
 from studio.core.render.geometry import geometry_for_asset
 from studio.core.vault import Vault
@@ -55,7 +56,8 @@ def open_viewer(vault: Vault, asset_id: str, title: str = "Twin Studio — Open3
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_viewer_main, args=(child, f"{title} — {asset.original_name}"),
                        name="twin-studio-open3d-viewer", daemon=False)
-    proc.start()
+    with secrets_withheld():  # the child copies os.environ as it starts (DR010)
+        proc.start()
     child.close()
     parent.send((geometry.positions, geometry.triangles, geometry.colors))
     parent.close()

@@ -1,13 +1,14 @@
-"""`twin-studio consent …`: draft, sign, activate, revoke, check, show and list grants."""
+"""``twin-studio consent …``: draft, sign, activate, revoke, check, show and list grants."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from studio.cli.exits import EXIT_OK, EXIT_REFUSED
+from studio.cli.options import created, open_vault, print_json, talent_passphrase
 from studio.core.errors import InvalidInput
 
-EXIT_OK, EXIT_REFUSED = 0, 1
 OPTIONS = [  # (flag, field, help)
     ("--licensee", "licensee", "who may use the likeness (the brand)"),
     ("--assets", "assets", "ID[,ID…] of approved assets"),
@@ -53,18 +54,16 @@ def _fields(args) -> dict:
 
 
 def _talent_key(vault, talent_id: str, path: str | None):
-    from studio.cli_consent import _talent_passphrase
     from studio.core.consent.talent_keys import unlock_talent_key
 
-    return unlock_talent_key(vault, talent_id, _talent_passphrase(path, f"Passphrase of talent {talent_id}"))
+    return unlock_talent_key(vault, talent_id, talent_passphrase(path, f"Passphrase of talent {talent_id}"))
 
 
 def _show(args, rec) -> None:
-    from studio.cli import _print_json
     from studio.core.consent.document import summary
 
     if args.json:
-        _print_json(rec.to_json())
+        print_json(rec.to_json())
     else:
         d = rec.document
         print(f"{rec.id}  {rec.status()}  {d['licensee']}  {d['start']}..{d['end']}  "
@@ -73,33 +72,30 @@ def _show(args, rec) -> None:
 
 
 def cmd_draft(args) -> int:
-    from studio.cli import _created, _open
     from studio.core.consent.grants import draft_grant
 
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         rec = draft_grant(vault, args.talent, _fields(args))
-    _created(args, rec.id)
+    created(args, rec.id)
     return EXIT_OK
 
 
 def cmd_edit(args) -> int:
-    from studio.cli import _open
     from studio.core.consent.grants import edit_draft
 
     changes = _fields(args)
     if not changes:
         raise InvalidInput("nothing to change: give the fields to change, as in `consent draft`")
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         rec = edit_draft(vault, args.grant, changes)
     _show(args, rec)
     return EXIT_OK
 
 
 def cmd_sign(args) -> int:
-    from studio.cli import _open
     from studio.core.consent.grants import get_grant, sign_grant
 
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         rec = get_grant(vault, args.grant)
         rec = sign_grant(vault, rec.id, _talent_key(vault, rec.talent_id, args.talent_passphrase_file))
     print(f"{rec.id} signed by {rec.talent_id}")
@@ -107,20 +103,18 @@ def cmd_sign(args) -> int:
 
 
 def cmd_activate(args) -> int:
-    from studio.cli import _open
     from studio.core.consent.grants import activate_grant
 
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         rec = activate_grant(vault, args.grant)
     print(f"{rec.id} active (countersigned by the studio)")
     return EXIT_OK
 
 
 def cmd_revoke(args) -> int:
-    from studio.cli import _open
     from studio.core.consent.grants import get_grant, revoke_grant
 
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         rec = get_grant(vault, args.grant)
         rec = revoke_grant(vault, rec.id, _talent_key(vault, rec.talent_id, args.talent_passphrase_file), args.reason)
     print(f"{rec.id} revoked by {rec.talent_id}: no use from {rec.revocation['effective']} on")
@@ -128,13 +122,12 @@ def cmd_revoke(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from studio.cli import _open, _print_json
     from studio.core.consent.policy import check_use
 
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         decision = check_use(vault, args.grant, args.purpose, args.media, args.territory, args.date)
     if args.json:
-        _print_json(decision.to_json())
+        print_json(decision.to_json())
     else:
         print("permitted" if decision.permitted else "refused")
         for reason in decision.reasons:
@@ -143,19 +136,18 @@ def cmd_check(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from studio.cli import _open, _print_json
     from studio.core.consent.grants import get_grant
 
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         rec = get_grant(vault, args.grant)
         if args.format == "odrl":
             from studio.core.consent.exports import to_odrl
 
-            _print_json(to_odrl(rec))
+            print_json(to_odrl(rec))
         elif args.format == "dpv":
             from studio.core.consent.exports import to_dpv
 
-            _print_json(to_dpv(rec))
+            print_json(to_dpv(rec))
         else:
             args.json = args.json or args.format == "json"
             _show(args, rec)
@@ -163,13 +155,12 @@ def cmd_show(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from studio.cli import _open, _print_json
     from studio.core.consent.grants import list_grants
 
-    with _open(args) as vault:
+    with open_vault(args) as vault:
         grants = list_grants(vault, args.talent)
     if args.json:
-        _print_json([g.to_json() for g in grants])
+        print_json([g.to_json() for g in grants])
     else:
         for g in grants:
             d = g.document
@@ -185,33 +176,32 @@ def _grant_options(p) -> None:
     p.add_argument("--exclusive", action="store_true", help="no one else may get the same use meanwhile")
 
 
-def register(sub, add) -> None:
-    consent = sub.add_parser("consent", help="grants the talent signs: draft, sign, activate, revoke, check"
-                             ).add_subparsers(dest="sub", metavar="ACTION", required=True)
-    p = add("draft", cmd_draft, "write a grant for the talent to sign; prints its id", consent)
+def register(commands) -> None:
+    consent = commands.group("consent", "grants the talent signs: draft, sign, activate, revoke, check")
+    p = commands.add("draft", cmd_draft, "write a grant for the talent to sign; prints its id", consent)
     p.add_argument("--talent", required=True, metavar="ID")
     _grant_options(p)
-    p = add("edit", cmd_edit, "change fields of a draft (a signed grant cannot change)", consent)
+    p = commands.add("edit", cmd_edit, "change fields of a draft (a signed grant cannot change)", consent)
     p.add_argument("grant", metavar="GRANT")
     _grant_options(p)
     for name, fn, help_ in (("sign", cmd_sign, "the talent signs the grant with their own key"),
                             ("revoke", cmd_revoke, "the talent withdraws the grant (after the notice period)")):
-        p = add(name, fn, help_, consent)
+        p = commands.add(name, fn, help_, consent)
         p.add_argument("grant", metavar="GRANT")
         p.add_argument("--talent-passphrase-file", metavar="FILE", help="default: the talent types it")
         if name == "revoke":
             p.add_argument("--reason", metavar="TEXT")
-    p = add("activate", cmd_activate, "the studio countersigns a signed grant", consent)
+    p = commands.add("activate", cmd_activate, "the studio countersigns a signed grant", consent)
     p.add_argument("grant", metavar="GRANT")
-    p = add("check", cmd_check, "may the grant be used so? permitted (exit 0) or refused (exit 1) with reasons",
+    p = commands.add("check", cmd_check, "may the grant be used so? permitted (exit 0) or refused (exit 1) with reasons",
             consent)
     p.add_argument("grant", metavar="GRANT")
     p.add_argument("--purpose", required=True)
     p.add_argument("--media", required=True)
     p.add_argument("--territory", required=True)
     p.add_argument("--date", metavar="YYYY-MM-DD", help="default: today in the grant's time zone")
-    p = add("show", cmd_show, "show a grant (verified): text, json, ODRL 2.2 or DPV", consent)
+    p = commands.add("show", cmd_show, "show a grant (verified): text, json, ODRL 2.2 or DPV", consent)
     p.add_argument("grant", metavar="GRANT")
     p.add_argument("--format", choices=["text", "json", "odrl", "dpv"], default="text")
-    p = add("list", cmd_list, "list grants", consent)
+    p = commands.add("list", cmd_list, "list grants", consent)
     p.add_argument("--talent", metavar="ID")

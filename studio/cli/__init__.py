@@ -1,0 +1,46 @@
+"""``twin-studio``: the command line over the core. Every GUI action has a CLI twin.
+
+Conventions scripts rely on: every command takes ``--vault`` and ``--passphrase-file`` (or
+``STUDIO_VAULT`` / ``STUDIO_PASSPHRASE``); a command that creates something prints the new id
+alone on the last line (``{"id": ...}`` with ``--json``); a failure is one line on stderr and a
+non-zero exit, never a traceback (``--debug`` shows one).
+
+One module per command group (``cmd_<group>.py``, after restic's ``cmd_<name>.go``) over
+:mod:`studio.cli.options`; exit codes come from the one table in :mod:`studio.cli.exits`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from studio.cli import (cmd_assets, cmd_brand, cmd_check, cmd_consent, cmd_gui, cmd_ingest, cmd_init, cmd_ledger,
+                        cmd_package, cmd_render, cmd_review, cmd_talent, cmd_trace)
+from studio.cli.exits import HANDLED, exit_for
+from studio.cli.options import Commands, common_options, take_env_passphrase
+
+# in the order ``twin-studio --help`` lists them
+COMMANDS = (cmd_init, cmd_talent, cmd_review, cmd_consent, cmd_brand, cmd_package, cmd_ledger, cmd_trace,
+            cmd_ingest, cmd_assets, cmd_render, cmd_check, cmd_gui)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twin-studio", description="Twin Studio: digital twins their people own.")
+    common_options(parser, suppress=False)
+    commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    for module in COMMANDS:
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    take_env_passphrase(args)
+    try:
+        return args.func(args)
+    except HANDLED as exc:
+        row = exit_for(exc, refuses=getattr(args, "refuses", False))
+        if row is None or (args.debug and row.traceback_on_debug):
+            raise
+        print(f"twin-studio: {row.line(exc)}", file=sys.stderr)
+        return row.code

@@ -1,0 +1,28 @@
+"""``twin-studio render``: a still image of a scan (Open3D, offscreen, in a child process) to a PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.cli.exits import EXIT_OK
+from studio.cli.options import open_vault
+
+
+def cmd_render(args) -> int:
+    from studio.core.render.still import parse_size, render_still
+
+    size = parse_size(args.size)
+    with open_vault(args) as vault:
+        out = render_still(vault, args.asset, Path(args.out), size, args.view, args.mode, overwrite=args.force)
+    print(out)
+    return EXIT_OK
+
+
+def register(commands) -> None:
+    p = commands.add("render", cmd_render, "render a still image of a scan (Open3D, offscreen) to a PNG")
+    p.add_argument("asset", metavar="ASSET_ID")
+    p.add_argument("--out", required=True, metavar="FILE.png")
+    p.add_argument("--size", default="800x600", metavar="WxH")
+    p.add_argument("--view", default="front", choices=["front", "side", "back", "three-quarter"])
+    p.add_argument("--mode", choices=["shaded", "wireframe", "points"], help="default: shaded for meshes, points for clouds")
+    p.add_argument("--force", action="store_true", help="overwrite FILE.png if it exists")
