@@ -7,7 +7,7 @@ from studio.cli.options import open_vault, print_json, progress_bar
 
 
 def cmd_check(args) -> int:
-    from studio.core.vault.check import check_vault
+    from studio.core.check import check_vault
 
     with open_vault(args) as vault:
         bar, update = progress_bar(not args.json, unit="blob")
