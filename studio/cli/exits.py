@@ -2,7 +2,8 @@
 
 Scripts rely on these: 0 done; 1 rejected or refused (a file ingest rejected, a grant that does
 not permit the use, a package that must not be trusted); 2 an error (bad input, a locked or
-missing vault, a broken file); 130 cancelled or interrupted.
+missing vault, a broken file); 75 the vault is busy with another writer (try again: EX_TEMPFAIL);
+130 cancelled or interrupted.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from studio.core.errors import Cancelled, ConsentError, PackageRefused, StudioError
+from studio.core.errors import Cancelled, ConsentError, PackageRefused, StudioError, VaultBusy
 
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR, EXIT_CANCELLED = 0, 1, 2, 130
+EXIT_BUSY = 75  # sysexits.h EX_TEMPFAIL: a script may retry
 EXIT_REFUSED = EXIT_REJECTED
 
 
@@ -36,6 +38,7 @@ def _os_error(exc: OSError) -> str:
 TABLE: tuple[Exit, ...] = (
     Exit(Cancelled, EXIT_CANCELLED, lambda exc: "cancelled", traceback_on_debug=False),
     Exit(KeyboardInterrupt, EXIT_CANCELLED, lambda exc: "interrupted", traceback_on_debug=False),
+    Exit(VaultBusy, EXIT_BUSY, lambda exc: f"busy: {exc}", traceback_on_debug=False),
     Exit(StudioError, EXIT_ERROR, lambda exc: f"error: {exc}"),
     Exit(OSError, EXIT_ERROR, _os_error),
 )
