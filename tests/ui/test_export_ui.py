@@ -110,7 +110,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
 
     from studio.ui.review_window import ReviewWindow
 
-    review = ReviewWindow(vault, talent, key, window)
+    review = ReviewWindow(vault, talent, key, window.tasks, window)
     qtbot.addWidget(review)
     review.show()
     qtbot.waitUntil(lambda: review.ledger.entries.rowCount() == 3, timeout=T)
