@@ -267,7 +267,8 @@ class MainWindow(QMainWindow):
         if asset is None or asset.kind == "voice":
             self.show_error("Open3D viewer", StudioError("Select a scan first."))
             return
-        self.tasks.read(lambda _task: open_viewer(self.vault, asset.id), self.tasks.renders.track_viewer,
+        renders = self.tasks.renders  # tracked on the worker: a viewer started as the app quits ends too
+        self.tasks.read(lambda _task: renders.track_viewer(open_viewer(self.vault, asset.id)),
                         what="Opening Open3D's viewer")
 
     def export_twin(self) -> None:
