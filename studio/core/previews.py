@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from studio.core.assets import get_asset, read_derived
 from studio.core.changes import Changes
-from studio.core.errors import IntegrityError
+from studio.core.errors import IntegrityError, InvalidInput
 from studio.core.render.service import RenderService
 from studio.core.render.thumbnails import ensure_thumbnail
 from studio.core.vault import Vault
@@ -34,7 +34,7 @@ class VoiceTake:
 def voice_take(vault: Vault, asset_id: str) -> VoiceTake:
     asset = get_asset(vault, asset_id)
     if asset.kind != "voice":
-        raise IntegrityError(f"asset {asset.id} is a {asset.kind}, not a voice take")
+        raise InvalidInput(f"asset {asset.id} is a {asset.kind}, not a voice take")
     return VoiceTake(vault.blobs.read_bytes(asset.sha256), waveform(vault, asset.id) or {})
 
 
