@@ -134,4 +134,3 @@ class KeyFingerprint(str):
     @property
     def changes(self) -> Changes:
         return Changes(talents={self.talent_id}, audit=True)
-
