@@ -66,3 +66,57 @@ def test_when_the_app_closes_with_an_open3d_viewer_open_then_the_viewer_ends(qtb
     window.close()
     assert not proc.is_alive() and proc.exitcode is not None, "closing the app ended the viewer"
     parent.close()
+
+
+QUIT_WITH_A_VIEWER = '''
+import multiprocessing as mp
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from studio.core.render import viewer
+from studio.core.vault import Vault
+from studio.ui.main_window import MainWindow
+
+if __name__ == "__main__":
+    app = QApplication([])
+    vault = Vault.create(Path(sys.argv[1]), sys.argv[2])
+    window = MainWindow(vault)
+    window.show()
+    parent, child = mp.get_context("spawn").Pipe()
+    proc = mp.get_context("spawn").Process(target=viewer._viewer_main, args=(child, "Twin Studio"), daemon=False)
+    proc.start()  # a viewer window the user left open
+    child.close()
+    window.tasks.renders.track_viewer(proc)
+    print(proc.pid, flush=True)
+    window.close()
+    vault.close()
+    # the interpreter now exits: multiprocessing joins every non-daemon child it started
+'''
+
+
+def test_when_the_app_quits_with_a_viewer_left_open_then_the_process_exits(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PASSPHRASE, REPO
+
+    script = tmp_path / "quit_with_viewer.py"
+    script.write_text(QUIT_WITH_A_VIEWER)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
+           "STUDIO_CONFIG_DIR": str(tmp_path / "config")}
+    app = subprocess.Popen([sys.executable, str(script), str(tmp_path / "vault"), PASSPHRASE], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        app.wait(T / 1000)
+    except subprocess.TimeoutExpired:
+        for p in psutil.Process(app.pid).children(recursive=True):
+            p.kill()
+        app.kill()
+        app.wait()
+    viewer_pid = int(app.stdout.read().split()[0])
+    app.stdout.close()
+    assert app.returncode == 0, "quitting waited for the viewer window (killed after the test's limit)"
+    assert not psutil.pid_exists(viewer_pid) or psutil.Process(viewer_pid).status() == psutil.STATUS_ZOMBIE
