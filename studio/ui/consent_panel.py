@@ -102,7 +102,7 @@ class ConsentPanel(QWidget):
             self._selected()
             return
         self.tasks.read(lambda _task: list_grants(self.vault, talent.id),
-                     lambda grants: self._loaded(talent.id, grants), what="Loading grants")
+                        lambda grants: self._loaded(talent.id, grants), what="Loading grants")
 
     def _loaded(self, talent_id: str, grants: list[GrantRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
@@ -120,8 +120,9 @@ class ConsentPanel(QWidget):
         if self.talent is None:
             return
         talent = self.talent
-        self.tasks.read(lambda _task: list_assets(self.vault, talent.id), lambda assets: self._edit(talent, assets, grant),
-                     what="Loading assets")
+        self.tasks.read(lambda _task: list_assets(self.vault, talent.id),
+                        lambda assets: self._edit(talent, assets, grant),
+                        what="Loading assets")
 
     def _edit(self, talent: TalentRecord, assets, grant) -> None:
         self.editor = GrantEditor(self.vault, self.tasks, talent.id, assets, grant, self)

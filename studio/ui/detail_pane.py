@@ -57,7 +57,7 @@ class DetailPane(QWidget):
             self.voice.clear()
             self.stack.setCurrentWidget(self.voice)
             self.tasks.read(lambda _task: voice_take(self.vault, asset.id), lambda take: self._voice_ready(asset, take),
-                         what="Opening the voice take")
+                            what="Opening the voice take")
         else:
             self.voice.clear()
             self.stack.setCurrentWidget(self.scan)

@@ -47,7 +47,8 @@ class TalentPage(_Page):
         self.box.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt API)
-        self.w.tasks.read(lambda _task: list_talents(self.w.vault), self._loaded, self.banner.show_error, what="Loading talents", owner=self)
+        self.w.tasks.read(lambda _task: list_talents(self.w.vault), self._loaded, self.banner.show_error,
+                          what="Loading talents", owner=self)
 
     def _loaded(self, talents: list[TalentRecord]) -> None:
         self.combo.clear()
@@ -82,7 +83,7 @@ class GrantPage(_Page):
     def initializePage(self) -> None:  # noqa: N802
         tid = self.w.talent_id
         self.w.tasks.read(lambda _task: list_grants(self.w.vault, tid), self._loaded, self.banner.show_error,
-                       what="Loading grants", owner=self)
+                          what="Loading grants", owner=self)
 
     def _loaded(self, grants: list[GrantRecord]) -> None:
         self.table.set_grants(grants)
@@ -125,7 +126,7 @@ class AssetsPage(_Page):
         g = self.w.grant
         covered = [a["id"] for a in g.document["assets"]]
         self.w.tasks.read(lambda _task: [a for a in list_assets(self.w.vault, g.talent_id) if a.id in covered],
-                       self._loaded, self.banner.show_error, what="Loading assets", owner=self)
+                          self._loaded, self.banner.show_error, what="Loading assets", owner=self)
 
     def _loaded(self, assets) -> None:
         self.list.clear()
@@ -195,7 +196,8 @@ class BrandPage(_Page):
         self.load_brands()
 
     def load_brands(self) -> None:
-        self.w.tasks.read(lambda _task: list_brands(self.w.vault), self._loaded, self.banner.show_error, what="Loading brands", owner=self)
+        self.w.tasks.read(lambda _task: list_brands(self.w.vault), self._loaded, self.banner.show_error,
+                          what="Loading brands", owner=self)
 
     def _loaded(self, brands: list[BrandRecord]) -> None:
         licensee = " ".join(self.w.grant.document["licensee"].split()).casefold()
@@ -250,7 +252,8 @@ class SummaryPage(_Page):
             f"<p>This export counts as one use ({doc['fee']['amount']} {doc['fee']['currency']} owed to the talent).</p>"
             f"<p>Saved to {w.out}</p>")
         args = (w.grant.id, w.brand.id, w.assets, *w.use)
-        w.tasks.read(lambda _task: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant", owner=self)
+        w.tasks.read(lambda _task: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant",
+                     owner=self)
 
     def _planned(self, plan: ExportPlan) -> None:
         self.plan = plan

@@ -192,7 +192,7 @@ class GrantEditor(QDialog):
     def _validate(self) -> None:
         fields = self.fields()
         self.tasks.read(lambda _task: preview_document(self.vault, self.talent_id, fields),
-                     lambda doc: self._valid(fields, doc), lambda exc: self._invalid(fields, exc))
+                        lambda doc: self._valid(fields, doc), lambda exc: self._invalid(fields, exc))
 
     def _valid(self, fields: dict, doc: dict) -> None:
         if fields != self.fields():

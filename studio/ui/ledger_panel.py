@@ -111,7 +111,7 @@ class LedgerPanel(QWidget):
             self._show(None, [])
             return
         self.tasks.read(lambda _task: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
-                     lambda data: self._loaded(talent.id, *data), what="Loading the statement", owner=self)
+                        lambda data: self._loaded(talent.id, *data), what="Loading the statement", owner=self)
 
     def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
@@ -188,5 +188,5 @@ class LedgerPanel(QWidget):
         if path:
             st = self.statement
             self.tasks.read(lambda _task: write_csv(st, Path(path)),
-                         lambda _: self.banner.show_message(f"Statement saved to {path}", "info"),
-                         lambda exc: self.banner.show_error(exc), what="Saving the statement", owner=self)
+                            lambda _: self.banner.show_message(f"Statement saved to {path}", "info"),
+                            lambda exc: self.banner.show_error(exc), what="Saving the statement", owner=self)

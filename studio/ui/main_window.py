@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
             self._update_status(0)
             return
         self.tasks.read(lambda _task: list_assets(self.vault, talent.id),
-                     lambda assets: self._assets_loaded(talent.id, assets, select), what="Loading assets")
+                        lambda assets: self._assets_loaded(talent.id, assets, select), what="Loading assets")
 
     def _assets_loaded(self, talent_id: str, assets, select: str | None) -> None:
         if self.talent is None or self.talent.id != talent_id:
@@ -295,10 +295,10 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export studio key", "studio-key.pem", "PEM (*.pem)")
         if path:
             self.tasks.read(lambda _task: write_studio_key(self.vault, Path(path), overwrite=True),
-                         lambda fp: QMessageBox.information(self, "Studio key",
-                                                            f"Written to {path}\n\nFingerprint:\n{fp}\n\nRead the "
-                                                            "fingerprint out to the brand when you hand it over."),
-                         what="Exporting the studio key")
+                            lambda fp: QMessageBox.information(self, "Studio key",
+                                                               f"Written to {path}\n\nFingerprint:\n{fp}\n\nRead the "
+                                                               "fingerprint out to the brand when you hand it over."),
+                            what="Exporting the studio key")
 
     def show_error(self, what: str, exc: BaseException) -> None:
         QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", error_text(exc))

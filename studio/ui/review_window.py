@@ -50,8 +50,8 @@ class TalentUnlockDialog(QDialog):
     def _unlock(self) -> None:
         passphrase = self.passphrase.text()
         self.buttons.setEnabled(False)
-        self.tasks.read(lambda _task: unlock_talent_key(self.vault, self.talent.id, passphrase), self._done, self._failed,
-                        what="Unlocking your key", owner=self)
+        self.tasks.read(lambda _task: unlock_talent_key(self.vault, self.talent.id, passphrase), self._done,
+                        self._failed, what="Unlocking your key", owner=self)
 
     def _done(self, key: TalentKey) -> None:
         self.key = key

@@ -56,7 +56,8 @@ class TalentPassphraseDialog(QDialog):
             self.banner.show_message(str(exc))
             return
         self.buttons.setEnabled(False)
-        self.tasks.write(lambda _task: set_talent_passphrase(self.vault, self.talent.id, new, old), self._done, self._failed)
+        self.tasks.write(lambda _task: set_talent_passphrase(self.vault, self.talent.id, new, old), self._done,
+                         self._failed, what="Setting the talent's passphrase", owner=self)
 
     def _done(self, fingerprint: str) -> None:
         self.fingerprint = fingerprint
