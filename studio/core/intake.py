@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import select
 
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.errors import Cancelled, NotFound, StudioError
 from studio.core.ids import new_id, parse_id
@@ -39,6 +40,11 @@ class IngestResult:
     reason: str | None = None
     kind: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        """What the call that returned this record changed (DR013)."""
+        return Changes(assets={self.asset_id}, audit=True) if self.status == "ingested" else Changes()
 
     def to_json(self) -> dict:
         return {"path": self.path, "status": self.status, "asset_id": self.asset_id,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
@@ -25,6 +26,11 @@ class TalentRecord:
     agency: str | None
     created_at: str
     asset_count: int = 0
+
+    @property
+    def changes(self) -> Changes:
+        """What the call that returned this record changed (DR013)."""
+        return Changes(talents={self.id}, audit=True)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

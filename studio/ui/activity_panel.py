@@ -13,16 +13,29 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, Q
                                QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QVBoxLayout,
                                QWidget)
 
+from studio.core.changes import Changes, merge_all
 from studio.core.errors import Cancelled
 from studio.core.intake import IngestResult, collect_files, ingest_paths
-from studio.core.progress import CancelToken, Progress
+from studio.core.progress import Progress
 from studio.core.vault import Vault
-from studio.ui.ops import Ops
+from studio.ui.tasks import Task, TaskManager
 
 STATE_TEXT = {"queued": "Queued", "working": "Working", "ingested": "Done", "duplicate": "Duplicate",
               "rejected": "Rejected", "cancelled": "Cancelled"}
 FINISHED = ("ingested", "duplicate", "rejected", "cancelled")
 PROGRESS_EVERY_S = 0.05  # at most 20 progress updates a second reach the GUI thread
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One ingest batch's results and what they changed (new assets; the talent's asset count)."""
+    talent_id: str
+    results: list[IngestResult]
+
+    @property
+    def changes(self) -> Changes:
+        added = merge_all(r.changes for r in self.results)
+        return added | Changes(talents={self.talent_id}) if added else added
 
 
 @dataclass
@@ -118,9 +131,9 @@ class ActivityPanel(QWidget):
     assetsAdded = Signal(str, list)   # talent id, ids of new assets
     batchFinished = Signal()
 
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.vault, self.ops = vault, ops
+        self.vault, self.tasks = vault, tasks
         self.model = IngestModel(self)
         self.view = QTableView(self)
         self.view.setModel(self.model)
@@ -151,7 +164,7 @@ class ActivityPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
-        self._tokens: list[CancelToken] = []
+        self._running: list[Task] = []
         self._batches = 0
 
     @property
@@ -159,19 +172,19 @@ class ActivityPanel(QWidget):
         return self._batches > 0
 
     def ingest(self, talent_id: str, paths: list[Path]) -> None:
-        token = CancelToken()
-        self._tokens.append(token)
         self._batches += 1
         self.cancel_button.setEnabled(True)
         self.summary.setText("Reading the dropped files…")
-        self.ops.run(lambda: self._run_batch(talent_id, list(paths), token),
-                     lambda results: self._finished(talent_id, results),
-                     lambda exc: self._failed(talent_id, exc), writes=True, what="Ingest")
+        task = self.tasks.write(lambda task: self._run_batch(talent_id, list(paths), task),
+                                lambda batch: self._finished(talent_id, batch.results),
+                                lambda exc: self._failed(talent_id, exc), what="Ingest")
+        if task is not None:
+            self._running.append(task)
 
     # -- worker thread ------------------------------------------------------------------------------
-    def _run_batch(self, talent_id: str, paths: list[Path], token: CancelToken) -> list[IngestResult]:
+    def _run_batch(self, talent_id: str, paths: list[Path], task: Task) -> "Batch":
         files = collect_files(paths)
-        self.ops.gui(lambda: self._queued(files))
+        self.tasks.gui(lambda: self._queued(files))
         last = [0.0]
 
         def on_progress(path: Path, p: Progress) -> None:
@@ -179,13 +192,14 @@ class ActivityPanel(QWidget):
             if now - last[0] >= PROGRESS_EVERY_S and p.fraction is not None:
                 last[0] = now
                 fraction = p.fraction
-                self.ops.gui(lambda: self._progress(str(path), fraction))
+                self.tasks.gui(lambda: self._progress(str(path), fraction))
 
         def on_result(r: IngestResult) -> None:
-            self.ops.gui(lambda: self._result(r))
+            self.tasks.gui(lambda: self._result(r))
 
-        return ingest_paths(self.vault, talent_id, paths, cancel=token, on_result=on_result,
-                            on_file_progress=on_progress)
+        results = ingest_paths(self.vault, talent_id, paths, cancel=task.token, on_result=on_result,
+                               on_file_progress=on_progress)
+        return Batch(talent_id, results)
 
     # -- GUI thread --------------------------------------------------------------------------------
     def _queued(self, files: list[Path]) -> None:
@@ -215,7 +229,7 @@ class ActivityPanel(QWidget):
         self._batches -= 1
         if self._batches == 0:
             self.cancel_button.setEnabled(False)
-            self._tokens.clear()
+            self._running.clear()
         counts = {s: sum(r.status == s for r in results) for s in ("ingested", "duplicate", "rejected")}
         self.summary.setText(f"Last batch: {counts['ingested']} added, {counts['duplicate']} duplicate, "
                              f"{counts['rejected']} rejected.")
@@ -234,14 +248,15 @@ class ActivityPanel(QWidget):
                                   else f"stopped: {exc}")
         done = [IngestResult(str(r.path), r.state, r.asset_id) for r in self.model.rows if r.state in FINISHED]
         self._end(talent_id, done)
+        self.tasks.announce(Batch(talent_id, done).changes)  # files finished before the stop are kept
         if isinstance(exc, Cancelled):
             self.summary.setText("Cancelled. Files finished before the cancel are kept; the file in progress "
                                  "left nothing behind.")
-        elif self.ops.on_error is not None:
-            self.ops.on_error("Ingest", exc)
+        elif self.tasks.on_error is not None:  # the window's error display
+            self.tasks.on_error("Ingest", exc)
 
     def cancel(self) -> None:
-        if self._tokens:
-            for token in self._tokens:
-                token.cancel()
+        if self._running:
+            for task in self._running:
+                task.cancel()
             self.summary.setText("Cancelling…")

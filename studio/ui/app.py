@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from studio.core.vault import Vault
 from studio.core.vault.vault import default_vault_dir, vault_exists
 from studio.ui.main_window import MainWindow
+from studio.ui.tasks import TaskManager
 from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
 
 APP_NAME = "Twin Studio"
@@ -29,22 +30,27 @@ def application() -> QApplication:
     return app
 
 
-def vault_dialog(folder: Path) -> QDialog:
+def vault_dialog(folder: Path, tasks: TaskManager) -> QDialog:
     """The dialog the app opens with: unlock an existing vault, or create one."""
-    return UnlockDialog(folder) if vault_exists(folder) else CreateVaultDialog(folder)
+    return UnlockDialog(folder, tasks) if vault_exists(folder) else CreateVaultDialog(folder, tasks)
 
 
 def run_app(vault_dir: Path | None = None) -> int:
     app = application()
     folder = Path(vault_dir).expanduser() if vault_dir else default_vault_dir()
-    dialog = vault_dialog(folder)
-    if dialog.exec() != QDialog.Accepted or dialog.vault is None:
-        return 0
-    vault: Vault = dialog.vault
-    window = MainWindow(vault)
-    window.show()
-    window.setAttribute(Qt.WA_DeleteOnClose)
+    tasks = TaskManager()  # the one manager for the vault: every window and dialog is handed it
     try:
-        return app.exec()
+        dialog = vault_dialog(folder, tasks)
+        if dialog.exec() != QDialog.Accepted or dialog.vault is None:
+            return 0
+        vault: Vault = dialog.vault
+        window = MainWindow(vault, tasks)
+        window.show()
+        window.setAttribute(Qt.WA_DeleteOnClose)
+        try:
+            return app.exec()
+        finally:
+            tasks.shutdown()  # background work, render children, Open3D viewer windows
+            vault.close()
     finally:
-        vault.close()
+        tasks.shutdown()

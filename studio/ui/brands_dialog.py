@@ -8,20 +8,21 @@ from pathlib import Path
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
                                QPlainTextEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.core.changes import Changes
 from studio.core.package.brand_keys import read_card
 from studio.core.package.brands import BrandRecord, add_brand, add_card, list_brands
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 from studio.ui.tables import list_table
 
 COLUMNS = ("Brand", "Registered", "Id", "Recipient (age)")
 
 
 class BrandsDialog(QDialog):
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.vault, self.ops = vault, ops
+        self.vault, self.tasks = vault, tasks
         self.setWindowTitle("Brands")
         self.resize(760, 420)
         self.banner = Banner(self)
@@ -44,10 +45,15 @@ class BrandsDialog(QDialog):
         lay.addWidget(self.table, 1)
         lay.addLayout(row)
         lay.addWidget(close)
+        tasks.changed.connect(self.on_changes)
         self.refresh()
 
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("brands"):
+            self.refresh()
+
     def refresh(self) -> None:
-        self.ops.run(lambda: list_brands(self.vault), self._loaded, what="Loading brands", owner=self)
+        self.tasks.read(lambda _task: list_brands(self.vault), self._loaded, what="Loading brands", owner=self)
 
     def _loaded(self, brands: list[BrandRecord]) -> None:
         self.brands = brands
@@ -63,8 +69,8 @@ class BrandsDialog(QDialog):
 
     def add_card_file(self, path: Path) -> None:
         self.banner.hide()
-        self.ops.run(lambda: add_card(self.vault, read_card(path)), self._added, self.banner.show_error,
-                     writes=True, what="Registering the brand", owner=self)
+        self.tasks.write(lambda _task: add_card(self.vault, read_card(path)), self._added, self.banner.show_error,
+                         what="Registering the brand", owner=self)
 
     def enter_keys(self) -> None:
         self.keys_dialog = BrandKeysDialog(self)
@@ -73,12 +79,11 @@ class BrandsDialog(QDialog):
 
     def add_keys(self, name: str, recipient: str, verify_key: str) -> None:
         self.banner.hide()
-        self.ops.run(lambda: add_brand(self.vault, name, recipient, verify_key), self._added, self.banner.show_error,
-                     writes=True, what="Registering the brand", owner=self)
+        self.tasks.write(lambda _task: add_brand(self.vault, name, recipient, verify_key), self._added,
+                         self.banner.show_error, what="Registering the brand", owner=self)
 
     def _added(self, brand: BrandRecord) -> None:
         self.banner.show_message(f"{brand.name} registered ({brand.id}).", "info")
-        self.refresh()
 
 
 class BrandKeysDialog(QDialog):

@@ -3,17 +3,18 @@ studio's actions (draft, edit a draft, activate what the talent signed)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.assets import list_assets
+from studio.core.changes import Changes
 from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, activate_grant, list_grants
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.grant_editor import GrantEditor
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 from studio.ui.tables import setup_table
 
 COLUMNS = ("Grant", "State", "Licensee", "From", "Until", "Uses left", "Fee")
@@ -54,11 +55,9 @@ class GrantTable(QTableWidget):
 
 
 class ConsentPanel(QWidget):
-    grantsChanged = Signal()
-
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.vault, self.ops = vault, ops
+        self.vault, self.tasks = vault, tasks
         self.talent: TalentRecord | None = None
         self.table = GrantTable(self)
         self.table.itemSelectionChanged.connect(self._selected)
@@ -84,6 +83,12 @@ class ConsentPanel(QWidget):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.summary)
         self._selected()
+        tasks.changed.connect(self.on_changes)
+
+    def on_changes(self, changes: Changes) -> None:
+        """A grant signed, activated, used or reported on; an asset approved (the editor lists them)."""
+        if changes.touches("grants", "ledger"):
+            self.refresh()
 
     def set_talent(self, talent: TalentRecord | None) -> None:
         self.talent = talent
@@ -96,8 +101,8 @@ class ConsentPanel(QWidget):
             self.table.set_grants([])
             self._selected()
             return
-        self.ops.run(lambda: list_grants(self.vault, talent.id),
-                     lambda grants: self._loaded(talent.id, grants), what="Loading grants")
+        self.tasks.read(lambda _task: list_grants(self.vault, talent.id),
+                        lambda grants: self._loaded(talent.id, grants), what="Loading grants")
 
     def _loaded(self, talent_id: str, grants: list[GrantRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
@@ -115,20 +120,16 @@ class ConsentPanel(QWidget):
         if self.talent is None:
             return
         talent = self.talent
-        self.ops.run(lambda: list_assets(self.vault, talent.id), lambda assets: self._edit(talent, assets, grant),
-                     what="Loading assets")
+        self.tasks.read(lambda _task: list_assets(self.vault, talent.id),
+                        lambda assets: self._edit(talent, assets, grant),
+                        what="Loading assets")
 
     def _edit(self, talent: TalentRecord, assets, grant) -> None:
-        self.editor = GrantEditor(self.vault, self.ops, talent.id, assets, grant, self)
+        self.editor = GrantEditor(self.vault, self.tasks, talent.id, assets, grant, self)
         self.editor.setAttribute(Qt.WA_DeleteOnClose)
-        self.editor.accepted.connect(self._changed)
         self.editor.open()
 
     def activate(self) -> None:
         g = self.table.current()
         if g is not None:
-            self.ops.run(lambda: activate_grant(self.vault, g.id), lambda _: self._changed(), what="Activating")
-
-    def _changed(self) -> None:
-        self.refresh()
-        self.grantsChanged.emit()
+            self.tasks.write(lambda _task: activate_grant(self.vault, g.id), what="Activating")

@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from studio.core.assets import AssetRecord, read_derived
+from studio.core.assets import AssetRecord
+from studio.core.previews import VoiceTake, voice_take
 from studio.core.vault import Vault
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, size_text
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 from studio.ui.scan_view import ScanDetail
 from studio.ui.voice_view import VoiceDetail
 
 
-def _voice_payload(vault: Vault, asset: AssetRecord) -> tuple[bytes, dict]:
-    audio = vault.blobs.read_bytes(asset.sha256)
-    waveform = json.loads(read_derived(vault, asset.id, "waveform")) if asset.file("waveform") else {}
-    return audio, waveform
-
-
 class DetailPane(QWidget):
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.vault, self.ops = vault, ops
+        self.vault, self.tasks = vault, tasks
         self.header = QLabel(self)
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.placeholder = QLabel("Select a scan or a voice take to see it here.", self)
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setEnabled(False)
-        self.scan = ScanDetail(vault, ops, self)
+        self.scan = ScanDetail(vault, tasks, self)
         self.voice = VoiceDetail(self)
         self.stack = QStackedWidget(self)
         for w in (self.placeholder, self.scan, self.voice):
@@ -63,18 +56,18 @@ class DetailPane(QWidget):
             self.scan.clear()
             self.voice.clear()
             self.stack.setCurrentWidget(self.voice)
-            self.ops.run(lambda: _voice_payload(self.vault, asset), lambda payload: self._voice_ready(asset, payload),
-                         what="Opening the voice take")
+            self.tasks.read(lambda _task: voice_take(self.vault, asset.id), lambda take: self._voice_ready(asset, take),
+                            what="Opening the voice take")
         else:
             self.voice.clear()
             self.stack.setCurrentWidget(self.scan)
             self.scan.show_scan(asset)
 
-    def _voice_ready(self, asset: AssetRecord, payload: tuple[bytes, dict]) -> None:
+    def _voice_ready(self, asset: AssetRecord, take: VoiceTake) -> None:
         if self.asset is None or self.asset.id != asset.id:
             return  # another asset was selected meanwhile
-        audio, waveform = payload
-        self.voice.show_take(asset.original_name, audio, asset.media_type, waveform, asset.metrics, asset.warnings)
+        self.voice.show_take(asset.original_name, take.audio, asset.media_type, take.waveform, asset.metrics,
+                             asset.warnings)
 
     def shutdown(self) -> None:
         self.scan.shutdown()

@@ -12,18 +12,18 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QWizardPage)
 
 from studio.core.assets import list_assets
+from studio.core.changes import Changes
 from studio.core.consent import vocab
 from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, list_grants
 from studio.core.errors import Cancelled
 from studio.core.package.brands import BrandRecord, list_brands
 from studio.core.package.export import ExportPlan, ExportResult, export_package, plan_export
-from studio.core.progress import CancelToken
 from studio.core.talents import TalentRecord, list_talents
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.consent_panel import GrantTable
-from studio.ui.ops import Ops
+from studio.ui.tasks import Task, TaskManager
 
 
 class _Page(QWizardPage):
@@ -47,7 +47,8 @@ class TalentPage(_Page):
         self.box.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt API)
-        self.w.ops.run(lambda: list_talents(self.w.vault), self._loaded, self.banner.show_error, what="Loading talents", owner=self)
+        self.w.tasks.read(lambda _task: list_talents(self.w.vault), self._loaded, self.banner.show_error,
+                          what="Loading talents", owner=self)
 
     def _loaded(self, talents: list[TalentRecord]) -> None:
         self.combo.clear()
@@ -81,8 +82,8 @@ class GrantPage(_Page):
 
     def initializePage(self) -> None:  # noqa: N802
         tid = self.w.talent_id
-        self.w.ops.run(lambda: list_grants(self.w.vault, tid), self._loaded, self.banner.show_error,
-                       what="Loading grants", owner=self)
+        self.w.tasks.read(lambda _task: list_grants(self.w.vault, tid), self._loaded, self.banner.show_error,
+                          what="Loading grants", owner=self)
 
     def _loaded(self, grants: list[GrantRecord]) -> None:
         self.table.set_grants(grants)
@@ -124,8 +125,8 @@ class AssetsPage(_Page):
     def initializePage(self) -> None:  # noqa: N802
         g = self.w.grant
         covered = [a["id"] for a in g.document["assets"]]
-        self.w.ops.run(lambda: [a for a in list_assets(self.w.vault, g.talent_id) if a.id in covered],
-                       self._loaded, self.banner.show_error, what="Loading assets", owner=self)
+        self.w.tasks.read(lambda _task: [a for a in list_assets(self.w.vault, g.talent_id) if a.id in covered],
+                          self._loaded, self.banner.show_error, what="Loading assets", owner=self)
 
     def _loaded(self, assets) -> None:
         self.list.clear()
@@ -176,6 +177,11 @@ class BrandPage(_Page):
         self.box.addStretch(1)
         for signal in (self.brand.currentIndexChanged, self.out.textChanged):
             signal.connect(self.completeChanged)
+        self.w.tasks.changed.connect(self._changes)
+
+    def _changes(self, changes: Changes) -> None:
+        if changes.touches("brands") and self.w.grant is not None:
+            self.load_brands()
 
     def initializePage(self) -> None:  # noqa: N802
         doc = self.w.grant.document
@@ -190,7 +196,8 @@ class BrandPage(_Page):
         self.load_brands()
 
     def load_brands(self) -> None:
-        self.w.ops.run(lambda: list_brands(self.w.vault), self._loaded, self.banner.show_error, what="Loading brands", owner=self)
+        self.w.tasks.read(lambda _task: list_brands(self.w.vault), self._loaded, self.banner.show_error,
+                          what="Loading brands", owner=self)
 
     def _loaded(self, brands: list[BrandRecord]) -> None:
         licensee = " ".join(self.w.grant.document["licensee"].split()).casefold()
@@ -245,7 +252,8 @@ class SummaryPage(_Page):
             f"<p>This export counts as one use ({doc['fee']['amount']} {doc['fee']['currency']} owed to the talent).</p>"
             f"<p>Saved to {w.out}</p>")
         args = (w.grant.id, w.brand.id, w.assets, *w.use)
-        w.ops.run(lambda: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant", owner=self)
+        w.tasks.read(lambda _task: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant",
+                     owner=self)
 
     def _planned(self, plan: ExportPlan) -> None:
         self.plan = plan
@@ -273,31 +281,31 @@ class ExportPage(_Page):
         self.box.addWidget(self.cancel_button, 0, Qt.AlignLeft)
         self.box.addWidget(self.status, 1)
         self.result: ExportResult | None = None
-        self.token: CancelToken | None = None
+        self.task: Task | None = None
         self.running = False
         self._last = 0
 
     def initializePage(self) -> None:  # noqa: N802
         w = self.w
-        self.result, self.token = None, CancelToken()
+        self.result, self.task = None, None
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
         self.status.setText("Working…")
         self.running = True
-        token, args = self.token, (w.grant.id, w.brand.id, w.out, w.assets, *w.use)
-        w.ops.run(lambda: export_package(w.vault, *args, progress=self._progress, cancel=token),
-                  self._done, self._failed, writes=True, what="Exporting", owner=self)
+        args = (w.grant.id, w.brand.id, w.out, w.assets, *w.use)
+        self.task = w.tasks.write(lambda task: export_package(w.vault, *args, progress=task.report, cancel=task.token),
+                                  self._done, self._failed, what="Exporting", owner=self, progress=self._progress)
 
-    def _progress(self, p) -> None:  # worker thread: hand a value to the GUI thread now and then
+    def _progress(self, p) -> None:
         value = int(1000 * (p.fraction or 0))
         if value != self._last:
             self._last = value
-            self.w.ops.gui(lambda: self.bar.setValue(value))
+            self.bar.setValue(value)
 
     def cancel(self) -> None:
-        if self.token is not None:
-            self.token.cancel()
+        if self.task is not None:
+            self.task.cancel()
             self.cancel_button.setEnabled(False)
             self.status.setText("Cancelling…")
 
@@ -327,10 +335,10 @@ class ExportPage(_Page):
 
 
 class ExportWizard(QWizard):
-    def __init__(self, vault: Vault, ops: Ops, talent_id: str | None = None, parent: QWidget | None = None,
-                 on_exported=None, open_brands=None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, talent_id: str | None = None, parent: QWidget | None = None,
+                 open_brands=None) -> None:
         super().__init__(parent)
-        self.vault, self.ops = vault, ops
+        self.vault, self.tasks = vault, tasks
         self.setWindowTitle("Export twin")
         self.setWizardStyle(QWizard.ClassicStyle)
         self.resize(720, 560)
@@ -341,7 +349,7 @@ class ExportWizard(QWizard):
         self.brand: BrandRecord | None = None
         self.use: tuple[str, str, str] = ("", "", "")
         self.out = Path()
-        self._on_exported, self._open_brands = on_exported, open_brands
+        self._open_brands = open_brands
         self.pages = [TalentPage(self), GrantPage(self), AssetsPage(self), BrandPage(self), SummaryPage(self),
                       ExportPage(self)]
         for p in self.pages:
@@ -351,13 +359,10 @@ class ExportWizard(QWizard):
 
     def open_brands(self) -> None:
         if self._open_brands is not None:
-            dialog = self._open_brands()
-            dialog.finished.connect(lambda _: self.pages[3].load_brands())
+            self._open_brands()  # a brand registered there reaches the brand page as a change
 
     def exported(self, result: ExportResult) -> None:
         self.button(QWizard.CancelButton).setEnabled(False)
-        if self._on_exported is not None:
-            self._on_exported(result)
 
     def reject(self) -> None:
         export = self.pages[5]

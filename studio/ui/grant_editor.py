@@ -16,7 +16,7 @@ from studio.core.consent.grants import GrantRecord, fields_of, draft_grant, edit
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "DKK", "PLN", "BRL", "NGN", "ZAR")
 
@@ -43,12 +43,12 @@ def _check(box: QListWidget, keys) -> None:
 
 
 class GrantEditor(QDialog):
-    def __init__(self, vault: Vault, ops: Ops, talent_id: str, assets: list[AssetRecord],
+    def __init__(self, vault: Vault, tasks: TaskManager, talent_id: str, assets: list[AssetRecord],
                  grant: GrantRecord | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit grant draft" if grant else "New grant draft")
         self.resize(980, 720)
-        self.vault, self.ops, self.talent_id, self.grant = vault, ops, talent_id, grant
+        self.vault, self.tasks, self.talent_id, self.grant = vault, tasks, talent_id, grant
         self.saved: GrantRecord | None = None
         self.banner = Banner(self)
         self.licensee = QLineEdit()
@@ -191,8 +191,8 @@ class GrantEditor(QDialog):
 
     def _validate(self) -> None:
         fields = self.fields()
-        self.ops.run(lambda: preview_document(self.vault, self.talent_id, fields),
-                     lambda doc: self._valid(fields, doc), lambda exc: self._invalid(fields, exc))
+        self.tasks.read(lambda _task: preview_document(self.vault, self.talent_id, fields),
+                        lambda doc: self._valid(fields, doc), lambda exc: self._invalid(fields, exc))
 
     def _valid(self, fields: dict, doc: dict) -> None:
         if fields != self.fields():
@@ -212,10 +212,10 @@ class GrantEditor(QDialog):
         fields = self.fields()
         self.buttons.setEnabled(False)
         if self.grant is None:
-            work = lambda: draft_grant(self.vault, self.talent_id, fields)  # noqa: E731
+            work = lambda _task: draft_grant(self.vault, self.talent_id, fields)  # noqa: E731
         else:
-            work = lambda: edit_draft(self.vault, self.grant.id, fields)  # noqa: E731
-        self.ops.run(work, self._saved, self._save_failed)
+            work = lambda _task: edit_draft(self.vault, self.grant.id, fields)  # noqa: E731
+        self.tasks.write(work, self._saved, self._save_failed, what="Saving the draft", owner=self)
 
     def _saved(self, rec: GrantRecord) -> None:
         self.saved = rec

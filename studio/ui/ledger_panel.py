@@ -12,13 +12,14 @@ from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from studio.core.changes import Changes
 from studio.core.ledger.entries import import_report
 from studio.core.ledger.statement import Statement, statement, write_csv
 from studio.core.package.packages import PackageRecord, list_packages
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 from studio.ui.tables import list_table
 from studio.ui.uses_chart import VIOLATION, UsesChart
 
@@ -30,11 +31,10 @@ KIND_LABELS = {"export": "export", "use": "reported use", "violation": "VIOLATIO
 class LedgerPanel(QWidget):
     exportRequested = Signal()
     brandsRequested = Signal()
-    changed = Signal()
 
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None, *, studio: bool = True) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None, *, studio: bool = True) -> None:
         super().__init__(parent)
-        self.vault, self.ops, self.studio = vault, ops, studio
+        self.vault, self.tasks, self.studio = vault, tasks, studio
         self.talent: TalentRecord | None = None
         self.statement: Statement | None = None
         self.packages_list: list[PackageRecord] = []
@@ -90,6 +90,14 @@ class LedgerPanel(QWidget):
         lay.addWidget(self.banner)
         lay.addWidget(split, 1)
         self.set_talent(None)
+        tasks.changed.connect(self.on_changes)
+
+    def on_changes(self, changes: Changes) -> None:
+        """Only this talent's statement: an export, an imported report, a grant's state."""
+        if self.talent is None:
+            return
+        if changes.everything or self.talent.id in changes.ledger or changes.touches("packages", "grants"):
+            self.refresh()
 
     def set_talent(self, talent: TalentRecord | None) -> None:
         self.talent = talent
@@ -102,8 +110,8 @@ class LedgerPanel(QWidget):
         if talent is None:
             self._show(None, [])
             return
-        self.ops.run(lambda: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
-                     lambda data: self._loaded(talent.id, *data), what="Loading the statement", owner=self)
+        self.tasks.read(lambda _task: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
+                        lambda data: self._loaded(talent.id, *data), what="Loading the statement", owner=self)
 
     def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
@@ -160,8 +168,8 @@ class LedgerPanel(QWidget):
 
     def import_report(self, path: Path) -> None:
         self.banner.hide()
-        self.ops.run(lambda: import_report(self.vault, path), self._imported, lambda exc: self.banner.show_error(exc),
-                     writes=True, what="Importing the report", owner=self)
+        self.tasks.write(lambda _task: import_report(self.vault, path), self._imported, self.banner.show_error,
+                         what="Importing the report", owner=self)
 
     def _imported(self, result) -> None:
         e = result.entry
@@ -171,8 +179,6 @@ class LedgerPanel(QWidget):
         else:
             self.banner.show_message(f"Recorded {e.count} use(s) by {e.brand} on {e.on}: {e.fee:,.2f} {e.currency} "
                                      "owed to the talent.", "info")
-        self.refresh()
-        self.changed.emit()
 
     def choose_csv(self) -> None:
         if self.statement is None:
@@ -181,6 +187,6 @@ class LedgerPanel(QWidget):
                                               "CSV (*.csv)")
         if path:
             st = self.statement
-            self.ops.run(lambda: write_csv(st, Path(path)),
-                         lambda _: self.banner.show_message(f"Statement saved to {path}", "info"),
-                         lambda exc: self.banner.show_error(exc), what="Saving the statement", owner=self)
+            self.tasks.read(lambda _task: write_csv(st, Path(path)),
+                            lambda _: self.banner.show_message(f"Statement saved to {path}", "info"),
+                            lambda exc: self.banner.show_error(exc), what="Saving the statement", owner=self)

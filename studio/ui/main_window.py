@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
-from studio.core.assets import get_asset, list_assets, read_derived
+from studio.core.assets import list_assets
+from studio.core.changes import Changes
 from studio.core.errors import StudioError
-from studio.core.render.service import RenderService
-from studio.core.render.thumbnails import ensure_thumbnail
+from studio.core.previews import Thumbnail, thumbnail
 from studio.core.render.viewer import open_viewer, viewer_available
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
@@ -22,45 +21,41 @@ from studio.ui.consent_panel import ConsentPanel
 from studio.ui.detail_pane import DetailPane
 from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.library_panel import LibraryPanel
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 from studio.ui.settings import Settings
 from studio.ui.talents_panel import TalentsPanel
 from studio.ui.voice_view import waveform_icon
 
 
-def _thumbnail_image(vault: Vault, asset_id: str, service: RenderService) -> QImage | dict | None:
-    """A scan's stored (or newly rendered) thumbnail; a voice take's waveform summary."""
-    asset = get_asset(vault, asset_id)
-    if asset.kind == "voice":
-        return json.loads(read_derived(vault, asset_id, "waveform")) if asset.file("waveform") else None
-    png = ensure_thumbnail(vault, asset_id, service)
-    return QImage.fromData(png, "PNG") if png else None
-
-
 class MainWindow(QMainWindow):
-    def __init__(self, vault: Vault, settings: Settings | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager | None = None, settings: Settings | None = None) -> None:
+        """``tasks``: the app's one task manager (made before the vault was opened). Without one
+        the window makes it and ends it when it closes (tests, a window opened on its own)."""
         super().__init__()
         self.vault = vault
         self.settings = settings or Settings()
         self.setWindowTitle(f"Twin Studio — {vault.root}")
-        self.ops = Ops(on_error=self.show_error)
-        self.thumbnail_service = RenderService()
+        self._owns_tasks = tasks is None
+        self.tasks = tasks or TaskManager()
+        if self.tasks.on_error is None:
+            self.tasks.on_error = self.show_error
         self._thumbs_asked: set[str] = set()
+        self._select_next: str | None = None  # the last asset of an ingest batch, for the next refresh
         self.talent: TalentRecord | None = None
 
-        self.talents = TalentsPanel(vault, self.ops, self)
+        self.talents = TalentsPanel(vault, self.tasks, self)
         self.library = LibraryPanel(self)
-        self.detail = DetailPane(vault, self.ops, self)
+        self.detail = DetailPane(vault, self.tasks, self)
         style = self.style()
         self.library.model.placeholders = {"voice": style.standardIcon(QStyle.SP_MediaVolume),
                                            "mesh": style.standardIcon(QStyle.SP_FileIcon),
                                            "point_cloud": style.standardIcon(QStyle.SP_FileIcon)}
-        self.consent = ConsentPanel(vault, self.ops, self)
+        self.consent = ConsentPanel(vault, self.tasks, self)
         self.middle = QTabWidget(self)
         self.middle.setDocumentMode(True)
         self.middle.addTab(self.library, "Assets")
         self.middle.addTab(self.consent, "Consent")
-        self.ledger = LedgerPanel(vault, self.ops, self)
+        self.ledger = LedgerPanel(vault, self.tasks, self)
         self.middle.addTab(self.ledger, "Exports && Uses")
         self.splitter = QSplitter(Qt.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -73,7 +68,7 @@ class MainWindow(QMainWindow):
         self.splitter.setContentsMargins(8, 8, 8, 0)
         self.setCentralWidget(self.splitter)
 
-        self.activity = ActivityPanel(vault, self.ops, self)
+        self.activity = ActivityPanel(vault, self.tasks, self)
         self.activity_dock = QDockWidget("Activity", self)
         self.activity_dock.setObjectName("activityDock")
         self.activity_dock.setWidget(self.activity)
@@ -88,10 +83,10 @@ class MainWindow(QMainWindow):
         self.library.filesDropped.connect(self.ingest)
         self.library.thumbnailsWanted.connect(self.request_thumbnails)
         self.activity.assetsAdded.connect(self._assets_added)
+        self.tasks.changed.connect(self.on_changes)
         self.detail.scan.openInViewer.connect(self.open_in_viewer)
         self.ledger.exportRequested.connect(self.export_twin)
         self.ledger.brandsRequested.connect(self.open_brands)
-        self.consent.grantsChanged.connect(self.ledger.refresh)
         self._build_menus()
         self._restore()
         self.talents.refresh(select=self.settings.last_talent or None)
@@ -188,8 +183,8 @@ class MainWindow(QMainWindow):
             self.library.set_assets([])
             self._update_status(0)
             return
-        self.ops.run(lambda: list_assets(self.vault, talent.id),
-                     lambda assets: self._assets_loaded(talent.id, assets, select), what="Loading assets")
+        self.tasks.read(lambda _task: list_assets(self.vault, talent.id),
+                        lambda assets: self._assets_loaded(talent.id, assets, select), what="Loading assets")
 
     def _assets_loaded(self, talent_id: str, assets, select: str | None) -> None:
         if self.talent is None or self.talent.id != talent_id:
@@ -197,16 +192,22 @@ class MainWindow(QMainWindow):
         self.library.set_assets(assets, select=select)
         self._update_status(len(assets))
         if any(a.kind != "voice" for a in assets):
-            self.detail.scan.viewport.thread.warm()  # the first scan opened then draws from warm children
+            self.tasks.renders.warm()  # the first scan opened then draws from warm children
 
     def _update_status(self, count: int) -> None:
         who = f"{self.talent.name}: {count} asset{'s' if count != 1 else ''}" if self.talent else "No talent selected"
         self.status_label.setText(f"{who}  ·  vault {self.vault.root}")
 
     def _assets_added(self, talent_id: str, asset_ids: list[str]) -> None:
-        self.talents.refresh()  # asset counts
-        if self.talent is not None and self.talent.id == talent_id:
-            self.refresh_assets(select=asset_ids[-1] if asset_ids else None)
+        """The refresh the batch's change brings selects its last new asset."""
+        if self.talent is not None and self.talent.id == talent_id and asset_ids:
+            self._select_next = asset_ids[-1]
+
+    def on_changes(self, changes: Changes) -> None:
+        """The asset list follows new assets and review decisions (made here or in review mode)."""
+        if changes.touches("assets"):
+            select, self._select_next = self._select_next, None
+            self.refresh_assets(select=select)
 
     def request_thumbnails(self, asset_ids: list[str]) -> None:
         for aid in asset_ids:
@@ -215,16 +216,19 @@ class MainWindow(QMainWindow):
             self._thumbs_asked.add(aid)
             row = self.library.model.row_of(aid)
             voice = row is not None and self.library.model.assets[row].kind == "voice"
-            self.ops.run(lambda aid=aid: _thumbnail_image(self.vault, aid, self.thumbnail_service),
-                         lambda image, aid=aid: self._thumbnail_ready(aid, image),
-                         lambda exc, aid=aid: None,  # no thumbnail: the kind's icon stays
-                         writes=not voice, what="Rendering a thumbnail")  # a new thumbnail is a vault write
+            service = self.tasks.renders.thumbnails
+            submit = self.tasks.read if voice else self.tasks.write  # a scan's first thumbnail is stored
+            submit(lambda _task, aid=aid: thumbnail(self.vault, aid, service), self._thumbnail_ready,
+                   lambda exc: None,  # no thumbnail: the kind's icon stays
+                   what="Rendering a thumbnail")
 
-    def _thumbnail_ready(self, asset_id: str, image: QImage | dict | None) -> None:
-        if isinstance(image, dict):
-            self.library.model.set_thumbnail(asset_id, waveform_icon(image))
-        elif image is not None and not image.isNull():
-            self.library.model.set_thumbnail(asset_id, QPixmap.fromImage(image))
+    def _thumbnail_ready(self, thumb: Thumbnail) -> None:
+        if thumb.waveform is not None:
+            self.library.model.set_thumbnail(thumb.asset_id, waveform_icon(thumb.waveform))
+        elif thumb.png:
+            image = QImage.fromData(thumb.png, "PNG")
+            if not image.isNull():
+                self.library.model.set_thumbnail(thumb.asset_id, QPixmap.fromImage(image))
 
     # -- actions ------------------------------------------------------------------------------------
     def ingest(self, paths: list[Path]) -> None:
@@ -244,11 +248,11 @@ class MainWindow(QMainWindow):
             return
 
         def open_dialog(keyed: bool) -> None:
-            self.passphrase_dialog = TalentPassphraseDialog(self.vault, self.ops, talent, keyed, self)
+            self.passphrase_dialog = TalentPassphraseDialog(self.vault, self.tasks, talent, keyed, self)
             self.passphrase_dialog.setAttribute(Qt.WA_DeleteOnClose)
             self.passphrase_dialog.open()
 
-        self.ops.run(lambda: has_key(self.vault, talent.id), open_dialog, what="Talent's passphrase")
+        self.tasks.read(lambda _task: has_key(self.vault, talent.id), open_dialog, what="Talent's passphrase")
 
     def review_as_talent(self) -> None:
         from studio.ui.review_window import start_review
@@ -256,20 +260,21 @@ class MainWindow(QMainWindow):
         if self.talent is None:
             self.show_error("Review", StudioError("Choose the talent first."))
             return
-        self.review = start_review(self.vault, self.talent, self)
+        self.review = start_review(self.vault, self.talent, self.tasks, self)
 
     def open_in_viewer(self) -> None:
         asset = self.library.current()
         if asset is None or asset.kind == "voice":
             self.show_error("Open3D viewer", StudioError("Select a scan first."))
             return
-        self.ops.run(lambda: open_viewer(self.vault, asset.id), lambda _proc: None, what="Opening Open3D's viewer")
+        renders = self.tasks.renders  # tracked on the worker: a viewer started as the app quits ends too
+        self.tasks.read(lambda _task: renders.track_viewer(open_viewer(self.vault, asset.id)),
+                        what="Opening Open3D's viewer")
 
     def export_twin(self) -> None:
         from studio.ui.export_wizard import ExportWizard
 
-        self.wizard = ExportWizard(self.vault, self.ops, self.talent.id if self.talent else None, self,
-                                   on_exported=lambda _: (self.ledger.refresh(), self.consent.refresh()),
+        self.wizard = ExportWizard(self.vault, self.tasks, self.talent.id if self.talent else None, self,
                                    open_brands=self.open_brands)
         self.wizard.setAttribute(Qt.WA_DeleteOnClose)
         self.wizard.open()
@@ -277,7 +282,7 @@ class MainWindow(QMainWindow):
     def open_brands(self):
         from studio.ui.brands_dialog import BrandsDialog
 
-        self.brands_dialog = BrandsDialog(self.vault, self.ops, self)
+        self.brands_dialog = BrandsDialog(self.vault, self.tasks, self)
         self.brands_dialog.setAttribute(Qt.WA_DeleteOnClose)
         self.brands_dialog.open()
         return self.brands_dialog
@@ -289,11 +294,11 @@ class MainWindow(QMainWindow):
 
         path, _ = QFileDialog.getSaveFileName(self, "Export studio key", "studio-key.pem", "PEM (*.pem)")
         if path:
-            self.ops.run(lambda: write_studio_key(self.vault, Path(path), overwrite=True),
-                         lambda fp: QMessageBox.information(self, "Studio key",
-                                                            f"Written to {path}\n\nFingerprint:\n{fp}\n\nRead the "
-                                                            "fingerprint out to the brand when you hand it over."),
-                         what="Exporting the studio key")
+            self.tasks.read(lambda _task: write_studio_key(self.vault, Path(path), overwrite=True),
+                            lambda fp: QMessageBox.information(self, "Studio key",
+                                                               f"Written to {path}\n\nFingerprint:\n{fp}\n\nRead the "
+                                                               "fingerprint out to the brand when you hand it over."),
+                            what="Exporting the studio key")
 
     def show_error(self, what: str, exc: BaseException) -> None:
         QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", error_text(exc))
@@ -305,6 +310,6 @@ class MainWindow(QMainWindow):
             self.activity.cancel()
         self._save()
         self.detail.shutdown()
-        self.ops.shutdown()
-        self.thumbnail_service.close()
+        if self._owns_tasks:
+            self.tasks.shutdown()  # else the app ends it after the event loop
         super().closeEvent(event)

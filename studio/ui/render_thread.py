@@ -1,6 +1,6 @@
-"""The viewport's render thread: owns the :class:`Preview` (its two render children) and draws
-only the newest request — a request that arrives while a frame is drawn replaces the waiting
-one, so stale frames are dropped, never queued."""
+"""The app's one render thread: owns the :class:`Preview` (its two render children) shared by
+every viewport, and draws only each viewport's newest request — a request that arrives while a
+frame is drawn replaces that viewport's waiting one, so stale frames are dropped, never queued."""
 
 from __future__ import annotations
 
@@ -35,24 +35,40 @@ class Frame:
     is_mesh: bool
 
 
+OnFrame = Callable[[Frame], None]
+OnError = Callable[[FrameRequest, str, bool], None]
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    vault: Vault
+    request: FrameRequest
+    on_frame: OnFrame
+    on_error: OnError
+
+
 class RenderThread(threading.Thread):
-    def __init__(self, vault: Vault, on_frame: Callable[[Frame], None],
-                 on_error: Callable[[FrameRequest, str, bool], None]) -> None:
+    def __init__(self) -> None:
         super().__init__(name="studio-preview", daemon=True)
-        self.vault = vault
-        self.on_frame, self.on_error = on_frame, on_error
         self.preview = Preview(spare=True)
         self._cv = threading.Condition()
-        self._wanted: FrameRequest | None = None
+        self._wanted: dict[object, _Wanted] = {}   # per viewport, in the order they asked
         self._restart = False
         self._warm = False
         self._stopping = False
         self._scene: PreviewScene | None = None
 
-    def request(self, req: FrameRequest) -> None:
+    def request(self, client: object, vault: Vault, req: FrameRequest, on_frame: OnFrame, on_error: OnError) -> None:
+        """``client``'s newest frame (replaces the one it still waits for)."""
         with self._cv:
-            self._wanted = req
+            self._wanted.pop(client, None)
+            self._wanted[client] = _Wanted(vault, req, on_frame, on_error)
             self._cv.notify()
+
+    def forget(self, client: object) -> None:
+        """``client`` closes: drop the frame it still waits for."""
+        with self._cv:
+            self._wanted.pop(client, None)
 
     def warm(self) -> None:
         """Start the render children now (a talent's scans are listed: one will be opened)."""
@@ -75,11 +91,11 @@ class RenderThread(threading.Thread):
         try:
             while True:
                 with self._cv:
-                    while self._wanted is None and not self._stopping and not self._restart and not self._warm:
+                    while not self._wanted and not self._stopping and not self._restart and not self._warm:
                         self._cv.wait()
                     if self._stopping:
                         return
-                    req, self._wanted = self._wanted, None
+                    req = self._wanted.pop(next(iter(self._wanted))) if self._wanted else None
                     restart, self._restart = self._restart, False
                     warm, self._warm = self._warm, False
                 if restart:
@@ -91,18 +107,19 @@ class RenderThread(threading.Thread):
         finally:
             self.preview.close()
 
-    def _draw(self, req: FrameRequest) -> None:
+    def _draw(self, wanted: _Wanted) -> None:
+        req, vault = wanted.request, wanted.vault
         try:
             if self._scene is None or self._scene.asset.id != req.asset_id:
                 self._scene = None
-                self._scene = open_scene(self.vault, req.asset_id)
+                self._scene = open_scene(vault, req.asset_id)
             scene = self._scene
             camera = req.camera or scene.home
-            image = self.preview.frame(self.vault, scene, camera, req.mode, req.size, req.moving)
-            self.on_frame(Frame(req, image, scene.home, camera, scene.is_mesh))
+            image = self.preview.frame(vault, scene, camera, req.mode, req.size, req.moving)
+            wanted.on_frame(Frame(req, image, scene.home, camera, scene.is_mesh))
         except RenderUnavailable as exc:
-            self.on_error(req, str(exc), True)
+            wanted.on_error(req, str(exc), True)
         except StudioError as exc:
-            self.on_error(req, f"No preview: {exc}", False)
+            wanted.on_error(req, f"No preview: {exc}", False)
         except Exception as exc:  # noqa: BLE001 — shown in the viewport, the app keeps running
-            self.on_error(req, f"No preview: {type(exc).__name__}: {exc}", False)
+            wanted.on_error(req, f"No preview: {type(exc).__name__}: {exc}", False)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
                                QListWidgetItem, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord, list_assets
+from studio.core.changes import Changes
 from studio.core.consent.document import summary
 from studio.core.consent.grants import decline_grant, list_grants, revoke_grant, sign_grant
 from studio.core.consent.history import history_for_talent
@@ -22,14 +23,14 @@ from studio.ui.consent_panel import GrantTable
 from studio.ui.detail_pane import DetailPane
 from studio.ui.formatting import STATUS_LABELS
 from studio.ui.ledger_panel import LedgerPanel
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 
 
 class TalentUnlockDialog(QDialog):
-    def __init__(self, vault: Vault, talent: TalentRecord, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, talent: TalentRecord, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Review as {talent.name}")
-        self.vault, self.talent, self.ops = vault, talent, Ops()
+        self.vault, self.talent, self.tasks = vault, talent, tasks
         self.key: TalentKey | None = None
         self.banner = Banner(self)
         text = QLabel(f"<b>{talent.name}</b>, enter <i>your own</i> passphrase. The studio's passphrase does not "
@@ -49,7 +50,8 @@ class TalentUnlockDialog(QDialog):
     def _unlock(self) -> None:
         passphrase = self.passphrase.text()
         self.buttons.setEnabled(False)
-        self.ops.run(lambda: unlock_talent_key(self.vault, self.talent.id, passphrase), self._done, self._failed)
+        self.tasks.read(lambda _task: unlock_talent_key(self.vault, self.talent.id, passphrase), self._done,
+                        self._failed, what="Unlocking your key", owner=self)
 
     def _done(self, key: TalentKey) -> None:
         self.key = key
@@ -60,18 +62,14 @@ class TalentUnlockDialog(QDialog):
         self.banner.show_error(exc)
         self.passphrase.selectAll()
 
-    def done(self, result: int) -> None:
-        self.ops.shutdown()
-        super().done(result)
-
-
 class ReviewWindow(QDialog):
-    def __init__(self, vault: Vault, talent: TalentRecord, key: TalentKey, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, talent: TalentRecord, key: TalentKey, tasks: TaskManager,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Review mode — {talent.name}")
         self.resize(1400, 860)
         self.vault, self.talent, self.key = vault, talent, key
-        self.ops = Ops(on_error=lambda what, exc: self.banner.show_message(str(exc)))
+        self.tasks = tasks
         self.banner = Banner(self)
         intro = QLabel(f"<b>Review mode — {talent.name}.</b> Only your assets and grants are shown. "
                        "Everything you decide here is signed with your own key; close this window to lock it.")
@@ -79,7 +77,7 @@ class ReviewWindow(QDialog):
         self.assets = QListWidget(self)
         self.assets.setAccessibleName("Your assets")
         self.assets.currentItemChanged.connect(self._asset_selected)
-        self.detail = DetailPane(vault, self.ops, self)
+        self.detail = DetailPane(vault, self.tasks, self)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText("A note with your decision (optional)")
         self.approve_button = QPushButton("Approve", self)
@@ -121,7 +119,7 @@ class ReviewWindow(QDialog):
         rl.addWidget(self.grants, 1)
         rl.addWidget(self.grant_summary)
         rl.addLayout(grant_actions)
-        self.ledger = LedgerPanel(vault, self.ops, self, studio=False)
+        self.ledger = LedgerPanel(vault, self.tasks, self, studio=False)
         self.ledger.set_talent(talent)
         history = QWidget(self)
         hl = QVBoxLayout(history)
@@ -146,13 +144,23 @@ class ReviewWindow(QDialog):
         lay.addWidget(intro)
         lay.addWidget(self.banner)
         lay.addWidget(split, 1)
+        tasks.changed.connect(self.on_changes)
         self.refresh()
+
+    def on_changes(self, changes: Changes) -> None:
+        """Decisions made here or by the studio meanwhile: assets, grants, their history."""
+        if changes.touches("assets", "grants", "ledger", "packages"):
+            self.refresh()
 
     # -- data ------------------------------------------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
         tid = self.talent.id
-        self.ops.run(lambda: (list_assets(self.vault, tid), list_grants(self.vault, tid), history_for_talent(self.vault, tid)),
-                     lambda data: self._loaded(*data, select), what="Loading your record")
+        self.tasks.read(lambda _task: (list_assets(self.vault, tid), list_grants(self.vault, tid),
+                                       history_for_talent(self.vault, tid)),
+                        lambda data: self._loaded(*data, select), self._failed, what="Loading your record", owner=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.banner.show_message(str(exc))
 
     def _loaded(self, assets: list[AssetRecord], grants, history, select: str | None) -> None:
         current = select or (self.current_asset().id if self.current_asset() else None)
@@ -170,7 +178,6 @@ class ReviewWindow(QDialog):
         self._asset_selected(self.assets.currentItem(), None)
         self.grants.set_grants(grants)
         self._grant_selected()
-        self.ledger.refresh()
         self.history.clear()
         for e in reversed(history):
             who = "you" if e["by_talent"] else "the studio"
@@ -199,31 +206,32 @@ class ReviewWindow(QDialog):
         asset, note, key = self.current_asset(), self.note.text(), self.key
         if asset is None or key is None:
             return
-        self.ops.run(lambda: review_asset(self.vault, asset.id, decision, key, note),
-                     lambda rec: (self.note.clear(), self.refresh(select=asset.id)), what="Signing your decision")
+        self.tasks.write(lambda _task: review_asset(self.vault, asset.id, decision, key, note),
+                         lambda rec: self.note.clear(), self._failed, what="Signing your decision", owner=self)
 
     def _grant_action(self, action, key: bool = False, reason: bool = False) -> None:
         g, k, text = self.grants.current(), self.key, self.reason.text()
         if g is None or k is None:
             return
-        work = (lambda: action(self.vault, g.id, k)) if key else (lambda: action(self.vault, g.id, k, text))
-        self.ops.run(work, lambda rec: (self.reason.clear(), self.refresh()), what="Signing")
+        work = (lambda _task: action(self.vault, g.id, k)) if key else (lambda _task: action(self.vault, g.id, k, text))
+        self.tasks.write(work, lambda rec: self.reason.clear(), self._failed, what="Signing", owner=self)
 
     def done(self, result: int) -> None:
         self.key = None  # the unlocked key goes with the window
         self.detail.shutdown()
-        self.ops.shutdown()
         super().done(result)
 
 
-def start_review(vault: Vault, talent: TalentRecord, parent: QWidget | None = None) -> TalentUnlockDialog:
-    """Ask for the talent's passphrase; on success open review mode. Returns the dialog."""
-    dialog = TalentUnlockDialog(vault, talent, parent)
+def start_review(vault: Vault, talent: TalentRecord, tasks: TaskManager,
+                 parent: QWidget | None = None) -> TalentUnlockDialog:
+    """Ask for the talent's passphrase; on success open review mode (on the app's task manager).
+    Returns the dialog."""
+    dialog = TalentUnlockDialog(vault, talent, tasks, parent)
     dialog.setAttribute(Qt.WA_DeleteOnClose)
 
     def open_review() -> None:
         if dialog.key is not None:
-            window = ReviewWindow(vault, talent, dialog.key, parent)
+            window = ReviewWindow(vault, talent, dialog.key, tasks, parent)
             window.setAttribute(Qt.WA_DeleteOnClose)
             dialog.review_window = window
             window.show()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QHBoxLayout, QLabel, Q
 
 from studio.core.assets import AssetRecord
 from studio.core.vault import Vault
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 from studio.ui.viewport import Viewport
 
 VIEW_BUTTONS = (("front", "Front", "F"), ("three-quarter", "¾", "T"), ("side", "Side", "S"), ("back", "Back", "B"))
@@ -50,9 +50,9 @@ def scan_rows(asset: AssetRecord) -> list[tuple[str, str]]:
 class ScanDetail(QWidget):
     openInViewer = Signal()
 
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.viewport = Viewport(vault, ops, self)
+        self.viewport = Viewport(vault, tasks, self)
         bar = QHBoxLayout()
         bar.setSpacing(2)
         self.view_buttons: dict[str, QToolButton] = {}

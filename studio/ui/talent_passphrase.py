@@ -10,16 +10,16 @@ from studio.core.errors import StudioError
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 
 
 class TalentPassphraseDialog(QDialog):
-    def __init__(self, vault: Vault, ops: Ops, talent: TalentRecord, has_key: bool,
+    def __init__(self, vault: Vault, tasks: TaskManager, talent: TalentRecord, has_key: bool,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"{talent.name}'s passphrase")
         self.setMinimumWidth(440)
-        self.vault, self.ops, self.talent, self.has_key = vault, ops, talent, has_key
+        self.vault, self.tasks, self.talent, self.has_key = vault, tasks, talent, has_key
         self.fingerprint: str | None = None
         self.banner = Banner(self)
         text = QLabel(f"<b>{talent.name}</b> types this, not the studio. It locks their own signing key; "
@@ -56,7 +56,8 @@ class TalentPassphraseDialog(QDialog):
             self.banner.show_message(str(exc))
             return
         self.buttons.setEnabled(False)
-        self.ops.run(lambda: set_talent_passphrase(self.vault, self.talent.id, new, old), self._done, self._failed)
+        self.tasks.write(lambda _task: set_talent_passphrase(self.vault, self.talent.id, new, old), self._done,
+                         self._failed, what="Setting the talent's passphrase", owner=self)
 
     def _done(self, fingerprint: str) -> None:
         self.fingerprint = fingerprint

@@ -6,22 +6,23 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
+from studio.core.changes import Changes
 from studio.core.consent.talent_keys import check_talent_passphrase, set_talent_passphrase
 from studio.core.errors import StudioError
 from studio.core.talents import TalentRecord, add_talent, list_talents
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 
 
 class AddTalentDialog(QDialog):
     """Name (required), e-mail and agency. The record is written in the background."""
 
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add a talent")
         self.setMinimumWidth(420)
-        self.vault, self.ops = vault, ops
+        self.vault, self.tasks = vault, tasks
         self.created: TalentRecord | None = None
         self.banner = Banner(self)
         self.name = QLineEdit(self)
@@ -67,15 +68,13 @@ class AddTalentDialog(QDialog):
             return
         self.buttons.setEnabled(False)
 
-        def work() -> TalentRecord:
+        def work(_task) -> TalentRecord:
             record = add_talent(self.vault, name, email, agency)
             if secret:
                 set_talent_passphrase(self.vault, record.id, secret)
             return record
 
-        # not on the writer thread: that may be busy with an ingest batch for minutes, and a
-        # talent row is one short transaction that SQLite serialises by itself
-        self.ops.run(work, self._added, self._failed)
+        self.tasks.write(work, self._added, self._failed, what="Adding the talent", owner=self)
 
     def _added(self, record: TalentRecord) -> None:
         self.created = record
@@ -89,9 +88,9 @@ class AddTalentDialog(QDialog):
 class TalentsPanel(QWidget):
     talentSelected = Signal(object)  # TalentRecord | None
 
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.vault, self.ops = vault, ops
+        self.vault, self.tasks = vault, tasks
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search talents")
         self.search.setClearButtonEnabled(True)
@@ -109,10 +108,18 @@ class TalentsPanel(QWidget):
         lay.addWidget(self.list, 1)
         lay.addWidget(self.add_button)
         self._wanted: str | None = None
+        self._select: str | None = None   # the talent just added, for the next refresh
+        tasks.changed.connect(self.on_changes)
+
+    def on_changes(self, changes: Changes) -> None:
+        """A talent added or keyed; assets added (the counts under each name)."""
+        if changes.touches("talents"):
+            self.refresh()
 
     def refresh(self, select: str | None = None) -> None:
-        self._wanted = select or (self.current().id if self.current() else None)
-        self.ops.run(lambda: list_talents(self.vault), self._show, what="Loading talents")
+        self._wanted = select or self._select or (self.current().id if self.current() else None)
+        self._select = None
+        self.tasks.read(lambda _task: list_talents(self.vault), self._show, what="Loading talents")
 
     def _show(self, records: list[TalentRecord]) -> None:
         self.list.blockSignals(True)
@@ -149,9 +156,14 @@ class TalentsPanel(QWidget):
     def _current_changed(self, item, _previous) -> None:
         self.talentSelected.emit(item.data(Qt.UserRole) if item is not None else None)
 
+    def _select_next(self, created: TalentRecord | None) -> None:
+        """The refresh the change brings selects the talent just added."""
+        if created is not None:
+            self._select = created.id
+
     def add_talent(self) -> AddTalentDialog:
-        dialog = AddTalentDialog(self.vault, self.ops, self)
+        dialog = AddTalentDialog(self.vault, self.tasks, self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.refresh(select=dialog.created.id) if dialog.created else None)
+        dialog.accepted.connect(lambda: self._select_next(dialog.created))
         dialog.open()
         return dialog

@@ -16,7 +16,7 @@ from studio.core.errors import StudioError
 from studio.core.vault import Vault
 from studio.core.vault.vault import check_can_create, check_new_passphrase
 from studio.ui.banner import Banner
-from studio.ui.ops import Ops
+from studio.ui.tasks import TaskManager
 
 
 def strength(passphrase: str) -> tuple[int, str]:
@@ -39,11 +39,11 @@ def strength(passphrase: str) -> tuple[int, str]:
 
 
 class _VaultDialog(QDialog):
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(480)
-        self.ops = Ops()
+        self.tasks = tasks  # the app's one manager: it goes on to the main window
         self.vault: Vault | None = None
         self.banner = Banner(self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
@@ -67,14 +67,11 @@ class _VaultDialog(QDialog):
         self._working(False)
         self.banner.show_error(exc)
 
-    def done(self, result: int) -> None:
-        self.ops.shutdown()
-        super().done(result)
 
 
 class CreateVaultDialog(_VaultDialog):
-    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
-        super().__init__("Create a vault — Twin Studio", parent)
+    def __init__(self, folder: Path, tasks: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__("Create a vault — Twin Studio", tasks, parent)
         intro = QLabel("Twin Studio keeps scans, voice takes and consent in an encrypted vault. "
                        "Choose where it lives and a passphrase. <b>Without the passphrase nobody — "
                        "not even you — can open it.</b>", self)
@@ -139,12 +136,13 @@ class CreateVaultDialog(_VaultDialog):
             return
         self.banner.hide()
         self._working(True)
-        self.ops.run(lambda: Vault.create(folder, passphrase), self._open_done, self._open_failed, writes=True)
+        self.tasks.write(lambda _task: Vault.create(folder, passphrase), self._open_done, self._open_failed,
+                         what="Creating the vault", owner=self)
 
 
 class UnlockDialog(_VaultDialog):
-    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
-        super().__init__("Unlock the vault — Twin Studio", parent)
+    def __init__(self, folder: Path, tasks: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__("Unlock the vault — Twin Studio", tasks, parent)
         self.folder = Path(folder)
         where = QLabel(f"Vault: <code>{self.folder}</code>", self)
         where.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -170,7 +168,8 @@ class UnlockDialog(_VaultDialog):
             return
         self.banner.hide()
         self._working(True)
-        self.ops.run(lambda: Vault.open(self.folder, passphrase), self._open_done, self._wrong)
+        self.tasks.read(lambda _task: Vault.open(self.folder, passphrase), self._open_done, self._wrong,
+                        what="Unlocking the vault", owner=self)
 
     def _wrong(self, exc: BaseException) -> None:
         self._open_failed(exc)

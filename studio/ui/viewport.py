@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from studio.core.render.views import VIEWS, Camera
 from studio.core.vault import Vault
-from studio.ui.ops import Ops
-from studio.ui.render_thread import Frame, FrameRequest, RenderThread
+from studio.ui.render_thread import Frame, FrameRequest
+from studio.ui.tasks import TaskManager
 
 SETTLE_MS = 200
 ORBIT_DEG_PER_PX = 0.4
@@ -24,16 +25,16 @@ class Viewport(QWidget):
     frameShown = Signal(bool)   # moving
     failed = Signal(str)
 
-    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumSize(240, 180)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setAccessibleName("3D preview")
         self.setToolTip("Drag to turn · right- or middle-drag to pan · wheel to zoom · double-click to reset")
-        self.ops = ops
-        self.thread = RenderThread(vault, self._frame_from_thread, self._error_from_thread)
-        self.thread.start()
+        self.vault, self.tasks = vault, tasks
+        self.renders = tasks.renders  # the app's one render pool, shared with every other viewport
+        self._closed = False
         self.asset_id: str | None = None
         self.mode = "shaded"
         self.camera: Camera | None = None
@@ -93,12 +94,13 @@ class Viewport(QWidget):
         self.error = None
         self.restart_button.hide()
         self.message.setText("Restarting the preview…")
-        self.thread.restart_renderer()
+        self.renders.restart()
         self._request(moving=True)
 
     def shutdown(self) -> None:
         self._settle.stop()
-        self.thread.stop()
+        self._closed = True
+        self.renders.forget(self)
 
     # -- requests and frames ---------------------------------------------------------------------
     def _device_size(self) -> tuple[int, int]:
@@ -109,14 +111,19 @@ class Viewport(QWidget):
         if self.asset_id is None or self.error is not None:
             return
         self._serial += 1
-        self.thread.request(FrameRequest(self._serial, self.asset_id, self.camera, self.mode,
-                                         self._device_size(), moving))
+        self.renders.request(self, self.vault, FrameRequest(self._serial, self.asset_id, self.camera, self.mode,
+                                                            self._device_size(), moving),
+                             self._frame_from_thread, self._error_from_thread)
 
     def _frame_from_thread(self, frame: Frame) -> None:
-        self.ops.gui(lambda: self._show_frame(frame))
+        self.tasks.gui(lambda: self._show_frame(frame) if self._live() else None)
 
     def _error_from_thread(self, req: FrameRequest, text: str, restartable: bool) -> None:
-        self.ops.gui(lambda: self._show_error(req, text, restartable))
+        self.tasks.gui(lambda: self._show_error(req, text, restartable) if self._live() else None)
+
+    def _live(self) -> bool:
+        """Still on screen: a frame for a closed window (review mode) is dropped."""
+        return not self._closed and shiboken6.isValid(self)
 
     def _show_frame(self, frame: Frame) -> None:
         req = frame.request

@@ -56,6 +56,16 @@ def leak_guard(qapp, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def tasks():
+    """The app's task manager, as ``run_app`` makes it before the vault is opened."""
+    from studio.ui.tasks import TaskManager
+
+    manager = TaskManager()
+    yield manager
+    manager.shutdown()
+
+
+@pytest.fixture
 def make_window(qtbot, new_vault):
     """Builds the main window on a fresh vault and closes it after the test."""
     from studio.ui.main_window import MainWindow

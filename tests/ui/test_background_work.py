@@ -28,17 +28,21 @@ def test_when_a_large_scan_is_ingested_then_the_event_loop_never_stalls_over_100
     add_talent(new_vault, "Ada Lovelace")
     window = make_window()
     _ready(qtbot, window)
-    ticks: list[float] = []
+    rows = window.activity.model.rows
+    ticks: list[tuple[float, str]] = []  # (when, the file's state then): measured until the ingest ends
     timer = QTimer()
     timer.setInterval(5)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(lambda: ticks.append((time.perf_counter(), rows[0].state if rows else "")))
     timer.start()
     assert drop_files(window.library, [large_scan])
-    qtbot.waitUntil(lambda: window.activity.running is False and window.activity.model.rows
-                    and window.activity.model.rows[0].state == "ingested", timeout=LONG)
+    qtbot.waitUntil(lambda: window.activity.running is False and rows and rows[0].state == "ingested", timeout=LONG)
+    qtbot.waitUntil(lambda: ticks[-1][1] == "ingested", timeout=LONG)  # one more tick: the end is measured too
     timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert len(ticks) > 100, "the ingest ran long enough to measure"
+    # measured across the ingest, however fast this machine is: the loop turned while the file was
+    # being worked on (its progress reached the GUI) and again once it was stored
+    states = [state for _, state in ticks]
+    assert states.count("working") >= 2 and states[-1] == "ingested", "the ingest was measured from start to end"
+    gaps = [b - a for (a, _), (b, _) in zip(ticks, ticks[1:])]
     worst = max(gaps)
     assert worst < 0.100, f"the event loop stalled for {worst * 1000:.0f} ms"
     (asset,) = list_assets(new_vault)
@@ -71,8 +75,9 @@ def test_when_the_renderer_crashes_then_the_viewport_offers_a_restart_and_the_ap
     viewport = window.detail.scan.viewport
     window.library.select(r.asset_id)
     qtbot.waitUntil(lambda: viewport.image is not None and not viewport.image_moving, timeout=LONG)
-    qtbot.waitUntil(lambda: viewport.thread.preview.still.alive, timeout=10_000)
-    os.kill(viewport.thread.preview.still.pid, signal.SIGKILL)
+    still = window.tasks.renders.thread.preview.still  # the app's one render pool
+    qtbot.waitUntil(lambda: still.alive, timeout=10_000)
+    os.kill(still.pid, signal.SIGKILL)
     window.detail.scan.view_buttons["side"].click()
     qtbot.waitUntil(lambda: viewport.error is not None, timeout=LONG)
     assert viewport.message.isVisible() and "Preview unavailable" in viewport.message.text()

@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QWizard
 from studio.core.consent.review import review_asset
 from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
 from studio.core.intake import ingest_paths
-from studio.core.package.brand_keys import keygen
+from studio.core.package.brand_keys import keygen, read_card
+from studio.core.package.brands import add_card
+from studio.core.package.export import export_package
 from studio.core.package.reports import create_report, write_report
 from studio.core.package.verify import verify_package
 from tests.conftest import TESTDATA
@@ -110,7 +112,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
 
     from studio.ui.review_window import ReviewWindow
 
-    review = ReviewWindow(vault, talent, key, window)
+    review = ReviewWindow(vault, talent, key, window.tasks, window)
     qtbot.addWidget(review)
     review.show()
     qtbot.waitUntil(lambda: review.ledger.entries.rowCount() == 3, timeout=T)
@@ -147,3 +149,20 @@ def test_when_the_operator_cancels_the_export_then_no_file_and_no_use_remain(qtb
     assert get_grant(vault, grant.id).uses == 0
     wizard.reject()
     assert not wizard.isVisible()
+
+
+def test_when_a_usage_report_is_imported_then_uses_left_on_the_consent_tab_updates(qtbot, make_window, ready,
+                                                                                   tmp_path):
+    vault, talent, key, grant = ready
+    add_card(vault, read_card(tmp_path / "brand" / "brand-card.json"))
+    export_package(vault, grant.id, BRAND, tmp_path / "twin.twinpkg")  # one use of three
+    window = make_window()
+    qtbot.waitUntil(lambda: window.consent.table.rowCount() == 1, timeout=T)
+    assert window.consent.table.item(0, 5).text() == "2 of 3"
+    report, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web",
+                              "FR", dt.date.today().isoformat(), 2)
+    write_report(report, tmp_path / "report.json")
+    window.middle.setCurrentWidget(window.ledger)
+    window.ledger.import_report(tmp_path / "report.json")
+    qtbot.waitUntil(lambda: window.ledger.entries.rowCount() == 2, timeout=T)
+    qtbot.waitUntil(lambda: window.consent.table.item(0, 5).text() == "0 of 3", timeout=T)

@@ -26,7 +26,7 @@ def _states(window) -> dict[str, tuple[str, str]]:
 
 def test_when_a_talent_is_added_through_the_dialog_then_the_list_shows_and_selects_them(qtbot, make_window, new_vault):
     window = make_window()
-    qtbot.waitUntil(lambda: window.talents.list.count() == 0 and not window.ops.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: window.talents.list.count() == 0 and not window.tasks.busy, timeout=10_000)
     assert not window.library.import_button.isEnabled(), "nothing can be imported without a talent"
     dialog = window.talents.add_talent()
     ok = dialog.buttons.button(QDialogButtonBox.Ok)
@@ -93,7 +93,7 @@ def test_when_a_session_is_dropped_then_each_file_reaches_its_state_and_the_scan
     assert drop_files(window.library, [SCAN])
     qtbot.waitUntil(lambda: _states(window)["stanford-bunny.obj"][0] == "duplicate", timeout=RENDER_TIMEOUT)
     assert len(list_assets(new_vault)) == 2
-    qtbot.waitUntil(lambda: not window.activity.running and not window.ops.busy, timeout=RENDER_TIMEOUT)
+    qtbot.waitUntil(lambda: not window.activity.running and not window.tasks.busy, timeout=RENDER_TIMEOUT)
     report = check_vault(new_vault)
     assert not report.problems, report.problems
 

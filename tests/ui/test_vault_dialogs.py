@@ -16,9 +16,9 @@ def _ok(dialog) -> None:
     dialog.buttons.button(QDialogButtonBox.Ok).click()
 
 
-def test_when_there_is_no_vault_then_the_create_dialog_makes_one(qtbot, tmp_path):
+def test_when_there_is_no_vault_then_the_create_dialog_makes_one(qtbot, tmp_path, tasks):
     folder = tmp_path / "studio-vault"
-    dialog = vault_dialog(folder)
+    dialog = vault_dialog(folder, tasks)
     qtbot.addWidget(dialog)
     dialog.show()
     assert isinstance(dialog, CreateVaultDialog)
@@ -37,11 +37,11 @@ def test_when_there_is_no_vault_then_the_create_dialog_makes_one(qtbot, tmp_path
     dialog.vault.close()
 
 
-def test_when_the_folder_already_holds_files_then_the_banner_says_so_and_nothing_is_made(qtbot, tmp_path):
+def test_when_the_folder_already_holds_files_then_the_banner_says_so_and_nothing_is_made(qtbot, tmp_path, tasks):
     folder = tmp_path / "busy"
     folder.mkdir()
     (folder / "holiday.jpg").write_bytes(b"not a vault")
-    dialog = CreateVaultDialog(folder)
+    dialog = CreateVaultDialog(folder, tasks)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
@@ -52,10 +52,10 @@ def test_when_the_folder_already_holds_files_then_the_banner_says_so_and_nothing
     assert dialog.result() != QDialog.Accepted
 
 
-def test_when_the_passphrase_is_wrong_then_an_inline_banner_shows_and_the_right_one_unlocks(qtbot, new_vault):
+def test_when_the_passphrase_is_wrong_then_an_inline_banner_shows_and_the_right_one_unlocks(qtbot, new_vault, tasks):
     root = new_vault.root
     new_vault.close()
-    dialog = vault_dialog(root)
+    dialog = vault_dialog(root, tasks)
     qtbot.addWidget(dialog)
     dialog.show()
     assert isinstance(dialog, UnlockDialog)

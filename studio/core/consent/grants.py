@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from studio.core.assets import get_asset
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.consent.document import build_document
 from studio.core.consent.signing import canonical, sign, verify
@@ -41,6 +42,11 @@ class GrantRecord:
     revocation: dict | None
     created_at: str
     updated_at: str
+
+    @property
+    def changes(self) -> Changes:
+        """What the call that returned this record changed (DR013)."""
+        return Changes(grants={self.id}, audit=True)
 
     @property
     def sha256(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey
@@ -34,6 +35,11 @@ class ReviewRecord:
     note: str | None
     at: str
     signature_valid: bool
+
+    @property
+    def changes(self) -> Changes:
+        """What the call that returned this record changed (DR013)."""
+        return Changes(assets={self.asset_id}, audit=True)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

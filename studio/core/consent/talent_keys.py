@@ -13,6 +13,7 @@ import pyrage
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound, WrongPassphrase
 from studio.core.ids import parse_id
@@ -90,7 +91,7 @@ def set_talent_passphrase(vault: Vault, talent_id: str, passphrase: str, old_pas
         fingerprint = public_key_fingerprint(key.public_key())
         s.flush()
         audit.append(s, action, tid, {"public_key": row.public_key, "fingerprint": fingerprint}, actor=tid)
-    return fingerprint
+    return KeyFingerprint(fingerprint, tid)
 
 
 def unlock_talent_key(vault: Vault, talent_id: str, passphrase: str) -> TalentKey:
@@ -119,3 +120,17 @@ def export_public_key(vault: Vault, talent_id: str) -> str:
         raise NotFound(f"talent {parse_id('talent', talent_id)} has no key yet")
     key = Ed25519PublicKey.from_public_bytes(base64.b64decode(b64))
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+class KeyFingerprint(str):
+    """The fingerprint :func:`set_talent_passphrase` returns (a plain string to every caller),
+    carrying what the call changed (DR013)."""
+
+    def __new__(cls, fingerprint: str, talent_id: str) -> "KeyFingerprint":
+        value = super().__new__(cls, fingerprint)
+        value.talent_id = talent_id
+        return value
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(talents={self.talent_id}, audit=True)

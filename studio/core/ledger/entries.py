@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.consent.grants import GrantRecord, load_grant
 from studio.core.consent.policy import scope_reasons
@@ -54,6 +55,11 @@ class EntryRecord:
 @dataclass(frozen=True)
 class ImportResult:
     entry: EntryRecord
+
+    @property
+    def changes(self) -> Changes:
+        """What the call that returned this record changed (DR013)."""
+        return Changes(ledger={self.entry.talent_id}, grants={self.entry.grant_id}, audit=True)
 
     @property
     def violation(self) -> bool:

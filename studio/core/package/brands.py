@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import new_id
@@ -21,6 +22,11 @@ class BrandRecord:
     recipient: str
     verify_key: str
     created_at: str
+
+    @property
+    def changes(self) -> Changes:
+        """What the call that returned this record changed (DR013)."""
+        return Changes(brands={self.id}, audit=True)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

@@ -27,6 +27,7 @@ from typing import BinaryIO
 import pyrage
 
 from studio.core.assets import AssetRecord, get_asset
+from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.consent.document import summary
 from studio.core.consent.exports import to_odrl
@@ -70,6 +71,12 @@ class ExportResult:
     file_sha256: str
     manifest_sha256: str
     manifest: dict
+
+    @property
+    def changes(self) -> Changes:
+        """What the call that returned this record changed (DR013)."""
+        return Changes(packages={self.package_id}, grants={self.manifest["grant"]["id"]},
+                       ledger={self.manifest["talent"]["id"]}, audit=True)
 
 
 def _same_name(a: str, b: str) -> bool:

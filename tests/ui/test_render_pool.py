@@ -1,0 +1,122 @@
+"""One render pool for the app: review mode draws through the same render children as the main
+window, and closing the app ends every Open3D viewer window it opened."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+
+import psutil
+
+from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+from studio.core.intake import ingest_paths
+from studio.core.render import viewer
+from studio.ui.review_window import ReviewWindow
+from tests.conftest import TESTDATA
+
+TALENT_PASS = "the talent's own long phrase"
+T = 180_000
+ONE_POOL = 5  # the preview's motion and still children, each with its warm spare, and the thumbnail child
+
+
+def _render_children() -> list[int]:
+    """Live child processes started by multiprocessing's spawn (render children, viewers)."""
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            cmd = " ".join(p.cmdline())
+            if p.status() != psutil.STATUS_ZOMBIE and "multiprocessing" in cmd and "resource_tracker" not in cmd:
+                found.append(p.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_when_review_mode_opens_then_it_draws_through_the_same_render_children(qtbot, make_window, new_vault,
+                                                                               talent):
+    set_talent_passphrase(new_vault, talent.id, TALENT_PASS)
+    key = unlock_talent_key(new_vault, talent.id, TALENT_PASS)
+    (r,) = ingest_paths(new_vault, talent.id, [TESTDATA / "scans" / "stanford-bunny.obj"])
+    window = make_window()
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 1, timeout=T)
+    window.library.select(r.asset_id)
+    main_view = window.detail.scan.viewport
+    qtbot.waitUntil(lambda: main_view.image is not None and not main_view.image_moving, timeout=T)
+    review = ReviewWindow(new_vault, talent, key, window.tasks, window)
+    qtbot.addWidget(review)
+    review.show()
+    review_view = review.detail.scan.viewport
+    qtbot.waitUntil(lambda: review_view.image is not None and not review_view.image_moving, timeout=T)
+    assert review_view.renders is main_view.renders
+    # two panes, one pool: no more children than one pool keeps (a replaced child may take a moment to go)
+    qtbot.waitUntil(lambda: len(_render_children()) <= ONE_POOL, timeout=T)
+    review.close()
+
+
+def test_when_the_app_closes_with_an_open3d_viewer_open_then_the_viewer_ends(qtbot, make_window):
+    window = make_window()
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    # the viewer module's own process, waiting for its geometry as a viewer window waits for the user
+    proc = ctx.Process(target=viewer._viewer_main, args=(child, "Twin Studio — test"),
+                       name="twin-studio-open3d-viewer", daemon=False)
+    proc.start()
+    child.close()
+    window.tasks.renders.track_viewer(proc)
+    assert proc.is_alive() and window.tasks.renders.viewers == [proc]
+    window.close()
+    assert not proc.is_alive() and proc.exitcode is not None, "closing the app ended the viewer"
+    parent.close()
+
+
+QUIT_WITH_A_VIEWER = '''
+import multiprocessing as mp
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from studio.core.render import viewer
+from studio.core.vault import Vault
+from studio.ui.main_window import MainWindow
+
+if __name__ == "__main__":
+    app = QApplication([])
+    vault = Vault.create(Path(sys.argv[1]), sys.argv[2])
+    window = MainWindow(vault)
+    window.show()
+    parent, child = mp.get_context("spawn").Pipe()
+    proc = mp.get_context("spawn").Process(target=viewer._viewer_main, args=(child, "Twin Studio"), daemon=False)
+    proc.start()  # a viewer window the user left open
+    child.close()
+    window.tasks.renders.track_viewer(proc)
+    print(proc.pid, flush=True)
+    window.close()
+    vault.close()
+    # the interpreter now exits: multiprocessing joins every non-daemon child it started
+'''
+
+
+def test_when_the_app_quits_with_a_viewer_left_open_then_the_process_exits(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PASSPHRASE, REPO
+
+    script = tmp_path / "quit_with_viewer.py"
+    script.write_text(QUIT_WITH_A_VIEWER)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
+           "STUDIO_CONFIG_DIR": str(tmp_path / "config")}
+    app = subprocess.Popen([sys.executable, str(script), str(tmp_path / "vault"), PASSPHRASE], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        app.wait(T / 1000)
+    except subprocess.TimeoutExpired:
+        for p in psutil.Process(app.pid).children(recursive=True):
+            p.kill()
+        app.kill()
+        app.wait()
+    viewer_pid = int(app.stdout.read().split()[0])
+    app.stdout.close()
+    assert app.returncode == 0, "quitting waited for the viewer window (killed after the test's limit)"
+    assert not psutil.pid_exists(viewer_pid) or psutil.Process(viewer_pid).status() == psutil.STATUS_ZOMBIE
