@@ -9,8 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
-from studio.core.vault import Vault
-from studio.core.vault.vault import default_vault_dir, vault_exists
+from studio.core.vault import Vault, default_vault_dir, vault_exists
 from studio.ui.main_window import MainWindow
 from studio.ui.tasks import TaskManager
 from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog

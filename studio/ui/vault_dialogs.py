@@ -13,8 +13,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
                                QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
-from studio.core.vault import Vault
-from studio.core.vault.vault import check_can_create, check_new_passphrase
+from studio.core.vault import Vault, check_can_create, check_new_passphrase
 from studio.ui.banner import Banner
 from studio.ui.tasks import TaskManager
 
