@@ -1,7 +1,9 @@
-"""Fixtures shared by the consent tests: a vault with a keyed talent and two approved assets."""
+"""Fixtures shared by the consent tests: a vault with a keyed talent and two approved assets,
+and the clock set to each side of midnight (DR020)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -48,3 +50,24 @@ def world(tmp_path, _consent_template):
     vault = Vault(root, read_header(root), keys)
     yield vault, talent, key, assets
     vault.close()
+
+
+# Instants either side of midnight in the grants' zones (Europe/Brussels and Europe/Paris are
+# UTC+1 in winter, UTC+2 in summer) and in UTC, plus midday. Tests that date anything run at each.
+INSTANTS = {
+    "23:40 UTC = 00:40 next day in Brussels": "2026-11-30T23:40:00+00:00",
+    "22:40 UTC = 23:40 in Brussels": "2026-11-30T22:40:00+00:00",
+    "00:20 UTC = 01:20 in Brussels": "2026-12-01T00:20:00+00:00",
+    "12:00 UTC": "2026-11-30T12:00:00+00:00",
+    "summer 22:20 UTC = 00:20 next day in Brussels": "2027-06-30T22:20:00+00:00",
+}
+
+
+@pytest.fixture(params=list(INSTANTS.values()), ids=list(INSTANTS))
+def clock_at(request):
+    """The core's clock set to one of INSTANTS for the test (then the system clock again)."""
+    from studio.core.clock import fixed_at
+
+    instant = dt.datetime.fromisoformat(request.param)
+    with fixed_at(instant):
+        yield instant

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
+from studio.core import clock
 from studio.core.consent.grants import activate_grant, draft_grant, sign_grant
 from studio.core.package.brand_keys import keygen
 from studio.core.package.brands import add_card
@@ -26,8 +27,9 @@ def fields(asset_ids, **over) -> dict:
 
 
 def grant_fields(assets, **over) -> dict:
-    """The same grant running today (from 30 days ago to 60 days ahead), revocable at once."""
-    today = dt.date.today()
+    """The same grant running today (from 30 days ago to 60 days ahead), revocable at once; today
+    by the core's clock (which a test may have set), a day either way of the grant's own."""
+    today = clock.now().date()
     return fields(assets, **{"start": (today - dt.timedelta(days=30)).isoformat(),
                              "end": (today + dt.timedelta(days=60)).isoformat(), "max_uses": 5,
                              "exclude": "", "notice_days": 0, **over})

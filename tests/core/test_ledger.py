@@ -1,14 +1,17 @@
 """Usage reports and the ledger: a brand's signed report adds a use and its fee; a forged,
 foreign or repeated report changes nothing; a use outside the grant is a violation the talent
-sees; statements total per currency and filter by date."""
+sees; statements total per currency and filter by date. Everything that dates runs with the
+clock either side of midnight in the grant's zone and in UTC (DR020)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
 
 import pytest
 
+from studio.core import clock
 from studio.core.consent.grants import get_grant
 from studio.core.errors import IntegrityError, InvalidInput, NotFound, PackageRefused
 from studio.core.ledger.entries import import_report
@@ -18,19 +21,30 @@ from studio.core.package.reports import create_report, write_report
 from tests.core.helpers import BRAND, active_grant, brand
 
 
+BRUSSELS = "Europe/Brussels"
+
+
+def day_at(instant: dt.datetime, zone: str) -> dt.date:
+    """The rule, worked out here rather than asked of the core: the calendar day in a zone."""
+    return instant.astimezone(zoneinfo.ZoneInfo(zone)).date()
+
+
 @pytest.fixture
-def exported(world, tmp_path):
+def exported(world, tmp_path, clock_at):
+    """A package exported to a Belgian grant at one of the instants either side of midnight."""
     vault, talent, key, (scan, voice) = world
-    g = active_grant(vault, talent, key, [scan, voice], max_uses=4, fee="250.50")
+    g = active_grant(vault, talent, key, [scan, voice], max_uses=4, fee="250.50", jurisdiction="BE")
+    assert g.document["timezone"] == BRUSSELS
     brand(vault, tmp_path / "brand")
     pkg = tmp_path / "p.twinpkg"
     export_package(vault, g.id, BRAND, pkg, assets=[voice])
     return vault, talent, g, pkg
 
 
-def report(tmp_path, pkg, name="r.json", identity="brand", **over):
+def report(tmp_path, pkg, name="r.json", identity="brand", zone=BRUSSELS, **over):
+    """A report of a use today: the grant's day, by the clock the test set."""
     use = {"description": "Homepage hero, spring", "purpose": "advertising", "media": "web", "territory": "FR",
-           "date": dt.date.today().isoformat(), "count": 1}
+           "date": day_at(clock.now(), zone).isoformat(), "count": 1}
     use.update(over)
     rep, warnings = create_report(pkg, tmp_path / identity, use["description"], use["purpose"], use["media"],
                                   use["territory"], use["date"], use["count"])
@@ -56,7 +70,8 @@ def test_when_a_brand_reports_uses_then_the_talent_is_owed_each_fee(exported, tm
 
     write_csv(st, tmp_path / "s.csv")
     rows = (tmp_path / "s.csv").read_text().splitlines()
-    assert rows[0].startswith("date,kind,brand") and rows[-1].endswith("751.50,EUR,,")
+    assert rows[0].startswith("date,timezone,recorded_utc,kind,brand") and rows[-1].endswith("751.50,EUR,,")
+    assert rows[1].startswith(f"{st.entries[0].on},{BRUSSELS},{st.entries[0].at},export,")
 
 
 def test_when_a_reported_use_is_outside_the_grant_then_it_is_a_violation_with_no_fee(exported, tmp_path):
@@ -94,13 +109,24 @@ def test_when_a_report_is_forged_or_foreign_then_nothing_changes(exported, tmp_p
     assert statement(vault, talent.id).uses == 1 and get_grant(vault, g.id).uses == 1
 
 
-def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_path):
+def test_when_a_package_is_exported_then_its_entry_is_dated_by_the_grants_calendar_and_timed_in_utc(
+        exported, clock_at):
     vault, talent, g, pkg = exported
-    today = dt.date.today()
-    path, _, _ = report(tmp_path, pkg, date=(today - dt.timedelta(days=0)).isoformat())
+    (entry,) = statement(vault, talent.id).entries
+    assert entry.kind == "export" and entry.timezone == BRUSSELS
+    assert entry.on == day_at(clock_at, BRUSSELS).isoformat()
+    recorded = dt.datetime.fromisoformat(entry.at.replace("Z", "+00:00"))
+    assert entry.at.endswith("Z") and dt.timedelta(0) <= recorded - clock_at < dt.timedelta(seconds=1)
+
+
+def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_path, clock_at):
+    vault, talent, g, pkg = exported
+    today = day_at(clock_at, BRUSSELS)  # "today" for this grant: its own calendar
+    path, _, _ = report(tmp_path, pkg, date=today.isoformat())
     import_report(vault, path)
     assert statement(vault, talent.id, start=today + dt.timedelta(days=1)).entries == []
-    assert len(statement(vault, talent.id, start=today, end=today).entries) == 2
+    assert statement(vault, talent.id, end=today - dt.timedelta(days=1)).entries == []
+    assert [e.kind for e in statement(vault, talent.id, start=today, end=today).entries] == ["export", "use"]
     with pytest.raises(InvalidInput, match="is after"):
         statement(vault, talent.id, start="2027-02-01", end="2027-01-01")
 
@@ -122,3 +148,46 @@ def test_when_a_ledger_row_is_edited_or_removed_behind_the_apps_back_then_check_
         db.execute("DELETE FROM ledger_entries WHERE id = ?", (entry.id,))
     assert any(f"ledger entry {entry.id} is in the audit chain but missing" in p for p in check_vault(vault).problems)
     db.close()
+
+
+
+NEW_YORK = "America/New_York"
+
+
+def test_when_exports_under_two_zones_straddle_midnight_then_the_statement_is_in_the_order_they_happened(
+        world, exported, tmp_path, clock_at):
+    """Brussels reaches the next day hours before New York does: ordered by the dates' text, the
+    later New York export came first."""
+    vault, talent, key, (scan, voice) = world
+    _, _, brussels, _ = exported
+    ny = active_grant(vault, talent, key, [scan, voice], jurisdiction="US")
+    assert ny.document["timezone"] == NEW_YORK
+    export_package(vault, ny.id, BRAND, tmp_path / "ny.twinpkg", assets=[voice])
+
+    entries = statement(vault, talent.id).entries
+
+    assert [e.grant_id for e in entries] == [brussels.id, ny.id]
+    assert [(e.on, e.timezone) for e in entries] == [(day_at(clock_at, BRUSSELS).isoformat(), BRUSSELS),
+                                                     (day_at(clock_at, NEW_YORK).isoformat(), NEW_YORK)]
+    assert entries[0].at < entries[1].at
+
+
+@pytest.mark.parametrize("jurisdiction, zone", [("BE", BRUSSELS), ("US", NEW_YORK)])
+def test_when_a_use_is_reported_for_a_day_then_before_the_package_is_judged_by_the_grants_calendar(
+        world, tmp_path, clock_at, jurisdiction, zone):
+    """A use on the grant's day of the export is paid; the day before is before the package
+    existed — whatever the date was in UTC."""
+    vault, talent, key, (scan, voice) = world
+    g = active_grant(vault, talent, key, [voice], jurisdiction=jurisdiction, max_uses=4, fee="100")
+    brand(vault, tmp_path / "brand")
+    pkg = tmp_path / "p.twinpkg"
+    export_package(vault, g.id, BRAND, pkg, assets=[voice])
+    made = day_at(clock_at, zone)
+
+    same_day = import_report(vault, report(tmp_path, pkg, zone=zone, date=made.isoformat())[0])
+    day_before = import_report(vault, report(tmp_path, pkg, name="r2.json", zone=zone,
+                                             date=(made - dt.timedelta(days=1)).isoformat())[0])
+
+    assert not same_day.violation and same_day.entry.fee == 100 and same_day.entry.timezone == zone
+    assert day_before.violation
+    assert f"before the package was made ({made.isoformat()})" in " | ".join(day_before.entry.reasons)

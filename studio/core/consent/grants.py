@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 from studio.core.assets import get_asset
 from studio.core.changes import Changes
-from studio.core.clock import now_iso
+from studio.core.clock import now_iso, today_in
 from studio.core.consent.document import build_document
 from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey, talent_public_key
@@ -53,7 +52,7 @@ class GrantRecord:
         return hashlib.sha256(canonical(self.document)).hexdigest()
 
     def today(self) -> dt.date:
-        return dt.datetime.now(zoneinfo.ZoneInfo(self.document["timezone"])).date()
+        return today_in(self.document["timezone"])  # the grant's calendar day (DR020)
 
     def status(self, on: dt.date | None = None) -> str:
         """The state as of a calendar day in the grant's time zone."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from studio.core.changes import Changes
-from studio.core.clock import now_iso
+from studio.core.clock import day_in, now_iso
 from studio.core.consent.grants import GrantRecord, load_grant
 from studio.core.consent.policy import scope_reasons
 from studio.core.consent.uses import count_uses
@@ -21,7 +21,7 @@ from studio.core.ids import new_id
 from studio.core.types import LedgerKind
 from studio.core.ledger.report_file import read_report, report_signed_by
 from studio.core.vault import Vault, audit
-from studio.core.vault.catalog import Brand, LedgerEntry, Package
+from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package
 
 KINDS = tuple(LedgerKind)
 
@@ -45,6 +45,8 @@ class EntryRecord:
     report_id: str | None
     description: str
     reasons: list[str] = field(default_factory=list)
+    at: str = ""            # the instant it was recorded, UTC (orders the statement)
+    timezone: str = "UTC"   # the grant's: the zone ``on`` is a calendar day in (DR020)
 
     def to_json(self) -> dict:
         d = dict(self.__dict__)
@@ -110,25 +112,41 @@ def verify_ledger(vault: Vault) -> list[str]:
     return problems
 
 
-def _entry(vault: Vault, row: LedgerEntry, brand_name: str) -> EntryRecord:
+def _entry(vault: Vault, row: LedgerEntry, brand_name: str, timezone: str = "UTC") -> EntryRecord:
     details = json.loads(vault.fields.open(row.details_sealed, f"ledger.details:{row.id}"))
     return EntryRecord(row.id, row.kind, row.on, row.talent_id, row.grant_id, row.brand_id, brand_name,
                        row.package_id, row.purpose, row.media, row.territory, row.count, Decimal(row.fee),
-                       row.currency, row.report_id, details.get("description", ""), details.get("reasons", []))
+                       row.currency, row.report_id, details.get("description", ""), details.get("reasons", []),
+                       at=row.created_at, timezone=timezone)
+
+
+def _grant_zone(vault: Vault, grant_id: str, sealed: bytes) -> str:
+    """The time zone a grant's days are in, for showing an entry's day (read, not verified:
+    the grant's checks belong to the operations that act on it)."""
+    try:
+        return json.loads(vault.fields.open(sealed, f"grants.document:{grant_id}")).get("timezone") or "UTC"
+    except (IntegrityError, ValueError):
+        return "UTC"
 
 
 def list_entries(vault: Vault, talent_id: str | None = None, start: dt.date | None = None,
                  end: dt.date | None = None) -> list[EntryRecord]:
-    q = select(LedgerEntry, Brand.name).join(Brand, Brand.id == LedgerEntry.brand_id)
+    q = (select(LedgerEntry, Brand.name, Grant.document_sealed).join(Brand, Brand.id == LedgerEntry.brand_id)
+         .join(Grant, Grant.id == LedgerEntry.grant_id))
     if talent_id is not None:
         q = q.where(LedgerEntry.talent_id == talent_id)
     if start is not None:
         q = q.where(LedgerEntry.on >= start.isoformat())
     if end is not None:
         q = q.where(LedgerEntry.on <= end.isoformat())
-    q = q.order_by(LedgerEntry.on, LedgerEntry.created_at)
+    q = q.order_by(LedgerEntry.created_at, LedgerEntry.id)  # by instant: stored UTC instants sort as text
+    zones: dict[str, str] = {}
     with vault.session() as s:
-        return [_entry(vault, row, name) for row, name in s.execute(q).all()]
+        rows = s.execute(q).all()
+        for row, _, sealed in rows:
+            if row.grant_id not in zones:
+                zones[row.grant_id] = _grant_zone(vault, row.grant_id, sealed)
+        return [_entry(vault, row, name, zones[row.grant_id]) for row, name, _ in rows]
 
 
 def import_report(vault: Vault, path: Path) -> ImportResult:
@@ -150,8 +168,8 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         if dup is not None:
             raise InvalidInput(f"report {report['report_id']} was already imported (entry {dup.id}, {dup.created_at})")
         pkg_id, talent_id, grant_id, brand_id = pkg.id, pkg.talent_id, pkg.grant_id, pkg.brand_id
-        exported_on = pkg.created_at[:10]
         _, rec = load_grant(s, vault, grant_id)
+        exported_on = day_in(pkg.created_at, rec.document["timezone"]).isoformat()  # the grant's day (DR020)
         use = report["use"]
         reasons = _report_reasons(rec, use, exported_on)
         kind = LedgerKind.VIOLATION if reasons else LedgerKind.USE
@@ -170,7 +188,7 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         row = s.get(LedgerEntry, eid)
         audit.append(s, f"ledger.{kind}", eid, {**entry_facts(row), "report": report["report_id"],
                                                 "signature": report["signature"]})
-        return ImportResult(_entry(vault, row, brand_name))
+        return ImportResult(_entry(vault, row, brand_name, rec.document["timezone"]))
 
 
 def _report_reasons(rec: GrantRecord, use: dict, exported_on: str) -> list[str]:

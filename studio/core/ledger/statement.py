@@ -1,5 +1,8 @@
 """A talent's statement: every export and use of their likeness, its fee, totals per currency,
-and the violations brands reported; as text rows or CSV."""
+and the violations brands reported; as text rows or CSV.
+
+Entries are in the order they were recorded (their UTC instants); each one's date is the calendar
+day in its grant's time zone, the day the grant's limits were checked on, and says so (DR020)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from studio.core.types import LedgerKind
 from studio.core.vault import Vault
 from studio.core.vault.atomic import write_bytes_atomic
 
-CSV_COLUMNS = ("date", "kind", "brand", "package", "grant", "purpose", "media", "territory", "count", "fee",
+CSV_COLUMNS = ("date", "timezone", "recorded_utc", "kind", "brand", "package", "grant", "purpose", "media", "territory", "count", "fee",
                "currency", "description", "reasons")
 
 
@@ -56,10 +59,10 @@ class Statement:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
         for e in self.entries:
-            w.writerow([e.on, e.kind, e.brand, e.package_id, e.grant_id, e.purpose or "", e.media or "",
-                        e.territory or "", e.count, f"{e.fee:.2f}", e.currency, e.description, "; ".join(e.reasons)])
+            w.writerow([e.on, e.timezone, e.at, e.kind, e.brand, e.package_id, e.grant_id, e.purpose or "",
+                        e.media or "", e.territory or "", e.count, f"{e.fee:.2f}", e.currency, e.description, "; ".join(e.reasons)])
         for currency, total in self.totals.items():
-            w.writerow(["", "total", "", "", "", "", "", "", "", f"{total:.2f}", currency, "", ""])
+            w.writerow(["", "", "", "total", "", "", "", "", "", "", "", f"{total:.2f}", currency, "", ""])
         return buf.getvalue()
 
 

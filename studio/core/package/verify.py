@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from studio.core import clock
 from studio.core.errors import InvalidInput, NotFound, PackageRefused
 from studio.core.package import manifest as mf
 from studio.core.package.container import PackageEntries, check_canonical, read_entries
@@ -95,7 +96,7 @@ def _signature(raw: bytes) -> bytes:
 
 def today_in(tz: str) -> dt.date:
     try:
-        return dt.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+        return clock.now().astimezone(zoneinfo.ZoneInfo(tz)).date()
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise PackageRefused(f"the manifest names an unknown time zone {tz!r}") from exc
 
