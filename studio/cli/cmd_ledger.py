@@ -23,6 +23,7 @@ def cmd_report_create(args) -> int:
 
 
 def cmd_ledger_import(args) -> int:
+    from studio.core.clock import day_text
     from studio.core.ledger.entries import import_report
 
     with open_vault(args) as vault:
@@ -35,12 +36,14 @@ def cmd_ledger_import(args) -> int:
         for r in e.reasons:
             print(f"  - {r}")
     else:
-        print(f"use recorded ({e.id}): {e.brand}, {e.count} × {e.purpose}/{e.media} in {e.territory} on {e.on}, "
+        print(f"use recorded ({e.id}): {e.brand}, {e.count} × {e.purpose}/{e.media} in {e.territory} "
+              f"on {day_text(e.on, e.timezone)}, "
               f"fee {e.fee:.2f} {e.currency}")
     return EXIT_REFUSED if result.violation else EXIT_OK
 
 
 def cmd_ledger_statement(args) -> int:
+    from studio.core.clock import day_text, instant_text
     from studio.core.ledger.statement import statement, write_csv
 
     with open_vault(args) as vault:
@@ -52,10 +55,12 @@ def cmd_ledger_statement(args) -> int:
         return EXIT_OK
     print(f"Statement for talent {st.talent_id}" + (f" from {st.start}" if st.start else "")
           + (f" to {st.end}" if st.end else ""))
+    if st.entries:
+        print("  (in the order recorded; each date is a calendar day in its grant's time zone)")
     for e in st.entries:
         fee = "—" if e.kind == "violation" else f"{e.fee:.2f} {e.currency}"
-        print(f"  {e.on}  {e.kind:9}  {e.brand:24.24}  {e.package_id}  {e.purpose or '':12.12}  {e.media or '':8.8}  "
-              f"{e.territory or '':3}  ×{e.count:<3}  {fee}")
+        print(f"  {day_text(e.on, e.timezone)}  {e.kind:9}  {e.brand:24.24}  {e.package_id}  "
+              f"{e.purpose or '':12.12}  {e.media or '':8.8}  {e.territory or '':3}  ×{e.count:<3}  {fee}  recorded {instant_text(e.at)}")
         for r in e.reasons:
             print(f"      violation: {r}")
     print(f"  uses: {st.uses}   violations: {len(st.violations)}")

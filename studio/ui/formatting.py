@@ -1,8 +1,12 @@
-"""How figures read in the app: sizes, durations, key figures of an asset."""
+"""How figures read in the app: sizes, durations, key figures of an asset, and times that say
+which zone they are in (DR020)."""
 
 from __future__ import annotations
 
 from studio.core.assets import AssetRecord
+from studio.core.clock import day_text, instant_text
+
+__all__ = ["day_text", "duration_text", "instant_text", "key_figures", "size_text", "utc_and_local"]
 
 KIND_LABELS = {"mesh": "Mesh scan", "point_cloud": "Point cloud", "voice": "Voice take"}
 STATUS_LABELS = {"pending_review": "Awaiting review", "approved": "Approved", "rejected": "Rejected"}
@@ -36,3 +40,10 @@ def key_figures(asset: AssetRecord) -> str:
     if asset.kind != "voice" and m.get("height_m"):
         text += f" · {m['height_m']:.2f} m"
     return text
+
+
+def utc_and_local(instant: str, tz: str | None) -> str:
+    """An instant in a grant's zone and in UTC: ``2026-12-01 00:20 (Europe/Brussels) · 2026-11-30 23:20 UTC``."""
+    if not tz or tz == "UTC":
+        return instant_text(instant)
+    return f"{instant_text(instant, tz)} · {instant_text(instant)}"

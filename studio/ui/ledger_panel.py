@@ -1,7 +1,11 @@
 """Exports & Uses: a talent's statement (every export and reported use with its fee, totals
 per currency, violations in red), the packages made from their likeness, and a chart of uses
 over time. The studio's tab has the actions (export, import a report, save CSV); review mode
-shows the same panel read-only to the talent."""
+shows the same panel read-only to the talent.
+
+Dates are the grant's calendar days and say so, "2026-12-01 (Europe/Brussels)"; a package was made
+at an instant shown in its grant's zone, "2026-12-01 00:20 (Europe/Brussels)", so the two agree
+(DR020). Rows are in the order they were recorded."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from studio.core.package.packages import PackageRecord, list_packages
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
+from studio.ui.formatting import day_text, instant_text, utc_and_local
 from studio.ui.tasks import TaskManager
 from studio.ui.tables import list_table
 from studio.ui.uses_chart import VIOLATION, UsesChart
@@ -125,8 +130,11 @@ class LedgerPanel(QWidget):
         for r, e in enumerate(entries):
             use = " / ".join(x for x in (e.purpose, e.media) if x)
             fee = "—" if e.kind == "violation" else f"{e.fee:,.2f} {e.currency}"
-            cells = (e.on, KIND_LABELS[e.kind], e.brand, str(e.count), fee, use, e.territory or "")
-            tip = f"Package {e.package_id}, grant {e.grant_id}" + (f"\n{e.description}" if e.description else "")
+            cells = (day_text(e.on, e.timezone), KIND_LABELS[e.kind], e.brand, str(e.count), fee, use,
+                     e.territory or "")
+            tip = self.tr("Package {0}, grant {1}\nRecorded {2}").format(e.package_id, e.grant_id,
+                                                                       utc_and_local(e.at, e.timezone))
+            tip += f"\n{e.description}" if e.description else ""
             if e.kind == "violation":
                 tip += "\nOutside the grant:\n" + "\n".join(e.reasons)
             for c, text in enumerate(cells):
@@ -149,15 +157,18 @@ class LedgerPanel(QWidget):
         bad_entries = st.violations if st else []
         self.violations.setVisible(bool(bad_entries))
         self.violations.setText("<br>".join(
-            f"<span style='color:{VIOLATION.name()}'>{e.on} · {e.brand}: {'; '.join(e.reasons)}</span>"
+            f"<span style='color:{VIOLATION.name()}'>{day_text(e.on, e.timezone)} · {e.brand}: "
+            f"{'; '.join(e.reasons)}</span>"
             for e in bad_entries[-5:]))
         self.packages.setRowCount(len(packages))
         for r, p in enumerate(packages):
-            cells = (p.id, p.created_at[:16].replace("T", " "), p.brand, str(len(p.manifest["assets"])),
+            zone = p.manifest.get("timezone")  # the grant's, as the brand reads its expiry
+            cells = (p.id, instant_text(p.created_at, zone), p.brand, str(len(p.manifest["assets"])),
                      p.file_sha256[:16] + "…")
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"Grant {p.grant_id}\nFile SHA-256 {p.file_sha256}")
+                item.setToolTip(self.tr("Grant {0}\nMade {1}\nFile SHA-256 {2}").format(
+                    p.grant_id, utc_and_local(p.created_at, zone), p.file_sha256))
                 self.packages.setItem(r, c, item)
 
     # -- actions -----------------------------------------------------------------------------------
@@ -177,8 +188,8 @@ class LedgerPanel(QWidget):
             self.banner.show_message(f"{e.brand} reported a use outside grant {e.grant_id}; recorded as a violation "
                                      "the talent will see: " + "; ".join(e.reasons), "warning")
         else:
-            self.banner.show_message(f"Recorded {e.count} use(s) by {e.brand} on {e.on}: {e.fee:,.2f} {e.currency} "
-                                     "owed to the talent.", "info")
+            self.banner.show_message(self.tr("Recorded {0} use(s) by {1} on {2}: {3} owed to the talent.").format(
+                e.count, e.brand, day_text(e.on, e.timezone), f"{e.fee:,.2f} {e.currency}"), "info")
 
     def choose_csv(self) -> None:
         if self.statement is None:

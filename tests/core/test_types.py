@@ -68,8 +68,9 @@ def test_when_a_vault_has_seen_every_operation_then_every_stored_value_parses_in
     brand(vault, tmp_path / "brand")
     pkg = tmp_path / "p.twinpkg"
     export_package(vault, g.id, BRAND, pkg, assets=[voice])
-    import_report(vault, _report(tmp_path, pkg, "use.json"))
-    import_report(vault, _report(tmp_path, pkg, "violation.json", territory="US"))
+    today = g.today().isoformat()  # the grant's calendar day: a use dated so is not before the export (DR020)
+    import_report(vault, _report(tmp_path, pkg, "use.json", date=today))
+    import_report(vault, _report(tmp_path, pkg, "violation.json", territory="US", date=today))
 
     stored = _stored(vault.root)
 

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import zoneinfo
 
 import pytest
 
@@ -97,9 +98,10 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
         assert f"{a['sha256']}  ./{a['path']}" in run.stdout
 
     # a report, imported; a repeat refused; the statement shows both the export and the use
+    paris_today = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).date().isoformat()  # the grant's day (FR)
     rep = tmp_path / "report.json"
     cli.run("report", "create", str(pkg), "--identity", str(brand_dir), "--use-description", "Homepage hero",
-            "--purpose", "advertising", "--media", "web", "--territory", "FR", "--date", dt.date.today().isoformat(),
+            "--purpose", "advertising", "--media", "web", "--territory", "FR", "--date", paris_today,
             "--count", "2", "--out", str(rep), check=True)
     imported = cli("ledger", "import", str(rep), check=True).stdout
     assert "use recorded" in imported and "1600.00 EUR" in imported
@@ -107,6 +109,7 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
     assert again.returncode == 2 and "already imported" in again.stderr
     st = cli("ledger", "statement", "--talent", tid, "--csv", str(tmp_path / "st.csv"), check=True).stdout
     assert "export" in st and "total 2400.00 EUR" in st and "uses: 3" in st
+    assert f"{paris_today} (Europe/Paris)  use" in st and " UTC" in st  # each date says its zone
     assert (tmp_path / "st.csv").read_text().count("\n") == 4  # header, export, use, total
 
     # every use is spent: a further export is refused with the reason

@@ -93,7 +93,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
     assert ledger.entries.item(0, 1).text() == "export" and "400.00 EUR" in ledger.totals.text()
 
     report, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web",
-                              "FR", dt.date.today().isoformat(), 2)
+                              "FR", grant.today().isoformat(), 2)
     write_report(report, tmp_path / "report.json")
     ledger.import_report(tmp_path / "report.json")
     qtbot.waitUntil(lambda: ledger.entries.rowCount() == 2, timeout=T)
@@ -103,7 +103,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
     qtbot.waitUntil(lambda: ledger.banner.level == "error", timeout=T)
     assert "already imported" in ledger.banner.text() and ledger.entries.rowCount() == 2
     outside, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Billboard, New York", "advertising",
-                               "out-of-home", "US", dt.date.today().isoformat(), 1)
+                               "out-of-home", "US", grant.today().isoformat(), 1)
     write_report(outside, tmp_path / "outside.json")
     ledger.import_report(tmp_path / "outside.json")
     qtbot.waitUntil(lambda: ledger.entries.rowCount() == 3, timeout=T)
@@ -160,9 +160,38 @@ def test_when_a_usage_report_is_imported_then_uses_left_on_the_consent_tab_updat
     qtbot.waitUntil(lambda: window.consent.table.rowCount() == 1, timeout=T)
     assert window.consent.table.item(0, 5).text() == "2 of 3"
     report, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web",
-                              "FR", dt.date.today().isoformat(), 2)
+                              "FR", grant.today().isoformat(), 2)
     write_report(report, tmp_path / "report.json")
     window.middle.setCurrentWidget(window.ledger)
     window.ledger.import_report(tmp_path / "report.json")
     qtbot.waitUntil(lambda: window.ledger.entries.rowCount() == 2, timeout=T)
     qtbot.waitUntil(lambda: window.consent.table.item(0, 5).text() == "0 of 3", timeout=T)
+
+
+@pytest.fixture(params=["2026-11-30T23:40:00+00:00", "2026-11-30T22:40:00+00:00"],
+                ids=["23:40 UTC = 00:40 next day in Paris", "22:40 UTC = 23:40 in Paris"])
+def clock_at(request):
+    from studio.core.clock import fixed_at
+
+    instant = dt.datetime.fromisoformat(request.param)
+    with fixed_at(instant):
+        yield instant
+
+
+def test_when_a_package_is_made_near_midnight_then_exports_and_uses_show_one_day_and_say_which_zone(
+        qtbot, make_window, clock_at, ready, tmp_path):
+    import zoneinfo
+
+    vault, talent, key, grant = ready
+    add_card(vault, read_card(tmp_path / "brand" / "brand-card.json"))
+    export_package(vault, grant.id, BRAND, tmp_path / "twin.twinpkg")
+    paris = clock_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))  # the grant's zone (FR), worked out here
+    window = make_window()
+    ledger = window.ledger
+    window.middle.setCurrentWidget(ledger)
+    qtbot.waitUntil(lambda: ledger.entries.rowCount() == 1 and ledger.packages.rowCount() == 1, timeout=T)
+
+    assert ledger.entries.item(0, 0).text() == f"{paris:%Y-%m-%d} (Europe/Paris)"
+    assert ledger.packages.item(0, 1).text() == f"{paris:%Y-%m-%d %H:%M} (Europe/Paris)"
+    assert f"{clock_at:%Y-%m-%d %H:%M} UTC" in ledger.packages.item(0, 1).toolTip()
+    assert f"{clock_at:%Y-%m-%d %H:%M} UTC" in ledger.entries.item(0, 0).toolTip()
