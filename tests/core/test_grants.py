@@ -212,3 +212,19 @@ def test_when_each_purpose_medium_and_territory_is_checked_then_only_the_granted
         assert d.permitted is (territory in doc["territories"]), (territory, d.reasons)
     with pytest.raises(InvalidInput, match="ISO 3166-1"):
         check_use(vault, g.id, "e-commerce", "web", "Narnia", "2027-02-01")
+
+
+def test_when_the_talent_revokes_near_midnight_then_the_revocation_is_dated_by_the_grants_calendar(
+        world, clock_at):
+    import zoneinfo
+
+    vault, talent, key, assets = world
+    g = active(world, start="2020-01-01", end="2099-12-31", notice_days=0)
+    today = clock_at.astimezone(zoneinfo.ZoneInfo(g.document["timezone"])).date()  # worked out here
+
+    g = revoke_grant(vault, g.id, key)
+
+    assert g.document["timezone"] == "Europe/Paris"
+    assert g.revocation["revoked_on"] == g.revocation["effective"] == today.isoformat()
+    assert g.status(today - dt.timedelta(days=1)) == "active" and g.status() == "revoked"
+    assert not check_use(vault, g.id, "e-commerce", "web", "FR").permitted

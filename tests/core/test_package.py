@@ -15,6 +15,7 @@ import tarfile
 import pyrage
 import pytest
 
+from studio.core import clock
 from studio.core.consent.grants import get_grant, revoke_grant
 from studio.core.errors import Cancelled, ConsentError, InvalidInput, PackageRefused
 from studio.core.ledger.statement import statement
@@ -164,9 +165,9 @@ def test_when_the_licence_has_expired_then_the_brand_cannot_open_the_package(wor
 def test_when_the_grant_does_not_permit_the_export_then_it_is_refused_with_reasons_and_nothing_is_written(
         world, tmp_path, case, message):
     vault, talent, key, (scan, voice) = world
-    today = dt.date.today()
+    today = clock.today_in("Europe/Paris")  # the grant's (jurisdiction FR) calendar day, by the rule (DR020)
     over = {"assets": [voice]} if case == "uncovered" else {}
-    if case == "expired":  # a grant that ended yesterday (signed while it ran)
+    if case == "expired":  # a grant that ended yesterday in its zone (signed while it ran)
         over.update(start=(today - dt.timedelta(days=40)).isoformat(), end=(today - dt.timedelta(days=1)).isoformat())
     g = active_grant(vault, talent, key, [voice], **{k: v for k, v in over.items() if k != "assets"})
     brand(vault, tmp_path / "brand")
@@ -363,3 +364,26 @@ def test_when_a_delivered_file_leaks_re_saved_then_trace_names_its_package_and_b
     original = vault.blobs.read_bytes(by_asset[voice]["original_sha256"])
     (tmp_path / "clean.wav").write_bytes(original)
     assert trace_file(vault, tmp_path / "clean.wav").found is None
+
+
+def test_when_a_grant_ends_today_or_ended_yesterday_in_its_zone_then_export_is_allowed_or_refused_at_every_hour(
+        world, tmp_path, clock_at):
+    """The last day is the grant's calendar day, not the UTC date: at 23:40 UTC Paris is already
+    on the next day, at 22:40 UTC it is not."""
+    import zoneinfo
+
+    vault, talent, key, (scan, voice) = world
+    today = clock_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).date()  # worked out here, not by the core
+    start = (today - dt.timedelta(days=30)).isoformat()
+    last_day = active_grant(vault, talent, key, [voice], start=start, end=today.isoformat())
+    ended = active_grant(vault, talent, key, [voice], start=start, end=(today - dt.timedelta(days=1)).isoformat())
+    brand(vault, tmp_path / "brand")
+
+    result = export_package(vault, last_day.id, BRAND, tmp_path / "last.twinpkg")
+    with pytest.raises(ConsentError, match="ended on"):
+        export_package(vault, ended.id, BRAND, tmp_path / "late.twinpkg")
+
+    assert verify_package(tmp_path / "last.twinpkg", studio_key(vault)).package_id == result.package_id
+    (entry,) = statement(vault, talent.id).entries
+    assert entry.on == today.isoformat() and entry.timezone == "Europe/Paris"
+    assert get_grant(vault, ended.id).uses == 0 and not (tmp_path / "late.twinpkg").exists()
