@@ -120,9 +120,11 @@ def _entry(vault: Vault, row: LedgerEntry, brand_name: str, timezone: str = "UTC
                        at=row.created_at, timezone=timezone)
 
 
-def _grant_zone(vault: Vault, grant_id: str, sealed: bytes) -> str:
+def _grant_zone(vault: Vault, grant_id: str, sealed: bytes | None) -> str:
     """The time zone a grant's days are in, for showing an entry's day (read, not verified:
-    the grant's checks belong to the operations that act on it)."""
+    the grant's checks belong to the operations that act on it, and to ``check``)."""
+    if sealed is None:
+        return "UTC"
     try:
         return json.loads(vault.fields.open(sealed, f"grants.document:{grant_id}")).get("timezone") or "UTC"
     except (IntegrityError, ValueError):
@@ -132,7 +134,7 @@ def _grant_zone(vault: Vault, grant_id: str, sealed: bytes) -> str:
 def list_entries(vault: Vault, talent_id: str | None = None, start: dt.date | None = None,
                  end: dt.date | None = None) -> list[EntryRecord]:
     q = (select(LedgerEntry, Brand.name, Grant.document_sealed).join(Brand, Brand.id == LedgerEntry.brand_id)
-         .join(Grant, Grant.id == LedgerEntry.grant_id))
+         .outerjoin(Grant, Grant.id == LedgerEntry.grant_id))  # outer: an entry never hides behind its grant
     if talent_id is not None:
         q = q.where(LedgerEntry.talent_id == talent_id)
     if start is not None:
