@@ -83,7 +83,8 @@ def register(commands) -> None:
     p.add_argument("--purpose", required=True)
     p.add_argument("--media", required=True)
     p.add_argument("--territory", required=True, metavar="CC")
-    p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD",
+                   help="the day of the use, a calendar day in the grant's time zone (the package names it)")
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--out", required=True, metavar="REPORT.json")
 
@@ -93,6 +94,6 @@ def register(commands) -> None:
     p.add_argument("report", metavar="REPORT.json")
     p = commands.add("statement", cmd_ledger_statement, "a talent's exports, uses, fees and violations", ledger)
     p.add_argument("--talent", required=True, metavar="ID")
-    p.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="end", metavar="YYYY-MM-DD")
+    p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (each grant's calendar day)")
+    p.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day (each grant's calendar day)")
     p.add_argument("--csv", metavar="FILE")
