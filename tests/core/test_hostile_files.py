@@ -139,6 +139,12 @@ def test_when_ply_faces_mix_lengths_then_they_are_fanned_into_the_same_triangles
     assert np.array_equal(ply.read(path.read_bytes()).faces, content.faces)  # the preview's way, from bytes
 
 
+def test_when_an_ascii_ply_holds_a_non_ascii_byte_then_reading_it_in_memory_is_refused_with_a_reason(tmp_path):
+    data = ply_faces(tmp_path / "latin.ply", [[0, 1, 2]], text=True).read_bytes().replace(b"\n1 1 0\n", b"\n\xb0 1 0\n")
+    with pytest.raises(InvalidFile, match="PLY data is not ASCII text"):
+        ply.read(data)  # the preview's way (a scan decrypted in memory): found by the fuzz target
+
+
 def test_when_a_binary_ply_face_runs_past_the_end_of_the_file_then_it_is_refused_as_truncated(tmp_path):
     path = ply_faces(tmp_path / "cut.ply", [[0, 1, 2], [0, 1, 2, 3, 4]] * 20)
     path.write_bytes(path.read_bytes()[:-9])

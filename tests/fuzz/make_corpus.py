@@ -29,6 +29,8 @@ def ply() -> dict[str, bytes]:
         "many_corners.ply": (PLY_HEAD.format(fmt="binary_little_endian") + face_head).encode() + verts
         + struct.pack("<B3iB40i", 3, 0, 1, 2, 40, *([0, 1, 2, 3] * 10)),
         "no_end_header.ply": PLY_HEAD.format(fmt="ascii").encode(),
+        # found by the fuzz target: plyfile raised UnicodeDecodeError, not a refusal
+        "non_ascii_data.ply": (PLY_HEAD.format(fmt="ascii") + face_head).encode() + b"\xb0" + ascii_body[1:].encode(),
     }
 
 

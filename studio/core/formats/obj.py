@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from studio.core.errors import InvalidFile
+from studio.core.formats.limits import check_geometry
 
 _ZERO_INDEX = re.compile(rb"^[ \t]*f[ \t](?:[^\n#]*[ \t])?0(?:/[^ \t\r\n]*)?(?=[ \t\r\n#]|$)", re.M)
 _W = rb"[^ \t\r\n#]+"
@@ -42,10 +43,12 @@ def vertex_position(line: bytes) -> list[float] | None:
 
 def scan(path: Path) -> bool:
     """True when the OBJ has vertex normals. Rejects face indices of 0 (OBJ counts from 1; numpy
-    would silently wrap 0 - 1 to the last vertex) and vertex lines without 3, 4, 6 or 7 values."""
+    would silently wrap 0 - 1 to the last vertex), vertex lines without 3, 4, 6 or 7 values, and
+    more vertices and faces than the memory budget (DR017)."""
     has_vn = False
     tail = b""
     line = 1  # the number of the first line in ``lines``
+    vertices = faces = 0  # an estimate (lines starting "v " / "f "), for the memory budget
     with open(path, "rb") as f:
         while True:
             chunk = f.read(_CHUNK)
@@ -67,6 +70,9 @@ def scan(path: Path) -> bool:
                 raise InvalidFile(f"line {at:,}: a vertex line needs x y z (and optionally w, or r g b): "
                                   f"{text[:60].decode('ascii', 'replace')!r}")
             line += lines.count(b"\n")
+            vertices += lines.count(b"\nv ") + lines.startswith(b"v ")
+            faces += lines.count(b"\nf ") + lines.startswith(b"f ")
             if not chunk:
                 break
+    check_geometry("OBJ", vertices, faces)
     return has_vn

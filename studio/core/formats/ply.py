@@ -238,6 +238,9 @@ def _load(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyData |
             return polygons
     try:
         return _read(source, header, None)
+    except UnicodeDecodeError as exc:
+        raise InvalidFile(f"PLY data is not ASCII text as its header says (byte {exc.object[exc.start:exc.end]!r} "
+                          "in the data)") from exc
     except PlyElementParseError as exc:
         element = getattr(exc, "element", None)
         where = f" at row {exc.row:,} of {element.count:,} of element '{element.name}'" if element is not None \

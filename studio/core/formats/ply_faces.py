@@ -42,8 +42,52 @@ def _layout(element, order: str, index_name: str) -> list[tuple]:
 def scan(buf, start: int, element, order: str, index_name: str) -> tuple[np.ndarray, np.ndarray, int]:
     """(where each face's corner indices start, how many corners, where the element ends)."""
     items = _layout(element, order, index_name)
+    kinds = [item[0] for item in items]
+    if kinds.count("list") == 1 and items[kinds.index("list")][1].itemsize == 1 and items[kinds.index("list")][3]:
+        return _scan_one_list(buf, start, element.count, items)
+    return _scan_any(buf, start, element.count, items, order)
+
+
+def _too_many(row: int, n: int) -> InvalidFile:
+    return InvalidFile(f"PLY face {row:,} has {n:,} corners; at most {MAX_FACE_CORNERS} are read "
+                       "(triangulate the mesh before ingesting it)")
+
+
+def _truncated(row: int, count: int) -> InvalidFile:
+    return InvalidFile(f"truncated: the PLY data ends early at row {row:,} of {count:,} of element 'face'")
+
+
+def _scan_one_list(buf, start: int, count: int, items: list[tuple]) -> tuple[np.ndarray, np.ndarray, int]:
+    """The usual layout (one index list with a one-byte length, fixed fields around it): the loop
+    only reads each length; where the faces start follows with numpy."""
+    at = [i for i, item in enumerate(items) if item[0] == "list"][0]
+    pre = sum(item[1] for item in items[:at])
+    post = sum(item[1] for item in items[at + 1:])
+    value_bytes = items[at][2]
+    steps = [pre + 1 + n * value_bytes + post for n in range(256)]
+    corners = bytearray(count)
+    end, o = len(buf), start + pre  # o: the length byte of the current face
+    for row in range(count):
+        if o >= end:
+            raise _truncated(row, count)
+        n = buf[o]
+        if n > MAX_FACE_CORNERS:
+            raise _too_many(row, n)
+        corners[row] = n
+        o += steps[n]
+    stop = o - pre
+    if stop > end:
+        raise _truncated(count - 1, count)
+    lengths = np.frombuffer(corners, np.uint8)
+    sizes = np.asarray(steps, np.int64)[lengths]
+    where = start + pre + 1 + np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)[:-1]]) if count else \
+        np.zeros(0, np.int64)
+    return where, lengths, stop
+
+
+def _scan_any(buf, start: int, count: int, items: list[tuple], order: str) -> tuple[np.ndarray, np.ndarray, int]:
     byteorder = "big" if order == ">" else "little"
-    end, count = len(buf), element.count
+    end = len(buf)
     where, corners = array("q"), array("B")
     o = start
     for row in range(count):
@@ -54,17 +98,16 @@ def scan(buf, start: int, element, order: str, index_name: str) -> tuple[np.ndar
             _, len_dtype, value_bytes, is_index = item
             size = len_dtype.itemsize
             if o + size > end:
-                raise InvalidFile(f"truncated: the PLY data ends early at row {row:,} of {count:,} of element 'face'")
-            n = buf[o] if size == 1 else int.from_bytes(buf[o:o + size], byteorder, signed=len_dtype.kind == "i")
+                raise _truncated(row, count)
+            n = int.from_bytes(buf[o:o + size], byteorder, signed=len_dtype.kind == "i")
             if n < 0 or n > MAX_FACE_CORNERS:
-                raise InvalidFile(f"PLY face {row:,} has {n:,} corners; at most {MAX_FACE_CORNERS} are read "
-                                  "(triangulate the mesh before ingesting it)")
+                raise _too_many(row, n)
             if is_index:
                 where.append(o + size)
                 corners.append(n)
             o += size + n * value_bytes
         if o > end:
-            raise InvalidFile(f"truncated: the PLY data ends early at row {row:,} of {count:,} of element 'face'")
+            raise _truncated(row, count)
     return np.frombuffer(where, np.int64), np.frombuffer(corners, np.uint8), o
 
 
@@ -75,16 +118,16 @@ def gather(buf, where: np.ndarray, corners: np.ndarray, value_dtype: np.dtype, v
     short = int((corners < 3).sum())
     triangles = int(np.maximum(corners.astype(np.int64) - 2, 0).sum())
     check_geometry("PLY", vertices, triangles)
-    raw = np.frombuffer(buf, np.uint8)
     size = value_dtype.itemsize
     parts = []
     for k in np.unique(corners[corners >= 3]):
+        k = int(k)
         starts = where[corners == k]
-        cols = []
-        for j in range(int(k)):
-            idx = starts + j * size
-            b = np.stack([raw[idx + i] for i in range(size)], axis=1)
-            cols.append(np.ascontiguousarray(b).view(value_dtype).ravel().astype(np.int64))
-        poly = np.stack(cols, axis=1)
-        parts.extend(np.stack([poly[:, 0], poly[:, j], poly[:, j + 1]], axis=1) for j in range(1, int(k) - 1))
+        shifts = starts % size
+        for shift in np.unique(shifts):  # values aligned the same way are one numpy view of the buffer
+            values = np.frombuffer(buf, value_dtype, (len(buf) - int(shift)) // size, int(shift))
+            first = (starts[shifts == shift] - shift) // size
+            poly = values[first[:, None] + np.arange(k)].astype(np.int64)
+            parts.extend(np.stack([poly[:, 0], poly[:, j], poly[:, j + 1]], axis=1) for j in range(1, k - 1))
+            del values
     return (np.concatenate(parts) if parts else np.zeros((0, 3), np.int64)), short
