@@ -89,8 +89,8 @@ def test_when_a_gltf_node_has_two_parents_then_it_is_refused_as_not_a_tree(tmp_p
 
 
 def test_when_a_flattened_gltf_scene_would_exceed_the_memory_budget_then_it_is_refused(tmp_path):
-    corners = 18_000  # 6,000 triangles a placement, 9,000 placements: 54 M triangles from 36 KB of indices
-    nodes = [{"children": list(range(1, 9001))}] + [{"mesh": 0}] * 9000
+    corners = 36_000  # 12,000 triangles a placement, 4,000 placements: 48 M triangles from 72 KB of indices
+    nodes = [{"children": list(range(1, 4001))}] + [{"mesh": 0}] * 4000
     reason = refused(gltf(tmp_path / "flat.gltf", nodes, indices=corners))
     assert "would need about" in reason and "GiB of memory" in reason
 

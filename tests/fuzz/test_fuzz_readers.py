@@ -25,7 +25,7 @@ from studio.core.formats import gltf, obj, off, pcd, ply, stl, wav, xyz  # noqa:
 from studio.core.formats.probe import probe  # noqa: E402
 
 CORPUS = Path(__file__).parent / "corpus"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 REFUSALS = (InvalidFile, UnsupportedFormat)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -148,3 +148,13 @@ def test_when_seeds_are_mutated_then_the_reader_parses_or_refuses_never_crashes(
 def test_when_mutated_files_are_probed_then_they_are_recognised_or_refused(case):
     fmt, data = case
     in_file(data, f"f.{fmt}", lambda p: refuses_cleanly(lambda q: probe(q, len(data)), p))
+
+
+@settings(FUZZ, max_examples=max(1, EXAMPLES // 3))
+@given(st.sampled_from(sorted(READERS)).flatmap(lambda fmt: st.tuples(st.just(fmt), inputs(fmt))))
+def test_when_mutated_files_are_ingested_then_analyse_accepts_or_refuses_them(case):
+    """The whole chain behind ingest (probe, the reader, trimesh / soundfile, measuring)."""
+    from studio.core.ingest import analyse
+
+    fmt, data = case
+    in_file(data, f"f.{fmt}", lambda p: refuses_cleanly(analyse, p))

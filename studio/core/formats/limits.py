@@ -49,11 +49,11 @@ def check_fits(what: str, count: int, min_bytes_each: int, available: int, fmt: 
 # (plyfile, trimesh) walks the data.
 
 #: glTF nodes in one file; a scan has a handful.
-MAX_GLTF_NODES = 10_000
+MAX_GLTF_NODES = 5_000
 #: How deep glTF nodes may nest (a chain of parents).
 MAX_GLTF_DEPTH = 64
 #: Mesh placements once the scene is flattened (a node with a mesh is one instance).
-MAX_GLTF_INSTANCES = 10_000
+MAX_GLTF_INSTANCES = 5_000
 #: Corners of one polygon (PLY face, OFF face); more is not a scan's surface.
 MAX_FACE_CORNERS = 16
 #: Bytes the decoded geometry would take: float64 x, y, z per vertex and int64 corners per
