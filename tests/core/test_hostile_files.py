@@ -19,7 +19,7 @@ import pytest
 from studio.core.errors import InvalidFile
 from studio.core.formats import ply
 from studio.core.formats.limits import (MAX_FACE_CORNERS, MAX_GEOMETRY_BYTES, MAX_GLTF_DEPTH, MAX_GLTF_INSTANCES,
-                                        MAX_GLTF_NODES)
+                                        MAX_GLTF_NODES, MAX_ROW_READER_ROWS)
 from studio.core.ingest import analyse
 
 TRIANGLE = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
@@ -188,3 +188,30 @@ def test_when_a_wav_gives_0xffffffff_as_its_sizes_then_it_is_accepted_with_a_tru
     result = analyse(wav_unknown_size(tmp_path / "unfinished.wav"))
     assert result.kind == "voice"
     assert any("possibly truncated: the WAV header gives no length" in w for w in result.warnings), result.warnings
+
+
+def test_when_an_ascii_ply_has_more_rows_than_are_read_in_time_then_it_is_refused_before_reading(tmp_path):
+    rows = MAX_ROW_READER_ROWS + 1
+    head = (f"ply\nformat ascii 1.0\nelement vertex {rows}\nproperty float x\nproperty float y\n"
+            "property float z\nend_header\n").encode()
+    path = tmp_path / "slow.ply"
+    path.write_bytes(head + b"0 0 0\n" * rows)
+    assert f"an ASCII PLY of {rows:,} rows is read too slowly" in refused(path)
+
+
+def test_when_a_binary_ply_has_many_list_rows_outside_its_faces_then_it_is_refused_before_reading(tmp_path):
+    rows = MAX_ROW_READER_ROWS + 1
+    head = (f"ply\nformat binary_little_endian 1.0\nelement junk {rows}\nproperty list uchar int values\n"
+            "element vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
+            "element face 1\nproperty list uchar int vertex_indices\nend_header\n").encode()
+    path = tmp_path / "junk.ply"
+    path.write_bytes(head + bytes(rows) + TRIANGLE + struct.pack("<B3i", 3, 0, 1, 2))
+    assert "a binary PLY with lists outside its faces" in refused(path)
+
+
+def test_when_a_binary_ply_lists_its_faces_before_its_vertices_then_they_are_read_in_one_pass(tmp_path):
+    head = (b"ply\nformat binary_little_endian 1.0\nelement face 2\nproperty list uchar int vertex_indices\n"
+            b"element vertex 4\nproperty float x\nproperty float y\nproperty float z\nend_header\n")
+    path = tmp_path / "faces_first.ply"
+    path.write_bytes(head + struct.pack("<B3iB4i", 3, 0, 1, 2, 4, 0, 1, 3, 2) + TRIANGLE + struct.pack("<3f", 1, 1, 0))
+    assert sorted(map(tuple, ply.read(path).faces.tolist())) == [(0, 1, 2), (0, 1, 3), (0, 3, 2)]

@@ -23,8 +23,8 @@ from plyfile import PlyData, PlyElementParseError, PlyHeaderParseError, PlyListP
 
 from studio.core.errors import InvalidFile
 from studio.core.formats import ply_faces
-from studio.core.formats.limits import (MAX_FACE_CORNERS, MAX_FACES, MAX_HEADER_BYTES, MAX_VERTICES, check_count,
-                                        check_fits, check_geometry)
+from studio.core.formats.limits import (MAX_FACE_CORNERS, MAX_FACES, MAX_HEADER_BYTES, MAX_ROW_READER_ROWS,
+                                        MAX_VERTICES, check_count, check_fits, check_geometry)
 
 INDEX_NAMES = ("vertex_indices", "vertex_index")
 COLOR_NAMES = (("red", "green", "blue"), ("r", "g", "b"), ("diffuse_red", "diffuse_green", "diffuse_blue"))
@@ -227,6 +227,7 @@ def _load(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyData |
     """Read the data; for binary faces try the fast fixed-length paths (triangles, quads) first,
     then one pass over faces of any length (:mod:`.ply_faces`)."""
     face = header.element("face")
+    _check_row_reader(header, faces_too=False)
     if not header.ply.text and face is not None and face.count > 0:
         for n in (3, 4):
             try:
@@ -236,6 +237,7 @@ def _load(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyData |
         polygons = _polygons(source, header, names)
         if polygons is not None:
             return polygons
+    _check_row_reader(header, faces_too=True)
     try:
         return _read(source, header, None)
     except UnicodeDecodeError as exc:
@@ -269,29 +271,44 @@ def _polygons(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyCo
 
 
 def _polygons_in(buf, header: PlyHeader, names: set[str]) -> PlyContent | None:
-    order, offset, vertex = header.ply.byte_order, header.length, None
+    order, offset = header.ply.byte_order, header.length
+    vertex = faces = None
     for element in header.ply.elements:
+        if vertex is not None and faces is not None:
+            break  # elements after both are not used
         if element.name == "face":
             index = _index_name(header)
             where, corners, offset = ply_faces.scan(buf, offset, element, order, index)
-            if vertex is None:
-                return None
             prop = next(p for p in element.properties if p.name == index)
-            faces, short = ply_faces.gather(buf, where, corners, np.dtype(order + prop.val_dtype), len(vertex))
-            # copies, so that nothing refers to the file's memory map once it is closed
-            vertices = np.column_stack([np.asarray(vertex[a], np.float64) for a in "xyz"])
-            warnings = [f"{short:,} faces with fewer than 3 corners were ignored"] if short else []
-            return PlyContent(vertices, faces, colors(vertex, names), names, short, warnings)
+            faces = (where, corners, np.dtype(order + prop.val_dtype))
+            continue
         dtype = ply_faces.fixed_dtype(element, order)
         if dtype is None:
-            return None
+            return None  # lists in another element: plyfile's row reader, bounded by MAX_ROW_READER_ROWS
         if offset + dtype.itemsize * element.count > len(buf):
             raise InvalidFile(f"truncated: the PLY data ends early in element '{element.name}'")
-        records = np.frombuffer(buf, dtype, element.count, offset)
         if element.name == "vertex":
-            vertex = records
+            vertex = np.frombuffer(buf, dtype, element.count, offset)
         offset += dtype.itemsize * element.count
-    return None
+    if vertex is None or faces is None:
+        return None
+    triangles, short = ply_faces.gather(buf, *faces, len(vertex))
+    # copies, so that nothing refers to the file's memory map once it is closed
+    vertices = np.column_stack([np.asarray(vertex[a], np.float64) for a in "xyz"])
+    warnings = [f"{short:,} faces with fewer than 3 corners were ignored"] if short else []
+    return PlyContent(vertices, triangles, colors(vertex, names), names, short, warnings)
+
+
+def _check_row_reader(header: PlyHeader, faces_too: bool) -> None:
+    """plyfile reads ASCII rows, and binary rows of elements with lists, one at a time (3 to 35 µs
+    each on a loaded machine): refuse more rows than it reads in the time allowed (DR017). Binary
+    faces are read by a memory map or :mod:`.ply_faces` unless ``faces_too``."""
+    rows = sum(e.count for e in header.ply.elements if header.ply.text or (faces_too or e.name != "face") and
+               any(isinstance(p, PlyListProperty) for p in e.properties))
+    if rows > MAX_ROW_READER_ROWS:
+        kind = "an ASCII PLY" if header.ply.text else "a binary PLY with lists outside its faces"
+        raise InvalidFile(f"{kind} of {rows:,} rows is read too slowly (the limit is {MAX_ROW_READER_ROWS:,}); "
+                          "convert the scan to binary PLY")
 
 
 def _fixed_records(data: bytes, header: PlyHeader) -> dict[str, np.ndarray] | None:
