@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -215,3 +217,32 @@ def test_when_a_binary_ply_lists_its_faces_before_its_vertices_then_they_are_rea
     path = tmp_path / "faces_first.ply"
     path.write_bytes(head + struct.pack("<B3iB4i", 3, 0, 1, 2, 4, 0, 1, 3, 2) + TRIANGLE + struct.pack("<3f", 1, 1, 0))
     assert sorted(map(tuple, ply.read(path).faces.tolist())) == [(0, 1, 2), (0, 1, 3), (0, 3, 2)]
+
+
+CHILD = """
+import resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from studio.core.errors import InvalidFile
+from studio.core.ingest import analyse
+for name in sys.argv[1:]:
+    try:
+        analyse(Path(name))
+        print("accepted", name)
+    except InvalidFile as exc:
+        print("refused", exc)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX-only")
+def test_when_hostile_files_are_ingested_under_a_2_gib_address_space_then_each_is_refused_with_its_reason(tmp_path):
+    nested = gltf(tmp_path / "deep.gltf", [{"children": [i + 1]} for i in range(199)] + [{"mesh": 0}])
+    corners = ply_faces(tmp_path / "corners.ply", [list(range(255))] * 2000)
+    ones = tmp_path / "ones.obj"
+    ones.write_bytes(b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n" + b"v 1\n" * 100_000)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(nested), str(corners), str(ones)],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3 and all(line.startswith("refused") for line in lines), done.stdout
+    assert "nest more than" in lines[0] and "has 255 corners" in lines[1] and "line 5: a vertex line" in lines[2]

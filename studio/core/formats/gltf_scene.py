@@ -29,7 +29,7 @@ def _count(accessors: list, index, what: str) -> int:
     return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else 0
 
 
-def mesh_sizes(doc: dict, meshes: list, accessors: list) -> list[tuple[int, int, int]]:
+def mesh_sizes(meshes: list, accessors: list) -> list[tuple[int, int, int]]:
     """(vertices, triangles, primitives) of each mesh, from its accessors' counts."""
     sizes = []
     for m, mesh in enumerate(meshes):
@@ -69,7 +69,7 @@ def check_scene(doc: dict, nodes: list, meshes: list, accessors: list) -> None:
     the limits; reads only the JSON."""
     if len(nodes) > MAX_GLTF_NODES:
         raise InvalidFile(f"glTF has {len(nodes):,} nodes; the limit is {MAX_GLTF_NODES:,}")
-    sizes = mesh_sizes(doc, meshes, accessors)
+    sizes = mesh_sizes(meshes, accessors)
     seen: set[int] = set()
     stack = [(_index(r, len(nodes), "scene root node"), 1) for r in reversed(_roots(doc, nodes))]
     instances = vertices = triangles = 0
