@@ -246,3 +246,21 @@ def test_when_hostile_files_are_ingested_under_a_2_gib_address_space_then_each_i
     lines = done.stdout.splitlines()
     assert len(lines) == 3 and all(line.startswith("refused") for line in lines), done.stdout
     assert "nest more than" in lines[0] and "has 255 corners" in lines[1] and "line 5: a vertex line" in lines[2]
+
+
+def test_when_a_compressed_pcd_claims_more_than_lzf_can_expand_then_it_is_refused_before_decompressing(tmp_path):
+    head = (b"VERSION .7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 1000000\nHEIGHT 1\n"
+            b"POINTS 1000000\nDATA binary_compressed\n")
+    path = tmp_path / "bomb.pcd"
+    path.write_bytes(head + struct.pack("<II", 100, 12_000_000) + bytes(100))
+    assert "more than LZF can expand" in refused(path)
+
+
+def test_when_an_off_header_declares_more_geometry_than_the_memory_budget_then_it_is_refused_before_reading(tmp_path):
+    faces = MAX_GEOMETRY_BYTES // 24 + 1_000
+    head = f"OFF\n3 {faces} 0\n".encode()
+    path = tmp_path / "huge.off"
+    with open(path, "wb") as f:  # sparse past the first rows: the header's counts fit the size
+        f.write(head + b"0 0 0\n1 0 0\n0 1 0\n" + b"3 0 1 2\n" * 20_000)
+        f.truncate(len(head) + 18 + 8 * faces)
+    assert "GiB of memory to read" in refused(path)
