@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
+from studio.core.formats.gltf_scene import check_scene
 from studio.core.formats.limits import MAX_GLTF_JSON_BYTES, MAX_VERTICES
 from studio.core.formats.paths import inside
 
@@ -108,7 +109,9 @@ def inspect(path: Path, size: int, fmt: str) -> GltfInfo:
         elif not isinstance(uri, str):
             raise InvalidFile(f"glTF buffer {i} has an invalid uri")
         elif uri.startswith("data:"):
-            available = declared  # embedded: trimesh decodes and checks it
+            head, _, payload = uri.partition(",")
+            # embedded: the bytes a base64 payload decodes to, at most (a plain one is its length)
+            available = len(payload) * 3 // 4 if head.endswith(";base64") else len(payload)
         else:
             target = inside(path.parent, uri)
             if target is None:
@@ -163,6 +166,8 @@ def inspect(path: Path, size: int, fmt: str) -> GltfInfo:
                 raise InvalidFile(f"glTF mesh {name!r}: vertex attributes have different lengths ({listed})")
             info.has_normals |= "NORMAL" in attrs
             info.has_colors |= "COLOR_0" in attrs
+    if info.meshes:  # bound the scene graph before trimesh walks it (DR017)
+        check_scene(doc, _items(doc, "nodes"), _items(doc, "meshes"), accessors)
     for i, image in enumerate(_items(doc, "images")):
         uri = image.get("uri")
         if not isinstance(uri, str) or uri.startswith("data:"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
-from studio.core.formats.limits import MAX_FACES, MAX_VERTICES, check_count
+from studio.core.formats.limits import MAX_FACES, MAX_VERTICES, check_count, check_geometry
 
 _OFF = re.compile(r"^\s*((?:ST)?C?N?4?n?OFF)(\s+BINARY\b)?\s*([-+]?\d+)\s+([-+]?\d+)", re.I)
 #: An OFF header's first keyword (the variants: ST texture, C colour, N normal, 4 homogeneous).
@@ -39,6 +39,7 @@ def parse_header(head: bytes, size: int) -> OffHeader:
                           f"{max(0, body) // 6:,} vertices ({size:,} bytes)")
     check_count("vertices", nv, MAX_VERTICES)
     check_count("faces", nf, MAX_FACES)
+    check_geometry("OFF", nv, nf)  # at least a triangle a face (DR017)
     if nf == 0:
         raise InvalidFile("mesh has no faces (the OFF header declares 0 faces)")
     return OffHeader(nv, nf)

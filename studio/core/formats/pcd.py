@@ -16,9 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
-from studio.core.formats.limits import MAX_HEADER_BYTES, MAX_POINTS, check_count, check_fits
+from studio.core.formats.limits import (MAX_GEOMETRY_BYTES, MAX_HEADER_BYTES, MAX_POINTS, GiB, check_count,
+                                        check_fits, check_geometry)
 
 _KINDS = {"F": "f", "I": "i", "U": "u"}
+#: LZF's longest back-reference copies 264 bytes for a 3-byte token: no block expands more (DR017)
+LZF_MAX_RATIO = 100
 
 
 @dataclass
@@ -108,6 +111,9 @@ def parse_header(head: bytes, size: int) -> PcdHeader:
         if uncompressed != points * row:
             raise InvalidFile(f"PCD compressed data unpacks to {uncompressed:,} bytes but the header "
                               f"({points:,} points × {row} bytes) implies {points * row:,}")
+        if uncompressed > LZF_MAX_RATIO * compressed:
+            raise InvalidFile(f"PCD compressed data claims {uncompressed:,} bytes from a {compressed:,}-byte block: "
+                              f"more than LZF can expand (at most {LZF_MAX_RATIO}×)")
         if compressed > body - 8:
             raise InvalidFile(f"truncated: the PCD compressed block is {compressed:,} bytes but only "
                               f"{body - 8:,} follow")
@@ -116,6 +122,10 @@ def parse_header(head: bytes, size: int) -> PcdHeader:
     else:
         raise InvalidFile(f"PCD DATA encoding {data!r} is unknown (expected ascii, binary or binary_compressed)")
     check_count("points", points, MAX_POINTS)
+    check_geometry("PCD", points, 0)
+    if points * row > MAX_GEOMETRY_BYTES:  # the whole records, as Open3D or numpy hold them
+        raise InvalidFile(f"PCD data is {points * row / GiB:,.1f} GiB of records ({points:,} points × {row} bytes); "
+                          f"the limit is {MAX_GEOMETRY_BYTES / GiB:,.0f} GiB")
     return PcdHeader(fields, sizes, types, counts, points, data, row, offset)
 
 

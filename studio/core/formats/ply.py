@@ -13,6 +13,7 @@ Faces stored as ``tristrips`` are decoded to triangles.
 from __future__ import annotations
 
 import io
+import mmap
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,9 @@ import numpy as np
 from plyfile import PlyData, PlyElementParseError, PlyHeaderParseError, PlyListProperty
 
 from studio.core.errors import InvalidFile
-from studio.core.formats.limits import MAX_FACES, MAX_HEADER_BYTES, MAX_VERTICES, check_count, check_fits
+from studio.core.formats import ply_faces
+from studio.core.formats.limits import (MAX_FACE_CORNERS, MAX_FACES, MAX_HEADER_BYTES, MAX_ROW_READER_ROWS,
+                                        MAX_VERTICES, check_count, check_fits, check_geometry)
 
 INDEX_NAMES = ("vertex_indices", "vertex_index")
 COLOR_NAMES = (("red", "green", "blue"), ("r", "g", "b"), ("diffuse_red", "diffuse_green", "diffuse_blue"))
@@ -141,6 +144,8 @@ def _check_counts(h: PlyHeader, body: int) -> None:
     if total > body:
         raise InvalidFile(f"truncated: the PLY header declares at least {total:,} bytes of data but the file "
                           f"holds {body:,}")
+    vertex, faces = h.element("vertex"), sum(h.element(n).count for n in ("face", "tristrips") if h.element(n))
+    check_geometry("PLY", vertex.count if vertex is not None else 0, faces)  # at least a triangle a face
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -160,7 +165,9 @@ def read(source: Path | bytes, header: PlyHeader | None = None) -> PlyContent:
         vertex = arrays["vertex"]
         face_lists = arrays["face"][_index_name(header)] if "face" in arrays and len(arrays["face"]) else None
         return _content(vertex, names, face_lists, None)
-    data = _load(source, header)
+    data = _load(source, header, names)
+    if isinstance(data, PlyContent):
+        return data
     face_lists = strips = None
     face = header.element("face")
     if face is not None and face.count > 0:
@@ -216,17 +223,26 @@ def _read(source: Path | bytes, header: PlyHeader, face_len: int | None) -> PlyD
     return PlyData.read(io.BytesIO(body), known_list_len=known)
 
 
-def _load(source: Path | bytes, header: PlyHeader) -> PlyData:
-    """Read the data; for binary faces try the fast fixed-length paths (triangles, quads) first."""
+def _load(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyData | PlyContent:
+    """Read the data; for binary faces try the fast fixed-length paths (triangles, quads) first,
+    then one pass over faces of any length (:mod:`.ply_faces`)."""
     face = header.element("face")
+    _check_row_reader(header, faces_too=False)
     if not header.ply.text and face is not None and face.count > 0:
         for n in (3, 4):
             try:
                 return _read(source, header, n)
             except PlyElementParseError:
                 pass  # not all faces have n corners: try the next way
+        polygons = _polygons(source, header, names)
+        if polygons is not None:
+            return polygons
+    _check_row_reader(header, faces_too=True)
     try:
         return _read(source, header, None)
+    except UnicodeDecodeError as exc:
+        raise InvalidFile(f"PLY data is not ASCII text as its header says (byte {exc.object[exc.start:exc.end]!r} "
+                          "in the data)") from exc
     except PlyElementParseError as exc:
         element = getattr(exc, "element", None)
         where = f" at row {exc.row:,} of {element.count:,} of element '{element.name}'" if element is not None \
@@ -234,6 +250,65 @@ def _load(source: Path | bytes, header: PlyHeader) -> PlyData:
         if "early end-of-file" in str(exc):
             raise InvalidFile(f"truncated: the PLY data ends early{where}") from exc
         raise InvalidFile(f"PLY data does not match its header ({exc})") from exc
+
+
+def _polygons(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyContent | None:
+    """A binary PLY whose faces vary in length, read in one pass (None: a layout left to plyfile,
+    e.g. lists in an element before the faces, or triangle strips)."""
+    if header.element("tristrips") is not None:
+        return None
+    if not isinstance(source, Path):
+        return _polygons_in(bytes(source), header, names)
+    with open(source, "rb") as f:
+        buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        return _polygons_in(buf, header, names)
+    finally:
+        try:
+            buf.close()
+        except BufferError:  # a view is still held (by an error's traceback): closed when collected
+            pass
+
+
+def _polygons_in(buf, header: PlyHeader, names: set[str]) -> PlyContent | None:
+    order, offset = header.ply.byte_order, header.length
+    vertex = faces = None
+    for element in header.ply.elements:
+        if vertex is not None and faces is not None:
+            break  # elements after both are not used
+        if element.name == "face":
+            index = _index_name(header)
+            where, corners, offset = ply_faces.scan(buf, offset, element, order, index)
+            prop = next(p for p in element.properties if p.name == index)
+            faces = (where, corners, np.dtype(order + prop.val_dtype))
+            continue
+        dtype = ply_faces.fixed_dtype(element, order)
+        if dtype is None:
+            return None  # lists in another element: plyfile's row reader, bounded by MAX_ROW_READER_ROWS
+        if offset + dtype.itemsize * element.count > len(buf):
+            raise InvalidFile(f"truncated: the PLY data ends early in element '{element.name}'")
+        if element.name == "vertex":
+            vertex = np.frombuffer(buf, dtype, element.count, offset)
+        offset += dtype.itemsize * element.count
+    if vertex is None or faces is None:
+        return None
+    triangles, short = ply_faces.gather(buf, *faces, len(vertex))
+    # copies, so that nothing refers to the file's memory map once it is closed
+    vertices = np.column_stack([np.asarray(vertex[a], np.float64) for a in "xyz"])
+    warnings = [f"{short:,} faces with fewer than 3 corners were ignored"] if short else []
+    return PlyContent(vertices, triangles, colors(vertex, names), names, short, warnings)
+
+
+def _check_row_reader(header: PlyHeader, faces_too: bool) -> None:
+    """plyfile reads ASCII rows, and binary rows of elements with lists, one at a time (3 to 35 µs
+    each on a loaded machine): refuse more rows than it reads in the time allowed (DR017). Binary
+    faces are read by a memory map or :mod:`.ply_faces` unless ``faces_too``."""
+    rows = sum(e.count for e in header.ply.elements if header.ply.text or (faces_too or e.name != "face") and
+               any(isinstance(p, PlyListProperty) for p in e.properties))
+    if rows > MAX_ROW_READER_ROWS:
+        kind = "an ASCII PLY" if header.ply.text else "a binary PLY with lists outside its faces"
+        raise InvalidFile(f"{kind} of {rows:,} rows is read too slowly (the limit is {MAX_ROW_READER_ROWS:,}); "
+                          "convert the scan to binary PLY")
 
 
 def _fixed_records(data: bytes, header: PlyHeader) -> dict[str, np.ndarray] | None:
@@ -285,6 +360,11 @@ def faces_from_lists(lists) -> tuple[np.ndarray, int]:
         short = 0 if lists.shape[1] >= 3 else len(lists)
     else:
         lengths = np.fromiter((len(r) for r in lists), np.int64, len(lists))
+        if len(lengths) and lengths.max() > MAX_FACE_CORNERS:
+            row = int(np.argmax(lengths > MAX_FACE_CORNERS))
+            raise InvalidFile(f"PLY face {row:,} has {int(lengths[row]):,} corners; at most {MAX_FACE_CORNERS} are "
+                              "read (triangulate the mesh before ingesting it)")
+        check_geometry("PLY", 0, int(np.maximum(lengths - 2, 0).sum()))
         polys, short = {}, int((lengths < 3).sum())
         for k in np.unique(lengths[lengths >= 3]):
             polys[int(k)] = np.stack([np.asarray(r, np.int64) for r in lists[lengths == k]])

@@ -60,6 +60,13 @@ class WavHeader:
         return self.data_size
 
     @property
+    def size_unknown(self) -> bool:
+        """The data chunk's size is 0xFFFFFFFF with no ``ds64`` to give the real one: a recorder
+        stopped before it wrote the sizes (or streamed the file); the data runs to the end of the
+        file, however much of it was written."""
+        return self.data_size == UNKNOWN_SIZE and self.ds64_data is None
+
+    @property
     def frame_bytes(self) -> int | None:
         """Bytes per frame as a decoder counts them (PCM / float: channels × whole bytes per sample;
         the header's own block size can be wrong)."""

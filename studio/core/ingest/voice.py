@@ -191,6 +191,10 @@ def analyse_voice(path: Path, fmt: str, label: str, progress: ProgressFn | None 
         warnings.append(f"truncated: header says {header_frames:,} frames, {acc.frames:,} decoded")
     elif acc.frames > header_frames:
         warnings.append(f"length mismatch: header says {header_frames:,} frames, {acc.frames:,} decoded")
+    if wav_header is not None and wav_header.size_unknown:
+        warnings.append(f"possibly truncated: the WAV header gives no length (sizes of 0xFFFFFFFF, as a recording "
+                        f"stopped before its header was finished); {acc.frames:,} frames were decoded to the end of "
+                        "the file")
     if acc.decode_error:
         warnings.append(f"decoding stopped early: {acc.decode_error}")
     if wav is not None and wav.byte_rate and wav.sample_rate and wav.block_align \
