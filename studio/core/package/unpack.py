@@ -175,6 +175,8 @@ def place_all(staged: dict[str, Path], targets: dict[str, Path], out: Path, stag
                     raise InvalidInput(f"{rel} appeared in {out} while the package was opened; "
                                        "nothing was written") from None
             placed.append(final)
+        for folder in {f.parent for f in placed}:
+            fsync_dir(folder)
     except BaseException:
         for final in reversed(placed):
             with contextlib.suppress(OSError):
@@ -185,8 +187,6 @@ def place_all(staged: dict[str, Path], targets: dict[str, Path], out: Path, stag
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
-    for folder in {f.parent for f in placed}:
-        fsync_dir(folder)
     return placed
 
 
@@ -210,9 +210,20 @@ def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], 
     def feed(w) -> None:  # the package's bytes, checked, and the payload passed on to be decrypted
         hashes["payload"] = check_canonical(path, checked.entries, w.write, hash_file=False)[0]
 
+    def decrypt(ciphertext, w) -> None:
+        try:
+            pyrage.decrypt_io(ciphertext, w, [identity])
+        except OSError as exc:
+            if exc.errno is not None:  # our pipe or disk, not the age stream
+                raise
+            # age authenticates the payload chunk by chunk; the last one carries an end mark, so a
+            # payload cut short (or a chunk altered) fails here — after the header opened
+            raise PackageRefused("the payload is truncated or damaged: a chunk of it does not decrypt "
+                                 "(the file was cut short or altered after the studio signed it)") from exc
+
     try:
         with produced(feed) as ciphertext, \
-                produced(lambda w: pyrage.decrypt_io(ciphertext, w, [identity])) as plain, \
+                produced(lambda w: decrypt(ciphertext, w)) as plain, \
                 tarfile.open(fileobj=plain, mode="r|") as tar:
             for member in tar:
                 check_cancel(cancel)
@@ -245,7 +256,7 @@ def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], 
     except pyrage.DecryptError as exc:
         raise PackageRefused("the payload cannot be decrypted: it is damaged, or not encrypted to the "
                              "recipient the manifest names") from exc
-    except (tarfile.TarError, EOFError) as exc:
+    except (tarfile.TarError, EOFError, ValueError, UnicodeError) as exc:  # hostile tar headers
         raise PackageRefused(f"the payload is not a readable tar stream: {exc}") from exc
     check_payload_hash(checked, hashes["payload"])
     missing = [p for p in expected if p not in staged]
