@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zoneinfo
 
 from studio.core.errors import PackageRefused
 
@@ -222,6 +223,10 @@ def check_shape(m: dict) -> None:
     _text(licence.get("summary"), "licence summary")
     _date(m.get("expires"), "the expiry")
     _line(m.get("timezone"), "timezone", _ZONE, limit=100)
+    try:
+        zoneinfo.ZoneInfo(m["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a folder of the database, …
+        raise PackageRefused(f"the manifest names an unknown time zone {m['timezone']!r}") from exc
     _check_labels(m.get("labels"))
 
 
