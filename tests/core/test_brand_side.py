@@ -14,12 +14,12 @@ import pytest
 
 from studio.core.errors import InvalidInput, PackageRefused
 from studio.core.package import manifest as mf
-from studio.core.package.container import MAX_AGE_HEADER
+from studio.core.package import container
 from studio.core.package.export import export_package
 from studio.core.package.unpack import open_package
 from studio.core.package.verify import verify_package
 from tests.core import hostile
-from tests.core.helpers import BRAND, active_grant, brand, studio_key
+from tests.core.helpers import BRAND, active_grant, brand, studio_key, studio_pem
 
 
 @pytest.fixture
@@ -58,9 +58,9 @@ def test_when_the_payload_header_has_no_end_within_one_recipients_size_then_it_i
     vault, recipient, keys = side
     good = hostile.encrypt(hostile.tar_of([(hostile.PATH, b"hello", "file")]), recipient)
     body = good.index(b"\n---")
-    padded = good[:body] + b"\n-> pad-grease\n" + b"A" * 64 * (MAX_AGE_HEADER // 64) + b"\n" + good[body + 1:]
+    padded = good[:body] + b"\n-> pad-grease\n" + b"A" * 64 * (container.MAX_AGE_HEADER // 64) + b"\n" + good[body + 1:]
     path = hostile.package(tmp_path / "long.twinpkg", vault.studio_signing_key(), recipient, payload=padded)
-    _refused_by_both(path, vault, keys, tmp_path / "opened", f"longer than {MAX_AGE_HEADER} bytes")
+    _refused_by_both(path, vault, keys, tmp_path / "opened", f"longer than {container.MAX_AGE_HEADER} bytes")
 
 
 def test_when_the_payload_is_not_age_then_it_is_refused_naming_it(side, tmp_path):
@@ -202,3 +202,18 @@ def test_when_a_file_in_the_output_folder_clashes_then_open_refuses_and_writes_n
     with pytest.raises(InvalidInput, match="already exist.*nothing was written"):
         open_package(path, keys, studio_key(vault), out)
     assert _files(out) == before and (out / clash).read_bytes() == b"the brand's own"
+
+
+@pytest.mark.parametrize("command", ["verify", "open"])
+def test_when_the_cli_meets_a_manifest_without_its_licence_then_it_prints_one_line_and_writes_nothing(
+        side, tmp_path, cli, command):
+    vault, recipient, keys = side
+    path = hostile.package(tmp_path / "bad.twinpkg", vault.studio_signing_key(), recipient,
+                           edit=_drop("licence", "summary"))
+    pem = studio_pem(vault, tmp_path / "studio.pem")
+    extra = ["--identity", str(keys), "--out", str(tmp_path / "opened")] if command == "open" else []
+    proc = cli.run(command, str(path), "--studio-key", str(pem), *extra)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "licence summary is missing" in proc.stderr
+    assert not (tmp_path / "opened").exists()
