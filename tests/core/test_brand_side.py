@@ -94,6 +94,15 @@ def test_when_the_payloads_last_chunk_is_cut_short_then_open_names_it(side, tmp_
     assert _files(tmp_path / "opened") == []
 
 
+def test_when_open_into_new_folders_is_refused_then_the_folders_it_made_are_removed(side, tmp_path):
+    vault, recipient, keys = side
+    payload = hostile.encrypt(hostile.tar_of([(hostile.PATH, b"hello", "file")]), recipient)[:-1]
+    path = hostile.package(tmp_path / "cut.twinpkg", vault.studio_signing_key(), recipient, payload=payload)
+    with pytest.raises(PackageRefused, match="truncated"):
+        open_package(path, keys, studio_key(vault), tmp_path / "brand work" / "spring" / "opened")
+    assert not (tmp_path / "brand work").exists()
+
+
 # -- the manifest's shape ----------------------------------------------------------------------
 
 def _drop(*keys):

@@ -99,10 +99,10 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
     targets = {rel: _target(out, rel) for rel in names}
     _check_targets(targets, out, force)  # early, before a byte is decrypted; again before the first move
     total = sum(a["size"] for a in m["assets"])
-    created_out = not out.exists()
+    created = [p for p in (out, *out.parents) if not p.exists()]  # removed again on a refusal
     out.mkdir(parents=True, exist_ok=True)
     if shutil.disk_usage(out).free < total + (16 << 20):
-        _cleanup(None, out, created_out)
+        _cleanup(None, created)
         raise InvalidInput(f"not enough free space in {out} for {total} bytes")
     staging = out / f".twinpkg-open-{secrets.token_hex(6)}"
     staging.mkdir()
@@ -114,7 +114,7 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
                                             (json.dumps(m["licence"]["odrl"], indent=2) + "\n").encode())
         files = place_all(staged, targets, out, staging, force)
     except BaseException:
-        _cleanup(staging, out, created_out)
+        _cleanup(staging, created)
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return OpenResult(info, out, files)
@@ -190,12 +190,14 @@ def place_all(staged: dict[str, Path], targets: dict[str, Path], out: Path, stag
     return placed
 
 
-def _cleanup(staging: Path | None, out: Path, created_out: bool) -> None:
+def _cleanup(staging: Path | None, created: list[Path]) -> None:
     if staging is not None:
         shutil.rmtree(staging, ignore_errors=True)
-    if created_out:
-        with contextlib.suppress(OSError):
-            out.rmdir()  # only if still empty
+    for folder in created:  # ``out`` and the folders made for it, deepest first, each only if still empty
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], staging: Path, total: int,
