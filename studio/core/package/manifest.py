@@ -48,11 +48,11 @@ def to_bytes(manifest: dict) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-MAX_DEPTH = 32  # a real manifest nests 8 deep (licence.odrl); json's recursion must never be reached
+MAX_DEPTH = 32  # a real manifest nests well under this (the ODRL licence is deepest); json must never recurse far
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
 _BRACKETS = bytes(range(256)).translate(None, b"[]{}")
 _ID = {kind: re.compile(kind + r"_[0-9a-f]{16}") for kind in ("pkg", "tal", "grt", "ast", "brd", "vlt")}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # + bidi overrides
 _ZONE = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
 _TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # multi-line text: newlines and tabs only
 
@@ -148,7 +148,8 @@ def _check_assets(assets) -> None:
         seen.add(path.lower())
         _line(a.get("asset"), f"asset {path}: asset", _ID["ast"])
         _need(a.get("role") in ("original", "companion"), f"asset {path}: role is not original or companion")
-        _line(a.get("original_name"), f"asset {path}: original_name")
+        _need(isinstance(a.get("original_name"), str) and len(a["original_name"]) <= 1000,  # as captured; never printed
+              f"asset {path}: original_name is missing or not text")
         _line(a.get("media_type"), f"asset {path}: media_type", limit=200)
         for key in ("size", "original_size"):
             _int(a.get(key), f"asset {path}: {key}")
