@@ -4,13 +4,10 @@ the last use goes to exactly one of two racing exports."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import io
 import json
 import multiprocessing
-import tarfile
 
 import pyrage
 import pytest
@@ -19,8 +16,6 @@ from studio.core import clock
 from studio.core.consent.grants import get_grant, revoke_grant
 from studio.core.errors import Cancelled, ConsentError, InvalidInput, PackageRefused
 from studio.core.ledger.statement import statement
-from studio.core.package import manifest as mf
-from studio.core.package.container import PackageWriter
 from studio.core.package.export import export_package
 from studio.core.package.unpack import open_package
 from studio.core.package.verify import verify_package
@@ -236,41 +231,13 @@ def test_when_two_processes_race_for_the_last_use_then_exactly_one_wins(world, t
 
 def _hostile(vault, path, members, manifest_over=None, compress=False):
     """A package the studio key signs, holding a hand-made tar: (name, data, type)."""
+    from studio.core.package.brands import list_brands
+    from tests.core import hostile
     from tests.core.helpers import BRAND as NAME
 
-    brand_row = next(b for b in __import__("studio.core.package.brands", fromlist=["x"]).list_brands(vault)
-                     if b.name == NAME)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data, kind in members:
-            info = tarfile.TarInfo(name)
-            if kind == "link":
-                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
-                tar.addfile(info)
-            else:
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-    payload = pyrage.encrypt(buf.getvalue(), [pyrage.x25519.Recipient.from_str(brand_row.recipient)])
-    key = vault.studio_signing_key()
-    from studio.core.vault.keys import public_key_fingerprint
-
-    assets = [{"asset": "ast_0123456789abcdef", "role": "original", "path": "assets/ast_0123456789abcdef/a.ply",
-               "size": 5, "sha256": hashlib.sha256(b"hello").hexdigest()}]
-    manifest = {"format": mf.FORMAT, "format_version": 1, "package_id": "pkg_0123456789abcdef",
-                "created_at": "2026-01-01T00:00:00Z",
-                "studio": {"key_fingerprint": public_key_fingerprint(key.public_key())},
-                "talent": {"id": "tal_0123456789abcdef"}, "brand": {"name": NAME, "recipient": brand_row.recipient},
-                "assets": assets, "grant": {"id": "grt_0123456789abcdef", "document": {}},
-                "payload": {"sha256": hashlib.sha256(payload).hexdigest(), "size": len(payload)},
-                "licence": {"summary": "", "odrl": {}}, "expires": "2099-12-31", "timezone": "UTC",
-                "labels": mf.labels("grt_0123456789abcdef", "required")}
-    manifest.update(manifest_over or {})
-    raw = mf.to_bytes(manifest)
-    with open(path, "wb") as fh:
-        w = PackageWriter(fh.write)
-        with w.open_payload() as dst:
-            dst.write(payload)
-        w.finish(raw, base64.b64encode(key.sign(raw)) + b"\n")
+    brand_row = next(b for b in list_brands(vault) if b.name == NAME)
+    hostile.package(path, vault.studio_signing_key(), brand_row.recipient, members,
+                    edit=lambda m: m.update(manifest_over or {}))
     if compress:  # the same entries, deflated: a "zip bomb" shape
         import zipfile
 

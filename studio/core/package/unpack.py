@@ -99,10 +99,10 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
     targets = {rel: _target(out, rel) for rel in names}
     _check_targets(targets, out, force)  # early, before a byte is decrypted; again before the first move
     total = sum(a["size"] for a in m["assets"])
-    created_out = not out.exists()
+    created = [p for p in (out, *out.parents) if not p.exists()]  # removed again on a refusal
     out.mkdir(parents=True, exist_ok=True)
     if shutil.disk_usage(out).free < total + (16 << 20):
-        _cleanup(None, out, created_out)
+        _cleanup(None, created)
         raise InvalidInput(f"not enough free space in {out} for {total} bytes")
     staging = out / f".twinpkg-open-{secrets.token_hex(6)}"
     staging.mkdir()
@@ -114,7 +114,7 @@ def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, o
                                             (json.dumps(m["licence"]["odrl"], indent=2) + "\n").encode())
         files = place_all(staged, targets, out, staging, force)
     except BaseException:
-        _cleanup(staging, out, created_out)
+        _cleanup(staging, created)
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return OpenResult(info, out, files)
@@ -175,6 +175,8 @@ def place_all(staged: dict[str, Path], targets: dict[str, Path], out: Path, stag
                     raise InvalidInput(f"{rel} appeared in {out} while the package was opened; "
                                        "nothing was written") from None
             placed.append(final)
+        for folder in {f.parent for f in placed}:
+            fsync_dir(folder)
     except BaseException:
         for final in reversed(placed):
             with contextlib.suppress(OSError):
@@ -185,17 +187,17 @@ def place_all(staged: dict[str, Path], targets: dict[str, Path], out: Path, stag
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
-    for folder in {f.parent for f in placed}:
-        fsync_dir(folder)
     return placed
 
 
-def _cleanup(staging: Path | None, out: Path, created_out: bool) -> None:
+def _cleanup(staging: Path | None, created: list[Path]) -> None:
     if staging is not None:
         shutil.rmtree(staging, ignore_errors=True)
-    if created_out:
-        with contextlib.suppress(OSError):
-            out.rmdir()  # only if still empty
+    for folder in created:  # ``out`` and the folders made for it, deepest first, each only if still empty
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], staging: Path, total: int,
@@ -210,9 +212,20 @@ def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], 
     def feed(w) -> None:  # the package's bytes, checked, and the payload passed on to be decrypted
         hashes["payload"] = check_canonical(path, checked.entries, w.write, hash_file=False)[0]
 
+    def decrypt(ciphertext, w) -> None:
+        try:
+            pyrage.decrypt_io(ciphertext, w, [identity])
+        except OSError as exc:
+            if exc.errno is not None:  # our pipe or disk, not the age stream
+                raise
+            # age authenticates the payload chunk by chunk; the last one carries an end mark, so a
+            # payload cut short (or a chunk altered) fails here — after the header opened
+            raise PackageRefused("the payload is truncated or damaged: a chunk of it does not decrypt "
+                                 "(the file was cut short or altered after the studio signed it)") from exc
+
     try:
         with produced(feed) as ciphertext, \
-                produced(lambda w: pyrage.decrypt_io(ciphertext, w, [identity])) as plain, \
+                produced(lambda w: decrypt(ciphertext, w)) as plain, \
                 tarfile.open(fileobj=plain, mode="r|") as tar:
             for member in tar:
                 check_cancel(cancel)
@@ -245,7 +258,7 @@ def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], 
     except pyrage.DecryptError as exc:
         raise PackageRefused("the payload cannot be decrypted: it is damaged, or not encrypted to the "
                              "recipient the manifest names") from exc
-    except (tarfile.TarError, EOFError) as exc:
+    except (tarfile.TarError, EOFError, ValueError, UnicodeError) as exc:  # hostile tar headers
         raise PackageRefused(f"the payload is not a readable tar stream: {exc}") from exc
     check_payload_hash(checked, hashes["payload"])
     missing = [p for p in expected if p not in staged]

@@ -2,7 +2,8 @@
 
 Checks, in order: the ZIP holds exactly the three entries, stored, with a manifest of sane
 size; the signature is the pinned studio key's over the manifest's exact bytes; the manifest's
-format version is known; the payload's SHA-256 is the one the manifest names; every byte of
+format version is known and its whole shape right (:func:`manifest.parse`); the payload's age
+header is one recipient's; the payload's SHA-256 is the one the manifest names; every byte of
 the file is where the studio's writer puts it; the licence has not expired.
 """
 
@@ -22,7 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from studio.core import clock
 from studio.core.errors import InvalidInput, NotFound, PackageRefused
 from studio.core.package import manifest as mf
-from studio.core.package.container import PackageEntries, check_canonical, read_entries
+from studio.core.package.container import (PackageEntries, check_age_header, check_canonical, read_entries,
+                                           read_payload_head)
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.vault.keys import public_key_fingerprint
 
@@ -97,7 +99,7 @@ def _signature(raw: bytes) -> bytes:
 def today_in(tz: str) -> dt.date:
     try:
         return clock.now().astimezone(zoneinfo.ZoneInfo(tz)).date()
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a folder, a long name
         raise PackageRefused(f"the manifest names an unknown time zone {tz!r}") from exc
 
 
@@ -110,7 +112,8 @@ class Checked:
 
 
 def check_signed_manifest(path: Path, studio_key: Ed25519PublicKey, on: dt.date | None = None) -> Checked:
-    """The cheap checks, before any payload byte is read: shape, signature, version, expiry."""
+    """The cheap checks, before the payload is decrypted: shape, signature, the manifest's whole
+    shape, the payload's age header (one recipient's), expiry."""
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"no package at {path}")
@@ -126,6 +129,7 @@ def check_signed_manifest(path: Path, studio_key: Ed25519PublicKey, on: dt.date 
         raise PackageRefused("the manifest names another studio key than the one it is signed with")
     if entries.payload_size != manifest["payload"].get("size"):
         raise PackageRefused("the payload is not the one the manifest was signed for (its size differs)")
+    check_age_header(read_payload_head(path))  # before anything decrypts it (open) or vouches for it (verify)
     day = on or today_in(manifest.get("timezone") or "UTC")
     if day > dt.date.fromisoformat(manifest["expires"]):
         raise PackageRefused(f"the licence expired on {manifest['expires']}; this package may no longer be opened")
