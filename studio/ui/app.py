@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -16,6 +16,8 @@ from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
 
 APP_NAME = "Twin Studio"
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "twin-studio.svg"
+I18N = Path(__file__).resolve().parent / "i18n"  # twin_studio.ts, the source catalogue; twin_studio_<lang>.qm
+CATALOGUE = "twin_studio"
 
 
 def application() -> QApplication:
@@ -26,7 +28,19 @@ def application() -> QApplication:
     app.setDesktopFileName("twin-studio")
     if ICON.is_file():
         app.setWindowIcon(QIcon(str(ICON)))
+    install_translator(app)
     return app
+
+
+def install_translator(app: QApplication, locale: QLocale | None = None, folder: Path = I18N) -> QTranslator | None:
+    """Install the compiled catalogue for ``locale`` (the system's by default), e.g.
+    ``twin_studio_de.qm`` or ``twin_studio_pt_BR.qm``, when there is one; else the app stays in
+    English (its source texts). Returns the installed translator, kept alive on the app."""
+    translator = QTranslator(app)
+    if not translator.load(locale or QLocale(), CATALOGUE, "_", str(folder)):
+        return None
+    app.installTranslator(translator)
+    return translator
 
 
 def vault_dialog(folder: Path, tasks: TaskManager) -> QDialog:

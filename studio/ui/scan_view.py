@@ -13,6 +13,7 @@ from studio.core.vault import Vault
 from studio.ui.tasks import TaskManager
 from studio.ui.viewport import Viewport
 
+
 # (key, button text, tool tip, shortcut); the texts are translated where the buttons are made
 VIEW_BUTTONS = (("front", QT_TRANSLATE_NOOP("ScanDetail", "Front"), QT_TRANSLATE_NOOP("ScanDetail", "Front view"), "F"),
                 ("three-quarter", "¾", QT_TRANSLATE_NOOP("ScanDetail", "Three quarter view"), "T"),
@@ -25,43 +26,6 @@ MODE_BUTTONS = (("shaded", QT_TRANSLATE_NOOP("ScanDetail", "Shaded"), "Shift+S")
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("ScanDetail", text)
-
-
-def scan_rows(asset: AssetRecord) -> list[tuple[str, str]]:
-    """(label, value) rows of the figures measured at ingest, in the user's language."""
-    m = asset.metrics
-    rows: list[tuple[str, str]] = []
-    if asset.kind == "mesh":
-        rows += [(_tr("Triangles"), f"{m.get('faces', 0):,}"), (_tr("Vertices"), f"{m.get('vertices', 0):,}")]
-    else:
-        total = m.get("points_total")
-        points = f"{m.get('points', 0):,}"
-        if total and total != m.get("points"):
-            points = _tr("{points} of {total} (rest not finite)").format(points=points, total=f"{total:,}")
-        rows.append((_tr("Points"), points))
-    if m.get("height_m") is not None:
-        rows.append((_tr("Height"), _tr("{height} m (up axis {axis})").format(
-            height=f"{m['height_m']:.3f}", axis=m.get("up_axis", "?").upper())))
-    bbox = m.get("bbox_m") or {}
-    if bbox.get("size"):
-        sx, sy, sz = bbox["size"]
-        rows.append((_tr("Bounding box"), f"{sx:.3f} × {sy:.3f} × {sz:.3f} m"))
-        if bbox.get("unit_guess"):
-            rows.append((_tr("Units in file"), str(bbox["unit_guess"])))
-    if asset.kind == "mesh":
-        closed = _tr("yes") if m.get("watertight") else _tr("no — {n} open edges").format(
-            n=f"{m.get('boundary_edges', 0):,}")
-        rows.append((_tr("Watertight"), closed))
-        if m.get("non_manifold_edges"):
-            rows.append((_tr("Non-manifold edges"), f"{m['non_manifold_edges']:,}"))
-        rows.append((_tr("Texture / colours"), _tr("{texture}, {colours}").format(
-            texture=_tr("texture") if m.get("has_texture") else _tr("no texture"),
-            colours=_tr("vertex colours") if m.get("has_colors") else _tr("no colours"))))
-        lod = asset.file("lod")
-        rows.append((_tr("Preview LOD"), _tr("stored") if lod else _tr("not needed (small scan)")))
-    else:
-        rows.append((_tr("Colours"), _tr("yes") if m.get("has_colors") else _tr("no")))
-    return rows
 
 
 class ScanDetail(QWidget):
@@ -118,15 +82,54 @@ class ScanDetail(QWidget):
         lay.addLayout(self.form)
         lay.addWidget(self.warnings)
 
+    def scan_rows(self, asset: AssetRecord) -> list[tuple[str, str]]:
+        """(label, value) rows of the figures measured at ingest, in the user's language."""
+        m = asset.metrics
+        rows: list[tuple[str, str]] = []
+        if asset.kind == "mesh":
+            rows += [(self.tr("Triangles"), f"{m.get('faces', 0):,}"),
+                     (self.tr("Vertices"), f"{m.get('vertices', 0):,}")]
+        else:
+            total = m.get("points_total")
+            points = f"{m.get('points', 0):,}"
+            if total and total != m.get("points"):
+                points = self.tr("{points} of {total} (rest not finite)").format(points=points, total=f"{total:,}")
+            rows.append((self.tr("Points"), points))
+        if m.get("height_m") is not None:
+            rows.append((self.tr("Height"), self.tr("{height} m (up axis {axis})").format(
+                height=f"{m['height_m']:.3f}", axis=m.get("up_axis", "?").upper())))
+        bbox = m.get("bbox_m") or {}
+        if bbox.get("size"):
+            sx, sy, sz = bbox["size"]
+            rows.append((self.tr("Bounding box"), f"{sx:.3f} × {sy:.3f} × {sz:.3f} m"))
+            if bbox.get("unit_guess"):
+                rows.append((self.tr("Units in file"), str(bbox["unit_guess"])))
+        if asset.kind == "mesh":
+            closed = self.tr("yes") if m.get("watertight") else self.tr("no — {n} open edges").format(
+                n=f"{m.get('boundary_edges', 0):,}")
+            rows.append((self.tr("Watertight"), closed))
+            if m.get("non_manifold_edges"):
+                rows.append((self.tr("Non-manifold edges"), f"{m['non_manifold_edges']:,}"))
+            rows.append((self.tr("Texture / colours"), self.tr("{texture}, {colours}").format(
+                texture=self.tr("texture") if m.get("has_texture") else self.tr("no texture"),
+                colours=self.tr("vertex colours") if m.get("has_colors") else self.tr("no colours"))))
+            lod = asset.file("lod")
+            rows.append((self.tr("Preview LOD"),
+                         self.tr("stored") if lod else self.tr("not needed (small scan)")))
+        else:
+            rows.append((self.tr("Colours"), self.tr("yes") if m.get("has_colors") else self.tr("no")))
+        return rows
+
     def show_scan(self, asset: AssetRecord) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
-        for label, value in scan_rows(asset):
+        for label, value in self.scan_rows(asset):
             v = QLabel(value, self)
             v.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.form.addRow(label, v)
         if asset.warnings:
-            self.warnings.setText(self.tr("<b>QA warnings</b>") + "<br>" + "<br>".join(f"⚠ {w}" for w in asset.warnings))
+            self.warnings.setText(self.tr("<b>QA warnings</b>") + "<br>"
+                                  + "<br>".join(f"⚠ {w}" for w in asset.warnings))
         else:
             self.warnings.setText(self.tr("No QA warnings."))
         is_mesh = asset.kind == "mesh"

@@ -17,9 +17,7 @@ from studio.core.vault import Vault, check_can_create, check_new_passphrase
 from studio.ui.banner import Banner
 from studio.ui.tasks import TaskManager
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CreateVaultDialog", text)
+translate = QCoreApplication.translate  # lupdate reads translate("Context", "text") calls
 
 
 def strength(passphrase: str) -> tuple[int, str]:
@@ -29,16 +27,16 @@ def strength(passphrase: str) -> tuple[int, str]:
     classes = sum(any(f(c) for c in passphrase) for f in (str.islower, str.isupper, str.isdigit,
                                                           lambda c: not c.isalnum()))
     if n == 0:
-        return 0, _tr("A phrase of several words is best (at least 8 characters)")
+        return 0, translate("CreateVaultDialog", "A phrase of several words is best (at least 8 characters)")
     if n < 8:
-        return 0, _tr("Too short — at least 8 characters")
+        return 0, translate("CreateVaultDialog", "Too short — at least 8 characters")
     if n >= 20 or words >= 4:
-        return 4, _tr("Strong")
+        return 4, translate("CreateVaultDialog", "Strong")
     if n >= 14 or (n >= 12 and classes >= 3):
-        return 3, _tr("Good")
+        return 3, translate("CreateVaultDialog", "Good")
     if n >= 10 or classes >= 3:
-        return 2, _tr("Fair — a few more words make it much stronger")
-    return 1, _tr("Weak — use a longer phrase of several words")
+        return 2, translate("CreateVaultDialog", "Fair — a few more words make it much stronger")
+    return 1, translate("CreateVaultDialog", "Weak — use a longer phrase of several words")
 
 
 class _VaultDialog(QDialog):
@@ -74,7 +72,7 @@ class _VaultDialog(QDialog):
 
 class CreateVaultDialog(_VaultDialog):
     def __init__(self, folder: Path, tasks: TaskManager, parent: QWidget | None = None) -> None:
-        super().__init__(QCoreApplication.translate("CreateVaultDialog", "Create a vault — Twin Studio"), tasks, parent)
+        super().__init__(translate("CreateVaultDialog", "Create a vault — Twin Studio"), tasks, parent)
         intro = QLabel(self.tr("Twin Studio keeps scans, voice takes and consent in an encrypted vault. "
                                "Choose where it lives and a passphrase. <b>Without the passphrase nobody — "
                                "not even you — can open it.</b>"), self)
@@ -125,7 +123,8 @@ class CreateVaultDialog(_VaultDialog):
         score, words = strength(self.passphrase.text())
         self.meter.setValue(score)
         same = self.passphrase.text() == self.repeat.text()
-        self.hint.setText(words if same or not self.repeat.text() else self.tr("{hint} · the two entries differ").format(hint=words))
+        self.hint.setText(words if same or not self.repeat.text() else
+                          self.tr("{hint} · the two entries differ").format(hint=words))
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(score > 0 and same)
 
     def _create(self) -> None:
@@ -145,7 +144,7 @@ class CreateVaultDialog(_VaultDialog):
 
 class UnlockDialog(_VaultDialog):
     def __init__(self, folder: Path, tasks: TaskManager, parent: QWidget | None = None) -> None:
-        super().__init__(QCoreApplication.translate("UnlockDialog", "Unlock the vault — Twin Studio"), tasks, parent)
+        super().__init__(translate("UnlockDialog", "Unlock the vault — Twin Studio"), tasks, parent)
         self.folder = Path(folder)
         where = QLabel(self.tr("Vault: <code>{folder}</code>").format(folder=self.folder), self)
         where.setTextInteractionFlags(Qt.TextSelectableByMouse)

@@ -8,13 +8,16 @@ does not decode, no backend), an inline message says so and the waveform and met
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QCoreApplication, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QBuffer, QByteArray, QCoreApplication, QIODevice, QPointF, QRectF,
+                            QSize, Qt, QUrl, Signal)
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF, QPixmap
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
 
 from studio.ui.banner import Banner
+
+translate = QCoreApplication.translate  # lupdate reads translate("Context", "text") calls
 
 _CONTAINERS = {"audio/wav": "WAV", "audio/flac": "FLAC", "audio/ogg": "Ogg", "audio/opus": "Ogg/Opus",
                "audio/mpeg": "MP3", "audio/x-nist-sphere": "NIST SPHERE"}
@@ -30,36 +33,52 @@ def _clock(seconds: float) -> str:
 
 
 def _tr(text: str) -> str:
-    return QCoreApplication.translate("VoiceDetail", text)
+    """A text marked with QT_TRANSLATE_NOOP("VoiceDetail", ...), in the user's language."""
+    return translate("VoiceDetail", text)
 
 
 def _sample_format(m: dict) -> str:
     fmt, bits = str(m.get("sample_format") or ""), m.get("bit_depth")
+    if fmt == "PCM_U8":
+        return translate("VoiceDetail", "{bits}-bit PCM (unsigned)").format(bits=bits)
     if fmt.startswith("PCM"):
-        return (_tr("{bits}-bit PCM (unsigned)") if fmt == "PCM_U8" else _tr("{bits}-bit PCM")).format(bits=bits)
+        return translate("VoiceDetail", "{bits}-bit PCM").format(bits=bits)
     if fmt in ("FLOAT", "DOUBLE"):
-        return _tr("{bits}-bit float").format(bits=bits)
+        return translate("VoiceDetail", "{bits}-bit float").format(bits=bits)
     name = {"ULAW": "µ-law", "ALAW": "A-law", "OPUS": "Opus", "VORBIS": "Vorbis"}.get(fmt, fmt.replace("_", " "))
-    return _tr("{name}, {bits}-bit").format(name=name, bits=bits) if bits else name
+    return translate("VoiceDetail", "{name}, {bits}-bit").format(name=name, bits=bits) if bits else name
+
+
+def _channels(n: int) -> str:
+    if n == 1:
+        return translate("VoiceDetail", "mono")
+    if n == 2:
+        return translate("VoiceDetail", "stereo")
+    return translate("VoiceDetail", "{n} channels").format(n=n)
 
 
 def _metric_rows(m: dict, media_type: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(format rows, level rows) of (label, text), for the metrics the core stored. The labels are
-    the source texts (``metric_text`` finds rows by them); the view translates them when it shows them."""
+    the source texts (``metric_text`` finds rows by them); the view translates them as it shows them."""
     d, n, ratio, snr = m.get("duration_s"), m.get("channels"), m.get("clipping_ratio"), m.get("snr_db")
     container, samples = _CONTAINERS.get(media_type, media_type), _sample_format(m)
-    dbfs = lambda key: key in m and (_tr("silent") if m[key] is None else f"{m[key]:.1f} dBFS")  # noqa: E731
-    fmt = [(QT_TRANSLATE_NOOP("VoiceDetail", "Duration"), d is not None and (f"{d:.2f} s" if d < 60 else f"{_clock(d)} ({d:,.0f} s)")),
-           (QT_TRANSLATE_NOOP("VoiceDetail", "Sample rate"), bool(m.get("sample_rate")) and f"{m['sample_rate'] / 1000:g} kHz"),
-           (QT_TRANSLATE_NOOP("VoiceDetail", "Channels"),
-            bool(n) and ({1: _tr("mono"), 2: _tr("stereo")}.get(n) or _tr("{n} channels").format(n=n))),
-           (QT_TRANSLATE_NOOP("VoiceDetail", "Format"), container if samples in container else f"{container}, {samples}".strip(", "))]
+    silent = translate("VoiceDetail", "silent")
+    dbfs = lambda key: key in m and (silent if m[key] is None else f"{m[key]:.1f} dBFS")  # noqa: E731
+    clipping = ratio is not None and (translate("VoiceDetail", "none") if not ratio else
+                                      translate("VoiceDetail", "{percent}% of samples").format(
+                                          percent=f"{ratio * 100:.3g}"))
+    fmt = [(QT_TRANSLATE_NOOP("VoiceDetail", "Duration"),
+            d is not None and (f"{d:.2f} s" if d < 60 else f"{_clock(d)} ({d:,.0f} s)")),
+           (QT_TRANSLATE_NOOP("VoiceDetail", "Sample rate"),
+            bool(m.get("sample_rate")) and f"{m['sample_rate'] / 1000:g} kHz"),
+           (QT_TRANSLATE_NOOP("VoiceDetail", "Channels"), bool(n) and _channels(n)),
+           (QT_TRANSLATE_NOOP("VoiceDetail", "Format"),
+            container if samples in container else f"{container}, {samples}".strip(", "))]
     levels = [(QT_TRANSLATE_NOOP("VoiceDetail", "Peak"), dbfs("peak_dbfs")),
               (QT_TRANSLATE_NOOP("VoiceDetail", "RMS"), dbfs("rms_dbfs")),
-              (QT_TRANSLATE_NOOP("VoiceDetail", "Clipping"), ratio is not None and (
-                  _tr("none") if not ratio else _tr("{percent}% of samples").format(percent=f"{ratio * 100:.3g}"))),
-              (QT_TRANSLATE_NOOP("VoiceDetail", "SNR (est.)"), "snr_db" in m and (
-                  _tr("n/a") if snr is None else f"{snr:.1f} dB")),
+              (QT_TRANSLATE_NOOP("VoiceDetail", "Clipping"), clipping),
+              (QT_TRANSLATE_NOOP("VoiceDetail", "SNR (est.)"),
+               "snr_db" in m and (translate("VoiceDetail", "n/a") if snr is None else f"{snr:.1f} dB")),
               (QT_TRANSLATE_NOOP("VoiceDetail", "Noise floor"), dbfs("noise_floor_dbfs"))]
     return [(k, v) for k, v in fmt if v], [(k, v) for k, v in levels if v]
 

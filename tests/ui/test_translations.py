@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,22 @@ def test_the_app_loads_a_catalogue_for_the_locale_when_one_is_compiled(qapp, tmp
         QCoreApplication.removeTranslator(translator)
 
 
-def test_the_shipped_catalogue_holds_the_app_strings():
-    ts = (UI / "i18n" / "twin_studio.ts").read_text(encoding="utf-8")
-    assert "<name>Banner</name>" in ts and "<source>Dismiss message</source>" in ts
+def _messages(ts: Path) -> set[tuple[str, str]]:
+    """(context, source text) of every current message of a .ts catalogue."""
+    found = set()
+    for context in ET.parse(ts).getroot().iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            if message.find("translation").get("type") not in ("obsolete", "vanished"):
+                found.add((name, message.findtext("source")))
+    return found
+
+
+def test_the_shipped_catalogue_is_current(tmp_path):
+    """tools/update_translations.sh was run after the last change of a text in studio/ui."""
+    fresh = tmp_path / "twin_studio.ts"
+    subprocess.run([_tool("pyside6-lupdate"), *sorted(str(p) for p in UI.glob("*.py")), "-ts", str(fresh)],
+                   check=True, capture_output=True)
+    shipped = _messages(UI / "i18n" / "twin_studio.ts")
+    assert ("Banner", "Dismiss message") in shipped and ("VoiceDetail", "Duration") in shipped
+    assert _messages(fresh) == shipped, "run tools/update_translations.sh"
