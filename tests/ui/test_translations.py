@@ -148,6 +148,21 @@ def test_the_app_loads_a_catalogue_for_the_locale_when_one_is_compiled(qapp, tmp
         assert QCoreApplication.translate("Banner", "Dismiss message") == "Meldung schließen"
     finally:
         QCoreApplication.removeTranslator(translator)
+    assert QCoreApplication.translate("Banner", "Dismiss message") == "Dismiss message"
+
+
+def test_qt_own_texts_have_catalogues_to_match(qapp):
+    """With a catalogue of its own, the app also loads Qt's (OK, Cancel) for the same language."""
+    from PySide6.QtCore import QLibraryInfo, QLocale
+
+    from studio.ui.app import install_translator
+
+    qt = Path(QLibraryInfo.path(QLibraryInfo.TranslationsPath))
+    if not (qt / "qtbase_de.qm").is_file():
+        pytest.skip("this Qt ships no translations")
+    translator = install_translator(qapp, QLocale("de_DE"), folder=qt, catalogue="qtbase")
+    assert translator is not None
+    QCoreApplication.removeTranslator(translator)
 
 
 def _messages(ts: Path) -> set[tuple[str, str]]:
