@@ -1828,6 +1828,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <source>Preview unavailable — the renderer stopped. Restart it to go on.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../render_thread.py" line="+124"/>
+        <location line="+2"/>
+        <source>No preview: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>VoiceDetail</name>
