@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
                                QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QVBoxLayout,
@@ -20,8 +20,12 @@ from studio.core.progress import Progress
 from studio.core.vault import Vault
 from studio.ui.tasks import Task, TaskManager
 
-STATE_TEXT = {"queued": "Queued", "working": "Working", "ingested": "Done", "duplicate": "Duplicate",
-              "rejected": "Rejected", "cancelled": "Cancelled"}
+STATE_TEXT = {"queued": QT_TRANSLATE_NOOP("IngestModel", "Queued"),
+              "working": QT_TRANSLATE_NOOP("IngestModel", "Working"),
+              "ingested": QT_TRANSLATE_NOOP("IngestModel", "Done"),
+              "duplicate": QT_TRANSLATE_NOOP("IngestModel", "Duplicate"),
+              "rejected": QT_TRANSLATE_NOOP("IngestModel", "Rejected"),
+              "cancelled": QT_TRANSLATE_NOOP("IngestModel", "Cancelled")}
 FINISHED = ("ingested", "duplicate", "rejected", "cancelled")
 PROGRESS_EVERY_S = 0.05  # at most 20 progress updates a second reach the GUI thread
 
@@ -49,7 +53,8 @@ class FileRow:
 
 
 class IngestModel(QAbstractTableModel):
-    COLUMNS = ("File", "State", "Details")
+    COLUMNS = (QT_TRANSLATE_NOOP("IngestModel", "File"), QT_TRANSLATE_NOOP("IngestModel", "State"),
+               QT_TRANSLATE_NOOP("IngestModel", "Details"))
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -91,14 +96,16 @@ class IngestModel(QAbstractTableModel):
         return 0 if parent.isValid() else 3
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        return self.COLUMNS[section] if orientation == Qt.Horizontal and role == Qt.DisplayRole else None
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return QCoreApplication.translate("IngestModel", self.COLUMNS[section])
+        return None
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
             return None
         r = self.rows[index.row()]
         if role == Qt.DisplayRole:
-            return (r.path.name, STATE_TEXT[r.state], r.detail)[index.column()]
+            return (r.path.name, QCoreApplication.translate("IngestModel", STATE_TEXT[r.state]), r.detail)[index.column()]
         if role == Qt.ToolTipRole:
             return f"{r.path}\n{r.detail}" if r.detail else str(r.path)
         if role == Qt.UserRole:
@@ -144,16 +151,16 @@ class ActivityPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         header.resizeSection(1, 120)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
-        self.view.setAccessibleName("Ingest activity")
+        self.view.setAccessibleName(self.tr("Ingest activity"))
         self.overall = QProgressBar(self)
-        self.overall.setFormat("%v of %m files")
+        self.overall.setFormat(self.tr("%v of %m files"))
         self.overall.setRange(0, 1)
         self.overall.setValue(0)
-        self.summary = QLabel("No background work.", self)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.summary = QLabel(self.tr("No background work."), self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        clear = QPushButton("Clear finished", self)
+        clear = QPushButton(self.tr("Clear finished"), self)
         clear.clicked.connect(self.model.clear_finished)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -174,10 +181,10 @@ class ActivityPanel(QWidget):
     def ingest(self, talent_id: str, paths: list[Path]) -> None:
         self._batches += 1
         self.cancel_button.setEnabled(True)
-        self.summary.setText("Reading the dropped files…")
+        self.summary.setText(self.tr("Reading the dropped files…"))
         task = self.tasks.write(lambda task: self._run_batch(talent_id, list(paths), task),
                                 lambda batch: self._finished(talent_id, batch.results),
-                                lambda exc: self._failed(talent_id, exc), what="Ingest")
+                                lambda exc: self._failed(talent_id, exc), what=self.tr("Ingest"))
         if task is not None:
             self._running.append(task)
 
@@ -210,7 +217,7 @@ class ActivityPanel(QWidget):
         row = self.model.row_for(path)
         if row is not None and row.state in ("queued", "working"):
             self.model.update(path, state="working", fraction=fraction)
-            self.summary.setText(f"Ingesting {row.path.name}…")
+            self.summary.setText(self.tr("Ingesting {name}…").format(name=row.path.name))
 
     def _result(self, r: IngestResult) -> None:
         detail = r.reason or ""
@@ -231,8 +238,8 @@ class ActivityPanel(QWidget):
             self.cancel_button.setEnabled(False)
             self._running.clear()
         counts = {s: sum(r.status == s for r in results) for s in ("ingested", "duplicate", "rejected")}
-        self.summary.setText(f"Last batch: {counts['ingested']} added, {counts['duplicate']} duplicate, "
-                             f"{counts['rejected']} rejected.")
+        self.summary.setText(self.tr("Last batch: {added} added, {duplicate} duplicate, {rejected} rejected.").format(
+            added=counts["ingested"], duplicate=counts["duplicate"], rejected=counts["rejected"]))
         added = [r.asset_id for r in results if r.status == "ingested" and r.asset_id]
         self.assetsAdded.emit(talent_id, added)
         self.batchFinished.emit()
@@ -244,19 +251,19 @@ class ActivityPanel(QWidget):
         for r in self.model.rows:
             if r.state in ("queued", "working"):
                 self.model.update(str(r.path), state="cancelled", fraction=0.0,
-                                  detail="cancelled — nothing of this file was stored" if isinstance(exc, Cancelled)
-                                  else f"stopped: {exc}")
+                                  detail=self.tr("cancelled — nothing of this file was stored")
+                                  if isinstance(exc, Cancelled) else self.tr("stopped: {error}").format(error=exc))
         done = [IngestResult(str(r.path), r.state, r.asset_id) for r in self.model.rows if r.state in FINISHED]
         self._end(talent_id, done)
         self.tasks.announce(Batch(talent_id, done).changes)  # files finished before the stop are kept
         if isinstance(exc, Cancelled):
-            self.summary.setText("Cancelled. Files finished before the cancel are kept; the file in progress "
-                                 "left nothing behind.")
+            self.summary.setText(self.tr("Cancelled. Files finished before the cancel are kept; the file in progress "
+                                         "left nothing behind."))
         elif self.tasks.on_error is not None:  # the window's error display
-            self.tasks.on_error("Ingest", exc)
+            self.tasks.on_error(self.tr("Ingest"), exc)
 
     def cancel(self) -> None:
         if self._running:
             for task in self._running:
                 task.cancel()
-            self.summary.setText("Cancelling…")
+            self.summary.setText(self.tr("Cancelling…"))

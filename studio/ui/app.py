@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -16,6 +16,8 @@ from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
 
 APP_NAME = "Twin Studio"
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "twin-studio.svg"
+I18N = Path(__file__).resolve().parent / "i18n"  # twin_studio.ts, the source catalogue; twin_studio_<lang>.qm
+CATALOGUE = "twin_studio"
 
 
 def application() -> QApplication:
@@ -26,7 +28,21 @@ def application() -> QApplication:
     app.setDesktopFileName("twin-studio")
     if ICON.is_file():
         app.setWindowIcon(QIcon(str(ICON)))
+    if install_translator(app):  # Qt's own texts (OK, Cancel) in the same language, not in a mix
+        install_translator(app, folder=Path(QLibraryInfo.path(QLibraryInfo.TranslationsPath)), catalogue="qtbase")
     return app
+
+
+def install_translator(app: QApplication, locale: QLocale | None = None, folder: Path = I18N,
+                       catalogue: str = CATALOGUE) -> QTranslator | None:
+    """Install the compiled catalogue for ``locale`` (the system's by default), e.g.
+    ``twin_studio_de.qm`` or ``twin_studio_pt_BR.qm``, when there is one; else the app stays in
+    English (its source texts). Returns the installed translator, kept alive on the app."""
+    translator = QTranslator(app)
+    if not translator.load(locale or QLocale(), catalogue, "_", str(folder)):
+        return None
+    app.installTranslator(translator)
+    return translator
 
 
 def vault_dialog(folder: Path, tasks: TaskManager) -> QDialog:

@@ -3,13 +3,16 @@ list share."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
 from studio.core.assets import AssetRecord
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, key_figures, size_text
 
-COLUMNS = ("Name", "Kind", "Status", "Format", "Size", "Key figures", "Added")
+COLUMNS = (QT_TRANSLATE_NOOP("AssetModel", "Name"), QT_TRANSLATE_NOOP("AssetModel", "Kind"),
+           QT_TRANSLATE_NOOP("AssetModel", "Status"), QT_TRANSLATE_NOOP("AssetModel", "Format"),
+           QT_TRANSLATE_NOOP("AssetModel", "Size"), QT_TRANSLATE_NOOP("AssetModel", "Key figures"),
+           QT_TRANSLATE_NOOP("AssetModel", "Added"))
 ASSET_ROLE = Qt.UserRole + 1
 SORT_ROLE = Qt.UserRole + 2
 
@@ -43,7 +46,7 @@ class AssetModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return COLUMNS[section]
+            return QCoreApplication.translate("AssetModel", COLUMNS[section])
         return None
 
     def data(self, index, role=Qt.DisplayRole):

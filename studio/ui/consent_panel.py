@@ -3,7 +3,7 @@ studio's actions (draft, edit a draft, activate what the talent signed)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -15,24 +15,29 @@ from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.grant_editor import GrantEditor
 from studio.ui.tasks import TaskManager
-from studio.ui.tables import setup_table
+from studio.ui.tables import setup_table, translated
 
-COLUMNS = ("Grant", "State", "Licensee", "From", "Until", "Uses left", "Fee")
+COLUMNS = (QT_TRANSLATE_NOOP("GrantTable", "Grant"), QT_TRANSLATE_NOOP("GrantTable", "State"),
+           QT_TRANSLATE_NOOP("GrantTable", "Licensee"), QT_TRANSLATE_NOOP("GrantTable", "From"),
+           QT_TRANSLATE_NOOP("GrantTable", "Until"), QT_TRANSLATE_NOOP("GrantTable", "Uses left"),
+           QT_TRANSLATE_NOOP("GrantTable", "Fee"))
 
 
 def grant_row(g: GrantRecord) -> tuple[str, ...]:
     d = g.document
     status = g.status()
     if g.revocation is not None and status in ("active", "signed"):
-        status += f" · revoked from {g.revocation['effective']}"  # within the notice period
-    return (g.id, status, d["licensee"], d["start"], d["end"], f"{g.uses_left} of {d['max_uses']}",
+        status += QCoreApplication.translate("GrantTable", " · revoked from {date}").format(
+            date=g.revocation["effective"])  # within the notice period
+    uses = QCoreApplication.translate("GrantTable", "{left} of {most}").format(left=g.uses_left, most=d["max_uses"])
+    return (g.id, status, d["licensee"], d["start"], d["end"], uses,
             f"{d['fee']['amount']} {d['fee']['currency']}")
 
 
 class GrantTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
-        setup_table(self, COLUMNS)
+        setup_table(self, translated("GrantTable", COLUMNS))
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         self.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
         self.grants: list[GrantRecord] = []
@@ -65,15 +70,15 @@ class ConsentPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.summary.setAlignment(Qt.AlignTop)
-        self.new_button = QPushButton("New draft…", self)
-        self.edit_button = QPushButton("Edit draft…", self)
-        self.activate_button = QPushButton("Activate", self)
-        self.activate_button.setToolTip("Countersign with the studio key: only a grant the talent signed")
+        self.new_button = QPushButton(self.tr("New draft…"), self)
+        self.edit_button = QPushButton(self.tr("Edit draft…"), self)
+        self.activate_button = QPushButton(self.tr("Activate"), self)
+        self.activate_button.setToolTip(self.tr("Countersign with the studio key: only a grant the talent signed"))
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.table.current()))
         self.activate_button.clicked.connect(self.activate)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("<b>Consent grants</b>", self))
+        bar.addWidget(QLabel(self.tr("<b>Consent grants</b>"), self))
         bar.addStretch(1)
         for b in (self.new_button, self.edit_button, self.activate_button):
             bar.addWidget(b)
@@ -102,7 +107,7 @@ class ConsentPanel(QWidget):
             self._selected()
             return
         self.tasks.read(lambda _task: list_grants(self.vault, talent.id),
-                        lambda grants: self._loaded(talent.id, grants), what="Loading grants")
+                        lambda grants: self._loaded(talent.id, grants), what=self.tr("Loading grants"))
 
     def _loaded(self, talent_id: str, grants: list[GrantRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
@@ -114,7 +119,7 @@ class ConsentPanel(QWidget):
         self.edit_button.setEnabled(g is not None and g.state == "draft")
         self.activate_button.setEnabled(g is not None and g.status() == "signed")
         self.summary.setText(summary(g.document).replace("\n", "<br>") if g else
-                             "No grant selected. Nothing leaves the vault without a grant the talent signed.")
+                             self.tr("No grant selected. Nothing leaves the vault without a grant the talent signed."))
 
     def open_editor(self, grant: GrantRecord | None) -> None:
         if self.talent is None:
@@ -122,7 +127,7 @@ class ConsentPanel(QWidget):
         talent = self.talent
         self.tasks.read(lambda _task: list_assets(self.vault, talent.id),
                         lambda assets: self._edit(talent, assets, grant),
-                        what="Loading assets")
+                        what=self.tr("Loading assets"))
 
     def _edit(self, talent: TalentRecord, assets, grant) -> None:
         self.editor = GrantEditor(self.vault, self.tasks, talent.id, assets, grant, self)
@@ -132,4 +137,4 @@ class ConsentPanel(QWidget):
     def activate(self) -> None:
         g = self.table.current()
         if g is not None:
-            self.tasks.write(lambda _task: activate_grant(self.vault, g.id), what="Activating")
+            self.tasks.write(lambda _task: activate_grant(self.vault, g.id), what=self.tr("Activating"))

@@ -21,7 +21,7 @@ class DetailPane(QWidget):
         self.header = QLabel(self)
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.placeholder = QLabel("Select a scan or a voice take to see it here.", self)
+        self.placeholder = QLabel(self.tr("Select a scan or a voice take to see it here."), self)
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setEnabled(False)
         self.scan = ScanDetail(vault, tasks, self)
@@ -49,7 +49,8 @@ class DetailPane(QWidget):
             f"<b style='font-size:13pt'>{_esc(asset.original_name)}</b><br>"
             f"{KIND_LABELS.get(asset.kind, asset.kind)} · {asset.format.upper()} · {size_text(asset.size)} · "
             f"<i>{STATUS_LABELS.get(asset.status, asset.status)}</i><br>"
-            f"<span style='color:gray'>{asset.id} · added {asset.created_at[:16].replace('T', ' ')}</span>")
+            "<span style='color:gray'>" + self.tr("{id} · added {when}").format(
+                id=asset.id, when=asset.created_at[:16].replace("T", " ")) + "</span>")
         if same:
             return
         if asset.kind == "voice":
@@ -57,7 +58,7 @@ class DetailPane(QWidget):
             self.voice.clear()
             self.stack.setCurrentWidget(self.voice)
             self.tasks.read(lambda _task: voice_take(self.vault, asset.id), lambda take: self._voice_ready(asset, take),
-                            what="Opening the voice take")
+                            what=self.tr("Opening the voice take"))
         else:
             self.voice.clear()
             self.stack.setCurrentWidget(self.scan)

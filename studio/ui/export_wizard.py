@@ -39,16 +39,16 @@ class _Page(QWizardPage):
 
 class TalentPage(_Page):
     def __init__(self, wizard) -> None:
-        super().__init__(wizard, "Talent", "Whose twin goes out?")
+        super().__init__(wizard, self.tr("Talent"), self.tr("Whose twin goes out?"))
         self.combo = QComboBox(self)
-        self.combo.setAccessibleName("Talent")
+        self.combo.setAccessibleName(self.tr("Talent"))
         self.combo.currentIndexChanged.connect(self.completeChanged)
         self.box.addWidget(self.combo)
         self.box.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt API)
         self.w.tasks.read(lambda _task: list_talents(self.w.vault), self._loaded, self.banner.show_error,
-                          what="Loading talents", owner=self)
+                          what=self.tr("Loading talents"), owner=self)
 
     def _loaded(self, talents: list[TalentRecord]) -> None:
         self.combo.clear()
@@ -69,10 +69,10 @@ class TalentPage(_Page):
 
 class GrantPage(_Page):
     def __init__(self, wizard) -> None:
-        super().__init__(wizard, "Grant", "Only an active grant the talent signed and the studio countersigned "
-                                          "lets a twin leave the vault.")
+        super().__init__(wizard, self.tr("Grant"), self.tr("Only an active grant the talent signed and the studio "
+                                                           "countersigned lets a twin leave the vault."))
         self.table = GrantTable(self)
-        self.table.setAccessibleName("Grants")
+        self.table.setAccessibleName(self.tr("Grants"))
         self.table.itemSelectionChanged.connect(self.completeChanged)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -83,7 +83,7 @@ class GrantPage(_Page):
     def initializePage(self) -> None:  # noqa: N802
         tid = self.w.talent_id
         self.w.tasks.read(lambda _task: list_grants(self.w.vault, tid), self._loaded, self.banner.show_error,
-                          what="Loading grants", owner=self)
+                          what=self.tr("Loading grants"), owner=self)
 
     def _loaded(self, grants: list[GrantRecord]) -> None:
         self.table.set_grants(grants)
@@ -97,13 +97,14 @@ class GrantPage(_Page):
     def _note(self) -> None:
         g = self.table.current()
         if g is None:
-            self.note.setText("This talent has no grants yet: draft one on the Consent tab.")
+            self.note.setText(self.tr("This talent has no grants yet: draft one on the Consent tab."))
         elif g.status() != "active":
-            self.note.setText(f"This grant is {g.status()}; it does not permit an export.")
+            self.note.setText(self.tr("This grant is {state}; it does not permit an export.").format(state=g.status()))
         elif g.uses_left <= 0:
-            self.note.setText("Every use of this grant is spent.")
+            self.note.setText(self.tr("Every use of this grant is spent."))
         else:
-            self.note.setText(f"{g.uses_left} of {g.document['max_uses']} uses left; this export counts one.")
+            self.note.setText(self.tr("{left} of {most} uses left; this export counts one.").format(
+                left=g.uses_left, most=g.document["max_uses"]))
 
     def isComplete(self) -> bool:  # noqa: N802
         g = self.table.current()
@@ -116,9 +117,10 @@ class GrantPage(_Page):
 
 class AssetsPage(_Page):
     def __init__(self, wizard) -> None:
-        super().__init__(wizard, "Assets", "The approved assets the grant covers; untick any the brand does not need.")
+        super().__init__(wizard, self.tr("Assets"),
+                         self.tr("The approved assets the grant covers; untick any the brand does not need."))
         self.list = QListWidget(self)
-        self.list.setAccessibleName("Assets to export")
+        self.list.setAccessibleName(self.tr("Assets to export"))
         self.list.itemChanged.connect(self.completeChanged)
         self.box.addWidget(self.list, 1)
 
@@ -126,7 +128,7 @@ class AssetsPage(_Page):
         g = self.w.grant
         covered = [a["id"] for a in g.document["assets"]]
         self.w.tasks.read(lambda _task: [a for a in list_assets(self.w.vault, g.talent_id) if a.id in covered],
-                          self._loaded, self.banner.show_error, what="Loading assets", owner=self)
+                          self._loaded, self.banner.show_error, what=self.tr("Loading assets"), owner=self)
 
     def _loaded(self, assets) -> None:
         self.list.clear()
@@ -152,15 +154,15 @@ class AssetsPage(_Page):
 
 class BrandPage(_Page):
     def __init__(self, wizard) -> None:
-        super().__init__(wizard, "Brand", "Who receives the package, for which use, and where it is saved.")
+        super().__init__(wizard, self.tr("Brand"), self.tr("Who receives the package, for which use, and where it is saved."))
         self.brand = QComboBox(self)
-        self.brand.setAccessibleName("Brand")
-        self.brands_button = QPushButton("Brands…", self)
+        self.brand.setAccessibleName(self.tr("Brand"))
+        self.brands_button = QPushButton(self.tr("Brands…"), self)
         self.brands_button.clicked.connect(self.w.open_brands)
         self.purpose, self.media, self.territory = QComboBox(self), QComboBox(self), QComboBox(self)
         self.out = QLineEdit(self)
-        self.out.setAccessibleName("Package file")
-        browse = QPushButton("Choose…", self)
+        self.out.setAccessibleName(self.tr("Package file"))
+        browse = QPushButton(self.tr("Choose…"), self)
         browse.clicked.connect(self.choose)
         brand_row, out_row = QHBoxLayout(), QHBoxLayout()
         brand_row.addWidget(self.brand, 1)
@@ -168,11 +170,11 @@ class BrandPage(_Page):
         out_row.addWidget(self.out, 1)
         out_row.addWidget(browse)
         form = QFormLayout()
-        form.addRow("Brand", brand_row)
-        form.addRow("Purpose", self.purpose)
-        form.addRow("Medium", self.media)
-        form.addRow("Territory", self.territory)
-        form.addRow("Save as", out_row)
+        form.addRow(self.tr("Brand"), brand_row)
+        form.addRow(self.tr("Purpose"), self.purpose)
+        form.addRow(self.tr("Medium"), self.media)
+        form.addRow(self.tr("Territory"), self.territory)
+        form.addRow(self.tr("Save as"), out_row)
         self.box.addLayout(form)
         self.box.addStretch(1)
         for signal in (self.brand.currentIndexChanged, self.out.textChanged):
@@ -197,7 +199,7 @@ class BrandPage(_Page):
 
     def load_brands(self) -> None:
         self.w.tasks.read(lambda _task: list_brands(self.w.vault), self._loaded, self.banner.show_error,
-                          what="Loading brands", owner=self)
+                          what=self.tr("Loading brands"), owner=self)
 
     def _loaded(self, brands: list[BrandRecord]) -> None:
         licensee = " ".join(self.w.grant.document["licensee"].split()).casefold()
@@ -207,14 +209,15 @@ class BrandPage(_Page):
             if b.name.casefold() == licensee:
                 self.brand.setCurrentIndex(self.brand.count() - 1)
         if not brands:
-            self.banner.show_message("No brand is registered yet: add the licensee's brand card with Brands….",
+            self.banner.show_message(self.tr("No brand is registered yet: add the licensee's brand card with Brands…."),
                                      "warning")
         else:
             self.banner.hide()
         self.completeChanged.emit()
 
     def choose(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save package", self.out.text(), "Twin packages (*.twinpkg)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save package"), self.out.text(),
+                                              self.tr("Twin packages (*.twinpkg)"))
         if path:
             self.out.setText(path if path.endswith(".twinpkg") else path + ".twinpkg")
 
@@ -230,7 +233,8 @@ class BrandPage(_Page):
 
 class SummaryPage(_Page):
     def __init__(self, wizard) -> None:
-        super().__init__(wizard, "Summary", "What the brand may do with the twin, in the words the talent signed.")
+        super().__init__(wizard, self.tr("Summary"),
+                         self.tr("What the brand may do with the twin, in the words the talent signed."))
         self.text = QLabel(self)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -243,17 +247,22 @@ class SummaryPage(_Page):
         self.plan = None
         self.banner.hide()
         doc = w.grant.document
+        release = (self.tr("Outputs must carry PLUS Model Release Status MR-LMR with Model Release ID {id} and an "
+                           "AI label.") if doc["ai_label"] == "required" else
+                   self.tr("Outputs must carry PLUS Model Release Status MR-LMR with Model Release ID {id}."))
         self.text.setText(
-            f"<p><b>{len(w.assets)} file(s)</b> of {w.talent_name} go to <b>{w.brand.name}</b>, "
-            f"encrypted so that only its key opens them, for {w.use[0]} / {w.use[1]} in {w.use[2]}.</p>"
+            "<p>" + self.tr("<b>%n file(s)</b> of {talent} go to <b>{brand}</b>, encrypted so that only its key opens "
+                            "them, for {purpose} / {medium} in {territory}.", "", len(w.assets)).format(
+                talent=w.talent_name, brand=w.brand.name, purpose=w.use[0], medium=w.use[1], territory=w.use[2])
+            + "</p>"
             f"<p>{summary(doc).replace(chr(10), '<br>')}</p>"
-            f"<p>Outputs must carry PLUS Model Release Status MR-LMR with Model Release ID {w.grant.id}"
-            + (" and an AI label." if doc["ai_label"] == "required" else ".") + "</p>"
-            f"<p>This export counts as one use ({doc['fee']['amount']} {doc['fee']['currency']} owed to the talent).</p>"
-            f"<p>Saved to {w.out}</p>")
+            "<p>" + release.format(id=w.grant.id) + "</p>"
+            "<p>" + self.tr("This export counts as one use ({amount} {currency} owed to the talent).").format(
+                amount=doc["fee"]["amount"], currency=doc["fee"]["currency"]) + "</p>"
+            "<p>" + self.tr("Saved to {path}").format(path=w.out) + "</p>")
         args = (w.grant.id, w.brand.id, w.assets, *w.use)
-        w.tasks.read(lambda _task: plan_export(w.vault, *args), self._planned, self._refused, what="Checking the grant",
-                     owner=self)
+        w.tasks.read(lambda _task: plan_export(w.vault, *args), self._planned, self._refused,
+                     what=self.tr("Checking the grant"), owner=self)
 
     def _planned(self, plan: ExportPlan) -> None:
         self.plan = plan
@@ -269,13 +278,14 @@ class SummaryPage(_Page):
 
 class ExportPage(_Page):
     def __init__(self, wizard) -> None:
-        super().__init__(wizard, "Export", "Packaging, encrypting and signing. Cancel leaves no file and counts no use.")
+        super().__init__(wizard, self.tr("Export"),
+                         self.tr("Packaging, encrypting and signing. Cancel leaves no file and counts no use."))
         self.bar = QProgressBar(self)
-        self.bar.setAccessibleName("Export progress")
+        self.bar.setAccessibleName(self.tr("Export progress"))
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.cancel_button = QPushButton("Cancel export", self)
+        self.cancel_button = QPushButton(self.tr("Cancel export"), self)
         self.cancel_button.clicked.connect(self.cancel)
         self.box.addWidget(self.bar)
         self.box.addWidget(self.cancel_button, 0, Qt.AlignLeft)
@@ -291,11 +301,11 @@ class ExportPage(_Page):
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
-        self.status.setText("Working…")
+        self.status.setText(self.tr("Working…"))
         self.running = True
         args = (w.grant.id, w.brand.id, w.out, w.assets, *w.use)
         self.task = w.tasks.write(lambda task: export_package(w.vault, *args, progress=task.report, cancel=task.token),
-                                  self._done, self._failed, what="Exporting", owner=self, progress=self._progress)
+                                  self._done, self._failed, what=self.tr("Exporting"), owner=self, progress=self._progress)
 
     def _progress(self, p) -> None:
         value = int(1000 * (p.fraction or 0))
@@ -307,17 +317,18 @@ class ExportPage(_Page):
         if self.task is not None:
             self.task.cancel()
             self.cancel_button.setEnabled(False)
-            self.status.setText("Cancelling…")
+            self.status.setText(self.tr("Cancelling…"))
 
     def _done(self, result: ExportResult) -> None:
         self.running = False
         self.result = result
         self.bar.setValue(1000)
         self.cancel_button.setEnabled(False)
-        self.status.setText(f"<p><b>Package {result.package_id}</b> written to<br>{result.path}</p>"
-                            f"<p>File fingerprint (SHA-256):<br><tt>{result.file_sha256}</tt></p>"
-                            f"<p>Give the brand the file and the studio key (Package ▸ Export studio key…); "
-                            f"they check it with <tt>twin-studio verify</tt>.</p>")
+        self.status.setText(self.tr("<p><b>Package {id}</b> written to<br>{path}</p>"
+                                    "<p>File fingerprint (SHA-256):<br><tt>{sha256}</tt></p>"
+                                    "<p>Give the brand the file and the studio key (Package ▸ Export studio key…); "
+                                    "they check it with <tt>twin-studio verify</tt>.</p>").format(
+            id=result.package_id, path=result.path, sha256=result.file_sha256))
         self.completeChanged.emit()
         self.w.exported(result)
 
@@ -325,10 +336,10 @@ class ExportPage(_Page):
         self.running = False
         self.cancel_button.setEnabled(False)
         if isinstance(exc, Cancelled):
-            self.status.setText("Cancelled: no package was written and no use was counted.")
+            self.status.setText(self.tr("Cancelled: no package was written and no use was counted."))
         else:
             self.banner.show_error(exc)
-            self.status.setText("Nothing was written and no use was counted.")
+            self.status.setText(self.tr("Nothing was written and no use was counted."))
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.result is not None
@@ -339,7 +350,7 @@ class ExportWizard(QWizard):
                  open_brands=None) -> None:
         super().__init__(parent)
         self.vault, self.tasks = vault, tasks
-        self.setWindowTitle("Export twin")
+        self.setWindowTitle(self.tr("Export twin"))
         self.setWizardStyle(QWizard.ClassicStyle)
         self.resize(720, 560)
         self.talent_id = talent_id
@@ -355,7 +366,7 @@ class ExportWizard(QWizard):
         for p in self.pages:
             self.addPage(p)
         self.setOption(QWizard.NoBackButtonOnLastPage)
-        self.setButtonText(QWizard.FinishButton, "Done")
+        self.setButtonText(QWizard.FinishButton, self.tr("Done"))
 
     def open_brands(self) -> None:
         if self._open_brands is not None:

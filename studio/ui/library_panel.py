@@ -30,30 +30,30 @@ class LibraryPanel(QWidget):
         self.proxy = AssetFilter(self)
         self.proxy.setSourceModel(self.model)
 
-        self.title = QLabel("<b>Assets</b>", self)
-        self.import_button = QPushButton("Import…", self)
-        self.import_button.setToolTip("Add scans and voice takes for this talent (Ctrl+I) — or drop files here")
+        self.title = QLabel(self.tr("<b>Assets</b>"), self)
+        self.import_button = QPushButton(self.tr("Import…"), self)
+        self.import_button.setToolTip(self.tr("Add scans and voice takes for this talent (Ctrl+I) — or drop files here"))
         self.import_button.clicked.connect(self.choose_files)
         self.kind = QComboBox(self)
-        self.kind.setAccessibleName("Filter by kind")
-        self.kind.addItem("All kinds", None)
+        self.kind.setAccessibleName(self.tr("Filter by kind"))
+        self.kind.addItem(self.tr("All kinds"), None)
         for k, label in KIND_LABELS.items():
             self.kind.addItem(label, k)
         self.status = QComboBox(self)
-        self.status.setAccessibleName("Filter by status")
-        self.status.addItem("Any status", None)
+        self.status.setAccessibleName(self.tr("Filter by status"))
+        self.status.addItem(self.tr("Any status"), None)
         for s, label in STATUS_LABELS.items():
             self.status.addItem(label, s)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Filter by name")
+        self.search.setPlaceholderText(self.tr("Filter by name"))
         self.search.setClearButtonEnabled(True)
         for w in (self.kind, self.status):
             w.currentIndexChanged.connect(self._filters_changed)
         self.search.textChanged.connect(self._filters_changed)
         self.grid_button = QToolButton(self)
-        self.grid_button.setText("Grid")
+        self.grid_button.setText(self.tr("Grid"))
         self.list_button = QToolButton(self)
-        self.list_button.setText("List")
+        self.list_button.setText(self.tr("List"))
         group = QButtonGroup(self)
         for b in (self.grid_button, self.list_button):
             b.setCheckable(True)
@@ -70,7 +70,7 @@ class LibraryPanel(QWidget):
         self.grid.setWordWrap(True)
         self.grid.setUniformItemSizes(True)
         self.grid.setModel(self.proxy)
-        self.grid.setAccessibleName("Assets (grid)")
+        self.grid.setAccessibleName(self.tr("Assets (grid)"))
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -86,7 +86,7 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         header.setMinimumSectionSize(48)
-        self.table.setAccessibleName("Assets (list)")
+        self.table.setAccessibleName(self.tr("Assets (list)"))
         # the grid and the list share one selection
         self.grid.setSelectionModel(self.table.selectionModel())
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -121,7 +121,7 @@ class LibraryPanel(QWidget):
     # -- content -------------------------------------------------------------------------------
     def set_talent(self, name: str | None) -> None:
         self.talent_name = name
-        self.title.setText(f"<b>{name}</b> — assets" if name else "<b>Assets</b>")
+        self.title.setText(self.tr("<b>{name}</b> — assets").format(name=name) if name else self.tr("<b>Assets</b>"))
         self.import_button.setEnabled(name is not None)
         self.setAcceptDrops(name is not None)
 
@@ -167,12 +167,12 @@ class LibraryPanel(QWidget):
 
     def _update_empty(self) -> None:
         if self.talent_name is None:
-            self.empty.setText("Add or choose a talent on the left.")
+            self.empty.setText(self.tr("Add or choose a talent on the left."))
         elif not self.model.assets:
-            self.empty.setText("No scans or voice takes yet.\n\nDrop files or a capture-session folder here,\n"
-                               "or use Import… (Ctrl+I).")
+            self.empty.setText(self.tr("No scans or voice takes yet.\n\nDrop files or a capture-session folder here,\n"
+                                       "or use Import… (Ctrl+I)."))
         else:
-            self.empty.setText("Nothing matches the filters.")
+            self.empty.setText(self.tr("Nothing matches the filters."))
         if self.proxy.rowCount() == 0:
             self.stack.setCurrentWidget(self.empty)
         else:
@@ -182,8 +182,9 @@ class LibraryPanel(QWidget):
     def choose_files(self) -> None:
         if self.talent_name is None:
             return
-        files, _ = QFileDialog.getOpenFileNames(self, f"Import for {self.talent_name}", "",
-                                                f"Scans and voice takes ({SUFFIXES});;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Import for {name}").format(name=self.talent_name), "",
+            self.tr("Scans and voice takes ({suffixes});;All files (*)").format(suffixes=SUFFIXES))
         if files:
             self.filesDropped.emit([Path(f) for f in files])
 

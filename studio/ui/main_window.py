@@ -34,7 +34,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.vault = vault
         self.settings = settings or Settings()
-        self.setWindowTitle(f"Twin Studio — {vault.root}")
+        self.setWindowTitle(self.tr("Twin Studio — {vault}").format(vault=vault.root))
         self._owns_tasks = tasks is None
         self.tasks = tasks or TaskManager()
         if self.tasks.on_error is None:
@@ -53,10 +53,10 @@ class MainWindow(QMainWindow):
         self.consent = ConsentPanel(vault, self.tasks, self)
         self.middle = QTabWidget(self)
         self.middle.setDocumentMode(True)
-        self.middle.addTab(self.library, "Assets")
-        self.middle.addTab(self.consent, "Consent")
+        self.middle.addTab(self.library, self.tr("Assets"))
+        self.middle.addTab(self.consent, self.tr("Consent"))
         self.ledger = LedgerPanel(vault, self.tasks, self)
-        self.middle.addTab(self.ledger, "Exports && Uses")
+        self.middle.addTab(self.ledger, self.tr("Exports && Uses"))
         self.splitter = QSplitter(Qt.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         for w in (self.talents, self.middle, self.detail):
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.activity = ActivityPanel(vault, self.tasks, self)
-        self.activity_dock = QDockWidget("Activity", self)
+        self.activity_dock = QDockWidget(self.tr("Activity"), self)
         self.activity_dock.setObjectName("activityDock")
         self.activity_dock.setWidget(self.activity)
         self.activity_dock.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
@@ -103,35 +103,36 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self.import_action = self._action(file, "&Import…", "Ctrl+I", self.library.choose_files,
-                                          "Add scans and voice takes for the selected talent")
-        self.viewer_action = self._action(file, "Open in Open3D &viewer", "Ctrl+Shift+O", self.open_in_viewer,
-                                          "Open the selected scan in Open3D's own window")
+        file = bar.addMenu(self.tr("&File"))
+        self.import_action = self._action(file, self.tr("&Import…"), "Ctrl+I", self.library.choose_files,
+                                          self.tr("Add scans and voice takes for the selected talent"))
+        self.viewer_action = self._action(file, self.tr("Open in Open3D &viewer"), "Ctrl+Shift+O",
+                                          self.open_in_viewer, self.tr("Open the selected scan in Open3D's own window"))
         file.addSeparator()
-        self._action(file, "&Quit", QKeySequence.Quit, self.close)
-        talent = bar.addMenu("&Talent")
-        self._action(talent, "&Add talent…", "Ctrl+N", self.talents.add_talent)
-        self._action(talent, "&Find talent", "Ctrl+Shift+F", self.talents.search.setFocus)
-        self._action(talent, "Talent's &passphrase…", None, self.talent_passphrase,
-                     "Create the talent's own signing key, or change its passphrase")
+        self._action(file, self.tr("&Quit"), QKeySequence.Quit, self.close)
+        talent = bar.addMenu(self.tr("&Talent"))
+        self._action(talent, self.tr("&Add talent…"), "Ctrl+N", self.talents.add_talent)
+        self._action(talent, self.tr("&Find talent"), "Ctrl+Shift+F", self.talents.search.setFocus)
+        self._action(talent, self.tr("Talent's &passphrase…"), None, self.talent_passphrase,
+                     self.tr("Create the talent's own signing key, or change its passphrase"))
         talent.addSeparator()
-        self._action(talent, "&Review as talent…", "Ctrl+R", self.review_as_talent,
-                     "Hand the workstation to the talent: their assets, their grants, their key")
-        self._action(talent, "New consent &draft…", "Ctrl+D", lambda: (self.middle.setCurrentWidget(self.consent),
-                                                                        self.consent.open_editor(None)))
-        package = bar.addMenu("&Package")
-        self._action(package, "&Export twin…", "Ctrl+E", self.export_twin,
-                     "Package a talent's approved assets for one brand, as an active grant allows")
-        self._action(package, "&Import usage report…", "Ctrl+U", lambda: (self.middle.setCurrentWidget(self.ledger),
-                                                                          self.ledger.choose_report()))
-        self._action(package, "&Brands…", "Ctrl+B", self.open_brands, "Brands a package can be addressed to")
-        self._action(package, "Export studio &key…", None, self.export_studio_key,
-                     "The public key brands pin to verify packages")
-        view = bar.addMenu("&View")
-        self._action(view, "&Grid", "Ctrl+1", lambda: self.set_library_view("grid"))
-        self._action(view, "&List", "Ctrl+2", lambda: self.set_library_view("list"))
-        self._action(view, "&Filter assets", "Ctrl+F", self.library.search.setFocus)
+        self._action(talent, self.tr("&Review as talent…"), "Ctrl+R", self.review_as_talent,
+                     self.tr("Hand the workstation to the talent: their assets, their grants, their key"))
+        self._action(talent, self.tr("New consent &draft…"), "Ctrl+D",
+                     lambda: (self.middle.setCurrentWidget(self.consent), self.consent.open_editor(None)))
+        package = bar.addMenu(self.tr("&Package"))
+        self._action(package, self.tr("&Export twin…"), "Ctrl+E", self.export_twin,
+                     self.tr("Package a talent's approved assets for one brand, as an active grant allows"))
+        self._action(package, self.tr("&Import usage report…"), "Ctrl+U",
+                     lambda: (self.middle.setCurrentWidget(self.ledger), self.ledger.choose_report()))
+        self._action(package, self.tr("&Brands…"), "Ctrl+B", self.open_brands,
+                     self.tr("Brands a package can be addressed to"))
+        self._action(package, self.tr("Export studio &key…"), None, self.export_studio_key,
+                     self.tr("The public key brands pin to verify packages"))
+        view = bar.addMenu(self.tr("&View"))
+        self._action(view, self.tr("&Grid"), "Ctrl+1", lambda: self.set_library_view("grid"))
+        self._action(view, self.tr("&List"), "Ctrl+2", lambda: self.set_library_view("list"))
+        self._action(view, self.tr("&Filter assets"), "Ctrl+F", self.library.search.setFocus)
         view.addSeparator()
         toggle = self.activity_dock.toggleViewAction()
         toggle.setShortcut(QKeySequence("Ctrl+J"))
@@ -139,9 +140,10 @@ class MainWindow(QMainWindow):
         reason = viewer_available()
         if reason:
             self.viewer_action.setEnabled(False)
-            self.viewer_action.setStatusTip(f"Not available: {reason}")
+            self.viewer_action.setStatusTip(self.tr("Not available: {reason}").format(reason=reason))
             self.detail.scan.viewer_button.setEnabled(False)
-            self.detail.scan.viewer_button.setToolTip(f"Open3D's viewer is not available: {reason}")
+            self.detail.scan.viewer_button.setToolTip(
+                self.tr("Open3D's viewer is not available: {reason}").format(reason=reason))
 
     def set_library_view(self, mode: str) -> None:
         self.library.set_view(mode)
@@ -184,7 +186,7 @@ class MainWindow(QMainWindow):
             self._update_status(0)
             return
         self.tasks.read(lambda _task: list_assets(self.vault, talent.id),
-                        lambda assets: self._assets_loaded(talent.id, assets, select), what="Loading assets")
+                        lambda assets: self._assets_loaded(talent.id, assets, select), what=self.tr("Loading assets"))
 
     def _assets_loaded(self, talent_id: str, assets, select: str | None) -> None:
         if self.talent is None or self.talent.id != talent_id:
@@ -195,8 +197,12 @@ class MainWindow(QMainWindow):
             self.tasks.renders.warm()  # the first scan opened then draws from warm children
 
     def _update_status(self, count: int) -> None:
-        who = f"{self.talent.name}: {count} asset{'s' if count != 1 else ''}" if self.talent else "No talent selected"
-        self.status_label.setText(f"{who}  ·  vault {self.vault.root}")
+        if self.talent is None:
+            who = self.tr("No talent selected")
+        else:  # English reads "1 asset", "2 assets"; each message has all plural forms
+            who = (self.tr("{talent}: %n asset", "", count) if count == 1 else
+                   self.tr("{talent}: %n assets", "", count)).format(talent=self.talent.name)
+        self.status_label.setText(self.tr("{who}  ·  vault {vault}").format(who=who, vault=self.vault.root))
 
     def _assets_added(self, talent_id: str, asset_ids: list[str]) -> None:
         """The refresh the batch's change brings selects its last new asset."""
@@ -220,7 +226,7 @@ class MainWindow(QMainWindow):
             submit = self.tasks.read if voice else self.tasks.write  # a scan's first thumbnail is stored
             submit(lambda _task, aid=aid: thumbnail(self.vault, aid, service), self._thumbnail_ready,
                    lambda exc: None,  # no thumbnail: the kind's icon stays
-                   what="Rendering a thumbnail")
+                   what=self.tr("Rendering a thumbnail"))
 
     def _thumbnail_ready(self, thumb: Thumbnail) -> None:
         if thumb.waveform is not None:
@@ -233,7 +239,8 @@ class MainWindow(QMainWindow):
     # -- actions ------------------------------------------------------------------------------------
     def ingest(self, paths: list[Path]) -> None:
         if self.talent is None:
-            self.show_error("Import", StudioError("Choose or add a talent first: every asset belongs to a talent."))
+            self.show_error(self.tr("Import"),
+                            StudioError(self.tr("Choose or add a talent first: every asset belongs to a talent.")))
             return
         self.activity_dock.show()
         self.activity.ingest(self.talent.id, paths)
@@ -244,7 +251,7 @@ class MainWindow(QMainWindow):
 
         talent = self.talent
         if talent is None:
-            self.show_error("Talent's passphrase", StudioError("Choose the talent first."))
+            self.show_error(self.tr("Talent's passphrase"), StudioError(self.tr("Choose the talent first.")))
             return
 
         def open_dialog(keyed: bool) -> None:
@@ -252,24 +259,24 @@ class MainWindow(QMainWindow):
             self.passphrase_dialog.setAttribute(Qt.WA_DeleteOnClose)
             self.passphrase_dialog.open()
 
-        self.tasks.read(lambda _task: has_key(self.vault, talent.id), open_dialog, what="Talent's passphrase")
+        self.tasks.read(lambda _task: has_key(self.vault, talent.id), open_dialog, what=self.tr("Talent's passphrase"))
 
     def review_as_talent(self) -> None:
         from studio.ui.review_window import start_review
 
         if self.talent is None:
-            self.show_error("Review", StudioError("Choose the talent first."))
+            self.show_error(self.tr("Review"), StudioError(self.tr("Choose the talent first.")))
             return
         self.review = start_review(self.vault, self.talent, self.tasks, self)
 
     def open_in_viewer(self) -> None:
         asset = self.library.current()
         if asset is None or asset.kind == "voice":
-            self.show_error("Open3D viewer", StudioError("Select a scan first."))
+            self.show_error(self.tr("Open3D viewer"), StudioError(self.tr("Select a scan first.")))
             return
         renders = self.tasks.renders  # tracked on the worker: a viewer started as the app quits ends too
         self.tasks.read(lambda _task: renders.track_viewer(open_viewer(self.vault, asset.id)),
-                        what="Opening Open3D's viewer")
+                        what=self.tr("Opening Open3D's viewer"))
 
     def export_twin(self) -> None:
         from studio.ui.export_wizard import ExportWizard
@@ -292,16 +299,18 @@ class MainWindow(QMainWindow):
 
         from studio.core.package.studio_key import write_studio_key
 
-        path, _ = QFileDialog.getSaveFileName(self, "Export studio key", "studio-key.pem", "PEM (*.pem)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export studio key"), "studio-key.pem",
+                                              self.tr("PEM (*.pem)"))
         if path:
             self.tasks.read(lambda _task: write_studio_key(self.vault, Path(path), overwrite=True),
-                            lambda fp: QMessageBox.information(self, "Studio key",
-                                                               f"Written to {path}\n\nFingerprint:\n{fp}\n\nRead the "
-                                                               "fingerprint out to the brand when you hand it over."),
-                            what="Exporting the studio key")
+                            lambda fp: QMessageBox.information(
+                                self, self.tr("Studio key"),
+                                self.tr("Written to {path}\n\nFingerprint:\n{fingerprint}\n\nRead the fingerprint out "
+                                        "to the brand when you hand it over.").format(path=path, fingerprint=fp)),
+                            what=self.tr("Exporting the studio key"))
 
     def show_error(self, what: str, exc: BaseException) -> None:
-        QMessageBox.warning(self, f"{what or 'Twin Studio'} failed", error_text(exc))
+        QMessageBox.warning(self, self.tr("{what} failed").format(what=what or self.tr("Twin Studio")), error_text(exc))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         for dialog in self.findChildren(QDialog):  # editors, review mode: they close with the window

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from studio.core.errors import RenderUnavailable, StudioError
 from studio.core.render.preview import Preview, PreviewScene, open_scene
@@ -120,6 +121,7 @@ class RenderThread(threading.Thread):
         except RenderUnavailable as exc:
             wanted.on_error(req, str(exc), True)
         except StudioError as exc:
-            wanted.on_error(req, f"No preview: {exc}", False)
+            wanted.on_error(req, QCoreApplication.translate("Viewport", "No preview: {error}").format(error=exc), False)
         except Exception as exc:  # noqa: BLE001 — shown in the viewport, the app keeps running
-            wanted.on_error(req, f"No preview: {type(exc).__name__}: {exc}", False)
+            wanted.on_error(req, QCoreApplication.translate("Viewport", "No preview: {error}").format(
+                error=f"{type(exc).__name__}: {exc}"), False)

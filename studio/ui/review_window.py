@@ -29,18 +29,18 @@ from studio.ui.tasks import TaskManager
 class TalentUnlockDialog(QDialog):
     def __init__(self, vault: Vault, talent: TalentRecord, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Review as {talent.name}")
+        self.setWindowTitle(self.tr("Review as {name}").format(name=talent.name))
         self.vault, self.talent, self.tasks = vault, talent, tasks
         self.key: TalentKey | None = None
         self.banner = Banner(self)
-        text = QLabel(f"<b>{talent.name}</b>, enter <i>your own</i> passphrase. The studio's passphrase does not "
-                      "open your key: only you can approve, sign or revoke.", self)
+        text = QLabel(self.tr("<b>{name}</b>, enter <i>your own</i> passphrase. The studio's passphrase does not "
+                              "open your key: only you can approve, sign or revoke.").format(name=talent.name), self)
         text.setWordWrap(True)
         self.passphrase = QLineEdit(self)
         self.passphrase.setEchoMode(QLineEdit.Password)
-        self.passphrase.setAccessibleName("Talent passphrase")
+        self.passphrase.setAccessibleName(self.tr("Talent passphrase"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        self.buttons.button(QDialogButtonBox.Ok).setText("Start review")
+        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("Start review"))
         self.buttons.accepted.connect(self._unlock)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -51,7 +51,7 @@ class TalentUnlockDialog(QDialog):
         passphrase = self.passphrase.text()
         self.buttons.setEnabled(False)
         self.tasks.read(lambda _task: unlock_talent_key(self.vault, self.talent.id, passphrase), self._done,
-                        self._failed, what="Unlocking your key", owner=self)
+                        self._failed, what=self.tr("Unlocking your key"), owner=self)
 
     def _done(self, key: TalentKey) -> None:
         self.key = key
@@ -66,22 +66,23 @@ class ReviewWindow(QDialog):
     def __init__(self, vault: Vault, talent: TalentRecord, key: TalentKey, tasks: TaskManager,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Review mode — {talent.name}")
+        self.setWindowTitle(self.tr("Review mode — {name}").format(name=talent.name))
         self.resize(1400, 860)
         self.vault, self.talent, self.key = vault, talent, key
         self.tasks = tasks
         self.banner = Banner(self)
-        intro = QLabel(f"<b>Review mode — {talent.name}.</b> Only your assets and grants are shown. "
-                       "Everything you decide here is signed with your own key; close this window to lock it.")
+        intro = QLabel(self.tr("<b>Review mode — {name}.</b> Only your assets and grants are shown. Everything you "
+                               "decide here is signed with your own key; close this window to lock it.").format(
+                                   name=talent.name))
         intro.setWordWrap(True)
         self.assets = QListWidget(self)
-        self.assets.setAccessibleName("Your assets")
+        self.assets.setAccessibleName(self.tr("Your assets"))
         self.assets.currentItemChanged.connect(self._asset_selected)
         self.detail = DetailPane(vault, self.tasks, self)
         self.note = QLineEdit(self)
-        self.note.setPlaceholderText("A note with your decision (optional)")
-        self.approve_button = QPushButton("Approve", self)
-        self.reject_button = QPushButton("Reject", self)
+        self.note.setPlaceholderText(self.tr("A note with your decision (optional)"))
+        self.approve_button = QPushButton(self.tr("Approve"), self)
+        self.reject_button = QPushButton(self.tr("Reject"), self)
         self.approve_button.clicked.connect(lambda: self._review("approve"))
         self.reject_button.clicked.connect(lambda: self._review("reject"))
         self.grants = GrantTable(self)
@@ -90,15 +91,15 @@ class ReviewWindow(QDialog):
         self.grant_summary.setWordWrap(True)
         self.grant_summary.setAlignment(Qt.AlignTop)
         self.reason = QLineEdit(self)
-        self.reason.setPlaceholderText("A reason (optional)")
-        self.sign_button = QPushButton("Sign", self)
-        self.decline_button = QPushButton("Decline", self)
-        self.revoke_button = QPushButton("Revoke", self)
+        self.reason.setPlaceholderText(self.tr("A reason (optional)"))
+        self.sign_button = QPushButton(self.tr("Sign"), self)
+        self.decline_button = QPushButton(self.tr("Decline"), self)
+        self.revoke_button = QPushButton(self.tr("Revoke"), self)
         self.sign_button.clicked.connect(lambda: self._grant_action(sign_grant, key=True))
         self.decline_button.clicked.connect(lambda: self._grant_action(decline_grant, reason=True))
         self.revoke_button.clicked.connect(lambda: self._grant_action(revoke_grant, reason=True))
         self.history = QListWidget(self)
-        self.history.setAccessibleName("History")
+        self.history.setAccessibleName(self.tr("History"))
 
         decide = QHBoxLayout()
         decide.addWidget(self.note, 1)
@@ -124,17 +125,17 @@ class ReviewWindow(QDialog):
         history = QWidget(self)
         hl = QVBoxLayout(history)
         hl.setContentsMargins(4, 4, 4, 4)
-        hl.addWidget(QLabel("<b>Everything that happened to your likeness</b>"))
+        hl.addWidget(QLabel(self.tr("<b>Everything that happened to your likeness</b>")))
         hl.addWidget(self.history, 1)
         right = QTabWidget(self)
-        right.addTab(grants_tab, "Your grants")
-        right.addTab(self.ledger, "Uses && fees")
-        right.addTab(history, "History")
+        right.addTab(grants_tab, self.tr("Your grants"))
+        right.addTab(self.ledger, self.tr("Uses && fees"))
+        right.addTab(history, self.tr("History"))
         self.tabs = right
         left = QWidget(self)
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(QLabel("<b>Your assets</b>"))
+        ll.addWidget(QLabel(self.tr("<b>Your assets</b>")))
         ll.addWidget(self.assets, 1)
         split = QSplitter(Qt.Horizontal, self)
         for w in (left, middle, right):
@@ -157,7 +158,8 @@ class ReviewWindow(QDialog):
         tid = self.talent.id
         self.tasks.read(lambda _task: (list_assets(self.vault, tid), list_grants(self.vault, tid),
                                        history_for_talent(self.vault, tid)),
-                        lambda data: self._loaded(*data, select), self._failed, what="Loading your record", owner=self)
+                        lambda data: self._loaded(*data, select), self._failed,
+                        what=self.tr("Loading your record"), owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self.banner.show_message(str(exc))
@@ -180,8 +182,9 @@ class ReviewWindow(QDialog):
         self._grant_selected()
         self.history.clear()
         for e in reversed(history):
-            who = "you" if e["by_talent"] else "the studio"
-            self.history.addItem(f"{e['at'][:16].replace('T', ' ')}  {e['label']} — {e['subject']} (by {who})")
+            line = self.tr("{when}  {what} — {subject} (by you)") if e["by_talent"] else \
+                self.tr("{when}  {what} — {subject} (by the studio)")
+            self.history.addItem(line.format(when=e["at"][:16].replace("T", " "), what=e["label"], subject=e["subject"]))
 
     def current_asset(self) -> AssetRecord | None:
         item = self.assets.currentItem()
@@ -199,7 +202,7 @@ class ReviewWindow(QDialog):
         self.sign_button.setEnabled(status == "draft")
         self.decline_button.setEnabled(status == "draft")
         self.revoke_button.setEnabled(status in ("signed", "active") and g.revocation is None)
-        self.grant_summary.setText(summary(g.document).replace("\n", "<br>") if g else "No grants yet.")
+        self.grant_summary.setText(summary(g.document).replace("\n", "<br>") if g else self.tr("No grants yet."))
 
     # -- the talent's decisions --------------------------------------------------------------------
     def _review(self, decision: str) -> None:
@@ -207,14 +210,14 @@ class ReviewWindow(QDialog):
         if asset is None or key is None:
             return
         self.tasks.write(lambda _task: review_asset(self.vault, asset.id, decision, key, note),
-                         lambda rec: self.note.clear(), self._failed, what="Signing your decision", owner=self)
+                         lambda rec: self.note.clear(), self._failed, what=self.tr("Signing your decision"), owner=self)
 
     def _grant_action(self, action, key: bool = False, reason: bool = False) -> None:
         g, k, text = self.grants.current(), self.key, self.reason.text()
         if g is None or k is None:
             return
         work = (lambda _task: action(self.vault, g.id, k)) if key else (lambda _task: action(self.vault, g.id, k, text))
-        self.tasks.write(work, lambda rec: self.reason.clear(), self._failed, what="Signing", owner=self)
+        self.tasks.write(work, lambda rec: self.reason.clear(), self._failed, what=self.tr("Signing"), owner=self)
 
     def done(self, result: int) -> None:
         self.key = None  # the unlocked key goes with the window

@@ -3,7 +3,7 @@ at ingest, and QA warnings."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout,
                                QWidget)
@@ -13,38 +13,19 @@ from studio.core.vault import Vault
 from studio.ui.tasks import TaskManager
 from studio.ui.viewport import Viewport
 
-VIEW_BUTTONS = (("front", "Front", "F"), ("three-quarter", "¾", "T"), ("side", "Side", "S"), ("back", "Back", "B"))
-MODE_BUTTONS = (("shaded", "Shaded", "Shift+S"), ("wireframe", "Wireframe", "Shift+W"), ("points", "Points", "Shift+P"))
+
+# (key, button text, tool tip, shortcut); the texts are translated where the buttons are made
+VIEW_BUTTONS = (("front", QT_TRANSLATE_NOOP("ScanDetail", "Front"), QT_TRANSLATE_NOOP("ScanDetail", "Front view"), "F"),
+                ("three-quarter", "¾", QT_TRANSLATE_NOOP("ScanDetail", "Three quarter view"), "T"),
+                ("side", QT_TRANSLATE_NOOP("ScanDetail", "Side"), QT_TRANSLATE_NOOP("ScanDetail", "Side view"), "S"),
+                ("back", QT_TRANSLATE_NOOP("ScanDetail", "Back"), QT_TRANSLATE_NOOP("ScanDetail", "Back view"), "B"))
+MODE_BUTTONS = (("shaded", QT_TRANSLATE_NOOP("ScanDetail", "Shaded"), "Shift+S"),
+                ("wireframe", QT_TRANSLATE_NOOP("ScanDetail", "Wireframe"), "Shift+W"),
+                ("points", QT_TRANSLATE_NOOP("ScanDetail", "Points"), "Shift+P"))
 
 
-def scan_rows(asset: AssetRecord) -> list[tuple[str, str]]:
-    m = asset.metrics
-    rows: list[tuple[str, str]] = []
-    if asset.kind == "mesh":
-        rows += [("Triangles", f"{m.get('faces', 0):,}"), ("Vertices", f"{m.get('vertices', 0):,}")]
-    else:
-        total = m.get("points_total")
-        rows.append(("Points", f"{m.get('points', 0):,}" + (f" of {total:,} (rest not finite)" if total and total != m.get("points") else "")))
-    if m.get("height_m") is not None:
-        rows.append(("Height", f"{m['height_m']:.3f} m (up axis {m.get('up_axis', '?').upper()})"))
-    bbox = m.get("bbox_m") or {}
-    if bbox.get("size"):
-        sx, sy, sz = bbox["size"]
-        rows.append(("Bounding box", f"{sx:.3f} × {sy:.3f} × {sz:.3f} m"))
-        if bbox.get("unit_guess"):
-            rows.append(("Units in file", str(bbox["unit_guess"])))
-    if asset.kind == "mesh":
-        closed = "yes" if m.get("watertight") else f"no — {m.get('boundary_edges', 0):,} open edges"
-        rows.append(("Watertight", closed))
-        if m.get("non_manifold_edges"):
-            rows.append(("Non-manifold edges", f"{m['non_manifold_edges']:,}"))
-        rows.append(("Texture / colours", f"{'texture' if m.get('has_texture') else 'no texture'}, "
-                                          f"{'vertex colours' if m.get('has_colors') else 'no colours'}"))
-        lod = asset.file("lod")
-        rows.append(("Preview LOD", "stored" if lod else "not needed (small scan)"))
-    else:
-        rows.append(("Colours", "yes" if m.get("has_colors") else "no"))
-    return rows
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ScanDetail", text)
 
 
 class ScanDetail(QWidget):
@@ -56,17 +37,17 @@ class ScanDetail(QWidget):
         bar = QHBoxLayout()
         bar.setSpacing(2)
         self.view_buttons: dict[str, QToolButton] = {}
-        for key, label, shortcut in VIEW_BUTTONS:
+        for key, label, tip, shortcut in VIEW_BUTTONS:
             b = QToolButton(self)
-            b.setText(label)
-            b.setToolTip(f"{key.replace('-', ' ').capitalize()} view ({shortcut})")
+            b.setText(_tr(label))
+            b.setToolTip(self.tr("{action} ({shortcut})").format(action=_tr(tip), shortcut=shortcut))
             b.setShortcut(QKeySequence(shortcut))
             b.clicked.connect(lambda _=False, k=key: self.viewport.set_view(k))
             bar.addWidget(b)
             self.view_buttons[key] = b
         reset = QToolButton(self)
-        reset.setText("Reset")
-        reset.setToolTip("Back to the front view (R, or double-click the preview)")
+        reset.setText(self.tr("Reset"))
+        reset.setToolTip(self.tr("Back to the front view (R, or double-click the preview)"))
         reset.setShortcut(QKeySequence("R"))
         reset.clicked.connect(self.viewport.reset)
         bar.addWidget(reset)
@@ -75,9 +56,9 @@ class ScanDetail(QWidget):
         self.mode_buttons: dict[str, QToolButton] = {}
         for key, label, shortcut in MODE_BUTTONS:
             b = QToolButton(self)
-            b.setText(label)
+            b.setText(_tr(label))
             b.setCheckable(True)
-            b.setToolTip(f"{label} ({shortcut})")
+            b.setToolTip(self.tr("{action} ({shortcut})").format(action=_tr(label), shortcut=shortcut))
             b.setShortcut(QKeySequence(shortcut))
             b.clicked.connect(lambda _=False, k=key: self.viewport.set_mode(k))
             self.mode_group.addButton(b)
@@ -85,8 +66,8 @@ class ScanDetail(QWidget):
             self.mode_buttons[key] = b
         self.mode_buttons["shaded"].setChecked(True)
         self.viewer_button = QToolButton(self)
-        self.viewer_button.setText("Open3D viewer")
-        self.viewer_button.setToolTip("Open this scan in Open3D's own interactive window (Ctrl+Shift+O)")
+        self.viewer_button.setText(self.tr("Open3D viewer"))
+        self.viewer_button.setToolTip(self.tr("Open this scan in Open3D's own interactive window (Ctrl+Shift+O)"))
         self.viewer_button.clicked.connect(self.openInViewer)
         bar.addWidget(self.viewer_button)
         self.form = QFormLayout()
@@ -101,17 +82,56 @@ class ScanDetail(QWidget):
         lay.addLayout(self.form)
         lay.addWidget(self.warnings)
 
+    def scan_rows(self, asset: AssetRecord) -> list[tuple[str, str]]:
+        """(label, value) rows of the figures measured at ingest, in the user's language."""
+        m = asset.metrics
+        rows: list[tuple[str, str]] = []
+        if asset.kind == "mesh":
+            rows += [(self.tr("Triangles"), f"{m.get('faces', 0):,}"),
+                     (self.tr("Vertices"), f"{m.get('vertices', 0):,}")]
+        else:
+            total = m.get("points_total")
+            points = f"{m.get('points', 0):,}"
+            if total and total != m.get("points"):
+                points = self.tr("{points} of {total} (rest not finite)").format(points=points, total=f"{total:,}")
+            rows.append((self.tr("Points"), points))
+        if m.get("height_m") is not None:
+            rows.append((self.tr("Height"), self.tr("{height} m (up axis {axis})").format(
+                height=f"{m['height_m']:.3f}", axis=m.get("up_axis", "?").upper())))
+        bbox = m.get("bbox_m") or {}
+        if bbox.get("size"):
+            sx, sy, sz = bbox["size"]
+            rows.append((self.tr("Bounding box"), f"{sx:.3f} × {sy:.3f} × {sz:.3f} m"))
+            if bbox.get("unit_guess"):
+                rows.append((self.tr("Units in file"), str(bbox["unit_guess"])))
+        if asset.kind == "mesh":
+            closed = self.tr("yes") if m.get("watertight") else self.tr("no — {n} open edges").format(
+                n=f"{m.get('boundary_edges', 0):,}")
+            rows.append((self.tr("Watertight"), closed))
+            if m.get("non_manifold_edges"):
+                rows.append((self.tr("Non-manifold edges"), f"{m['non_manifold_edges']:,}"))
+            rows.append((self.tr("Texture / colours"), self.tr("{texture}, {colours}").format(
+                texture=self.tr("texture") if m.get("has_texture") else self.tr("no texture"),
+                colours=self.tr("vertex colours") if m.get("has_colors") else self.tr("no colours"))))
+            lod = asset.file("lod")
+            rows.append((self.tr("Preview LOD"),
+                         self.tr("stored") if lod else self.tr("not needed (small scan)")))
+        else:
+            rows.append((self.tr("Colours"), self.tr("yes") if m.get("has_colors") else self.tr("no")))
+        return rows
+
     def show_scan(self, asset: AssetRecord) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
-        for label, value in scan_rows(asset):
+        for label, value in self.scan_rows(asset):
             v = QLabel(value, self)
             v.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.form.addRow(label, v)
         if asset.warnings:
-            self.warnings.setText("<b>QA warnings</b><br>" + "<br>".join(f"⚠ {w}" for w in asset.warnings))
+            self.warnings.setText(self.tr("<b>QA warnings</b>") + "<br>"
+                                  + "<br>".join(f"⚠ {w}" for w in asset.warnings))
         else:
-            self.warnings.setText("No QA warnings.")
+            self.warnings.setText(self.tr("No QA warnings."))
         is_mesh = asset.kind == "mesh"
         for key in ("shaded", "wireframe"):
             self.mode_buttons[key].setEnabled(is_mesh)

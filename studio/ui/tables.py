@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QWidget
 
 
@@ -20,3 +21,9 @@ def list_table(columns, parent: QWidget) -> QTableWidget:
     table = setup_table(QTableWidget(0, len(columns), parent), columns)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def translated(context: str, texts) -> list[str]:
+    """Texts marked with ``QT_TRANSLATE_NOOP(context, ...)`` where they are defined, in the
+    user's language (the source text when no translation is installed)."""
+    return [QCoreApplication.translate(context, t) for t in texts]

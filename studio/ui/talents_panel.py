@@ -20,32 +20,32 @@ class AddTalentDialog(QDialog):
 
     def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add a talent")
+        self.setWindowTitle(self.tr("Add a talent"))
         self.setMinimumWidth(420)
         self.vault, self.tasks = vault, tasks
         self.created: TalentRecord | None = None
         self.banner = Banner(self)
         self.name = QLineEdit(self)
-        self.name.setPlaceholderText("Full name, as in the consent")
+        self.name.setPlaceholderText(self.tr("Full name, as in the consent"))
         self.email = QLineEdit(self)
         self.agency = QLineEdit(self)
         self.talent_pass = QLineEdit(self)
         self.talent_pass.setEchoMode(QLineEdit.Password)
-        self.talent_pass.setPlaceholderText("typed by the talent — optional now, needed to sign")
+        self.talent_pass.setPlaceholderText(self.tr("typed by the talent — optional now, needed to sign"))
         self.talent_pass2 = QLineEdit(self)
         self.talent_pass2.setEchoMode(QLineEdit.Password)
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("E-mail", self.email)
-        form.addRow("Agency", self.agency)
-        form.addRow("Talent's passphrase", self.talent_pass)
-        form.addRow("Repeat it", self.talent_pass2)
-        note = QLabel("Names and contact details are stored encrypted in the vault. The talent's passphrase "
-                      "locks their own signing key: the studio cannot sign for them.", self)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("E-mail"), self.email)
+        form.addRow(self.tr("Agency"), self.agency)
+        form.addRow(self.tr("Talent's passphrase"), self.talent_pass)
+        form.addRow(self.tr("Repeat it"), self.talent_pass2)
+        note = QLabel(self.tr("Names and contact details are stored encrypted in the vault. The talent's passphrase "
+                              "locks their own signing key: the studio cannot sign for them."), self)
         note.setWordWrap(True)
         note.setEnabled(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        self.buttons.button(QDialogButtonBox.Ok).setText("Add talent")
+        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("Add talent"))
         self.buttons.accepted.connect(self._add)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -58,7 +58,7 @@ class AddTalentDialog(QDialog):
         name, email, agency = self.name.text(), self.email.text() or None, self.agency.text() or None
         secret = self.talent_pass.text()
         if secret != self.talent_pass2.text():
-            self.banner.show_message("The two entries of the talent's passphrase differ.")
+            self.banner.show_message(self.tr("The two entries of the talent's passphrase differ."))
             return
         try:
             if secret:
@@ -74,7 +74,7 @@ class AddTalentDialog(QDialog):
                 set_talent_passphrase(self.vault, record.id, secret)
             return record
 
-        self.tasks.write(work, self._added, self._failed, what="Adding the talent", owner=self)
+        self.tasks.write(work, self._added, self._failed, what=self.tr("Adding the talent"), owner=self)
 
     def _added(self, record: TalentRecord) -> None:
         self.created = record
@@ -92,15 +92,15 @@ class TalentsPanel(QWidget):
         super().__init__(parent)
         self.vault, self.tasks = vault, tasks
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search talents")
+        self.search.setPlaceholderText(self.tr("Search talents"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
         self.list = QListWidget(self)
-        self.list.setAccessibleName("Talents")
+        self.list.setAccessibleName(self.tr("Talents"))
         self.list.currentItemChanged.connect(self._current_changed)
-        self.add_button = QPushButton("Add talent…", self)
+        self.add_button = QPushButton(self.tr("Add talent…"), self)
         self.add_button.clicked.connect(self.add_talent)
-        heading = QLabel("<b>Talents</b>", self)
+        heading = QLabel(self.tr("<b>Talents</b>"), self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(heading)
@@ -119,15 +119,16 @@ class TalentsPanel(QWidget):
     def refresh(self, select: str | None = None) -> None:
         self._wanted = select or self._select or (self.current().id if self.current() else None)
         self._select = None
-        self.tasks.read(lambda _task: list_talents(self.vault), self._show, what="Loading talents")
+        self.tasks.read(lambda _task: list_talents(self.vault), self._show, what=self.tr("Loading talents"))
 
     def _show(self, records: list[TalentRecord]) -> None:
         self.list.blockSignals(True)
         self.list.clear()
         chosen = None
         for r in records:
-            item = QListWidgetItem(f"{r.name}\n{r.asset_count} asset{'s' if r.asset_count != 1 else ''}"
-                                   + (f" · {r.agency}" if r.agency else ""))
+            n = r.asset_count  # English reads "1 asset", "2 assets"; each message has all plural forms
+            count = self.tr("%n asset", "", n) if n == 1 else self.tr("%n assets", "", n)
+            item = QListWidgetItem(f"{r.name}\n{count}" + (f" · {r.agency}" if r.agency else ""))
             item.setData(Qt.UserRole, r)
             item.setToolTip(r.id)
             self.list.addItem(item)

@@ -35,15 +35,15 @@ def monthly(entries: list[EntryRecord]) -> list[tuple[str, int, int]]:
 class UsesChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Uses over time")
+        self.setAccessibleName(self.tr("Uses over time"))
         self.setMinimumHeight(140)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.months: list[tuple[str, int, int]] = []
 
     def set_entries(self, entries: list[EntryRecord]) -> None:
         self.months = monthly(entries)
-        self.setToolTip("\n".join(f"{k}: {p} paid use(s)" + (f", {b} in violation" if b else "")
-                                  for k, p, b in self.months))
+        self.setToolTip("\n".join(self.tr("{month}: %n paid use(s)", "", p).format(month=k)
+                                  + (self.tr(", %n in violation", "", b) if b else "") for k, p, b in self.months))
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
@@ -53,7 +53,7 @@ class UsesChart(QWidget):
         rect = QRectF(self.rect()).adjusted(36, 10, -10, -24)
         if not self.months:
             p.setPen(text)
-            p.drawText(self.rect(), Qt.AlignCenter, "No uses yet")
+            p.drawText(self.rect(), Qt.AlignCenter, self.tr("No uses yet"))
             return
         top = max(max(a + b for _, a, b in self.months), 1)
         p.setPen(text)

@@ -30,8 +30,8 @@ class Viewport(QWidget):
         self.setMinimumSize(240, 180)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setFocusPolicy(Qt.StrongFocus)
-        self.setAccessibleName("3D preview")
-        self.setToolTip("Drag to turn · right- or middle-drag to pan · wheel to zoom · double-click to reset")
+        self.setAccessibleName(self.tr("3D preview"))
+        self.setToolTip(self.tr("Drag to turn · right- or middle-drag to pan · wheel to zoom · double-click to reset"))
         self.vault, self.tasks = vault, tasks
         self.renders = tasks.renders  # the app's one render pool, shared with every other viewport
         self._closed = False
@@ -52,7 +52,7 @@ class Viewport(QWidget):
         self.message = QLabel(self)
         self.message.setAlignment(Qt.AlignCenter)
         self.message.setWordWrap(True)
-        self.restart_button = QPushButton("Restart preview", self)
+        self.restart_button = QPushButton(self.tr("Restart preview"), self)
         self.restart_button.clicked.connect(self.restart)
         self.restart_button.hide()
         box = QVBoxLayout(self)
@@ -70,7 +70,7 @@ class Viewport(QWidget):
         self.error = None
         self.restart_button.hide()
         self._settle.stop()
-        self.message.setText("Loading the 3D preview…" if asset_id else "")
+        self.message.setText(self.tr("Loading the 3D preview…") if asset_id else "")
         self.message.setVisible(asset_id is not None)
         if asset_id is not None:
             self._request(moving=True)
@@ -93,7 +93,7 @@ class Viewport(QWidget):
     def restart(self) -> None:
         self.error = None
         self.restart_button.hide()
-        self.message.setText("Restarting the preview…")
+        self.message.setText(self.tr("Restarting the preview…"))
         self.renders.restart()
         self._request(moving=True)
 
@@ -149,8 +149,8 @@ class Viewport(QWidget):
             return
         self.error = text
         self.image = None
-        self.message.setText(("Preview unavailable — the renderer stopped. Restart it to go on."
-                              if restartable else text))
+        self.message.setText(self.tr("Preview unavailable — the renderer stopped. Restart it to go on.")
+                             if restartable else text)
         self.message.show()
         self.restart_button.setVisible(restartable)
         self.update()

@@ -8,13 +8,16 @@ does not decode, no backend), an inline message says so and the waveform and met
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QBuffer, QByteArray, QCoreApplication, QIODevice, QPointF, QRectF,
+                            QSize, Qt, QUrl, Signal)
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF, QPixmap
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
 
 from studio.ui.banner import Banner
+
+translate = QCoreApplication.translate  # lupdate reads translate("Context", "text") calls
 
 _CONTAINERS = {"audio/wav": "WAV", "audio/flac": "FLAC", "audio/ogg": "Ogg", "audio/opus": "Ogg/Opus",
                "audio/mpeg": "MP3", "audio/x-nist-sphere": "NIST SPHERE"}
@@ -29,29 +32,54 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{tail}" if hours else f"{minutes}:{tail}"
 
 
+def _tr(text: str) -> str:
+    """A text marked with QT_TRANSLATE_NOOP("VoiceDetail", ...), in the user's language."""
+    return translate("VoiceDetail", text)
+
+
 def _sample_format(m: dict) -> str:
     fmt, bits = str(m.get("sample_format") or ""), m.get("bit_depth")
+    if fmt == "PCM_U8":
+        return translate("VoiceDetail", "{bits}-bit PCM (unsigned)").format(bits=bits)
     if fmt.startswith("PCM"):
-        return f"{bits}-bit PCM" + (" (unsigned)" if fmt == "PCM_U8" else "")
+        return translate("VoiceDetail", "{bits}-bit PCM").format(bits=bits)
     if fmt in ("FLOAT", "DOUBLE"):
-        return f"{bits}-bit float"
+        return translate("VoiceDetail", "{bits}-bit float").format(bits=bits)
     name = {"ULAW": "µ-law", "ALAW": "A-law", "OPUS": "Opus", "VORBIS": "Vorbis"}.get(fmt, fmt.replace("_", " "))
-    return f"{name}, {bits}-bit" if bits else name
+    return translate("VoiceDetail", "{name}, {bits}-bit").format(name=name, bits=bits) if bits else name
+
+
+def _channels(n: int) -> str:
+    if n == 1:
+        return translate("VoiceDetail", "mono")
+    if n == 2:
+        return translate("VoiceDetail", "stereo")
+    return translate("VoiceDetail", "{n} channels").format(n=n)
 
 
 def _metric_rows(m: dict, media_type: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(format rows, level rows) of (label, text), for the metrics the core stored."""
+    """(format rows, level rows) of (label, text), for the metrics the core stored. The labels are
+    the source texts (``metric_text`` finds rows by them); the view translates them as it shows them."""
     d, n, ratio, snr = m.get("duration_s"), m.get("channels"), m.get("clipping_ratio"), m.get("snr_db")
     container, samples = _CONTAINERS.get(media_type, media_type), _sample_format(m)
-    dbfs = lambda key: key in m and ("silent" if m[key] is None else f"{m[key]:.1f} dBFS")  # noqa: E731
-    fmt = [("Duration", d is not None and (f"{d:.2f} s" if d < 60 else f"{_clock(d)} ({d:,.0f} s)")),
-           ("Sample rate", bool(m.get("sample_rate")) and f"{m['sample_rate'] / 1000:g} kHz"),
-           ("Channels", bool(n) and {1: "mono", 2: "stereo"}.get(n, f"{n} channels")),
-           ("Format", container if samples in container else f"{container}, {samples}".strip(", "))]
-    levels = [("Peak", dbfs("peak_dbfs")), ("RMS", dbfs("rms_dbfs")),
-              ("Clipping", ratio is not None and ("none" if not ratio else f"{ratio * 100:.3g}% of samples")),
-              ("SNR (est.)", "snr_db" in m and ("n/a" if snr is None else f"{snr:.1f} dB")),
-              ("Noise floor", dbfs("noise_floor_dbfs"))]
+    silent = translate("VoiceDetail", "silent")
+    dbfs = lambda key: key in m and (silent if m[key] is None else f"{m[key]:.1f} dBFS")  # noqa: E731
+    clipping = ratio is not None and (translate("VoiceDetail", "none") if not ratio else
+                                      translate("VoiceDetail", "{percent}% of samples").format(
+                                          percent=f"{ratio * 100:.3g}"))
+    fmt = [(QT_TRANSLATE_NOOP("VoiceDetail", "Duration"),
+            d is not None and (f"{d:.2f} s" if d < 60 else f"{_clock(d)} ({d:,.0f} s)")),
+           (QT_TRANSLATE_NOOP("VoiceDetail", "Sample rate"),
+            bool(m.get("sample_rate")) and f"{m['sample_rate'] / 1000:g} kHz"),
+           (QT_TRANSLATE_NOOP("VoiceDetail", "Channels"), bool(n) and _channels(n)),
+           (QT_TRANSLATE_NOOP("VoiceDetail", "Format"),
+            container if samples in container else f"{container}, {samples}".strip(", "))]
+    levels = [(QT_TRANSLATE_NOOP("VoiceDetail", "Peak"), dbfs("peak_dbfs")),
+              (QT_TRANSLATE_NOOP("VoiceDetail", "RMS"), dbfs("rms_dbfs")),
+              (QT_TRANSLATE_NOOP("VoiceDetail", "Clipping"), clipping),
+              (QT_TRANSLATE_NOOP("VoiceDetail", "SNR (est.)"),
+               "snr_db" in m and (translate("VoiceDetail", "n/a") if snr is None else f"{snr:.1f} dB")),
+              (QT_TRANSLATE_NOOP("VoiceDetail", "Noise floor"), dbfs("noise_floor_dbfs"))]
     return [(k, v) for k, v in fmt if v], [(k, v) for k, v in levels if v]
 
 
@@ -87,7 +115,7 @@ class WaveformWidget(QWidget):
         self.show_playhead = True
         self._cache: tuple[QSize, float, QPolygonF, QPolygonF | None] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAccessibleName("Waveform")
+        self.setAccessibleName(self.tr("Waveform"))
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # so Space after a click reaches the detail view
 
     def set_waveform(self, waveform: dict | None) -> None:
@@ -156,7 +184,7 @@ class WaveformWidget(QWidget):
         p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
         if not self._duration:
             p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No waveform")
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.tr("No waveform"))
             return
         p.drawLine(QPointF(1, rect.center().y()), QPointF(rect.width() - 1, rect.center().y()))
         envelope, core = self._polygons()
@@ -254,11 +282,11 @@ class VoiceDetail(QWidget):
             for label, text in rows:
                 self._values[label] = value = QLabel(text)
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                form.addRow(f"{label}:", value)
+                form.addRow(self.tr("{label}:").format(label=_tr(label)), value)
         if warnings:
             self.warnings.show_message("\n".join(warnings), "warning")
         if not audio:
-            return self._on_error(QMediaPlayer.Error.ResourceError, "the take has no audio data")
+            return self._on_error(QMediaPlayer.Error.ResourceError, self.tr("the take has no audio data"))
         self._bytes = QByteArray(audio)
         self._buffer = QBuffer(self)
         self._buffer.setBuffer(self._bytes)  # no second copy: self._bytes outlives the buffer
@@ -306,7 +334,7 @@ class VoiceDetail(QWidget):
         if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
             return self.player.pause()
         if not QMediaDevices.audioOutputs():
-            self.playback_message.show_message("no audio output device: playback is silent", "info")
+            self.playback_message.show_message(self.tr("no audio output device: playback is silent"), "info")
         self.player.play()
 
     def seek(self, seconds: float) -> None:
@@ -341,14 +369,17 @@ class VoiceDetail(QWidget):
         playing = state == QMediaPlayer.PlaybackState.PlayingState
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
-        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.play_button.setToolTip(self.tr("Pause (Space)") if playing else self.tr("Play (Space)"))
 
     def _on_error(self, error: QMediaPlayer.Error, message: str) -> None:
         if error == QMediaPlayer.Error.NoError:
             return
         if error == QMediaPlayer.Error.FormatError:  # Qt's own text speaks of a file there is not
-            message = f"the media backend cannot decode this {self._container or 'kind of'} audio"
-        self.playback_message.show_message(f"playback unavailable: {message or error.name}", "warning")
+            message = (self.tr("the media backend cannot decode this {container} audio").format(
+                container=self._container) if self._container else
+                self.tr("the media backend cannot decode this kind of audio"))
+        self.playback_message.show_message(self.tr("playback unavailable: {reason}").format(
+            reason=message or error.name), "warning")
         self.play_button.setEnabled(False)
         self.slider.setEnabled(False)
 
