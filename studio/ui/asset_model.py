@@ -7,7 +7,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplicat
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
 from studio.core.assets import AssetRecord
-from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, key_figures, size_text
+from studio.ui.formatting import key_figures, kind_label, size_text, status_label
 
 COLUMNS = (QT_TRANSLATE_NOOP("AssetModel", "Name"), QT_TRANSLATE_NOOP("AssetModel", "Kind"),
            QT_TRANSLATE_NOOP("AssetModel", "Status"), QT_TRANSLATE_NOOP("AssetModel", "Format"),
@@ -57,7 +57,7 @@ class AssetModel(QAbstractTableModel):
         if role == ASSET_ROLE:
             return a
         if role == Qt.DisplayRole:
-            return (a.original_name, KIND_LABELS.get(a.kind, a.kind), STATUS_LABELS.get(a.status, a.status),
+            return (a.original_name, kind_label(a.kind), status_label(a.status),
                     a.format.upper(), size_text(a.size), key_figures(a), a.created_at[:16].replace("T", " "))[col]
         if role == SORT_ROLE:
             return (a.original_name.casefold(), a.kind, a.status, a.format, a.size,

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from studio.core.assets import AssetRecord
 from studio.core.previews import VoiceTake, voice_take
 from studio.core.vault import Vault
-from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, size_text
+from studio.ui.formatting import kind_label, size_text, status_label
 from studio.ui.tasks import TaskManager
 from studio.ui.scan_view import ScanDetail
 from studio.ui.voice_view import VoiceDetail
@@ -47,8 +47,8 @@ class DetailPane(QWidget):
             return
         self.header.setText(
             f"<b style='font-size:13pt'>{_esc(asset.original_name)}</b><br>"
-            f"{KIND_LABELS.get(asset.kind, asset.kind)} · {asset.format.upper()} · {size_text(asset.size)} · "
-            f"<i>{STATUS_LABELS.get(asset.status, asset.status)}</i><br>"
+            f"{kind_label(asset.kind)} · {asset.format.upper()} · {size_text(asset.size)} · "
+            f"<i>{status_label(asset.status)}</i><br>"
             "<span style='color:gray'>" + self.tr("{id} · added {when}").format(
                 id=asset.id, when=asset.created_at[:16].replace("T", " ")) + "</span>")
         if same:

@@ -3,13 +3,34 @@ which zone they are in (DR020)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from studio.core.assets import AssetRecord
 from studio.core.clock import day_text, instant_text
 
-__all__ = ["day_text", "duration_text", "instant_text", "key_figures", "size_text", "utc_and_local"]
+__all__ = ["day_text", "duration_text", "instant_text", "key_figures", "kind_label", "size_text", "status_label",
+           "utc_and_local"]
 
-KIND_LABELS = {"mesh": "Mesh scan", "point_cloud": "Point cloud", "voice": "Voice take"}
-STATUS_LABELS = {"pending_review": "Awaiting review", "approved": "Approved", "rejected": "Rejected"}
+KIND_LABELS = {"mesh": QT_TRANSLATE_NOOP("Formatting", "Mesh scan"),
+               "point_cloud": QT_TRANSLATE_NOOP("Formatting", "Point cloud"),
+               "voice": QT_TRANSLATE_NOOP("Formatting", "Voice take")}
+STATUS_LABELS = {"pending_review": QT_TRANSLATE_NOOP("Formatting", "Awaiting review"),
+                 "approved": QT_TRANSLATE_NOOP("Formatting", "Approved"),
+                 "rejected": QT_TRANSLATE_NOOP("Formatting", "Rejected")}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Formatting", text)
+
+
+def kind_label(kind: str) -> str:
+    """An asset kind as the user reads it, in their language."""
+    return _tr(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def status_label(status: str) -> str:
+    """A review status as the user reads it, in their language."""
+    return _tr(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 def size_text(n: int) -> str:
@@ -31,9 +52,9 @@ def duration_text(seconds: float | None) -> str:
 def key_figures(asset: AssetRecord) -> str:
     m = asset.metrics
     if asset.kind == "mesh":
-        text = f"{m.get('faces', 0):,} tris"
+        text = _tr("{n} tris").format(n=f"{m.get('faces', 0):,}")
     elif asset.kind == "point_cloud":
-        text = f"{m.get('points', 0):,} points"
+        text = _tr("{n} points").format(n=f"{m.get('points', 0):,}")
     else:
         rate = m.get("sample_rate")
         text = f"{duration_text(m.get('duration_s'))} · {rate / 1000:g} kHz" if rate else duration_text(m.get("duration_s"))

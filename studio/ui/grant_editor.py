@@ -15,7 +15,7 @@ from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, fields_of, draft_grant, edit_draft, preview_document
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
-from studio.ui.formatting import KIND_LABELS, STATUS_LABELS
+from studio.ui.formatting import kind_label, status_label
 from studio.ui.tasks import TaskManager
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "DKK", "PLN", "BRL", "NGN", "ZAR")
@@ -55,8 +55,8 @@ class GrantEditor(QDialog):
         self.represented = QLineEdit()
         self.description = QPlainTextEdit()
         self.description.setMaximumHeight(70)
-        self.assets = _checklist({a.id: f"{a.original_name} · {KIND_LABELS.get(a.kind, a.kind)} · "
-                                        f"{STATUS_LABELS.get(a.status, a.status)}" for a in assets})
+        self.assets = _checklist({a.id: f"{a.original_name} · {kind_label(a.kind)} · "
+                                        f"{status_label(a.status)}" for a in assets})
         self.purposes = _checklist(vocab.PURPOSES)
         self.media = _checklist(vocab.MEDIA)
         self.excluded = _checklist(vocab.EXCLUDED)

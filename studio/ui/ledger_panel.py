@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -25,12 +25,19 @@ from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.formatting import day_text, instant_text, utc_and_local
 from studio.ui.tasks import TaskManager
-from studio.ui.tables import list_table
+from studio.ui.tables import list_table, translated
 from studio.ui.uses_chart import VIOLATION, UsesChart
 
-COLUMNS = ("Date", "Kind", "Brand", "Count", "Fee", "Use", "Where")
-PACKAGE_COLUMNS = ("Package", "Made", "Brand", "Files", "File SHA-256")
-KIND_LABELS = {"export": "export", "use": "reported use", "violation": "VIOLATION"}
+COLUMNS = (QT_TRANSLATE_NOOP("LedgerPanel", "Date"), QT_TRANSLATE_NOOP("LedgerPanel", "Kind"),
+           QT_TRANSLATE_NOOP("LedgerPanel", "Brand"), QT_TRANSLATE_NOOP("LedgerPanel", "Count"),
+           QT_TRANSLATE_NOOP("LedgerPanel", "Fee"), QT_TRANSLATE_NOOP("LedgerPanel", "Use"),
+           QT_TRANSLATE_NOOP("LedgerPanel", "Where"))
+PACKAGE_COLUMNS = (QT_TRANSLATE_NOOP("LedgerPanel", "Package"), QT_TRANSLATE_NOOP("LedgerPanel", "Made"),
+                   QT_TRANSLATE_NOOP("LedgerPanel", "Brand"), QT_TRANSLATE_NOOP("LedgerPanel", "Files"),
+                   QT_TRANSLATE_NOOP("LedgerPanel", "File SHA-256"))
+KIND_LABELS = {"export": QT_TRANSLATE_NOOP("LedgerPanel", "export"),
+               "use": QT_TRANSLATE_NOOP("LedgerPanel", "reported use"),
+               "violation": QT_TRANSLATE_NOOP("LedgerPanel", "VIOLATION")}
 
 
 class LedgerPanel(QWidget):
@@ -44,24 +51,24 @@ class LedgerPanel(QWidget):
         self.statement: Statement | None = None
         self.packages_list: list[PackageRecord] = []
         self.banner = Banner(self)
-        self.entries = list_table(COLUMNS, self)
-        self.entries.setAccessibleName("Statement")
-        self.packages = list_table(PACKAGE_COLUMNS, self)
-        self.packages.setAccessibleName("Packages")
+        self.entries = list_table(translated("LedgerPanel", COLUMNS), self)
+        self.entries.setAccessibleName(self.tr("Statement"))
+        self.packages = list_table(translated("LedgerPanel", PACKAGE_COLUMNS), self)
+        self.packages.setAccessibleName(self.tr("Packages"))
         self.chart = UsesChart(self)
         self.totals = QLabel(self)
         self.totals.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.violations = QLabel(self)
         self.violations.setWordWrap(True)
         self.violations.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.violations.setAccessibleName("Violations")
+        self.violations.setAccessibleName(self.tr("Violations"))
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("<b>Exports &amp; uses</b>" if studio else "<b>Every use of your likeness, and your fees</b>"))
+        bar.addWidget(QLabel(self.tr("<b>Exports &amp; uses</b>") if studio else self.tr("<b>Every use of your likeness, and your fees</b>")))
         bar.addStretch(1)
-        self.export_button = QPushButton("Export twin…", self)
-        self.import_button = QPushButton("Import usage report…", self)
-        self.csv_button = QPushButton("Save statement as CSV…", self)
-        self.brands_button = QPushButton("Brands…", self)
+        self.export_button = QPushButton(self.tr("Export twin…"), self)
+        self.import_button = QPushButton(self.tr("Import usage report…"), self)
+        self.csv_button = QPushButton(self.tr("Save statement as CSV…"), self)
+        self.brands_button = QPushButton(self.tr("Brands…"), self)
         self.export_button.clicked.connect(self.exportRequested.emit)
         self.brands_button.clicked.connect(self.brandsRequested.emit)
         self.import_button.clicked.connect(self.choose_report)
@@ -82,9 +89,9 @@ class LedgerPanel(QWidget):
         bottom = QWidget(self)
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(QLabel("<b>Uses per month</b> (green: paid; red: reported outside the grant)"))
+        bl.addWidget(QLabel(self.tr("<b>Uses per month</b> (green: paid; red: reported outside the grant)")))
         bl.addWidget(self.chart, 1)
-        bl.addWidget(QLabel("<b>Packages made from this likeness</b>"))
+        bl.addWidget(QLabel(self.tr("<b>Packages made from this likeness</b>")))
         bl.addWidget(self.packages, 1)
         split.addWidget(top)
         split.addWidget(bottom)
@@ -116,7 +123,7 @@ class LedgerPanel(QWidget):
             self._show(None, [])
             return
         self.tasks.read(lambda _task: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
-                        lambda data: self._loaded(talent.id, *data), what="Loading the statement", owner=self)
+                        lambda data: self._loaded(talent.id, *data), what=self.tr("Loading the statement"), owner=self)
 
     def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
@@ -130,13 +137,13 @@ class LedgerPanel(QWidget):
         for r, e in enumerate(entries):
             use = " / ".join(x for x in (e.purpose, e.media) if x)
             fee = "—" if e.kind == "violation" else f"{e.fee:,.2f} {e.currency}"
-            cells = (day_text(e.on, e.timezone), KIND_LABELS[e.kind], e.brand, str(e.count), fee, use,
+            cells = (day_text(e.on, e.timezone), self.tr(KIND_LABELS[e.kind]), e.brand, str(e.count), fee, use,
                      e.territory or "")
             tip = self.tr("Package {0}, grant {1}\nRecorded {2}").format(e.package_id, e.grant_id,
                                                                        utc_and_local(e.at, e.timezone))
             tip += f"\n{e.description}" if e.description else ""
             if e.kind == "violation":
-                tip += "\nOutside the grant:\n" + "\n".join(e.reasons)
+                tip += "\n" + self.tr("Outside the grant:") + "\n" + "\n".join(e.reasons)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tip)
@@ -147,13 +154,16 @@ class LedgerPanel(QWidget):
                 self.entries.setItem(r, c, item)
         self.chart.set_entries(entries)
         if st is None:
-            self.totals.setText("No talent selected.")
+            self.totals.setText(self.tr("No talent selected."))
         else:
-            money = ", ".join(f"<b>{v:,.2f} {c}</b>" for c, v in st.totals.items()) or "nothing yet"
+            money = ", ".join(f"<b>{v:,.2f} {c}</b>" for c, v in st.totals.items()) or self.tr("nothing yet")
             bad = len(st.violations)
-            self.totals.setText(f"{st.uses} paid use{'s' if st.uses != 1 else ''} · owed {money}"
-                                + (f" · <span style='color:{VIOLATION.name()}'>{bad} violation"
-                                   f"{'s' if bad != 1 else ''}</span>" if bad else ""))
+            paid = (self.tr("1 paid use · owed {money}") if st.uses == 1
+                    else self.tr("{n} paid uses · owed {money}")).format(n=st.uses, money=money)
+            if bad:
+                paid += " · <span style='color:{0}'>{1}</span>".format(
+                    VIOLATION.name(), self.tr("1 violation") if bad == 1 else self.tr("{n} violations").format(n=bad))
+            self.totals.setText(paid)
         bad_entries = st.violations if st else []
         self.violations.setVisible(bool(bad_entries))
         self.violations.setText("<br>".join(
@@ -173,20 +183,22 @@ class LedgerPanel(QWidget):
 
     # -- actions -----------------------------------------------------------------------------------
     def choose_report(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a usage report", "", "Usage reports (*.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a usage report"), "",
+                                              self.tr("Usage reports (*.json);;All files (*)"))
         if path:
             self.import_report(Path(path))
 
     def import_report(self, path: Path) -> None:
         self.banner.hide()
         self.tasks.write(lambda _task: import_report(self.vault, path), self._imported, self.banner.show_error,
-                         what="Importing the report", owner=self)
+                         what=self.tr("Importing the report"), owner=self)
 
     def _imported(self, result) -> None:
         e = result.entry
         if result.violation:
-            self.banner.show_message(f"{e.brand} reported a use outside grant {e.grant_id}; recorded as a violation "
-                                     "the talent will see: " + "; ".join(e.reasons), "warning")
+            self.banner.show_message(self.tr("{brand} reported a use outside grant {grant}; recorded as a violation "
+                                             "the talent will see: {reasons}").format(
+                brand=e.brand, grant=e.grant_id, reasons="; ".join(e.reasons)), "warning")
         else:
             self.banner.show_message(self.tr("Recorded {0} use(s) by {1} on {2}: {3} owed to the talent.").format(
                 e.count, e.brand, day_text(e.on, e.timezone), f"{e.fee:,.2f} {e.currency}"), "info")
@@ -194,10 +206,10 @@ class LedgerPanel(QWidget):
     def choose_csv(self) -> None:
         if self.statement is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save statement", f"statement-{self.statement.talent_id}.csv",
-                                              "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save statement"), f"statement-{self.statement.talent_id}.csv",
+                                              self.tr("CSV (*.csv)"))
         if path:
             st = self.statement
             self.tasks.read(lambda _task: write_csv(st, Path(path)),
-                            lambda _: self.banner.show_message(f"Statement saved to {path}", "info"),
-                            lambda exc: self.banner.show_error(exc), what="Saving the statement", owner=self)
+                            lambda _: self.banner.show_message(self.tr("Statement saved to {0}").format(path), "info"),
+                            lambda exc: self.banner.show_error(exc), what=self.tr("Saving the statement"), owner=self)

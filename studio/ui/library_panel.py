@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFile
 
 from studio.core.assets import AssetRecord
 from studio.ui.asset_model import ASSET_ROLE, AssetFilter, AssetModel
-from studio.ui.formatting import KIND_LABELS, STATUS_LABELS
+from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
 
 SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac *.ogg *.opus *.mp3 *.sph *.aif *.aiff"
 
@@ -37,13 +37,13 @@ class LibraryPanel(QWidget):
         self.kind = QComboBox(self)
         self.kind.setAccessibleName(self.tr("Filter by kind"))
         self.kind.addItem(self.tr("All kinds"), None)
-        for k, label in KIND_LABELS.items():
-            self.kind.addItem(label, k)
+        for k in KIND_LABELS:
+            self.kind.addItem(kind_label(k), k)
         self.status = QComboBox(self)
         self.status.setAccessibleName(self.tr("Filter by status"))
         self.status.addItem(self.tr("Any status"), None)
-        for s, label in STATUS_LABELS.items():
-            self.status.addItem(label, s)
+        for s in STATUS_LABELS:
+            self.status.addItem(status_label(s), s)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(self.tr("Filter by name"))
         self.search.setClearButtonEnabled(True)

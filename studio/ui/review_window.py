@@ -21,7 +21,7 @@ from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.consent_panel import GrantTable
 from studio.ui.detail_pane import DetailPane
-from studio.ui.formatting import STATUS_LABELS
+from studio.ui.formatting import status_label
 from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.tasks import TaskManager
 
@@ -169,7 +169,7 @@ class ReviewWindow(QDialog):
         self.assets.blockSignals(True)
         self.assets.clear()
         for a in assets:
-            item = QListWidgetItem(f"{a.original_name}\n{STATUS_LABELS.get(a.status, a.status)}")
+            item = QListWidgetItem(f"{a.original_name}\n{status_label(a.status)}")
             item.setData(Qt.UserRole, a)
             self.assets.addItem(item)
             if a.id == current:
