@@ -8,6 +8,7 @@ intent is cleared) — see :meth:`Vault.recover_interrupted_writes`.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from studio.core.changes import Changes
 from studio.core.clock import now_iso
-from studio.core.errors import Cancelled, NotFound, StudioError
+from studio.core.errors import Cancelled, NoSpace, NotFound, StudioError
 from studio.core.ids import new_id, parse_id
 from studio.core.progress import CancelToken, Progress, ProgressFn, check_cancel
 from studio.core.types import AssetStatus, FileRole
@@ -139,6 +140,9 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         if isinstance(exc, OSError) and exc.filename is not None and Path(exc.filename) in (path, *analysis.companions):
             # the file vanished or became unreadable between analysis and storing
             return IngestResult(shown, "rejected", reason=f"cannot read {Path(exc.filename).name}: {exc.strerror}"), []
+        if isinstance(exc, NoSpace) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+            raise NoSpace(f"no space left on the vault's disk while storing {path.name}: nothing of it was "
+                          "stored") from exc
         raise
     if progress is not None:
         progress(Progress(1.0, 1.0, path.name))
