@@ -115,7 +115,7 @@ class Vault:
     def open(cls, folder: Path, passphrase: str) -> "Vault":
         folder = Path(folder).expanduser().absolute()
         header = read_header(folder)
-        keys = unwrap_identity(header.wrapped_key, passphrase)
+        keys = unwrap_identity(header.wrapped_key, passphrase, header.kdf.get("log2_n"))
         header.verify(keys)
         return cls(folder, header, keys)
 
