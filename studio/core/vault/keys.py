@@ -77,11 +77,13 @@ class FieldCipher:
         """``context`` names the column and row ("talents.name:tal_…"): a sealed value copied
         to another row or column no longer opens."""
         nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        # surrogateescape: a file name that is not UTF-8 (a Latin-1 capture tool) is sealed as
+        # the bytes it was given; valid text is plain UTF-8 as before
+        return nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8", "surrogateescape"), context.encode())
 
     def open(self, sealed: bytes, context: str) -> str:
         try:
-            return self._aead.decrypt(sealed[:12], sealed[12:], context.encode()).decode()
+            return self._aead.decrypt(sealed[:12], sealed[12:], context.encode()).decode("utf-8", "surrogateescape")
         except Exception as exc:  # InvalidTag or a short value
             raise IntegrityError(f"catalog field {context} failed its authenticity check") from exc
 
