@@ -17,7 +17,7 @@ import sys
 from studio.cli import (cmd_assets, cmd_brand, cmd_check, cmd_consent, cmd_gui, cmd_ingest, cmd_init, cmd_ledger,
                         cmd_package, cmd_render, cmd_review, cmd_talent, cmd_trace)
 from studio.cli.exits import HANDLED, exit_for
-from studio.cli.options import Commands, common_options, take_env_passphrase
+from studio.cli.options import Commands, common_options, shown, take_env_passphrase
 
 # in the order ``twin-studio --help`` lists them
 COMMANDS = (cmd_init, cmd_talent, cmd_review, cmd_consent, cmd_brand, cmd_package, cmd_ledger, cmd_trace,
@@ -42,5 +42,5 @@ def main(argv: list[str] | None = None) -> int:
         row = exit_for(exc, refuses=getattr(args, "refuses", False))
         if row is None or (args.debug and row.traceback_on_debug):
             raise
-        print(f"twin-studio: {row.line(exc)}", file=sys.stderr)
+        print(f"twin-studio: {shown(row.line(exc))}", file=sys.stderr)  # a name in a message stays one line
         return row.code

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import open_vault, print_json
+from studio.cli.options import open_vault, print_json, shown
 
 
 def _asset_line(a) -> str:
@@ -28,7 +28,7 @@ def cmd_assets_list(args) -> int:
         print_json([a.to_json() for a in assets])
     else:
         for a in assets:
-            print(_asset_line(a))
+            print(shown(_asset_line(a)))
     return EXIT_OK
 
 
@@ -40,14 +40,14 @@ def cmd_assets_show(args) -> int:
     if args.json:
         print_json(a.to_json())
     else:
-        print(_asset_line(a))
+        print(shown(_asset_line(a)))
         print(f"  talent  {a.talent_id}\n  sha256  {a.sha256}\n  added   {a.created_at}")
         for k, v in a.metrics.items():
             print(f"  {k:<16} {v}")
         for w in a.warnings:
-            print(f"  warning: {w}")
+            print(shown(f"  warning: {w}"))
         for f in a.files:
-            print(f"  file: {f.role} {f.name} ({f.size} B)")
+            print(shown(f"  file: {f.role} {f.name} ({f.size} B)"))
     return EXIT_OK
 
 

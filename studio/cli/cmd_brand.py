@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import created, open_vault, print_json
+from studio.cli.options import created, open_vault, print_json, shown
 from studio.core.errors import InvalidInput
 
 
@@ -61,7 +61,7 @@ def cmd_brand_list(args) -> int:
         print_json([b.to_json() for b in brands])
     else:
         for b in brands:
-            print(f"{b.id}  {b.name}  {b.recipient}")
+            print(shown(f"{b.id}  {b.name}  {b.recipient}"))
     return EXIT_OK
 
 

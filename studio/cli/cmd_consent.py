@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK, EXIT_REFUSED
-from studio.cli.options import created, open_vault, print_json, talent_passphrase
+from studio.cli.options import created, open_vault, print_json, shown, talent_passphrase
 from studio.core.errors import InvalidInput
 
 OPTIONS = [  # (flag, field, help)
@@ -66,7 +66,7 @@ def _show(args, rec) -> None:
         print_json(rec.to_json())
     else:
         d = rec.document
-        print(f"{rec.id}  {rec.status()}  {d['licensee']}  {d['start']}..{d['end']}  "
+        print(f"{rec.id}  {rec.status()}  {shown(d['licensee'])}  {d['start']}..{d['end']}  "
               f"{rec.uses_left}/{d['max_uses']} uses left  {d['fee']['amount']} {d['fee']['currency']}")
         print(summary(d))
 
@@ -164,7 +164,7 @@ def cmd_list(args) -> int:
     else:
         for g in grants:
             d = g.document
-            print(f"{g.id}  {g.talent_id}  {g.status():8}  {d['licensee']}  {d['start']}..{d['end']}  "
+            print(f"{g.id}  {g.talent_id}  {g.status():8}  {shown(d['licensee'])}  {d['start']}..{d['end']}  "
                   f"{g.uses_left}/{d['max_uses']} uses left")
     return EXIT_OK
 

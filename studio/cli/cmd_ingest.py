@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK, EXIT_REJECTED
-from studio.cli.options import open_vault, print_json, progress_bar
+from studio.cli.options import open_vault, print_json, progress_bar, shown
 
 
 def cmd_ingest(args) -> int:
@@ -23,7 +23,7 @@ def cmd_ingest(args) -> int:
                 line += f": {r.reason}"
             if r.warnings:
                 line += f"  [warning: {'; '.join(r.warnings)}]"
-            (bar.write if bar else print)(line)
+            (bar.write if bar else print)(shown(line))  # a file name cannot forge a line
 
         try:
             results = ingest_paths(vault, args.talent, [Path(p) for p in args.paths], update, None, on_result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
@@ -23,6 +24,10 @@ def register(commands) -> None:
     p.add_argument("asset", metavar="ASSET_ID")
     p.add_argument("--out", required=True, metavar="FILE.png")
     p.add_argument("--size", default="800x600", metavar="WxH")
+    # "--size -5x10": argparse takes a value starting with "-" for an option unless it looks like
+    # a negative number, and answers with its usage; let it reach parse_size, which says in one
+    # line what is wrong (argparse has no public switch for this)
+    p._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d+x-?\d+$", re.IGNORECASE)
     p.add_argument("--view", default="front", choices=["front", "side", "back", "three-quarter"])
     p.add_argument("--mode", choices=["shaded", "wireframe", "points"], help="default: shaded for meshes, points for clouds")
     p.add_argument("--force", action="store_true", help="overwrite FILE.png if it exists")

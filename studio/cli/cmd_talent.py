@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import created, open_vault, print_json, read_passphrase_file, talent_passphrase
+from studio.cli.options import created, open_vault, print_json, read_passphrase_file, shown, talent_passphrase
 from studio.core.errors import InvalidInput
 
 
@@ -39,7 +39,7 @@ def cmd_talent_list(args) -> int:
     else:
         for t in talents:
             extra = ", ".join(x for x in (t.email, t.agency) if x)
-            print(f"{t.id}  {t.name}" + (f"  ({extra})" if extra else "") + f"  {t.asset_count} assets")
+            print(shown(f"{t.id}  {t.name}" + (f"  ({extra})" if extra else "") + f"  {t.asset_count} assets"))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from studio.core.environ import take_secret
 from studio.core.errors import InvalidInput
+from studio.core.text import printable, shown  # shown: for the command modules, stored text on one line
 
 PASSPHRASE_ENV = "STUDIO_PASSPHRASE"
 
@@ -117,7 +118,8 @@ def open_vault(args):
 # -- output -------------------------------------------------------------------------------------
 
 def print_json(data) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    # a file name that is not UTF-8 is held with surrogate escapes: shown with U+FFFD
+    print(printable(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def created(args, new_id: str, extra: dict | None = None) -> None:

@@ -72,3 +72,12 @@ class PackageRefused(StudioError):
 class VaultBusy(StudioError):
     """Another operation (in this or another process) holds the vault's writer lock; waiting
     a moment and trying again is the remedy."""
+
+
+class VaultReadOnly(StudioError):
+    """The vault's folder (or its catalog) cannot be written: a read-only mount, a backup, an
+    immutable file. Reading works; a change is refused before anything is touched."""
+
+
+class NoSpace(StudioError):
+    """The vault's disk is full: what was being stored was not stored (the vault is intact)."""

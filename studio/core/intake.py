@@ -8,8 +8,10 @@ intent is cleared) — see :meth:`Vault.recover_interrupted_writes`.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -18,7 +20,7 @@ from sqlalchemy import select
 
 from studio.core.changes import Changes
 from studio.core.clock import now_iso
-from studio.core.errors import Cancelled, NotFound, StudioError
+from studio.core.errors import Cancelled, NoSpace, NotFound, StudioError
 from studio.core.ids import new_id, parse_id
 from studio.core.progress import CancelToken, Progress, ProgressFn, check_cancel
 from studio.core.types import AssetStatus, FileRole
@@ -52,13 +54,15 @@ class IngestResult:
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders recursively (skipping hidden files); keep the order given otherwise."""
+    """Expand folders recursively (skipping hidden files); keep the order given otherwise.
+    Entries that are neither folders nor regular files (a named pipe, a socket, a device) are
+    kept, so that ingest reports each as not a regular file rather than passing over it."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
             found = [f for f in sorted(p.rglob("*"))
-                     if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)]
+                     if not f.is_dir() and not any(part.startswith(".") for part in f.relative_to(p).parts)]
             out.extend(found)
         else:
             out.append(p)
@@ -85,8 +89,7 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         return cb
 
     if not path.is_file():
-        reason = "no such file" if not path.exists() else "not a regular file"
-        return IngestResult(shown, "rejected", reason=reason), []
+        return IngestResult(shown, "rejected", reason=_not_a_file(path)), []
     try:
         analysed = _fingerprint(path)
         analysis = _analyse(path, step(0.0, 0.6), cancel)
@@ -139,11 +142,27 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         if isinstance(exc, OSError) and exc.filename is not None and Path(exc.filename) in (path, *analysis.companions):
             # the file vanished or became unreadable between analysis and storing
             return IngestResult(shown, "rejected", reason=f"cannot read {Path(exc.filename).name}: {exc.strerror}"), []
+        if isinstance(exc, NoSpace) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+            raise NoSpace(f"no space left on the vault's disk while storing {path.name}: nothing of it was "
+                          "stored") from exc
         raise
     if progress is not None:
         progress(Progress(1.0, 1.0, path.name))
     return (IngestResult(shown, "ingested", asset_id=asset_id, kind=analysis.kind, warnings=list(analysis.warnings)),
             list(analysis.companions))
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` is passed over: it is missing, or not a regular file (never opened: a
+    named pipe would block the ingest until someone writes to it)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "no such file"
+    what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a broken link" if stat.S_ISLNK(mode) else "not a file")
+    return f"not a regular file ({what}): skipped"
 
 
 def _fingerprint(path: Path) -> tuple[int, int]:

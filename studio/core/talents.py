@@ -11,6 +11,7 @@ from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
+from studio.core.text import check_name
 from studio.core.vault import Vault
 from studio.core.vault import audit
 from studio.core.vault.catalog import Asset, Talent
@@ -37,16 +38,7 @@ class TalentRecord:
 
 
 def _clean(value: str | None, what: str, limit: int = 200) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    if len(value) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters")
-    if any(ord(c) < 32 for c in value):
-        raise InvalidInput(f"{what} contains control characters")
-    return value
+    return check_name(value, what, limit, required=False)
 
 
 def add_talent(vault: Vault, name: str, email: str | None = None, agency: str | None = None) -> TalentRecord:

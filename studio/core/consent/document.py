@@ -8,11 +8,11 @@ a body scan; a voice take is voice).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from studio.core.assets import AssetRecord
 from studio.core.consent import vocab
 from studio.core.errors import InvalidInput
+from studio.core.text import check_name
 
 VERSION = 1
 FIELDS = ("licensee", "assets", "use_description", "purposes", "media", "territories", "start", "end",
@@ -83,12 +83,7 @@ def build_document(grant_id: str, talent_id: str, talent_public_key: str | None,
         raise InvalidInput(f"max uses {fields.get('max_uses')!r} is not a whole number") from exc
     if not 1 <= max_uses <= 1_000_000:
         raise InvalidInput("max uses must be between 1 and 1,000,000")
-    try:
-        fee = Decimal(str(fields.get("fee")).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(f"fee {fields.get('fee')!r} is not an amount") from exc
-    if not fee.is_finite() or fee < 0 or fee.as_tuple().exponent < -2:
-        raise InvalidInput(f"fee {fields.get('fee')!r} must be zero or more, with at most 2 decimals")
+    fee = vocab.fee(fields.get("fee"))
     ai_label = (fields.get("ai_label") or "required").strip()
     if ai_label not in ("required", "not-required"):
         raise InvalidInput("AI labelling is 'required' or 'not-required'")
@@ -113,8 +108,8 @@ def build_document(grant_id: str, talent_id: str, talent_public_key: str | None,
     return {
         "type": "twin-studio/grant", "version": VERSION, "grant": grant_id, "created_at": created_at,
         "talent": talent_id, "talent_public_key": talent_public_key,
-        "licensee": _text(fields.get("licensee"), "the licensee", 200),
-        "represented_by": _text(fields.get("represented_by"), "the representative", 200, required=False),
+        "licensee": check_name(fields.get("licensee"), "the licensee", 200),
+        "represented_by": check_name(fields.get("represented_by"), "the representative", 200, required=False),
         "assets": [{"id": a.id, "sha256": a.sha256, "kind": a.kind, "modality": modality(a)}
                    for a in sorted(assets, key=lambda a: a.id)],
         "modalities": sorted({modality(a) for a in assets}),

@@ -7,6 +7,8 @@ alpha-2 codes, currencies ISO 4217, languages ISO 639-1 (pycountry's tables).
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 import pycountry
 
 from studio.core.errors import InvalidInput
@@ -73,11 +75,33 @@ def territories(values: list[str]) -> list[str]:
     return sorted({territory(v) for v in values if v.strip()})
 
 
+# ISO 4217's X-codes that are not money one can pay a fee in: precious metals, bond-market units,
+# the SDR, the Sucre, the ADB unit, the Arab accounting dinar, "testing" (XTS) and "no currency"
+# (XXX). The real currencies among the X-codes (XAF, XOF, XCD, XPF, XCG) stay accepted.
+NOT_MONEY = frozenset({"XAD", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA",
+                       "XXX"})
+MAX_FEE = Decimal(10) ** 9
+
+
 def currency(code: str) -> str:
     c = code.strip().upper()
-    if len(c) != 3 or pycountry.currencies.get(alpha_3=c) is None:
-        raise InvalidInput(f"{code!r} is not an ISO 4217 currency code (e.g. EUR, USD)")
+    if len(c) != 3 or pycountry.currencies.get(alpha_3=c) is None or c in NOT_MONEY:
+        raise InvalidInput(f"{code!r} is not an ISO 4217 currency code of money a fee can be paid in (e.g. EUR, USD)")
     return c
+
+
+def fee(value: object) -> Decimal:
+    """A fee per use: a finite amount from 0 to 1,000,000,000 with at most 2 decimals."""
+    text = str(value).strip()
+    try:
+        amount = Decimal(text) if len(text) <= 40 else None
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise InvalidInput(f"fee {text[:40]!r} is not an amount (e.g. 1500 or 1500.50)")
+    if amount < 0 or amount > MAX_FEE or amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(f"fee {text!r} must be zero or more and at most 1,000,000,000, with at most 2 decimals")
+    return amount.quantize(Decimal("0.01"))
 
 
 def language(code: str) -> str:

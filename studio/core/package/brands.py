@@ -10,6 +10,7 @@ from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import new_id
+from studio.core.text import check_name
 from studio.core.package.brand_keys import BrandCard, _check_name, check_recipient, parse_verify_key
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Brand
@@ -42,6 +43,7 @@ def add_brand(vault: Vault, name: str, recipient: str, verify_key: str) -> Brand
 
 
 def add_card(vault: Vault, card: BrandCard) -> BrandRecord:
+    check_name(card.name, "the brand's name")  # a card from elsewhere: one line, no control characters
     with vault.session() as s:
         if s.execute(select(Brand).where(func.lower(Brand.name) == card.name.lower())).first():
             raise InvalidInput(f"a brand named {card.name!r} is already registered")

@@ -59,6 +59,32 @@ class _HashingReader(io.RawIOBase):
         return n or 0
 
 
+class _KeepingWriter(io.RawIOBase):
+    """The temp file as pyrage's output, keeping the OSError a write raised (a full disk), which
+    pyrage would otherwise turn into an EncryptError carrying only its text."""
+
+    def __init__(self, dst: BinaryIO) -> None:
+        self._dst = dst
+        self.error: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        try:
+            return self._dst.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._dst.flush()
+        except OSError as exc:
+            self.error = exc
+            raise
+
+
 class HashingSink:
     """Counts and hashes what is written on its way to ``forward`` (or nowhere), honouring
     cancel and reporting bytes: the blob store verifies decryptions with it, and a package
@@ -108,11 +134,14 @@ class BlobStore:
     ) -> Staged:
         reader = _HashingReader(src, on_bytes, cancel)
         with temp_file(self.root, suffix=SUFFIX) as (tmp, fh):
+            out = _KeepingWriter(fh)
             try:
-                pyrage.encrypt_io(io.BufferedReader(reader, 1 << 20), fh, [self._keys.recipient])
+                pyrage.encrypt_io(io.BufferedReader(reader, 1 << 20), out, [self._keys.recipient])
             except pyrage.EncryptError:
                 if reader.error is not None:
                     raise reader.error from None
+                if out.error is not None:
+                    raise out.error from None
                 raise
             finish_temp(fh)
             return Staged(reader.sha.hexdigest(), reader.size, tmp)

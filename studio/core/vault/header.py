@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import rfc8785
@@ -23,6 +23,8 @@ from studio.core.vault.keys import VaultKeys
 HEADER_NAME = "twin-vault.json"
 FORMAT_NAME = "twin-studio-vault"
 FORMAT_VERSION = 1
+# A header is about a kilobyte; anything much larger is not one (a pad meant to slow or confuse).
+MAX_HEADER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,21 @@ class VaultHeader:
         write_bytes_atomic(folder / HEADER_NAME, self.to_bytes(), overwrite=True)
 
 
+_KNOWN_FIELDS = frozenset({"format", "version"} | {f.name for f in fields(VaultHeader)})
+
+
 def read_header(folder: Path) -> VaultHeader:
     path = folder / HEADER_NAME
     if not path.is_file():
         raise VaultNotFound(f"no vault at {folder} (missing {HEADER_NAME}); create one with `twin-studio init`")
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_HEADER_BYTES + 1)
+    if len(data) > MAX_HEADER_BYTES:
+        raise IntegrityError(f"vault header {path} is larger than {MAX_HEADER_BYTES // 1024} KiB: "
+                             "not a Twin Studio header (refusing to read it)")
     try:
-        raw = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise IntegrityError(f"vault header {path} is not valid JSON") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT_NAME:
         raise UnsupportedVaultVersion(f"{path} is not a Twin Studio vault header")
@@ -84,6 +94,13 @@ def read_header(folder: Path) -> VaultHeader:
             f"vault format version {version!r} is not supported by this Twin Studio "
             f"(it reads version {FORMAT_VERSION}); refusing to guess"
         )
+    # every field but the MAC is covered by the MAC: a field outside it (unknown to this
+    # version) could carry anything unchecked, so it is refused, not ignored
+    unknown = sorted(set(raw) - _KNOWN_FIELDS)
+    if unknown:
+        shown = ", ".join(repr(k[:40]) for k in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        raise IntegrityError(f"vault header {path} has fields this version does not know ({shown}): "
+                             "it was altered or written by another program; refusing it")
     try:
         return VaultHeader(
             vault_id=str(raw["vault_id"]),

@@ -25,9 +25,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from studio.core.errors import IntegrityError, WrongPassphrase
+from studio.core.errors import IntegrityError, VaultLocked, WrongPassphrase
 
+_STANZA = re.compile(rb"^-> (\S+)(?: (\S+))?(?: (\S+))?", re.MULTILINE)
 _SCRYPT_STANZA = re.compile(rb"^-> scrypt \S+ (\d+)$", re.MULTILINE)
+
+# The largest scrypt work factor (log2 N) a wrapped key may ask for: 2^22 at r = 8 is 4 GiB of
+# memory and some ten seconds; rage picks about one second's worth (2^17..2^20) when wrapping.
+MAX_WORK_FACTOR = 22
+# pyrage (1.4) gives no way to pass age a work-factor limit: rage times scrypt on this machine
+# and refuses a factor it estimates too slow ("Excessive work"), which a loaded machine can
+# misjudge. The factor having been checked against the header first, such a refusal is retried.
+_BUSY_RETRIES = 3
 
 
 def _hkdf(secret: bytes, info: bytes) -> bytes:
@@ -68,11 +77,13 @@ class FieldCipher:
         """``context`` names the column and row ("talents.name:tal_…"): a sealed value copied
         to another row or column no longer opens."""
         nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        # surrogateescape: a file name that is not UTF-8 (a Latin-1 capture tool) is sealed as
+        # the bytes it was given; valid text is plain UTF-8 as before
+        return nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8", "surrogateescape"), context.encode())
 
     def open(self, sealed: bytes, context: str) -> str:
         try:
-            return self._aead.decrypt(sealed[:12], sealed[12:], context.encode()).decode()
+            return self._aead.decrypt(sealed[:12], sealed[12:], context.encode()).decode("utf-8", "surrogateescape")
         except Exception as exc:  # InvalidTag or a short value
             raise IntegrityError(f"catalog field {context} failed its authenticity check") from exc
 
@@ -90,11 +101,47 @@ def scrypt_work_factor(wrapped: bytes) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def unwrap_identity(wrapped: bytes, passphrase: str) -> VaultKeys:
-    try:
-        secret = pyrage.passphrase.decrypt(wrapped, passphrase)
-    except pyrage.DecryptError as exc:
-        raise WrongPassphrase("wrong passphrase for this vault") from exc
+def check_work_factor(wrapped: bytes, recorded: object, what: str = "the vault header") -> int:
+    """The work factor of a passphrase-wrapped age file, checked before any scrypt runs: one
+    scrypt stanza, its factor between 1 and :data:`MAX_WORK_FACTOR`, and equal to the factor
+    ``what`` records (``None``: nothing recorded). A mismatch is an altered header, not a wrong
+    passphrase."""
+    head = wrapped[: wrapped.find(b"\n---")] if b"\n---" in wrapped[:4096] else wrapped[:4096]
+    stanzas = _STANZA.findall(head)
+    if len(stanzas) != 1 or stanzas[0][0] != b"scrypt" or not stanzas[0][2].isdigit():
+        raise IntegrityError(f"{what}: the wrapped key is not a single age scrypt (passphrase) stanza")
+    factor = int(stanzas[0][2])
+    if not 1 <= factor <= MAX_WORK_FACTOR:
+        raise IntegrityError(f"{what} was altered: its wrapped key asks for a scrypt work factor of 2^{factor}, "
+                             f"beyond the 2^{MAX_WORK_FACTOR} Twin Studio accepts")
+    if recorded is not None and recorded != factor:
+        raise IntegrityError(f"{what} was altered: its wrapped key's scrypt work factor (2^{factor}) differs "
+                             f"from the one it records (2^{recorded})")
+    return factor
+
+
+def passphrase_decrypt(wrapped: bytes, passphrase: str, recorded_work_factor: object = None,
+                       what: str = "the vault header", wrong: str = "wrong passphrase for this vault") -> bytes:
+    """Decrypt an age file wrapped with a passphrase, telling a wrong passphrase
+    (:class:`WrongPassphrase`) from a damaged or altered file (:class:`IntegrityError`) and from
+    a machine too busy to derive the key (:class:`VaultLocked`)."""
+    check_work_factor(wrapped, recorded_work_factor, what)
+    for _ in range(_BUSY_RETRIES):
+        try:
+            return pyrage.passphrase.decrypt(wrapped, passphrase)
+        except pyrage.DecryptError as exc:
+            message = str(exc)
+            if message.startswith("Excessive work"):
+                continue  # rage's own time estimate on a loaded machine: the factor was checked
+            if message == "Decryption failed":  # the passphrase did not open the scrypt stanza
+                raise WrongPassphrase(wrong) from exc
+            raise IntegrityError(f"{what}: the wrapped key is damaged ({message.splitlines()[0]})") from exc
+    raise VaultLocked("this machine is too busy to unlock now (age judged the key derivation too slow); "
+                      "try again in a moment")
+
+
+def unwrap_identity(wrapped: bytes, passphrase: str, recorded_work_factor: object = None) -> VaultKeys:
+    secret = passphrase_decrypt(wrapped, passphrase, recorded_work_factor)
     try:
         return VaultKeys(pyrage.x25519.Identity.from_str(secret.decode().strip()))
     except Exception as exc:

@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session
 
 from studio.core import paths
 from studio.core.clock import now_iso
-from studio.core.errors import InvalidInput, VaultExists
+from studio.core.errors import InvalidInput, NoSpace, VaultExists
 from studio.core.ids import new_id
 from studio.core.vault import audit
 from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
-from studio.core.vault.database import make_engine, migrate, session_factory
+from studio.core.vault.database import make_engine, migrate, refusal, session_factory, writable
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
 from studio.core.vault.lock import writer_lock
 from studio.core.vault.permissions import make_private_dir, tighten
@@ -61,9 +61,23 @@ class Vault:
         self.root = root
         self.header = header
         self._keys = keys
-        tighten(root)  # before SQLite opens the catalog: new -wal/-shm files copy its mode
-        self._engine = make_engine(root)
-        migrate(self._engine)
+        # a read-only folder (a read-only mount, a backup): reading works, nothing is tightened,
+        # cleaned or locked, and any change is refused as VaultReadOnly (DR021)
+        self.read_only = not writable(root)
+        if not self.read_only:
+            tighten(root)  # before SQLite opens the catalog: new -wal/-shm files copy its mode
+        self._engine = make_engine(root, read_only=self.read_only)
+        try:
+            migrate(self._engine)
+        except NoSpace:
+            if self.read_only:
+                raise
+            # a full disk: SQLite cannot even make the catalog's -shm. Reading still works
+            # (check, list, extract elsewhere); a change is refused as NoSpace.
+            self._engine.dispose()
+            self.read_only = True
+            self._engine = make_engine(root, read_only=True, full=True)
+            migrate(self._engine)
         self._sessions = session_factory(self._engine)
         self.fields = keys.field_cipher()
         self.blobs = BlobStore(root / "blobs", keys)
@@ -101,7 +115,7 @@ class Vault:
     def open(cls, folder: Path, passphrase: str) -> "Vault":
         folder = Path(folder).expanduser().absolute()
         header = read_header(folder)
-        keys = unwrap_identity(header.wrapped_key, passphrase)
+        keys = unwrap_identity(header.wrapped_key, passphrase, header.kdf.get("log2_n"))
         header.verify(keys)
         return cls(folder, header, keys)
 
@@ -125,7 +139,9 @@ class Vault:
     def writer_lock(self, timeout: float | None = None) -> Iterator[None]:
         """Held while blobs are written, so interrupted writes can be cleaned up safely.
         Waits ``timeout`` seconds (default: ``STUDIO_LOCK_TIMEOUT``, else one second), then
-        raises :class:`VaultBusy`."""
+        raises :class:`VaultBusy`. A read-only vault refuses at once (:class:`VaultReadOnly`)."""
+        if self.read_only:
+            raise refusal(self._engine)
         with writer_lock(self.root, timeout):
             self.recover_interrupted_writes()
             yield
