@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import parse_id
+from studio.core.text import printable
 from studio.core.types import AssetStatus
 from studio.core.vault import Vault
 from studio.core.vault.plaintext import write_plaintext
@@ -57,7 +58,8 @@ def _record(vault: Vault, row: Asset, files: list[AssetFile]) -> AssetRecord:
     return AssetRecord(
         id=row.id, talent_id=row.talent_id, kind=row.kind, format=row.format, media_type=row.media_type,
         sha256=row.sha256, size=row.size,
-        original_name=f.open(row.original_name_sealed, f"assets.original_name:{row.id}"),
+        # as the user reads it: a non-UTF-8 name (kept byte for byte, sealed) shows U+FFFD where it can't be read
+        original_name=printable(f.open(row.original_name_sealed, f"assets.original_name:{row.id}")),
         status=row.status,
         metrics=json.loads(f.open(row.metrics_sealed, f"assets.metrics:{row.id}")),
         warnings=json.loads(f.open(row.warnings_sealed, f"assets.warnings:{row.id}")),

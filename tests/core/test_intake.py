@@ -4,6 +4,7 @@ nothing, companions, derived files, cancellation, and no plaintext on disk."""
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 from pathlib import Path
 
@@ -208,3 +209,19 @@ def test_when_a_capture_file_grows_while_it_is_ingested_then_it_is_refused_and_n
     assert "changed while it was being read" in result.reason
     assert list_assets(new_vault, talent.id) == []
     assert snapshot(new_vault.root / "blobs") == before
+
+
+@pytest.mark.skipif(os.name == "nt", reason="file names are bytes only on POSIX")
+def test_when_a_take_is_named_in_latin1_by_its_capture_tool_then_it_is_ingested_and_its_name_shown_readably(
+        new_vault, talent, tmp_path):
+    source = VOICE / "cmu_arctic_us_aew_a0001.wav"
+    folder = tmp_path / "session"
+    folder.mkdir()
+    name = os.fsdecode(b"prise_d\xe9but.wav")  # Latin-1 "début": not UTF-8
+    take = folder / name
+    take.write_bytes(source.read_bytes())
+    (result,) = ingest_paths(new_vault, talent.id, [folder])
+    assert result.status == "ingested", result.reason
+    asset = get_asset(new_vault, result.asset_id)
+    assert asset.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert asset.original_name == "prise_d\ufffdbut.wav"  # readable, never a lone surrogate

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,11 +138,17 @@ class _Pass:
         return json.dumps(wave, separators=(",", ":")).encode()
 
 
+def _native(path: Path) -> str | bytes:
+    """The name soundfile opens: the file system's own bytes on POSIX, so a take named by a
+    Latin-1 capture tool (not UTF-8) opens too; soundfile would re-encode a str strictly."""
+    return str(path) if os.name == "nt" else os.fsencode(path)
+
+
 def _stream(path: Path, total: int, info, progress, cancel, label: str) -> _Pass:
     acc = _Pass(total, info.samplerate, info.channels)
     limit = MAX_AUDIO_SECONDS * info.samplerate
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(_native(path)) as f:
             for block in f.blocks(blocksize=BLOCK, dtype="float32", always_2d=True):
                 check_cancel(cancel)
                 if acc.frames + len(block) > limit:
@@ -163,7 +170,7 @@ def analyse_voice(path: Path, fmt: str, label: str, progress: ProgressFn | None 
     """(metrics, warnings, waveform JSON bytes) for one voice take."""
     size = path.stat().st_size
     try:
-        info = sf.info(str(path))
+        info = sf.info(_native(path))
     except Exception as exc:  # LibsndfileError, RuntimeError, TypeError on odd headers
         raise _open_error(path, fmt, label, exc) from exc
     if not 0 < info.channels <= MAX_AUDIO_CHANNELS:
