@@ -14,7 +14,7 @@ from studio.core.assets import get_asset
 from studio.core.consent.review import list_reviews, review_asset
 from studio.core.consent.talent_keys import (export_public_key, has_key, set_talent_passphrase, talent_public_key,
                                              unlock_talent_key)
-from studio.core.errors import InvalidInput, NotFound, WrongPassphrase
+from studio.core.errors import IntegrityError, InvalidInput, NotFound, WrongPassphrase
 from studio.core.intake import ingest_paths
 from studio.core.talents import add_talent
 from studio.core.vault import audit
@@ -117,3 +117,15 @@ def test_when_a_review_or_status_is_edited_in_the_catalog_then_check_finds_it(ne
         db.execute(edit)
     problems = check_vault(new_vault).problems
     assert any(r.asset_id in p or "review" in p for p in problems), problems
+
+
+def test_when_a_talents_stored_key_asks_for_an_absurd_work_factor_then_it_is_altered_not_a_wrong_passphrase(
+        new_vault, keyed):
+    with sqlite3.connect(new_vault.root / "catalog.sqlite") as db:
+        (wrapped,) = db.execute("SELECT wrapped_key FROM talent_keys WHERE talent_id = ?", (keyed.id,)).fetchone()
+        head, sep, rest = bytes(wrapped).partition(b"\n---")
+        stanza = head.split(b"\n")[1]  # "-> scrypt SALT N"
+        altered = head.replace(stanza, stanza.rsplit(b" ", 1)[0] + b" 40") + sep + rest
+        db.execute("UPDATE talent_keys SET wrapped_key = ? WHERE talent_id = ?", (altered, keyed.id))
+    with pytest.raises(IntegrityError, match="work factor"):
+        unlock_talent_key(new_vault, keyed.id, TALENT_PASS)

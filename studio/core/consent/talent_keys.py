@@ -19,7 +19,7 @@ from studio.core.errors import InvalidInput, NotFound, WrongPassphrase
 from studio.core.ids import parse_id
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Talent, TalentKey as TalentKeyRow
-from studio.core.vault.keys import (new_signing_key, public_key_b64, public_key_fingerprint,
+from studio.core.vault.keys import (new_signing_key, passphrase_decrypt, public_key_b64, public_key_fingerprint,
                                     signing_key_from_bytes, signing_key_to_bytes)
 
 MIN_LENGTH = 8
@@ -55,10 +55,9 @@ def has_key(vault: Vault, talent_id: str) -> bool:
 
 
 def _unwrap(row: TalentKeyRow, passphrase: str) -> Ed25519PrivateKey:
-    try:
-        pem = pyrage.passphrase.decrypt(row.wrapped_key, passphrase)
-    except pyrage.DecryptError as exc:
-        raise WrongPassphrase(f"wrong passphrase for talent {row.talent_id}") from exc
+    # a wrong passphrase, an altered or damaged key and a machine too busy are told apart (DR021)
+    pem = passphrase_decrypt(row.wrapped_key, passphrase, what=f"the stored key of talent {row.talent_id}",
+                             wrong=f"wrong passphrase for talent {row.talent_id}")
     key = signing_key_from_bytes(pem)
     if public_key_b64(key.public_key()) != row.public_key:
         raise WrongPassphrase(f"the stored key of talent {row.talent_id} does not match its public key")

@@ -46,5 +46,7 @@ def ensure_thumbnail(vault: Vault, asset_id: str, service: RenderService) -> byt
         log.warning("no thumbnail for %s (%s): %s", asset.id, asset.format, exc)
         raise
     png = png_bytes(rgb)
+    if vault.read_only:  # a read-only vault (a backup, a mounted snapshot) still shows its scans
+        return png
     add_derived(vault, asset.id, "thumbnail", "image/png", png)
     return read_derived(vault, asset.id, "thumbnail")
