@@ -14,9 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.core.clock import now_iso
+from studio.core.errors import IntegrityError
 from studio.core.vault.catalog import AuditEvent
+from studio.core.vault.head import Head
 
 GENESIS = "0" * 64
+PENDING_HEAD = "audit_pending_head"  # the session.info key Vault.session() anchors after commit
 
 
 def default_actor() -> str:
@@ -45,6 +48,7 @@ def append(session: Session, action: str, subject: str, details: dict | None = N
                     prev_hash=prev, hash=event_hash(seq, at, actor, action, subject, details_json, prev))
     session.add(ev)
     session.flush()
+    session.info[PENDING_HEAD] = Head(seq, ev.hash)  # anchored once this transaction commits
     return ev
 
 
@@ -54,10 +58,14 @@ class ChainProblem:
     problem: str
 
 
-def verify_chain(session: Session) -> list[ChainProblem]:
+def verify_chain(session: Session, head: Head | None = None, *, anchored: bool = False) -> list[ChainProblem]:
+    """Every event's hash and link; with ``anchored``, also the chain against its anchored
+    ``head`` (None: the head file is missing), so a cut or rewritten tail is found."""
     problems: list[ChainProblem] = []
     prev = GENESIS
     expected_seq = 1
+    at_head: AuditEvent | None = None
+    last = 0
     for ev in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
         if ev.seq != expected_seq:
             problems.append(ChainProblem(ev.seq, f"audit event {expected_seq} is missing"))
@@ -66,9 +74,44 @@ def verify_chain(session: Session) -> list[ChainProblem]:
         recomputed = event_hash(ev.seq, ev.at, ev.actor, ev.action, ev.subject, ev.details, ev.prev_hash)
         if recomputed != ev.hash:
             problems.append(ChainProblem(ev.seq, f"audit event {ev.seq} ({ev.action}) was altered"))
+        if head is not None and ev.seq == head.seq:
+            at_head = ev
         prev = ev.hash
         expected_seq = ev.seq + 1
+        last = ev.seq
+    if anchored:
+        problems += _head_problems(head, at_head, last)
     return problems
+
+
+def _head_problems(head: Head | None, at_head: AuditEvent | None, last: int) -> list[ChainProblem]:
+    if head is None:
+        return [ChainProblem(last, "the audit chain's anchored head (audit-head.json) is missing: "
+                                   "events cut from the end of the chain could not be told")]
+    if last < head.seq:
+        return [ChainProblem(last, f"the audit chain ends at event {last}, but its anchored head is event "
+                                   f"{head.seq}: events {last + 1}-{head.seq} were cut from the end")]
+    if at_head is None or at_head.hash != head.hash:
+        return [ChainProblem(head.seq, f"audit event {head.seq} is not the one anchored as the chain's head "
+                                       "(the chain was rewritten)")]
+    return []
+
+
+def unanchored_events(session: Session, head: Head | None) -> int:
+    """How many events follow the anchored head (left by a crash before the head was written)."""
+    last = session.execute(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+    return max(0, (last or 0) - (head.seq if head else 0))
+
+
+def require_intact_chain(session: Session, head: Head | None) -> None:
+    """Raise :class:`IntegrityError` naming every problem of the chain and its head: what a
+    write that relies on the chain (export, report import) checks first."""
+    problems = verify_chain(session, head, anchored=True)
+    if problems:
+        raise IntegrityError("the vault's audit chain fails verification, so nothing was written:\n  - "
+                             + "\n  - ".join(p.problem for p in problems[:10])
+                             + (f"\n  - … and {len(problems) - 10} more" if len(problems) > 10 else "")
+                             + "\nrun `twin-studio check` for the full report")
 
 
 def list_events(vault) -> list[dict]:
