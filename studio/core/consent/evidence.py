@@ -99,6 +99,7 @@ def asset_decision(vault: Vault, s: Session, asset: Asset, public_key: str | Non
         if row is None:
             problems.append(f"asset {asset.id}: the talent's signed review {details.get('review')} "
                             f"(audit event {ev.seq}) was removed from the catalog")
+            decision = AssetStatus.PENDING_REVIEW
             continue
         statement, found = check_review(vault, row, asset, public_key)
         if not found and (statement or {}).get("decision") != ev.action.split(".", 1)[1]:
@@ -140,7 +141,7 @@ def _refuse(what: str, problems: list[str]) -> None:
 def require_grant_basis(vault: Vault, s: Session, grant_id: str, what: str) -> None:
     """Inside the caller's transaction: the audit chain intact up to its anchored head, and the
     grant's uses and revocation agreeing with it. Raises :class:`IntegrityError`."""
-    require_intact_chain(s, vault.audit_head())
+    require_intact_chain(s, vault.audit_anchor)
     row = s.get(Grant, grant_id)
     _refuse(what, grant_problems(s, row) if row is not None else [])
 

@@ -31,7 +31,7 @@ from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
 from studio.core.vault.database import make_engine, migrate, session_factory
-from studio.core.vault.head import Head, advance_head, read_head
+from studio.core.vault.head import Anchor, advance_head, prepare_head, read_anchor
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
 from studio.core.vault.lock import writer_lock
 from studio.core.vault.permissions import make_private_dir, tighten
@@ -122,7 +122,9 @@ class Vault:
         with self._sessions.begin() as s:
             yield s
             head = s.info.pop(audit.PENDING_HEAD, None)
-        if head is not None:  # committed: anchor the chain's new head (DR016)
+            if head is not None:  # the chain's new head, pending until the commit (DR016)
+                prepare_head(self.root, self._keys, self.header.vault_id, head)
+        if head is not None:
             advance_head(self.root, self._keys, self.header.vault_id, head)
 
     @contextlib.contextmanager
@@ -150,10 +152,10 @@ class Vault:
                 leftover.unlink(missing_ok=True)
         return removed
 
-    def audit_head(self) -> Head | None:
+    def audit_anchor(self) -> Anchor | None:
         """The audit chain's anchored head (None: no head file); raises IntegrityError when the
         head file does not verify."""
-        return read_head(self.root, self._keys, self.header.vault_id)
+        return read_anchor(self.root, self._keys, self.header.vault_id)
 
     def store(self, name: str) -> BlobStore:
         return {"blobs": self.blobs, "derived": self.derived}[name]
