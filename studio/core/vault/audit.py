@@ -1,6 +1,8 @@
 """The append-only audit chain: every mutation of the vault is one event whose hash covers
 the event and the previous event's hash, so removing, reordering or editing any event breaks
-the chain from that point on. Details carry ids and hashes only, never personal data.
+the chain from that point on; the chain's head is anchored under the vault key's MAC
+(:mod:`studio.core.vault.head`), so a tail cut off or rewritten is found too (DR016). Details
+carry ids and hashes only, never personal data.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def _anchor_problems(hashes: dict[int, str], before: Anchor | None, after: Ancho
     last = max(hashes, default=0)
     hashes = {0: GENESIS, **hashes}
     if before is None or after is None:
-        if not hashes or last == 0:
+        if last == 0:
             return []
         return [ChainProblem(last, "the audit chain's anchored head (audit-head.json) is missing: "
                                    "events cut from the end of the chain could not be told")]

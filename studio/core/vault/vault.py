@@ -125,7 +125,10 @@ class Vault:
             if head is not None:  # the chain's new head, pending until the commit (DR016)
                 prepare_head(self.root, self._keys, self.header.vault_id, head)
         if head is not None:
-            advance_head(self.root, self._keys, self.header.vault_id, head)
+            try:
+                advance_head(self.root, self._keys, self.header.vault_id, head)
+            except OSError:
+                pass  # committed, and anchored as pending: the state a crash here leaves, accepted
 
     @contextlib.contextmanager
     def writer_lock(self, timeout: float | None = None) -> Iterator[None]:
