@@ -211,3 +211,13 @@ def test_when_an_old_head_file_is_put_back_then_the_events_after_it_are_reported
     assert "were never anchored (added or rewritten outside Twin Studio)" in problems(vault)
     with pytest.raises(IntegrityError, match="never anchored"):
         export(vault, g, tmp_path, "2.twinpkg", voice)
+
+
+def test_when_check_would_report_a_deleted_audit_event_then_export_is_refused(shop, tmp_path):
+    vault, key, g, scan, voice = shop
+    edit(vault, "DELETE FROM audit_events WHERE seq = 2")
+
+    assert "audit event 2 is missing" in problems(vault)
+    with pytest.raises(IntegrityError, match="audit event 2 is missing"):
+        export(vault, g, tmp_path, "p.twinpkg", voice)
+    assert not list(tmp_path.glob("*twinpkg*"))
