@@ -38,9 +38,11 @@ def main() -> int:
     from studio.core.vault import Vault
     from studio.ui.app import application
     from studio.ui.main_window import MainWindow
+    from studio.ui.tasks import TaskManager
     from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
 
     app = application()
+    tasks = TaskManager()  # one manager for the vault, handed to every window, as the app does
     OUT.mkdir(parents=True, exist_ok=True)
 
     def spin(seconds: float, until=None) -> None:
@@ -55,7 +57,7 @@ def main() -> int:
         widget.grab().save(str(path))
         print(path.relative_to(REPO))
 
-    create = CreateVaultDialog(tmp / "vault")
+    create = CreateVaultDialog(tmp / "vault", tasks)
     create.show()
     create.passphrase.setText(PASSPHRASE)
     create.repeat.setText(PASSPHRASE)
@@ -64,7 +66,7 @@ def main() -> int:
 
     vault = Vault.create(tmp / "vault", PASSPHRASE)
     vault.close()
-    unlock = UnlockDialog(tmp / "vault")
+    unlock = UnlockDialog(tmp / "vault", tasks)
     unlock.show()
     unlock.passphrase.setText("not the passphrase")
     unlock._unlock()
@@ -77,7 +79,7 @@ def main() -> int:
 
     add_talent(vault, "Ines Duarte", "ines@example.com", "Northside Models")
     add_talent(vault, "Amara Okafor", agency="Lumen Agency")
-    window = MainWindow(vault)
+    window = MainWindow(vault, tasks)
     window.resize(1440, 900)
     window.show()
     spin(10, lambda: window.talent is not None)
@@ -181,7 +183,7 @@ def main() -> int:
 
     from studio.ui.review_window import ReviewWindow
 
-    review = ReviewWindow(vault, talent, key)
+    review = ReviewWindow(vault, talent, key, tasks)
     review.show()
     spin(10, lambda: review.assets.count() > 0 and review.grants.rowCount() == 2)
     review.grants.selectRow(1)
@@ -195,6 +197,7 @@ def main() -> int:
 
     window.close()
     spin(1)
+    tasks.shutdown()
     vault.close()
     return 0
 

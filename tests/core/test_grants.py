@@ -13,12 +13,12 @@ from studio.core.consent.grants import (activate_grant, draft_grant, edit_draft,
                                         sign_grant)
 from studio.core.consent.policy import check_use
 from studio.core.consent.review import review_asset
-from studio.core.consent.uses import count_uses
 from studio.core.consent.talent_keys import TalentKey, set_talent_passphrase, unlock_talent_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, WrongPassphrase
 from studio.core.talents import add_talent
 from studio.core.check import check_vault
-from tests.core.helpers import fields
+from studio.core.package.export import export_package
+from tests.core.helpers import BRAND, active_grant, brand, fields
 
 
 def active(world, **over):
@@ -154,12 +154,12 @@ def test_when_every_reason_applies_then_every_reason_is_given(world):
     assert len(decision.reasons) == 4  # ended, territory, purpose, medium
 
 
-def test_when_uses_run_out_or_an_asset_is_rejected_then_the_use_is_refused(world):
+def test_when_uses_run_out_or_an_asset_is_rejected_then_the_use_is_refused(world, tmp_path):
     vault, talent, key, assets = world
-    g = active(world, max_uses=1)
-    with vault.session() as s:
-        count_uses(s, vault, g.id, 1, "package pkg_test")
-    decision = check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01")
+    g = active_grant(vault, talent, key, assets, max_uses=1)
+    brand(vault, tmp_path / "brand")
+    export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg", assets=[assets[1]])  # the one use, counted
+    decision = check_use(vault, g.id, "e-commerce", "web", "FR")
     assert not decision.permitted and "no uses left (all 1 used)" in decision.reasons
     g2 = active(world)
     review_asset(vault, assets[0], "reject", key, note="please not this one")

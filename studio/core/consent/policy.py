@@ -1,5 +1,7 @@
 """The one policy function: may this grant be used for this purpose, medium, territory and
-day? Every export goes through it. It answers with every reason, not the first."""
+day? Every export goes through it. It answers with every reason, not the first — after it has
+verified what it relies on (:mod:`studio.core.consent.evidence`): a vault whose records disagree
+raises :class:`IntegrityError` instead of an answer."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass, field
 
 from studio.core.assets import get_asset
 from studio.core.consent import vocab
+from studio.core.consent.evidence import require_export_basis
 from studio.core.consent.grants import get_grant
 from studio.core.errors import IntegrityError, InvalidInput
 from studio.core.types import AssetStatus
@@ -51,14 +54,17 @@ def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory:
     if status not in ("active", "expired"):
         reasons.append(not_active.get(status, f"not active ({status})"))
     reasons += scope_reasons(doc, purpose_ok, medium_ok, territory_ok, day)
+    # uses, revocation and approvals as the audit chain and the talent's signatures establish
+    # them, not as the catalog's columns say: an edited catalog raises IntegrityError (DR016)
+    decided = require_export_basis(vault, rec.id, [a["id"] for a in doc["assets"]])
     if rec.uses_left <= 0:
         reasons.append(f"no uses left (all {doc['max_uses']} used)")
     for a in doc["assets"]:
         asset = get_asset(vault, a["id"])
         if asset.sha256 != a["sha256"]:
             reasons.append(f"asset {a['id']} is not the one the talent signed for")
-        elif asset.status != AssetStatus.APPROVED:
-            reasons.append(f"asset {a['id']} not approved by the talent ({asset.status.replace('_', ' ')})")
+        elif decided[a["id"]] != AssetStatus.APPROVED:
+            reasons.append(f"asset {a['id']} not approved by the talent ({decided[a['id']].replace('_', ' ')})")
     return Decision(not reasons, reasons, rec.id)
 
 

@@ -1,8 +1,9 @@
 """The talent's review of each asset: approve or reject, signed with the talent's own key.
 
 The statement the talent signs names the asset by id *and* SHA-256, so a signature never
-carries over to other bytes. The asset's ``status`` follows the talent's latest decision; only
-approved assets can ever be exported.
+carries over to other bytes. The asset's ``status`` follows the talent's latest decision, for
+display; an export trusts only the signed review the audit chain recorded last
+(:mod:`studio.core.consent.evidence`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
-from studio.core.types import AssetStatus, ReviewDecision
+from studio.core.types import ReviewDecision
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Asset, Review, TalentKey as TalentKeyRow
 
@@ -77,7 +78,7 @@ def review_asset(vault: Vault, asset_id: str, decision: str, key: TalentKey, not
     return ReviewRecord(rid, aid, key.talent_id, DECISIONS[decision], note, at, True)
 
 
-def _check(vault: Vault, row: Review, asset: Asset | None, public_key: str | None) -> tuple[dict | None, list[str]]:
+def check_review(vault: Vault, row: Review, asset: Asset | None, public_key: str | None) -> tuple[dict | None, list[str]]:
     problems = []
     try:
         statement = json.loads(vault.fields.open(row.statement_sealed, f"reviews.statement:{row.id}"))
@@ -104,27 +105,19 @@ def list_reviews(vault: Vault, asset_id: str) -> list[ReviewRecord]:
         out = []
         for r in rows:
             key = keys[r.talent_id]
-            statement, problems = _check(vault, r, asset, key.public_key if key else None)
+            statement, problems = check_review(vault, r, asset, key.public_key if key else None)
             out.append(ReviewRecord(r.id, r.asset_id, r.talent_id, r.decision,
                                     statement.get("note") if statement else None, r.at, not problems))
         return out
 
 
 def verify_reviews(vault: Vault) -> list[str]:
-    """Every review's signature, and every asset's status against its latest valid review."""
+    """Every review's signature. (Each asset's status against the talent's latest signed
+    decision in the audit chain: :func:`studio.core.consent.evidence.verify_evidence`.)"""
     problems: list[str] = []
     with vault.session() as s:
         keys = {k.talent_id: k.public_key for k in s.execute(select(TalentKeyRow)).scalars()}
         assets = {a.id: a for a in s.execute(select(Asset)).scalars()}
-        latest: dict[str, Review] = {}
         for r in s.execute(select(Review).order_by(Review.at)).scalars():
-            _, found = _check(vault, r, assets.get(r.asset_id), keys.get(r.talent_id))
-            problems += found
-            if not found:
-                latest[r.asset_id] = r
-        for aid, a in assets.items():
-            want = latest[aid].decision if aid in latest else AssetStatus.PENDING_REVIEW
-            if a.status != want:
-                problems.append(f"asset {aid}: status {a.status!r} is not backed by a signed review "
-                                f"(the talent's latest signed decision: {want})")
+            problems += check_review(vault, r, assets.get(r.asset_id), keys.get(r.talent_id))[1]
     return problems

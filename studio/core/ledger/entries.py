@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from studio.core.changes import Changes
 from studio.core.clock import day_in, now_iso
+from studio.core.consent.evidence import LEDGER_FACTS, require_grant_basis
 from studio.core.consent.grants import GrantRecord, load_grant
 from studio.core.consent.policy import scope_reasons
 from studio.core.consent.uses import count_uses
@@ -68,8 +69,7 @@ class ImportResult:
         return self.entry.kind == LedgerKind.VIOLATION
 
 
-FACTS = ("kind", "on", "grant_id", "brand_id", "package_id", "purpose", "media", "territory", "count", "fee",
-         "currency")
+FACTS = LEDGER_FACTS
 
 
 def entry_facts(row: LedgerEntry) -> dict:
@@ -101,7 +101,19 @@ def verify_ledger(vault: Vault) -> list[str]:
                 problems.append(f"ledger entry {eid}: its sealed details were altered")
         for eid in sorted(set(events) - set(rows)):
             problems.append(f"ledger entry {eid} is in the audit chain but missing from the ledger (removed)")
-        for pkg in s.execute(select(Package)).scalars():
+        exported = {e.subject for e in s.execute(select(AuditEvent).where(
+            AuditEvent.action == "package.exported")).scalars()}
+        packages = {p.id: p for p in s.execute(select(Package)).scalars()}
+        export_entries = {r.package_id for r in rows.values() if r.kind == LedgerKind.EXPORT}
+        for pid in sorted(exported - set(packages)):
+            problems.append(f"package {pid} is in the audit chain but missing from the catalog (removed)")
+        for pid in sorted(set(packages) - exported):
+            problems.append(f"package {pid} has no audit event (added outside Twin Studio)")
+        for pid in sorted(set(packages) - export_entries):
+            problems.append(f"package {pid} has no export entry in the ledger: its use is not counted")
+        for pid in sorted(export_entries - set(packages)):
+            problems.append(f"the ledger counts an export of package {pid}, which is not in the catalog")
+        for pkg in packages.values():
             try:
                 manifest = vault.fields.open(pkg.manifest_sealed, f"packages.manifest:{pkg.id}").encode()
             except IntegrityError:
@@ -170,6 +182,8 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         if dup is not None:
             raise InvalidInput(f"report {report['report_id']} was already imported (entry {dup.id}, {dup.created_at})")
         pkg_id, talent_id, grant_id, brand_id = pkg.id, pkg.talent_id, pkg.grant_id, pkg.brand_id
+        # the uses left, the revocation: from the ledger and the anchored audit chain (DR016)
+        require_grant_basis(vault, s, grant_id, f"import of report {report['report_id']}")
         _, rec = load_grant(s, vault, grant_id)
         exported_on = day_in(pkg.created_at, rec.document["timezone"]).isoformat()  # the grant's day (DR020)
         use = report["use"]

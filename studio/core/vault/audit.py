@@ -1,6 +1,8 @@
 """The append-only audit chain: every mutation of the vault is one event whose hash covers
 the event and the previous event's hash, so removing, reordering or editing any event breaks
-the chain from that point on. Details carry ids and hashes only, never personal data.
+the chain from that point on; the chain's head is anchored under the vault key's MAC
+(:mod:`studio.core.vault.head`), so a tail cut off or rewritten is found too (DR016). Details
+carry ids and hashes only, never personal data.
 """
 
 from __future__ import annotations
@@ -8,15 +10,18 @@ from __future__ import annotations
 import getpass
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 import rfc8785
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.core.clock import now_iso
+from studio.core.errors import IntegrityError
 from studio.core.vault.catalog import AuditEvent
+from studio.core.vault.head import GENESIS, Anchor, Head
 
-GENESIS = "0" * 64
+PENDING_HEAD = "audit_pending_head"  # the session.info key Vault.session() anchors after commit
 
 
 def default_actor() -> str:
@@ -45,6 +50,7 @@ def append(session: Session, action: str, subject: str, details: dict | None = N
                     prev_hash=prev, hash=event_hash(seq, at, actor, action, subject, details_json, prev))
     session.add(ev)
     session.flush()
+    session.info[PENDING_HEAD] = Head(seq, ev.hash)  # anchored once this transaction commits
     return ev
 
 
@@ -54,10 +60,15 @@ class ChainProblem:
     problem: str
 
 
-def verify_chain(session: Session) -> list[ChainProblem]:
+def verify_chain(session: Session, read_anchor: Callable[[], Anchor | None] | None = None) -> list[ChainProblem]:
+    """Every event's hash and link; given ``read_anchor`` (the head file's reader), also the
+    chain against its anchored head, so a cut or rewritten tail is found. The head file is read
+    before and after the chain, so a write committing meanwhile is not taken for an attack."""
+    before = read_anchor() if read_anchor is not None else None
     problems: list[ChainProblem] = []
     prev = GENESIS
     expected_seq = 1
+    hashes: dict[int, str] = {}
     for ev in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
         if ev.seq != expected_seq:
             problems.append(ChainProblem(ev.seq, f"audit event {expected_seq} is missing"))
@@ -66,9 +77,55 @@ def verify_chain(session: Session) -> list[ChainProblem]:
         recomputed = event_hash(ev.seq, ev.at, ev.actor, ev.action, ev.subject, ev.details, ev.prev_hash)
         if recomputed != ev.hash:
             problems.append(ChainProblem(ev.seq, f"audit event {ev.seq} ({ev.action}) was altered"))
+        hashes[ev.seq] = ev.hash
         prev = ev.hash
         expected_seq = ev.seq + 1
+    if read_anchor is not None:
+        problems += _anchor_problems(hashes, before, read_anchor())
     return problems
+
+
+def _anchor_problems(hashes: dict[int, str], before: Anchor | None, after: Anchor | None) -> list[ChainProblem]:
+    last = max(hashes, default=0)
+    hashes = {0: GENESIS, **hashes}
+    if before is None or after is None:
+        if last == 0:
+            return []
+        return [ChainProblem(last, "the audit chain's anchored head (audit-head.json) is missing: "
+                                   "events cut from the end of the chain could not be told")]
+    if last < before.head.seq:
+        return [ChainProblem(last, f"the audit chain ends at event {last}, but its anchored head is event "
+                                   f"{before.head.seq}: events {last + 1}-{before.head.seq} were cut from the end")]
+    for h in (before.head, after.head):
+        if h.seq <= last and hashes.get(h.seq) != h.hash:
+            return [ChainProblem(h.seq, f"audit event {h.seq} is not the one anchored as the chain's head "
+                                        "(the chain was rewritten)")]
+    ends = [h for a in (before, after) for h in (a.head, a.pending) if h is not None]
+    if not any(h.seq == last and h.hash == hashes[last] for h in ends):
+        return [ChainProblem(last, f"audit events {before.head.seq + 1}-{last} follow the chain's anchored head "
+                                   "but were never anchored (added or rewritten outside Twin Studio)")]
+    return []
+
+
+def interrupted_head(session: Session, anchor: Anchor | None) -> bool:
+    """Whether the chain ends at a pending head (a crash between a commit and its head's write)."""
+    last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+    return (anchor is not None and last is not None and anchor.pending is not None
+            and anchor.pending.seq == last.seq and anchor.pending.hash == last.hash and anchor.head.seq < last.seq)
+
+
+def require_intact_chain(session: Session, read_anchor: Callable[[], Anchor | None]) -> None:
+    """Raise :class:`IntegrityError` naming every problem of the chain and its anchored head:
+    what a write that relies on the chain (export, report import) checks first."""
+    try:
+        problems = [p.problem for p in verify_chain(session, read_anchor)]
+    except IntegrityError as exc:  # the head file itself
+        problems = [str(exc)]
+    if problems:
+        raise IntegrityError("the vault's audit chain fails verification, so nothing was written:\n  - "
+                             + "\n  - ".join(problems[:10])
+                             + (f"\n  - … and {len(problems) - 10} more" if len(problems) > 10 else "")
+                             + "\nrun `twin-studio check` for the full report")
 
 
 def list_events(vault) -> list[dict]:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from studio.core.errors import IntegrityError
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
-from studio.core.vault.audit import verify_chain
+from studio.core.vault.audit import interrupted_head, verify_chain
 from studio.core.vault.catalog import Asset, AssetFile, AuditEvent, Blob, PendingWrite, Talent
 from studio.core.vault.vault import Vault
 
@@ -40,18 +40,29 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     # referenced (or pending) in the snapshot we read next, never mistaken for an extra.
     on_disk = {name: set(vault.store(name).stored_hashes()) for name in ("blobs", "derived")}
     leftovers = [p for name in ("blobs", "derived") for p in vault.store(name).temp_leftovers()]
+    try:
+        anchor, head_problem = vault.audit_anchor(), None
+    except IntegrityError as exc:
+        anchor, head_problem = None, str(exc)
     with vault.session() as s:
+        # the chain first: its head file is read just before and after the snapshot starts
+        chain = verify_chain(s, vault.audit_anchor if head_problem is None else None)
+        interrupted = interrupted_head(s, anchor)
         blobs = {b.sha256: b for b in s.execute(select(Blob)).scalars()}
         pending = {(p.store, p.sha256) for p in s.execute(select(PendingWrite)).scalars()}
         assets = s.execute(select(Asset)).scalars().all()
         files = s.execute(select(AssetFile)).scalars().all()
         talent_rows = s.execute(select(Talent)).scalars().all()
         talents = {t.id for t in talent_rows}
-        chain = verify_chain(s)
         rep.audit_events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
 
+    if head_problem is not None:
+        rep.problems.append(head_problem)
     for p in chain:
         rep.problems.append(p.problem)
+    if interrupted:
+        rep.notes.append("the audit chain's last write was interrupted before its head was anchored "
+                         "(it ends at the pending head; anchored by the next write)")
     if leftovers:
         rep.notes.append(f"{len(leftovers)} temp file(s) from an interrupted write (removed by the next write)")
     rep.problems.extend(_sealed_field_problems(vault, talent_rows, assets, files))

@@ -59,6 +59,11 @@ class VaultKeys:
         key = _hkdf(self._secret, b"twin-studio/v1/header-mac")
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
+    def audit_head_mac(self, message: bytes) -> str:
+        """The MAC of the audit chain's head file: only the vault key can move the head."""
+        key = _hkdf(self._secret, b"twin-studio/v1/audit-head-mac")
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
     def watermark_key(self, package_id: str) -> bytes:
         """The key of one package's leak-tracing mark: only this vault can make or find it."""
         return _hkdf(self._secret, b"twin-studio/v1/watermark:" + package_id.encode())

@@ -31,6 +31,7 @@ from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
 from studio.core.vault.database import make_engine, migrate, refusal, session_factory, writable
+from studio.core.vault.head import Anchor, advance_head, prepare_head, read_anchor
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
 from studio.core.vault.lock import writer_lock
 from studio.core.vault.permissions import make_private_dir, tighten
@@ -134,6 +135,14 @@ class Vault:
         """One transaction: committed when the block ends, rolled back on any error."""
         with self._sessions.begin() as s:
             yield s
+            head = s.info.pop(audit.PENDING_HEAD, None)
+            if head is not None:  # the chain's new head, pending until the commit (DR016)
+                prepare_head(self.root, self._keys, self.header.vault_id, head)
+        if head is not None:
+            try:
+                advance_head(self.root, self._keys, self.header.vault_id, head)
+            except OSError:
+                pass  # committed, and anchored as pending: the state a crash here leaves, accepted
 
     @contextlib.contextmanager
     def writer_lock(self, timeout: float | None = None) -> Iterator[None]:
@@ -161,6 +170,11 @@ class Vault:
             for leftover in store.temp_leftovers():
                 leftover.unlink(missing_ok=True)
         return removed
+
+    def audit_anchor(self) -> Anchor | None:
+        """The audit chain's anchored head (None: no head file); raises IntegrityError when the
+        head file does not verify."""
+        return read_anchor(self.root, self._keys, self.header.vault_id)
 
     def store(self, name: str) -> BlobStore:
         return {"blobs": self.blobs, "derived": self.derived}[name]
