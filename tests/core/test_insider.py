@@ -221,3 +221,31 @@ def test_when_check_would_report_a_deleted_audit_event_then_export_is_refused(sh
     with pytest.raises(IntegrityError, match="audit event 2 is missing"):
         export(vault, g, tmp_path, "p.twinpkg", voice)
     assert not list(tmp_path.glob("*twinpkg*"))
+
+
+def test_when_a_vault_made_before_heads_were_anchored_is_opened_then_it_is_anchored_once_and_for_good(
+        new_vault, talent):
+    from dataclasses import replace
+
+    from studio.core.vault import Vault
+    from tests.conftest import PASSPHRASE
+
+    root = new_vault.root
+    # the vault as an older Twin Studio left it: no head file, a header without the mark
+    (root / HEAD_NAME).unlink()
+    older = replace(new_vault.header, audit_anchored=False).sealed(new_vault._keys)
+    older.write(root)
+    events = last_seq(new_vault)
+    new_vault.close()
+
+    with Vault.open(root, PASSPHRASE) as v:
+        assert v.header.audit_anchored and (root / HEAD_NAME).exists()
+        assert v.audit_anchor().head.seq == events
+        assert check_vault(v).ok, problems(v)
+        add_talent(v, "Someone New")  # the chain grows on from its anchored head
+        assert check_vault(v).ok, problems(v)
+    # from now on a missing head file is a problem, never a reason to start a new one
+    (root / HEAD_NAME).unlink()
+    with Vault.open(root, PASSPHRASE) as v:
+        assert not (root / HEAD_NAME).exists()
+        assert "audit-head.json" in problems(v)

@@ -107,6 +107,12 @@ def _anchor_problems(hashes: dict[int, str], before: Anchor | None, after: Ancho
     return []
 
 
+def last_head(session: Session) -> Head:
+    """The chain's last event as a head (the genesis head for an empty chain)."""
+    last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+    return Head(0, GENESIS) if last is None else Head(last.seq, last.hash)
+
+
 def interrupted_head(session: Session, anchor: Anchor | None) -> bool:
     """Whether the chain ends at a pending head (a crash between a commit and its head's write)."""
     last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()

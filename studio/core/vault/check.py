@@ -46,7 +46,10 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         anchor, head_problem = None, str(exc)
     with vault.session() as s:
         # the chain first: its head file is read just before and after the snapshot starts
-        chain = verify_chain(s, vault.audit_anchor if head_problem is None else None)
+        # an older vault not yet anchored (opened read-only since): its hashes are checked, and
+        # it is anchored the next time it opens writable (DR016)
+        anchored = vault.header.audit_anchored
+        chain = verify_chain(s, vault.audit_anchor if head_problem is None and anchored else None)
         interrupted = interrupted_head(s, anchor)
         blobs = {b.sha256: b for b in s.execute(select(Blob)).scalars()}
         pending = {(p.store, p.sha256) for p in s.execute(select(PendingWrite)).scalars()}
@@ -58,6 +61,9 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
 
     if head_problem is not None:
         rep.problems.append(head_problem)
+    if not anchored:
+        rep.notes.append("the audit chain is not anchored yet (a vault made by an older Twin Studio, opened "
+                         "read-only): it is anchored the next time the vault is opened writable")
     for p in chain:
         rep.problems.append(p.problem)
     if interrupted:

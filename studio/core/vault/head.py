@@ -126,3 +126,11 @@ def advance_head(root: Path, keys: VaultKeys, vault_id: str, new: Head) -> None:
         return
     pending = anchor.pending if anchor.pending is not None and anchor.pending.seq > new.seq else None
     _write(root, keys, vault_id, Anchor(new, pending))
+
+
+def anchor_existing_chain(root: Path, keys: VaultKeys, vault_id: str, last: Head) -> None:
+    """Anchor a vault made before heads were kept (header without ``audit_anchored``) at the
+    chain it has now — once, when it is first opened writable, and only when no head file is
+    there (the caller verified the chain's hashes first)."""
+    if not (root / HEAD_NAME).exists():
+        _write(root, keys, vault_id, Anchor(last))

@@ -36,6 +36,10 @@ class VaultHeader:
     recipient: str
     studio_public_key: str
     mac: str = ""
+    # the audit chain's head is anchored (audit-head.json, DR016): every vault made since, and an
+    # older one from the first time it is opened writable. Covered by the MAC once set, so a
+    # vault that is anchored cannot be made to look like one that never was.
+    audit_anchored: bool = False
 
     def _signed_part(self) -> dict:
         return {
@@ -47,6 +51,7 @@ class VaultHeader:
             "wrapped_key": base64.b64encode(self.wrapped_key).decode(),
             "recipient": self.recipient,
             "studio_public_key": self.studio_public_key,
+            **({"audit_anchored": True} if self.audit_anchored else {}),
         }
 
     def mac_input(self) -> bytes:
@@ -110,6 +115,7 @@ def read_header(folder: Path) -> VaultHeader:
             recipient=str(raw["recipient"]),
             studio_public_key=str(raw["studio_public_key"]),
             mac=str(raw.get("mac", "")),
+            audit_anchored=raw.get("audit_anchored", False) is True,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise IntegrityError(f"vault header {path} is missing or has a bad field: {exc}") from exc

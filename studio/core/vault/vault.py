@@ -15,6 +15,7 @@ Every folder is 0700 and every file 0600 on POSIX systems (see :mod:`permissions
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -31,7 +32,7 @@ from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
 from studio.core.vault.database import make_engine, migrate, refusal, session_factory, writable
-from studio.core.vault.head import Anchor, advance_head, prepare_head, read_anchor
+from studio.core.vault.head import Anchor, advance_head, anchor_existing_chain, prepare_head, read_anchor
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
 from studio.core.vault.lock import writer_lock
 from studio.core.vault.permissions import make_private_dir, tighten
@@ -104,6 +105,7 @@ class Vault:
             wrapped_key=wrapped,
             recipient=str(keys.recipient),
             studio_public_key=public_key_b64(signing.public_key()),
+            audit_anchored=True,
         ).sealed(keys)
         vault = cls(folder, header, keys)
         with vault.session() as s:
@@ -118,7 +120,23 @@ class Vault:
         header = read_header(folder)
         keys = unwrap_identity(header.wrapped_key, passphrase, header.kdf.get("log2_n"))
         header.verify(keys)
-        return cls(folder, header, keys)
+        vault = cls(folder, header, keys)
+        if not header.audit_anchored and not vault.read_only:
+            vault._anchor_older_chain()
+        return vault
+
+    def _anchor_older_chain(self) -> None:
+        """A vault made before the audit chain's head was anchored (DR016): anchor the chain it
+        has now, if its hashes hold, and mark the header (under its MAC) so that from now on a
+        missing head file is a problem, never a reason to start a new one. A chain that does not
+        verify is left for ``check`` to report."""
+        with self.session() as s:
+            if audit.verify_chain(s):
+                return
+            last = audit.last_head(s)
+        anchor_existing_chain(self.root, self._keys, self.header.vault_id, last)
+        self.header = replace(self.header, audit_anchored=True).sealed(self._keys)
+        self.header.write(self.root)
 
     def close(self) -> None:
         self._engine.dispose()
