@@ -77,4 +77,4 @@ def counted_packages(vault: Vault) -> dict[str, str]:
 
 def visible_packages(out: Path) -> dict[str, Path]:
     """SHA-256 → path of every package file a brand could be sent (not the hidden temp files)."""
-    return {sha256(p): p for p in sorted(out.glob("*.twinpkg"))}
+    return {sha256(p): p for p in sorted(out.glob("*.twinpkg")) if not p.name.startswith(".")}

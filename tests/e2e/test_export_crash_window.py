@@ -17,21 +17,38 @@ from tests.e2e.exporting import counted_packages, make_export_setup, sha256, vis
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 
 
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """One vault for the module (a vault and an ingest cost seconds); every test starts and ends
+    with no interrupted export, and compares uses before and after."""
+    from tests.conftest import PASSPHRASE
+
+    folder = tmp_path_factory.mktemp("crash-window")
+    (folder / "passphrase.txt").write_text(PASSPHRASE + "\n")
+    return make_export_setup(folder, folder / "passphrase.txt")
+
+
+def _uses(setup) -> int:
+    with setup.open() as v:
+        return get_grant(v, setup.grant_id).uses
+
+
 def _killed_at(setup, out, point):
     proc = setup.export(out, env={"STUDIO_TEST_KILL_AT": point})
     assert proc.wait() == -signal.SIGKILL, f"the export must stop itself at {point}"
 
 
 def test_when_export_is_killed_between_publish_and_commit_then_check_reports_the_uncounted_package_and_the_next_export_removes_it(
-        tmp_path, passphrase_file):
-    setup = make_export_setup(tmp_path, passphrase_file)
+        tmp_path, setup):
+    uses = _uses(setup)
     out = tmp_path / "out"
     out.mkdir()
     _killed_at(setup, out / "a.twinpkg", "export.after_publish")
 
     assert (out / "a.twinpkg").is_file()  # published, then killed before its use was counted
     with setup.open() as v:
-        assert get_grant(v, setup.grant_id).uses == 0 and counted_packages(v) == {}
+        assert get_grant(v, setup.grant_id).uses == uses
+        assert sha256(out / "a.twinpkg") not in counted_packages(v).values()
         rep = check_vault(v)
     assert not rep.ok
     assert any("never counted" in p and "a.twinpkg" in p for p in rep.problems), rep.problems
@@ -40,15 +57,15 @@ def test_when_export_is_killed_between_publish_and_commit_then_check_reports_the
     assert sorted(p.name for p in out.iterdir()) == ["b.twinpkg"]  # the uncounted one is void
     with setup.open() as v:
         counted = counted_packages(v)
-        assert get_grant(v, setup.grant_id).uses == 1
+        assert get_grant(v, setup.grant_id).uses == uses + 1
         rep = check_vault(v)
         assert rep.ok and not rep.notes, (rep.problems, rep.notes)
-    assert list(counted.values()) == [sha256(out / "b.twinpkg")]
+    assert sha256(out / "b.twinpkg") in counted.values()
 
 
 def test_when_export_is_killed_between_commit_and_clearing_its_record_then_the_counted_package_is_kept(
-        tmp_path, passphrase_file):
-    setup = make_export_setup(tmp_path, passphrase_file)
+        tmp_path, setup):
+    uses = _uses(setup)
     out = tmp_path / "out"
     out.mkdir()
     _killed_at(setup, out / "a.twinpkg", "export.after_commit")
@@ -56,9 +73,9 @@ def test_when_export_is_killed_between_commit_and_clearing_its_record_then_the_c
     with setup.open() as v:
         counted = counted_packages(v)
         rep = check_vault(v)
-        assert get_grant(v, setup.grant_id).uses == 1
+        assert get_grant(v, setup.grant_id).uses == uses + 1
     assert rep.ok, rep.problems
-    assert list(counted.values()) == [sha256(out / "a.twinpkg")]
+    assert sha256(out / "a.twinpkg") in counted.values()
 
     (out / "a.twinpkg").rename(tmp_path / "elsewhere.twinpkg")  # the file a counted use needs goes missing
     with setup.open() as v:
@@ -72,12 +89,12 @@ def test_when_export_is_killed_between_commit_and_clearing_its_record_then_the_c
         rep = check_vault(v)
         assert rep.ok and not rep.notes, (rep.problems, rep.notes)
         assert intents.pending(v) == ([], [])
-    assert set(counted.values()) == set(visible_packages(out)) and len(counted) == 2
+    assert set(visible_packages(out)) <= set(counted.values()) and _uses(setup) == uses + 2
 
 
 def test_when_export_is_killed_after_recording_its_intent_then_nothing_is_counted_and_the_next_export_removes_its_temp_file(
-        tmp_path, passphrase_file):
-    setup = make_export_setup(tmp_path, passphrase_file)
+        tmp_path, setup):
+    uses = _uses(setup)
     out = tmp_path / "out"
     out.mkdir()
     _killed_at(setup, out / "a.twinpkg", "export.after_intent")
@@ -85,7 +102,7 @@ def test_when_export_is_killed_after_recording_its_intent_then_nothing_is_counte
     (temp,) = out.glob(".tmp-*")  # complete and signed, but never published nor counted
     with setup.open() as v:
         rep = check_vault(v)
-        assert counted_packages(v) == {}
+        assert get_grant(v, setup.grant_id).uses == uses
     assert any("never counted" in p for p in rep.problems), rep.problems
 
     assert setup.export(out / "b.twinpkg").wait() == 0  # the temp is a minute younger: the intent names it
@@ -93,13 +110,12 @@ def test_when_export_is_killed_after_recording_its_intent_then_nothing_is_counte
     with setup.open() as v:
         rep = check_vault(v)
         assert rep.ok and not rep.notes, (rep.problems, rep.notes)
-        assert get_grant(v, setup.grant_id).uses == 1
+        assert get_grant(v, setup.grant_id).uses == uses + 1
 
 
 def test_when_an_abandoned_temp_file_holds_a_counted_package_then_the_next_export_puts_it_in_place_not_away(
-        tmp_path, passphrase_file):
+        tmp_path, setup):
     """What a killed export of an earlier version (commit, then rename) left behind."""
-    setup = make_export_setup(tmp_path, passphrase_file)
     out = tmp_path / "out"
     out.mkdir()
     assert setup.export(out / "a.twinpkg").wait() == 0
@@ -114,4 +130,5 @@ def test_when_an_abandoned_temp_file_holds_a_counted_package_then_the_next_expor
     assert sorted(p.name for p in out.iterdir()) == ["a.twinpkg", "b.twinpkg"]
     assert (out / "a.twinpkg").read_bytes() == data
     with setup.open() as v:
-        assert set(counted_packages(v).values()) == set(visible_packages(out))
+        assert set(visible_packages(out)) <= set(counted_packages(v).values())
+        assert check_vault(v).ok
