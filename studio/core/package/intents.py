@@ -17,6 +17,7 @@ is the read-only part ``twin-studio check`` reports.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,11 +26,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from studio.core.clock import now_iso
-from studio.core.errors import IntegrityError
+from studio.core.errors import IntegrityError, VaultBusy
 from studio.core.package.publish import free_names
 from studio.core.vault import Vault
 from studio.core.vault.atomic import fsync_dir, write_bytes_atomic
 from studio.core.vault.catalog import Package
+from studio.core.vault.lock import writer_lock
 
 FOLDER = "pending-exports"
 SUFFIX = ".intent"
@@ -141,7 +143,25 @@ def reconcile(vault: Vault) -> list[Path]:
 
 
 def check_interrupted_exports(vault: Vault, problems: list[str], notes: list[str]) -> None:
-    """``check``'s view (read-only): adds problems and notes about interrupted exports."""
+    """``check``'s view (read-only): adds problems and notes about interrupted exports. It holds
+    the writer lock while it looks (without waiting), so an export running right now — between
+    its publish and its commit — is not mistaken for an interrupted one."""
+    if not (vault.root / FOLDER).is_dir():
+        return
+    held = contextlib.ExitStack()
+    try:
+        held.enter_context(writer_lock(vault.root, timeout=0))
+    except VaultBusy:
+        if pending(vault) != ([], []):
+            notes.append("an export is running: its record is not checked now (run check again when it is done)")
+        return
+    except OSError:  # a read-only vault: no export can be running there
+        pass
+    with held:
+        _look(vault, problems, notes)
+
+
+def _look(vault: Vault, problems: list[str], notes: list[str]) -> None:
     intents, unreadable = pending(vault)
     problems.extend(unreadable)
     for it in intents:
