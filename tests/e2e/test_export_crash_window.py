@@ -38,7 +38,7 @@ def _killed_at(setup, out, point):
     assert proc.wait() == -signal.SIGKILL, f"the export must stop itself at {point}"
 
 
-def test_when_export_is_killed_between_publish_and_commit_then_check_reports_the_uncounted_package_and_the_next_export_removes_it(
+def test_when_export_is_killed_between_publish_and_commit_then_check_reports_it_and_the_next_export_removes_it(
         tmp_path, setup):
     uses = _uses(setup)
     out = tmp_path / "out"
@@ -92,7 +92,7 @@ def test_when_export_is_killed_between_commit_and_clearing_its_record_then_the_c
     assert set(visible_packages(out)) <= set(counted.values()) and _uses(setup) == uses + 2
 
 
-def test_when_export_is_killed_after_recording_its_intent_then_nothing_is_counted_and_the_next_export_removes_its_temp_file(
+def test_when_export_is_killed_after_recording_its_intent_then_nothing_is_counted_and_its_temp_file_goes(
         tmp_path, setup):
     uses = _uses(setup)
     out = tmp_path / "out"
