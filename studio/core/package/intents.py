@@ -146,8 +146,9 @@ def check_interrupted_exports(vault: Vault, problems: list[str], notes: list[str
     """``check``'s view (read-only): adds problems and notes about interrupted exports. It holds
     the writer lock while it looks (without waiting), so an export running right now — between
     its publish and its commit — is not mistaken for an interrupted one."""
-    if not (vault.root / FOLDER).is_dir():
-        return
+    folder = vault.root / FOLDER
+    if not folder.is_dir() or not any(folder.glob(f"*{SUFFIX}")):
+        return  # nothing to look at: do not take the lock
     held = contextlib.ExitStack()
     try:
         held.enter_context(writer_lock(vault.root, timeout=0))
