@@ -12,6 +12,7 @@ from studio.core.consent.evidence import verify_evidence
 from studio.core.consent.grants import verify_grants
 from studio.core.consent.review import verify_reviews
 from studio.core.ledger.entries import verify_ledger
+from studio.core.package.intents import check_interrupted_exports
 from studio.core.progress import CancelToken, ProgressFn
 from studio.core.vault import Vault
 from studio.core.vault.check import CheckReport, check_store
@@ -25,4 +26,5 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     rep.problems.extend(verify_grants(vault))
     rep.problems.extend(verify_evidence(vault))
     rep.problems.extend(verify_ledger(vault))
+    check_interrupted_exports(vault, rep.problems, rep.notes)
     return rep

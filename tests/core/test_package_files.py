@@ -85,7 +85,10 @@ def test_when_a_marked_file_is_not_reproducible_then_it_is_an_integrity_failure_
         check_reproducible("take.wav", 100, None, 99, "b" * 64)
 
 
-def test_when_every_free_name_beside_the_target_is_taken_then_the_counted_package_keeps_its_own_name(tmp_path):
+def test_when_every_free_name_beside_the_target_is_taken_then_placing_refuses_before_anything_is_counted(tmp_path):
+    """DR018: the package is put in place before its use is counted, so a package that cannot be
+    put anywhere is refused with nothing counted (the export's temp-file guard removes it)."""
+    from studio.core.errors import StudioError
     from studio.core.package.export import place_package
     from studio.core.package.publish import free_names
 
@@ -93,9 +96,10 @@ def test_when_every_free_name_beside_the_target_is_taken_then_the_counted_packag
     for name in free_names(target):  # p.twinpkg, p-2.twinpkg … p-1000.twinpkg: all someone else's
         name.write_bytes(b"theirs")
     tmp = tmp_path / ".tmp-0123-p.twinpkg"
-    tmp.write_bytes(b"the counted package")
+    tmp.write_bytes(b"the package")
 
-    placed = place_package(tmp, target, "pkg_0123456789abcdef")
+    with pytest.raises(StudioError, match="nothing was exported or counted"):
+        place_package(tmp, target, "pkg_0123456789abcdef")
 
-    assert placed == tmp_path / "p-pkg_0123456789abcdef.twinpkg" and placed.read_bytes() == b"the counted package"
-    assert not tmp.exists() and target.read_bytes() == b"theirs" and (tmp_path / "p-1000.twinpkg").read_bytes() == b"theirs"
+    assert target.read_bytes() == b"theirs" and (tmp_path / "p-1000.twinpkg").read_bytes() == b"theirs"
+    assert not (tmp_path / "p-pkg_0123456789abcdef.twinpkg").exists()

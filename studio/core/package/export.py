@@ -2,13 +2,14 @@
 consumes — atomically.
 
 The package is written to a temp file beside the target while nothing is counted. Then, under
-the vault's writer lock, the grant is read and checked again, its use is counted (the one use
-counter, :mod:`studio.core.consent.uses`) and the package and ledger rows are committed in one
-transaction, and only then is the file put in place — never over another file: if one appeared
-at the target meanwhile, the counted package goes beside it under a free name, and the result
-says where (DR012). Two exports racing for the last use: the second one to take the lock finds
-no use left and removes its temp file. A crash or cancel before the commit leaves no package and
-no use; a crash between the commit and the rename leaves a complete temp file and a counted use.
+the vault's writer lock, the grant is read and checked again, an intent is recorded
+(:mod:`studio.core.package.intents`), the file is put in place — never over another file: if one
+appeared at the target meanwhile, the package goes beside it under a free name, and the result
+says where (DR012) — and only then the use is counted (the one use counter,
+:mod:`studio.core.consent.uses`) and the package and ledger rows commit in one transaction. Two
+exports racing for the last use: the second one to take the lock finds no use left and removes
+its temp file. A counted use always has its package: a crash or error before the commit counts
+nothing, and the next export removes the uncounted package the intent names (DR018).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
 import tarfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,7 +40,7 @@ from studio.core.errors import ConsentError, IntegrityError, InvalidInput, Studi
 from studio.core.ids import new_id, parse_id
 from studio.core.ledger.entries import entry_facts
 from studio.core.package import manifest as mf
-from studio.core.package import leftovers, watermark
+from studio.core.package import intents, leftovers, watermark
 from studio.core.package.brands import BrandRecord, get_brand
 from studio.core.package.container import PackageWriter
 from studio.core.package.streams import produced, read_head
@@ -46,7 +48,7 @@ from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.types import FileRole, LedgerKind
 from studio.core.vault import Vault, audit
 from studio.core.package.publish import publish_new
-from studio.core.vault.atomic import finish_temp, fsync_dir, temp_file
+from studio.core.vault.atomic import finish_temp, temp_file
 from studio.core.vault.blobs import HashingSink
 from studio.core.vault.catalog import LedgerEntry, Package
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
@@ -280,9 +282,8 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     exp = _Exporter(vault, plan, package_id, progress, cancel)
     created = now_iso()
     recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
-    leftovers.remove_abandoned(out.parent)
+    leftovers.remove_abandoned(out.parent, counted=lambda sha: intents.counted_file(vault, sha))
     suffix = "-" + out.name + ("" if out.name.endswith(".twinpkg") else ".twinpkg")
-    problem: StudioError | None = None
     with temp_file(out.parent, suffix=suffix) as (tmp, fh):
         leftovers.hold(fh)
         file_sink = HashingSink(fh.write, cancel)
@@ -303,34 +304,47 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
         check_cancel(cancel)
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
         with vault.writer_lock():
-            _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest, out)
+            intents.reconcile(vault)  # an earlier export killed before its commit: void its package
+            _recheck(vault, plan, out)
+            intent = intents.record(vault, package_id, file_sink.hexdigest, file_sink.size, tmp, out)
+            _test_kill_point("export.after_intent")
             try:
                 placed = place_package(tmp, out, package_id)
-            except StudioError as exc:
-                problem = exc  # raised below, outside temp_file, which would delete the counted package
-    if problem is not None:
-        raise problem
+                _test_kill_point("export.after_publish")
+                _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest)
+            except BaseException:
+                _void_quietly(vault, intent)
+                raise
+            _test_kill_point("export.after_commit")
+            intents.clear(vault, package_id)
     return ExportResult(package_id, placed, file_sink.hexdigest, manifest_sha, manifest)
 
 
+def _test_kill_point(name: str) -> None:
+    """Tests stop the process outright here (``STUDIO_TEST_KILL_AT=export.after_publish``) to
+    prove each crash window; without that variable this does nothing."""
+    if os.environ.get("STUDIO_TEST_KILL_AT") == name:
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+def _void_quietly(vault: Vault, intent: intents.Intent) -> None:
+    """The export failed after its intent: remove the uncounted package now if we can (the
+    commit may have failed, or never run); what cannot be removed the next export removes."""
+    try:
+        intents.resolve(vault, intent)
+    except (OSError, StudioError):
+        pass
+
+
 def place_package(tmp: Path, out: Path, package_id: str) -> Path:
-    """Put a counted package at ``out`` — or, if a file appeared there meanwhile, beside it under
-    a free name, or failing that under its package id; returns where. Never replaces a file and
-    never deletes the package: if nothing works, the error names the complete temp file."""
+    """Put a package at ``out`` — or, if a file appeared there meanwhile, beside it under a free
+    name; returns where. Never replaces a file. It runs before the use is counted: if the package
+    cannot be put anywhere, nothing is counted."""
     try:
         return publish_new(tmp, out, elsewhere=True)
     except OSError as exc:
-        kept = out.with_name(f"{out.stem}-{package_id}{out.suffix or '.twinpkg'}")
-        try:
-            if not kept.exists():
-                os.rename(tmp, kept)  # same folder: no copy, no space needed
-                fsync_dir(out.parent)
-                return kept
-        except OSError:
-            pass
-        raise StudioError(f"package {package_id} was exported and counted, but it could not be put at {out} "
-                          f"({exc.strerror or exc}); the complete package is {tmp} — move it there yourself "
-                          "before the next export to that folder") from exc
+        raise StudioError(f"package {package_id} could not be put at {out} or beside it "
+                          f"({exc.strerror or exc}); nothing was exported or counted") from exc
 
 
 def _encrypt(src: BinaryIO, dst: HashingSink, recipient) -> None:
@@ -343,15 +357,20 @@ def _encrypt(src: BinaryIO, dst: HashingSink, recipient) -> None:
         raise
 
 
-def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: bytes, manifest_sha: str,
-            file_sha: str, out: Path) -> None:
-    """Under the writer lock: count the use and record the package in one transaction — or refuse
-    and count nothing."""
-    rec = plan.grant
-    plan_export(vault, rec.id, plan.brand.id, [a.id for a in plan.assets], plan.purpose, plan.media,
-                plan.territory)  # again, under the lock: another export may have used the last use
+def _recheck(vault: Vault, plan: ExportPlan, out: Path) -> None:
+    """Under the writer lock, before anything is published: another export may have used the
+    last use, or taken the name."""
+    plan_export(vault, plan.grant.id, plan.brand.id, [a.id for a in plan.assets], plan.purpose, plan.media,
+                plan.territory)
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose another file name")
+
+
+def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: bytes, manifest_sha: str,
+            file_sha: str) -> None:
+    """Under the writer lock, once the package is in place: count the use and record the package
+    in one transaction — or refuse and count nothing."""
+    rec = plan.grant
     pid, doc = manifest["package_id"], rec.document
     with vault.session() as s:
         s.add(Package(id=pid, grant_id=rec.id, talent_id=rec.talent_id, brand_id=plan.brand.id,

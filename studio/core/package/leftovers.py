@@ -3,15 +3,19 @@
 An export writes its package to a hidden ``.tmp-…-NAME.twinpkg`` beside the target and holds an
 exclusive lock on it while it runs. A process killed outright (power cut, SIGKILL) cannot remove
 its temp file, so the next export to that folder removes every such file nobody holds a lock
-on. They hold only ciphertext for the brand and no manifest: never a usable package.
+on. A temp file killed mid-write holds only ciphertext for the brand and no manifest. One that
+holds a complete package whose use was counted (left by a version that committed before it
+renamed, DR008) is never deleted: it is put in place under its own name instead (DR018).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
+from studio.core.package.publish import publish_new
 from studio.core.vault.atomic import TEMP_PREFIX
 
 try:
@@ -28,9 +32,26 @@ def hold(fh: BinaryIO) -> None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
-def remove_abandoned(folder: Path, older_than_s: float = 60.0) -> list[Path]:
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _own_name(path: Path) -> Path:
+    """``.tmp-<random>-NAME.twinpkg`` → ``NAME.twinpkg`` beside it."""
+    rest = path.name[len(TEMP_PREFIX):]
+    return path.with_name(rest.split("-", 1)[1] if "-" in rest else rest)
+
+
+def remove_abandoned(folder: Path, older_than_s: float = 60.0,
+                     counted: Callable[[str], bool] | None = None) -> list[Path]:
     """Remove temp packages nobody holds that have not been written to for a minute (a file
-    another export has just created, before it took its lock, is younger than that)."""
+    another export has just created, before it took its lock, is younger than that). One whose
+    SHA-256 ``counted`` says is a counted package's file is published under its own name (or a
+    free one beside it) instead: never deleted."""
     removed = []
     now = time.time()
     for path in sorted(Path(folder).glob(PATTERN)):
@@ -41,6 +62,9 @@ def remove_abandoned(folder: Path, older_than_s: float = 60.0) -> list[Path]:
                 continue
             with open(path, "rb") as fh:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while an export holds it
+                if counted is not None and counted(_sha256(path)):
+                    publish_new(path, _own_name(path), elsewhere=True)
+                    continue
                 path.unlink()
                 removed.append(path)
         except OSError:
