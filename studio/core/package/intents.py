@@ -18,7 +18,6 @@ is the read-only part ``twin-studio check`` reports.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from sqlalchemy import select
 
 from studio.core.clock import now_iso
 from studio.core.errors import IntegrityError, VaultBusy
-from studio.core.package.publish import free_names
+from studio.core.package.publish import file_sha256, free_names
 from studio.core.vault import Vault
 from studio.core.vault.atomic import fsync_dir, write_bytes_atomic
 from studio.core.vault.catalog import Package
@@ -87,14 +86,6 @@ def pending(vault: Vault) -> tuple[list[Intent], list[str]]:
     return intents, problems
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def copies(intent: Intent) -> list[Path]:
     """Files that hold exactly this package's bytes: its temp file and wherever it was published
     (the target or a free ``NAME-N`` beside it)."""
@@ -103,7 +94,7 @@ def copies(intent: Intent) -> list[Path]:
         try:
             if not path.is_file() or path.is_symlink() or path.stat().st_size != intent.file_size:
                 continue
-            if _sha256(path) == intent.file_sha256:
+            if file_sha256(path) == intent.file_sha256:
                 found.append(path)
         except OSError:
             continue

@@ -10,12 +10,11 @@ renamed, DR008) is never deleted: it is put in place under its own name instead 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from studio.core.package.publish import publish_new
+from studio.core.package.publish import file_sha256, publish_new
 from studio.core.vault.atomic import TEMP_PREFIX
 
 try:
@@ -30,14 +29,6 @@ def hold(fh: BinaryIO) -> None:
     """Mark a temp package as in use for as long as ``fh`` is open."""
     if fcntl is not None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _own_name(path: Path) -> Path:
@@ -62,7 +53,7 @@ def remove_abandoned(folder: Path, older_than_s: float = 60.0,
                 continue
             with open(path, "rb") as fh:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while an export holds it
-                if counted is not None and counted(_sha256(path)):
+                if counted is not None and counted(file_sha256(path)):
                     publish_new(path, _own_name(path), elsewhere=True)
                     continue
                 path.unlink()

@@ -9,6 +9,7 @@ volumes), the name is claimed with ``O_CREAT | O_EXCL`` and the bytes are copied
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -64,3 +65,12 @@ def publish_new(temp: Path, final: Path, *, elsewhere: bool = False, mode: int =
         fsync_dir(final.parent)
         return name
     raise FileExistsError(final)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file as it lies on disk (a placed or left-over package), streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
