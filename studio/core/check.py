@@ -13,18 +13,21 @@ from studio.core.consent.grants import verify_grants
 from studio.core.consent.review import verify_reviews
 from studio.core.ledger.entries import verify_ledger
 from studio.core.package.intents import check_interrupted_exports
-from studio.core.progress import CancelToken, ProgressFn
+from studio.core.progress import CancelToken, ProgressFn, check_cancel
 from studio.core.vault import Vault
-from studio.core.vault.check import CheckReport, check_store
+from studio.core.vault.check import CheckReport, check_store, parse_subset
 
-__all__ = ["CheckReport", "check_vault"]
+__all__ = ["CheckReport", "check_vault", "parse_subset"]
 
 
-def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> CheckReport:
-    rep = check_store(vault, progress, cancel)
-    rep.problems.extend(verify_reviews(vault))
-    rep.problems.extend(verify_grants(vault))
-    rep.problems.extend(verify_evidence(vault))
-    rep.problems.extend(verify_ledger(vault))
+def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                subset: float | None = None) -> CheckReport:
+    """Everything; ``subset`` (percent) decrypts only that random share of the blobs (DR025).
+    Reads only: a cancel (:class:`Cancelled`) at any point leaves the vault as it was."""
+    rep = check_store(vault, progress, cancel, subset)
+    for verify in (verify_reviews, verify_grants, verify_evidence, verify_ledger):
+        check_cancel(cancel)
+        rep.problems.extend(verify(vault))
+    check_cancel(cancel)
     check_interrupted_exports(vault, rep.problems, rep.notes)
     return rep

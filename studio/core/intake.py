@@ -4,6 +4,12 @@ Each file is independent: a rejected file changes nothing, an accepted one is co
 own. Write order makes a crash at any instant harmless: blobs are staged to temp files, their
 intent is committed, they are renamed into place, and only then the asset row commits (and the
 intent is cleared) — see :meth:`Vault.recover_interrupted_writes`.
+
+The heavy part — analysis, LOD and waveform, hashing and encrypting — runs without the vault's
+writer lock, in this writer's own staging folder (:meth:`Vault.staging`); the lock is held only
+for each file's commit, so another command gets its turn between them (DR025). Whether the file
+is already in the vault is asked again under the lock: two processes ingesting the same file at
+once make one asset, and the later one reports "already in the vault".
 """
 
 from __future__ import annotations
@@ -23,10 +29,12 @@ from studio.core.clock import now_iso
 from studio.core.errors import Cancelled, NoSpace, NotFound, StudioError
 from studio.core.ids import new_id, parse_id
 from studio.core.progress import CancelToken, Progress, ProgressFn, check_cancel
+from studio.core.testpoints import kill_point, pause_point
 from studio.core.types import AssetStatus, FileRole
 from studio.core.vault import Vault, audit
 from studio.core.vault.blobs import Staged
 from studio.core.vault.catalog import Asset, AssetFile, Talent
+from studio.core.vault.staging import StagingArea
 from studio.core.vault.writes import add_blob_rows, clear_intent, publish_with_intent
 
 # Extensions tried first in a batch, so that an OBJ or glTF claims its MTL, textures and
@@ -77,8 +85,13 @@ def _analyse(path: Path, progress, cancel):
 
 
 def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn | None = None,
-                cancel: CancelToken | None = None) -> tuple[IngestResult, list[Path]]:
-    """Ingest one file. Returns its result and the companion files stored with it."""
+                cancel: CancelToken | None = None,
+                area: StagingArea | None = None) -> tuple[IngestResult, list[Path]]:
+    """Ingest one file. Returns its result and the companion files stored with it. Blobs are
+    staged in ``area`` (by default a staging folder of the call's own)."""
+    if area is None:
+        with vault.staging() as own:
+            return ingest_file(vault, talent_id, path, progress, cancel, own)
     path = Path(path)
     shown = str(path)
 
@@ -109,32 +122,41 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
             progress(Progress(0.6 + 0.35 * min(1.0, done[0] / size), 1.0, path.name))
 
     staged: list[tuple[str, Staged]] = []
+
+    def duplicate(existing: str) -> tuple[IngestResult, list[Path]]:
+        for _, st in staged:
+            vault.blobs.discard(st)
+        return (IngestResult(shown, "duplicate", asset_id=existing, kind=analysis.kind,
+                             reason=f"already in the vault as {existing}"), list(analysis.companions))
+
     try:
-        original = vault.blobs.stage_file(path, on_bytes, cancel)
+        original = vault.blobs.stage_file(path, on_bytes, cancel, area.folder)
         staged.append(("blobs", original))
         changed = _changed(path, analysed, original.size)
         if changed is not None:
             vault.blobs.discard(original)
             return IngestResult(shown, "rejected", reason=changed), []
-        with vault.session() as s:
-            existing = s.execute(select(Asset.id).where(Asset.sha256 == original.sha256)).scalar_one_or_none()
-        if existing is not None:
-            vault.blobs.discard(original)
-            return IngestResult(shown, "duplicate", asset_id=existing, kind=analysis.kind,
-                                reason=f"already in the vault as {existing}"), list(analysis.companions)
+        if (existing := _asset_with(vault, original.sha256)) is not None:
+            return duplicate(existing)
         companions = []
         for comp in analysis.companions:
             check_cancel(cancel)
-            st = vault.blobs.stage_file(comp, None, cancel)
+            st = vault.blobs.stage_file(comp, None, cancel, area.folder)
             staged.append(("blobs", st))
             companions.append((comp, st))
         derived = []
         for d in analysis.derived:
-            st = vault.derived.stage_bytes(d.data)
+            st = vault.derived.stage_bytes(d.data, area.folder)
             staged.append(("derived", st))
             derived.append((d, st))
         check_cancel(cancel)
-        asset_id = _commit(vault, talent_id, path, analysis, original, companions, derived, staged)
+        pause_point("ingest.staged")  # analysed, hashed, encrypted: all without the writer lock
+        kill_point("ingest.staged")
+        with vault.writer_lock():
+            # asked again under the lock: another process may have stored the same file meanwhile
+            if (existing := _asset_with(vault, original.sha256)) is not None:
+                return duplicate(existing)
+            asset_id = _commit(vault, talent_id, path, analysis, original, companions, derived, staged)
     except BaseException as exc:
         for _, st in staged:
             if st.temp.exists():
@@ -150,6 +172,11 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         progress(Progress(1.0, 1.0, path.name))
     return (IngestResult(shown, "ingested", asset_id=asset_id, kind=analysis.kind, warnings=list(analysis.warnings)),
             list(analysis.companions))
+
+
+def _asset_with(vault: Vault, sha256: str) -> str | None:
+    with vault.session() as s:
+        return s.execute(select(Asset.id).where(Asset.sha256 == sha256)).scalar_one_or_none()
 
 
 def _not_a_file(path: Path) -> str:
@@ -238,6 +265,8 @@ def ingest_paths(vault: Vault, talent_id: str, paths: Iterable[Path], progress: 
             on_result(r)
 
     with vault.writer_lock():
+        pass  # a busy vault is said at once, and what interrupted writes left is cleaned up
+    with vault.staging() as area:
         for i, path in enumerate(files):
             check_cancel(cancel)
             if progress is not None:
@@ -255,7 +284,7 @@ def ingest_paths(vault: Vault, talent_id: str, paths: Iterable[Path], progress: 
                 if progress is not None and p.fraction is not None:
                     progress(Progress(i + p.fraction, total, _path.name))
 
-            result, companions = ingest_file(vault, tid, path, file_cb, cancel)
+            result, companions = ingest_file(vault, tid, path, file_cb, cancel, area)
             for comp in companions:
                 claimed[Path(comp).resolve()] = result
             emit(result)

@@ -18,8 +18,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import os
-import signal
 import tarfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,6 +47,7 @@ from studio.core.types import FileRole, LedgerKind
 from studio.core.vault import Vault, audit
 from studio.core.package.publish import publish_new
 from studio.core.vault.atomic import finish_temp, temp_file
+from studio.core.testpoints import kill_point
 from studio.core.vault.blobs import HashingSink
 from studio.core.vault.catalog import LedgerEntry, Package
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
@@ -307,24 +306,17 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
             intents.reconcile(vault)  # an earlier export killed before its commit: void its package
             _recheck(vault, plan, out)
             intent = intents.record(vault, package_id, file_sink.hexdigest, file_sink.size, tmp, out)
-            _test_kill_point("export.after_intent")
+            kill_point("export.after_intent")
             try:
                 placed = place_package(tmp, out, package_id)
-                _test_kill_point("export.after_publish")
+                kill_point("export.after_publish")
                 _commit(vault, plan, manifest, manifest_bytes, manifest_sha, file_sink.hexdigest)
             except BaseException:
                 _void_quietly(vault, intent)
                 raise
-            _test_kill_point("export.after_commit")
+            kill_point("export.after_commit")
             intents.clear(vault, package_id)
     return ExportResult(package_id, placed, file_sink.hexdigest, manifest_sha, manifest)
-
-
-def _test_kill_point(name: str) -> None:
-    """Tests stop the process outright here (``STUDIO_TEST_KILL_AT=export.after_publish``) to
-    prove each crash window; without that variable this does nothing."""
-    if os.environ.get("STUDIO_TEST_KILL_AT") == name:
-        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def _void_quietly(vault: Vault, intent: intents.Intent) -> None:

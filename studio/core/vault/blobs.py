@@ -131,9 +131,12 @@ class BlobStore:
         src: BinaryIO,
         on_bytes: Callable[[int], None] | None = None,
         cancel: CancelToken | None = None,
+        folder: Path | None = None,
     ) -> Staged:
+        """Hash and encrypt ``src`` into a temp file in ``folder`` (a writer's own staging
+        folder, see :mod:`staging`; by default the store's own folder)."""
         reader = _HashingReader(src, on_bytes, cancel)
-        with temp_file(self.root, suffix=SUFFIX) as (tmp, fh):
+        with temp_file(folder or self.root, suffix=SUFFIX) as (tmp, fh):
             out = _KeepingWriter(fh)
             try:
                 pyrage.encrypt_io(io.BufferedReader(reader, 1 << 20), out, [self._keys.recipient])
@@ -146,12 +149,13 @@ class BlobStore:
             finish_temp(fh)
             return Staged(reader.sha.hexdigest(), reader.size, tmp)
 
-    def stage_file(self, path: Path, on_bytes=None, cancel: CancelToken | None = None) -> Staged:
+    def stage_file(self, path: Path, on_bytes=None, cancel: CancelToken | None = None,
+                   folder: Path | None = None) -> Staged:
         with open(path, "rb", buffering=0) as src:
-            return self.stage(src, on_bytes, cancel)
+            return self.stage(src, on_bytes, cancel, folder)
 
-    def stage_bytes(self, data: bytes) -> Staged:
-        return self.stage(io.BytesIO(data))
+    def stage_bytes(self, data: bytes, folder: Path | None = None) -> Staged:
+        return self.stage(io.BytesIO(data), folder=folder)
 
     def publish(self, staged: Staged) -> None:
         final = self.path_for(staged.sha256)
@@ -169,16 +173,18 @@ class BlobStore:
         self.path_for(sha256).unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
-    def decrypt_to(self, sha256: str, dst: BinaryIO | None) -> int:
-        """Decrypt into ``dst`` (or nowhere, to verify); raise IntegrityError on any mismatch."""
+    def decrypt_to(self, sha256: str, dst: BinaryIO | None, cancel: CancelToken | None = None) -> int:
+        """Decrypt into ``dst`` (or nowhere, to verify); raise IntegrityError on any mismatch,
+        :class:`Cancelled` when ``cancel`` is set meanwhile."""
         path = self.path_for(sha256)
         if not path.is_file():
             raise IntegrityError(f"blob {sha256[:16]}… is missing from {self.root.name}/")
-        writer = HashingSink(dst.write if dst is not None else None)
+        writer = HashingSink(dst.write if dst is not None else None, cancel)
         try:
             with open(path, "rb") as src:
                 pyrage.decrypt_io(src, writer, [self._keys.identity])
         except (pyrage.DecryptError, OSError) as exc:  # pyrage reports a bad MAC as OSError
+            check_cancel(cancel)  # a cancel inside pyrage's callback comes back wrapped: not damage
             if isinstance(exc, OSError) and exc.errno is not None:
                 raise
             raise IntegrityError(f"blob {sha256[:16]}… cannot be decrypted (damaged or foreign)") from exc
@@ -191,8 +197,8 @@ class BlobStore:
         self.decrypt_to(sha256, out)
         return out.getvalue()
 
-    def verify(self, sha256: str) -> int:
-        return self.decrypt_to(sha256, None)
+    def verify(self, sha256: str, cancel: CancelToken | None = None) -> int:
+        return self.decrypt_to(sha256, None, cancel)
 
     # -- listing ---------------------------------------------------------------------------
     def stored_hashes(self) -> Iterator[str]:

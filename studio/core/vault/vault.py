@@ -7,7 +7,8 @@ Layout::
     blobs/ab/<sha>.age     originals and their companions, age-encrypted, by plaintext SHA-256
     derived/ab/<sha>.age   previews, waveforms, thumbnails, the same way
     keys/                  the studio signing key, age-encrypted to the vault
-    .writer.lock           held while blobs are written (see :mod:`lock`)
+    staging/<id>/          a writer's blobs staged before its commit, owned by <id>.owner (:mod:`staging`)
+    .writer.lock           held while a write commits (see :mod:`lock`)
 
 Every folder is 0700 and every file 0600 on POSIX systems (see :mod:`permissions`).
 """
@@ -34,6 +35,7 @@ from studio.core.vault.catalog import Blob, PendingWrite
 from studio.core.vault.database import make_engine, migrate, refusal, session_factory, writable
 from studio.core.vault.head import Anchor, advance_head, anchor_existing_chain, prepare_head, read_anchor
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
+from studio.core.vault import staging
 from studio.core.vault.lock import writer_lock
 from studio.core.vault.permissions import make_private_dir, tighten
 from studio.core.vault.keys import (
@@ -164,29 +166,45 @@ class Vault:
 
     @contextlib.contextmanager
     def writer_lock(self, timeout: float | None = None) -> Iterator[None]:
-        """Held while blobs are written, so interrupted writes can be cleaned up safely.
-        Waits ``timeout`` seconds (default: ``STUDIO_LOCK_TIMEOUT``, else one second), then
-        raises :class:`VaultBusy`. A read-only vault refuses at once (:class:`VaultReadOnly`)."""
+        """Held while a write commits (its intent, the renames, the catalog rows), so that
+        interrupted writes can be cleaned up safely; heavy work (analysis, hashing, encryption,
+        rendering) is done before, in a :meth:`staging` folder (DR025). Waits ``timeout``
+        seconds (default: ``STUDIO_LOCK_TIMEOUT``, else one second), then raises
+        :class:`VaultBusy`. A read-only vault refuses at once (:class:`VaultReadOnly`)."""
         if self.read_only:
             raise refusal(self._engine)
         with writer_lock(self.root, timeout):
             self.recover_interrupted_writes()
             yield
 
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[staging.StagingArea]:
+        """A staging folder of this writer's own, for blobs hashed and encrypted before the
+        writer lock is taken; a cleaner leaves it alone while this writer lives (DR025)."""
+        if self.read_only:
+            raise refusal(self._engine)
+        with staging.staging_area(self.root) as area:
+            yield area
+
     def recover_interrupted_writes(self) -> int:
-        """Remove blobs whose write was interrupted before their catalog row committed."""
+        """Remove what interrupted writes left: blobs whose catalog rows never committed (their
+        intents, recorded only under the writer lock), and the staged files of writers that are
+        gone. A live writer's staging folder is never touched. Call with the writer lock held."""
         removed = 0
         with self.session() as s:
             pending = s.execute(select(PendingWrite)).scalars().all()
-            known = set(s.execute(select(Blob.sha256)).scalars())
-            for p in pending:
-                if p.sha256 not in known:
-                    self.store(p.store).remove(p.sha256)
-                    removed += 1
-            s.execute(delete(PendingWrite))
-        for store in (self.blobs, self.derived):
+            if pending:
+                known = set(s.execute(select(Blob.sha256).where(
+                    Blob.sha256.in_([p.sha256 for p in pending]))).scalars())
+                for p in pending:
+                    if p.sha256 not in known:
+                        self.store(p.store).remove(p.sha256)
+                        removed += 1
+                s.execute(delete(PendingWrite))
+        for store in (self.blobs, self.derived):  # staged by an older Twin Studio, under the lock
             for leftover in store.temp_leftovers():
                 leftover.unlink(missing_ok=True)
+        staging.remove_abandoned(self.root)
         return removed
 
     def audit_anchor(self) -> Anchor | None:
