@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from studio.core.errors import IntegrityError, InvalidInput
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
+from studio.core.testpoints import pause_point
 from studio.core.vault.audit import interrupted_head, verify_chain
 from studio.core.vault.catalog import Asset, AssetFile, AuditEvent, Blob, PendingWrite, Talent
 from studio.core.vault.staging import abandoned
@@ -126,10 +127,11 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     if subset is not None:
         chosen = sorted((rng or random.SystemRandom()).sample(chosen, subset_size(len(chosen), subset)))
     total = len(chosen)
+    pause_point("check.blobs")  # tests interrupt a running check here
     for i, sha in enumerate(chosen):
         b = blobs[sha]
-        check_cancel(cancel)
         report(progress, i, total, "verifying blobs")
+        check_cancel(cancel)
         if sha not in on_disk.get(b.store, set()):
             continue  # said above
         try:
