@@ -28,17 +28,17 @@ WAIT = 300  # seconds a step may take on a very busy machine before the test giv
 
 
 class Paused:
-    """`twin-studio ingest` held at a test point until :meth:`go`."""
+    """A `twin-studio` command (by default `ingest`) held at a test point until :meth:`go`."""
 
-    def __init__(self, cli, talent_id: str, path: Path, folder: Path, point: str = "ingest.staged",
-                 kill: bool = False) -> None:
+    def __init__(self, cli, talent_id: str, path: Path | None, folder: Path, point: str = "ingest.staged",
+                 kill: bool = False, args: tuple[str, ...] | None = None) -> None:
         self.folder, self.point = folder, point
         folder.mkdir(exist_ok=True)
         env = {**os.environ, ("STUDIO_TEST_KILL_AT" if kill else "STUDIO_TEST_PAUSE_AT"):
                point if kill else f"{point}={folder}"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "studio.cli", "ingest", "--talent", talent_id, "--vault", str(cli.vault),
-             "--passphrase-file", str(cli.passphrase_file), str(path)],
+            [sys.executable, "-m", "studio.cli", *(args or ("ingest", "--talent", talent_id, str(path))),
+             "--vault", str(cli.vault), "--passphrase-file", str(cli.passphrase_file)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
 
     def wait_reached(self) -> None:
@@ -64,7 +64,7 @@ class Paused:
 def paused(cli, talent, tmp_path):
     made: list[Paused] = []
 
-    def start(path: Path, **kw) -> Paused:
+    def start(path: Path | None, **kw) -> Paused:
         p = Paused(cli, talent.id, path, tmp_path / f"points{len(made)}", **kw)
         made.append(p)
         return p
@@ -130,3 +130,28 @@ def test_when_an_ingest_is_killed_with_its_files_staged_then_check_notes_them_an
     assert _staged(new_vault.root) == [] and not list((new_vault.root / "staging").iterdir())
     rep = check_vault(new_vault)
     assert rep.ok and not rep.notes, (rep.problems, rep.notes)
+
+
+def test_when_a_talent_key_is_being_derived_then_another_command_commits_and_the_first_refuses_to_overwrite(
+        new_vault, talent, cli, paused, tmp_path):
+    """The scrypt derivations of `talent set-passphrase` run outside the catalog transaction:
+    another command sets the key meanwhile; the first then sees it and changes nothing."""
+    from studio.core.consent.talent_keys import unlock_talent_key
+    from studio.core.errors import WrongPassphrase
+
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("first passphrase\n")
+    second.write_text("second passphrase\n")
+    a = paused(None, point="talent_key.derived",
+               args=("talent", "set-passphrase", talent.id, "--talent-passphrase-file", str(first)))
+    a.wait_reached()  # its key derived and wrapped; nothing stored yet
+    b = cli("talent", "set-passphrase", talent.id, "--talent-passphrase-file", str(second))
+    assert b.returncode == 0, b.stderr
+
+    code, _, err = a.go()
+    assert code == 2
+    assert err.strip().splitlines()[-1] == (f"twin-studio: error: the key of talent {talent.id} was set or changed "
+                                            "by another window or command meanwhile: nothing was changed; try again")
+    assert unlock_talent_key(new_vault, talent.id, "second passphrase").talent_id == talent.id
+    with pytest.raises(WrongPassphrase):
+        unlock_talent_key(new_vault, talent.id, "first passphrase")

@@ -17,6 +17,7 @@ from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound, WrongPassphrase
 from studio.core.ids import parse_id
+from studio.core.testpoints import pause_point
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Talent, TalentKey as TalentKeyRow
 from studio.core.vault.keys import (new_signing_key, passphrase_decrypt, public_key_b64, public_key_fingerprint,
@@ -54,7 +55,22 @@ def has_key(vault: Vault, talent_id: str) -> bool:
         return _row(s, tid) is not None
 
 
-def _unwrap(row: TalentKeyRow, passphrase: str) -> Ed25519PrivateKey:
+@dataclass(frozen=True)
+class _Stored:
+    """A talent's key row as read, so that the key derivation runs outside any transaction."""
+
+    talent_id: str
+    public_key: str
+    wrapped_key: bytes
+
+
+def _stored(vault: Vault, tid: str) -> _Stored | None:
+    with vault.session() as s:
+        row = _row(s, tid)
+        return None if row is None else _Stored(row.talent_id, row.public_key, row.wrapped_key)
+
+
+def _unwrap(row: _Stored, passphrase: str) -> Ed25519PrivateKey:
     # a wrong passphrase, an altered or damaged key and a machine too busy are told apart (DR021)
     pem = passphrase_decrypt(row.wrapped_key, passphrase, what=f"the stored key of talent {row.talent_id}",
                              wrong=f"wrong passphrase for talent {row.talent_id}")
@@ -67,27 +83,38 @@ def _unwrap(row: TalentKeyRow, passphrase: str) -> Ed25519PrivateKey:
 def set_talent_passphrase(vault: Vault, talent_id: str, passphrase: str, old_passphrase: str | None = None) -> str:
     """Create the talent's key under ``passphrase`` — or, when they have one, re-lock the same
     key under a new passphrase (``old_passphrase`` is then required). Returns the public key's
-    fingerprint."""
+    fingerprint.
+
+    The key derivations (scrypt, a second or more each) run outside the catalog transaction, which
+    would otherwise keep every other writer waiting (DR025); the transaction then checks that the
+    stored key is still the one read, and refuses if another change came first."""
     tid = parse_id("talent", talent_id)
     check_talent_passphrase(passphrase)
+    before = _stored(vault, tid)
+    if before is None:
+        key = new_signing_key()
+        action = "talent.key_created"
+    else:
+        if old_passphrase is None:
+            raise InvalidInput(f"talent {tid} already has a key: give the current passphrase to change it")
+        key = _unwrap(before, old_passphrase)
+        action = "talent.passphrase_changed"
+    wrapped = pyrage.passphrase.encrypt(signing_key_to_bytes(key), passphrase)
+    public = public_key_b64(key.public_key())
+    fingerprint = public_key_fingerprint(key.public_key())
+    pause_point("talent_key.derived")
     with vault.session() as s:
         row = _row(s, tid)
         now = now_iso()
+        if (row is None) != (before is None) or (row is not None and row.wrapped_key != before.wrapped_key):
+            raise InvalidInput(f"the key of talent {tid} was set or changed by another window or command meanwhile: "
+                               "nothing was changed; try again")
         if row is None:
-            key = new_signing_key()
-            row = TalentKeyRow(talent_id=tid, public_key=public_key_b64(key.public_key()),
-                               wrapped_key=pyrage.passphrase.encrypt(signing_key_to_bytes(key), passphrase),
-                               created_at=now, updated_at=now)
+            row = TalentKeyRow(talent_id=tid, public_key=public, wrapped_key=wrapped, created_at=now, updated_at=now)
             s.add(row)
-            action = "talent.key_created"
         else:
-            if old_passphrase is None:
-                raise InvalidInput(f"talent {tid} already has a key: give the current passphrase to change it")
-            key = _unwrap(row, old_passphrase)
-            row.wrapped_key = pyrage.passphrase.encrypt(signing_key_to_bytes(key), passphrase)
+            row.wrapped_key = wrapped
             row.updated_at = now
-            action = "talent.passphrase_changed"
-        fingerprint = public_key_fingerprint(key.public_key())
         s.flush()
         audit.append(s, action, tid, {"public_key": row.public_key, "fingerprint": fingerprint}, actor=tid)
     return KeyFingerprint(fingerprint, tid)
@@ -95,12 +122,11 @@ def set_talent_passphrase(vault: Vault, talent_id: str, passphrase: str, old_pas
 
 def unlock_talent_key(vault: Vault, talent_id: str, passphrase: str) -> TalentKey:
     tid = parse_id("talent", talent_id)
-    with vault.session() as s:
-        row = _row(s, tid)
-        if row is None:
-            raise NotFound(f"talent {tid} has no key yet: set their passphrase first "
-                           f"(twin-studio talent set-passphrase {tid})")
-        return TalentKey(tid, _unwrap(row, passphrase))
+    row = _stored(vault, tid)
+    if row is None:
+        raise NotFound(f"talent {tid} has no key yet: set their passphrase first "
+                       f"(twin-studio talent set-passphrase {tid})")
+    return TalentKey(tid, _unwrap(row, passphrase))
 
 
 def talent_public_key(vault: Vault, talent_id: str) -> str | None:
