@@ -1,5 +1,7 @@
-"""The vault's writer lock: one process writes blobs at a time, so that leftovers of an
-interrupted write can be cleaned up without touching a write in progress.
+"""The vault's writer lock: one process commits blobs at a time, so that leftovers of an
+interrupted write can be cleaned up without touching a write in progress. It is held only to
+commit (an intent, the renames, the catalog rows); the heavy work before — analysis, hashing,
+encryption — happens in a staging folder of the writer's own (:mod:`staging`, DR025).
 
 A second writer waits briefly (a second by default) and then gets :class:`VaultBusy`, which
 the UI shows as a banner and the CLI as one line; a script that would rather wait longer sets

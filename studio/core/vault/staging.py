@@ -127,8 +127,8 @@ def abandoned(vault_root: Path) -> tuple[list[Path], int]:
         owner = base / f"{name}{OWNER_SUFFIX}"
         if fcntl is None:
             if owner.exists():
-                try:  # on Windows, opening for append needs no delete access: test by a rename
-                    owner.rename(owner)
+                try:  # Windows: an open file cannot be replaced (its writer keeps it open)
+                    os.replace(owner, owner)
                 except OSError:
                     live += 1
                     continue
