@@ -67,7 +67,10 @@ def open_area(vault_root: Path) -> StagingArea:
     while True:
         name = secrets.token_hex(8)
         owner = base / f"{name}{OWNER_SUFFIX}"
-        fd = create_private_file(owner)
+        try:
+            fd = create_private_file(owner)
+        except FileExistsError:
+            continue
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)  # waits only while a cleaner holds it for an instant
             if not _same_file(owner, fd):  # a cleaner took it for a dead writer's and removed it
