@@ -41,7 +41,8 @@ def ensure_thumbnail(vault: Vault, asset_id: str, service: RenderService) -> byt
         lo, hi = geometry.bounds()
         camera = camera_for(lo, hi, "three-quarter")
         mode = "shaded" if geometry.is_mesh else "points"
-        rgb = service.render(f"{asset.id}:thumbnail", *THUMB_SIZE, camera, mode, geometry=geometry)
+        rgb = service.render(f"{asset.id}:thumbnail", *THUMB_SIZE, camera, mode, geometry=geometry, looks=(mode,),
+                             consume=True)
     except StudioError as exc:  # the caller shows the reason on the item; the log keeps it too
         log.warning("no thumbnail for %s (%s): %s", asset.id, asset.format, exc)
         raise
