@@ -22,6 +22,10 @@ voice takes) ingested, approved and covered by an active grant (setup, not measu
 ``export_package`` and the brand's ``open_package``, each in its own process, next to the peer
 on the original files — ``tar -c | age -r`` and ``age -d -i | tar -x``: wall time, CPU time and
 peak memory; again at a quarter of the size (is memory flat?); then each step alone.
+
+``scale_render``: big scans in the renderer at 1.3, 5, 10 and 20 M triangles — ``twin-studio
+render``, the still alone, and the app's preview (first frame, full-detail frame, orbit) — time
+and peak memory of the whole process tree next to Open3D's own read + first render of the file.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import ingest, package, preview  # noqa: E402
+from benchmarks import ingest, package, preview, scale_render  # noqa: E402
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
     "ingest": lambda args: ingest.bench(args.repeats),
     "preview": lambda args: preview.bench(args.repeats),
     "package": lambda args: package.bench(args.repeats, args.size_mb),
+    "scale_render": lambda args: scale_render.bench(),
 }
 
 

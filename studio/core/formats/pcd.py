@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.core.errors import InvalidFile, UnsupportedFormat
+from studio.core.errors import InvalidFile
 from studio.core.formats.limits import (MAX_GEOMETRY_BYTES, MAX_HEADER_BYTES, MAX_POINTS, GiB, check_count,
                                         check_fits, check_geometry)
 
