@@ -42,7 +42,9 @@ def test_when_a_large_scan_is_previewed_then_the_lod_turns_small_and_the_full_sc
     assert _foreground(moving) > 0.05
     still = preview.frame(new_vault, scene, scene.home, "shaded", (320, 240), moving=False)
     assert still.shape == (240, 320, 3) and _foreground(still) > 0.05
-    assert scene.full is not None and len(scene.full.triangles) > lod_faces
+    # the still child holds the full scan; this process dropped its copy once it was sent
+    assert preview.still.held[1] == get_asset(new_vault, r.asset_id).metrics["faces"] > lod_faces
+    assert scene.full is None and scene.reduced is None
 
     turned = preview.frame(new_vault, scene, scene.home.orbit(90, 0), "shaded", (320, 240), moving=False)
     assert np.abs(turned.astype(int) - still.astype(int)).mean() > 2, "an orbit changes the image"

@@ -33,6 +33,7 @@ class RenderService:
         self._want_spare = False
         self._reapers: list[threading.Thread] = []
         self._current: tuple[str, int, int] | None = None
+        self.held: tuple[int, int] | None = None  # (vertices, triangles) the child took in its last load
 
     # -- process -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -164,7 +165,7 @@ class RenderService:
             arrays = _arrays(geometry, wire)
             if consume:
                 geometry.release()
-            self._call_with_arrays(("load", int(width), int(height), key,
+            self.held = self._call_with_arrays(("load", int(width), int(height), key,
                                     [(name, a.dtype.str, a.shape) for name, a in arrays], tuple(looks)), arrays)
             self._current = wanted
 

@@ -95,19 +95,20 @@ class _Renderer:
         # no down-sampled copy: Open3DScene would add one for big clouds, costing memory
         self.renderer.scene.add_geometry(name, geometry, material, False)
 
-    def load(self, key: str, arrays: dict, looks=LOOKS) -> int:
+    def load(self, key: str, arrays: dict, looks=LOOKS) -> tuple[int, int]:
         """``arrays``: positions (n, 3) float32, triangles (m, 3) int32 or absent, colors
         (n, 3) float32, uvs (n, 2) float32 with texture (h, w, 3|4) uint8, and wire_positions /
         wire_triangles: a lighter mesh (the LOD) to draw the wireframe and the points from —
         a full scan's own edges would cost seconds and memory to build and draw as one solid
-        mass. ``looks``: which of shaded, wireframe, points to add (a one-shot still adds one)."""
+        mass. ``looks``: which of shaded, wireframe, points to add (a one-shot still adds one).
+        Returns the (vertices, triangles) held."""
         if self.key is not None:
             raise RuntimeError("this renderer already holds a scan; start a new one")
         o3d = self.o3d
         positions, triangles = arrays.pop("positions"), arrays.pop("triangles", None)
         colors, uvs, texture = arrays.pop("colors", None), arrays.pop("uvs", None), arrays.pop("texture", None)
         wire_pos, wire_tris = arrays.pop("wire_positions", None), arrays.pop("wire_triangles", None)
-        count = len(positions)
+        count = (len(positions), len(triangles) if triangles is not None else 0)
         looks = [look for look in LOOKS if look in looks] if triangles is not None else ["points"]
         if triangles is not None and "shaded" in looks:
             mesh = self._mesh(positions, triangles, colors, uvs if texture is not None else None)
