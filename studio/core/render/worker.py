@@ -182,7 +182,11 @@ def main(conn) -> None:
                 os._exit(70)
             if op == "load":
                 width, height, key, specs, looks = args
-                arrays = receive_arrays(conn, specs)  # read them all first: the pipe stays in step
+                try:
+                    arrays = receive_arrays(conn, specs)  # all of them first: the pipe stays in step
+                except Exception as exc:  # (MemoryError) the pipe is out of step: say why and end
+                    conn.send(("error", f"could not take the scan: {type(exc).__name__}: {exc}"))
+                    return
                 renderer = renderer or _Renderer(width, height)
                 conn.send(("ok", renderer.load(key, arrays, looks)))
             elif renderer is None:
