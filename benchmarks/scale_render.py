@@ -92,16 +92,16 @@ def child_preview(vault_dir: str, asset_id: str) -> dict:
             preview.frame(vault, scene, scene.home.orbit(5 * i, 0), "shaded", STILL_SIZE, moving=True)
             orbit.append(time.perf_counter() - t)
         orbit.sort()
-        return {"first_frame_s": t1 - t0, "first_full_frame_s": t2 - t0, "orbit_median_ms": orbit[len(orbit) // 2] * 1000,
-                "reduced": scene.reduced}
+        return {"first_frame_s": t1 - t0, "first_full_frame_s": t2 - t0,
+                "orbit_median_ms": orbit[len(orbit) // 2] * 1000, "reduced": scene.reduced}
     finally:
         preview.close()
         vault.close()
 
 
 def _row(millions: float, tmp: Path) -> dict:
-    from benchmarks.preview_children import child_setup_vault  # noqa: F401 (run in a child below)
     from benchmarks.harness import run_child
+    from benchmarks.preview_children import child_setup_vault
     from tests.generators import big_body_ply
 
     ply = tmp / f"body-{millions}m.ply"
@@ -111,7 +111,8 @@ def _row(millions: float, tmp: Path) -> dict:
     (asset_id,) = run_child(child_setup_vault, str(work), str(ply))["asset_ids"]
     vault = str(work / "vault")
     cold_code = (f"import json,sys; sys.path.insert(0,{str(REPO)!r}); "
-                 "from benchmarks.preview_children import child_cold; print(json.dumps(child_cold(sys.argv[1], 'off', '0')))")
+                 "from benchmarks.preview_children import child_cold; "
+                 "print(json.dumps(child_cold(sys.argv[1], 'off', '0')))")
     cold_run = _tree_run([sys.executable, "-c", cold_code, str(ply)])
     cold = {**json.loads(cold_run["stdout"]), "peak_mib": cold_run["peak_mib"], "tree_wall_s": cold_run["wall_s"]}
     pp = tmp / "pp.txt"
@@ -152,6 +153,7 @@ def print_table(res: dict) -> None:
     for r in res["rows"]:
         print(f"{r['triangles']:>11,} {r['cold_s']:>7.1f} {r['cold_peak_mib']:>8.0f} | {r['cli_s']:>6.1f} "
               f"{r['cli_time_ratio']:>5.2f} {r['cli_peak_mib']:>8.0f} {r['cli_memory_ratio']:>5.2f} | "
-              f"{r['still_s']:>7.1f} {r['still_time_ratio']:>5.2f} {r['still_peak_mib']:>6.0f} {r['still_memory_ratio']:>5.2f} | "
+              f"{r['still_s']:>7.1f} {r['still_time_ratio']:>5.2f} {r['still_peak_mib']:>6.0f} "
+              f"{r['still_memory_ratio']:>5.2f} | "
               f"{r['first_frame_s']:>6.1f} {r['first_full_frame_s']:>6.1f} {r['first_full_frame_time_ratio']:>5.2f} "
               f"{r['orbit_median_ms']:>8.0f} {r['preview_peak_mib']:>6.0f} {r['preview_memory_ratio']:>5.2f}")
