@@ -100,7 +100,7 @@ def child_preview(vault_dir: str, asset_id: str, case: str, small_id: str = "", 
             "case": case, "open_scene_s": t_scene - t0, "first_frame_s": t_first - t0,
             "first_full_frame_s": t_full - t0,
             "first_frame_shape": list(first.shape), "full_frame_shape": list(full.shape),
-            "lod_faces": int(len(scene.motion.triangles)), "full_faces": int(len(scene.full.triangles)),
+            "lod_faces": int(len(scene.motion.triangles)), "full_faces": int(scene.asset.metrics["faces"]),
         }
         drawn = min(_drawn(first), _drawn(full))
         if frames == "1":
@@ -183,7 +183,12 @@ def child_preview_steps(vault_dir: str, asset_id: str, detail: str) -> dict:
     renderer = _Renderer(*size)
     steps["renderer_create_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    renderer.load(asset_id, geometry.positions, geometry.triangles, geometry.colors, wire)
+    arrays = {"positions": geometry.positions, "triangles": geometry.triangles}
+    if geometry.colors is not None:
+        arrays["colors"] = geometry.colors
+    if wire is not None:
+        arrays["wire_positions"], arrays["wire_triangles"] = wire
+    renderer.load(asset_id, arrays)
     steps["load_s"] = time.perf_counter() - t
     t = time.perf_counter()
     image = renderer.render(asset_id, *size, center, eye, up, FOV_DEG, "shaded")

@@ -25,6 +25,9 @@ peak memory; again at a quarter of the size (is memory flat?); then each step al
 
 ``short-writes``: how long a write waits for the vault's writer lock while a batch of 1.3 M-triangle
 scans is ingested, with this tree's ingest and with the commit before the change (DR025).
+``scale-render``: big scans in the renderer at 1.3, 5, 10 and 20 M triangles — ``twin-studio
+render``, the still alone, and the app's preview (first frame, full-detail frame, orbit) — time
+and peak memory of the whole process tree next to Open3D's own read + first render of the file.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import ingest, package, preview, short_writes  # noqa: E402
+from benchmarks import ingest, package, preview, scale_render, short_writes  # noqa: E402
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -44,6 +47,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "preview": lambda args: preview.bench(args.repeats),
     "package": lambda args: package.bench(args.repeats, args.size_mb),
     "short-writes": lambda args: short_writes.bench(args.repeats),
+    "scale-render": lambda args: scale_render.bench(),
 }
 
 

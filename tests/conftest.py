@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,63 @@ class CLI:
 @pytest.fixture
 def cli(tmp_path, passphrase_file) -> CLI:
     return CLI(tmp_path / "vault", passphrase_file)
+
+
+@dataclass(frozen=True)
+class ScanVault:
+    """A vault made once per test session with generated scans ingested by the real core ingest:
+    its folder, the asset ids by name, and what opens it (``open_vault``)."""
+    root: Path
+    asset_ids: dict[str, str]
+    keys: object
+
+    def open_vault(self):
+        """The vault, opened with its already-unwrapped key (the header MAC is still checked)."""
+        from studio.core.vault import Vault
+        from studio.core.vault.header import read_header
+
+        header = read_header(self.root)
+        header.verify(self.keys)
+        return Vault(self.root, header, self.keys)
+
+
+def _scan_vault(tmp_path_factory, template, name: str, paths: dict[str, Path]) -> ScanVault:
+    from studio.core.intake import ingest_paths
+    from studio.core.talents import add_talent
+
+    root = tmp_path_factory.mktemp(name) / "vault"
+    shutil.copytree(template[0], root)
+    made = ScanVault(root, {}, template[1])
+    vault = made.open_vault()
+    try:
+        talent = add_talent(vault, "Ada Lovelace", "ada@example.com", "North Models")
+        results = ingest_paths(vault, talent.id, list(paths.values()))
+    finally:
+        vault.close()
+    for r in results:
+        assert r.status == "ingested", (r.path, r.reason)
+    return ScanVault(root, {key: r.asset_id for key, r in zip(paths, results)}, template[1])
+
+
+@pytest.fixture(scope="session")
+def big_scan_10m(tmp_path_factory, _vault_template) -> ScanVault:
+    """A body-sized binary PLY of 10 M triangles (about 190 MB, generated once per session,
+    never kept in the repo), ingested into a vault of its own: ``asset_ids["body"]``."""
+    from tests.generators import big_body_ply
+
+    path = tmp_path_factory.mktemp("big10m") / "body-10m.ply"
+    big_body_ply(path, 190_000_000, seed=10)
+    made = _scan_vault(tmp_path_factory, _vault_template, "big10m-vault", {"body": path})
+    path.unlink()  # the vault holds it; the plain file is 190 MB of the session's disk
+    return made
+
+
+@pytest.fixture(scope="session")
+def textured_scans(tmp_path_factory, _vault_template) -> ScanVault:
+    """A textured body-sized scan (UVs and an 8192×8192 texture with regions of known colours,
+    see ``tests.generators.TEXTURE_FRONT_*``) as OBJ + MTL + PNG and as GLB, ingested into a
+    vault of their own: ``asset_ids["obj"]``, ``asset_ids["glb"]``."""
+    from tests.generators import textured_body
+
+    info = textured_body(tmp_path_factory.mktemp("textured"))
+    return _scan_vault(tmp_path_factory, _vault_template, "textured-vault", {"obj": info["obj"], "glb": info["glb"]})

@@ -159,3 +159,67 @@ def voice_wav(path: Path, target_bytes: int, seed: int, rate: int = 48_000) -> d
             w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
             done += n
     return {"seconds": frames / rate, "bytes": path.stat().st_size}
+
+
+#: the texture's regions: the front of the body (u 0.05–0.45 about azimuth 90°, u 0.25, so the
+#: front and three-quarter views face it) is red above the waist and blue below; the back (u
+#: 0.55–0.95) green above, yellow below; grey between
+TEXTURE_FRONT_TOP = (220, 30, 30)
+TEXTURE_FRONT_BOTTOM = (30, 40, 220)
+_TEXTURE_OTHER = {(0, 1): (30, 200, 40), (1, 1): (230, 210, 30)}
+
+
+def _body_grid(rows: int, cols: int):
+    """A body-sized ellipsoid as a latitude-longitude grid with UVs (a seam column repeated at
+    u = 0 and u = 1; small holes at the poles): vertices, uvs (origin bottom left), faces."""
+    import numpy as np
+
+    theta = np.linspace(0.02, np.pi - 0.02, rows)
+    u = np.linspace(0.0, 1.0, cols + 1)
+    phi = 2 * np.pi * u
+    t, p = np.meshgrid(theta, phi, indexing="ij")
+    unit = np.stack([np.sin(t) * np.cos(p), np.cos(t), np.sin(t) * np.sin(p)], axis=-1)
+    v = (unit * np.array(BODY_AXES)).reshape(-1, 3)
+    v[:, 1] += 0.9
+    uv = np.stack([np.broadcast_to(u, t.shape), 1.0 - t / np.pi], axis=-1).reshape(-1, 2)
+    a = (np.arange(rows - 1)[:, None] * (cols + 1) + np.arange(cols)[None, :]).ravel()
+    b, c, d = a + cols + 1, a + 1, a + cols + 2
+    faces = np.concatenate([np.stack([a, c, b], 1), np.stack([c, d, b], 1)])  # outward on this grid
+    return v, uv, faces
+
+
+def _texture_image(side: int):
+    import numpy as np
+    from PIL import Image
+
+    img = np.full((side, side, 3), 128, np.uint8)
+    h = side // 2
+    bands = {0: (int(0.05 * side), int(0.45 * side)), 1: (int(0.55 * side), int(0.95 * side))}
+    for (half, band), colour in {(0, 0): TEXTURE_FRONT_TOP, (1, 0): TEXTURE_FRONT_BOTTOM, **_TEXTURE_OTHER}.items():
+        lo, hi = bands[band]
+        img[half * h:(half + 1) * h, lo:hi] = colour  # rows top first: the top half is v 0.5–1
+    return Image.fromarray(img)
+
+
+def textured_body(folder: Path, side: int = 8192, rows: int = 256, cols: int = 512) -> dict:
+    """A textured body-sized scan in ``folder``: ``body.obj`` + ``body.mtl`` + ``body.png`` (a
+    ``side``×``side`` texture with regions of known colours, see TEXTURE_FRONT_*) and the same
+    as one ``body.glb`` (texture embedded). Returns the paths and counts."""
+    import numpy as np
+    import trimesh
+
+    folder.mkdir(parents=True, exist_ok=True)
+    v, uv, faces = _body_grid(rows, cols)
+    image = _texture_image(side)
+    image.save(folder / "body.png", compress_level=1)
+    (folder / "body.mtl").write_text("newmtl skin\nKa 1 1 1\nKd 1 1 1\nmap_Kd body.png\n")
+    with open(folder / "body.obj", "w") as f:
+        f.write("mtllib body.mtl\nusemtl skin\n")
+        f.write("".join(f"v {x:.6f} {y:.6f} {z:.6f}\n" for x, y, z in v.tolist()))
+        f.write("".join(f"vt {s:.6f} {t:.6f}\n" for s, t in uv.tolist()))
+        f.write("".join(f"f {a}/{a} {b}/{b} {c}/{c}\n" for a, b, c in (faces + 1).tolist()))
+    mesh = trimesh.Trimesh(v, faces, process=False,
+                           visual=trimesh.visual.TextureVisuals(uv=uv, image=image))
+    (folder / "body.glb").write_bytes(mesh.export(file_type="glb"))
+    return {"obj": folder / "body.obj", "glb": folder / "body.glb", "faces": len(faces),
+            "vertices": len(v), "texture_side": side, "uv_range": [float(np.min(uv)), float(np.max(uv))]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
@@ -14,7 +15,8 @@ def cmd_render(args) -> int:
 
     size = parse_size(args.size)
     with open_vault(args) as vault:
-        out = render_still(vault, args.asset, Path(args.out), size, args.view, args.mode, overwrite=args.force)
+        out = render_still(vault, args.asset, Path(args.out), size, args.view, args.mode, overwrite=args.force,
+                           on_reduced=lambda note: print(f"twin-studio render: {note}", file=sys.stderr))
     print(out)
     return EXIT_OK
 

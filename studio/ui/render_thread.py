@@ -34,6 +34,7 @@ class Frame:
     home: Camera
     camera: Camera
     is_mesh: bool
+    reduced: tuple[int, int] | None = None  # (shown, in the full scan) for a still of a reduced level
 
 
 OnFrame = Callable[[Frame], None]
@@ -117,7 +118,8 @@ class RenderThread(threading.Thread):
             scene = self._scene
             camera = req.camera or scene.home
             image = self.preview.frame(vault, scene, camera, req.mode, req.size, req.moving)
-            wanted.on_frame(Frame(req, image, scene.home, camera, scene.is_mesh))
+            reduced = scene.reduced if not req.moving else None
+            wanted.on_frame(Frame(req, image, scene.home, camera, scene.is_mesh, reduced))
         except RenderUnavailable as exc:
             wanted.on_error(req, str(exc), True)
         except StudioError as exc:

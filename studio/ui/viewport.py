@@ -1,7 +1,8 @@
 """The 3D preview widget: shows frames from the render thread and turns mouse moves into
 camera moves. Left-drag orbits, right- or middle-drag pans, the wheel zooms, a double-click
 resets. While the mouse moves, frames come from the preview LOD at half resolution; 200 ms
-after it stops, one full-detail frame at full resolution."""
+after it stops, one full-detail frame at full resolution — or, where the full scan does not fit in
+the memory free, the finest level that does, with a notice saying so (DR023)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from studio.ui.tasks import TaskManager
 
 SETTLE_MS = 200
 ORBIT_DEG_PER_PX = 0.4
+
+
+def _millions(n: int) -> str:
+    return f"{n / 1e6:.1f} M" if n >= 100_000 else f"{n:,}"
 
 
 class Viewport(QWidget):
@@ -55,11 +60,17 @@ class Viewport(QWidget):
         self.restart_button = QPushButton(self.tr("Restart preview"), self)
         self.restart_button.clicked.connect(self.restart)
         self.restart_button.hide()
+        self.notice = QLabel(self)  # a reduced level of detail is shown
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignCenter)
+        self.notice.setAutoFillBackground(True)
+        self.notice.hide()
         box = QVBoxLayout(self)
         box.addStretch(1)
         box.addWidget(self.message)
         box.addWidget(self.restart_button, 0, Qt.AlignHCenter)
         box.addStretch(1)
+        box.addWidget(self.notice)
         self.error: str | None = None
 
     # -- what to show --------------------------------------------------------------------------
@@ -69,6 +80,7 @@ class Viewport(QWidget):
         self.image = None
         self.error = None
         self.restart_button.hide()
+        self.notice.hide()
         self._settle.stop()
         self.message.setText(self.tr("Loading the 3D preview…") if asset_id else "")
         self.message.setVisible(asset_id is not None)
@@ -139,10 +151,23 @@ class Viewport(QWidget):
         self.image, self.image_moving = image, req.moving
         self.frames_shown += 1
         self.message.hide()
+        if not req.moving:
+            self._show_notice(frame.reduced, frame.is_mesh)
         self.update()
         self.frameShown.emit(req.moving)
         if req.moving and self._drag is None and not self._settle.isActive():
             self._request(moving=False)  # first frame of a scan, or the last of a move
+
+    def _show_notice(self, reduced: tuple[int, int] | None, is_mesh: bool) -> None:
+        if reduced is None:
+            self.notice.hide()
+            return
+        shown, total = (_millions(n) for n in reduced)
+        text = (self.tr("Showing {shown} of {total} triangles — full detail needs more memory than this machine has free")
+                if is_mesh else
+                self.tr("Showing {shown} of {total} points — full detail needs more memory than this machine has free"))
+        self.notice.setText(text.format(shown=shown, total=total))
+        self.notice.show()
 
     def _show_error(self, req: FrameRequest, text: str, restartable: bool) -> None:
         if req.asset_id != self.asset_id:

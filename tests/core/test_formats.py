@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import io
-import logging
 
 import numpy as np
 import pytest
 
-from studio.core.errors import InvalidFile, UnsupportedFormat
+from studio.core.errors import InvalidFile
 from studio.core.intake import ingest_paths
 from studio.core.render.geometry import geometry_for_asset, geometry_from_bytes
-from studio.core.render.service import RenderService
-from studio.core.render.thumbnails import ensure_thumbnail
 from tests.conftest import TESTDATA
 
 XYZ_EXPORT = ("// exported by the capture rig\n"
@@ -44,21 +41,6 @@ def test_when_an_xyz_has_a_ragged_row_then_ingest_and_preview_refuse_it_for_the_
     with pytest.raises(InvalidFile) as refused:
         geometry_from_bytes(path.read_bytes(), "point_cloud", "xyz")
     assert str(refused.value) in result.reason
-
-
-def test_when_a_scan_cannot_be_previewed_then_ingest_says_so_and_the_thumbnail_failure_is_raised_and_logged(
-        new_vault, talent, caplog):
-    (result,) = ingest_paths(new_vault, talent.id, [TESTDATA / "scans" / "pointclouds" / "person.pcd"])
-    assert result.status == "ingested"
-    assert any("no 3D preview or thumbnail" in w and "binary_compressed" in w for w in result.warnings)
-    service = RenderService()
-    try:
-        with caplog.at_level(logging.WARNING, logger="studio.core.render.thumbnails"):
-            with pytest.raises(UnsupportedFormat, match="binary_compressed"):
-                ensure_thumbnail(new_vault, result.asset_id, service)
-    finally:
-        service.close()
-    assert any(result.asset_id in r.getMessage() and "binary_compressed" in r.getMessage() for r in caplog.records)
 
 
 def test_when_a_preview_library_fails_on_stored_bytes_then_the_error_is_typed_with_the_reason():

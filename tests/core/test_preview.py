@@ -42,7 +42,9 @@ def test_when_a_large_scan_is_previewed_then_the_lod_turns_small_and_the_full_sc
     assert _foreground(moving) > 0.05
     still = preview.frame(new_vault, scene, scene.home, "shaded", (320, 240), moving=False)
     assert still.shape == (240, 320, 3) and _foreground(still) > 0.05
-    assert scene.full is not None and len(scene.full.triangles) > lod_faces
+    # the still child holds the full scan; this process dropped its copy once it was sent
+    assert preview.still.held[1] == get_asset(new_vault, r.asset_id).metrics["faces"] > lod_faces
+    assert scene.full is None and scene.reduced is None
 
     turned = preview.frame(new_vault, scene, scene.home.orbit(90, 0), "shaded", (320, 240), moving=False)
     assert np.abs(turned.astype(int) - still.astype(int)).mean() > 2, "an orbit changes the image"
@@ -86,3 +88,17 @@ def test_when_a_thumbnail_is_asked_for_then_it_is_rendered_once_and_stored_encry
 def test_when_a_voice_take_asks_for_a_thumbnail_then_there_is_none(new_vault, talent):
     (r,) = ingest_paths(new_vault, talent.id, [TESTDATA / "voice" / "vctk_p225_001.wav"])
     assert ensure_thumbnail(new_vault, r.asset_id, RenderService()) is None
+
+
+def test_when_the_renderer_fails_on_a_thumbnail_then_the_failure_is_raised_and_logged(new_vault, talent, caplog):
+    import logging
+
+    from studio.core.errors import RenderUnavailable
+
+    (r,) = ingest_paths(new_vault, talent.id, [SCANS / "stanford-bunny_zipper_res2.ply"])
+    with RenderService(timeout=0.001) as service:  # a renderer that never answers in time
+        with caplog.at_level(logging.WARNING, logger="studio.core.render.thumbnails"):
+            with pytest.raises(RenderUnavailable, match="did not answer in time"):
+                ensure_thumbnail(new_vault, r.asset_id, service)
+    assert any(r.asset_id in rec.getMessage() and "did not answer" in rec.getMessage() for rec in caplog.records)
+    assert stored_thumbnail(new_vault, r.asset_id) is None

@@ -9,7 +9,7 @@ import signal
 import numpy as np
 import pytest
 
-from studio.core.errors import InvalidInput, RenderUnavailable, UnsupportedFormat
+from studio.core.errors import InvalidInput, RenderUnavailable
 from studio.core.intake import ingest_paths
 from studio.core.render.geometry import geometry_for_asset
 from studio.core.render.service import RenderService
@@ -98,9 +98,3 @@ def test_when_a_voice_take_or_a_bad_size_is_asked_for_then_render_refuses(new_va
     with pytest.raises(InvalidInput, match="outside"):
         parse_size("10x100000")
     assert not (tmp_path / "x.png").exists()
-
-
-def test_when_a_compressed_pcd_is_previewed_then_the_gap_is_named(new_vault, talent):
-    (r,) = ingest_paths(new_vault, talent.id, [SCANS / "pointclouds" / "person.pcd"])
-    with pytest.raises(UnsupportedFormat, match="binary_compressed"):
-        geometry_for_asset(new_vault, r.asset_id)

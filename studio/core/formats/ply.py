@@ -311,6 +311,13 @@ def _check_row_reader(header: PlyHeader, faces_too: bool) -> None:
                           "convert the scan to binary PLY")
 
 
+def fixed_records(data: bytes, header: PlyHeader) -> dict[str, np.ndarray] | None:
+    """A binary PLY in memory whose lists all have 3 entries, as numpy record views of the bytes
+    (no copy: the 3D preview takes float32 / int32 copies of just the columns it draws); None
+    when the general reader is needed."""
+    return _fixed_records(data, header)
+
+
 def _fixed_records(data: bytes, header: PlyHeader) -> dict[str, np.ndarray] | None:
     """A binary PLY in memory whose records all have a fixed size (every list has 3 entries),
     as numpy views of the bytes; None when the general reader is needed."""

@@ -20,11 +20,7 @@ from studio.core.ingest.model import PointData
 def read_pcd(path: Path, size: int) -> PointData:
     header = pcd.read_header(path, size)  # before reading the data: a lying header is refused at once
     cloud = pcd.read_points(path, header)
-    warnings = []
-    if header.data == "binary_compressed":
-        warnings.append("no 3D preview or thumbnail: the preview cannot read a PCD stored as binary_compressed "
-                        "yet (re-save it as binary PCD or PLY to see it)")
-    return PointData(cloud.points, has_colors=cloud.has_colors, has_normals=cloud.has_normals, warnings=warnings)
+    return PointData(cloud.points, has_colors=cloud.has_colors, has_normals=cloud.has_normals)
 
 
 def read_xyz(path: Path, size: int) -> PointData:

@@ -3,7 +3,10 @@
 Two render children: the *motion* one holds the preview LOD at reduced resolution and draws
 while the camera moves; the *still* one holds the full scan at full resolution and draws when
 it stops. Each child holds one scan at one size (see DR005), so the two never wait on each
-other's geometry, and the first frame after selecting a scan comes from the small LOD.
+other's geometry, and the first frame after selecting a scan comes from the small LOD. The still
+child's wireframe and points come from the LOD too, and this process drops its copy of the full
+scan once the child holds it (DR023); where the full scan does not fit in the memory free, the
+still shows the finest level that does and the scene says so (``reduced``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ class PreviewScene:
     asset: AssetRecord
     home: Camera              # the front view that fits the scan
     motion: Geometry          # what turns while the mouse moves
-    full: Geometry | None     # decrypted on the first still frame
+    full: Geometry | None     # the full scan when it is the motion geometry (a small scan); else read per load
+    reduced: tuple[int, int] | None = None  # (shown, in the full scan) when the still is a reduced level
 
     @property
     def is_mesh(self) -> bool:
@@ -46,7 +50,8 @@ def open_scene(vault: Vault, asset_id: str) -> PreviewScene:
     asset, geometry = geometry_for_asset(vault, asset_id, detail="preview")
     has_lod = asset.kind == "mesh" and asset.file("lod") is not None
     lo, hi = geometry.bounds()
-    return PreviewScene(asset, camera_for(lo, hi, "front"), _thin(geometry), None if has_lod else geometry)
+    reduced = (geometry.count, geometry.full_count) if geometry.full_count else None  # a cloud's subsample
+    return PreviewScene(asset, camera_for(lo, hi, "front"), _thin(geometry), None if has_lod else geometry, reduced)
 
 
 def motion_size(width: int, height: int) -> tuple[int, int]:
@@ -72,10 +77,13 @@ class Preview:
         if moving:
             w, h = motion_size(*size)
             return self.motion.render(f"{scene.asset.id}:motion", w, h, camera, mode, geometry=scene.motion)
-        if scene.full is None:
-            scene.full = geometry_for_asset(vault, scene.asset.id, detail="full")[1]
-        wire = scene.motion if scene.full is not scene.motion else None  # the LOD's edges (see worker)
-        return self.still.render(scene.asset.id, size[0], size[1], camera, mode, geometry=scene.full, wire=wire)
+        key = scene.asset.id
+        if scene.full is not None or self.still.holds(key, *size):
+            return self.still.render(key, size[0], size[1], camera, mode, geometry=scene.full)
+        full = geometry_for_asset(vault, key, detail="full")[1]  # decrypted for this load only
+        scene.reduced = (full.count, full.full_count) if full.full_count else None
+        # the LOD's edges and points (see worker); the parent's full copy is dropped once sent
+        return self.still.render(key, size[0], size[1], camera, mode, geometry=full, wire=scene.motion, consume=True)
 
     def restart(self) -> None:
         self.motion.restart()

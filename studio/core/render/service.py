@@ -33,6 +33,7 @@ class RenderService:
         self._want_spare = False
         self._reapers: list[threading.Thread] = []
         self._current: tuple[str, int, int] | None = None
+        self.held: tuple[int, int] | None = None  # (vertices, triangles) the child took in its last load
 
     # -- process -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -121,7 +122,8 @@ class RenderService:
                     raise self._unavailable()
                 self.start()
             try:
-                self._conn.send(request)
+                if request != (None,):
+                    self._conn.send(request)
                 if not self._conn.poll(self.timeout):
                     self._proc.kill()
                     raise RenderUnavailable("preview unavailable: the renderer did not answer in time — restart")
@@ -141,13 +143,18 @@ class RenderService:
     def ping(self) -> int:
         return self._call("ping")
 
-    def load(self, key: str, geometry: Geometry, width: int, height: int, wire: Geometry | None = None) -> None:
+    def load(self, key: str, geometry: Geometry, width: int, height: int, wire: Geometry | None = None,
+             looks: tuple[str, ...] = MODES, consume: bool = False) -> None:
         """Make the child hold ``geometry`` at this image size (a no-op when it already does).
 
         A child holds one scan at one size: on a software rasteriser (Mesa llvmpipe), Filament
         took over a minute for the first frame after geometry was added to a scene that had
         already rendered, and a second renderer in one process aborts. So a different scan or
         size starts a fresh child (about a second); orbiting the same scan stays in one.
+
+        ``looks``: the looks the child adds (a one-shot still needs one). ``consume``: the
+        caller is done with ``geometry``; its arrays are dropped here as soon as they are sent,
+        so that this process does not hold the scan while the child builds its own (DR023).
         """
         with self._lock:
             wanted = (key, int(width), int(height))
@@ -155,32 +162,61 @@ class RenderService:
                 return
             if self._current is not None or (self._proc is not None and not self.alive):
                 self.restart()  # a child holds one scan at one size; a fresh (or warm spare) one
-            self._call("load", int(width), int(height), key,
-                       np.ascontiguousarray(geometry.positions, np.float32),
-                       None if geometry.triangles is None else np.ascontiguousarray(geometry.triangles, np.int32),
-                       None if geometry.colors is None else np.ascontiguousarray(geometry.colors, np.float32),
-                       None if wire is None or wire.triangles is None else
-                       (np.ascontiguousarray(wire.positions, np.float32), np.ascontiguousarray(wire.triangles, np.int32)))
+            arrays = _arrays(geometry, wire)
+            if consume:
+                geometry.release()
+            self.held = self._call_with_arrays(("load", int(width), int(height), key,
+                                    [(name, a.dtype.str, a.shape) for name, a in arrays], tuple(looks)), arrays)
             self._current = wanted
+
+    def _call_with_arrays(self, request: tuple, arrays: list) -> object:
+        """``request`` then each array's bytes, dropping each array once it is written."""
+        with self._lock:
+            if not self.alive:
+                if self._proc is not None:
+                    raise self._unavailable()
+                self.start()
+            try:
+                self._conn.send(request)
+                while arrays:
+                    _, arr = arrays.pop(0)
+                    if arr.nbytes:
+                        self._conn.send_bytes(memoryview(arr).cast("B"))
+                    del arr
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                raise self._unavailable() from exc
+            return self._call(None)
 
     def holds(self, key: str, width: int, height: int) -> bool:
         return self._current == (key, int(width), int(height)) and self.alive
 
     def render(self, key: str, width: int, height: int, camera: Camera, mode: str = "shaded",
-               geometry: Geometry | None = None, wire: Geometry | None = None) -> np.ndarray:
+               geometry: Geometry | None = None, wire: Geometry | None = None,
+               looks: tuple[str, ...] = MODES, consume: bool = False) -> np.ndarray:
         """An RGB image (height × width × 3, uint8). ``geometry`` is needed when the child does
-        not hold this scan at this size yet."""
+        not hold this scan at this size yet; ``looks`` and ``consume`` as for :meth:`load`."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (one of {', '.join(MODES)})")
         with self._lock:
             if not self.holds(key, width, height):
                 if geometry is None:
                     raise RenderUnavailable("preview unavailable — the renderer was restarted; load the scan again")
-                self.load(key, geometry, width, height, wire)
+                self.load(key, geometry, width, height, wire, looks, consume)
             center, eye, up = camera.eye_and_up()
             image = self._call("render", key, int(width), int(height), center, eye, up, FOV_DEG, mode)
             self._top_up_spare()
             return image
+
+
+def _arrays(geometry: Geometry, wire: Geometry | None) -> list[tuple[str, np.ndarray]]:
+    """The arrays the child receives, contiguous and in the types it expects (a copy only where
+    the type or layout differs)."""
+    named = [("positions", geometry.positions, np.float32), ("triangles", geometry.triangles, np.int32),
+             ("colors", geometry.colors, np.float32), ("uvs", geometry.uvs, np.float32),
+             ("texture", geometry.texture, np.uint8)]
+    if wire is not None and wire.triangles is not None:
+        named += [("wire_positions", wire.positions, np.float32), ("wire_triangles", wire.triangles, np.int32)]
+    return [(name, np.ascontiguousarray(a, dtype)) for name, a, dtype in named if a is not None]
 
 
 def _stop(proc, conn) -> None:

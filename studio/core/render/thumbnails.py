@@ -1,4 +1,5 @@
-"""Thumbnails of scans: rendered once (three-quarter view, preview LOD) and kept encrypted.
+"""Thumbnails of scans: rendered once (three-quarter view, preview LOD — the full scan for a
+textured one) and kept encrypted.
 
 The first call for a scan renders it through the render service and stores the PNG as the
 asset's ``thumbnail`` derived file; later calls decrypt the stored one.
@@ -37,11 +38,15 @@ def ensure_thumbnail(vault: Vault, asset_id: str, service: RenderService) -> byt
     if (stored := asset.file("thumbnail")) is not None:
         return vault.derived.read_bytes(stored.sha256)
     try:
-        _, geometry = geometry_for_asset(vault, asset.id, detail="preview")
+        # a textured scan's LOD has no UVs: its thumbnail is drawn from the full scan (where it
+        # fits in the memory free; geometry_for_asset falls back to the LOD where it does not)
+        detail = "full" if asset.metrics.get("has_texture") else "preview"
+        _, geometry = geometry_for_asset(vault, asset.id, detail=detail)
         lo, hi = geometry.bounds()
         camera = camera_for(lo, hi, "three-quarter")
         mode = "shaded" if geometry.is_mesh else "points"
-        rgb = service.render(f"{asset.id}:thumbnail", *THUMB_SIZE, camera, mode, geometry=geometry)
+        rgb = service.render(f"{asset.id}:thumbnail", *THUMB_SIZE, camera, mode, geometry=geometry, looks=(mode,),
+                             consume=True)
     except StudioError as exc:  # the caller shows the reason on the item; the log keeps it too
         log.warning("no thumbnail for %s (%s): %s", asset.id, asset.format, exc)
         raise

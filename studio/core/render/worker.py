@@ -1,8 +1,9 @@
 """The render child process: owns the one Open3D OffscreenRenderer, on its main thread.
 
-Requests arrive over a pipe as tuples; replies are ("ok", value) or ("error", message). Open3D
-and Filament log to stdout/stderr; the child sends both to the null device unless
-``STUDIO_DEBUG`` is set, so a command line stays clean.
+Requests arrive over a pipe as tuples; replies are ("ok", value) or ("error", message). A scan's
+arrays follow a "load" request as raw bytes (``send_bytes``), received straight into arrays of
+their own (no pickled copies on either side). Open3D and Filament log to stdout/stderr; the
+child sends both to the null device unless ``STUDIO_DEBUG`` is set, so a command line stays clean.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 
 BACKGROUND = [0.93, 0.93, 0.92, 1.0]
 NEUTRAL = [0.78, 0.76, 0.74]
+LOOKS = ("shaded", "wireframe", "points")
 
 
 def _silence() -> None:
@@ -22,10 +24,26 @@ def _silence() -> None:
     os.dup2(null, 2)
 
 
+def receive_arrays(conn, specs: list) -> dict:
+    """The arrays announced by ``specs`` ([(name, dtype, shape)]), each read from the pipe into
+    an array allocated for it."""
+    import numpy as np
+
+    arrays = {}
+    for name, dtype, shape in specs:
+        arr = np.empty(shape, dtype)
+        if arr.nbytes:
+            conn.recv_bytes_into(memoryview(arr).cast("B"))
+        arrays[name] = arr
+    return arrays
+
+
 class _Renderer:
-    """One OffscreenRenderer of a fixed size holding one scan. All three looks (shaded,
-    wireframe, points) are added before the first frame and switched by visibility: adding
-    geometry after a frame has rendered made the next frame take over a minute on llvmpipe."""
+    """One OffscreenRenderer of a fixed size holding one scan. The looks asked for are added
+    before the first frame and switched by visibility: adding geometry after a frame has
+    rendered made the next frame take over a minute on llvmpipe (DR005). Geometry is added as
+    Open3D tensor geometry of float32 (never widened to float64) and dropped here once Filament
+    holds its own copy (DR023)."""
 
     def __init__(self, width: int, height: int) -> None:
         import open3d as o3d
@@ -60,35 +78,66 @@ class _Renderer:
             mat.base_color = list(color) + [1.0]
         return mat
 
-    def load(self, key: str, positions, triangles, colors, wire=None) -> int:
-        """``wire``: (positions, triangles) of a lighter mesh to draw the wireframe from — the
-        LOD, for a full scan whose own 2 M edges would cost seconds to build and draw as one
-        solid mass."""
+    def _tensor(self, arr):
+        return self.o3d.core.Tensor.from_numpy(arr)
+
+    def _mesh(self, positions, triangles, colors=None, uvs=None):
+        t = self.o3d.t.geometry.TriangleMesh()
+        t.vertex.positions = self._tensor(positions)
+        t.triangle.indices = self._tensor(triangles)
+        if colors is not None:
+            t.vertex.colors = self._tensor(colors)
+        if uvs is not None:
+            t.vertex.texture_uvs = self._tensor(uvs)
+        return t
+
+    def _add(self, name: str, geometry, material) -> None:
+        # no down-sampled copy: Open3DScene would add one for big clouds, costing memory
+        self.renderer.scene.add_geometry(name, geometry, material, False)
+
+    def load(self, key: str, arrays: dict, looks=LOOKS) -> tuple[int, int]:
+        """``arrays``: positions (n, 3) float32, triangles (m, 3) int32 or absent, colors
+        (n, 3) float32, uvs (n, 2) float32 with texture (h, w, 3|4) uint8, and wire_positions /
+        wire_triangles: a lighter mesh (the LOD) to draw the wireframe and the points from —
+        a full scan's own edges would cost seconds and memory to build and draw as one solid
+        mass. ``looks``: which of shaded, wireframe, points to add (a one-shot still adds one).
+        Returns the (vertices, triangles) held."""
         if self.key is not None:
             raise RuntimeError("this renderer already holds a scan; start a new one")
-        o3d, scene = self.o3d, self.renderer.scene
-        v3 = o3d.utility.Vector3dVector
-        cloud = o3d.geometry.PointCloud(v3(positions.astype("float64")))
-        if colors is not None:
-            cloud.colors = v3(colors.astype("float64"))
-        if triangles is not None:
-            mesh = o3d.geometry.TriangleMesh(cloud.points, o3d.utility.Vector3iVector(triangles))
+        o3d = self.o3d
+        positions, triangles = arrays.pop("positions"), arrays.pop("triangles", None)
+        colors, uvs, texture = arrays.pop("colors", None), arrays.pop("uvs", None), arrays.pop("texture", None)
+        wire_pos, wire_tris = arrays.pop("wire_positions", None), arrays.pop("wire_triangles", None)
+        count = (len(positions), len(triangles) if triangles is not None else 0)
+        looks = [look for look in LOOKS if look in looks] if triangles is not None else ["points"]
+        if triangles is not None and "shaded" in looks:
+            mesh = self._mesh(positions, triangles, colors, uvs if texture is not None else None)
             mesh.compute_vertex_normals()
-            if colors is not None:
-                mesh.vertex_colors = cloud.colors
-            scene.add_geometry("shaded", mesh, self._material("defaultLit", None if colors is not None else NEUTRAL))
-            if wire is not None:
-                wire_mesh = o3d.geometry.TriangleMesh(v3(wire[0].astype("float64")), o3d.utility.Vector3iVector(wire[1]))
-                lines = o3d.geometry.LineSet.create_from_triangle_mesh(wire_mesh)
+            if "normals" in mesh.triangle:  # needed only to compute the vertex normals
+                del mesh.triangle.normals
+            if texture is not None:
+                mat = self._material("defaultLit", (1.0, 1.0, 1.0))
+                mat.albedo_img = o3d.geometry.Image(texture)
             else:
-                lines = o3d.geometry.LineSet.create_from_triangle_mesh(mesh)
-            scene.add_geometry("wireframe", lines, self._material("unlitLine", (0.2, 0.25, 0.3)))
-            self.looks = ["shaded", "wireframe", "points"]
-        else:
-            self.looks = ["points"]
-        scene.add_geometry("points", cloud, self._material("defaultUnlit", None if colors is not None else (0.35, 0.38, 0.42)))
+                mat = self._material("defaultLit", None if colors is not None else NEUTRAL)
+            self._add("shaded", mesh, mat)
+            del mesh
+        if triangles is not None and "wireframe" in looks:
+            wire = (self._mesh(wire_pos, wire_tris) if wire_pos is not None
+                    else self._mesh(positions, triangles)).to_legacy()
+            self._add("wireframe", o3d.geometry.LineSet.create_from_triangle_mesh(wire),
+                      self._material("unlitLine", (0.2, 0.25, 0.3)))
+            del wire
+        if "points" in looks:
+            cloud = o3d.t.geometry.PointCloud(self._tensor(wire_pos if wire_pos is not None else positions))
+            if colors is not None and wire_pos is None:
+                cloud.point.colors = self._tensor(colors)
+            self._add("points", cloud, self._material("defaultUnlit", None if colors is not None and wire_pos is None
+                                                     else (0.35, 0.38, 0.42)))
+            del cloud
+        self.looks = looks
         self.key = key
-        return len(positions)
+        return count
 
     def render(self, key: str, width: int, height: int, center, eye, up, fov: float, mode: str):
         import numpy as np
@@ -132,9 +181,14 @@ def main(conn) -> None:
             if op == "crash":  # lets tests prove a renderer crash is contained
                 os._exit(70)
             if op == "load":
-                width, height, key, *arrays = args
+                width, height, key, specs, looks = args
+                try:
+                    arrays = receive_arrays(conn, specs)  # all of them first: the pipe stays in step
+                except Exception as exc:  # (MemoryError) the pipe is out of step: say why and end
+                    conn.send(("error", f"could not take the scan: {type(exc).__name__}: {exc}"))
+                    return
                 renderer = renderer or _Renderer(width, height)
-                conn.send(("ok", renderer.load(key, *arrays)))
+                conn.send(("ok", renderer.load(key, arrays, looks)))
             elif renderer is None:
                 conn.send(("error", "no scan loaded"))
             elif op == "render":

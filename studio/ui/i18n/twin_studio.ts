@@ -2059,7 +2059,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>Viewport</name>
     <message>
-        <location filename="../viewport.py" line="+33"/>
+        <location filename="../viewport.py" line="+38"/>
         <source>3D preview</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2074,7 +2074,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>Loading the 3D preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2084,12 +2084,22 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+58"/>
+        <source>Showing {shown} of {total} triangles — full detail needs more memory than this machine has free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Showing {shown} of {total} points — full detail needs more memory than this machine has free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Preview unavailable — the renderer stopped. Restart it to go on.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+124"/>
+        <location filename="../render_thread.py" line="+126"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
