@@ -151,9 +151,13 @@ def _check_counts(h: PlyHeader, body: int) -> None:
 # -- data --------------------------------------------------------------------------------------
 
 
-def read(source: Path | bytes, header: PlyHeader | None = None) -> PlyContent:
+def read(source: Path | bytes, header: PlyHeader | None = None, *, compact: bool = False) -> PlyContent:
     """Everything a PLY file (a path) or its bytes hold. Raises InvalidFile for data that does
-    not match its header."""
+    not match its header.
+
+    ``compact`` (ingest of big scans, DR024): positions keep the file's float32 and triangles
+    its int32 where the file stores them so (half the memory of float64 / int64); callers must
+    not assume float64 positions or int64 indices then."""
     if header is None:
         if isinstance(source, Path):
             header = read_header(source, source.stat().st_size)
@@ -164,8 +168,8 @@ def read(source: Path | bytes, header: PlyHeader | None = None) -> PlyContent:
     if arrays is not None:
         vertex = arrays["vertex"]
         face_lists = arrays["face"][_index_name(header)] if "face" in arrays and len(arrays["face"]) else None
-        return _content(vertex, names, face_lists, None)
-    data = _load(source, header, names)
+        return _content(vertex, names, face_lists, None, compact)
+    data = _load(source, header, names, compact)
     if isinstance(data, PlyContent):
         return data
     face_lists = strips = None
@@ -177,7 +181,7 @@ def read(source: Path | bytes, header: PlyHeader | None = None) -> PlyContent:
         if prop is None:
             raise InvalidFile("PLY tristrips element has no index list")
         strips = data["tristrips"].data[prop]
-    return _content(data["vertex"].data, names, face_lists, strips)
+    return _content(data["vertex"].data, names, face_lists, strips, compact)
 
 
 def _index_name(header: PlyHeader) -> str:
@@ -190,11 +194,22 @@ def _index_name(header: PlyHeader) -> str:
     return prop
 
 
-def _content(vertex: np.ndarray, names: set[str], face_lists, strips) -> PlyContent:
-    vertices = np.column_stack([np.asarray(vertex[a], np.float64) for a in "xyz"])
+def positions(vertex: np.ndarray, compact: bool = False) -> np.ndarray:
+    """(n, 3) x, y, z of a vertex record array, copied out of it: float64, or with ``compact``
+    float32 when the file stores float32 (a big scan's positions at half the memory)."""
+    dtype = np.float32 if compact and all(vertex[a].dtype.itemsize <= 4 and vertex[a].dtype.kind == "f"
+                                          for a in "xyz") else np.float64
+    out = np.empty((len(vertex), 3), dtype)
+    for k, a in enumerate("xyz"):
+        out[:, k] = vertex[a]
+    return out
+
+
+def _content(vertex: np.ndarray, names: set[str], face_lists, strips, compact: bool = False) -> PlyContent:
+    vertices = positions(vertex, compact)
     parts, short = [], 0
     if face_lists is not None:
-        tris, short = faces_from_lists(face_lists)
+        tris, short = faces_from_lists(face_lists, compact)
         parts.append(tris)
     if strips is not None:
         rows = [np.asarray(r, np.int64) for r in strips]
@@ -202,7 +217,7 @@ def _content(vertex: np.ndarray, names: set[str], face_lists, strips) -> PlyCont
         parts.append(strips_to_triangles(joined))
     faces = np.concatenate(parts) if parts else np.zeros((0, 3), np.int64)
     warnings = [f"{short:,} faces with fewer than 3 corners were ignored"] if short else []
-    return PlyContent(vertices, faces, colors(vertex, names), names, short, warnings)
+    return PlyContent(vertices, faces, colors(vertex, names, compact), names, short, warnings)
 
 
 def _read(source: Path | bytes, header: PlyHeader, face_len: int | None) -> PlyData:
@@ -223,7 +238,7 @@ def _read(source: Path | bytes, header: PlyHeader, face_len: int | None) -> PlyD
     return PlyData.read(io.BytesIO(body), known_list_len=known)
 
 
-def _load(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyData | PlyContent:
+def _load(source: Path | bytes, header: PlyHeader, names: set[str], compact: bool = False) -> PlyData | PlyContent:
     """Read the data; for binary faces try the fast fixed-length paths (triangles, quads) first,
     then one pass over faces of any length (:mod:`.ply_faces`)."""
     face = header.element("face")
@@ -234,7 +249,7 @@ def _load(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyData |
                 return _read(source, header, n)
             except PlyElementParseError:
                 pass  # not all faces have n corners: try the next way
-        polygons = _polygons(source, header, names)
+        polygons = _polygons(source, header, names, compact)
         if polygons is not None:
             return polygons
     _check_row_reader(header, faces_too=True)
@@ -252,17 +267,17 @@ def _load(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyData |
         raise InvalidFile(f"PLY data does not match its header ({exc})") from exc
 
 
-def _polygons(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyContent | None:
+def _polygons(source: Path | bytes, header: PlyHeader, names: set[str], compact: bool = False) -> PlyContent | None:
     """A binary PLY whose faces vary in length, read in one pass (None: a layout left to plyfile,
     e.g. lists in an element before the faces, or triangle strips)."""
     if header.element("tristrips") is not None:
         return None
     if not isinstance(source, Path):
-        return _polygons_in(bytes(source), header, names)
+        return _polygons_in(bytes(source), header, names, compact)
     with open(source, "rb") as f:
         buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        return _polygons_in(buf, header, names)
+        return _polygons_in(buf, header, names, compact)
     finally:
         try:
             buf.close()
@@ -270,7 +285,7 @@ def _polygons(source: Path | bytes, header: PlyHeader, names: set[str]) -> PlyCo
             pass
 
 
-def _polygons_in(buf, header: PlyHeader, names: set[str]) -> PlyContent | None:
+def _polygons_in(buf, header: PlyHeader, names: set[str], compact: bool = False) -> PlyContent | None:
     order, offset = header.ply.byte_order, header.length
     vertex = faces = None
     for element in header.ply.elements:
@@ -294,9 +309,9 @@ def _polygons_in(buf, header: PlyHeader, names: set[str]) -> PlyContent | None:
         return None
     triangles, short = ply_faces.gather(buf, *faces, len(vertex))
     # copies, so that nothing refers to the file's memory map once it is closed
-    vertices = np.column_stack([np.asarray(vertex[a], np.float64) for a in "xyz"])
+    vertices = positions(vertex, compact)
     warnings = [f"{short:,} faces with fewer than 3 corners were ignored"] if short else []
-    return PlyContent(vertices, triangles, colors(vertex, names), names, short, warnings)
+    return PlyContent(vertices, triangles, colors(vertex, names, compact), names, short, warnings)
 
 
 def _check_row_reader(header: PlyHeader, faces_too: bool) -> None:
@@ -342,21 +357,25 @@ def _fixed_records(data: bytes, header: PlyHeader) -> dict[str, np.ndarray] | No
     return out if "vertex" in out else None
 
 
-def colors(vertex: np.ndarray, names: set[str]) -> np.ndarray | None:
-    """Per-vertex colours in 0..1 from a vertex record array (integer colours are 0..255)."""
+def colors(vertex: np.ndarray, names: set[str], compact: bool = False) -> np.ndarray | None:
+    """Per-vertex colours in 0..1 from a vertex record array (integer colours are 0..255);
+    float32 with ``compact``."""
     for triple in COLOR_NAMES:
         if set(triple) <= names:
-            c = np.column_stack([np.asarray(vertex[n], np.float64) for n in triple])
+            c = np.column_stack([np.asarray(vertex[n], np.float32 if compact else np.float64) for n in triple])
             if np.issubdtype(vertex[triple[0]].dtype, np.integer) or (c.size and np.nanmax(c) > 1.0):
                 c = c / 255.0
             return np.clip(np.nan_to_num(c), 0.0, 1.0)
     return None
 
 
-def faces_from_lists(lists) -> tuple[np.ndarray, int]:
-    """Triangulate polygon rows (a fan per polygon). Returns (triangles, rows with < 3 corners)."""
+def faces_from_lists(lists, compact: bool = False) -> tuple[np.ndarray, int]:
+    """Triangulate polygon rows (a fan per polygon). Returns (triangles, rows with < 3 corners).
+    With ``compact``, rows of 32-bit (or smaller) indices stay int32 (copied out of the file)."""
     if isinstance(lists, np.ndarray) and lists.dtype != object and lists.ndim == 2:
-        polys = {lists.shape[1]: np.asarray(lists, np.int64)}
+        small = compact and lists.dtype.kind in "iu" and lists.dtype.itemsize <= 4 and \
+            (lists.dtype.itemsize < 4 or lists.dtype.kind == "i")
+        polys = {lists.shape[1]: np.array(lists, np.int32) if small else np.asarray(lists, np.int64)}
         short = 0 if lists.shape[1] >= 3 else len(lists)
     else:
         lengths = np.fromiter((len(r) for r in lists), np.int64, len(lists))

@@ -142,6 +142,7 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
     mesh.companions = sorted(set(found) - {path.resolve()})
     if info:
         mesh.warnings.extend(info.warnings)
+        mesh.embedded_images = [(path, offset, length) for offset, length in info.embedded_images]
     elif resolver.missing:
         mesh.warnings.extend(f"referenced file not found next to the {fmt.upper()}: {name}" for name in resolver.missing)
     return mesh
