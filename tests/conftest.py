@@ -117,3 +117,16 @@ class CLI:
 @pytest.fixture
 def cli(tmp_path, passphrase_file) -> CLI:
     return CLI(tmp_path / "vault", passphrase_file)
+
+
+@pytest.fixture(scope="session")
+def big_scan_10m_file(tmp_path_factory) -> Path:
+    """A 10 M-triangle binary PLY body scan (9,998,336 triangles, 4,999,170 vertices, ~190 MB),
+    written once per test session by ``tests.generators.big_body_ply`` (about a second) and
+    shared by every test that needs a big scan. Read it; never change it."""
+    from tests.generators import big_body_ply
+
+    path = tmp_path_factory.mktemp("big-scan") / "body-10m.ply"
+    big_body_ply(path, 190_000_000, seed=10)
+    path.chmod(0o444)
+    return path
