@@ -129,3 +129,53 @@ def test_a_big_binary_compressed_pcd_is_ingested(new_vault, talent, tmp_path):
     assert m["bbox_m"]["size"] == pytest.approx([0.5, 1.8, 0.3], abs=0.01)
     out = extract_asset(new_vault, r.asset_id, tmp_path / "back.pcd")
     assert out.read_bytes() == (tmp_path / "cloud.pcd").read_bytes()
+
+
+def _ascii_ply(path: Path, vertices: np.ndarray, faces: np.ndarray, colours: np.ndarray | None = None,
+               repeat_last: int = 0) -> None:
+    """An ASCII PLY; its last face written ``repeat_last`` more times (cheap rows)."""
+    props = "".join(f"property float {a}\n" for a in "xyz")
+    rows = vertices
+    fmt = "%.6f %.6f %.6f"
+    if colours is not None:
+        props += "property uchar red\nproperty uchar green\nproperty uchar blue\n"
+        rows = np.hstack([vertices, colours])
+        fmt += " %d %d %d"
+    with open(path, "w") as f:
+        f.write(f"ply\nformat ascii 1.0\nelement vertex {len(vertices)}\n{props}element face {len(faces) + repeat_last}\n"
+                "property list uchar int vertex_indices\nend_header\n")
+        np.savetxt(f, rows, fmt=fmt)
+        table = np.column_stack([np.full(len(faces), faces.shape[1]), faces])
+        np.savetxt(f, table, fmt="%d")
+        f.write((" ".join(map(str, table[-1])) + "\n") * repeat_last)
+
+
+def test_an_ascii_ply_of_more_rows_than_the_row_reader_takes_is_read_as_tables(tmp_path):
+    """1.1 M rows (plyfile's row reader is refused above 1 M): read by NumPy's table reader, the
+    same mesh as written, its dark uchar colours scaled from 0..255."""
+    import trimesh
+
+    sphere = trimesh.creation.icosphere(subdivisions=6)  # 40,962 vertices, 81,920 faces
+    v = np.round(sphere.vertices, 6)
+    colours = np.zeros((len(v), 3), int)
+    colours[:, 0] = 1  # all colours <= 1: still uchar values, not 0..1 floats
+    extra = 1_000_000
+    _ascii_ply(tmp_path / "ascii.ply", v, sphere.faces, colours, repeat_last=extra)
+    content = ply.read(tmp_path / "ascii.ply", compact=True)
+    assert content.faces.dtype == np.int32 and content.vertices.dtype == np.float32
+    assert len(content.faces) == len(sphere.faces) + extra
+    assert np.array_equal(content.faces[:len(sphere.faces)], sphere.faces)
+    assert (content.faces[len(sphere.faces):] == sphere.faces[-1]).all()
+    assert np.allclose(content.vertices, v, atol=1e-6)
+    assert np.allclose(content.colors, [[1 / 255, 0, 0]])
+    quads = np.column_stack([sphere.faces, sphere.faces[:, 0]])[:3]
+    _ascii_ply(tmp_path / "quads.ply", v, quads)
+    assert len(ply.read(tmp_path / "quads.ply").faces) == 6  # fanned: two triangles a quad
+
+
+def test_an_ascii_ply_with_faces_of_different_lengths_goes_to_the_row_reader(tmp_path):
+    (tmp_path / "mixed.ply").write_text(
+        "ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n"
+        "element face 2\nproperty list uchar int vertex_indices\nend_header\n"
+        "0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n4 0 1 2 3\n")
+    assert ply.read(tmp_path / "mixed.ply").faces.tolist() == [[0, 1, 2], [0, 1, 2], [0, 2, 3]]
