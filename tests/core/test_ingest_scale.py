@@ -179,3 +179,24 @@ def test_an_ascii_ply_with_faces_of_different_lengths_goes_to_the_row_reader(tmp
         "element face 2\nproperty list uchar int vertex_indices\nend_header\n"
         "0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n4 0 1 2 3\n")
     assert ply.read(tmp_path / "mixed.ply").faces.tolist() == [[0, 1, 2], [0, 1, 2], [0, 2, 3]]
+
+
+def test_a_plain_off_is_read_as_tables_and_gives_what_trimesh_gives(tmp_path):
+    import trimesh
+
+    from studio.core.formats import off
+
+    sphere = trimesh.creation.icosphere(subdivisions=5)
+    path = tmp_path / "sphere.off"
+    path.write_text(trimesh.exchange.off.export_off(sphere, digits=8))
+    size = path.stat().st_size
+    vertices, faces = off.read_tables(path, off.read_header(path, size))
+    loaded = trimesh.load(path, process=False)
+    assert np.array_equal(faces, loaded.faces) and np.allclose(vertices, loaded.vertices)
+    quads = tmp_path / "quads.off"
+    quads.write_text("OFF\n# a comment\n4 1 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n4 0 1 2 3\n")
+    assert off.read_tables(quads, off.read_header(quads, quads.stat().st_size))[1].tolist() == [[0, 1, 2], [0, 2, 3]]
+    coloured = tmp_path / "coloured.off"  # a colour after some faces: trimesh's reader takes it
+    coloured.write_text("OFF\n4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2 255 0 0\n3 0 2 3\n")
+    assert off.read_tables(coloured, off.read_header(coloured, coloured.stat().st_size)) is None
+    assert analyse(coloured).metrics["faces"] == 2

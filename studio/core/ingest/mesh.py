@@ -119,7 +119,9 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
     if fmt == "stl":
         stl.read_header(path, size)
     elif fmt == "off":
-        off.read_header(path, size)
+        tables = off.read_tables(path, off.read_header(path, size))
+        if tables is not None:  # a plain OFF, read as two tables (DR024)
+            return MeshData(*tables)
     elif fmt in ("gltf", "glb"):
         info = gltf.inspect(path, size, fmt)
         if info.meshes == 0:
