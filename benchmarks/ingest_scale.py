@@ -72,27 +72,41 @@ def child_ingest(path: str, workdir: str) -> dict:
     return {"wall_s": wall, "peak_mib": peak, "count": m.get("faces", m.get("points")), "lods": m.get("lods")}
 
 
-def child_write_formats(ply: str, folder: str) -> dict:
-    """Every other format, written by Open3D from the binary PLY (setup, not measured)."""
+def child_write_formats(ply: str, folder: str, only: str = "") -> dict:
+    """Every other format (or the ``only`` ones, comma-separated names), written by Open3D from
+    the binary PLY (setup, not measured)."""
     import open3d as o3d
 
     out = Path(folder)
     mesh = o3d.io.read_triangle_mesh(ply)
+    wanted = set(only.split(",")) if only else None
     files = {}
     with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
-        for name, ascii_ in (("ascii.ply", True), ("body.obj", True), ("binary.stl", False), ("body.off", True),
-                             ("body.glb", False)):
+        if wanted is None or "body.glb" in wanted:  # trimesh: the buffer in the GLB's binary chunk (Open3D
+            import numpy as np  # writes it as base64 text inside the JSON, which no scanner does)
+            import trimesh
+
+            glb = trimesh.Trimesh(np.asarray(mesh.vertices), np.asarray(mesh.triangles), process=False)
+            (out / "body.glb").write_bytes(trimesh.Scene(glb).export(file_type="glb"))
+            files["body.glb"] = "mesh"
+        for name, ascii_ in (("ascii.ply", True), ("body.obj", True), ("binary.stl", False), ("body.off", True)):
+            if wanted is not None and name not in wanted:
+                continue
             mesh.compute_triangle_normals() if name.endswith(".stl") else None
             o3d.io.write_triangle_mesh(str(out / name), mesh, write_ascii=ascii_, write_vertex_normals=False,
                                        write_vertex_colors=False)
             files[name] = "mesh"
-        _ascii_stl(out / "ascii.stl", mesh)  # Open3D writes binary STL only
-        files["ascii.stl"] = "mesh"
+        if wanted is None or "ascii.stl" in wanted:
+            mesh.compute_triangle_normals()
+            _ascii_stl(out / "ascii.stl", mesh)  # Open3D writes binary STL only
+            files["ascii.stl"] = "mesh"
         cloud = o3d.geometry.PointCloud(mesh.vertices)
-        o3d.io.write_point_cloud(str(out / "compressed.pcd"), cloud, compressed=True)
-        files["compressed.pcd"] = "cloud"
-        o3d.io.write_point_cloud(str(out / "points.xyz"), cloud)
-        files["points.xyz"] = "cloud"
+        if wanted is None or "compressed.pcd" in wanted:
+            o3d.io.write_point_cloud(str(out / "compressed.pcd"), cloud, compressed=True)
+            files["compressed.pcd"] = "cloud"
+        if wanted is None or "points.xyz" in wanted:
+            o3d.io.write_point_cloud(str(out / "points.xyz"), cloud)
+            files["points.xyz"] = "cloud"
     return files
 
 
@@ -139,7 +153,7 @@ def _pair(path: Path, kind: str, tmp: Path, repeats: int) -> dict:
     return row
 
 
-def bench(repeats: int, scale_faces: int = 5_000_000, series: tuple[int, ...] = SERIES_FACES) -> dict:
+def bench(repeats: int, scale_faces: int = 5_000_000, series: tuple[int, ...] = SERIES_FACES, only: str = "") -> dict:
     res: dict = {"series": {}, "formats": {}}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -155,7 +169,7 @@ def bench(repeats: int, scale_faces: int = 5_000_000, series: tuple[int, ...] = 
         big_body_ply(ply, scale_faces * 19, seed=5)
         folder = tmp / "formats"
         folder.mkdir()
-        files = run_child(child_write_formats, str(ply), str(folder))
+        files = run_child(child_write_formats, str(ply), str(folder), only)
         ply.unlink()
         for name, kind in files.items():
             path = folder / name

@@ -86,7 +86,7 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         require_finite(np.asarray(geom.vertices))
         if fmt == "stl":  # STL repeats each corner per triangle: merge identical corners into one vertex
             geom.merge_vertices(merge_tex=True, merge_norm=True)
-        f = np.asarray(geom.faces, np.int64)
+        f = np.asarray(geom.faces)
         v = np.asarray(geom.vertices, np.float64)
         if not np.allclose(transform, np.eye(4)):
             v = trimesh.transformations.transform_points(v, transform)
@@ -95,7 +95,7 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         has_texture |= kind == "texture" and _texture_image(geom.visual)
         colors.append(np.asarray(geom.visual.vertex_colors, np.float64)[:, :3] / 255.0 if kind == "vertex" else None)
         verts.append(v)
-        faces.append(f + offset)
+        faces.append(f + offset if offset else f)
         offset += len(v)
         if offset > MAX_VERTICES or sum(len(x) for x in faces) > MAX_FACES:
             raise InvalidFile(f"the flattened scene exceeds the limit of {MAX_VERTICES:,} vertices / {MAX_FACES:,} faces")
@@ -105,8 +105,13 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         if other:
             raise InvalidFile(f"{fmt.upper()} has vertices but no faces ({other:,} vertices: points or lines only)")
         raise InvalidFile(f"mesh has no faces: the {fmt.upper()} holds no geometry")
-    vertex_colors = np.concatenate(colors) if all(c is not None for c in colors) else None
-    return MeshData(np.concatenate(verts), np.concatenate(faces), colors=vertex_colors,
+    vertex_colors = (colors[0] if len(colors) == 1 else np.concatenate(colors)) \
+        if all(c is not None for c in colors) else None
+    # one geometry (a scan): its own arrays, no concatenated copy; int32 corners where they fit (DR024)
+    index = np.int32 if offset < 2**31 else np.int64
+    all_faces = faces[0].astype(index) if len(faces) == 1 else np.concatenate(faces).astype(index)
+    del faces
+    return MeshData(verts[0] if len(verts) == 1 else np.concatenate(verts), all_faces, colors=vertex_colors,
                     has_colors=has_colors, has_texture=has_texture)
 
 
