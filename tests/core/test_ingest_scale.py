@@ -200,3 +200,24 @@ def test_a_plain_off_is_read_as_tables_and_gives_what_trimesh_gives(tmp_path):
     coloured.write_text("OFF\n4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2 255 0 0\n3 0 2 3\n")
     assert off.read_tables(coloured, off.read_header(coloured, coloured.stat().st_size)) is None
     assert analyse(coloured).metrics["faces"] == 2
+
+
+def test_an_ascii_stl_is_read_as_a_table_and_merged_as_trimesh_merges_it(tmp_path):
+    import trimesh
+
+    from studio.core.formats import stl
+    from studio.core.ingest.mesh import merge_corners
+
+    sphere = trimesh.creation.icosphere(subdivisions=5)
+    path = tmp_path / "sphere.stl"
+    path.write_text(trimesh.exchange.stl.export_stl_ascii(sphere))
+    vertices, faces = merge_corners(stl.read_ascii_corners(path))
+    loaded = trimesh.load(path, process=False)
+    loaded.merge_vertices(merge_tex=True, merge_norm=True)  # what ingest did with every STL before
+    assert np.array_equal(vertices, loaded.vertices) and np.array_equal(faces, loaded.faces)
+    m = analyse(path).metrics
+    assert (m["vertices"], m["faces"], m["watertight"]) == (len(sphere.vertices), len(sphere.faces), True)
+    upper = tmp_path / "upper.stl"  # a keyword in capitals: trimesh's reader takes it
+    upper.write_text(path.read_text().replace("endloop", "ENDLOOP"))
+    assert stl.read_ascii_corners(upper) is None
+    assert analyse(upper).metrics["faces"] == len(sphere.faces)

@@ -115,6 +115,27 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
                     has_colors=has_colors, has_texture=has_texture)
 
 
+def merge_corners(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices, int32 triangles) of a triangle soup (STL: three corners a triangle, in order),
+    identical corners merged into one vertex, numbered in order of their first appearance."""
+    order = np.lexsort((corners[:, 2], corners[:, 1], corners[:, 0]))
+    ranked = corners[order]
+    new = np.empty(len(ranked), bool)
+    new[0] = True
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    group = np.cumsum(new, dtype=np.int64) - 1
+    del ranked, new
+    ids = np.empty(len(corners), np.int64)
+    ids[order] = group
+    del group
+    first = np.full(int(ids.max()) + 1, len(corners), np.int64)  # each vertex's first corner
+    np.minimum.at(first, ids, np.arange(len(corners)))
+    renumber = np.empty(len(first), np.int32)
+    renumber[np.argsort(first, kind="stable")] = np.arange(len(first), dtype=np.int32)
+    vertices = corners[np.sort(first)]
+    return vertices, renumber[ids].reshape(-1, 3)
+
+
 def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
     info = None
     has_normals = False
@@ -122,7 +143,10 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
         raise InvalidFile(f"{fmt.upper()} files above {MAX_TEXT_GEOMETRY_BYTES // 2**30} GiB are not read; "
                           "convert the scan to binary PLY")
     if fmt == "stl":
-        stl.read_header(path, size)
+        if not stl.read_header(path, size).binary:
+            corners = stl.read_ascii_corners(path)
+            if corners is not None:  # read as a table (DR024); identical corners merged as below
+                return MeshData(*merge_corners(corners))
     elif fmt == "off":
         tables = off.read_tables(path, off.read_header(path, size))
         if tables is not None:  # a plain OFF, read as two tables (DR024)
