@@ -1,7 +1,8 @@
 """Big scans at ingest (DR024): a 10 M-triangle binary PLY (the session's ``big_scan_10m_file``),
 a textured OBJ with an 8192 × 8192 texture, a GLB with an embedded one, and a big
 ``binary_compressed`` PCD, each through the real ingest into a real vault; the stored levels of
-detail, and extract giving back the same bytes. Wall time and memory are measured in
+detail, and extract giving back the same bytes; the table readers of ASCII PLY, OFF and ASCII
+STL against what the readers before them gave. Wall time and memory are measured in
 ``benchmarks/run.py ingest-scale``, not here."""
 
 from __future__ import annotations
