@@ -222,3 +222,25 @@ def test_an_ascii_stl_is_read_as_a_table_and_merged_as_trimesh_merges_it(tmp_pat
     upper.write_text(path.read_text().replace("endloop", "ENDLOOP"))
     assert stl.read_ascii_corners(upper) is None
     assert analyse(upper).metrics["faces"] == len(sphere.faces)
+
+
+def test_a_binary_stl_is_read_as_one_array_and_merged_as_trimesh_merges_it(tmp_path):
+    import trimesh
+
+    from studio.core.formats import stl
+    from studio.core.ingest.mesh import merge_corners
+
+    sphere = trimesh.creation.icosphere(subdivisions=5)
+    path = tmp_path / "sphere.stl"
+    path.write_bytes(trimesh.exchange.stl.export_stl(sphere))
+    header = stl.read_header(path, path.stat().st_size)
+    vertices, faces = merge_corners(stl.read_binary_corners(path, header))
+    loaded = trimesh.load(path, process=False)
+    loaded.merge_vertices(merge_tex=True, merge_norm=True)  # what ingest did with every STL before
+    assert np.array_equal(vertices, loaded.vertices) and np.array_equal(faces, loaded.faces)
+    data = bytearray(path.read_bytes())
+    data[84 + 48:84 + 50] = b"\x1f\x80"  # a colour in the first record's attribute bytes: trimesh reads it
+    coloured = tmp_path / "coloured.stl"
+    coloured.write_bytes(bytes(data))
+    assert stl.read_binary_corners(coloured, header) is None
+    assert analyse(coloured).metrics["faces"] == len(sphere.faces)

@@ -75,3 +75,19 @@ def read_ascii_corners(path: Path) -> np.ndarray | None:
         return None
     check_count("triangles", len(corners) // 3, MAX_FACES)
     return corners
+
+
+_RECORD = np.dtype([("normal", "<f4", (3,)), ("corners", "<f4", (3, 3)), ("attributes", "<u2")])
+
+
+def read_binary_corners(path: Path, header: StlHeader) -> np.ndarray | None:
+    """The (3 × triangles, 3) float32 corners of a binary STL in file order, read as one array of
+    its 50-byte records; None when any record's attribute bytes are set (colour conventions of
+    some exporters, which trimesh reads)."""
+    records = np.fromfile(path, dtype=_RECORD, count=header.triangles, offset=HEADER_BYTES)
+    if len(records) != header.triangles:
+        raise InvalidFile(f"truncated: the binary STL holds {len(records):,} of its {header.triangles:,} triangles")
+    if records["attributes"].any():
+        return None
+    corners = np.ascontiguousarray(records["corners"]).reshape(-1, 3)
+    return corners

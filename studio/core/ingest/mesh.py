@@ -143,10 +143,10 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
         raise InvalidFile(f"{fmt.upper()} files above {MAX_TEXT_GEOMETRY_BYTES // 2**30} GiB are not read; "
                           "convert the scan to binary PLY")
     if fmt == "stl":
-        if not stl.read_header(path, size).binary:
-            corners = stl.read_ascii_corners(path)
-            if corners is not None:  # read as a table (DR024); identical corners merged as below
-                return MeshData(*merge_corners(corners))
+        header = stl.read_header(path, size)
+        corners = stl.read_binary_corners(path, header) if header.binary else stl.read_ascii_corners(path)
+        if corners is not None:  # read as one array (DR024); identical corners merged as trimesh did
+            return MeshData(*merge_corners(corners))
     elif fmt == "off":
         tables = off.read_tables(path, off.read_header(path, size))
         if tables is not None:  # a plain OFF, read as two tables (DR024)
