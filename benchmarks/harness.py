@@ -36,6 +36,8 @@ def parse_args(description: str, names: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--size-mb", type=float, default=1024,
                         help="package: the size of the generated asset set, MB (default 1024; also run at a quarter)")
+    parser.add_argument("--scale-faces", type=int, default=5_000_000,
+                        help="ingest-scale: triangles (or points) of the one-file-a-format rows (default 5 M)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     args = parser.parse_args()
     args.which = args.which or list(names)

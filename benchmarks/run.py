@@ -2,12 +2,18 @@
 
     .venv/bin/python benchmarks/run.py            # all
     .venv/bin/python benchmarks/run.py ingest     # one
+    .venv/bin/python benchmarks/run.py ingest-scale [--repeats 1] [--scale-faces 5000000]
     .venv/bin/python benchmarks/run.py preview
     .venv/bin/python benchmarks/run.py package [--size-mb 1024]
 
 ``ingest``: ingest a generated ~1.3 M-triangle binary PLY into a fresh vault, next to what a user
 would otherwise do with the same file — ``open3d.io.read_triangle_mesh`` plus a SHA-256 — each in
 its own process, wall time and peak memory (VmHWM growth during the measured step).
+
+``ingest-scale``: ingest of binary PLY body scans of 1.3, 5, 10 and 20 M triangles, and of one file
+a format (ASCII PLY, OBJ, STL, OFF, GLB, PCD binary_compressed, XYZ) at 5 M triangles or points,
+each next to Open3D's read + SHA-256 of the same file in the same run: wall time, peak memory and
+their ratios (targets: 3x the time, 1.5x the memory; DR024).
 
 ``preview``: with the same scan ingested, the time from "asset selected" to the first preview
 frame in a running app — for the first scan selected after launch (the render children start on
@@ -39,11 +45,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import ingest, package, preview, scale_render, short_writes  # noqa: E402
+from benchmarks import ingest, ingest_scale, package, preview, scale_render, short_writes  # noqa: E402
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
     "ingest": lambda args: ingest.bench(args.repeats),
+    "ingest-scale": lambda args: ingest_scale.bench(args.repeats, args.scale_faces),
     "preview": lambda args: preview.bench(args.repeats),
     "package": lambda args: package.bench(args.repeats, args.size_mb),
     "short-writes": lambda args: short_writes.bench(args.repeats),

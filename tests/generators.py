@@ -223,3 +223,72 @@ def textured_body(folder: Path, side: int = 8192, rows: int = 256, cols: int = 5
     (folder / "body.glb").write_bytes(mesh.export(file_type="glb"))
     return {"obj": folder / "body.obj", "glb": folder / "body.glb", "faces": len(faces),
             "vertices": len(v), "texture_side": side, "uv_range": [float(np.min(uv)), float(np.max(uv))]}
+def flat_png(path: Path, width: int, height: int, colours=((200, 150, 120), (90, 60, 50), (60, 40, 30))) -> int:
+    """An RGB PNG of horizontal bands of flat colour (a texture atlas in the shape of a big scan's):
+    written row by row, each row after a band's first filtered "Up" (all zeros), so an 8192 × 8192
+    texture takes a fraction of a second and about a megabyte. Returns the file's size."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    comp = zlib.compressobj(1)
+    band = max(1, height // len(colours))
+    same = b"\x02" + bytes(3 * width)
+    body = []
+    for y in range(height):
+        row = b"\x00" + bytes(colours[(y // band) % len(colours)]) * width if y % band == 0 else same
+        body.append(comp.compress(row))
+    body.append(comp.flush())
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", b"".join(body)) + chunk(b"IEND", b""))
+    return path.stat().st_size
+
+
+def textured_obj(folder: Path, subdivisions: int = 6, texture_px: int = 8192) -> Path:
+    """``body.obj`` (an icosphere of ``20 * 4**subdivisions`` triangles with UVs) + ``body.mtl`` +
+    ``skin.png`` (``texture_px`` square, :func:`flat_png`) in ``folder``; returns the OBJ's path."""
+    import numpy as np
+    import trimesh
+
+    s = trimesh.creation.icosphere(subdivisions=subdivisions, radius=0.9)
+    uv = np.column_stack([np.arctan2(s.vertices[:, 0], s.vertices[:, 2]) / (2 * np.pi) + 0.5,
+                          s.vertices[:, 1] / 1.8 + 0.5])
+    path = folder / "body.obj"
+    with open(path, "w") as f:
+        f.write("mtllib body.mtl\nusemtl skin\n")
+        np.savetxt(f, s.vertices, fmt="v %.6f %.6f %.6f")
+        np.savetxt(f, uv, fmt="vt %.6f %.6f")
+        fi = s.faces + 1
+        np.savetxt(f, np.repeat(fi, 2, axis=1), fmt="f %d/%d %d/%d %d/%d")
+    (folder / "body.mtl").write_text("newmtl skin\nKd 1 1 1\nmap_Kd skin.png\n")
+    flat_png(folder / "skin.png", texture_px, texture_px)
+    return path
+
+
+def compressed_pcd(path: Path, points: int, seed: int = 3) -> dict:
+    """A PCD point cloud stored as ``binary_compressed`` (float32 x, y, z on a body-sized
+    ellipsoid): the LZF stream holds literal runs only — valid LZF that any reader must expand,
+    written without a compressor. Returns its counts and size."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    unit = rng.normal(size=(points, 3))
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    xyz = (unit * np.array(BODY_AXES)).astype("<f4")
+    xyz[:, 1] += 0.9
+    raw = np.ascontiguousarray(xyz.T).tobytes()  # binary_compressed stores field after field
+    pad = (-len(raw)) % 32
+    runs = np.frombuffer(raw + bytes(pad), np.uint8).reshape(-1, 32)
+    lzf = np.empty((len(runs), 33), np.uint8)
+    lzf[:, 0] = 31  # a literal run of 32 bytes
+    lzf[:, 1:] = runs
+    body = lzf.tobytes()
+    if pad:  # the last run holds only the bytes left
+        body = body[:-33] + bytes([31 - pad]) + runs[-1, :32 - pad].tobytes()
+    header = ("# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\n"
+              f"COUNT 1 1 1\nWIDTH {points}\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS {points}\n"
+              "DATA binary_compressed\n").encode()
+    path.write_bytes(header + np.array([len(body), len(raw)], "<u4").tobytes() + body)
+    return {"points": points, "bytes": path.stat().st_size}

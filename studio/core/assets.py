@@ -11,7 +11,7 @@ from sqlalchemy import select
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import parse_id
 from studio.core.text import printable
-from studio.core.types import AssetStatus
+from studio.core.types import AssetStatus, FileRole
 from studio.core.vault import Vault
 from studio.core.vault.plaintext import write_plaintext
 from studio.core.vault.catalog import Asset, AssetFile
@@ -26,6 +26,22 @@ class AssetFileRecord:
     media_type: str
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class DetailLevel:
+    """One level of detail of a mesh asset (DR024): ``role`` is the stored file's role ("lod",
+    "lod_fine") or "original" for the scan itself; ``faces`` its triangle count (None for a LOD
+    stored before the counts were recorded); ``file`` the stored derived file (None for the
+    original, which is read as the asset's own blob)."""
+
+    role: str
+    faces: int | None
+    file: AssetFileRecord | None
+
+
+#: Derived preview meshes, coarse to fine.
+LOD_ROLES = (FileRole.LOD, FileRole.LOD_FINE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,20 @@ class AssetRecord:
 
     def file(self, role: str) -> AssetFileRecord | None:
         return next((f for f in self.files if f.role == role), None)
+
+    def levels(self) -> list[DetailLevel]:
+        """A mesh's stored levels of detail, coarse to fine, the original last: e.g. ``lod``
+        (~100 k faces), ``lod_fine`` (~1 M, big scans only) and ``original``. A small scan has
+        only its original; a vault from before DR024 has no ``lod_fine`` and no face counts for
+        its ``lod``. Empty for point clouds and voice takes."""
+        if self.kind != "mesh":
+            return []
+        counts = {entry.get("role"): entry.get("faces") for entry in self.metrics.get("lods", ())
+                  if isinstance(entry, dict)}
+        out = [DetailLevel(str(role), counts.get(role), self.file(role)) for role in LOD_ROLES
+               if self.file(role) is not None]
+        out.append(DetailLevel(str(FileRole.ORIGINAL), self.metrics.get("faces"), None))
+        return out
 
 
 def _record(vault: Vault, row: Asset, files: list[AssetFile]) -> AssetRecord:

@@ -63,8 +63,9 @@ class FileRole(StrEnum):
     ORIGINAL = "original"
     COMPANION = "companion"
     LOD = "lod"
+    LOD_FINE = "lod_fine"  # a finer preview level of a big scan, ~1 M faces (DR024)
     WAVEFORM = "waveform"
     THUMBNAIL = "thumbnail"
 
 
-DERIVED_ROLES = (FileRole.LOD, FileRole.WAVEFORM, FileRole.THUMBNAIL)
+DERIVED_ROLES = (FileRole.LOD, FileRole.LOD_FINE, FileRole.WAVEFORM, FileRole.THUMBNAIL)

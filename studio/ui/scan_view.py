@@ -113,9 +113,19 @@ class ScanDetail(QWidget):
             rows.append((self.tr("Texture / colours"), self.tr("{texture}, {colours}").format(
                 texture=self.tr("texture") if m.get("has_texture") else self.tr("no texture"),
                 colours=self.tr("vertex colours") if m.get("has_colors") else self.tr("no colours"))))
-            lod = asset.file("lod")
-            rows.append((self.tr("Preview LOD"),
-                         self.tr("stored") if lod else self.tr("not needed (small scan)")))
+            if m.get("textures"):
+                size = m.get("texture_max_px")
+                rows.append((self.tr("Textures"), self.tr("{count}, largest {width} × {height} px").format(
+                    count=f"{m['textures']:,}", width=f"{size[0]:,}", height=f"{size[1]:,}") if size
+                    else f"{m['textures']:,}"))
+            lods = [level for level in asset.levels() if level.file is not None]
+            if not lods:
+                shown = self.tr("not needed (small scan)")
+            elif all(level.faces is not None for level in lods):
+                shown = self.tr("{faces} triangles").format(faces=", ".join(f"{level.faces:,}" for level in lods))
+            else:
+                shown = self.tr("stored")
+            rows.append((self.tr("Preview LOD"), shown))
         else:
             rows.append((self.tr("Colours"), self.tr("yes") if m.get("has_colors") else self.tr("no")))
         return rows

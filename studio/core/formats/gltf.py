@@ -30,10 +30,12 @@ class GltfInfo:
     has_normals: bool = False
     has_colors: bool = False
     has_images: bool = False  # an image that can be loaded: embedded, data: URI or a file beside it
+    #: images stored in a GLB's binary chunk, as (file offset, length): measured from their headers
+    embedded_images: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _glb_json(path: Path, size: int) -> tuple[dict, int]:
-    """The JSON chunk of a GLB and the length of its BIN chunk (0 if none)."""
+def _glb_json(path: Path, size: int) -> tuple[dict, int, int]:
+    """The JSON chunk of a GLB, the length of its BIN chunk (0 if none) and where its data starts."""
     with open(path, "rb") as f:
         head = f.read(20)
         if len(head) < 20:
@@ -57,7 +59,7 @@ def _glb_json(path: Path, size: int) -> tuple[dict, int]:
                 bin_len = 0
             elif 28 + json_len + bin_len > size:
                 raise InvalidFile(f"truncated: the GLB binary chunk claims {bin_len:,} bytes, more than the file holds")
-    return _parse(raw), bin_len
+    return _parse(raw), bin_len, 28 + json_len
 
 
 def _parse(raw: bytes) -> dict:
@@ -92,7 +94,7 @@ def _int(obj: dict, key: str, where: str, default: int | None = None) -> int:
 
 def inspect(path: Path, size: int, fmt: str) -> GltfInfo:
     if fmt == "glb":
-        doc, bin_len = _glb_json(path, size)
+        doc, bin_len, bin_start = _glb_json(path, size)
     else:
         if size > MAX_GLTF_JSON_BYTES:
             raise InvalidFile(f"glTF JSON is {size:,} bytes; the limit is {MAX_GLTF_JSON_BYTES:,}")
@@ -172,6 +174,10 @@ def inspect(path: Path, size: int, fmt: str) -> GltfInfo:
         uri = image.get("uri")
         if not isinstance(uri, str) or uri.startswith("data:"):
             info.has_images |= "bufferView" in image or isinstance(uri, str)
+            view = image.get("bufferView")
+            if fmt == "glb" and isinstance(view, int) and 0 <= view < len(views) and views[view].get("buffer") == 0 \
+                    and "uri" not in _items(doc, "buffers")[0]:
+                info.embedded_images.append((bin_start + views[view].get("byteOffset", 0), views[view]["byteLength"]))
             continue
         target = inside(path.parent, uri)
         if target is None:

@@ -1,5 +1,6 @@
-"""OFF (Object File Format) meshes: the header's counts, checked against the file size. The
-data itself is read by trimesh."""
+"""OFF (Object File Format) meshes: the header's counts, checked against the file size. Plain
+``OFF`` files whose faces all have one corner count are read as two tables by NumPy's C text
+reader (:func:`read_tables`, DR024); other variants by trimesh."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
-from studio.core.formats.limits import MAX_FACES, MAX_VERTICES, check_count, check_geometry
+import numpy as np
+
+from studio.core.formats.limits import MAX_FACE_CORNERS, MAX_FACES, MAX_VERTICES, check_count, check_geometry
 
 _OFF = re.compile(r"^\s*((?:ST)?C?N?4?n?OFF)(\s+BINARY\b)?\s*([-+]?\d+)\s+([-+]?\d+)", re.I)
 #: An OFF header's first keyword (the variants: ST texture, C colour, N normal, 4 homogeneous).
@@ -48,3 +51,38 @@ def parse_header(head: bytes, size: int) -> OffHeader:
 def read_header(path: Path, size: int) -> OffHeader:
     with open(path, "rb") as f:
         return parse_header(f.read(min(size, HEAD_BYTES)), size)
+
+
+def read_tables(path: Path, header: OffHeader) -> tuple[np.ndarray, np.ndarray] | None:
+    """(float64 vertices, int32 triangles) of a plain ``OFF`` whose faces all have the same
+    number of corners and nothing after them (polygons fanned into triangles); None for any
+    other layout (colours per face, ``COFF``, ``NOFF``, ``4OFF``, …), which trimesh reads."""
+    with open(path, "rb") as f:
+        tokens: list[bytes] = []
+        while len(tokens) < 3:
+            line = f.readline()
+            if not line:
+                return None
+            tokens += line.split(b"#", 1)[0].split()
+        if tokens[0].upper() != b"OFF":
+            return None
+        start = f.tell()
+        try:
+            vertices = np.loadtxt(f, dtype=np.float64, max_rows=header.vertices, comments="#", ndmin=2)
+            if vertices.shape[0] != header.vertices or vertices.shape[1] != 3:
+                return None
+            f.seek(start)
+            table = np.loadtxt(f, dtype=np.int32, skiprows=header.vertices, max_rows=header.faces, comments="#",
+                               ndmin=2)
+        except ValueError:
+            return None  # rows of different widths, or values that are not numbers: trimesh's reader
+    k = table.shape[1] - 1
+    if table.shape[0] != header.faces or k < 3 or (table[:, 0] != k).any():
+        return None
+    if k > MAX_FACE_CORNERS:
+        raise InvalidFile(f"OFF faces have {k} corners; at most {MAX_FACE_CORNERS} are read")
+    corners = table[:, 1:]
+    if k == 3:
+        return vertices, np.ascontiguousarray(corners)
+    fan = [np.stack([corners[:, 0], corners[:, j], corners[:, j + 1]], axis=1) for j in range(1, k - 1)]
+    return vertices, np.concatenate(fan)

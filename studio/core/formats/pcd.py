@@ -235,4 +235,5 @@ def _open3d_points(path: Path) -> np.ndarray:
     with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
         cloud = o3d.io.read_point_cloud(str(path), format="pcd", remove_nan_points=False,
                                         remove_infinite_points=False)
-    return np.asarray(cloud.points).copy()
+    # a view of Open3D's own array (the view keeps the cloud alive): no second copy of a big cloud
+    return np.asarray(cloud.points)

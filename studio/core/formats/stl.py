@@ -1,11 +1,14 @@
 """STL meshes: a binary STL's triangle count must match its size exactly (84 + 50 × count
-bytes). ASCII STL and the data are read by trimesh."""
+bytes). Binary STL is read by trimesh; ASCII STL by NumPy's text reader
+(:func:`read_ascii_corners`, DR024), or by trimesh when its text is laid out otherwise."""
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from studio.core.errors import InvalidFile
 from studio.core.formats.limits import MAX_FACES, check_count
@@ -51,3 +54,40 @@ def parse_header(head: bytes, size: int) -> StlHeader:
 def read_header(path: Path, size: int) -> StlHeader:
     with open(path, "rb") as f:
         return parse_header(f.read(4096), size)
+
+
+#: Every line of an ASCII STL but its ``vertex x y z`` lines holds one of these words (NumPy
+#: cuts a line at the first marker it finds: "end" must be one, or "endfacet" would leave "end").
+_KEYWORD_LINES = ("end", "solid", "facet", "outer")
+
+
+def read_ascii_corners(path: Path) -> np.ndarray | None:
+    """The (3 × triangles, 3) float64 corners of an ASCII STL in file order, read as a table of
+    its ``vertex`` lines (the keyword lines are skipped as comments); None when the text is laid
+    out otherwise (upper-case keywords, a vertex line of another length, words where numbers
+    belong), which trimesh then reads."""
+    with open(path, "rb") as f:
+        try:
+            corners = np.loadtxt(f, dtype=np.float64, comments=_KEYWORD_LINES, usecols=(1, 2, 3), ndmin=2)
+        except ValueError:
+            return None
+    if len(corners) == 0 or len(corners) % 3:
+        return None
+    check_count("triangles", len(corners) // 3, MAX_FACES)
+    return corners
+
+
+_RECORD = np.dtype([("normal", "<f4", (3,)), ("corners", "<f4", (3, 3)), ("attributes", "<u2")])
+
+
+def read_binary_corners(path: Path, header: StlHeader) -> np.ndarray | None:
+    """The (3 × triangles, 3) float32 corners of a binary STL in file order, read as one array of
+    its 50-byte records; None when any record's attribute bytes are set (colour conventions of
+    some exporters, which trimesh reads)."""
+    records = np.fromfile(path, dtype=_RECORD, count=header.triangles, offset=HEADER_BYTES)
+    if len(records) != header.triangles:
+        raise InvalidFile(f"truncated: the binary STL holds {len(records):,} of its {header.triangles:,} triangles")
+    if records["attributes"].any():
+        return None
+    corners = np.ascontiguousarray(records["corners"]).reshape(-1, 3)
+    return corners

@@ -89,6 +89,7 @@ def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysi
 def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analysis:
     from studio.core.ingest import derive
     from studio.core.ingest.measure import bbox_metrics, edge_topology, require_finite, require_valid_indices
+    from studio.core.ingest.textures import texture_metrics
 
     report(progress, 0.5, 1.0, "checking the mesh")
     check_cancel(cancel)
@@ -105,11 +106,13 @@ def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analys
     check_cancel(cancel)
     derived = []
     warnings = list(mesh.warnings)
+    metrics.update(texture_metrics(mesh.companions, mesh.embedded_images))
     if derive.needs_lod(mesh):
         report(progress, 0.75, 1.0, "making a preview")
-        lod = derive.lod_ply(mesh)  # releases the mesh arrays as it goes
-        if lod is not None:
-            derived.append(DerivedFile("lod", "model/ply", lod))
+        levels = derive.lods(mesh)  # releases the mesh arrays as it goes
+        derived.extend(DerivedFile(level.role, "model/ply", level.data) for level in levels)
+        if levels:  # coarse to fine, as the preview steps up (DR024)
+            metrics["lods"] = [{"role": level.role, "faces": level.faces} for level in reversed(levels)]
         else:  # said, not swallowed: the preview will turn the full scan, slowly
             warnings.append(f"no lighter preview could be made of these {metrics['faces']:,} faces (they have "
                             "no area to simplify); the preview shows the full scan")

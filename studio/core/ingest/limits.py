@@ -10,4 +10,8 @@ MAX_SAMPLE_RATE = 768_000
 #: Meshes with more faces than this get a decimated preview (LOD) of about LOD_TARGET_FACES.
 LOD_THRESHOLD_FACES = 200_000
 LOD_TARGET_FACES = 100_000
+#: Meshes with more faces than this also get a finer LOD of about LOD_FINE_TARGET_FACES, which
+#: the preview steps up to (DR024); the coarse LOD is then clustered from the fine one.
+LOD_FINE_THRESHOLD_FACES = 2_000_000
+LOD_FINE_TARGET_FACES = 1_000_000
 WAVEFORM_BUCKETS = 2000

@@ -71,23 +71,38 @@ def edge_topology(faces: np.ndarray, n_vertices: int) -> dict:
     face: the rims of holes) and ``non_manifold_edges`` (edges of three or more faces).
 
     Pure numpy: each undirected edge becomes one int64 key (low × n + high), keys are sorted and
-    runs counted. About 0.3 s for a million faces.
+    runs counted from neighbour comparisons. Memory: the keys (8 bytes × 3 a face) and one
+    boolean a key beside them; no int64 copy of the faces (DR024). About 0.1 s for a million
+    faces in scan order.
     """
-    faces = np.asarray(faces, np.int64)
-    nxt = faces[:, [1, 2, 0]]  # the other end of each edge (one copy)
-    keys = np.minimum(faces, nxt)
-    np.maximum(faces, nxt, out=nxt)
-    keys *= n_vertices
-    keys += nxt
-    del nxt
-    keys = keys.ravel()
-    keys.sort()
-    if len(keys) == 0:
+    m = len(faces)
+    if m == 0:
         return {"watertight": False, "boundary_edges": 0, "non_manifold_edges": 0}
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    counts = np.diff(np.append(starts, len(keys)))
-    del keys, starts
-    boundary = int(np.count_nonzero(counts == 1))
-    non_manifold = int(np.count_nonzero(counts > 2))
+    keys = np.empty((m, 3), np.int64)  # a face's three edges side by side: scan order survives
+    for k in range(3):  # one edge of every face at a time: temporaries of one column
+        a = faces[:, k].astype(np.int64)
+        b = faces[:, (k + 1) % 3].astype(np.int64)
+        out = keys[:, k]
+        np.minimum(a, b, out=out)
+        out *= n_vertices
+        np.maximum(a, b, out=a)
+        out += a
+        del a, b
+    keys = keys.ravel()
+    # timsort: scans list faces in spatially coherent runs, which it merges instead of
+    # re-sorting (0.55 s against 3.8 s for quicksort on a 10 M-face scan, DR024)
+    keys.sort(kind="stable")
+    same = keys[1:] == keys[:-1]  # key i equals key i + 1
+    del keys
+    # a key stands alone (a boundary edge) when it equals neither neighbour
+    alone = np.ones(len(same) + 1, bool)
+    alone[1:] &= ~same
+    alone[:-1] &= ~same
+    boundary = int(np.count_nonzero(alone))
+    del alone
+    # an edge of three or more faces: a run of >= 3 equal keys, counted once at its first triple
+    triple = same[:-1] & same[1:]
+    triple[1:] &= ~same[:-2]
+    non_manifold = int(np.count_nonzero(triple))
     return {"watertight": boundary == 0 and non_manifold == 0, "boundary_edges": boundary,
             "non_manifold_edges": non_manifold}

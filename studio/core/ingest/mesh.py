@@ -86,7 +86,7 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         require_finite(np.asarray(geom.vertices))
         if fmt == "stl":  # STL repeats each corner per triangle: merge identical corners into one vertex
             geom.merge_vertices(merge_tex=True, merge_norm=True)
-        f = np.asarray(geom.faces, np.int64)
+        f = np.asarray(geom.faces)
         v = np.asarray(geom.vertices, np.float64)
         if not np.allclose(transform, np.eye(4)):
             v = trimesh.transformations.transform_points(v, transform)
@@ -95,7 +95,7 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         has_texture |= kind == "texture" and _texture_image(geom.visual)
         colors.append(np.asarray(geom.visual.vertex_colors, np.float64)[:, :3] / 255.0 if kind == "vertex" else None)
         verts.append(v)
-        faces.append(f + offset)
+        faces.append(f + offset if offset else f)
         offset += len(v)
         if offset > MAX_VERTICES or sum(len(x) for x in faces) > MAX_FACES:
             raise InvalidFile(f"the flattened scene exceeds the limit of {MAX_VERTICES:,} vertices / {MAX_FACES:,} faces")
@@ -105,9 +105,35 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         if other:
             raise InvalidFile(f"{fmt.upper()} has vertices but no faces ({other:,} vertices: points or lines only)")
         raise InvalidFile(f"mesh has no faces: the {fmt.upper()} holds no geometry")
-    vertex_colors = np.concatenate(colors) if all(c is not None for c in colors) else None
-    return MeshData(np.concatenate(verts), np.concatenate(faces), colors=vertex_colors,
+    vertex_colors = (colors[0] if len(colors) == 1 else np.concatenate(colors)) \
+        if all(c is not None for c in colors) else None
+    # one geometry (a scan): its own arrays, no concatenated copy; int32 corners where they fit (DR024)
+    index = np.int32 if offset < 2**31 else np.int64
+    all_faces = faces[0].astype(index) if len(faces) == 1 else np.concatenate(faces).astype(index)
+    del faces
+    return MeshData(verts[0] if len(verts) == 1 else np.concatenate(verts), all_faces, colors=vertex_colors,
                     has_colors=has_colors, has_texture=has_texture)
+
+
+def merge_corners(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices, int32 triangles) of a triangle soup (STL: three corners a triangle, in order),
+    identical corners merged into one vertex, numbered in order of their first appearance."""
+    order = np.lexsort((corners[:, 2], corners[:, 1], corners[:, 0]))
+    ranked = corners[order]
+    new = np.empty(len(ranked), bool)
+    new[0] = True
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    group = np.cumsum(new, dtype=np.int64) - 1
+    del ranked, new
+    ids = np.empty(len(corners), np.int64)
+    ids[order] = group
+    del group
+    first = np.full(int(ids.max()) + 1, len(corners), np.int64)  # each vertex's first corner
+    np.minimum.at(first, ids, np.arange(len(corners)))
+    renumber = np.empty(len(first), np.int32)
+    renumber[np.argsort(first, kind="stable")] = np.arange(len(first), dtype=np.int32)
+    vertices = corners[np.sort(first)]
+    return vertices, renumber[ids].reshape(-1, 3)
 
 
 def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
@@ -117,9 +143,14 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
         raise InvalidFile(f"{fmt.upper()} files above {MAX_TEXT_GEOMETRY_BYTES // 2**30} GiB are not read; "
                           "convert the scan to binary PLY")
     if fmt == "stl":
-        stl.read_header(path, size)
+        header = stl.read_header(path, size)
+        corners = stl.read_binary_corners(path, header) if header.binary else stl.read_ascii_corners(path)
+        if corners is not None:  # read as one array (DR024); identical corners merged as trimesh did
+            return MeshData(*merge_corners(corners))
     elif fmt == "off":
-        off.read_header(path, size)
+        tables = off.read_tables(path, off.read_header(path, size))
+        if tables is not None:  # a plain OFF, read as two tables (DR024)
+            return MeshData(*tables)
     elif fmt in ("gltf", "glb"):
         info = gltf.inspect(path, size, fmt)
         if info.meshes == 0:
@@ -142,6 +173,7 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
     mesh.companions = sorted(set(found) - {path.resolve()})
     if info:
         mesh.warnings.extend(info.warnings)
+        mesh.embedded_images = [(path, offset, length) for offset, length in info.embedded_images]
     elif resolver.missing:
         mesh.warnings.extend(f"referenced file not found next to the {fmt.upper()}: {name}" for name in resolver.missing)
     return mesh

@@ -10,7 +10,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class DerivedFile:
-    role: str  # "lod" (decimated preview mesh) | "waveform" (voice summary)
+    role: str  # "lod" / "lod_fine" (decimated preview meshes, DR024) | "waveform" (voice summary)
     media_type: str  # "model/ply" for lod, "application/json" for waveform
     data: bytes  # plaintext content
 
@@ -38,6 +38,7 @@ class MeshData:
     has_texture: bool = False
     companions: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    embedded_images: list[tuple[Path, int, int]] = field(default_factory=list)  # (file, offset, length) in a GLB
 
 
 @dataclass

@@ -66,7 +66,7 @@ class AssetFile(Base):
     __tablename__ = "asset_files"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id"), index=True)
-    role: Mapped[str] = mapped_column(String(16))  # companion | lod | waveform | thumbnail
+    role: Mapped[str] = mapped_column(String(16))  # companion | lod | lod_fine | waveform | thumbnail
     name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     media_type: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))

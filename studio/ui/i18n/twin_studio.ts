@@ -1723,12 +1723,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+12"/>
+        <location line="+22"/>
         <source>yes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-22"/>
         <source>no — {n} open edges</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1773,22 +1773,37 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Preview LOD</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>stored</source>
+        <location line="+3"/>
+        <source>Textures</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+0"/>
+        <source>{count}, largest {width} × {height} px</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{faces} triangles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>stored</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-4"/>
         <source>not needed (small scan)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+7"/>
         <source>Colours</source>
         <translation type="unfinished"></translation>
     </message>
