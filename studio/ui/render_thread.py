@@ -35,6 +35,7 @@ class Frame:
     camera: Camera
     is_mesh: bool
     reduced: tuple[int, int] | None = None  # (shown, in the full scan) for a still of a reduced level
+    finer_follows: bool = False  # a still of an intermediate level: the finest that fits is drawn next
 
 
 OnFrame = Callable[[Frame], None]
@@ -43,6 +44,7 @@ OnError = Callable[[FrameRequest, str, bool], None]
 
 @dataclass(frozen=True)
 class _Wanted:
+    client: object
     vault: Vault
     request: FrameRequest
     on_frame: OnFrame
@@ -55,6 +57,7 @@ class RenderThread(threading.Thread):
         self.preview = Preview(spare=True)
         self._cv = threading.Condition()
         self._wanted: dict[object, _Wanted] = {}   # per viewport, in the order they asked
+        self._live: set[object] = set()            # viewports that asked and have not closed
         self._restart = False
         self._warm = False
         self._stopping = False
@@ -64,13 +67,15 @@ class RenderThread(threading.Thread):
         """``client``'s newest frame (replaces the one it still waits for)."""
         with self._cv:
             self._wanted.pop(client, None)
-            self._wanted[client] = _Wanted(vault, req, on_frame, on_error)
+            self._wanted[client] = _Wanted(client, vault, req, on_frame, on_error)
+            self._live.add(client)
             self._cv.notify()
 
     def forget(self, client: object) -> None:
         """``client`` closes: drop the frame it still waits for."""
         with self._cv:
             self._wanted.pop(client, None)
+            self._live.discard(client)
 
     def warm(self) -> None:
         """Start the render children now (a talent's scans are listed: one will be opened)."""
@@ -109,6 +114,14 @@ class RenderThread(threading.Thread):
         finally:
             self.preview.close()
 
+    def _again(self, wanted: _Wanted) -> None:
+        """Ask for the same still once more (the finer level), unless its viewport has asked for
+        another frame meanwhile or closed."""
+        with self._cv:
+            if wanted.client in self._live and wanted.client not in self._wanted:
+                self._wanted[wanted.client] = wanted
+                self._cv.notify()
+
     def _draw(self, wanted: _Wanted) -> None:
         req, vault = wanted.request, wanted.vault
         try:
@@ -119,7 +132,10 @@ class RenderThread(threading.Thread):
             camera = req.camera or scene.home
             image = self.preview.frame(vault, scene, camera, req.mode, req.size, req.moving)
             reduced = scene.reduced if not req.moving else None
-            wanted.on_frame(Frame(req, image, scene.home, camera, scene.is_mesh, reduced))
+            finer = not req.moving and scene.finer_follows
+            wanted.on_frame(Frame(req, image, scene.home, camera, scene.is_mesh, reduced, finer))
+            if finer:
+                self._again(wanted)
         except RenderUnavailable as exc:
             wanted.on_error(req, str(exc), True)
         except StudioError as exc:

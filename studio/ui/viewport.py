@@ -152,18 +152,19 @@ class Viewport(QWidget):
         self.frames_shown += 1
         self.message.hide()
         if not req.moving:
-            self._show_notice(frame.reduced, frame.is_mesh)
+            self._show_notice(frame.reduced, frame.is_mesh, frame.finer_follows)
         self.update()
         self.frameShown.emit(req.moving)
         if req.moving and self._drag is None and not self._settle.isActive():
             self._request(moving=False)  # first frame of a scan, or the last of a move
 
-    def _show_notice(self, reduced: tuple[int, int] | None, is_mesh: bool) -> None:
+    def _show_notice(self, reduced: tuple[int, int] | None, is_mesh: bool, finer_follows: bool = False) -> None:
         if reduced is None:
             self.notice.hide()
             return
         shown, total = (_millions(n) for n in reduced)
-        text = (self.tr("Showing {shown} of {total} triangles — full detail needs more memory than this machine has free")
+        text = (self.tr("Showing {shown} of {total} triangles — full detail follows") if finer_follows else
+                self.tr("Showing {shown} of {total} triangles — full detail needs more memory than this machine has free")
                 if is_mesh else
                 self.tr("Showing {shown} of {total} points — full detail needs more memory than this machine has free"))
         self.notice.setText(text.format(shown=shown, total=total))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.core.assets import AssetRecord, get_asset
+from studio.core.assets import AssetRecord, DetailLevel, get_asset
 from studio.core.errors import InvalidFile, InvalidInput, StudioError, UnsupportedFormat
 from studio.core.formats import pcd, ply, xyz
 from studio.core.formats.limits import MAX_HEADER_BYTES
@@ -193,29 +193,57 @@ def geometry_from_bytes(data: bytes, kind: str, fmt: str, companions: dict[str, 
         raise InvalidFile(f"the stored {fmt.upper()} scan could not be read for its preview: {detail}") from exc
 
 
+def _level_bytes(asset: AssetRecord, level: DetailLevel) -> int:
+    faces = int(level.faces or 0)
+    if level.file is None:  # the original: its measured counts
+        return budget.mesh_bytes(int(asset.metrics.get("vertices", 0)), int(asset.metrics.get("faces", 0)))
+    return budget.mesh_bytes(faces // 2 + 2, faces)  # a clustered surface has about half as many vertices
+
+
 def full_fits(asset: AssetRecord, available: int | None = None) -> bool:
     """Whether drawing the full mesh fits in the memory a render may use now (figures from the
     metrics measured at ingest; a cloud is subsampled to fit instead)."""
     if asset.kind != "mesh":
         return True
-    m = asset.metrics
-    need = budget.mesh_bytes(int(m.get("vertices", 0)), int(m.get("faces", 0)))
-    return need <= (available if available is not None else budget.budget_bytes())
+    return _level_bytes(asset, asset.levels()[-1]) <= (available if available is not None else budget.budget_bytes())
+
+
+def fitting_level(asset: AssetRecord, available: int | None = None) -> DetailLevel | None:
+    """The finest stored level of a mesh that fits in the memory a render may use now — the
+    original, ``lod_fine`` (DR024) or ``lod`` — or the coarsest when none does; None for a
+    cloud or a mesh stored without levels (its original is read)."""
+    levels = asset.levels()
+    if len(levels) < 2:
+        return None
+    room = available if available is not None else budget.budget_bytes()
+    for level in reversed(levels):
+        if level.faces is None and level.file is not None:
+            continue  # a LOD from before DR024: its size unknown, only the fallback below
+        if _level_bytes(asset, level) <= room:
+            return level
+    return levels[0]
+
+
+def level_geometry(vault: Vault, asset: AssetRecord, level: DetailLevel) -> Geometry:
+    """A stored LOD's geometry (``level.file`` set), marked with the full scan's triangle count."""
+    geometry = _lod_geometry(vault.derived.read_bytes(level.file.sha256))
+    geometry.full_count = int(asset.metrics.get("faces", 0)) or None
+    return geometry
 
 
 def geometry_for_asset(vault: Vault, asset_id: str, detail: str = "full") -> tuple[AssetRecord, Geometry]:
-    """``detail``: "preview" (the stored LOD of a big mesh), "full" (the original where it fits
-    in memory, else the LOD, with ``full_count`` set) or "original" (the original regardless)."""
+    """``detail``: "preview" (the stored coarse LOD of a big mesh), "full" (the original where it
+    fits in memory, else the finest stored level that does, with ``full_count`` set) or
+    "original" (the original regardless)."""
     asset = get_asset(vault, asset_id)
     if asset.kind == "voice":
         raise InvalidInput(f"asset {asset.id} is a voice recording; only scans have a 3D preview")
     lod = asset.file("lod")
-    if asset.kind == "mesh" and lod is not None and (
-            detail == "preview" or detail == "full" and not full_fits(asset)):
-        geometry = _lod_geometry(vault.derived.read_bytes(lod.sha256))
-        if detail == "full":
-            geometry.full_count = int(asset.metrics.get("faces", 0)) or None
-        return asset, geometry
+    if asset.kind == "mesh" and lod is not None and detail == "preview":
+        return asset, _lod_geometry(vault.derived.read_bytes(lod.sha256))
+    level = fitting_level(asset) if asset.kind == "mesh" and detail == "full" else None
+    if level is not None and level.file is not None:
+        return asset, level_geometry(vault, asset, level)
     data = vault.blobs.read_bytes(asset.sha256)
     companions = {f.name: vault.blobs.read_bytes(f.sha256) for f in asset.files if f.role == "companion"}
     geometry = geometry_from_bytes(data, asset.kind, asset.format, companions)

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.core.assets import AssetRecord
-from studio.core.render.geometry import Geometry, geometry_for_asset
+from studio.core.render.geometry import Geometry, fitting_level, geometry_for_asset, level_geometry
 from studio.core.render.service import RenderService
 from studio.core.render.views import Camera, camera_for
 from studio.core.vault import Vault
 
 MOTION_SCALE = 0.5          # motion frames are drawn at half the width and height
 MOTION_MAX_POINTS = 300_000  # a bigger point cloud turns as an even subsample
+STEP_FACTOR = 3              # a finer level is drawn on the way to the finest when it is this much smaller
 
 
 @dataclass
@@ -32,6 +33,8 @@ class PreviewScene:
     motion: Geometry          # what turns while the mouse moves
     full: Geometry | None     # the full scan when it is the motion geometry (a small scan); else read per load
     reduced: tuple[int, int] | None = None  # (shown, in the full scan) when the still is a reduced level
+    finer_follows: bool = False  # the last still was an intermediate level; the finest that fits is next
+    _stepped: bool = False       # the intermediate still was drawn (or skipped) for this scene
 
     @property
     def is_mesh(self) -> bool:
@@ -80,10 +83,33 @@ class Preview:
         key = scene.asset.id
         if scene.full is not None or self.still.holds(key, *size):
             return self.still.render(key, size[0], size[1], camera, mode, geometry=scene.full)
+        step = self._intermediate(vault, scene)
+        if step is not None:  # a finer level first, the finest that fits after it (see RenderThread)
+            scene.finer_follows, scene.reduced = True, (step.count, step.full_count)
+            return self.still.render(f"{key}:step", size[0], size[1], camera, mode, geometry=step,
+                                     wire=scene.motion, consume=True)
+        scene.finer_follows = False
         full = geometry_for_asset(vault, key, detail="full")[1]  # decrypted for this load only
         scene.reduced = (full.count, full.full_count) if full.full_count else None
         # the LOD's edges and points (see worker); the parent's full copy is dropped once sent
         return self.still.render(key, size[0], size[1], camera, mode, geometry=full, wire=scene.motion, consume=True)
+
+    def _intermediate(self, vault: Vault, scene: PreviewScene) -> Geometry | None:
+        """The stored level between the coarse LOD and the finest level that fits, when drawing
+        it first shows detail seconds before the finest does (a 10 M-triangle still takes half a
+        minute on a software rasteriser, its ~1 M-face level a few seconds); once per scene."""
+        if scene._stepped or not scene.is_mesh:
+            return None
+        scene._stepped = True
+        levels = scene.asset.levels()
+        target = fitting_level(scene.asset)
+        if target is None or len(levels) < 3:
+            return None
+        between = [lv for lv in levels[1:levels.index(target)] if lv.file is not None and lv.faces]
+        target_faces = target.faces or scene.asset.metrics.get("faces") or 0
+        if not between or between[-1].faces * STEP_FACTOR > target_faces:
+            return None
+        return level_geometry(vault, scene.asset, between[-1])
 
     def restart(self) -> None:
         self.motion.restart()

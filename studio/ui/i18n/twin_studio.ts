@@ -2100,6 +2100,11 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+58"/>
+        <source>Showing {shown} of {total} triangles — full detail follows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Showing {shown} of {total} triangles — full detail needs more memory than this machine has free</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2114,7 +2119,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+126"/>
+        <location filename="../render_thread.py" line="+142"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
