@@ -86,9 +86,12 @@ class LibraryPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.ElideMiddle)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        # sized to the rows on screen when a talent's assets arrive, not on every change: a header
+        # that fits its contents measures them again at every scroll, sort and filter (DR026)
+        header.setSectionResizeMode(QHeaderView.Interactive)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setResizeContentsPrecision(100)  # sized from the rows on screen and 100 more, not 1,000
+        header.setResizeContentsPrecision(0)
+        self._columns_sized = False
         header.setMinimumSectionSize(48)
         self.table.setAccessibleName(self.tr("Assets (list)"))
         # the grid and the list share one selection
@@ -136,6 +139,7 @@ class LibraryPanel(QWidget):
     def set_talent(self, name: str | None) -> None:
         self.talent_name = name
         self.talent_id: str | None = None  # whose assets are listed (the main window sets it)
+        self._columns_sized = False
         self.title.setText(self.tr("<b>{name}</b> — assets").format(name=name) if name else self.tr("<b>Assets</b>"))
         self.import_button.setEnabled(name is not None)
         self.setAcceptDrops(name is not None)
@@ -143,11 +147,18 @@ class LibraryPanel(QWidget):
     def set_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
         current = select or (self.current().id if self.current() else None)
         self.model.set_assets(assets)
+        if not self._columns_sized and self.model.rowCount():
+            self._columns_sized = True
+            QTimer.singleShot(0, self._size_columns)
         self._update_empty()
         if current:
             self.select(current)
         if self.current() is None:
             self.assetSelected.emit(None)
+
+    def _size_columns(self) -> None:
+        for column in range(1, self.model.columnCount()):
+            self.table.resizeColumnToContents(column)
 
     def add_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
         """More of the talent's assets (a long listing arrives in chunks, DR026)."""
@@ -227,7 +238,10 @@ class LibraryPanel(QWidget):
         self._update_empty()
 
     def _filters_changed(self) -> None:
+        current = self.current()
         self.proxy.set_filters(self.kind.currentData(), self.status.currentData(), self.search.text())
+        if current is not None and not self.select(current.id):
+            self.assetSelected.emit(None)
         self._update_empty()
         self._visible_changed()
 
