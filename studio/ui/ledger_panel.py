@@ -122,8 +122,17 @@ class LedgerPanel(QWidget):
         if talent is None:
             self._show(None, [])
             return
+        if not self.isVisible():  # a tab not shown: read when it is (a long statement costs the GUI, DR026)
+            self._stale = True
+            return
+        self._stale = False
         self.tasks.read(lambda _task: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
                         lambda data: self._loaded(talent.id, *data), what=self.tr("Loading the statement"), owner=self)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self.refresh()
 
     def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord]) -> None:
         if self.talent is not None and self.talent.id == talent_id:

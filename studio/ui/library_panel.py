@@ -157,8 +157,15 @@ class LibraryPanel(QWidget):
             self.assetSelected.emit(None)
 
     def _size_columns(self) -> None:
+        """Each column as wide as its title and the first rows' texts (measured here rather than
+        by the header, which would ask the model for every row)."""
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        rows = [self.model.index(r, 0) for r in range(min(50, self.model.rowCount()))]
         for column in range(1, self.model.columnCount()):
-            self.table.resizeColumnToContents(column)
+            texts = [self.model.headerData(column, Qt.Horizontal)] + [
+                self.model.data(self.model.index(i.row(), column)) for i in rows]
+            header.resizeSection(column, max(metrics.horizontalAdvance(t or "") for t in texts) + 24)
 
     def add_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
         """More of the talent's assets (a long listing arrives in chunks, DR026)."""

@@ -13,6 +13,7 @@ def setup_table(table: QTableWidget, columns) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.NoEditTriggers)
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    table.horizontalHeader().setResizeContentsPrecision(50)  # 1,000 grants or entries: not measured row by row
     return table
 
 
