@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py ingest     # one
     .venv/bin/python benchmarks/run.py preview
     .venv/bin/python benchmarks/run.py package [--size-mb 1024]
+    .venv/bin/python benchmarks/run.py library    # STUDIO_BENCH_SCREENSHOT=f.png saves the 10k window
 
 ``ingest``: ingest a generated ~1.3 M-triangle binary PLY into a fresh vault, next to what a user
 would otherwise do with the same file — ``open3d.io.read_triangle_mesh`` plus a SHA-256 — each in
@@ -27,19 +28,21 @@ peak memory; again at a quarter of the size (is memory flat?); then each step al
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import ingest, package, preview  # noqa: E402
+from benchmarks import ingest, library, package, preview  # noqa: E402
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
     "ingest": lambda args: ingest.bench(args.repeats),
     "preview": lambda args: preview.bench(args.repeats),
     "package": lambda args: package.bench(args.repeats, args.size_mb),
+    "library": lambda args: library.bench(args.repeats, os.environ.get("STUDIO_BENCH_SCREENSHOT")),
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import parse_id
@@ -93,17 +93,24 @@ def _listing(talent_id: str | None, kind: str | None, status: str | None, newest
 def iter_assets(vault: Vault, talent_id: str | None = None, kind: str | None = None, status: str | None = None,
                 newest_first: bool = False, chunk: int = 500) -> Iterator[list[AssetRecord]]:
     """The assets :func:`list_assets` lists, ``chunk`` at a time, all from one snapshot of the
-    catalog. The first chunk is read on its own (10,000 takes are 40,000 sealed fields: a window
-    shows the first chunk while the rest are read and opened, DR026)."""
+    catalog (one read transaction). Each chunk is its own query, after the last row of the one
+    before (keyset paging): 10,000 takes are 40,000 sealed fields, and a window shows the first
+    chunk while the rest are read and opened; no single step holds a worker for long (DR026)."""
     listing = _listing(talent_id, kind, status, newest_first)
+    c = Asset.__table__.c
     with vault.session() as s:  # one read transaction: one snapshot for every chunk
-        first = s.execute(listing.limit(chunk)).all()
-        yield _records(vault, s, first)
-        if len(first) < chunk:
-            return
-        rest = s.execute(listing.offset(chunk)).all()
-        for start in range(0, len(rest), chunk):
-            yield _records(vault, s, rest[start:start + chunk])
+        after = None
+        while True:
+            q = listing
+            if after is not None:
+                key = tuple_(c.created_at, c.id)
+                q = q.where(key < tuple_(*after) if newest_first else key > tuple_(*after))
+            rows = s.execute(q.limit(chunk)).all()
+            if rows:
+                yield _records(vault, s, rows)
+            if len(rows) < chunk:
+                return
+            after = (rows[-1].created_at, rows[-1].id)
 
 
 def _records(vault: Vault, s, rows) -> list[AssetRecord]:

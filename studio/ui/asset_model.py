@@ -93,6 +93,7 @@ class AssetModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._all: list[_Row] = []
+        self._known: set[str] = set()
         self._rows: list[_Row] = []
         self._index: dict[str, int] = {}
         self.thumbnails = Thumbnails()
@@ -123,6 +124,7 @@ class AssetModel(QAbstractTableModel):
         rows = assets if assets and isinstance(assets[0], _Row) else make_rows(assets)
         self.beginResetModel()
         self._all = list(rows)
+        self._known = {r.asset.id for r in self._all}
         self._rows = self._shown(self._all)
         self._reindex()
         self.endResetModel()
@@ -131,11 +133,11 @@ class AssetModel(QAbstractTableModel):
         """More of the same talent's assets (a listing arrives in chunks). Rows that sort after
         every row shown are appended; others re-sort the view."""
         rows = assets if assets and isinstance(assets[0], _Row) else make_rows(assets)
-        known = {r.asset.id for r in self._all} if len(rows) else set()
-        rows = [r for r in rows if r.asset.id not in known]
+        rows = [r for r in rows if r.asset.id not in self._known]
         if not rows:
             return
         self._all.extend(rows)
+        self._known.update(r.asset.id for r in rows)
         shown = self._shown(rows)
         if not shown:
             return

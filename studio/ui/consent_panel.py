@@ -42,15 +42,18 @@ class GrantTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
         self.grants: list[GrantRecord] = []
 
-    def set_grants(self, grants: list[GrantRecord]) -> None:
+    def set_grants(self, grants: list[GrantRecord], rows: list[tuple[str, ...]] | None = None) -> None:
+        """``rows``: the grants' cells, made beforehand on a worker (``grant_row``) for a long list."""
         keep = self.current().id if self.current() else None
         self.grants = grants
+        self.setUpdatesEnabled(False)
         self.setRowCount(len(grants))
-        for r, g in enumerate(grants):
-            for c, text in enumerate(grant_row(g)):
+        for r, (g, cells) in enumerate(zip(grants, rows or [grant_row(g) for g in grants])):
+            for c, text in enumerate(cells):
                 self.setItem(r, c, QTableWidgetItem(text))
             if g.id == keep:
                 self.selectRow(r)
+        self.setUpdatesEnabled(True)
         if self.current() is None and grants:
             self.selectRow(0)
 
@@ -106,12 +109,15 @@ class ConsentPanel(QWidget):
             self.table.set_grants([])
             self._selected()
             return
-        self.tasks.read(lambda _task: list_grants(self.vault, talent.id),
-                        lambda grants: self._loaded(talent.id, grants), what=self.tr("Loading grants"))
+        def work(_task):
+            grants = list_grants(self.vault, talent.id)
+            return grants, [grant_row(g) for g in grants]  # the cells too: a thousand grants format here
 
-    def _loaded(self, talent_id: str, grants: list[GrantRecord]) -> None:
+        self.tasks.read(work, lambda data: self._loaded(talent.id, *data), what=self.tr("Loading grants"))
+
+    def _loaded(self, talent_id: str, grants: list[GrantRecord], rows) -> None:
         if self.talent is not None and self.talent.id == talent_id:
-            self.table.set_grants(grants)
+            self.table.set_grants(grants, rows)
             self._selected()
 
     def _selected(self) -> None:
