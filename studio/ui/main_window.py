@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -29,6 +30,7 @@ from studio.ui.voice_view import WaveformColors, waveform_image
 
 LISTING_CHUNK = 500   # assets to a chunk of a talent's listing (the first shows while the rest is read)
 VOICE_BATCH = 12      # voice-take thumbnails to one background read
+YIELD_S = 0.003       # a worker's pause between chunks: a loaded machine's GUI thread gets the GIL (DR026)
 
 
 class MainWindow(QMainWindow):
@@ -207,6 +209,7 @@ class MainWindow(QMainWindow):
                 if task.cancelled or listing != self._listing or self.tasks.closed:
                     return -1  # another talent was chosen meanwhile
                 made = make_rows(chunk)
+                time.sleep(YIELD_S)  # the GUI thread's turn: it lays out what came before
                 if fresh:
                     self.tasks.gui(lambda made=made, first=not count: self._assets_chunk(listing, made, first, select))
                 else:
@@ -297,6 +300,7 @@ class MainWindow(QMainWindow):
                 self.tasks.gui(lambda aid=aid: self._thumbs_failed.add(aid))
                 continue
             image = waveform_image(thumb.waveform, colors)
+            time.sleep(YIELD_S)
             if image is None:
                 self.tasks.gui(lambda aid=aid: self._thumbs_failed.add(aid))
             else:
