@@ -215,13 +215,12 @@ class ReviewWindow(QDialog):
 def _record_of(vault: Vault, talent_id: str):
     """On a worker: the talent's assets, grants and history as the window's lines (10,000 assets
     and their history are formatted here, not on the GUI thread, DR026)."""
-    tr = QCoreApplication.translate
     assets = [(f"{a.original_name}\n{status_label(a.status)}", a) for a in list_assets(vault, talent_id)]
     grants = list_grants(vault, talent_id)
     history = []
     for e in reversed(history_for_talent(vault, talent_id)):
-        line = tr("ReviewWindow", "{when}  {what} — {subject} (by you)") if e["by_talent"] else \
-            tr("ReviewWindow", "{when}  {what} — {subject} (by the studio)")
+        line = QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by you)") if e["by_talent"] \
+            else QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by the studio)")
         history.append((line.format(when=e["at"][:16].replace("T", " "), what=e["label"], subject=e["subject"]), None))
     return assets, grants, [grant_row(g) for g in grants], history
 
