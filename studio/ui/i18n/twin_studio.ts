@@ -377,7 +377,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+76"/>
+        <location filename="../consent_panel.py" line="+132"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -797,7 +797,7 @@
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-126"/>
+        <location filename="../consent_panel.py" line="-183"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
