@@ -30,6 +30,7 @@ def _child(size: int, screenshot: str | None) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from studio.core.vault import Vault
+    from studio.ui.app import settle_heap
     from studio.ui.asset_model import ASSET_ROLE
     from studio.ui.main_window import MainWindow
     from tests.library import make_library
@@ -51,6 +52,7 @@ def _child(size: int, screenshot: str | None) -> dict:
 
     window = MainWindow(vault)
     window.show()
+    settle_heap()  # as run_app does once its window is shown
     wait(lambda: window.talents.list.count() == library.talents)
     lib = window.library
     rss0 = proc.memory_info().rss

@@ -100,6 +100,7 @@ class AssetModel(QAbstractTableModel):
         self.placeholders: dict[str, QIcon] = {}
         self.missing: set[str] = set()  # ids a visible item asked a thumbnail for (the panel fetches them)
         self._order: tuple[int, Qt.SortOrder] = (-1, Qt.AscendingOrder)
+        self._all_order: tuple[int, Qt.SortOrder] | None = None
         self._filters: tuple[str | None, str | None, str] = (None, None, "")
 
     @property
@@ -107,14 +108,26 @@ class AssetModel(QAbstractTableModel):
         """All the talent's assets, shown or filtered out."""
         return [r.asset for r in self._all]
 
+    @property
+    def total(self) -> int:
+        """How many assets the talent has, shown or filtered out."""
+        return len(self._all)
+
     # -- content -------------------------------------------------------------------------------
-    def _shown(self, rows: list[_Row]) -> list[_Row]:
+    def _filtered(self, rows: list[_Row]) -> list[_Row]:
         kind, status, text = self._filters
         if kind or status or text:
             rows = [r for r in rows if (kind is None or r.asset.kind == kind)
                     and (status is None or r.asset.status == status)
                     and (not text or text in r.match or text in r.asset.id)]
-        return _sorted(rows, *self._order)
+        return rows
+
+    def _all_sorted(self) -> list[_Row]:
+        """Every row in the order chosen (kept so: a filter changed later is one pass, no sort)."""
+        if self._all_order != self._order:
+            self._all = _sorted(self._all, *self._order)
+            self._all_order = self._order
+        return self._all
 
     def _reindex(self) -> None:
         self._index = {r.asset.id: i for i, r in enumerate(self._rows)}
@@ -123,9 +136,9 @@ class AssetModel(QAbstractTableModel):
         """Show ``assets`` (or rows :func:`make_rows` made of them) instead."""
         rows = assets if assets and isinstance(assets[0], _Row) else make_rows(assets)
         self.beginResetModel()
-        self._all = list(rows)
+        self._all, self._all_order = list(rows), None
         self._known = {r.asset.id for r in self._all}
-        self._rows = self._shown(self._all)
+        self._rows = list(self._filtered(self._all_sorted()))
         self._reindex()
         self.endResetModel()
 
@@ -136,9 +149,12 @@ class AssetModel(QAbstractTableModel):
         rows = [r for r in rows if r.asset.id not in self._known]
         if not rows:
             return
+        rows = _sorted(rows, *self._order)
+        if self._all and self._order[0] >= 0 and _before(rows[0], self._all[-1], *self._order):
+            self._all_order = None  # out of order: sorted again when a filter or sort needs it
         self._all.extend(rows)
         self._known.update(r.asset.id for r in rows)
-        shown = self._shown(rows)
+        shown = self._filtered(rows)
         if not shown:
             return
         first = len(self._rows)
@@ -167,12 +183,12 @@ class AssetModel(QAbstractTableModel):
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:  # Qt API
         self._order = (column, order)
         if column >= 0 and self._rows:
-            self._relayout(_sorted(self._rows, column, order))
+            self._relayout(list(self._filtered(self._all_sorted())))
 
     def set_filters(self, kind: str | None, status: str | None, text: str) -> None:
         self._filters = (kind, status, text.casefold().strip())
         self.beginResetModel()
-        self._rows = self._shown(self._all)
+        self._rows = list(self._filtered(self._all_sorted()))
         self._reindex()
         self.endResetModel()
 

@@ -255,7 +255,7 @@ class LibraryPanel(QWidget):
     def _update_empty(self) -> None:
         if self.talent_name is None:
             self.empty.setText(self.tr("Add or choose a talent on the left."))
-        elif not self.model.assets:
+        elif not self.model.total:
             self.empty.setText(self.tr("No scans or voice takes yet.\n\nDrop files or a capture-session folder here,\n"
                                        "or use Import… (Ctrl+I)."))
         else:
