@@ -85,7 +85,7 @@ class GrantTable(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setResizeContentsPrecision(50)
+        header.setResizeContentsPrecision(50)  # sized from 50 rows, not 1,000 (precision 0 measures every row of a hidden table)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
         self.selectionModel().selectionChanged.connect(lambda *_: self.itemSelectionChanged.emit())
         self.grants: list[GrantRecord] = []
