@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
             who = self.tr("No talent selected")
         else:  # English reads "1 asset", "2 assets"; each message has all plural forms
             who = (self.tr("{talent}: %n asset", "", count) if count == 1 else
-                   self.tr("{talent}: %n assets", "", count)).format(talent=self.talent.name)
+                   self.tr("{talent}: %Ln assets", "", count)).format(talent=self.talent.name)
         self.status_label.setText(self.tr("{who}  ·  vault {vault}").format(who=who, vault=self.vault.root))
 
     def _assets_added(self, talent_id: str, asset_ids: list[str]) -> None:

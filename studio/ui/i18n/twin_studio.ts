@@ -1400,7 +1400,7 @@ or use Import… (Ctrl+I).</source>
     </message>
     <message numerus="yes">
         <location line="+1"/>
-        <source>{talent}: %n assets</source>
+        <source>{talent}: %Ln assets</source>
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
@@ -1990,7 +1990,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message numerus="yes">
         <location line="+0"/>
-        <source>%n assets</source>
+        <source>%Ln assets</source>
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
