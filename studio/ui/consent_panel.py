@@ -83,6 +83,7 @@ class GrantTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         self.verticalHeader().hide()
         self.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        self.setWordWrap(False)  # one line a grant, as the table widget showed them
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setResizeContentsPrecision(50)  # sized from 50 rows, not 1,000 (precision 0 measures every row of a hidden table)

@@ -89,8 +89,7 @@ class LibraryPanel(QWidget):
         # sized to the rows on screen when a talent's assets arrive, not on every change: a header
         # that fits its contents measures them again at every scroll, sort and filter (DR026)
         header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setResizeContentsPrecision(0)
+        header.setStretchLastSection(True)  # the name keeps its width; "Added" takes what is left
         self._columns_sized = False
         header.setMinimumSectionSize(48)
         self.table.setAccessibleName(self.tr("Assets (list)"))
@@ -162,10 +161,13 @@ class LibraryPanel(QWidget):
         metrics = self.table.fontMetrics()
         header = self.table.horizontalHeader()
         rows = [self.model.index(r, 0) for r in range(min(50, self.model.rowCount()))]
-        for column in range(1, self.model.columnCount()):
+        for column in range(self.model.columnCount()):
             texts = [self.model.headerData(column, Qt.Horizontal)] + [
                 self.model.data(self.model.index(i.row(), column)) for i in rows]
-            header.resizeSection(column, max(metrics.horizontalAdvance(t or "") for t in texts) + 24)
+            width = max(metrics.horizontalAdvance(t or "") for t in texts) + 16
+            if column == 0:  # the name, after its icon, up to a readable width
+                width = min(width + self.table.iconSize().width() + 8, 280)
+            header.resizeSection(column, width)
 
     def add_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
         """More of the talent's assets (a long listing arrives in chunks, DR026)."""
