@@ -86,7 +86,7 @@ class GrantTable(QTableView):
         self.setWordWrap(False)  # one line a grant, as the table widget showed them
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setResizeContentsPrecision(50)  # sized from 50 rows, not 1,000 (precision 0 measures every row of a hidden table)
+        header.setResizeContentsPrecision(20)  # sized from 20 rows, not 1,000 (precision 0 measures every row of a hidden table)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
         self.selectionModel().selectionChanged.connect(lambda *_: self.itemSelectionChanged.emit())
         self.grants: list[GrantRecord] = []

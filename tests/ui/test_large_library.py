@@ -115,8 +115,10 @@ def test_when_a_talent_with_10000_takes_is_browsed_then_the_event_loop_never_sta
         held = len(lib.model.thumbnails)
         assert 0 < held <= lib.model.thumbnails.limit < library.assets // 10, held
 
-        meter.doing = "sorting by name"
+        meter.doing = "switching to the list"
         lib.set_view("list")
+        qtbot.wait(20)  # each action its own turn of the event loop, as a person's clicks are
+        meter.doing = "sorting by name"
         lib.table.sortByColumn(0, Qt.AscendingOrder)
         qtbot.wait(20)
         with meter.checking():
