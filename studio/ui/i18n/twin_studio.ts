@@ -377,7 +377,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+132"/>
+        <location filename="../consent_panel.py" line="+133"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -797,7 +797,7 @@
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-183"/>
+        <location filename="../consent_panel.py" line="-184"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -893,7 +893,7 @@
 <context>
     <name>LedgerPanel</name>
     <message>
-        <location filename="../ledger_panel.py" line="+31"/>
+        <location filename="../ledger_panel.py" line="+30"/>
         <source>Date</source>
         <translation type="unfinished"></translation>
     </message>
@@ -964,7 +964,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+32"/>
         <source>Statement</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1019,12 +1019,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+39"/>
         <source>Loading the statement</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="-99"/>
         <source>Package {0}, grant {1}
 Recorded {2}</source>
         <translation type="unfinished"></translation>
@@ -1035,7 +1035,7 @@ Recorded {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+113"/>
         <source>No talent selected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1121,12 +1121,12 @@ File SHA-256 {2}</source>
     <name>LibraryPanel</name>
     <message>
         <location filename="../library_panel.py" line="+33"/>
-        <location line="+110"/>
+        <location line="+109"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-109"/>
+        <location line="-108"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1176,7 +1176,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+20"/>
         <source>Assets (list)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1186,7 +1186,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+114"/>
+        <location line="+117"/>
         <source>Add or choose a talent on the left.</source>
         <translation type="unfinished"></translation>
     </message>
