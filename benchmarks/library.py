@@ -85,12 +85,17 @@ def _child(size: int, screenshot: str | None) -> dict:
         while time.monotonic() < end:
             app.processEvents()
     wait(shown)
-    lib.set_view("list")
-    lib.table.sortByColumn(0, Qt.AscendingOrder)
-    lib.search.setText("retake")
-    lib.set_view("grid")
-    lib.search.clear()
-    lib.table.sortByColumn(6, Qt.DescendingOrder)
+
+    def turn(seconds: float = 0.03) -> None:  # each action its own turn of the event loop, as clicks are
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+
+    for action in (lambda: lib.set_view("list"), lambda: lib.table.sortByColumn(0, Qt.AscendingOrder),
+                   lambda: lib.search.setText("retake"), lambda: lib.set_view("grid"), lib.search.clear,
+                   lambda: lib.table.sortByColumn(6, Qt.DescendingOrder)):
+        action()
+        turn()
     wait(shown)
     end = time.monotonic() + 0.2
     while time.monotonic() < end:
