@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/run.py ingest-scale [--repeats 1] [--scale-faces 5000000]
     .venv/bin/python benchmarks/run.py preview
     .venv/bin/python benchmarks/run.py package [--size-mb 1024]
+    .venv/bin/python benchmarks/run.py library    # STUDIO_BENCH_SCREENSHOT=f.png saves the 10k window
 
 ``ingest``: ingest a generated ~1.3 M-triangle binary PLY into a fresh vault, next to what a user
 would otherwise do with the same file — ``open3d.io.read_triangle_mesh`` plus a SHA-256 — each in
@@ -39,13 +40,14 @@ and peak memory of the whole process tree next to Open3D's own read + first rend
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import ingest, ingest_scale, package, preview, scale_render, short_writes  # noqa: E402
+from benchmarks import ingest, ingest_scale, library, package, preview, scale_render, short_writes  # noqa: E402
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -55,6 +57,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "package": lambda args: package.bench(args.repeats, args.size_mb),
     "short-writes": lambda args: short_writes.bench(args.repeats),
     "scale-render": lambda args: scale_render.bench(),
+    "library": lambda args: library.bench(args.repeats, os.environ.get("STUDIO_BENCH_SCREENSHOT")),
 }
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -25,7 +24,7 @@ from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.formatting import day_text, instant_text, utc_and_local
 from studio.ui.tasks import TaskManager
-from studio.ui.tables import list_table, translated
+from studio.ui.tables import Row, RowsTable, list_table, translated
 from studio.ui.uses_chart import VIOLATION, UsesChart
 
 COLUMNS = (QT_TRANSLATE_NOOP("LedgerPanel", "Date"), QT_TRANSLATE_NOOP("LedgerPanel", "Kind"),
@@ -40,6 +39,23 @@ KIND_LABELS = {"export": QT_TRANSLATE_NOOP("LedgerPanel", "export"),
                "violation": QT_TRANSLATE_NOOP("LedgerPanel", "VIOLATION")}
 
 
+def entry_rows(st: Statement | None) -> list[Row]:
+    """The statement's rows as the table shows them (safe on a worker: texts and translations)."""
+    rows = []
+    for e in st.entries if st else []:
+        use = " / ".join(x for x in (e.purpose, e.media) if x)
+        fee = "—" if e.kind == "violation" else f"{e.fee:,.2f} {e.currency}"
+        cells = (day_text(e.on, e.timezone), QCoreApplication.translate("LedgerPanel", KIND_LABELS[e.kind]), e.brand,
+                 str(e.count), fee, use, e.territory or "")
+        tip = QCoreApplication.translate("LedgerPanel", "Package {0}, grant {1}\nRecorded {2}").format(
+            e.package_id, e.grant_id, utc_and_local(e.at, e.timezone))
+        tip += f"\n{e.description}" if e.description else ""
+        if e.kind == "violation":
+            tip += "\n" + QCoreApplication.translate("LedgerPanel", "Outside the grant:") + "\n" + "\n".join(e.reasons)
+        rows.append(Row(cells, tip, VIOLATION if e.kind == "violation" else None))
+    return rows
+
+
 class LedgerPanel(QWidget):
     exportRequested = Signal()
     brandsRequested = Signal()
@@ -51,7 +67,7 @@ class LedgerPanel(QWidget):
         self.statement: Statement | None = None
         self.packages_list: list[PackageRecord] = []
         self.banner = Banner(self)
-        self.entries = list_table(translated("LedgerPanel", COLUMNS), self)
+        self.entries = RowsTable(translated("LedgerPanel", COLUMNS), self, right=(3, 4))
         self.entries.setAccessibleName(self.tr("Statement"))
         self.packages = list_table(translated("LedgerPanel", PACKAGE_COLUMNS), self)
         self.packages.setAccessibleName(self.tr("Packages"))
@@ -122,36 +138,30 @@ class LedgerPanel(QWidget):
         if talent is None:
             self._show(None, [])
             return
-        self.tasks.read(lambda _task: (statement(self.vault, talent.id), list_packages(self.vault, talent.id)),
-                        lambda data: self._loaded(talent.id, *data), what=self.tr("Loading the statement"), owner=self)
+        if not self.isVisible():  # a tab not shown: read when it is (a long statement costs the GUI, DR026)
+            self._stale = True
+            return
+        self._stale = False
+        def work(_task):
+            st = statement(self.vault, talent.id)  # its rows formatted here: a thousand entries (DR026)
+            return st, list_packages(self.vault, talent.id), entry_rows(st)
 
-    def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord]) -> None:
+        self.tasks.read(work, lambda data: self._loaded(talent.id, *data), what=self.tr("Loading the statement"),
+                        owner=self)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self.refresh()
+
+    def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord], rows: list[Row]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
-            self._show(st, packages)
+            self._show(st, packages, rows)
 
-    def _show(self, st: Statement | None, packages: list[PackageRecord]) -> None:
+    def _show(self, st: Statement | None, packages: list[PackageRecord], rows: list[Row] | None = None) -> None:
         self.statement, self.packages_list = st, packages
         entries = st.entries if st else []
-        self.entries.setRowCount(len(entries))
-        red = QBrush(VIOLATION)
-        for r, e in enumerate(entries):
-            use = " / ".join(x for x in (e.purpose, e.media) if x)
-            fee = "—" if e.kind == "violation" else f"{e.fee:,.2f} {e.currency}"
-            cells = (day_text(e.on, e.timezone), self.tr(KIND_LABELS[e.kind]), e.brand, str(e.count), fee, use,
-                     e.territory or "")
-            tip = self.tr("Package {0}, grant {1}\nRecorded {2}").format(e.package_id, e.grant_id,
-                                                                       utc_and_local(e.at, e.timezone))
-            tip += f"\n{e.description}" if e.description else ""
-            if e.kind == "violation":
-                tip += "\n" + self.tr("Outside the grant:") + "\n" + "\n".join(e.reasons)
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(tip)
-                if e.kind == "violation":
-                    item.setForeground(red)
-                if c in (3, 4):
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.entries.setItem(r, c, item)
+        self.entries.set_rows(rows if rows is not None else entry_rows(st))
         self.chart.set_entries(entries)
         if st is None:
             self.totals.setText(self.tr("No talent selected."))

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QListView, QPushButton, QStackedWidget, QTableView, QToolButton,
                                QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord
-from studio.ui.asset_model import ASSET_ROLE, AssetFilter, AssetModel
+from studio.ui.asset_model import ASSET_ROLE, THUMBNAILS_HELD, AssetFilter, AssetModel
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
 
 SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac *.ogg *.opus *.mp3 *.sph *.aif *.aiff"
@@ -21,7 +21,7 @@ SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac 
 class LibraryPanel(QWidget):
     assetSelected = Signal(object)      # AssetRecord | None
     filesDropped = Signal(list)         # list[Path]
-    thumbnailsWanted = Signal(list)     # asset ids shown without a thumbnail
+    thumbnailsWanted = Signal(list)     # asset ids on screen (and a screenful around) without a thumbnail
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,10 +69,13 @@ class LibraryPanel(QWidget):
         self.grid.setMovement(QListView.Static)
         self.grid.setWordWrap(True)
         self.grid.setUniformItemSizes(True)
+        self.grid.setLayoutMode(QListView.Batched)  # 10,000 tiles are laid out a batch per event-loop turn
+        self.grid.setBatchSize(500)
         self.grid.setModel(self.proxy)
         self.grid.setAccessibleName(self.tr("Assets (grid)"))
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(6, Qt.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -83,8 +86,11 @@ class LibraryPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.ElideMiddle)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        # sized to the rows on screen when a talent's assets arrive, not on every change: a header
+        # that fits its contents measures them again at every scroll, sort and filter (DR026)
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)  # the name keeps its width; "Added" takes what is left
+        self._columns_sized = False
         header.setMinimumSectionSize(48)
         self.table.setAccessibleName(self.tr("Assets (list)"))
         # the grid and the list share one selection
@@ -115,12 +121,24 @@ class LibraryPanel(QWidget):
         lay.addLayout(filters)
         lay.addWidget(self.stack, 1)
         self.view_mode = "grid"
+        # thumbnails are asked for what is on screen, a moment after the view stops changing
+        self._visible_timer = QTimer(self)
+        self._visible_timer.setSingleShot(True)
+        self._visible_timer.setInterval(40)
+        self._visible_timer.timeout.connect(self.request_visible_thumbnails)
+        for bar in (self.grid.verticalScrollBar(), self.table.verticalScrollBar()):
+            bar.valueChanged.connect(self._visible_changed)
+        for signal in (self.proxy.layoutChanged, self.proxy.modelReset, self.proxy.rowsInserted,
+                       self.proxy.rowsRemoved, self.stack.currentChanged):
+            signal.connect(self._visible_changed)
         self.set_talent(None)
         self._update_empty()
 
     # -- content -------------------------------------------------------------------------------
     def set_talent(self, name: str | None) -> None:
         self.talent_name = name
+        self.talent_id: str | None = None  # whose assets are listed (the main window sets it)
+        self._columns_sized = False
         self.title.setText(self.tr("<b>{name}</b> — assets").format(name=name) if name else self.tr("<b>Assets</b>"))
         self.import_button.setEnabled(name is not None)
         self.setAcceptDrops(name is not None)
@@ -128,14 +146,81 @@ class LibraryPanel(QWidget):
     def set_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
         current = select or (self.current().id if self.current() else None)
         self.model.set_assets(assets)
+        if not self._columns_sized and self.model.rowCount():
+            self._columns_sized = True
+            QTimer.singleShot(0, self._size_columns)
         self._update_empty()
         if current:
             self.select(current)
         if self.current() is None:
             self.assetSelected.emit(None)
-        missing = [a.id for a in assets if a.id not in self.model.thumbnails]
-        if missing:
-            self.thumbnailsWanted.emit(missing)
+
+    def _size_columns(self) -> None:
+        """Each column as wide as its title and the first rows' texts (measured here rather than
+        by the header, which would ask the model for every row)."""
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        rows = [self.model.index(r, 0) for r in range(min(50, self.model.rowCount()))]
+        for column in range(self.model.columnCount()):
+            texts = [self.model.headerData(column, Qt.Horizontal)] + [
+                self.model.data(self.model.index(i.row(), column)) for i in rows]
+            width = max(metrics.horizontalAdvance(t or "") for t in texts) + 16
+            if column == 0:  # the name, after its icon, up to a readable width
+                width = min(width + self.table.iconSize().width() + 8, 280)
+            header.resizeSection(column, width)
+
+    def add_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
+        """More of the talent's assets (a long listing arrives in chunks, DR026)."""
+        self.model.append_assets(assets)
+        self._update_empty()
+        if select and self.current() is None:
+            self.select(select)
+
+    # -- thumbnails of what is on screen ------------------------------------------------------------
+    def _visible_changed(self, *_args) -> None:
+        self._visible_timer.start()
+
+    def visible_rows(self) -> range:
+        """The proxy rows on screen in the view shown (empty when none is)."""
+        view = self.stack.currentWidget()
+        count = self.proxy.rowCount()
+        if view not in (self.grid, self.table) or count == 0:
+            return range(0)
+        port = view.viewport()
+        if view is self.table:
+            top = self.table.rowAt(0)
+            bottom = self.table.rowAt(port.height() - 1)
+            return range(max(top, 0), (count - 1 if bottom < 0 else bottom) + 1)
+        cell = self.grid.gridSize()
+        rows = []
+        for y in range(cell.height() // 2, port.height() + cell.height(), max(1, cell.height() // 2)):
+            for x in range(cell.width() // 2, port.width(), max(1, cell.width() // 2)):
+                index = self.grid.indexAt(QPoint(x, min(y, port.height() - 1)))
+                if index.isValid():
+                    rows.append(index.row())
+        return range(min(rows), max(rows) + 1) if rows else range(0)
+
+    def request_visible_thumbnails(self) -> list[str]:
+        """Ask for the thumbnails of the assets on screen and a screenful either side; returns
+        the ids asked for, those on screen first."""
+        shown = self.visible_rows()
+        if not shown:
+            return []
+        margin = len(shown)
+        count = self.proxy.rowCount()
+        held = self.model.thumbnails
+        held.limit = max(THUMBNAILS_HELD, 4 * margin)  # a large screen: what is asked for must fit
+        order = list(shown) + [r for r in range(shown.stop, min(count, shown.stop + margin))] + \
+            [r for r in range(shown.start - 1, max(-1, shown.start - margin - 1), -1)]
+        ids = []
+        for r in order:
+            a = self.proxy.index(r, 0).data(ASSET_ROLE)
+            if a is not None and self.model.thumbnails.touch(a.id) is None:
+                ids.append(a.id)
+        self.model.missing.clear()
+        if ids:
+            self.thumbnailsWanted.emit(ids)
+        return ids
 
     def select(self, asset_id: str) -> bool:
         row = self.model.row_of(asset_id)
@@ -162,13 +247,17 @@ class LibraryPanel(QWidget):
         self._update_empty()
 
     def _filters_changed(self) -> None:
+        current = self.current()
         self.proxy.set_filters(self.kind.currentData(), self.status.currentData(), self.search.text())
+        if current is not None and not self.select(current.id):
+            self.assetSelected.emit(None)
         self._update_empty()
+        self._visible_changed()
 
     def _update_empty(self) -> None:
         if self.talent_name is None:
             self.empty.setText(self.tr("Add or choose a talent on the left."))
-        elif not self.model.assets:
+        elif not self.model.total:
             self.empty.setText(self.tr("No scans or voice takes yet.\n\nDrop files or a capture-session folder here,\n"
                                        "or use Import… (Ctrl+I)."))
         else:
@@ -177,6 +266,11 @@ class LibraryPanel(QWidget):
             self.stack.setCurrentWidget(self.empty)
         else:
             self.stack.setCurrentWidget(self.grid if self.view_mode == "grid" else self.table)
+        self._visible_changed()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._visible_changed()
 
     # -- import ------------------------------------------------------------------------------------
     def choose_files(self) -> None:

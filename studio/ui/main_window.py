@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
-from studio.core.assets import list_assets
+from studio.core.assets import iter_assets
 from studio.core.changes import Changes
 from studio.core.errors import StudioError
 from studio.core.previews import Thumbnail, thumbnail
@@ -24,7 +25,12 @@ from studio.ui.library_panel import LibraryPanel
 from studio.ui.tasks import TaskManager
 from studio.ui.settings import Settings
 from studio.ui.talents_panel import TalentsPanel
-from studio.ui.voice_view import waveform_icon
+from studio.ui.asset_model import make_rows
+from studio.ui.voice_view import WaveformColors, waveform_image
+
+LISTING_CHUNK = 500   # assets to a chunk of a talent's listing (the first shows while the rest is read)
+VOICE_BATCH = 12      # voice-take thumbnails to one background read
+YIELD_S = 0.003       # a worker's pause between chunks: a loaded machine's GUI thread gets the GIL (DR026)
 
 
 class MainWindow(QMainWindow):
@@ -39,7 +45,10 @@ class MainWindow(QMainWindow):
         self.tasks = tasks or TaskManager()
         if self.tasks.on_error is None:
             self.tasks.on_error = self.show_error
-        self._thumbs_asked: set[str] = set()
+        self._thumbs_wanted: frozenset[str] = frozenset()  # on screen or near: what the workers still draw
+        self._thumbs_busy: set[str] = set()     # being fetched
+        self._thumbs_failed: set[str] = set()   # no thumbnail to be had: the kind's icon stays
+        self._listing = 0                        # the latest listing's number: older chunks are dropped
         self._select_next: str | None = None  # the last asset of an ingest batch, for the next refresh
         self.talent: TalentRecord | None = None
 
@@ -173,6 +182,7 @@ class MainWindow(QMainWindow):
         self.talent = talent  # a refreshed record (asset counts) of the same talent reloads nothing
         if same:
             return
+        self._thumbs_failed.clear()
         self.library.set_talent(talent.name if talent else None)
         self.consent.set_talent(talent)
         self.ledger.set_talent(talent)
@@ -180,20 +190,51 @@ class MainWindow(QMainWindow):
         self.refresh_assets()
 
     def refresh_assets(self, select: str | None = None) -> None:
+        """List the talent's assets in the background. A newly selected talent's list arrives in
+        chunks, newest first, so the first screenful shows while the rest is read; a refresh of
+        the talent shown replaces the list once, whole (DR026)."""
         talent = self.talent
+        self._listing += 1
+        listing = self._listing
         if talent is None:
             self.library.set_assets([])
             self._update_status(0)
             return
-        self.tasks.read(lambda _task: list_assets(self.vault, talent.id),
-                        lambda assets: self._assets_loaded(talent.id, assets, select), what=self.tr("Loading assets"))
+        fresh = self.library.talent_id != talent.id
+        self.library.talent_id = talent.id
 
-    def _assets_loaded(self, talent_id: str, assets, select: str | None) -> None:
-        if self.talent is None or self.talent.id != talent_id:
+        def work(task) -> int:
+            count, rows = 0, []
+            for chunk in iter_assets(self.vault, talent.id, newest_first=True, chunk=LISTING_CHUNK):
+                if task.cancelled or listing != self._listing or self.tasks.closed:
+                    return -1  # another talent was chosen meanwhile
+                made = make_rows(chunk)
+                time.sleep(YIELD_S)  # the GUI thread's turn: it lays out what came before
+                if fresh:
+                    self.tasks.gui(lambda made=made, first=not count: self._assets_chunk(listing, made, first, select))
+                else:
+                    rows.extend(made)
+                count += len(chunk)
+            if not fresh:
+                self.tasks.gui(lambda: self._assets_chunk(listing, rows, True, select))
+            return count
+
+        self.tasks.read(work, lambda count: self._assets_loaded(listing, count), what=self.tr("Loading assets"))
+
+    def _assets_chunk(self, listing: int, rows, first: bool, select: str | None) -> None:
+        if listing != self._listing:
             return
-        self.library.set_assets(assets, select=select)
-        self._update_status(len(assets))
-        if any(a.kind != "voice" for a in assets):
+        if first:
+            self.library.set_assets(rows, select=select)
+        else:
+            self.library.add_assets(rows, select=select)
+        self._update_status(self.library.model.rowCount())
+
+    def _assets_loaded(self, listing: int, count: int) -> None:
+        if listing != self._listing or count < 0:
+            return
+        self._update_status(count)
+        if any(a.kind != "voice" for a in self.library.model.assets):
             self.tasks.renders.warm()  # the first scan opened then draws from warm children
 
     def _update_status(self, count: int) -> None:
@@ -201,7 +242,7 @@ class MainWindow(QMainWindow):
             who = self.tr("No talent selected")
         else:  # English reads "1 asset", "2 assets"; each message has all plural forms
             who = (self.tr("{talent}: %n asset", "", count) if count == 1 else
-                   self.tr("{talent}: %n assets", "", count)).format(talent=self.talent.name)
+                   self.tr("{talent}: %Ln assets", "", count)).format(talent=self.talent.name)
         self.status_label.setText(self.tr("{who}  ·  vault {vault}").format(who=who, vault=self.vault.root))
 
     def _assets_added(self, talent_id: str, asset_ids: list[str]) -> None:
@@ -216,25 +257,67 @@ class MainWindow(QMainWindow):
             self.refresh_assets(select=select)
 
     def request_thumbnails(self, asset_ids: list[str]) -> None:
+        """Fetch the thumbnails of ``asset_ids`` (what is on screen and near it, on screen
+        first), off the GUI thread: a voice take's waveform is drawn into an image by the
+        worker, a scan's stored thumbnail is read (rendered and stored the first time). Ids
+        asked for before and scrolled away since are dropped before their turn comes."""
+        self._thumbs_wanted = frozenset(asset_ids)
+        voices: list[str] = []
+        service = self.tasks.renders.thumbnails
         for aid in asset_ids:
-            if aid in self._thumbs_asked:
+            if aid in self._thumbs_busy or aid in self._thumbs_failed:
                 continue
-            self._thumbs_asked.add(aid)
-            row = self.library.model.row_of(aid)
-            voice = row is not None and self.library.model.assets[row].kind == "voice"
-            service = self.tasks.renders.thumbnails
-            submit = self.tasks.read if voice else self.tasks.write  # a scan's first thumbnail is stored
-            submit(lambda _task, aid=aid: thumbnail(self.vault, aid, service), self._thumbnail_ready,
-                   lambda exc: None,  # no thumbnail: the kind's icon stays
-                   what=self.tr("Rendering a thumbnail"))
+            asset = self.library.model.asset(aid)
+            if asset is None:
+                continue
+            self._thumbs_busy.add(aid)
+            if asset.kind == "voice":
+                voices.append(aid)
+                continue
+            self.tasks.write(lambda _task, aid=aid: thumbnail(self.vault, aid, service) if aid in self._thumbs_wanted
+                             else None,  # a scan's first thumbnail is stored: a write
+                             lambda thumb, aid=aid: self._thumbnail_ready(aid, thumb),
+                             lambda exc, aid=aid: self._thumbnail_failed(aid),
+                             what=self.tr("Rendering a thumbnail"))
+        colors = WaveformColors.of(self.library.grid.palette())
+        for start in range(0, len(voices), VOICE_BATCH):
+            batch = voices[start:start + VOICE_BATCH]
+            self.tasks.read(lambda task, batch=batch: self._voice_thumbnails(task, batch, colors, service),
+                            lambda _none, batch=batch: self._thumbs_busy.difference_update(batch),
+                            lambda exc, batch=batch: self._thumbs_busy.difference_update(batch),
+                            what=self.tr("Rendering a thumbnail"))
 
-    def _thumbnail_ready(self, thumb: Thumbnail) -> None:
-        if thumb.waveform is not None:
-            self.library.model.set_thumbnail(thumb.asset_id, waveform_icon(thumb.waveform))
-        elif thumb.png:
-            image = QImage.fromData(thumb.png, "PNG")
-            if not image.isNull():
-                self.library.model.set_thumbnail(thumb.asset_id, QPixmap.fromImage(image))
+    def _voice_thumbnails(self, task, batch: list[str], colors: WaveformColors, service) -> None:
+        """On a worker: each take's waveform, drawn; handed to the GUI thread one by one."""
+        for aid in batch:
+            if task.cancelled or self.tasks.closed:
+                return
+            if aid not in self._thumbs_wanted:
+                continue  # scrolled away: asked for again if it comes back
+            try:
+                thumb = thumbnail(self.vault, aid, service)
+            except StudioError:
+                self.tasks.gui(lambda aid=aid: self._thumbs_failed.add(aid))
+                continue
+            image = waveform_image(thumb.waveform, colors)
+            time.sleep(YIELD_S)
+            if image is None:
+                self.tasks.gui(lambda aid=aid: self._thumbs_failed.add(aid))
+            else:
+                self.tasks.gui(lambda aid=aid, image=image: self.library.model.set_thumbnail(
+                    aid, QPixmap.fromImage(image)))
+
+    def _thumbnail_ready(self, aid: str, thumb: Thumbnail | None) -> None:
+        self._thumbs_busy.discard(aid)
+        if thumb is None or not thumb.png:
+            return
+        image = QImage.fromData(thumb.png, "PNG")
+        if not image.isNull():
+            self.library.model.set_thumbnail(thumb.asset_id, QPixmap.fromImage(image))
+
+    def _thumbnail_failed(self, aid: str) -> None:
+        self._thumbs_busy.discard(aid)
+        self._thumbs_failed.add(aid)  # no thumbnail: the kind's icon stays
 
     # -- actions ------------------------------------------------------------------------------------
     def ingest(self, paths: list[Path]) -> None:

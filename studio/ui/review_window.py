@@ -5,9 +5,9 @@ the window locks the key again (it lived only in this window's memory)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord, list_assets
 from studio.core.changes import Changes
@@ -19,10 +19,11 @@ from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
-from studio.ui.consent_panel import GrantTable
+from studio.ui.consent_panel import GrantTable, grant_row
 from studio.ui.detail_pane import DetailPane
 from studio.ui.formatting import status_label
 from studio.ui.ledger_panel import LedgerPanel
+from studio.ui.record_list import RecordList
 from studio.ui.tasks import TaskManager
 
 
@@ -75,9 +76,9 @@ class ReviewWindow(QDialog):
                                "decide here is signed with your own key; close this window to lock it.").format(
                                    name=talent.name))
         intro.setWordWrap(True)
-        self.assets = QListWidget(self)
+        self.assets = RecordList(self)
         self.assets.setAccessibleName(self.tr("Your assets"))
-        self.assets.currentItemChanged.connect(self._asset_selected)
+        self.assets.recordChanged.connect(self._asset_selected)
         self.detail = DetailPane(vault, self.tasks, self)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText(self.tr("A note with your decision (optional)"))
@@ -98,7 +99,7 @@ class ReviewWindow(QDialog):
         self.sign_button.clicked.connect(lambda: self._grant_action(sign_grant, key=True))
         self.decline_button.clicked.connect(lambda: self._grant_action(decline_grant, reason=True))
         self.revoke_button.clicked.connect(lambda: self._grant_action(revoke_grant, reason=True))
-        self.history = QListWidget(self)
+        self.history = RecordList(self)
         self.history.setAccessibleName(self.tr("History"))
 
         decide = QHBoxLayout()
@@ -156,42 +157,28 @@ class ReviewWindow(QDialog):
     # -- data ------------------------------------------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
         tid = self.talent.id
-        self.tasks.read(lambda _task: (list_assets(self.vault, tid), list_grants(self.vault, tid),
-                                       history_for_talent(self.vault, tid)),
-                        lambda data: self._loaded(*data, select), self._failed,
-                        what=self.tr("Loading your record"), owner=self)
+        self.tasks.read(lambda _task: _record_of(self.vault, tid), lambda data: self._loaded(*data, select),
+                        self._failed, what=self.tr("Loading your record"), owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         self.banner.show_message(str(exc))
 
-    def _loaded(self, assets: list[AssetRecord], grants, history, select: str | None) -> None:
+    def _loaded(self, assets: list[tuple[str, AssetRecord]], grants, grant_rows, history: list[tuple[str, None]],
+                select: str | None) -> None:
         current = select or (self.current_asset().id if self.current_asset() else None)
+        row = next((i for i, (_, a) in enumerate(assets) if a.id == current), 0 if assets else None)
         self.assets.blockSignals(True)
-        self.assets.clear()
-        for a in assets:
-            item = QListWidgetItem(f"{a.original_name}\n{status_label(a.status)}")
-            item.setData(Qt.UserRole, a)
-            self.assets.addItem(item)
-            if a.id == current:
-                self.assets.setCurrentItem(item)
-        if self.assets.currentItem() is None and self.assets.count():
-            self.assets.setCurrentRow(0)
+        self.assets.set_lines(assets, row)
         self.assets.blockSignals(False)
-        self._asset_selected(self.assets.currentItem(), None)
-        self.grants.set_grants(grants)
+        self._asset_selected(self.assets.current_record())
+        self.grants.set_grants(grants, grant_rows)
         self._grant_selected()
-        self.history.clear()
-        for e in reversed(history):
-            line = self.tr("{when}  {what} — {subject} (by you)") if e["by_talent"] else \
-                self.tr("{when}  {what} — {subject} (by the studio)")
-            self.history.addItem(line.format(when=e["at"][:16].replace("T", " "), what=e["label"], subject=e["subject"]))
+        self.history.set_lines(history)
 
     def current_asset(self) -> AssetRecord | None:
-        item = self.assets.currentItem()
-        return item.data(Qt.UserRole) if item is not None else None
+        return self.assets.current_record()
 
-    def _asset_selected(self, item, _previous) -> None:
-        asset = item.data(Qt.UserRole) if item is not None else None
+    def _asset_selected(self, asset: AssetRecord | None) -> None:
         self.detail.show_asset(asset)
         for b in (self.approve_button, self.reject_button):
             b.setEnabled(asset is not None)
@@ -223,6 +210,19 @@ class ReviewWindow(QDialog):
         self.key = None  # the unlocked key goes with the window
         self.detail.shutdown()
         super().done(result)
+
+
+def _record_of(vault: Vault, talent_id: str):
+    """On a worker: the talent's assets, grants and history as the window's lines (10,000 assets
+    and their history are formatted here, not on the GUI thread, DR026)."""
+    assets = [(f"{a.original_name}\n{status_label(a.status)}", a) for a in list_assets(vault, talent_id)]
+    grants = list_grants(vault, talent_id)
+    history = []
+    for e in reversed(history_for_talent(vault, talent_id)):
+        line = QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by you)") if e["by_talent"] \
+            else QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by the studio)")
+        history.append((line.format(when=e["at"][:16].replace("T", " "), what=e["label"], subject=e["subject"]), None))
+    return assets, grants, [grant_row(g) for g in grants], history
 
 
 def start_review(vault: Vault, talent: TalentRecord, tasks: TaskManager,

@@ -127,7 +127,7 @@ class TalentsPanel(QWidget):
         chosen = None
         for r in records:
             n = r.asset_count  # English reads "1 asset", "2 assets"; each message has all plural forms
-            count = self.tr("%n asset", "", n) if n == 1 else self.tr("%n assets", "", n)
+            count = self.tr("%n asset", "", n) if n == 1 else self.tr("%Ln assets", "", n)
             item = QListWidgetItem(f"{r.name}\n{count}" + (f" · {r.agency}" if r.agency else ""))
             item.setData(Qt.UserRole, r)
             item.setToolTip(r.id)

@@ -16,6 +16,7 @@ callback runs (Picard's rule: a result that arrives for a closed window is dropp
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, ClassVar
@@ -30,6 +31,7 @@ from studio.ui.render_pool import RenderPool
 
 log = logging.getLogger(__name__)
 
+SWITCH_INTERVAL_S = 0.001
 WRITER_THREAD = "studio-writer"
 READ_THREADS = "studio-read"
 
@@ -104,6 +106,11 @@ class TaskManager(QObject):
 
     def __init__(self, on_error: Callable[[str, BaseException], None] | None = None) -> None:
         super().__init__()
+        # Workers doing Python work (opening 40,000 sealed fields, drawing waveforms) hand the
+        # GIL back every millisecond, not every 5: each call Qt makes into Python on the GUI
+        # thread (a model's data() while painting) waits for it, and 5 ms apiece across a
+        # screenful of cells stalled the event loop for hundreds of ms (DR026).
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._relay = _Relay()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=WRITER_THREAD)
         self._pool = ThreadPoolExecutor(2, thread_name_prefix=READ_THREADS)

@@ -7,10 +7,13 @@ does not decode, no backend), an inline message says so and the waveform and met
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import (QT_TRANSLATE_NOOP, QBuffer, QByteArray, QCoreApplication, QIODevice, QPointF, QRectF,
                             QSize, Qt, QUrl, Signal)
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPolygonF, QPixmap
+from PySide6.QtGui import (QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPixmap,
+                           QPolygonF)
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
@@ -153,54 +156,24 @@ class WaveformWidget(QWidget):
         dpr = self.devicePixelRatioF()
         if self._cache and self._cache[0] == self.size() and self._cache[1] == dpr:
             return self._cache[2], self._cache[3]
-        lo, hi, rms, n = self._lo, self._hi, self._rms, len(self._lo)
-        cols = max(1, int(self.width() * dpr))
-        if n > cols:  # several buckets per column: keep the extremes, combine the RMS
-            starts = np.linspace(0, n, cols + 1)[:-1].astype(int)
-            counts = np.diff(np.append(starts, n))
-            lo, hi = np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts)
-            rms = None if rms is None else np.sqrt(np.add.reduceat(rms * rms, starts) / counts)
-        xs = (np.arange(len(lo)) + 0.5) / len(lo) * self.width()
-        if len(xs) > 1:
-            xs[0], xs[-1] = 0.0, float(self.width())
-        mid, half = self.height() / 2, max(1.0, self.height() / 2 - 4)
-
-        def band(top: np.ndarray, bottom: np.ndarray) -> QPolygonF:
-            pts = [QPointF(x, mid - y * half) for x, y in zip(xs, top)]
-            pts += [QPointF(x, mid - y * half) for x, y in zip(xs[::-1], bottom[::-1])]
-            return QPolygonF(pts)
-
-        envelope = band(hi, lo)
-        core = None if rms is None else band(np.minimum(rms, hi), np.maximum(-rms, lo))
+        envelope, core = _bands(self._lo, self._hi, self._rms, self.width(), self.height(), dpr)
         self._cache = (self.size(), dpr, envelope, core)
         return envelope, core
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        pal, rect = self.palette(), QRectF(self.rect())
+        pal = self.palette()
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1))
-        p.setBrush(pal.color(QPalette.ColorRole.Base))
-        p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        colors = WaveformColors.of(pal)
         if not self._duration:
+            _paint_frame(p, QRectF(self.rect()), colors)
             p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.tr("No waveform"))
+            p.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, self.tr("No waveform"))
             return
-        p.drawLine(QPointF(1, rect.center().y()), QPointF(rect.width() - 1, rect.center().y()))
-        envelope, core = self._polygons()
-        accent = pal.color(QPalette.ColorRole.Highlight)
-        faint = QColor(accent)
-        faint.setAlphaF(0.45)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(faint)
-        p.drawPolygon(envelope)
-        if core is not None:
-            p.setBrush(accent)
-            p.drawPolygon(core)
+        _paint(p, QRectF(self.rect()), self._polygons(), colors)
         if self.show_playhead:
-            x = min(max(self._playhead_x(), 1.0), rect.width() - 1.0)
-            p.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.5))
-            p.drawLine(QPointF(x, 0), QPointF(x, rect.height()))
+            x = min(max(self._playhead_x(), 1.0), self.width() - 1.0)
+            p.setPen(QPen(colors.text, 1.5))
+            p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._duration:
@@ -384,12 +357,76 @@ class VoiceDetail(QWidget):
         self.slider.setEnabled(False)
 
 
-def waveform_icon(waveform: dict, size: int = 128) -> QPixmap:
-    """A voice take's tile for the asset grid: its own envelope, drawn like the detail view."""
-    strip = WaveformWidget()
-    strip.show_playhead = False
-    strip.set_waveform(waveform)
-    strip.resize(size, size)
-    pixmap = strip.grab()
-    strip.deleteLater()
-    return pixmap
+@dataclass(frozen=True)
+class WaveformColors:
+    """The palette colours a waveform is drawn in (taken on the GUI thread, used on any)."""
+
+    frame: QColor
+    base: QColor
+    accent: QColor
+    text: QColor
+
+    @classmethod
+    def of(cls, pal: QPalette) -> "WaveformColors":
+        return cls(QColor(pal.color(QPalette.ColorRole.Mid)), QColor(pal.color(QPalette.ColorRole.Base)),
+                   QColor(pal.color(QPalette.ColorRole.Highlight)), QColor(pal.color(QPalette.ColorRole.Text)))
+
+
+def _bands(lo, hi, rms, width: float, height: float, dpr: float = 1.0) -> tuple[QPolygonF, QPolygonF | None]:
+    """Envelope and RMS polygons for a ``width`` × ``height`` strip, one column per device pixel."""
+    n = len(lo)
+    cols = max(1, int(width * dpr))
+    if n > cols:  # several buckets per column: keep the extremes, combine the RMS
+        starts = np.linspace(0, n, cols + 1)[:-1].astype(int)
+        counts = np.diff(np.append(starts, n))
+        lo, hi = np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts)
+        rms = None if rms is None else np.sqrt(np.add.reduceat(rms * rms, starts) / counts)
+    xs = (np.arange(len(lo)) + 0.5) / len(lo) * width
+    if len(xs) > 1:
+        xs[0], xs[-1] = 0.0, float(width)
+    mid, half = height / 2, max(1.0, height / 2 - 4)
+
+    def band(top: np.ndarray, bottom: np.ndarray) -> QPolygonF:
+        pts = [QPointF(x, mid - y * half) for x, y in zip(xs, top)]
+        pts += [QPointF(x, mid - y * half) for x, y in zip(xs[::-1], bottom[::-1])]
+        return QPolygonF(pts)
+
+    return band(hi, lo), None if rms is None else band(np.minimum(rms, hi), np.maximum(-rms, lo))
+
+
+def _paint_frame(p: QPainter, rect: QRectF, colors: WaveformColors) -> None:
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QPen(colors.frame, 1))
+    p.setBrush(colors.base)
+    p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+
+
+def _paint(p: QPainter, rect: QRectF, polygons: tuple[QPolygonF, QPolygonF | None], colors: WaveformColors) -> None:
+    _paint_frame(p, rect, colors)
+    p.drawLine(QPointF(1, rect.center().y()), QPointF(rect.width() - 1, rect.center().y()))
+    envelope, core = polygons
+    faint = QColor(colors.accent)
+    faint.setAlphaF(0.45)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(faint)
+    p.drawPolygon(envelope)
+    if core is not None:
+        p.setBrush(colors.accent)
+        p.drawPolygon(core)
+
+
+def waveform_image(waveform: dict | None, colors: WaveformColors, size: int = 128) -> QImage | None:
+    """A voice take's tile for the asset grid, drawn like the detail view, into an image: safe
+    on a worker thread (no widget), so 10,000 takes never paint on the GUI thread (DR026).
+    None when the waveform is missing or malformed."""
+    lo, hi, rms, duration = _parse_waveform(waveform)
+    if not duration:
+        return None
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    p = QPainter(image)
+    try:
+        _paint(p, QRectF(0, 0, size, size), _bands(lo, hi, rms, size, size), colors)
+    finally:
+        p.end()
+    return image

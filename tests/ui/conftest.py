@@ -93,3 +93,27 @@ def large_scan(tmp_path_factory):
     path = tmp_path_factory.mktemp("large") / "body-1m3.ply"
     body_scan_ply(path, subdivisions=8, normals_and_colours=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def _library_template(tmp_path_factory, _vault_template):
+    """A talent with 10,000 voice takes in a vault of 100 talents, with 1,000 grants and 1,000
+    ledger entries (``tests/library.py``): made once a session, in seconds."""
+    from tests.library import build_library_vault
+
+    template, keys = _vault_template
+    folder = tmp_path_factory.mktemp("library")
+    return build_library_vault(folder / "vault", keys, template, folder / "work"), keys
+
+
+@pytest.fixture
+def library_vault(_library_template):
+    """The large library, opened in place: the tests using it only read (a voice take's
+    thumbnail is drawn from its stored waveform, nothing is written); one that writes copies it."""
+    from studio.core.vault import Vault
+    from studio.core.vault.header import read_header
+
+    library, keys = _library_template
+    vault = Vault(library.root, read_header(library.root), keys)
+    yield vault, library
+    vault.close()

@@ -115,6 +115,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
     review = ReviewWindow(vault, talent, key, window.tasks, window)
     qtbot.addWidget(review)
     review.show()
+    review.tabs.setCurrentWidget(review.ledger)  # read when its tab is shown (DR026)
     qtbot.waitUntil(lambda: review.ledger.entries.rowCount() == 3, timeout=T)
     assert "1,200.00 EUR" in review.ledger.totals.text() and review.ledger.packages.rowCount() == 1
     assert not review.ledger.export_button.isVisible() and not review.ledger.import_button.isVisible()

@@ -136,7 +136,7 @@
 <context>
     <name>AssetModel</name>
     <message>
-        <location filename="../asset_model.py" line="+12"/>
+        <location filename="../asset_model.py" line="+19"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -377,7 +377,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+73"/>
+        <location filename="../consent_panel.py" line="+133"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -402,7 +402,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+32"/>
         <source>Loading grants</source>
         <translation type="unfinished"></translation>
     </message>
@@ -797,7 +797,7 @@
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-120"/>
+        <location filename="../consent_panel.py" line="-184"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -893,7 +893,7 @@
 <context>
     <name>LedgerPanel</name>
     <message>
-        <location filename="../ledger_panel.py" line="+31"/>
+        <location filename="../ledger_panel.py" line="+30"/>
         <source>Date</source>
         <translation type="unfinished"></translation>
     </message>
@@ -964,7 +964,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+32"/>
         <source>Statement</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1019,12 +1019,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+39"/>
         <source>Loading the statement</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-99"/>
         <source>Package {0}, grant {1}
 Recorded {2}</source>
         <translation type="unfinished"></translation>
@@ -1035,7 +1035,7 @@ Recorded {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+113"/>
         <source>No talent selected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1121,12 +1121,12 @@ File SHA-256 {2}</source>
     <name>LibraryPanel</name>
     <message>
         <location filename="../library_panel.py" line="+33"/>
-        <location line="+91"/>
+        <location line="+109"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-90"/>
+        <location line="-108"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1171,22 +1171,22 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+19"/>
         <source>Assets (grid)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+20"/>
         <source>Assets (list)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+47"/>
         <source>&lt;b&gt;{name}&lt;/b&gt; — assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+117"/>
         <source>Add or choose a talent on the left.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1204,7 +1204,7 @@ or use Import… (Ctrl+I).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>Import for {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1217,12 +1217,12 @@ or use Import… (Ctrl+I).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+37"/>
+        <location filename="../main_window.py" line="+43"/>
         <source>Twin Studio — {vault}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1382,12 +1382,12 @@ or use Import… (Ctrl+I).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+67"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+20"/>
         <source>No talent selected</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1400,7 +1400,7 @@ or use Import… (Ctrl+I).</source>
     </message>
     <message numerus="yes">
         <location line="+1"/>
-        <source>{talent}: %n assets</source>
+        <source>{talent}: %Ln assets</source>
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
@@ -1411,12 +1411,13 @@ or use Import… (Ctrl+I).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+35"/>
+        <location line="+7"/>
         <source>Rendering a thumbnail</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+37"/>
         <source>Import</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1501,7 +1502,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../review_window.py" line="+69"/>
+        <location filename="../review_window.py" line="+70"/>
         <source>Review mode — {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1577,12 +1578,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+22"/>
         <source>Loading your record</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+61"/>
         <source>{when}  {what} — {subject} (by you)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1592,7 +1593,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="-31"/>
         <source>No grants yet.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1943,7 +1944,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-188"/>
+        <location filename="../review_window.py" line="-174"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2004,7 +2005,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message numerus="yes">
         <location line="+0"/>
-        <source>%n assets</source>
+        <source>%Ln assets</source>
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
@@ -2128,7 +2129,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>VoiceDetail</name>
     <message>
-        <location filename="../voice_view.py" line="+43"/>
+        <location filename="../voice_view.py" line="+46"/>
         <source>{bits}-bit PCM (unsigned)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2228,7 +2229,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+203"/>
+        <location line="+173"/>
         <source>{label}:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2271,12 +2272,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>WaveformWidget</name>
     <message>
-        <location line="-263"/>
+        <location line="-233"/>
         <source>Waveform</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+49"/>
         <source>No waveform</source>
         <translation type="unfinished"></translation>
     </message>
