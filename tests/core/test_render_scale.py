@@ -1,5 +1,5 @@
 """Big and textured scans in the renderer (DR023): a textured scan's texture shows in a still, a
-thumbnail and the preview's full-detail frame; a binary_compressed PCD is decoded in memory and
+thumbnail, the preview's full-detail frame and, as the LOD's colours sampled from it, while orbiting; a binary_compressed PCD is decoded in memory and
 drawn; corrupted LZF data is refused with the reason."""
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ def test_when_a_textured_scan_is_previewed_then_the_full_detail_frame_and_the_th
         still = preview.frame(vault, scene, scene.home, "shaded", (W, H), moving=False)
         assert scene.reduced is None
         assert (_hue_at(still, 0.5, 0.3), _hue_at(still, 0.5, 0.7)) == (FRONT_TOP, FRONT_BOTTOM)
+        assert scene.motion.count < scene.asset.metrics["faces"]  # orbiting turns the LOD, which keeps
+        moving = preview.frame(vault, scene, scene.home, "shaded", (2 * W, 2 * H), moving=True)  # no UVs:
+        assert (_hue_at(moving, 0.5, 0.3), _hue_at(moving, 0.5, 0.7)) == (FRONT_TOP, FRONT_BOTTOM)  # its colours
         with RenderService(timeout=240) as service:
             png = ensure_thumbnail(vault, asset_id, service)
         import io

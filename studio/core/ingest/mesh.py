@@ -23,8 +23,10 @@ from studio.core.errors import InvalidFile
 from studio.core.formats import gltf, obj, off, stl
 from studio.core.formats.limits import MAX_FACES, MAX_TEXT_GEOMETRY_BYTES, MAX_VERTICES
 from studio.core.ingest.companions import RecordingResolver
+from studio.core.ingest.limits import LOD_THRESHOLD_FACES
 from studio.core.ingest.measure import require_finite, require_valid_indices
 from studio.core.ingest.model import MeshData
+from studio.core.ingest.texture_colors import sampled_colors
 
 _NUMPY_INDEX = re.compile(r"index (-?\d+) is out of bounds for axis \d+ with size (\d+)")
 
@@ -93,7 +95,8 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         kind = getattr(geom.visual, "kind", None)
         has_colors |= kind in ("vertex", "face")
         has_texture |= kind == "texture" and _texture_image(geom.visual)
-        colors.append(np.asarray(geom.visual.vertex_colors, np.float64)[:, :3] / 255.0 if kind == "vertex" else None)
+        colors.append(np.asarray(geom.visual.vertex_colors, np.float64)[:, :3] / 255.0 if kind == "vertex"
+                      else geom.visual if kind == "texture" else None)  # a texture is sampled below if needed
         verts.append(v)
         faces.append(f + offset if offset else f)
         offset += len(v)
@@ -105,6 +108,12 @@ def _flatten(scene: trimesh.Scene, fmt: str) -> MeshData:
         if other:
             raise InvalidFile(f"{fmt.upper()} has vertices but no faces ({other:,} vertices: points or lines only)")
         raise InvalidFile(f"mesh has no faces: the {fmt.upper()} holds no geometry")
+    if any(not isinstance(c, np.ndarray) and c is not None for c in colors):
+        # textured: the LODs carry the texture's colours per vertex (they keep no UVs); a mesh
+        # too small for a LOD does not pay for decoding its image
+        needed = sum(len(f) for f in faces) > LOD_THRESHOLD_FACES
+        colors = [c if isinstance(c, np.ndarray) or c is None else (sampled_colors(c) if needed else None)
+                  for c in colors]
     vertex_colors = (colors[0] if len(colors) == 1 else np.concatenate(colors)) \
         if all(c is not None for c in colors) else None
     # one geometry (a scan): its own arrays, no concatenated copy; int32 corners where they fit (DR024)
@@ -169,6 +178,8 @@ def read_trimesh_mesh(path: Path, fmt: str, size: int) -> MeshData:
         mesh.has_texture = mesh.has_texture and info.has_images
     else:
         mesh.has_texture = mesh.has_texture and any(p.suffix.lower() != ".mtl" for p in resolver.found)
+    if not mesh.has_texture and not mesh.has_colors:
+        mesh.colors = None  # sampled from trimesh's placeholder image, not a texture of the file
     found = list(resolver.found) + (info.companions if info else [])
     mesh.companions = sorted(set(found) - {path.resolve()})
     if info:
