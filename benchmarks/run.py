@@ -57,6 +57,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "package": lambda args: package.bench(args.repeats, args.size_mb),
     "short-writes": lambda args: short_writes.bench(args.repeats),
     "scale-render": lambda args: scale_render.bench(),
+    "scale-render-formats": lambda args: scale_render.bench_formats(),
     "library": lambda args: library.bench(args.repeats, os.environ.get("STUDIO_BENCH_SCREENSHOT")),
 }
 

@@ -157,3 +157,52 @@ def print_table(res: dict) -> None:
               f"{r['still_memory_ratio']:>5.2f} | "
               f"{r['first_frame_s']:>6.1f} {r['first_full_frame_s']:>6.1f} {r['first_full_frame_time_ratio']:>5.2f} "
               f"{r['orbit_median_ms']:>8.0f} {r['preview_peak_mib']:>6.0f} {r['preview_memory_ratio']:>5.2f}")
+
+
+FORMAT_FILES = ("body.obj", "binary.stl", "body.off", "body.glb", "ascii.ply")
+
+
+def bench_formats(millions: float = 5.0) -> dict:
+    """``twin-studio render`` of the same body scan written in every other mesh format, each next
+    to Open3D's own read + first render of that file (the formats not read as binary PLY go
+    through trimesh in the renderer's parent)."""
+    from benchmarks.harness import run_child
+    from benchmarks.ingest_scale import child_write_formats
+    from benchmarks.preview_children import child_setup_vault
+    from tests.generators import big_body_ply
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        ply = tmp / "body.ply"
+        big_body_ply(ply, int(millions * 1e6 * 19), seed=5)
+        run_child(child_write_formats, str(ply), str(tmp), ",".join(FORMAT_FILES))
+        ply.unlink()
+        pp = tmp / "pp.txt"
+        pp.write_text(PASSPHRASE + "\n")
+        for name in FORMAT_FILES:
+            path = tmp / name
+            work = tmp / f"w-{name}"
+            work.mkdir()
+            (asset_id,) = run_child(child_setup_vault, str(work), str(path))["asset_ids"]
+            cold_code = (f"import json,sys; sys.path.insert(0,{str(REPO)!r}); "
+                         "from benchmarks.preview_children import child_cold; "
+                         "print(json.dumps(child_cold(sys.argv[1], 'off', '0')))")
+            cold = _tree_run([sys.executable, "-c", cold_code, str(path)])
+            cli = _tree_run([sys.executable, "-m", "studio.cli", "render", asset_id, "--out", str(tmp / "cli.png"),
+                             "--force", "--size", "x".join(map(str, STILL_SIZE)), "--vault", str(work / "vault"),
+                             "--passphrase-file", str(pp)])
+            row = {"format": name, "file_mb": path.stat().st_size / 1e6, "cold_s": cold["wall_s"],
+                   "cold_peak_mib": cold["peak_mib"], "cli_s": cli["wall_s"], "cli_peak_mib": cli["peak_mib"],
+                   "cli_note": cli["stderr"].strip() or None}
+            row["time_ratio"], row["memory_ratio"] = row["cli_s"] / row["cold_s"], row["cli_peak_mib"] / row["cold_peak_mib"]
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+            path.unlink()
+    res = {"machine": machine(), "load_before": os.getloadavg(), "millions": millions, "rows": rows}
+    print(f"\nscale-render-formats — {millions:g} M triangles, 800×600")
+    print(f"{'file':>12} {'MB':>7} | {'O3D s':>6} {'MiB':>6} | {'CLI s':>6} {'×':>5} {'MiB':>6} {'×':>5}")
+    for r in rows:
+        print(f"{r['format']:>12} {r['file_mb']:>7.0f} | {r['cold_s']:>6.1f} {r['cold_peak_mib']:>6.0f} | "
+              f"{r['cli_s']:>6.1f} {r['time_ratio']:>5.2f} {r['cli_peak_mib']:>6.0f} {r['memory_ratio']:>5.2f}")
+    return res
