@@ -26,9 +26,15 @@ def _documented_commands() -> str:
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
-@pytest.fixture
-def studio(cli, tmp_path):
-    """A vault with an active grant to the brand over an approved scan and voice take."""
+@pytest.fixture(scope="module")
+def _studio_template(tmp_path_factory):
+    """The studio's vault, made once for this module through the command line (a dozen commands,
+    each deriving a key: about 25 s); each test gets a copy (:func:`studio`)."""
+    from tests.conftest import CLI, PASSPHRASE
+
+    tmp_path = tmp_path_factory.mktemp("package-studio")
+    (tmp_path / "passphrase.txt").write_text(PASSPHRASE + "\n")
+    cli = CLI(tmp_path / "vault", tmp_path / "passphrase.txt")
     talent_pass = tmp_path / "talent.txt"
     talent_pass.write_text("the talent's own phrase\n")
     cli("init", check=True)
@@ -49,7 +55,16 @@ def studio(cli, tmp_path):
     gid = cli("consent", "draft", "--talent", tid, "--from-file", str(spec), check=True).stdout.split()[-1]
     cli("consent", "sign", gid, "--talent-passphrase-file", str(talent_pass), check=True)
     cli("consent", "activate", gid, check=True)
-    return tid, gid, ids
+    return tmp_path / "vault", (tid, gid, ids)
+
+
+@pytest.fixture
+def studio(cli, _studio_template):
+    """A vault with an active grant to the brand over an approved scan and voice take (a copy of
+    the module's, at the test's own ``cli`` vault)."""
+    template, made = _studio_template
+    shutil.copytree(template, cli.vault)
+    return made
 
 
 def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use(cli, studio, tmp_path):
