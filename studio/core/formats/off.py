@@ -4,9 +4,11 @@ reader (:func:`read_tables`, DR024); other variants by trimesh."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from studio.core.errors import InvalidFile, UnsupportedFormat
 import numpy as np
@@ -53,11 +55,12 @@ def read_header(path: Path, size: int) -> OffHeader:
         return parse_header(f.read(min(size, HEAD_BYTES)), size)
 
 
-def read_tables(path: Path, header: OffHeader) -> tuple[np.ndarray, np.ndarray] | None:
+def read_tables(path: Path | BinaryIO, header: OffHeader) -> tuple[np.ndarray, np.ndarray] | None:
     """(float64 vertices, int32 triangles) of a plain ``OFF`` whose faces all have the same
     number of corners and nothing after them (polygons fanned into triangles); None for any
-    other layout (colours per face, ``COFF``, ``NOFF``, ``4OFF``, …), which trimesh reads."""
-    with open(path, "rb") as f:
+    other layout (colours per face, ``COFF``, ``NOFF``, ``4OFF``, …), which trimesh reads.
+    ``path`` may be an open binary file (the renderer reads decrypted bytes in memory)."""
+    with open(path, "rb") if isinstance(path, (str, Path)) else contextlib.nullcontext(path) as f:
         tokens: list[bytes] = []
         while len(tokens) < 3:
             line = f.readline()

@@ -16,7 +16,7 @@ import numpy as np
 
 from studio.core.assets import AssetRecord, DetailLevel, get_asset
 from studio.core.errors import InvalidFile, InvalidInput, StudioError, UnsupportedFormat
-from studio.core.formats import pcd, ply, xyz
+from studio.core.formats import off, pcd, ply, xyz
 from studio.core.formats.limits import MAX_HEADER_BYTES
 from studio.core.render import budget
 from studio.core.vault import Vault
@@ -183,6 +183,13 @@ def geometry_from_bytes(data: bytes, kind: str, fmt: str, companions: dict[str, 
             return _cloud_geometry(data, fmt, max_points or budget.points_that_fit(budget.budget_bytes()))
         if fmt == "ply":
             return _ply_geometry(data)
+        if fmt == "off":
+            try:
+                tables = off.read_tables(io.BytesIO(data), off.parse_header(bytes(data[:MAX_HEADER_BYTES]), len(data)))
+            except InvalidFile as exc:
+                raise InvalidFile(f"the stored OFF scan could not be read for its preview: {exc}") from exc
+            if tables is not None:  # a plain OFF as two tables, as ingest reads it (DR024): no float64 scene
+                return Geometry(tables[0].astype(np.float32), tables[1].astype(np.int32, copy=False), None)
         return _trimesh_geometry(data, fmt, companions or {})
     except StudioError:
         raise
