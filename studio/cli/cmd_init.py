@@ -5,22 +5,23 @@ from __future__ import annotations
 import sys
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import created, vault_dir, vault_passphrase
+from studio.cli.options import created, vault_location, vault_passphrase
 
 
 def cmd_init(args) -> int:
-    from studio.core.vault import Vault
-    from studio.core.vault.vault import check_can_create, check_new_passphrase
+    from studio.core.vault.opening import check_can_create_at, create_vault
+    from studio.core.vault.vault import check_new_passphrase
 
-    folder = vault_dir(args).absolute()
-    check_can_create(folder)  # before asking for a passphrase
+    where = vault_location(args)
+    check_can_create_at(where)  # before asking for a passphrase
     passphrase = vault_passphrase(args, confirm=True)
     check_new_passphrase(passphrase)
-    with Vault.create(folder, passphrase) as vault:
+    with create_vault(where, passphrase) as vault:
         if not args.json:
-            print(f"created vault at {vault.root}", file=sys.stderr)
+            print(f"created vault at {vault.describe()}", file=sys.stderr)
             print(f"studio signing key {vault.studio_key_fingerprint}", file=sys.stderr)
-        created(args, vault.header.vault_id, {"path": str(vault.root)})
+        extra = vault.location.to_json() if vault.shared else {"path": str(vault.root)}
+        created(args, vault.header.vault_id, extra)
     return EXIT_OK
 
 

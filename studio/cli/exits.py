@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from studio.core.errors import Cancelled, ConsentError, PackageRefused, StudioError, VaultBusy
+from studio.core.errors import (
+    Cancelled, CatalogUnavailable, ConsentError, PackageRefused, StoreUnavailable, StudioError, VaultBusy,
+)
 
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR, EXIT_CANCELLED = 0, 1, 2, 130
 EXIT_BUSY = 75  # sysexits.h EX_TEMPFAIL: a script may retry
@@ -39,6 +41,9 @@ TABLE: tuple[Exit, ...] = (
     Exit(Cancelled, EXIT_CANCELLED, lambda exc: "cancelled", traceback_on_debug=False),
     Exit(KeyboardInterrupt, EXIT_CANCELLED, lambda exc: "interrupted", traceback_on_debug=False),
     Exit(VaultBusy, EXIT_BUSY, lambda exc: f"busy: {exc}", traceback_on_debug=False),
+    # a shared vault's database or store out of reach: temporary too, and nothing was half-committed
+    Exit(CatalogUnavailable, EXIT_BUSY, lambda exc: f"unavailable: {exc}", traceback_on_debug=False),
+    Exit(StoreUnavailable, EXIT_BUSY, lambda exc: f"unavailable: {exc}", traceback_on_debug=False),
     Exit(StudioError, EXIT_ERROR, lambda exc: f"error: {exc}"),
     Exit(OSError, EXIT_ERROR, _os_error),
 )

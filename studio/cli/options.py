@@ -21,10 +21,18 @@ PASSPHRASE_ENV = "STUDIO_PASSPHRASE"
 # -- the parser ---------------------------------------------------------------------------------
 
 def common_options(p: argparse.ArgumentParser, suppress: bool) -> None:
-    """``--vault``, ``--passphrase-file``, ``--json``, ``--debug``: before the command or after
+    """``--vault`` (or ``--catalog``/``--store``), ``--passphrase-file``, ``--json``, ``--debug``: before the command or after
     it (``suppress``: a subcommand's copy leaves the top-level value alone unless given)."""
     d = argparse.SUPPRESS if suppress else None
     p.add_argument("--vault", metavar="DIR", default=d, help="vault folder (default: $STUDIO_VAULT or the user data folder)")
+    p.add_argument("--catalog", metavar="URL", default=d,
+                   help="a shared vault's catalog, postgresql://USER@HOST/DB (else $STUDIO_CATALOG); the password "
+                        "comes from ~/.pgpass or PGPASSFILE/PGPASSWORD")
+    p.add_argument("--store", metavar="URL", default=d,
+                   help="a shared vault's object store, s3://BUCKET/PREFIX (else $STUDIO_STORE); credentials come "
+                        "from the AWS environment or config files")
+    p.add_argument("--store-endpoint", metavar="URL", default=d,
+                   help="the object store's endpoint, for a store that is not AWS (else $AWS_ENDPOINT_URL)")
     p.add_argument("--passphrase-file", metavar="FILE", default=d, help="read the vault passphrase from FILE (else $STUDIO_PASSPHRASE, else a prompt)")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS if suppress else False, help="machine-readable output")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False, help="show tracebacks")
@@ -106,13 +114,26 @@ def vault_dir(args) -> Path:
     return Path(args.vault).expanduser() if getattr(args, "vault", None) else default_vault_dir()
 
 
-def open_vault(args):
-    from studio.core.vault import Vault
-    from studio.core.vault.header import read_header
+def vault_location(args):
+    """The vault the options name: a shared vault (``--catalog``/``--store``, else
+    ``$STUDIO_CATALOG``/``$STUDIO_STORE``), else a folder (:func:`vault_dir`)."""
+    from studio.core.vault.location import shared_location
 
-    folder = vault_dir(args)
-    read_header(folder)  # a missing or unknown vault fails before asking for a passphrase
-    return Vault.open(folder, vault_passphrase(args))
+    shared = shared_location(getattr(args, "catalog", None), getattr(args, "store", None),
+                             getattr(args, "store_endpoint", None))
+    if shared is None:
+        return vault_dir(args)
+    if getattr(args, "vault", None):
+        raise InvalidInput("name either a vault folder (--vault) or a shared vault (--catalog and --store), not both")
+    return shared
+
+
+def open_vault(args):
+    from studio.core.vault.opening import open_vault as open_at, read_vault_header
+
+    where = vault_location(args)
+    read_vault_header(where)  # a missing or unknown vault fails before asking for a passphrase
+    return open_at(where, vault_passphrase(args))
 
 
 # -- output -------------------------------------------------------------------------------------

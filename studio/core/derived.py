@@ -28,6 +28,7 @@ def add_derived(vault: Vault, asset_id: str, role: str, media_type: str, data: b
         return False
     with vault.staging() as area:
         staged = vault.derived.stage_bytes(data, area.folder)  # encrypted before the lock is taken
+        vault.upload_staged(area, [("derived", staged)])
         with vault.writer_lock():
             if _has(vault, aid, role):  # another writer stored one meanwhile
                 return False

@@ -81,3 +81,13 @@ class VaultReadOnly(StudioError):
 
 class NoSpace(StudioError):
     """The vault's disk is full: what was being stored was not stored (the vault is intact)."""
+
+
+class CatalogUnavailable(StudioError):
+    """A shared vault's catalog database cannot be reached or refused us (down, network cut,
+    credentials); whatever was in progress was rolled back."""
+
+
+class StoreUnavailable(StudioError):
+    """A shared vault's object store cannot be reached or refused us (down, network cut,
+    credentials, missing bucket); nothing half-written is visible."""

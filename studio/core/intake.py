@@ -150,6 +150,7 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
             staged.append(("derived", st))
             derived.append((d, st))
         check_cancel(cancel)
+        vault.upload_staged(area, staged)  # a shared vault's object store: before the lock too
         pause_point("ingest.staged")  # analysed, hashed, encrypted: all without the writer lock
         kill_point("ingest.staged")
         with vault.writer_lock():

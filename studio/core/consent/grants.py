@@ -195,10 +195,13 @@ def draft_grant(vault: Vault, talent_id: str, fields: dict) -> GrantRecord:
 # from) and writes in ONE transaction, through a compare-and-set on the row as it was read: a
 # change that landed in between makes this one fail with a ConsentError, never succeed (DR012).
 
-def load_grant(s: Session, vault: Vault, grant_id: str, studio_public: str | None = None) -> tuple[Grant, GrantRecord]:
-    """The row and its verified record, inside the caller's transaction."""
+def load_grant(s: Session, vault: Vault, grant_id: str, studio_public: str | None = None,
+               *, lock: bool = False) -> tuple[Grant, GrantRecord]:
+    """The row and its verified record, inside the caller's transaction. ``lock``: the row is
+    locked until the transaction ends (``SELECT … FOR UPDATE`` in PostgreSQL; SQLite's
+    transactions are serialised whole)."""
     gid = parse_id("grant", grant_id)
-    row = s.get(Grant, gid)
+    row = s.get(Grant, gid, with_for_update=lock)
     if row is None:
         raise NotFound(f"no grant {gid} in this vault")
     return row, _record(vault, row, studio_public or _studio_public(vault))

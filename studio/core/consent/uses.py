@@ -22,7 +22,7 @@ def count_uses(s: Session, vault: Vault, grant_id: str, count: int, what: str) -
     (Whether a use is *permitted* — dates, scope, revocation — is the caller's policy check.)"""
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise InvalidInput(f"a use count is a whole number from 1, not {count!r}")
-    row, rec = load_grant(s, vault, grant_id)
+    row, rec = load_grant(s, vault, grant_id, lock=True)  # other stations' counts wait for this one
     if rec.state != GrantState.ACTIVE:
         raise ConsentError(f"grant {rec.id} is {rec.state}: only a grant the studio countersigned can be used")
     if count > rec.uses_left:

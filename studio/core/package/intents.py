@@ -30,7 +30,6 @@ from studio.core.package.publish import file_sha256, free_names
 from studio.core.vault import Vault
 from studio.core.vault.atomic import fsync_dir, write_bytes_atomic
 from studio.core.vault.catalog import Package
-from studio.core.vault.lock import writer_lock
 
 FOLDER = "pending-exports"
 SUFFIX = ".intent"
@@ -142,7 +141,7 @@ def check_interrupted_exports(vault: Vault, problems: list[str], notes: list[str
         return  # nothing to look at: do not take the lock
     held = contextlib.ExitStack()
     try:
-        held.enter_context(writer_lock(vault.root, timeout=0))
+        held.enter_context(vault.commit_lock(timeout=0))
     except VaultBusy:
         if pending(vault) != ([], []):
             notes.append("an export is running: its record is not checked now (run check again when it is done)")

@@ -20,6 +20,7 @@ from studio.core.clock import now_iso
 from studio.core.errors import IntegrityError
 from studio.core.vault.catalog import AuditEvent
 from studio.core.vault.head import GENESIS, Anchor, Head
+from studio.core.vault.pglocks import lock_audit
 
 PENDING_HEAD = "audit_pending_head"  # the session.info key Vault.session() anchors after commit
 
@@ -40,6 +41,7 @@ def event_hash(seq: int, at: str, actor: str, action: str, subject: str, details
 def append(session: Session, action: str, subject: str, details: dict | None = None,
            actor: str | None = None) -> AuditEvent:
     """Add one event inside the caller's transaction (so it commits with the change it records)."""
+    lock_audit(session)  # a shared vault's stations append one at a time (pglocks)
     last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash

@@ -122,6 +122,10 @@ class BlobStore:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}{SUFFIX}"
 
+    def name_for(self, sha256: str) -> str:
+        """The name the store lists the blob under (see :meth:`stored_names`)."""
+        return sha256
+
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
 
@@ -157,6 +161,10 @@ class BlobStore:
     def stage_bytes(self, data: bytes, folder: Path | None = None) -> Staged:
         return self.stage(io.BytesIO(data), folder=folder)
 
+    def upload(self, staged: Staged) -> None:
+        """Put a staged blob where other stations can fetch it before the commit: nothing to
+        do for a folder (the rename under the writer lock is quick), see :mod:`s3blobs`."""
+
     def publish(self, staged: Staged) -> None:
         final = self.path_for(staged.sha256)
         if final.exists():  # same content already stored: write-once, keep the old file
@@ -179,10 +187,13 @@ class BlobStore:
         path = self.path_for(sha256)
         if not path.is_file():
             raise IntegrityError(f"blob {sha256[:16]}… is missing from {self.root.name}/")
+        with open(path, "rb") as src:
+            return self._decrypt(src, sha256, dst, cancel)
+
+    def _decrypt(self, src: BinaryIO, sha256: str, dst: BinaryIO | None, cancel: CancelToken | None) -> int:
         writer = HashingSink(dst.write if dst is not None else None, cancel)
         try:
-            with open(path, "rb") as src:
-                pyrage.decrypt_io(src, writer, [self._keys.identity])
+            pyrage.decrypt_io(src, writer, [self._keys.identity])
         except (pyrage.DecryptError, OSError) as exc:  # pyrage reports a bad MAC as OSError
             check_cancel(cancel)  # a cancel inside pyrage's callback comes back wrapped: not damage
             if isinstance(exc, OSError) and exc.errno is not None:
@@ -210,6 +221,10 @@ class BlobStore:
             for f in sorted(sub.iterdir()):
                 if f.name.endswith(SUFFIX) and not f.name.startswith(TEMP_PREFIX):
                     yield f.name[: -len(SUFFIX)]
+
+    def stored_names(self) -> Iterator[str]:
+        """The names of the stored blobs (their hashes here; keyed names in an object store)."""
+        return self.stored_hashes()
 
     def temp_leftovers(self) -> list[Path]:
         if not self.root.is_dir():

@@ -7,12 +7,16 @@ schema itself is created and changed only by the Alembic migrations in ``migrati
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# a file's size: 64-bit (a scan can pass 2 GiB); SQLite's INTEGER already is (migration 0005)
+Size = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Blob(Base):
@@ -21,7 +25,7 @@ class Blob(Base):
     __tablename__ = "blobs"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     store: Mapped[str] = mapped_column(String(16))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Size)
     created_at: Mapped[str] = mapped_column(String(32))
 
 
@@ -31,6 +35,19 @@ class PendingWrite(Base):
     __tablename__ = "pending_writes"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     store: Mapped[str] = mapped_column(String(16), primary_key=True)
+    started_at: Mapped[str] = mapped_column(String(32))
+
+
+class Upload(Base):
+    """A blob a station of a shared vault is putting in the object store before it commits
+    (DR027): recorded before the upload starts, removed when the writer is done. ``owner`` is
+    the writer's lease, held in the catalog for as long as it lives; a cleaner removes what a
+    writer whose lease is gone uploaded, never another live writer's upload."""
+
+    __tablename__ = "uploads"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store: Mapped[str] = mapped_column(String(16), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(32), primary_key=True)
     started_at: Mapped[str] = mapped_column(String(32))
 
 
@@ -51,7 +68,7 @@ class Asset(Base):
     format: Mapped[str] = mapped_column(String(16))
     media_type: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), unique=True)
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Size)
     original_name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     metrics_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     warnings_sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -70,7 +87,7 @@ class AssetFile(Base):
     name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     media_type: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Size)
 
 
 class AuditEvent(Base):

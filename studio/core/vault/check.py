@@ -72,7 +72,7 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     rep = CheckReport(subset_percent=subset)
     # List files before reading the catalog: a blob published meanwhile is then already
     # referenced (or pending) in the snapshot we read next, never mistaken for an extra.
-    on_disk = {name: set(vault.store(name).stored_hashes()) for name in ("blobs", "derived")}
+    on_disk = {name: set(vault.store(name).stored_names()) for name in ("blobs", "derived")}
     leftovers = [p for name in ("blobs", "derived") for p in vault.store(name).temp_leftovers()]
     staged_leftovers, _ = abandoned(vault.root)  # a live writer's staged files are its own business
     try:
@@ -87,7 +87,7 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         chain = verify_chain(s, vault.audit_anchor if head_problem is None and anchored else None)
         interrupted = interrupted_head(s, anchor)
         blobs = {b.sha256: b for b in s.execute(select(Blob)).scalars()}
-        pending = {(p.store, p.sha256) for p in s.execute(select(PendingWrite)).scalars()}
+        pending = {(p.store, vault.store(p.store).name_for(p.sha256)) for p in s.execute(select(PendingWrite)).scalars()}
         assets = s.execute(select(Asset)).scalars().all()
         files = s.execute(select(AssetFile)).scalars().all()
         talent_rows = s.execute(select(Talent)).scalars().all()
@@ -119,9 +119,14 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         if f.sha256 not in blobs:
             rep.problems.append(f"asset {f.asset_id}: its {f.role} file has no blob record")
 
+    live_uploads, dead_uploads = vault.dead_uploads() if vault.shared else (set(), set())
+    if dead_uploads:
+        rep.notes.append(f"{len(dead_uploads)} blob(s) uploaded by a station that stopped before its commit "
+                         "(removed by the next write)")
+    uploads = {(store, vault.store(store).name_for(sha)) for store, sha in live_uploads | dead_uploads}
     rep.blobs_total = len(blobs)
     for sha, b in sorted(blobs.items()):
-        if sha not in on_disk.get(b.store, set()):
+        if vault.store(b.store).name_for(sha) not in on_disk.get(b.store, set()):
             rep.problems.append(f"missing {b.store} file for {sha[:16]}… (catalog lists it, disk has none)")
     chosen = sorted(blobs)
     if subset is not None:
@@ -132,7 +137,7 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         b = blobs[sha]
         report(progress, i, total, "verifying blobs")
         check_cancel(cancel)
-        if sha not in on_disk.get(b.store, set()):
+        if vault.store(b.store).name_for(sha) not in on_disk.get(b.store, set()):
             continue  # said above
         try:
             size = vault.store(b.store).verify(sha, cancel)
@@ -145,12 +150,13 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         rep.bytes_checked += size
     report(progress, total, total, "verifying blobs")
 
-    for store, hashes in on_disk.items():
-        for sha in sorted(hashes - {s for s, b in blobs.items() if b.store == store}):
-            if (store, sha) in pending:
-                rep.notes.append(f"{store} {sha[:16]}… is from an interrupted ingest (removed by the next write)")
-            else:
-                rep.problems.append(f"extra {store} file {sha[:16]}… that the catalog does not know")
+    for store, names in on_disk.items():
+        known = {vault.store(store).name_for(sha) for sha, b in blobs.items() if b.store == store}
+        for name in sorted(names - known):
+            if (store, name) in pending:
+                rep.notes.append(f"{store} {name[:16]}… is from an interrupted ingest (removed by the next write)")
+            elif (store, name) not in uploads:  # an upload in progress, or a dead station's (noted above)
+                rep.problems.append(f"extra {store} file {name[:16]}… that the catalog does not know")
     return rep
 
 

@@ -1,4 +1,5 @@
-"""The catalog database: a SQLite file in WAL mode, schema managed by Alembic.
+"""The catalog database: a SQLite file in WAL mode in a folder vault, or a PostgreSQL database
+in a shared vault (DR027); the schema managed by Alembic on both.
 
 Only this module knows the database URL; the rest of the core asks for a session. Opening
 an older catalog upgrades it; a catalog newer than this program knows is refused.
@@ -17,7 +18,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
-from studio.core.errors import NoSpace, UnsupportedVaultVersion, VaultReadOnly
+from studio.core.errors import CatalogUnavailable, NoSpace, UnsupportedVaultVersion, VaultReadOnly
+from studio.core.vault import pglocks
 from studio.core.vault.permissions import ensure_private_file
 
 CATALOG_NAME = "catalog.sqlite"
@@ -142,6 +144,40 @@ def make_engine(folder: Path, *, read_only: bool = False, full: bool = False) ->
     engine._studio_read_only = read_only
     engine._studio_full = full
     event.listen(engine, "handle_error", _typed_error)
+    return engine
+
+
+# -- PostgreSQL (a shared vault) ------------------------------------------------------------------
+
+def _on_begin_pg(conn) -> None:
+    # every transaction one at a time, as SQLite's BEGIN IMMEDIATE (see pglocks)
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({pglocks.CATALOG})")
+
+
+def _pg_error(context):
+    """A lost or refused connection (server down, network cut, wrong credentials) as the
+    :class:`CatalogUnavailable` it is; PostgreSQL rolls back whatever was in progress."""
+    import psycopg
+
+    exc = context.original_exception
+    if isinstance(exc, psycopg.OperationalError) or context.is_disconnect:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = getattr(context.engine, "_studio_catalog", "the catalog") if context.engine is not None else "the catalog"
+        return CatalogUnavailable(f"the vault's catalog database ({where}) cannot be reached or refused the "
+                                  f"connection: {first}. Nothing of the operation in progress was committed")
+    return None
+
+
+def make_pg_engine(url: str, describe: str) -> Engine:
+    """A shared vault's catalog. ``url``: ``postgresql://USER@HOST/DB`` without a password
+    (libpq finds it: PGPASSWORD, PGPASSFILE, ~/.pgpass); ``describe``: its host and database, for messages."""
+    engine = create_engine("postgresql+psycopg" + url[len("postgresql"):], pool_pre_ping=True,
+                           connect_args={"connect_timeout": 10, "application_name": "twin-studio"})
+    event.listen(engine, "begin", _on_begin_pg)
+    event.listen(engine, "handle_error", _pg_error)
+    engine._studio_catalog = describe
+    engine._studio_read_only = False
+    engine._studio_full = False
     return engine
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import rfc8785
 
 from studio.core.errors import IntegrityError
-from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.files import FolderFiles
 from studio.core.vault.keys import VaultKeys
 
 HEAD_NAME = "audit-head.json"
@@ -67,14 +67,17 @@ def _head(raw) -> Head:
     return Head(raw["seq"], raw["hash"])
 
 
-def read_anchor(root: Path, keys: VaultKeys, vault_id: str) -> Anchor | None:
+def _files(where):
+    """A vault's small files (:mod:`files`), or a vault folder's."""
+    return FolderFiles(where) if isinstance(where, Path) else where
+
+
+def read_anchor(root, keys: VaultKeys, vault_id: str) -> Anchor | None:
     """The anchored head, or None when there is no head file. A file that is malformed, too
-    large, for another vault, or whose MAC does not verify raises :class:`IntegrityError`."""
-    path = root / HEAD_NAME
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_HEAD_BYTES + 1)
-    except FileNotFoundError:
+    large, for another vault, or whose MAC does not verify raises :class:`IntegrityError`.
+    ``root``: the vault's small files (:mod:`files`) or its folder."""
+    data = _files(root).read(HEAD_NAME, MAX_HEAD_BYTES)
+    if data is None:
         return None
     try:
         if len(data) > MAX_HEAD_BYTES:
@@ -93,13 +96,13 @@ def read_anchor(root: Path, keys: VaultKeys, vault_id: str) -> Anchor | None:
     return anchor
 
 
-def _write(root: Path, keys: VaultKeys, vault_id: str, anchor: Anchor) -> None:
+def _write(root, keys: VaultKeys, vault_id: str, anchor: Anchor) -> None:
     body = {"format": HEAD_FORMAT, "version": 1, "vault_id": vault_id, "head": _plain(anchor.head),
             "pending": _plain(anchor.pending), "mac": keys.audit_head_mac(_mac_input(vault_id, anchor))}
-    write_bytes_atomic(root / HEAD_NAME, (json.dumps(body, indent=2) + "\n").encode(), overwrite=True)
+    _files(root).write(HEAD_NAME, (json.dumps(body, indent=2) + "\n").encode())
 
 
-def _current(root: Path, keys: VaultKeys, vault_id: str, new: Head) -> Anchor | None:
+def _current(root, keys: VaultKeys, vault_id: str, new: Head) -> Anchor | None:
     """The file's anchor to build on; None when it must be left alone for ``check`` to report
     (altered, or missing while the chain already had events)."""
     try:
@@ -111,14 +114,14 @@ def _current(root: Path, keys: VaultKeys, vault_id: str, new: Head) -> Anchor | 
     return anchor
 
 
-def prepare_head(root: Path, keys: VaultKeys, vault_id: str, new: Head) -> None:
+def prepare_head(root, keys: VaultKeys, vault_id: str, new: Head) -> None:
     """Before a commit that appends events ending at ``new``: record it as pending."""
     anchor = _current(root, keys, vault_id, new)
     if anchor is not None and new.seq > anchor.head.seq:
         _write(root, keys, vault_id, Anchor(anchor.head, new))
 
 
-def advance_head(root: Path, keys: VaultKeys, vault_id: str, new: Head) -> None:
+def advance_head(root, keys: VaultKeys, vault_id: str, new: Head) -> None:
     """After that commit: ``new`` is the head (unless another process already wrote a later
     one); a later pending head of another process is kept."""
     anchor = _current(root, keys, vault_id, new)
@@ -128,9 +131,9 @@ def advance_head(root: Path, keys: VaultKeys, vault_id: str, new: Head) -> None:
     _write(root, keys, vault_id, Anchor(new, pending))
 
 
-def anchor_existing_chain(root: Path, keys: VaultKeys, vault_id: str, last: Head) -> None:
+def anchor_existing_chain(root, keys: VaultKeys, vault_id: str, last: Head) -> None:
     """Anchor a vault made before heads were kept (header without ``audit_anchored``) at the
     chain it has now — once, when it is first opened writable, and only when no head file is
     there (the caller verified the chain's hashes first)."""
-    if not (root / HEAD_NAME).exists():
+    if not _files(root).exists(HEAD_NAME):
         _write(root, keys, vault_id, Anchor(last))

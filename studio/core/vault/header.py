@@ -17,7 +17,7 @@ from pathlib import Path
 import rfc8785
 
 from studio.core.errors import IntegrityError, UnsupportedVaultVersion, VaultNotFound
-from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.files import FolderFiles
 from studio.core.vault.keys import VaultKeys
 
 HEADER_NAME = "twin-vault.json"
@@ -71,8 +71,9 @@ class VaultHeader:
     def to_bytes(self) -> bytes:
         return (json.dumps({**self._signed_part(), "mac": self.mac}, indent=2) + "\n").encode()
 
-    def write(self, folder: Path) -> None:
-        write_bytes_atomic(folder / HEADER_NAME, self.to_bytes(), overwrite=True)
+    def write(self, where) -> None:
+        """To a vault folder, or a vault's small files (:mod:`files`)."""
+        (FolderFiles(where) if isinstance(where, Path) else where).write(HEADER_NAME, self.to_bytes())
 
 
 _KNOWN_FIELDS = frozenset({"format", "version"} | {f.name for f in fields(VaultHeader)})
@@ -83,7 +84,12 @@ def read_header(folder: Path) -> VaultHeader:
     if not path.is_file():
         raise VaultNotFound(f"no vault at {folder} (missing {HEADER_NAME}); create one with `twin-studio init`")
     with open(path, "rb") as fh:
-        data = fh.read(MAX_HEADER_BYTES + 1)
+        return parse_header(fh.read(MAX_HEADER_BYTES + 1), path)
+
+
+def parse_header(data: bytes, path) -> VaultHeader:
+    """The header from (at most ``MAX_HEADER_BYTES`` + 1 of) its bytes; ``path`` names where
+    they were read, in messages."""
     if len(data) > MAX_HEADER_BYTES:
         raise IntegrityError(f"vault header {path} is larger than {MAX_HEADER_BYTES // 1024} KiB: "
                              "not a Twin Studio header (refusing to read it)")

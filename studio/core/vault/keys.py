@@ -64,6 +64,12 @@ class VaultKeys:
         key = _hkdf(self._secret, b"twin-studio/v1/audit-head-mac")
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
+    def object_name(self, sha256: str) -> str:
+        """A blob's name in a shared vault's object store: keyed, so that whoever can list the
+        bucket cannot test whether a file they hold is stored there (DR027)."""
+        key = _hkdf(self._secret, b"twin-studio/v1/object-names")
+        return hmac.new(key, sha256.encode(), hashlib.sha256).hexdigest()
+
     def watermark_key(self, package_id: str) -> bytes:
         """The key of one package's leak-tracing mark: only this vault can make or find it."""
         return _hkdf(self._secret, b"twin-studio/v1/watermark:" + package_id.encode())

@@ -26,12 +26,12 @@ DEFAULT_TIMEOUT = 1.0
 TIMEOUT_ENV = "STUDIO_LOCK_TIMEOUT"
 
 
-def lock_timeout(timeout: float | None = None) -> float:
-    """Seconds to wait for the lock: ``timeout`` if given, else ``STUDIO_LOCK_TIMEOUT``, else 1."""
+def lock_timeout(timeout: float | None = None, default: float = DEFAULT_TIMEOUT) -> float:
+    """Seconds to wait for the lock: ``timeout`` if given, else ``STUDIO_LOCK_TIMEOUT``, else ``default``."""
     if timeout is None:
         raw = os.environ.get(TIMEOUT_ENV, "").strip()
         if not raw:
-            return DEFAULT_TIMEOUT
+            return default
         try:
             timeout = float(raw)
         except ValueError:
@@ -44,6 +44,11 @@ def lock_timeout(timeout: float | None = None) -> float:
     return timeout
 
 
+def busy(who: str) -> VaultBusy:
+    return VaultBusy(f"the vault is busy with another operation ({who}); try again when it is done, "
+                     f"or set {TIMEOUT_ENV} to wait longer")
+
+
 @contextlib.contextmanager
 def writer_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the vault's writer lock for the block; :class:`VaultBusy` if it stays taken."""
@@ -52,10 +57,7 @@ def writer_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     try:
         lock.acquire(timeout=-1 if math.isinf(wait) else wait)
     except Timeout:
-        raise VaultBusy(
-            "the vault is busy with another operation (another Twin Studio window or command is "
-            f"writing to it); try again when it is done, or set {TIMEOUT_ENV} to wait longer"
-        ) from None
+        raise busy("another Twin Studio window or command is writing to it") from None
     try:
         yield
     finally:

@@ -37,6 +37,7 @@ class StagingArea:
 
     def __init__(self, folder: Path, owner: Path, fd: int) -> None:
         self.folder, self._owner, self._fd = folder, owner, fd
+        self.lease: str | None = None  # a shared vault's lease on this writer's uploads (DR027)
 
     def release(self) -> None:
         if self._fd < 0:

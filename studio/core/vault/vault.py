@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 
 from studio.core import paths
 from studio.core.clock import now_iso
-from studio.core.errors import InvalidInput, NoSpace, VaultExists
+from studio.core.errors import IntegrityError, InvalidInput, NoSpace, VaultExists
 from studio.core.ids import new_id
 from studio.core.vault import audit
 from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
+from studio.core.vault.files import FolderFiles
 from studio.core.vault.database import make_engine, migrate, refusal, session_factory, writable
 from studio.core.vault.head import Anchor, advance_head, anchor_existing_chain, prepare_head, read_anchor
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
@@ -61,8 +62,13 @@ def check_can_create(folder: Path) -> None:
 
 
 class Vault:
+    """A folder vault; :class:`studio.core.vault.shared.SharedVault` is the shared one (DR027)."""
+
+    shared = False
+
     def __init__(self, root: Path, header: VaultHeader, keys: VaultKeys) -> None:
         self.root = root
+        self.files = FolderFiles(root)  # the header, the audit head, the signing key
         self.header = header
         self._keys = keys
         # a read-only folder (a read-only mount, a backup): reading works, nothing is tightened,
@@ -136,12 +142,16 @@ class Vault:
             if audit.verify_chain(s):
                 return
             last = audit.last_head(s)
-        anchor_existing_chain(self.root, self._keys, self.header.vault_id, last)
+        anchor_existing_chain(self.files, self._keys, self.header.vault_id, last)
         self.header = replace(self.header, audit_anchored=True).sealed(self._keys)
-        self.header.write(self.root)
+        self.header.write(self.files)
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def describe(self) -> str:
+        """Where the vault is, for titles and messages: its folder (a shared vault: its catalog and store)."""
+        return str(self.root)
 
     def __enter__(self) -> "Vault":
         return self
@@ -157,10 +167,10 @@ class Vault:
             yield s
             head = s.info.pop(audit.PENDING_HEAD, None)
             if head is not None:  # the chain's new head, pending until the commit (DR016)
-                prepare_head(self.root, self._keys, self.header.vault_id, head)
+                prepare_head(self.files, self._keys, self.header.vault_id, head)
         if head is not None:
             try:
-                advance_head(self.root, self._keys, self.header.vault_id, head)
+                advance_head(self.files, self._keys, self.header.vault_id, head)
             except OSError:
                 pass  # committed, and anchored as pending: the state a crash here leaves, accepted
 
@@ -173,9 +183,14 @@ class Vault:
         :class:`VaultBusy`. A read-only vault refuses at once (:class:`VaultReadOnly`)."""
         if self.read_only:
             raise refusal(self._engine)
-        with writer_lock(self.root, timeout):
+        with self.commit_lock(timeout):
             self.recover_interrupted_writes()
             yield
+
+    def commit_lock(self, timeout: float | None = None):
+        """The writer lock alone, without the clean-up :meth:`writer_lock` does first (``check``
+        holds it to look at a moment when no write is committing)."""
+        return writer_lock(self.root, timeout)
 
     @contextlib.contextmanager
     def staging(self) -> Iterator[staging.StagingArea]:
@@ -185,6 +200,10 @@ class Vault:
             raise refusal(self._engine)
         with staging.staging_area(self.root) as area:
             yield area
+
+    def upload_staged(self, area: staging.StagingArea, staged: list) -> None:
+        """Make staged blobs ``[(store, Staged)]`` reachable before the writer lock is taken: nothing to
+        do in a folder (the rename under the lock is instant); a shared vault uploads them."""
 
     def recover_interrupted_writes(self) -> int:
         """Remove what interrupted writes left: blobs whose catalog rows never committed (their
@@ -210,14 +229,17 @@ class Vault:
     def audit_anchor(self) -> Anchor | None:
         """The audit chain's anchored head (None: no head file); raises IntegrityError when the
         head file does not verify."""
-        return read_anchor(self.root, self._keys, self.header.vault_id)
+        return read_anchor(self.files, self._keys, self.header.vault_id)
 
     def store(self, name: str) -> BlobStore:
         return {"blobs": self.blobs, "derived": self.derived}[name]
 
     # -- keys ------------------------------------------------------------------------------
     def studio_signing_key(self):
-        data = pyrage.decrypt((self.root / SIGNING_KEY_FILE).read_bytes(), [self._keys.identity])
+        stored = self.files.read(SIGNING_KEY_FILE)
+        if stored is None:
+            raise IntegrityError(f"the studio's signing key ({self.files.where(SIGNING_KEY_FILE)}) is missing")
+        data = pyrage.decrypt(stored, [self._keys.identity])
         return signing_key_from_bytes(data)
 
     def watermark_key(self, package_id: str) -> bytes:
