@@ -208,10 +208,8 @@ class PostgresServer:
         try:
             self._run(self._bin / "initdb", "-D", self.data, "-U", self.SUPERUSER, "-E", "UTF8",
                       "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")
-            (self.port,) = free_ports(1)
             settings = {
                 "listen_addresses": "'127.0.0.1'",
-                "port": str(self.port),
                 "unix_socket_directories": f"'{self.socket_dir}'",
                 "password_encryption": "'scram-sha-256'",
                 # a throw-away cluster: durability off, small memory, no background vacuum
@@ -225,8 +223,18 @@ class PostgresServer:
                 "local all postgres trust\n"
                 "local all all scram-sha-256\n"
                 "host all all 127.0.0.1/32 scram-sha-256\n")
-            self._run(self._bin / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", str(int(START_TIMEOUT)),
-                      "start")
+            for attempt in range(1, 4):
+                (self.port,) = free_ports(1)
+                with open(self.data / "postgresql.conf", "a") as f:
+                    f.write(f"port = {self.port}\n")  # the last one counts
+                try:
+                    self._run(self._bin / "pg_ctl", "-D", self.data, "-l", self.log, "-w",
+                              "-t", str(int(START_TIMEOUT)), "start")
+                    break
+                except RuntimeError:
+                    # another process took the port between choosing and binding: another port
+                    if attempt == 3 or "could not bind" not in _tail(self.log):
+                        raise
             pid = int((self.data / "postmaster.pid").read_text().split()[0])
             # SIGQUIT: the postmaster's immediate shutdown (what pg_ctl stop -m immediate sends)
             self._watchdog = _watchdog("QUIT", str(pid), [self.base])
@@ -327,6 +335,10 @@ def verify_weed(path: Path, expected: str | None = None) -> None:
                            f"{WEED_VERSION} binary's is {expected}")
 
 
+class _PortTaken(Exception):
+    pass
+
+
 # master.toml, read from the working folder: one volume per bucket (a bucket is a collection, and
 # the default grows 7 volumes for each), and no maintenance scripts
 MASTER_TOML = """\
@@ -378,7 +390,6 @@ class SeaweedServer:
         self.base = Path(tempfile.mkdtemp(prefix="studio-s3-"))
         _register(self)
         try:
-            (self.base / "data").mkdir()
             (self.base / "home").mkdir()
             (self.base / "master.toml").write_text(MASTER_TOML)
             config = self.base / "s3.json"
@@ -386,41 +397,53 @@ class SeaweedServer:
                 '{"identities": [{"name": "studio", "credentials": [{"accessKey": "%s", "secretKey": "%s"}],'
                 ' "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}' % (self.access_key, self.secret_key))
             config.chmod(0o600)
-            names = ["master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3", "s3.grpc"]
-            self.ports = dict(zip(names, free_ports(len(names))))
-            p = self.ports
-            cmd = [
-                str(weed), "server",
-                f"-dir={self.base / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                # "weed server -h" (4.48): "-master.telemetry  report anonymous cluster statistics to
-                # master.telemetry.url, use -master.telemetry=false to opt out (default true)"
-                "-master.telemetry=false",
-                f"-master.port={p['master']}", f"-master.port.grpc={p['master.grpc']}",
-                # small volumes, never preallocated (the default limit is 30 GB a volume)
-                "-master.volumeSizeLimitMB=64", "-volume.max=1000",
-                f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume.grpc']}",
-                "-volume.preStopSeconds=0",  # default 10 s of draining before it stops
-                "-filer", f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer.grpc']}",
-                f"-filer.localSocket={self.base / 'filer.sock'}",
-                "-s3", f"-s3.port={p['s3']}", f"-s3.port.grpc={p['s3.grpc']}",
-                f"-s3.localSocket={self.base / 's3.sock'}",
-                "-s3.port.iceberg=0", "-s3.port.lance=0",  # on by default (8181, 9101)
-                f"-s3.config={config}",
-            ]
-            self._log_file = open(self.log, "wb")
-            env = {**os.environ, "TMPDIR": str(self.base), "HOME": str(self.base / "home")}
-            # its own process group (start_new_session): stopped as a group, and a Ctrl-C at the
-            # terminal reaches pytest, which stops it, not weed directly
-            self.proc = subprocess.Popen(cmd, cwd=self.base, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)
-            self._watchdog = _watchdog("KILL", f"-{self.proc.pid}", [self.base, *self._grpc_sockets()])
-            self.endpoint = f"http://127.0.0.1:{p['s3']}"
-            self._wait_ready()
+            for attempt in range(1, 4):
+                try:
+                    self._launch(weed, config, self.base / f"data{attempt}")
+                    break
+                except _PortTaken:
+                    # another process took one of the 8 ports between choosing and binding
+                    self._kill()
+                    if attempt == 3:
+                        raise RuntimeError(f"weed server: a port was taken three times; log tail:\n{_tail(self.log)}")
         except BaseException:
             self.stop()
             raise
         self.start_seconds = time.monotonic() - t0
         return self
+
+    def _launch(self, weed: Path, config: Path, data: Path) -> None:
+        data.mkdir()
+        names = ["master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3", "s3.grpc"]
+        self.ports = dict(zip(names, free_ports(len(names))))
+        p = self.ports
+        cmd = [
+            str(weed), "server",
+            f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            # "weed server -h" (4.48): "-master.telemetry  report anonymous cluster statistics to
+            # master.telemetry.url, use -master.telemetry=false to opt out (default true)"
+            "-master.telemetry=false",
+            f"-master.port={p['master']}", f"-master.port.grpc={p['master.grpc']}",
+            # small volumes, never preallocated (the default limit is 30 GB a volume)
+            "-master.volumeSizeLimitMB=64", "-volume.max=1000",
+            f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume.grpc']}",
+            "-volume.preStopSeconds=0",  # default 10 s of draining before it stops
+            "-filer", f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer.grpc']}",
+            f"-filer.localSocket={self.base / 'filer.sock'}",
+            "-s3", f"-s3.port={p['s3']}", f"-s3.port.grpc={p['s3.grpc']}",
+            f"-s3.localSocket={self.base / 's3.sock'}",
+            "-s3.port.iceberg=0", "-s3.port.lance=0",  # on by default (8181, 9101)
+            f"-s3.config={config}",
+        ]
+        self._log_file = open(self.log, "ab")
+        env = {**os.environ, "TMPDIR": str(self.base), "HOME": str(self.base / "home")}
+        # its own process group (start_new_session): stopped as a group, and a Ctrl-C at the
+        # terminal reaches pytest, which stops it, not weed directly
+        self.proc = subprocess.Popen(cmd, cwd=self.base, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        self._watchdog = _watchdog("KILL", f"-{self.proc.pid}", [self.base, *self._grpc_sockets()])
+        self.endpoint = f"http://127.0.0.1:{p['s3']}"
+        self._wait_ready()
 
     def client(self, **overrides):
         """A boto3 S3 client signed with this server's identity (``overrides``: other keys)."""
@@ -434,16 +457,23 @@ class SeaweedServer:
         return boto3.session.Session().client("s3", **kw)
 
     def _wait_ready(self) -> None:
+        from botocore.config import Config
+
         deadline = time.monotonic() + START_TIMEOUT
-        client = self.client()
+        # our own keys: only our server accepts them (not whatever else may hold the port)
+        probe = self.client(config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}))
         last: Exception | None = None
-        while time.monotonic() < deadline:
+        while True:
             if self.proc.poll() is not None:
+                if "address already in use" in _tail(self.log).lower():
+                    raise _PortTaken()
                 raise RuntimeError(f"weed server exited ({self.proc.returncode}) before S3 answered; "
                                    f"log tail:\n{_tail(self.log)}")
+            if time.monotonic() > deadline:
+                break
             try:
-                client.list_buckets()
-                self._client = client
+                probe.list_buckets()
+                self._client = self.client()
                 return
             except Exception as e:  # noqa: BLE001 - not up yet
                 last = e
@@ -467,7 +497,7 @@ class SeaweedServer:
 
         return psutil.Process(self.proc.pid).memory_info().rss
 
-    def stop(self) -> None:
+    def _kill(self) -> None:
         _stop_watchdog(self._watchdog)
         self._watchdog = None
         if self.proc is not None:
@@ -495,6 +525,9 @@ class SeaweedServer:
                 sock.unlink()
             except FileNotFoundError:
                 pass
+
+    def stop(self) -> None:
+        self._kill()
         if self.base is not None:
             shutil.rmtree(self.base, ignore_errors=True)
             self.base = None
