@@ -108,8 +108,13 @@ def _unregister(server) -> None:
             _LIVE.remove(server)
 
 
+_OWNER = os.getpid()
+
+
 @atexit.register
 def _stop_all() -> None:
+    if os.getpid() != _OWNER:
+        return  # a forked child exiting: the servers are its parent's
     for server in list(_LIVE):
         try:
             server.stop()
