@@ -7,8 +7,11 @@ Command modules import this module, :mod:`studio.cli.exits` and the core — nev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from studio.core.environ import take_secret
@@ -134,6 +137,27 @@ def open_vault(args):
     where = vault_location(args)
     read_vault_header(where)  # a missing or unknown vault fails before asking for a passphrase
     return open_at(where, vault_passphrase(args))
+
+
+# -- interruption -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def ctrl_c_cancels(token):
+    """The first Ctrl-C sets ``token`` (a long operation stops at its next step, cleanly); a
+    second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum, frame) -> None:
+        signal.signal(signal.SIGINT, previous)
+        token.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # -- output -------------------------------------------------------------------------------------

@@ -202,5 +202,13 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def create_schema(conn) -> None:
+    """Create the newest schema on ``conn`` inside the caller's transaction (a migration copies
+    the rows in the same one, so a catalog is there whole or not at all)."""
+    cfg = _alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)

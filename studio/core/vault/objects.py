@@ -93,6 +93,24 @@ class ObjectStore:
                 raise
             return True
 
+    def size(self, name: str) -> int | None:
+        """The object's size in bytes, or None when there is no such object."""
+        with self._errors():
+            try:
+                head = self._client.head_object(Bucket=self.bucket, Key=self.key(name))
+            except Exception as exc:
+                if _code(exc) in _MISSING:
+                    return None
+                raise
+            return int(head["ContentLength"])
+
+    def holds_anything(self) -> bool:
+        """Whether any object lies under the prefix (the whole bucket when there is none)."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        with self._errors():
+            page = self._client.list_objects_v2(Bucket=self.bucket, Prefix=start, MaxKeys=1)
+        return bool(page.get("Contents"))
+
     def delete(self, name: str) -> None:
         with self._errors():
             self._client.delete_object(Bucket=self.bucket, Key=self.key(name))
