@@ -5,6 +5,7 @@ open, and each step of ours alone (``child_package_phases``). Their figures go b
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -15,20 +16,35 @@ PKG_BRAND = "Maison Lumière"
 PKG_TALENT_PASS = "the talent's own long phrase"
 
 
+def where_from(arg: str):
+    """A vault folder, or a shared vault given as JSON ``{"catalog", "store", "endpoint"}``."""
+    if not arg.startswith("{"):
+        return Path(arg)
+    from studio.core.vault.location import shared_location
+
+    raw = json.loads(arg)
+    return shared_location(raw["catalog"], raw["store"], raw.get("endpoint"))
+
+
 def child_package_setup(workdir: str, *paths: str) -> dict:
     """Setup for ``package`` (not measured): a vault with the assets ingested and approved, an
     active grant covering them, a brand with its keys (``workdir/brand``) and the studio's public
     key (``workdir/studio.pem``)."""
+    return child_package_setup_at(workdir, str(Path(workdir) / "vault"), *paths)
+
+
+def child_package_setup_at(workdir: str, where: str, *paths: str) -> dict:
+    """:func:`child_package_setup` for the vault at ``where`` (see :func:`where_from`)."""
     from studio.core.consent.review import review_asset
     from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
     from studio.core.intake import ingest_paths
     from studio.core.talents import add_talent
-    from studio.core.vault import Vault
+    from studio.core.vault.opening import create_vault
     from tests.core.helpers import BRAND, active_grant, brand, studio_pem
 
     assert BRAND == PKG_BRAND
     work = Path(workdir)
-    vault = Vault.create(work / "vault", PASSPHRASE)
+    vault = create_vault(where_from(where), PASSPHRASE)
     talent = add_talent(vault, "Benchmark Talent")
     set_talent_passphrase(vault, talent.id, PKG_TALENT_PASS)
     key = unlock_talent_key(vault, talent.id, PKG_TALENT_PASS)
@@ -60,10 +76,10 @@ def _import_package_modules() -> None:
 
 def child_package_export(vault_dir: str, grant_id: str, out: str) -> dict:
     from studio.core.package.export import export_package
-    from studio.core.vault import Vault
+    from studio.core.vault.opening import open_vault
 
     _import_package_modules()
-    vault = Vault.open(Path(vault_dir), PASSPHRASE)
+    vault = open_vault(where_from(vault_dir), PASSPHRASE)
     try:
         reset_peak()
         start_rss = rss_kib()

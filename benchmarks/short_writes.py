@@ -46,7 +46,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def _batch(folder: Path) -> dict:
+def _batch(folder: Path, count: int = BATCH) -> dict:
     from tests.generators import body_scan_ply
 
     folder.mkdir()
@@ -54,7 +54,7 @@ def _batch(folder: Path) -> dict:
     info = body_scan_ply(first)
     data = first.read_bytes()
     head = data.index(b"\n") + 1  # after "ply": a comment makes each copy a distinct file
-    for i in range(1, BATCH):
+    for i in range(1, count):
         (folder / f"scan{i}.ply").write_bytes(data[:head] + f"comment copy {i}\n".encode() + data[head:])
     return info
 
