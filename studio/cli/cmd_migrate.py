@@ -72,7 +72,7 @@ def cmd_migrate(args) -> int:
         print_json(rep.to_json())
         return EXIT_OK if rep.ok else EXIT_REJECTED
     c = rep.copy
-    print(f"blobs: {c.blobs_copied} copied ({c.bytes_copied} bytes), {c.blobs_skipped} already there")
+    print(f"blobs: {c.blobs_copied} copied ({c.bytes_copied} bytes of age files), {c.blobs_skipped} already there")
     print(f"catalog: {c.catalog}, " + ", ".join(f"{n} {t}" for t, n in c.rows.items()))
     for name, check in (("source", rep.source_check), ("copy", rep.target_check)):
         for p in check.problems:

@@ -430,7 +430,13 @@ def _prepare_shared(source: Vault, location: SharedLocation, key: bytes) -> Shar
 
 
 def remove_leftover_temps(target: Target) -> None:
-    """A folder target's temp files from an interrupted copy (a resumed migration)."""
+    """What an interrupted copy left half-written in a resumed target: a folder's temp files, a
+    store's unfinished multipart uploads (nobody else writes there: it is not a vault yet)."""
+    if not target.resumed:
+        return
+    if isinstance(target, SharedTarget):
+        for store in STORES:
+            target.objects.abort_uploads(store, keep=set())
     if isinstance(target, FolderTarget):
         for store in STORES:
             folder = target.root / store
