@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from studio.core.check import check_vault
-from studio.core.errors import Cancelled, VaultExists, VaultNotFound
+from studio.core.errors import Cancelled, IntegrityError, InvalidInput, VaultExists, VaultNotFound
 from studio.core.migrate import migrate_vault
 from studio.core.package.export import export_package
 from studio.core.package.verify import verify_package
@@ -211,3 +211,48 @@ def test_when_the_target_holds_something_else_then_the_migration_is_refused_and_
     finally:
         engine.dispose()
     assert not store.holds_anything()
+
+
+def test_when_a_migration_to_a_folder_is_resumed_then_leftovers_go_and_a_short_copy_is_copied_again(world, tmp_path):
+    source = world[0]
+    blobs = age_files(source)
+    target = tmp_path / "copy"
+    token = CancelToken()
+
+    def progress(p):
+        if p.label.endswith("copying blobs") and p.done >= 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        migrate_vault(source, target, progress=progress, cancel=token)
+    copied = sorted(target.glob("*/??/*.age"))
+    assert len(copied) == 2 and not (target / HEADER_NAME).exists()
+    copied[0].write_bytes(copied[0].read_bytes()[:100])  # a copy cut short (a full disk, a kill)
+    leftover = copied[1].parent / ".tmp-0123456789abcdef.age"
+    leftover.write_bytes(b"half")
+
+    rep = migrate_vault(source, target)
+
+    assert rep.ok and rep.copy.resumed and rep.copy.blobs_skipped == 1
+    assert rep.copy.blobs_copied == len(blobs) - 1 and not leftover.exists()
+    with Vault.open(target, PASSPHRASE) as copy:
+        assert age_files(copy) == blobs and rows(copy) == rows(source)
+
+
+def test_when_the_source_has_an_interrupted_export_or_does_not_check_clean_then_nothing_is_copied(world, tmp_path):
+    source = world[0]
+    target = tmp_path / "copy"
+    intent = source.root / "pending-exports" / "pkg_0123456789abcdef.intent"
+    intent.parent.mkdir()
+    intent.write_bytes(b"an export was here")
+    with pytest.raises(InvalidInput, match="1 interrupted export"):
+        migrate_vault(source, target)
+    assert not target.exists()
+    intent.unlink()
+
+    with source.session() as s:
+        sha, store = s.execute(select(Blob.sha256, Blob.store).limit(1)).one()
+    source.store(store).path_for(sha).unlink()
+    with pytest.raises(IntegrityError, match="the source vault is not consistent"):
+        migrate_vault(source, target)
+    assert not target.exists()
