@@ -256,3 +256,26 @@ def test_when_the_source_has_an_interrupted_export_or_does_not_check_clean_then_
     with pytest.raises(IntegrityError, match="the source vault is not consistent"):
         migrate_vault(source, target)
     assert not target.exists()
+
+
+def test_when_the_copy_does_not_check_clean_then_it_gets_no_header(world, tmp_path):
+    source = world[0]
+    target = tmp_path / "copy"
+
+    damaged = []
+
+    def progress(p):  # once the blobs are copied: one of them damaged on the target's disk, its size kept
+        if p.label.endswith("copying the catalog") and not damaged:
+            victim = sorted(target.glob("blobs/??/*.age"))[0]
+            data = bytearray(victim.read_bytes())
+            data[-1] ^= 1
+            victim.write_bytes(bytes(data))
+            damaged.append(victim)
+
+    rep = migrate_vault(source, target, progress=progress)
+
+    assert not rep.ok and rep.source_check.ok and not rep.target_check.ok
+    assert any("cannot be decrypted" in p for p in rep.target_check.problems)
+    assert not (target / HEADER_NAME).exists()
+    with pytest.raises(VaultNotFound):
+        read_vault_header(target)

@@ -144,13 +144,26 @@ class Target:
     def __init__(self, source: Vault) -> None:
         self.source = source
 
-    # what each kind of target does
-    def describe(self) -> str: ...
-    def blob_size(self, store: str, sha256: str) -> int | None: ...
-    def put_blob(self, store: str, sha256: str, cancel: CancelToken | None) -> None: ...
-    def engine(self) -> Engine: ...
-    def open(self) -> Vault: ...
-    def _make(self) -> None: ...
+    # what each kind of target does (FolderTarget, SharedTarget)
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def blob_size(self, store: str, sha256: str) -> int | None:
+        """The size of the target's age file for a blob (None: not there)."""
+        raise NotImplementedError
+
+    def put_blob(self, store: str, sha256: str, cancel: CancelToken | None) -> None:
+        raise NotImplementedError
+
+    def engine(self) -> Engine:
+        raise NotImplementedError
+
+    def open(self) -> Vault:
+        """The copy as a vault (for ``check``), with the source's keys: no passphrase again."""
+        raise NotImplementedError
+
+    def _make(self) -> None:
+        raise NotImplementedError
 
     # -- the steps ---------------------------------------------------------------------------
     def copy_signing_key(self) -> None:
