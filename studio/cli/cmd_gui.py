@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.cli.options import vault_dir
+from studio.cli.options import vault_location
 from studio.core.errors import StudioError
 
 
@@ -11,7 +11,8 @@ def cmd_gui(args) -> int:
         from studio.ui.app import run_app
     except ImportError as exc:
         raise StudioError(f"the desktop app cannot start: {exc} (run `bash tools/setup.sh app`)") from exc
-    return run_app(vault_dir(args))
+    # a folder (--vault), or a shared vault (--catalog/--store/--store-endpoint or the environment)
+    return run_app(vault_location(args))
 
 
 def register(commands) -> None:

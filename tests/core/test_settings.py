@@ -53,7 +53,7 @@ def test_when_the_file_is_version_1_then_it_is_migrated_keeping_every_value_and_
     opened = SettingsFile.open(tmp_path)
 
     assert _kept(opened.settings) == (GEOMETRY, "AAAA/w==", "AAEC", "list", TALENT)
-    assert opened.refused is None and "migrated settings v1 to v2" in opened.notes[0]
+    assert opened.refused is None and f"migrated settings v1 to v{SETTINGS_VERSION}" in opened.notes[0]
     assert (tmp_path / "settings.v1.json").read_bytes() == old
     assert opened.save()
     assert json.loads((tmp_path / "settings.json").read_text())["version"] == SETTINGS_VERSION
