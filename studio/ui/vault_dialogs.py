@@ -92,19 +92,21 @@ class LocationForm(QWidget):
                                    "(or PGPASSFILE), the store's from the AWS environment or ~/.aws."), self)
         self.note.setWordWrap(True)
         self.note.setEnabled(False)  # drawn as a quiet hint
-        folder_row = QHBoxLayout()
-        folder_row.setContentsMargins(0, 0, 0, 0)
+        indent = self.style().pixelMetric(QStyle.PM_ExclusiveIndicatorWidth) + 8  # under the radio's text
+        self.folder_fields = QWidget(self)
+        folder_row = QHBoxLayout(self.folder_fields)
+        folder_row.setContentsMargins(indent, 0, 0, 4)
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.browse)
-        self.folder_fields = QWidget(self)
-        self.folder_fields.setLayout(folder_row)
         self.shared_fields = QWidget(self)
-        shared_form = QFormLayout(self.shared_fields)
-        shared_form.setContentsMargins(0, 0, 0, 0)
+        shared_form = QFormLayout()
         shared_form.addRow(self.tr("Catalog"), self.catalog)
         shared_form.addRow(self.tr("Store"), self.store)
         shared_form.addRow(self.tr("Endpoint"), self.endpoint)
-        shared_form.addRow(self.note)
+        shared_column = QVBoxLayout(self.shared_fields)
+        shared_column.setContentsMargins(indent, 0, 0, 0)
+        shared_column.addLayout(shared_form)
+        shared_column.addWidget(self.note)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.as_folder)
@@ -136,8 +138,9 @@ class LocationForm(QWidget):
         return self.as_shared.isChecked()
 
     def _kind_changed(self) -> None:
+        # both stay in place (the dialog does not jump); the one not chosen is greyed out
         self.folder_fields.setEnabled(not self.shared())
-        self.shared_fields.setVisible(self.shared())
+        self.shared_fields.setEnabled(self.shared())
         self.changed.emit()
 
     def _browse(self) -> None:
@@ -181,10 +184,21 @@ class _VaultDialog(QDialog):
         self.busy.setMaximumHeight(6)
         self.busy.setTextVisible(False)
         self.busy.hide()
+        self.actions = QHBoxLayout()  # the dialog's other ways on, left; then OK and Cancel
+        self.actions.addStretch(1)
+        self.actions.addWidget(self.buttons)
+
+    def _action(self, text: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAutoDefault(False)
+        self.actions.insertWidget(self.actions.count() - 2, button)
+        return button
 
     def _working(self, on: bool) -> None:
         self.busy.setVisible(on)
-        self.buttons.setEnabled(not on)
+        for i in range(self.actions.count()):
+            if (w := self.actions.itemAt(i).widget()) is not None:
+                w.setEnabled(not on)
 
     def _open_done(self, vault: Vault) -> None:
         self._working(False)
@@ -199,6 +213,7 @@ class _VaultDialog(QDialog):
     def _open_failed(self, exc: BaseException) -> None:
         self._working(False)
         self.banner.show_error(exc)
+        grow_to_fit(self)
 
     def _switch(self, kind: str, where: Where) -> None:
         """Close, asking the app for the other dialog (``kind``) on ``where``."""
@@ -246,7 +261,7 @@ class CreateVaultDialog(_VaultDialog):
         form.addRow(self.tr("Repeat"), self.repeat)
         ok = self.buttons.button(QDialogButtonBox.Ok)
         ok.setText(self.tr("Create vault"))
-        self.open_other = self.buttons.addButton(self.tr("Open an existing vault…"), QDialogButtonBox.ActionRole)
+        self.open_other = self._action(self.tr("Open an existing vault…"))
         self.open_other.clicked.connect(lambda: self._choose(lambda where: self._switch("unlock", where)))
         self.buttons.accepted.connect(self._create)
         lay = QVBoxLayout(self)
@@ -256,7 +271,7 @@ class CreateVaultDialog(_VaultDialog):
         lay.addSpacing(8)
         lay.addLayout(form)
         lay.addWidget(self.busy)
-        lay.addWidget(self.buttons)
+        lay.addLayout(self.actions)
         self._update()
         self.passphrase.setFocus()
 
@@ -276,6 +291,7 @@ class CreateVaultDialog(_VaultDialog):
             check_can_create_at(where)
         except StudioError as exc:
             self.banner.show_message(str(exc))
+            grow_to_fit(self)
             return
         self.banner.hide()
         self.where = where
@@ -296,9 +312,9 @@ class UnlockDialog(_VaultDialog):
         self.passphrase.setAccessibleName(self.tr("Passphrase"))
         self.passphrase.setPlaceholderText(self.tr("Passphrase"))
         self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("Unlock"))
-        self.open_other = self.buttons.addButton(self.tr("Open another vault…"), QDialogButtonBox.ActionRole)
+        self.open_other = self._action(self.tr("Open another vault…"))
         self.open_other.clicked.connect(lambda: self._choose(self.set_where))
-        self.create_here = self.buttons.addButton(self.tr("Create a vault here…"), QDialogButtonBox.ActionRole)
+        self.create_here = self._action(self.tr("Create a vault here…"))
         self.create_here.clicked.connect(lambda: self._switch("create", self.where))
         self.create_here.hide()  # offered when there is no vault where the dialog looked
         self.buttons.accepted.connect(self._unlock)
@@ -307,7 +323,7 @@ class UnlockDialog(_VaultDialog):
         lay.addWidget(self.banner)
         lay.addWidget(self.passphrase)
         lay.addWidget(self.busy)
-        lay.addWidget(self.buttons)
+        lay.addLayout(self.actions)
         self.set_where(where)
 
     @property
@@ -417,12 +433,24 @@ class OpenVaultDialog(QDialog):
             where = self.place.location()
         except StudioError as exc:
             self.banner.show_error(exc)
+            grow_to_fit(self)
             return
         if isinstance(where, Path) and not vault_exists(where):
             self.banner.show_message(self.tr("There is no vault in {folder}.").format(folder=where))
+            grow_to_fit(self)
             return
         self.location = where
         self.accept()
+
+
+def grow_to_fit(dialog: QDialog) -> None:
+    """Make ``dialog`` tall enough for what it now shows (a banner's wrapped lines): Qt does not
+    grow a window for a label's height-for-width by itself."""
+    lay = dialog.layout()
+    lay.activate()
+    height = lay.totalHeightForWidth(dialog.width()) if lay.hasHeightForWidth() else lay.totalSizeHint().height()
+    if height > dialog.height():
+        dialog.resize(dialog.width(), height)
 
 
 def _html(text: str) -> str:
