@@ -28,7 +28,7 @@ import secrets
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from studio.core import paths
 from studio.core.errors import InvalidInput
@@ -125,8 +125,10 @@ def recent_vault_problem(entry: RecentVault) -> str | None:
         endpoint = urlsplit(entry.endpoint) if entry.endpoint else None
     except ValueError as exc:
         return f"a URL is not valid ({exc})"
-    if catalog.scheme != "postgresql" or catalog.password is not None or catalog.query or catalog.fragment:
-        return "the catalog must be a postgresql:// URL without a password or options"
+    if catalog.scheme != "postgresql" or catalog.password is not None or catalog.fragment:
+        return "the catalog must be a postgresql:// URL without a password"
+    if any("pass" in name.lower() for name, _ in parse_qsl(catalog.query, keep_blank_values=True)):
+        return "the catalog URL must not carry a password option"
     if store.scheme != "s3" or "@" in store.netloc or store.query or store.fragment:
         return "the store must be an s3:// URL naming only a bucket and a prefix"
     if endpoint is not None and (endpoint.scheme not in ("http", "https") or "@" in endpoint.netloc
