@@ -386,6 +386,7 @@ class OpenVaultDialog(QDialog):
         self.buttons.accepted.connect(self._open)
         self.buttons.rejected.connect(self.reject)
         self.recent.currentItemChanged.connect(self._picked)
+        self.recent.itemClicked.connect(self._picked)  # the same one again, after the fields were edited
         self.recent.itemActivated.connect(lambda _item: self._open())
         self.place.changed.connect(self.banner.hide)
         forget_row = QHBoxLayout()
@@ -400,8 +401,17 @@ class OpenVaultDialog(QDialog):
         lay.addStretch(1)
         lay.addWidget(self.buttons)
         self._fill()
+        # the vault the asking dialog is on is picked when it is on the list; else the fields have the
+        # focus (a list given the focus makes its first item current, and that would fill the fields)
+        rows = [self.recent.item(i).data(Qt.UserRole) for i in range(self.recent.count())]
+        if where is not None and where in rows:
+            self.recent.setCurrentRow(rows.index(where))
+        else:
+            (self.place.catalog if self.place.shared() else self.place.folder).setFocus()
 
     def _fill(self) -> None:
+        """The recent list, nothing picked: the fields keep what they show until one is."""
+        blocked = self.recent.blockSignals(True)  # a list's first item becomes current by itself
         self.recent.clear()
         style = self.style()
         for where in self.settings.recent_vaults():
@@ -414,6 +424,9 @@ class OpenVaultDialog(QDialog):
         self.recent.setEnabled(self.recent.count() > 0)
         if not self.recent.count():
             QListWidgetItem(self.tr("None yet: the vaults this computer opens are listed here"), self.recent)
+        self.recent.setCurrentRow(-1)
+        self.recent.blockSignals(blocked)
+        self.forget.setEnabled(False)
 
     def _picked(self, item: QListWidgetItem | None) -> None:
         where = item.data(Qt.UserRole) if item is not None else None

@@ -213,3 +213,55 @@ def test_when_another_folder_is_chosen_then_it_must_hold_a_vault_and_unlocks_as_
         dialog.vault.close()
     assert Settings().recent_vaults() == [folder]
     assert json.loads(_settings_text())["vaults"]["recent"][0]["folder"] == str(folder)
+
+
+def test_when_gui_is_given_a_catalog_url_with_a_password_then_it_refuses_before_the_app_starts(capsys):
+    from PySide6.QtWidgets import QApplication
+
+    from studio.cli import main
+
+    windows_before = set(QApplication.topLevelWidgets())
+    code = main(["gui", "--catalog", "postgresql://studio:hunter2@db.example.net/twin", "--store", "s3://studio-vaults/main"])
+    err = capsys.readouterr().err
+    assert code == 2 and "must not contain a password" in err and "hunter2" not in err
+    assert set(QApplication.topLevelWidgets()) == windows_before and _settings_text() == ""
+
+
+def test_when_the_create_dialog_is_asked_for_an_existing_vault_then_the_app_goes_on_to_unlock_it(qtbot, tmp_path, tasks, new_vault):
+    """``choose_vault`` (what ``run_app`` runs): the first-run create dialog, "Open an existing
+    vault…", a folder that holds one; the unlock dialog comes next, on that folder."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.app import choose_vault
+
+    folder = new_vault.root
+    new_vault.close()
+    seen = []
+    ticks = []
+
+    def step() -> None:
+        ticks.append(1)
+        if len(ticks) > 3000:  # a minute without the expected dialogs: end, and fail below
+            for w in QApplication.topLevelWidgets():
+                if isinstance(w, QDialog) and w.isVisible():
+                    w.reject()
+            return
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, CreateVaultDialog) and dialog.chooser is None:
+            seen.append("create")
+            dialog.open_other.click()
+        elif isinstance(dialog, OpenVaultDialog):
+            seen.append("choose")
+            dialog.place.folder.setText(str(folder))
+            _ok(dialog)
+        elif isinstance(dialog, UnlockDialog):
+            seen.append(("unlock", dialog.where))
+            dialog.reject()
+            return
+        QTimer.singleShot(20, step)
+
+    QTimer.singleShot(20, step)
+    assert choose_vault(tmp_path / "first-run", tasks) is None  # the unlock dialog was cancelled
+    assert seen[0] == "create" and "choose" in seen and seen[-1] == ("unlock", folder)
+    assert not (tmp_path / "first-run").exists()

@@ -1602,7 +1602,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+37"/>
         <source>Shared vault: {where}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1617,7 +1617,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+26"/>
         <source>There is no vault in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2137,7 +2137,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>UnlockDialog</name>
     <message>
-        <location filename="../vault_dialogs.py" line="-133"/>
+        <location filename="../vault_dialogs.py" line="-146"/>
         <source>Unlock the vault — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
