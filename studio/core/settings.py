@@ -10,8 +10,10 @@ folder (:func:`studio.core.paths.config_dir`, ``STUDIO_CONFIG_DIR``).
   out of range falls back to its own default.
 - Writes are atomic (temp file, fsync, rename) and private (0600 where the platform has modes).
 
-Never secrets: passphrases are not remembered. Qt-free: window geometry and state are the bytes
-Qt saves, kept here as base64 text.
+Never secrets: passphrases are not remembered, and the recent vaults (v3) are their folders or
+their catalog and store URLs only — an entry carrying a password or other credential is refused
+on the way in and dropped on the way out. Qt-free: window geometry and state are the bytes Qt
+saves, kept here as base64 text.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import secrets
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import parse_qsl, urlsplit
 
 from studio.core import paths
 from studio.core.errors import InvalidInput
@@ -33,9 +36,10 @@ from studio.core.ids import TalentId
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 SETTINGS_FILE = "settings.json"
 VIEW_MODES = ("grid", "list")
+RECENT_MAX = 10  # recent vaults kept, newest first
 
 
 @dataclass
@@ -53,10 +57,37 @@ class LibrarySettings:
     last_talent: str = ""   # the talent id selected when the window closed, or ""
 
 
+@dataclass(frozen=True)
+class RecentVault:
+    """A vault this station opened: a ``folder``, or a shared vault's ``catalog`` and ``store``
+    URLs and its store's ``endpoint`` ("": AWS's own) — never a password or key (the catalog's
+    password lives in ~/.pgpass, the store's keys in the AWS config)."""
+
+    folder: str = ""
+    catalog: str = ""
+    store: str = ""
+    endpoint: str = ""
+    opened: str = ""  # when this station last opened it: UTC, ISO 8601
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.catalog)
+
+    def key(self) -> tuple[str, str, str, str]:
+        """What makes two entries the same vault (when it was opened does not)."""
+        return (self.folder, self.catalog, self.store, self.endpoint)
+
+
+@dataclass
+class VaultsSettings:
+    recent: list[RecentVault] = field(default_factory=list)  # newest first, at most RECENT_MAX
+
+
 @dataclass
 class Settings:
     window: WindowSettings = field(default_factory=WindowSettings)
     library: LibrarySettings = field(default_factory=LibrarySettings)
+    vaults: VaultsSettings = field(default_factory=VaultsSettings)
 
     def to_json(self) -> dict:
         return {"version": SETTINGS_VERSION, **asdict(self)}
@@ -77,6 +108,73 @@ def _is_talent_id(value: str) -> bool:
         return False
 
 
+def recent_vault_problem(entry: RecentVault) -> str | None:
+    """Why ``entry`` cannot be kept in the recent list (a credential in a URL, a half-named
+    vault …), or None. The full URL checks are the vault's (studio.core.vault.location); this
+    is the settings file's own guard that nothing secret is written to it."""
+    if not all(isinstance(getattr(entry, f.name), str) for f in fields(entry)):
+        return "its values must be text"
+    if entry.folder:
+        if entry.catalog or entry.store or entry.endpoint:
+            return "it names both a folder and a shared vault"
+        return None if Path(entry.folder).is_absolute() else f"the folder {entry.folder!r} is not an absolute path"
+    if not (entry.catalog and entry.store):
+        return "a shared vault needs both its catalog and its store"
+    try:
+        catalog, store = urlsplit(entry.catalog), urlsplit(entry.store)
+        endpoint = urlsplit(entry.endpoint) if entry.endpoint else None
+    except ValueError as exc:
+        return f"a URL is not valid ({exc})"
+    if catalog.scheme != "postgresql" or catalog.password is not None or catalog.fragment:
+        return "the catalog must be a postgresql:// URL without a password"
+    if any("pass" in name.lower() for name, _ in parse_qsl(catalog.query, keep_blank_values=True)):
+        return "the catalog URL must not carry a password option"
+    if store.scheme != "s3" or "@" in store.netloc or store.query or store.fragment:
+        return "the store must be an s3:// URL naming only a bucket and a prefix"
+    if endpoint is not None and (endpoint.scheme not in ("http", "https") or "@" in endpoint.netloc
+                                 or endpoint.query or endpoint.fragment):
+        return "the endpoint must be an http(s):// URL without credentials"
+    return None
+
+
+def _read_recent(value: Any) -> list[RecentVault]:
+    """The stored recent list: entries that are not well-formed, or carry a credential, are
+    dropped (each on its own); the same vault twice is kept once, newest first."""
+    if not isinstance(value, list):
+        return []
+    kept: list[RecentVault] = []
+    names = {f.name for f in fields(RecentVault)}
+    for item in value:
+        if not isinstance(item, dict) or not set(item) <= names:
+            continue
+        entry = RecentVault(**item)
+        if recent_vault_problem(entry) is None and all(entry.key() != k.key() for k in kept):
+            kept.append(entry)
+    return kept[:RECENT_MAX]
+
+
+def remember_vault(settings: Settings, entry: RecentVault, now: dt.datetime | None = None) -> RecentVault:
+    """Put ``entry`` first in the recent list (an earlier entry for the same vault goes), stamped
+    with ``now``; the list keeps :data:`RECENT_MAX`. An entry with a credential in it is refused
+    (:class:`InvalidInput`) and the list is left as it was."""
+    problem = recent_vault_problem(entry)
+    if problem:
+        raise InvalidInput(f"this vault cannot be remembered: {problem}")
+    when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    stamped = RecentVault(entry.folder, entry.catalog, entry.store, entry.endpoint,
+                          when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    others = [e for e in settings.vaults.recent if e.key() != entry.key()]
+    settings.vaults.recent = [stamped, *others][:RECENT_MAX]
+    return stamped
+
+
+def forget_vault(settings: Settings, entry: RecentVault) -> bool:
+    """Take ``entry``'s vault off the recent list; False when it was not on it."""
+    before = len(settings.vaults.recent)
+    settings.vaults.recent = [e for e in settings.vaults.recent if e.key() != entry.key()]
+    return len(settings.vaults.recent) != before
+
+
 #: Extra checks a value must pass beyond its type; one that fails falls back to its default.
 CHECKS: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("window", "geometry"): _is_base64, ("window", "state"): _is_base64, ("window", "splitter"): _is_base64,
@@ -93,7 +191,15 @@ def _v1_to_v2(old: dict) -> dict:
             "library": {"view": old.get("library/view", "grid"), "last_talent": old.get("library/talent", "")}}
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def _v2_to_v3(old: dict) -> dict:
+    """v3 adds the recent vaults (issue 12): none yet."""
+    return {**old, "version": 3, "vaults": {"recent": []}}
+
+
+#: Values read by a function of their own (a list of records): it returns what is kept.
+READERS: dict[tuple[str, str], Callable[[Any], Any]] = {("vaults", "recent"): _read_recent}
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 class Corrupt(ValueError):
@@ -123,6 +229,10 @@ def from_json(data: dict) -> Settings:
             continue
         for f in fields(section):
             value = given.get(f.name)
+            reader = READERS.get((section_field.name, f.name))
+            if reader is not None:
+                setattr(section, f.name, reader(value))
+                continue
             check = CHECKS.get((section_field.name, f.name), lambda v: True)
             if isinstance(value, type(getattr(section, f.name))) and check(value):
                 setattr(section, f.name, value)

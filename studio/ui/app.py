@@ -11,9 +11,10 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
 from studio.core.vault import Vault, default_vault_dir, vault_exists
+from studio.core.vault.location import SharedLocation
 from studio.ui.main_window import MainWindow
 from studio.ui.tasks import TaskManager
-from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
+from studio.ui.vault_dialogs import SWITCH, CreateVaultDialog, UnlockDialog
 
 APP_NAME = "Twin Studio"
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "twin-studio.svg"
@@ -46,9 +47,27 @@ def install_translator(app: QApplication, locale: QLocale | None = None, folder:
     return translator
 
 
-def vault_dialog(folder: Path, tasks: TaskManager) -> QDialog:
-    """The dialog the app opens with: unlock an existing vault, or create one."""
-    return UnlockDialog(folder, tasks) if vault_exists(folder) else CreateVaultDialog(folder, tasks)
+def vault_dialog(where: Path | SharedLocation, tasks: TaskManager) -> QDialog:
+    """The dialog the app opens with: unlock an existing vault, or create one. A shared vault is
+    always offered for unlocking (whether its store holds one is known only once it is reached,
+    on the worker thread; when it holds none, the dialog offers to create one there)."""
+    if isinstance(where, SharedLocation) or vault_exists(where):
+        return UnlockDialog(where, tasks)
+    return CreateVaultDialog(where, tasks)
+
+
+def choose_vault(where: Path | SharedLocation, tasks: TaskManager) -> Vault | None:
+    """Runs the vault dialogs until a vault is open (None: the user cancelled). The create
+    dialog can hand over to the unlock dialog ("Open an existing vault…") and back."""
+    dialog = vault_dialog(where, tasks)
+    while True:
+        result = dialog.exec()
+        if result == SWITCH and dialog.switch is not None:
+            kind, where = dialog.switch
+            dialog.deleteLater()
+            dialog = UnlockDialog(where, tasks) if kind == "unlock" else CreateVaultDialog(where, tasks)
+            continue
+        return dialog.vault if result == QDialog.Accepted else None
 
 
 def settle_heap() -> None:
@@ -60,15 +79,19 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def run_app(vault_dir: Path | None = None) -> int:
+def run_app(where: Path | SharedLocation | None = None) -> int:
+    """The app on the vault at ``where``: a folder (default: the user data folder's) or a shared
+    vault (``twin-studio gui --catalog URL --store URL``)."""
     app = application()
-    folder = Path(vault_dir).expanduser() if vault_dir else default_vault_dir()
+    if where is None:
+        where = default_vault_dir()
+    elif not isinstance(where, SharedLocation):
+        where = Path(where).expanduser()
     tasks = TaskManager()  # the one manager for the vault: every window and dialog is handed it
     try:
-        dialog = vault_dialog(folder, tasks)
-        if dialog.exec() != QDialog.Accepted or dialog.vault is None:
+        vault = choose_vault(where, tasks)
+        if vault is None:
             return 0
-        vault: Vault = dialog.vault
         window = MainWindow(vault, tasks)
         window.show()
         window.setAttribute(Qt.WA_DeleteOnClose)

@@ -13,7 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 from studio.core import settings as core
-from studio.core.settings import SettingsFile
+from studio.core.errors import InvalidInput
+from studio.core.settings import RecentVault, SettingsFile
+from studio.core.vault.location import SharedLocation, parse_catalog, parse_endpoint, parse_store
 
 LEGACY_INI = "twin-studio.ini"
 LEGACY_VERSION = 1
@@ -59,7 +61,8 @@ def _to_text(value: QByteArray) -> str:
 
 
 class Settings:
-    """Window layout and view choices. Never secrets: passphrases are not remembered."""
+    """Window layout, view choices and the recent vaults. Never secrets: passphrases are not
+    remembered, nor any credential of a shared vault."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self._file = SettingsFile.open(folder, legacy=legacy_values)
@@ -104,5 +107,41 @@ class Settings:
             library.last_talent = value
             self._file.save()
 
+    # -- recent vaults: folders and shared vaults this station opened, newest first ------------
+    def recent_vaults(self) -> list[Path | SharedLocation]:
+        """Each one as the location it names (an entry that no longer parses is left out)."""
+        found: list[Path | SharedLocation] = []
+        for entry in self._file.settings.vaults.recent:
+            where = location_of(entry)
+            if where is not None:
+                found.append(where)
+        return found
+
+    def remember_vault(self, where: Path | SharedLocation) -> None:
+        """Put ``where`` first on the recent list and save (a URL is stored without credentials:
+        :mod:`studio.core.vault.location` refuses one that has them)."""
+        core.remember_vault(self._file.settings, entry_of(where))
+        self._file.save()
+
+    def forget_vault(self, where: Path | SharedLocation) -> None:
+        if core.forget_vault(self._file.settings, entry_of(where)):
+            self._file.save()
+
     def sync(self) -> None:
         self._file.save()
+
+
+def entry_of(where: Path | SharedLocation) -> RecentVault:
+    if isinstance(where, SharedLocation):
+        return RecentVault(catalog=where.catalog, store=where.store, endpoint=where.endpoint or "")
+    return RecentVault(folder=str(Path(where).expanduser().absolute()))
+
+
+def location_of(entry: RecentVault) -> Path | SharedLocation | None:
+    if not entry.shared:
+        return Path(entry.folder)
+    try:
+        bucket, prefix = parse_store(entry.store)
+        return SharedLocation(parse_catalog(entry.catalog), bucket, prefix, parse_endpoint(entry.endpoint))
+    except InvalidInput:
+        return None

@@ -5,6 +5,7 @@ STUDIO_* overrides."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import stat
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from studio.core import paths
-from studio.core.settings import SETTINGS_VERSION, Settings, SettingsFile
+from studio.core.errors import InvalidInput
+from studio.core.settings import (RECENT_MAX, SETTINGS_VERSION, RecentVault, Settings, SettingsFile, forget_vault,
+                                  remember_vault)
 
 GEOMETRY = base64.b64encode(bytes(range(256))).decode()
 TALENT = "tal_0123456789abcdef"
@@ -53,7 +56,7 @@ def test_when_the_file_is_version_1_then_it_is_migrated_keeping_every_value_and_
     opened = SettingsFile.open(tmp_path)
 
     assert _kept(opened.settings) == (GEOMETRY, "AAAA/w==", "AAEC", "list", TALENT)
-    assert opened.refused is None and "migrated settings v1 to v2" in opened.notes[0]
+    assert opened.refused is None and f"migrated settings v1 to v{SETTINGS_VERSION}" in opened.notes[0]
     assert (tmp_path / "settings.v1.json").read_bytes() == old
     assert opened.save()
     assert json.loads((tmp_path / "settings.json").read_text())["version"] == SETTINGS_VERSION
@@ -154,3 +157,61 @@ def test_when_no_overrides_are_set_then_the_platform_folders_are_used(tmp_path, 
         assert folder.name == paths.APP_NAME or paths.APP_NAME in folder.parts
     assert paths.vault_dir() == paths.data_dir() / "vault"
     assert paths.cache_dir() != paths.config_dir()  # (data and config may be one folder: macOS, Windows)
+
+
+# -- the recent vaults (v3, issue 12): folders and shared vaults' URLs, never a credential --------
+
+SHARED = RecentVault(catalog="postgresql://studio@db.example.net:5432/twin", store="s3://studio-vaults/main",
+                     endpoint="https://s3.example.net")
+
+
+def test_when_vaults_are_remembered_then_the_newest_is_first_once_and_the_list_is_capped(tmp_path):
+    opened = SettingsFile.open(tmp_path)
+    folders = [RecentVault(folder=str(tmp_path / f"vault-{i}")) for i in range(RECENT_MAX + 2)]
+    for entry in folders:
+        remember_vault(opened.settings, entry)
+    remember_vault(opened.settings, SHARED, now=dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc))
+    remember_vault(opened.settings, folders[-1])  # opened again: moves to the front, not added twice
+    assert opened.save()
+
+    recent = SettingsFile.open(tmp_path).settings.vaults.recent
+    assert [e.key() for e in recent] == [e.key() for e in [folders[-1], SHARED, *reversed(folders[-9:-1])]]
+    assert len(recent) == RECENT_MAX and recent[1].opened == "2026-05-01T12:00:00Z"
+    assert forget_vault(opened.settings, SHARED) and not forget_vault(opened.settings, SHARED)
+    assert SHARED.key() not in [e.key() for e in opened.settings.vaults.recent]
+
+
+@pytest.mark.parametrize("entry", [
+    RecentVault(catalog="postgresql://studio:hunter2@db/twin", store="s3://studio-vaults/main"),
+    RecentVault(catalog="postgresql://studio@db/twin?password=hunter2", store="s3://studio-vaults/main"),
+    RecentVault(catalog="postgresql://studio@db/twin", store="s3://AKIAKEY:hunter2@studio-vaults/main"),
+    RecentVault(catalog="postgresql://studio@db/twin", store="s3://studio-vaults/main",
+                endpoint="https://AKIAKEY:hunter2@s3.example.net"),
+    RecentVault(catalog="postgresql://studio@db/twin"),
+    RecentVault(folder="relative/vault"),
+    RecentVault(folder="/srv/vault", store="s3://studio-vaults/main"),
+], ids=["catalog-password", "catalog-password-option", "store-keys", "endpoint-keys", "no-store", "relative",
+        "folder-and-store"])
+def test_when_an_entry_carries_a_credential_or_is_half_made_then_it_is_refused_and_dropped(tmp_path, entry):
+    opened = SettingsFile.open(tmp_path)
+    remember_vault(opened.settings, SHARED)
+    with pytest.raises(InvalidInput, match="cannot be remembered"):
+        remember_vault(opened.settings, entry)
+    assert [e.key() for e in opened.settings.vaults.recent] == [SHARED.key()]
+
+    # written by hand (or by a tool): the bad entry is dropped on reading, the good one kept
+    (tmp_path / "settings.json").write_text(json.dumps({
+        "version": SETTINGS_VERSION, "vaults": {"recent": [
+            {k: v for k, v in vars(entry).items()}, vars(SHARED), {"folder": 7}, "not an entry",
+            {"folder": "/srv/vault", "colour": "red"}]}}))
+    assert [e.key() for e in SettingsFile.open(tmp_path).settings.vaults.recent] == [SHARED.key()]
+
+
+def test_when_the_file_is_version_2_then_it_gains_an_empty_recent_list_and_keeps_the_rest(tmp_path):
+    v2 = {"version": 2, "window": {"geometry": GEOMETRY, "state": "", "splitter": ""},
+          "library": {"view": "list", "last_talent": TALENT}}
+    (tmp_path / "settings.json").write_text(json.dumps(v2))
+    opened = SettingsFile.open(tmp_path)
+    assert _kept(opened.settings) == (GEOMETRY, "", "", "list", TALENT)
+    assert opened.settings.vaults.recent == [] and "migrated settings v2 to v3" in opened.notes[0]
+    assert json.loads((tmp_path / "settings.v2.json").read_text()) == v2
