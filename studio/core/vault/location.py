@@ -63,7 +63,7 @@ def parse_catalog(url: str) -> str:
     if parts.scheme not in ("postgresql", "postgres"):
         raise InvalidInput(f"the catalog must be a PostgreSQL URL (postgresql://USER@HOST/DATABASE), "
                            f"not {_masked(url)!r}")
-    if parts.password is not None:
+    if parts.password is not None or _query_secret(parts.query):
         raise InvalidInput("the catalog URL must not contain a password: put it in ~/.pgpass or PGPASSFILE "
                            "(or PGPASSWORD), where PostgreSQL's own tools look for it")
     if not parts.path.strip("/"):
@@ -76,7 +76,7 @@ def parse_store(url: str) -> tuple[str, str]:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
-        raise InvalidInput(f"the store must be an S3 URL (s3://BUCKET/PREFIX), not {url!r}")
+        raise InvalidInput(f"the store must be an S3 URL (s3://BUCKET/PREFIX), not {_masked(url)!r}")
     if "@" in parts.netloc or parts.query or parts.fragment:
         raise InvalidInput("the store URL names only a bucket and a prefix: credentials come from the AWS "
                            "environment or config files, the endpoint from --store-endpoint or AWS_ENDPOINT_URL")
@@ -95,8 +95,8 @@ def parse_endpoint(url: str | None) -> str | None:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(f"the store endpoint must be an http:// or https:// URL, not {url!r}")
-    if parts.password is not None or parts.username is not None:
+        raise InvalidInput(f"the store endpoint must be an http:// or https:// URL, not {_masked(url)!r}")
+    if parts.password is not None or parts.username is not None or _query_secret(parts.query):
         raise InvalidInput("the store endpoint must not contain credentials: they come from the AWS environment "
                            "or config files")
     return url
@@ -118,8 +118,20 @@ def shared_location(catalog: str | None, store: str | None, endpoint: str | None
 
 
 def _masked(url: str) -> str:
-    """``url`` with any password replaced, for an error message."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """``url`` with anything that may be a secret replaced, for an error message: a password or
+    whole user-info part, and the query (libpq takes ``?password=``, S3 tools ``?secret=``)."""
+    url = re.sub(r"(://)[^/@]*@", r"\1***@", url)
+    return re.sub(r"\?.*$", "?***", url)
+
+
+_SECRET_NAMES = ("password", "passwd", "secret", "token")  # not "sslkey": libpq's is a file's path
+
+
+def _query_secret(query: str) -> bool:
+    """Whether a URL's query carries something like a credential (``password=``, ``sslpassword=``, …)."""
+    from urllib.parse import parse_qsl
+
+    return any(any(k in name.lower() for k in _SECRET_NAMES) for name, _ in parse_qsl(query, keep_blank_values=True))
 
 
 Location = Path | SharedLocation
