@@ -276,6 +276,23 @@ class PostgresServer:
         """The libpq environment that finds the password: the passfile."""
         return {"PGPASSFILE": str(self.passfile)}
 
+    def crash(self) -> None:
+        """Stop the server at once (``pg_ctl stop -m immediate``: SIGQUIT, no shutdown checkpoint,
+        every client connection dropped), keeping its data for :meth:`restart`."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        _stop_watchdog(self._watchdog)
+        self._watchdog = None
+        self._run(self._bin / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", timeout=60)
+
+    def restart(self) -> PostgresServer:
+        """Start it again after :meth:`crash`, on the same port and data (crash recovery runs)."""
+        self._run(self._bin / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", str(int(START_TIMEOUT)), "start")
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        self._watchdog = _watchdog("QUIT", str(pid), [self.base])
+        return self
+
     def stop(self) -> None:
         if self._admin is not None:
             try:
@@ -417,10 +434,11 @@ class SeaweedServer:
         self.start_seconds = time.monotonic() - t0
         return self
 
-    def _launch(self, weed: Path, config: Path, data: Path) -> None:
-        data.mkdir()
+    def _launch(self, weed: Path, config: Path, data: Path, ports: dict[str, int] | None = None) -> None:
+        data.mkdir(exist_ok=ports is not None)
+        self._weed, self._data = weed, data
         names = ["master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3", "s3.grpc"]
-        self.ports = dict(zip(names, free_ports(len(names))))
+        self.ports = ports or dict(zip(names, free_ports(len(names))))
         p = self.ports
         cmd = [
             str(weed), "server",
@@ -530,6 +548,20 @@ class SeaweedServer:
                 sock.unlink()
             except FileNotFoundError:
                 pass
+
+    def crash(self) -> None:
+        """Kill the server outright (SIGKILL), keeping its data for :meth:`restart`: a store
+        that is gone mid-operation."""
+        _stop_watchdog(self._watchdog)
+        self._watchdog = None
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self._kill()
+
+    def restart(self) -> SeaweedServer:
+        """Start it again after :meth:`crash`, on the same ports and data (buckets and objects kept)."""
+        self._launch(self._weed, self.base / "s3.json", self._data, self.ports)
+        return self
 
     def stop(self) -> None:
         self._kill()

@@ -1,0 +1,167 @@
+"""Stations of one shared vault for the concurrency tests (issue 12): each station is a separate
+OS process — the ``twin-studio`` command, or :func:`main` below for many small audited changes in
+one process — with its own catalog and store connections and its own ``STUDIO_DATA_DIR`` (so its
+station folder, staging and export intents are its own).
+
+Processes are synchronised with the product's pause points (:mod:`studio.core.testpoints`) and
+with files, never with sleeps: a test waits until every station has provably reached a point,
+then releases them together.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.conftest import PASSPHRASE, REPO
+
+# generous: a busy 2-core machine with several stations starting Python at once
+WAIT_S = 300.0
+
+
+@dataclass
+class Run:
+    """A station's command in flight."""
+    station: "Station"
+    args: tuple[str, ...]
+    proc: subprocess.Popen
+    pause: Path | None
+
+    def reached(self, point: str) -> bool:
+        return self.pause is not None and (self.pause / f"{point}.reached").exists()
+
+    def wait_reached(self, point: str) -> None:
+        """Until the process is provably paused at ``point``; fails if it ends first."""
+        deadline = time.monotonic() + WAIT_S
+        while not self.reached(point):
+            if self.proc.poll() is not None:
+                out, err = self.proc.communicate()
+                raise AssertionError(f"{self.station.name} {self.args} ended ({self.proc.returncode}) before "
+                                     f"reaching {point}:\n{out}\n{err}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.station.name} {self.args} did not reach {point} in {WAIT_S:.0f} s")
+            time.sleep(0.02)
+
+    def release(self, point: str) -> None:
+        (self.pause / f"{point}.go").touch()
+
+    def finish(self) -> subprocess.CompletedProcess:
+        out, err = self.proc.communicate(timeout=WAIT_S)
+        return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.communicate()
+
+
+@dataclass
+class Station:
+    """One station: ``location`` (tests.conftest.SharedLocation) reached from its own data folder."""
+    name: str
+    location: object
+    base: Path
+    extra_env: dict = field(default_factory=dict)
+    endpoint: str | None = None  # another store endpoint than the location's (a store that is gone)
+    _runs: int = 0
+
+    def __post_init__(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.passphrase_file = self.base / "passphrase.txt"
+        self.passphrase_file.write_text(PASSPHRASE + "\n")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base / "data"
+
+    def env(self, pause: str | None = None, folder: Path | None = None) -> dict[str, str]:
+        env = {**self.location.environ(), "STUDIO_DATA_DIR": str(self.data_dir),
+               "STUDIO_CONFIG_DIR": str(self.base / "config"), "STUDIO_CACHE_DIR": str(self.base / "cache"),
+               # the writer lock is taken in turn by every station: wait for it rather than give up
+               "STUDIO_LOCK_TIMEOUT": str(WAIT_S), **self.extra_env}
+        env.pop("STUDIO_TEST_PAUSE_AT", None)
+        env.pop("STUDIO_TEST_KILL_AT", None)
+        if pause is not None:
+            env["STUDIO_TEST_PAUSE_AT"] = f"{pause}={folder}"
+        return env
+
+    def vault_args(self) -> list[str]:
+        loc = self.location
+        return ["--catalog", loc.catalog, "--store", loc.store, "--store-endpoint", self.endpoint or loc.endpoint,
+                "--passphrase-file", str(self.passphrase_file)]
+
+    def start(self, *args: str, pause: str | None = None) -> Run:
+        """``twin-studio ARGS`` on this station, paused at ``pause`` if given."""
+        self._runs += 1
+        folder = None
+        if pause is not None:
+            folder = self.base / f"pause-{self._runs}"
+            folder.mkdir()
+        cmd = [sys.executable, "-m", "studio.cli", *self.vault_args(), *args]
+        proc = subprocess.Popen(cmd, cwd=REPO, env=self.env(pause, folder), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return Run(self, args, proc, folder)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        return self.start(*args).finish()
+
+    def json(self, *args: str):
+        done = self.run(*args, "--json")
+        assert done.returncode in (0, 1), (self.name, args, done.returncode, done.stderr)
+        return json.loads(done.stdout)
+
+    def start_worker(self, *args: str, barrier: Path) -> subprocess.Popen:
+        """:func:`main` on this station: it opens the vault, says so (``<barrier>/<name>.ready``)
+        and waits for ``<barrier>/go`` before it writes."""
+        loc = self.location
+        env = {**self.env(), "STATION_NAME": self.name, "STATION_BARRIER": str(barrier),
+               "STATION_CATALOG": loc.catalog, "STATION_STORE": loc.store,
+               "STATION_ENDPOINT": self.endpoint or loc.endpoint}
+        return subprocess.Popen([sys.executable, "-m", "tests.e2e.stations", *args], cwd=REPO, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_files(paths: list[Path], procs: list[subprocess.Popen]) -> None:
+    """Until every path exists; fails if a process ends first."""
+    deadline = time.monotonic() + WAIT_S
+    while not all(p.exists() for p in paths):
+        for proc in procs:
+            if proc.poll() is not None:
+                out, err = proc.communicate()
+                raise AssertionError(f"{proc.args} ended ({proc.returncode}) before it was ready:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not ready in {WAIT_S:.0f} s: {[p for p in paths if not p.exists()]}")
+        time.sleep(0.02)
+
+
+def main(argv: list[str]) -> int:
+    """A station doing many small audited changes at once with the others: ``talents N`` adds N
+    talents, each its own transaction and audit event. Prints the ids it added, one a line."""
+    from studio.core.talents import add_talent
+    from studio.core.vault.location import shared_location
+    from studio.core.vault.opening import open_vault
+
+    what, n = argv[0], int(argv[1])
+    assert what == "talents", what
+    name, barrier = os.environ["STATION_NAME"], Path(os.environ["STATION_BARRIER"])
+    where = shared_location(os.environ["STATION_CATALOG"], os.environ["STATION_STORE"], os.environ["STATION_ENDPOINT"])
+    with open_vault(where, PASSPHRASE) as vault:
+        with vault.session() as s:  # its connection is open before the others are released
+            s.connection()
+        (barrier / f"{name}.ready").touch()
+        deadline = time.monotonic() + WAIT_S
+        while not (barrier / "go").exists():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{name}: never released")
+            time.sleep(0.01)
+        for i in range(n):
+            print(add_talent(vault, f"{name} talent {i}").id, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

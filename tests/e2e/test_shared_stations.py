@@ -1,0 +1,285 @@
+"""Many stations on one shared vault at once (issue 12, DR027): each station a separate process
+(the ``twin-studio`` command, or a worker from :mod:`tests.e2e.stations`) with its own
+connections and station folder, against the real PostgreSQL and SeaweedFS servers. The stations
+are lined up at the product's pause points and released together; nothing here waits on time.
+
+- simultaneous ingests all succeed; the same file on two stations at once ends as one asset;
+- of several exports racing for a grant's last use exactly one is counted;
+- audit events appended by several stations at once form one unbroken chain;
+- a station SIGKILLed mid-upload leaves nothing visible, does not hold the others up, and its
+  upload is removed by the next write — never another station's upload in progress;
+- a station that loses the catalog database or the object store mid-ingest says which, and
+  nothing of the ingest is committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import PASSPHRASE, TESTDATA
+from tests.e2e.stations import WAIT_S, Station, wait_files
+
+VOICE = TESTDATA / "voice"
+TAKES = [VOICE / "cmu_arctic_us_axb_a0005.wav", VOICE / "librispeech_1034-121119-0022.flac",
+         VOICE / "speechbrain_example3.sph"]
+
+
+@pytest.fixture
+def vault(shared_location):
+    """A fresh shared vault (made in this process) with one talent: ``(vault, talent id)``."""
+    from studio.core.talents import add_talent
+    from studio.core.vault.location import shared_location as location_of
+    from studio.core.vault.opening import create_vault
+
+    where = location_of(shared_location.catalog, shared_location.store, shared_location.endpoint)
+    v = create_vault(where, PASSPHRASE)
+    try:
+        yield v, add_talent(v, "Ada Lovelace").id
+    finally:
+        v.close()
+
+
+def stations(shared_location, tmp_path, n: int) -> list[Station]:
+    return [Station(f"station-{chr(97 + i)}", shared_location, tmp_path / f"station-{chr(97 + i)}") for i in range(n)]
+
+
+def blob_objects(seaweed, shared_location, kind: str = "blobs") -> list[str]:
+    """The object names under the vault's ``kind/`` in the bucket."""
+    client = seaweed.client()
+    names, token = [], None
+    while True:
+        kw = {"ContinuationToken": token} if token else {}
+        page = client.list_objects_v2(Bucket=shared_location.bucket, Prefix=f"vault/{kind}/", **kw)
+        names += [o["Key"] for o in page.get("Contents", ())]
+        if not page.get("IsTruncated"):
+            return sorted(names)
+        token = page["NextContinuationToken"]
+
+
+def check_clean(v, *, notes: bool = False) -> object:
+    """``twin-studio check``'s report for the vault (read in this process, a station of its own):
+    no problem, and no note unless ``notes``."""
+    from studio.core.check import check_vault
+
+    rep = check_vault(v)
+    assert rep.ok and rep.problems == [], rep.problems
+    if not notes:
+        assert rep.notes == [], rep.notes
+    return rep
+
+
+def rows(v, table) -> list:
+    with v.session() as s:
+        return list(s.execute(select(table)).scalars())  # in no particular order
+
+
+def count(v, table, *where) -> int:
+    with v.session() as s:
+        return s.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def release_together(runs, point: str) -> None:
+    for r in runs:
+        r.wait_reached(point)
+    for r in runs:
+        r.release(point)
+
+
+# ---- ingest -------------------------------------------------------------------------------------
+
+def test_three_stations_ingesting_at_once_all_succeed(vault, shared_location, seaweed, tmp_path):
+    from studio.core.vault.catalog import Asset, Blob
+
+    v, tid = vault
+    sts = stations(shared_location, tmp_path, 3)
+    # each station analyses, hashes, encrypts and uploads its own file; then all commit at once
+    runs = [st.start("ingest", "--talent", tid, "--json", str(take), pause="ingest.staged")
+            for st, take in zip(sts, TAKES)]
+    release_together(runs, "ingest.staged")
+    results = [r.finish() for r in runs]
+    for done in results:
+        assert done.returncode == 0, done.stderr
+    ingested = [json.loads(done.stdout)[0] for done in results]
+    assert [r["status"] for r in ingested] == ["ingested"] * 3
+
+    assets = {a.id: a.sha256 for a in rows(v, Asset)}
+    assert assets == {r["asset_id"]: sha256(take) for r, take in zip(ingested, TAKES)}
+    rep = check_clean(v)
+    assert rep.blobs_checked == rep.blobs_total == count(v, Blob) > 3
+    # the store holds exactly the catalog's blobs
+    assert len(blob_objects(seaweed, shared_location)) == count(v, Blob, Blob.store == "blobs")
+    assert len(blob_objects(seaweed, shared_location, "derived")) == count(v, Blob, Blob.store == "derived")
+
+
+def test_the_same_file_on_two_stations_at_once_ends_as_one_asset(vault, shared_location, seaweed, tmp_path):
+    from studio.core.vault.catalog import Asset, Blob
+
+    v, tid = vault
+    take = TAKES[0]
+    runs = [st.start("ingest", "--talent", tid, "--json", str(take), pause="ingest.staged")
+            for st in stations(shared_location, tmp_path, 2)]
+    release_together(runs, "ingest.staged")  # both uploaded the same blobs; both commit now
+    results = [r.finish() for r in runs]
+    for done in results:
+        assert done.returncode == 0, done.stderr
+    got = sorted((json.loads(done.stdout)[0] for done in results), key=lambda r: r["status"])
+    assert [r["status"] for r in got] == ["duplicate", "ingested"]
+    assert got[0]["asset_id"] == got[1]["asset_id"]
+    assert got[0]["reason"] == f"already in the vault as {got[1]['asset_id']}"
+
+    assert [(a.id, a.sha256) for a in rows(v, Asset)] == [(got[1]["asset_id"], sha256(take))]
+    check_clean(v)
+    # one object per blob: the duplicate's upload was the same object, neither doubled nor removed
+    assert len(blob_objects(seaweed, shared_location)) == count(v, Blob, Blob.store == "blobs")
+    assert len(blob_objects(seaweed, shared_location, "derived")) == count(v, Blob, Blob.store == "derived")
+
+
+# ---- the grant's last use -----------------------------------------------------------------------
+
+def test_of_four_stations_racing_for_the_last_use_exactly_one_exports(vault, shared_location, tmp_path):
+    from studio.core.consent.grants import get_grant
+    from studio.core.consent.review import review_asset
+    from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+    from studio.core.intake import ingest_paths
+    from studio.core.package.export import export_package
+    from studio.core.talents import get_talent
+    from studio.core.vault.catalog import LedgerEntry, Package
+    from tests.core.helpers import BRAND, active_grant, brand
+
+    v, tid = vault
+    set_talent_passphrase(v, tid, "the talent's phrase")
+    key = unlock_talent_key(v, tid, "the talent's phrase")
+    (r,) = ingest_paths(v, tid, [TAKES[1]])
+    review_asset(v, r.asset_id, "approve", key)
+    gid = active_grant(v, get_talent(v, tid), key, [r.asset_id], max_uses=2).id
+    brand(v, tmp_path / "brand")
+    export_package(v, gid, BRAND, tmp_path / "first.twinpkg")  # one of two used: one left
+    assert get_grant(v, gid).uses == 1
+
+    sts = stations(shared_location, tmp_path, 4)
+    outs = [st.base / "out.twinpkg" for st in sts]
+    # each station writes and signs its whole package, then all ask for the last use at once
+    runs = [st.start("export", "--grant", gid, "--to", BRAND, "--out", str(out), pause="export.packaged")
+            for st, out in zip(sts, outs)]
+    release_together(runs, "export.packaged")
+    results = [r.finish() for r in runs]
+
+    won = [i for i, done in enumerate(results) if done.returncode == 0]
+    assert len(won) == 1, [(d.returncode, d.stderr) for d in results]
+    for i, done in enumerate(results):
+        if i in won:
+            continue
+        assert done.returncode == 1, done.stderr  # a refusal, not a crash (2) nor busy (75)
+        assert "no uses left (all 2 used)" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+        assert not outs[i].exists() and list(outs[i].parent.glob("*.twinpkg")) == []
+    assert outs[won[0]].is_file()
+    assert get_grant(v, gid).uses == 2
+    packages = rows(v, Package)
+    assert len(packages) == 2 and sha256(outs[won[0]]) in {p.file_sha256 for p in packages}
+    assert count(v, LedgerEntry) == 2
+    check_clean(v)
+
+
+# ---- the audit chain ----------------------------------------------------------------------------
+
+def test_audit_events_appended_by_three_stations_at_once_form_one_chain(vault, shared_location, tmp_path):
+    from studio.core.vault.audit import verify_chain
+    from studio.core.vault.catalog import AuditEvent, Talent
+
+    v, tid = vault
+    before = count(v, AuditEvent)
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    sts = stations(shared_location, tmp_path, 3)
+    per_station = 15
+    workers = [st.start_worker("talents", str(per_station), barrier=barrier) for st in sts]
+    wait_files([barrier / f"{st.name}.ready" for st in sts], workers)  # each opened the vault
+    (barrier / "go").touch()
+    added = []
+    for w in workers:
+        out, err = w.communicate(timeout=300)
+        assert w.returncode == 0, err
+        added += out.split()
+    assert len(added) == len(set(added)) == 3 * per_station
+
+    with v.session() as s:
+        events = list(s.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars())
+    assert [e.seq for e in events] == list(range(1, before + 3 * per_station + 1))
+    assert sorted(e.subject for e in events[before:]) == sorted(added)
+    assert {e.action for e in events[before:]} == {"talent.added"}
+    assert {t.id for t in rows(v, Talent)} == {tid, *added}
+    with v.session() as s:
+        assert verify_chain(s, v.audit_anchor) == []
+    assert v.audit_anchor().head.seq == len(events)  # anchored at the chain's true end
+    rep = check_clean(v)
+    assert rep.audit_events == len(events)
+
+
+# ---- a station killed mid-upload ----------------------------------------------------------------
+
+def test_a_station_killed_mid_upload_blocks_no_one_and_its_upload_alone_is_removed(
+        vault, shared_location, seaweed, tmp_path):
+    from studio.core.intake import ingest_paths
+    from studio.core.vault.catalog import Asset, Upload
+
+    v, tid = vault
+    a, b = stations(shared_location, tmp_path, 2)
+    take_a, take_b = TAKES[0], TAKES[1]
+    # both stations have uploaded their first blob (the original) and are uploading the rest
+    run_a = a.start("ingest", "--talent", tid, str(take_a), pause="shared.uploaded-first")
+    run_b = b.start("ingest", "--talent", tid, str(take_b), pause="shared.uploaded-first")
+    run_a.wait_reached("shared.uploaded-first")
+    run_b.wait_reached("shared.uploaded-first")
+    object_a, object_b = object_of(v, sha256(take_a)), object_of(v, sha256(take_b))
+    on_store = set(blob_objects(seaweed, shared_location))
+    assert {object_a, object_b} <= on_store
+
+    run_a.proc.send_signal(signal.SIGKILL)
+    assert run_a.proc.wait(timeout=60) == -signal.SIGKILL
+    run_a.proc.communicate()
+    wait_until_dead(v, sha256(take_a))  # PostgreSQL drops its lease once it sees the socket close
+
+    # before any write: check notes the dead station's upload, and takes B's for the upload in progress it is
+    rep = check_clean(v, notes=True)
+    assert len(rep.notes) == 1 and "uploaded by a station that stopped before its commit" in rep.notes[0], rep.notes
+
+    # a write on a third station (this process) takes the writer lock, which cleans up: A's
+    # upload goes, B's upload in progress stays
+    (third,) = ingest_paths(v, tid, [TAKES[2]])
+    assert third.status == "ingested"
+    on_store = set(blob_objects(seaweed, shared_location))
+    assert object_a not in on_store and object_b in on_store
+    assert {u.sha256 for u in rows(v, Upload)} >= {sha256(take_b)}
+    assert sha256(take_a) not in {u.sha256 for u in rows(v, Upload)}
+
+    run_b.release("shared.uploaded-first")
+    done = run_b.finish()
+    assert done.returncode == 0, done.stderr
+    assert rows(v, Upload) == []
+    assert {x.sha256 for x in rows(v, Asset)} == {sha256(take_b), sha256(TAKES[2])}  # nothing of A's
+    check_clean(v)
+    assert object_a not in blob_objects(seaweed, shared_location)
+
+
+def object_of(v, sha: str) -> str:
+    return f"vault/blobs/{v.blobs.name_for(sha)}.age"
+
+
+def wait_until_dead(v, sha: str) -> None:
+    """Until the upload of ``sha`` is one whose station is gone (its lease dropped)."""
+    deadline = time.monotonic() + WAIT_S
+    while ("blobs", sha) not in v.dead_uploads()[1]:
+        assert time.monotonic() < deadline, "the killed station's lease was never dropped"
+        time.sleep(0.05)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
