@@ -157,7 +157,11 @@ class PostgresServer:
     USER = "studio"
     SUPERUSER = "postgres"  # connects only over the unix socket in the temp folder (trust)
 
-    def __init__(self) -> None:
+    def __init__(self, crash_safe: bool = False) -> None:
+        """``crash_safe``: a commit is on disk when it returns (``synchronous_commit``), so that it
+        survives :meth:`crash`; by default commits are flushed a moment later (faster, and the
+        cluster is thrown away anyway)."""
+        self.crash_safe = crash_safe
         self.base: Path | None = None
         self.port: int | None = None
         self.host = "127.0.0.1"
@@ -218,7 +222,7 @@ class PostgresServer:
                 "unix_socket_directories": f"'{self.socket_dir}'",
                 "password_encryption": "'scram-sha-256'",
                 # a throw-away cluster: durability off, small memory, no background vacuum
-                "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                "fsync": "off", "synchronous_commit": "on" if self.crash_safe else "off", "full_page_writes": "off",
                 "shared_buffers": "'16MB'", "autovacuum": "off", "max_connections": "50",
             }
             with open(self.data / "postgresql.conf", "a") as f:
@@ -434,11 +438,10 @@ class SeaweedServer:
         self.start_seconds = time.monotonic() - t0
         return self
 
-    def _launch(self, weed: Path, config: Path, data: Path, ports: dict[str, int] | None = None) -> None:
-        data.mkdir(exist_ok=ports is not None)
-        self._weed, self._data = weed, data
+    def _launch(self, weed: Path, config: Path, data: Path) -> None:
+        data.mkdir()
         names = ["master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3", "s3.grpc"]
-        self.ports = ports or dict(zip(names, free_ports(len(names))))
+        self.ports = dict(zip(names, free_ports(len(names))))
         p = self.ports
         cmd = [
             str(weed), "server",
@@ -548,20 +551,6 @@ class SeaweedServer:
                 sock.unlink()
             except FileNotFoundError:
                 pass
-
-    def crash(self) -> None:
-        """Kill the server outright (SIGKILL), keeping its data for :meth:`restart`: a store
-        that is gone mid-operation."""
-        _stop_watchdog(self._watchdog)
-        self._watchdog = None
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self._kill()
-
-    def restart(self) -> SeaweedServer:
-        """Start it again after :meth:`crash`, on the same ports and data (buckets and objects kept)."""
-        self._launch(self._weed, self.base / "s3.json", self._data, self.ports)
-        return self
 
     def stop(self) -> None:
         self._kill()

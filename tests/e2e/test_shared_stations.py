@@ -14,6 +14,7 @@ are lined up at the product's pause points and released together; nothing here w
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import signal
@@ -24,26 +25,32 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSPHRASE, TESTDATA
-from tests.e2e.stations import WAIT_S, Station, wait_files
+from tests.e2e.stations import WAIT_S, Cut, Station, wait_files
 
 VOICE = TESTDATA / "voice"
 TAKES = [VOICE / "cmu_arctic_us_axb_a0005.wav", VOICE / "librispeech_1034-121119-0022.flac",
          VOICE / "speechbrain_example3.sph"]
 
 
-@pytest.fixture
-def vault(shared_location):
-    """A fresh shared vault (made in this process) with one talent: ``(vault, talent id)``."""
+@contextlib.contextmanager
+def made_vault(loc):
+    """A fresh shared vault at ``loc`` (made in this process, which is a station of its own)
+    with one talent: ``(vault, talent id)``."""
     from studio.core.talents import add_talent
     from studio.core.vault.location import shared_location as location_of
     from studio.core.vault.opening import create_vault
 
-    where = location_of(shared_location.catalog, shared_location.store, shared_location.endpoint)
-    v = create_vault(where, PASSPHRASE)
+    v = create_vault(location_of(loc.catalog, loc.store, loc.endpoint), PASSPHRASE)
     try:
         yield v, add_talent(v, "Ada Lovelace").id
     finally:
         v.close()
+
+
+@pytest.fixture
+def vault(shared_location):
+    with made_vault(shared_location) as made:
+        yield made
 
 
 def stations(shared_location, tmp_path, n: int) -> list[Station]:
@@ -283,3 +290,83 @@ def wait_until_dead(v, sha: str) -> None:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---- the catalog or the store lost mid-ingest ---------------------------------------------------
+
+@pytest.fixture
+def own_catalog(seaweed, monkeypatch):
+    """A PostgreSQL cluster of this test's own (the session's is shared by other tests: this one
+    is crashed and restarted) and a bucket of the session's SeaweedFS, the environment set as
+    :func:`shared_location` sets it, and a vault on them: ``(location, postgres, vault, talent id)``."""
+    from tests.conftest import SharedLocation
+    from tests.servers import PostgresServer
+
+    pg = PostgresServer(crash_safe=True)  # a commit acknowledged before the crash is still there after it
+    try:
+        pg.start()
+        db, bucket = pg.new_database(), seaweed.new_bucket()
+        env = {**pg.env(), **seaweed.env()}
+        for name in ("PGPASSWORD", "PGSERVICE", "PGUSER", "PGHOST", "PGPORT", "PGDATABASE", "AWS_PROFILE",
+                     "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        loc = SharedLocation(catalog=db.url, store=f"s3://{bucket}/vault", endpoint=seaweed.endpoint,
+                             database=db.name, bucket=bucket, env=env)
+        with made_vault(loc) as (v, tid):
+            yield loc, pg, v, tid
+    finally:
+        pg.stop()
+
+
+def test_a_station_that_loses_the_catalog_or_the_store_mid_ingest_says_which_and_commits_nothing(
+        own_catalog, seaweed, tmp_path):
+    from studio.core.intake import ingest_paths
+    from studio.core.vault.catalog import Asset, AuditEvent, Blob
+
+    loc, pg, v, tid = own_catalog
+    (station,) = stations(loc, tmp_path, 1)
+    events = count(v, AuditEvent)
+
+    # the catalog's server dies while the station has uploaded its blobs, before its commit
+    run = station.start("ingest", "--talent", tid, str(TAKES[0]), pause="ingest.staged")
+    run.wait_reached("ingest.staged")
+    pg.crash()
+    run.release("ingest.staged")
+    done = run.finish()
+    assert done.returncode == 75, done.stderr
+    assert done.stderr.startswith(f"twin-studio: unavailable: the vault's catalog database (127.0.0.1/{loc.database}) "
+                                  "cannot be reached"), done.stderr
+    assert "Nothing of the operation in progress was committed" in done.stderr and "Traceback" not in done.stderr
+    pg.restart()
+    # this process's own pooled connections died with the server too: they are replaced, not reported
+    assert rows(v, Asset) == [] and count(v, AuditEvent) == events  # nothing half-committed
+    rep = check_clean(v, notes=True)  # its uploads are noted, for the next write to remove
+    assert len(rep.notes) == 1 and "uploaded by a station that stopped" in rep.notes[0], rep.notes
+    (again,) = ingest_paths(v, tid, [TAKES[0]])  # never stored: ingested now, not "already in the vault"
+    assert again.status == "ingested"
+    check_clean(v)
+    events = count(v, AuditEvent)
+
+    # the station's way to the object store is cut at the same point: its commit fails when it
+    # writes the audit chain's head, after its intent (committed) and before its rows
+    cut = Cut("127.0.0.1", int(loc.endpoint.rsplit(":", 1)[1]))
+    station.endpoint = f"http://127.0.0.1:{cut.port}"
+    station.extra_env["AWS_ENDPOINT_URL"] = station.endpoint
+    run = station.start("ingest", "--talent", tid, str(TAKES[1]), pause="ingest.staged")
+    run.wait_reached("ingest.staged")
+    cut.cut()
+    run.release("ingest.staged")
+    done = run.finish()
+    assert done.returncode == 75, done.stderr
+    assert done.stderr.startswith(f"twin-studio: unavailable: the object store at {station.endpoint} "
+                                  f"(bucket {loc.bucket}) cannot be reached"), done.stderr
+    assert "Traceback" not in done.stderr
+    assert [a.sha256 for a in rows(v, Asset)] == [sha256(TAKES[0])] and count(v, AuditEvent) == events
+    rep = check_clean(v, notes=True)
+    assert any("interrupted ingest" in n for n in rep.notes), rep.notes
+    (again,) = ingest_paths(v, tid, [TAKES[1]])
+    assert again.status == "ingested"
+    check_clean(v)
+    assert len(blob_objects(seaweed, loc)) + len(blob_objects(seaweed, loc, "derived")) == count(v, Blob)
