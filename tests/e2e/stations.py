@@ -116,11 +116,11 @@ class Station:
         assert done.returncode in (0, 1), (self.name, args, done.returncode, done.stderr)
         return json.loads(done.stdout)
 
-    def start_worker(self, *args: str, barrier: Path) -> subprocess.Popen:
+    def start_worker(self, *args: str, barrier: Path, pause: str | None = None) -> subprocess.Popen:
         """:func:`main` on this station: it opens the vault, says so (``<barrier>/<name>.ready``)
-        and waits for ``<barrier>/go`` before it writes."""
+        and waits for ``<barrier>/go`` before it writes; paused at ``pause`` (in ``barrier``) if given."""
         loc = self.location
-        env = {**self.env(), "STATION_NAME": self.name, "STATION_BARRIER": str(barrier),
+        env = {**self.env(pause, barrier), "STATION_NAME": self.name, "STATION_BARRIER": str(barrier),
                "STATION_CATALOG": loc.catalog, "STATION_STORE": loc.store,
                "STATION_ENDPOINT": self.endpoint or loc.endpoint}
         return subprocess.Popen([sys.executable, "-m", "tests.e2e.stations", *args], cwd=REPO, env=env,

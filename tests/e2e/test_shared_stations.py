@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -228,6 +229,46 @@ def test_audit_events_appended_by_three_stations_at_once_form_one_chain(vault, s
     assert v.audit_anchor().head.seq == len(events)  # anchored at the chain's true end
     rep = check_clean(v)
     assert rep.audit_events == len(events)
+
+
+def test_a_station_slow_to_anchor_its_commit_does_not_put_the_chain_head_back(vault, shared_location, tmp_path):
+    """Each commit anchors the chain's new head in the store after it commits (DR016). A station
+    that read the head file just before another station's commit must not then write its older
+    head over the newer one: check would take the newer event for one added outside Twin Studio."""
+    import psycopg
+
+    from studio.core.talents import add_talent
+    from studio.core.vault.catalog import AuditEvent
+
+    v, tid = vault
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    (station,) = stations(shared_location, tmp_path, 1)
+    slow = station.start_worker("talents", "1", barrier=barrier, pause="audit.head-read")
+    wait_files([barrier / f"{station.name}.ready"], [slow])
+    (barrier / "go").touch()
+    wait_files([barrier / "audit.head-read.reached"], [slow])  # committed, head file read, not written
+
+    # meanwhile this station commits a change of its own: it either completes, or waits for the
+    # slow one (which is what a fix looks like) -- never both undecided
+    other: list = []
+    writer = threading.Thread(target=lambda: other.append(add_talent(v, "Grace Hopper")), daemon=True)
+    writer.start()
+    with psycopg.connect(shared_location.catalog, autocommit=True) as watch:
+        deadline = time.monotonic() + WAIT_S
+        while writer.is_alive() and not watch.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()[0]:
+            assert time.monotonic() < deadline, "the second commit neither finished nor waited"
+            time.sleep(0.02)
+    (barrier / "audit.head-read.go").touch()
+    out, err = slow.communicate(timeout=WAIT_S)
+    assert slow.returncode == 0, err
+    writer.join(WAIT_S)
+    assert len(other) == 1
+
+    events = count(v, AuditEvent)
+    assert v.audit_anchor().head.seq == events
+    check_clean(v)
 
 
 # ---- a station killed mid-upload ----------------------------------------------------------------
