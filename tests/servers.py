@@ -269,11 +269,15 @@ class PostgresServer:
     def url(self, dbname: str) -> str:
         return f"postgresql://{self.USER}@{self.host}:{self.port}/{dbname}"
 
-    def new_database(self) -> Database:
-        """A fresh empty database owned by ``studio``."""
+    def new_database(self, template: str | None = None) -> Database:
+        """A fresh database owned by ``studio``: empty, or a copy of database ``template`` (which
+        nobody may be connected to: PostgreSQL waits a few seconds for its sessions to end)."""
         self._count += 1
         name = f"studio_{self._count}_{secrets.token_hex(3)}"
-        self._admin_sql(f"CREATE DATABASE {name} OWNER {self.USER}")
+        if template is not None and not re.fullmatch(r"studio_\d+_[0-9a-f]{6}", template):
+            raise ValueError(f"not a database made by new_database(): {template!r}")
+        copy = f" TEMPLATE {template}" if template else ""
+        self._admin_sql(f"CREATE DATABASE {name}{copy} OWNER {self.USER}")
         return Database(name, self.url(name))
 
     def env(self) -> dict[str, str]:

@@ -48,23 +48,82 @@ def made_vault(loc):
         v.close()
 
 
+_SCRUB = ("PGPASSWORD", "PGSERVICE", "PGSERVICEFILE", "PGUSER", "PGHOST", "PGPORT", "PGDATABASE", "AWS_PROFILE",
+          "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+def use_environment(monkeypatch, env: dict) -> None:
+    """The environment the product reads, as :func:`tests.conftest.shared_location` sets it."""
+    for name in _SCRUB:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="module")
+def _template(postgres, seaweed, tmp_path_factory):
+    """One shared vault with one talent made by the real ``SharedVault.create`` (its KDF and
+    migrations take a few seconds), which each test copies: ``(database, bucket, keys, talent id)``."""
+    from tests.conftest import SharedLocation
+
+    db, bucket = postgres.new_database(), seaweed.new_bucket()
+    env = {**postgres.env(), **seaweed.env()}
+    loc = SharedLocation(catalog=db.url, store=f"s3://{bucket}/vault", endpoint=seaweed.endpoint,
+                         database=db.name, bucket=bucket, env=env)
+    with pytest.MonkeyPatch.context() as mp:
+        use_environment(mp, env)
+        mp.setenv("STUDIO_DATA_DIR", str(tmp_path_factory.mktemp("template-station")))
+        with made_vault(loc) as (v, tid):
+            keys = v._keys
+    return db.name, bucket, keys, tid
+
+
 @pytest.fixture
-def vault(shared_location):
-    with made_vault(shared_location) as made:
-        yield made
+def shared_copy(postgres, seaweed, _template, monkeypatch):
+    """A fresh shared vault, a copy of the module's (its catalog database and its objects), and
+    the environment set: a :class:`tests.conftest.SharedLocation`."""
+    from tests.conftest import SharedLocation
+
+    database, bucket, _, _ = _template
+    db, copy = postgres.new_database(template=database), seaweed.new_bucket()
+    client = seaweed.client()
+    for item in client.list_objects_v2(Bucket=bucket)["Contents"]:
+        client.copy_object(Bucket=copy, Key=item["Key"], CopySource={"Bucket": bucket, "Key": item["Key"]})
+    env = {**postgres.env(), **seaweed.env()}
+    use_environment(monkeypatch, env)
+    return SharedLocation(catalog=db.url, store=f"s3://{copy}/vault", endpoint=seaweed.endpoint,
+                          database=db.name, bucket=copy, env=env)
 
 
-def stations(shared_location, tmp_path, n: int) -> list[Station]:
-    return [Station(f"station-{chr(97 + i)}", shared_location, tmp_path / f"station-{chr(97 + i)}") for i in range(n)]
+@pytest.fixture
+def vault(shared_copy, _template):
+    """The copy, opened in this process (a station of its own) with the template's
+    already-unwrapped key (the header's MAC is still checked): ``(vault, talent id)``."""
+    from studio.core.vault.location import shared_location as location_of
+    from studio.core.vault.shared import SharedVault, read_shared_header
+
+    keys, tid = _template[2], _template[3]
+    where = location_of(shared_copy.catalog, shared_copy.store, shared_copy.endpoint)
+    header, objects = read_shared_header(where)
+    header.verify(keys)
+    v = SharedVault(where, header, keys, objects)
+    try:
+        yield v, tid
+    finally:
+        v.close()
 
 
-def blob_objects(seaweed, shared_location, kind: str = "blobs") -> list[str]:
+def stations(loc, tmp_path, n: int) -> list[Station]:
+    return [Station(f"station-{chr(97 + i)}", loc, tmp_path / f"station-{chr(97 + i)}") for i in range(n)]
+
+
+def blob_objects(seaweed, loc, kind: str = "blobs") -> list[str]:
     """The object names under the vault's ``kind/`` in the bucket."""
     client = seaweed.client()
     names, token = [], None
     while True:
         kw = {"ContinuationToken": token} if token else {}
-        page = client.list_objects_v2(Bucket=shared_location.bucket, Prefix=f"vault/{kind}/", **kw)
+        page = client.list_objects_v2(Bucket=loc.bucket, Prefix=f"vault/{kind}/", **kw)
         names += [o["Key"] for o in page.get("Contents", ())]
         if not page.get("IsTruncated"):
             return sorted(names)
@@ -102,11 +161,11 @@ def release_together(runs, point: str) -> None:
 
 # ---- ingest -------------------------------------------------------------------------------------
 
-def test_three_stations_ingesting_at_once_all_succeed(vault, shared_location, seaweed, tmp_path):
+def test_three_stations_ingesting_at_once_all_succeed(vault, shared_copy, seaweed, tmp_path):
     from studio.core.vault.catalog import Asset, Blob
 
     v, tid = vault
-    sts = stations(shared_location, tmp_path, 3)
+    sts = stations(shared_copy, tmp_path, 3)
     # each station analyses, hashes, encrypts and uploads its own file; then all commit at once
     runs = [st.start("ingest", "--talent", tid, "--json", str(take), pause="ingest.staged")
             for st, take in zip(sts, TAKES)]
@@ -122,17 +181,17 @@ def test_three_stations_ingesting_at_once_all_succeed(vault, shared_location, se
     rep = check_clean(v)
     assert rep.blobs_checked == rep.blobs_total == count(v, Blob) > 3
     # the store holds exactly the catalog's blobs
-    assert len(blob_objects(seaweed, shared_location)) == count(v, Blob, Blob.store == "blobs")
-    assert len(blob_objects(seaweed, shared_location, "derived")) == count(v, Blob, Blob.store == "derived")
+    assert len(blob_objects(seaweed, shared_copy)) == count(v, Blob, Blob.store == "blobs")
+    assert len(blob_objects(seaweed, shared_copy, "derived")) == count(v, Blob, Blob.store == "derived")
 
 
-def test_the_same_file_on_two_stations_at_once_ends_as_one_asset(vault, shared_location, seaweed, tmp_path):
+def test_the_same_file_on_two_stations_at_once_ends_as_one_asset(vault, shared_copy, seaweed, tmp_path):
     from studio.core.vault.catalog import Asset, Blob
 
     v, tid = vault
     take = TAKES[0]
     runs = [st.start("ingest", "--talent", tid, "--json", str(take), pause="ingest.staged")
-            for st in stations(shared_location, tmp_path, 2)]
+            for st in stations(shared_copy, tmp_path, 2)]
     release_together(runs, "ingest.staged")  # both uploaded the same blobs; both commit now
     results = [r.finish() for r in runs]
     for done in results:
@@ -145,13 +204,13 @@ def test_the_same_file_on_two_stations_at_once_ends_as_one_asset(vault, shared_l
     assert [(a.id, a.sha256) for a in rows(v, Asset)] == [(got[1]["asset_id"], sha256(take))]
     check_clean(v)
     # one object per blob: the duplicate's upload was the same object, neither doubled nor removed
-    assert len(blob_objects(seaweed, shared_location)) == count(v, Blob, Blob.store == "blobs")
-    assert len(blob_objects(seaweed, shared_location, "derived")) == count(v, Blob, Blob.store == "derived")
+    assert len(blob_objects(seaweed, shared_copy)) == count(v, Blob, Blob.store == "blobs")
+    assert len(blob_objects(seaweed, shared_copy, "derived")) == count(v, Blob, Blob.store == "derived")
 
 
 # ---- the grant's last use -----------------------------------------------------------------------
 
-def test_of_four_stations_racing_for_the_last_use_exactly_one_exports(vault, shared_location, tmp_path):
+def test_of_four_stations_racing_for_the_last_use_exactly_one_exports(vault, shared_copy, tmp_path):
     from studio.core.consent.grants import get_grant
     from studio.core.consent.review import review_asset
     from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
@@ -171,7 +230,7 @@ def test_of_four_stations_racing_for_the_last_use_exactly_one_exports(vault, sha
     export_package(v, gid, BRAND, tmp_path / "first.twinpkg")  # one of two used: one left
     assert get_grant(v, gid).uses == 1
 
-    sts = stations(shared_location, tmp_path, 4)
+    sts = stations(shared_copy, tmp_path, 4)
     outs = [st.base / "out.twinpkg" for st in sts]
     # each station writes and signs its whole package, then all ask for the last use at once
     runs = [st.start("export", "--grant", gid, "--to", BRAND, "--out", str(out), pause="export.packaged")
@@ -198,7 +257,7 @@ def test_of_four_stations_racing_for_the_last_use_exactly_one_exports(vault, sha
 
 # ---- the audit chain ----------------------------------------------------------------------------
 
-def test_audit_events_appended_by_three_stations_at_once_form_one_chain(vault, shared_location, tmp_path):
+def test_audit_events_appended_by_three_stations_at_once_form_one_chain(vault, shared_copy, tmp_path):
     from studio.core.vault.audit import verify_chain
     from studio.core.vault.catalog import AuditEvent, Talent
 
@@ -206,7 +265,7 @@ def test_audit_events_appended_by_three_stations_at_once_form_one_chain(vault, s
     before = count(v, AuditEvent)
     barrier = tmp_path / "barrier"
     barrier.mkdir()
-    sts = stations(shared_location, tmp_path, 3)
+    sts = stations(shared_copy, tmp_path, 3)
     per_station = 15
     workers = [st.start_worker("talents", str(per_station), barrier=barrier) for st in sts]
     wait_files([barrier / f"{st.name}.ready" for st in sts], workers)  # each opened the vault
@@ -231,7 +290,7 @@ def test_audit_events_appended_by_three_stations_at_once_form_one_chain(vault, s
     assert rep.audit_events == len(events)
 
 
-def test_a_station_slow_to_anchor_its_commit_does_not_put_the_chain_head_back(vault, shared_location, tmp_path):
+def test_a_station_slow_to_anchor_its_commit_does_not_put_the_chain_head_back(vault, shared_copy, tmp_path):
     """Each commit anchors the chain's new head in the store after it commits (DR016). A station
     that read the head file just before another station's commit must not then write its older
     head over the newer one: check would take the newer event for one added outside Twin Studio."""
@@ -243,7 +302,7 @@ def test_a_station_slow_to_anchor_its_commit_does_not_put_the_chain_head_back(va
     v, tid = vault
     barrier = tmp_path / "barrier"
     barrier.mkdir()
-    (station,) = stations(shared_location, tmp_path, 1)
+    (station,) = stations(shared_copy, tmp_path, 1)
     slow = station.start_worker("talents", "1", barrier=barrier, pause="audit.head-read")
     wait_files([barrier / f"{station.name}.ready"], [slow])
     (barrier / "go").touch()
@@ -254,7 +313,7 @@ def test_a_station_slow_to_anchor_its_commit_does_not_put_the_chain_head_back(va
     other: list = []
     writer = threading.Thread(target=lambda: other.append(add_talent(v, "Grace Hopper")), daemon=True)
     writer.start()
-    with psycopg.connect(shared_location.catalog, autocommit=True) as watch:
+    with psycopg.connect(shared_copy.catalog, autocommit=True) as watch:
         deadline = time.monotonic() + WAIT_S
         while writer.is_alive() and not watch.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()[0]:
@@ -274,12 +333,12 @@ def test_a_station_slow_to_anchor_its_commit_does_not_put_the_chain_head_back(va
 # ---- a station killed mid-upload ----------------------------------------------------------------
 
 def test_a_station_killed_mid_upload_blocks_no_one_and_its_upload_alone_is_removed(
-        vault, shared_location, seaweed, tmp_path):
+        vault, shared_copy, seaweed, tmp_path):
     from studio.core.intake import ingest_paths
     from studio.core.vault.catalog import Asset, Upload
 
     v, tid = vault
-    a, b = stations(shared_location, tmp_path, 2)
+    a, b = stations(shared_copy, tmp_path, 2)
     take_a, take_b = TAKES[0], TAKES[1]
     # both stations have uploaded their first blob (the original) and are uploading the rest
     run_a = a.start("ingest", "--talent", tid, str(take_a), pause="shared.uploaded-first")
@@ -287,7 +346,7 @@ def test_a_station_killed_mid_upload_blocks_no_one_and_its_upload_alone_is_remov
     run_a.wait_reached("shared.uploaded-first")
     run_b.wait_reached("shared.uploaded-first")
     object_a, object_b = object_of(v, sha256(take_a)), object_of(v, sha256(take_b))
-    on_store = set(blob_objects(seaweed, shared_location))
+    on_store = set(blob_objects(seaweed, shared_copy))
     assert {object_a, object_b} <= on_store
 
     run_a.proc.send_signal(signal.SIGKILL)
@@ -303,7 +362,7 @@ def test_a_station_killed_mid_upload_blocks_no_one_and_its_upload_alone_is_remov
     # upload goes, B's upload in progress stays
     (third,) = ingest_paths(v, tid, [TAKES[2]])
     assert third.status == "ingested"
-    on_store = set(blob_objects(seaweed, shared_location))
+    on_store = set(blob_objects(seaweed, shared_copy))
     assert object_a not in on_store and object_b in on_store
     assert {u.sha256 for u in rows(v, Upload)} >= {sha256(take_b)}
     assert sha256(take_a) not in {u.sha256 for u in rows(v, Upload)}
@@ -314,7 +373,7 @@ def test_a_station_killed_mid_upload_blocks_no_one_and_its_upload_alone_is_remov
     assert rows(v, Upload) == []
     assert {x.sha256 for x in rows(v, Asset)} == {sha256(take_b), sha256(TAKES[2])}  # nothing of A's
     check_clean(v)
-    assert object_a not in blob_objects(seaweed, shared_location)
+    assert object_a not in blob_objects(seaweed, shared_copy)
 
 
 def object_of(v, sha: str) -> str:
@@ -339,7 +398,7 @@ def sha256(path: Path) -> str:
 def own_catalog(seaweed, monkeypatch):
     """A PostgreSQL cluster of this test's own (the session's is shared by other tests: this one
     is crashed and restarted) and a bucket of the session's SeaweedFS, the environment set as
-    :func:`shared_location` sets it, and a vault on them: ``(location, postgres, vault, talent id)``."""
+    :func:`use_environment`, and a vault on them: ``(location, postgres, vault, talent id)``."""
     from tests.conftest import SharedLocation
     from tests.servers import PostgresServer
 
@@ -348,11 +407,7 @@ def own_catalog(seaweed, monkeypatch):
         pg.start()
         db, bucket = pg.new_database(), seaweed.new_bucket()
         env = {**pg.env(), **seaweed.env()}
-        for name in ("PGPASSWORD", "PGSERVICE", "PGUSER", "PGHOST", "PGPORT", "PGDATABASE", "AWS_PROFILE",
-                     "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
+        use_environment(monkeypatch, env)
         loc = SharedLocation(catalog=db.url, store=f"s3://{bucket}/vault", endpoint=seaweed.endpoint,
                              database=db.name, bucket=bucket, env=env)
         with made_vault(loc) as (v, tid):
