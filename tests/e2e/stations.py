@@ -25,6 +25,17 @@ from tests.conftest import PASSPHRASE, REPO
 # generous: a busy 2-core machine with several stations starting Python at once
 WAIT_S = 300.0
 
+STARTED: list[subprocess.Popen] = []  # every station process, for :func:`stop_stragglers`
+
+
+def stop_stragglers() -> None:
+    """Kill the station processes still running (a test that failed while they were paused)."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
 
 @dataclass
 class Run:
@@ -106,6 +117,7 @@ class Station:
         cmd = [sys.executable, "-m", "studio.cli", *self.vault_args(), *args]
         proc = subprocess.Popen(cmd, cwd=REPO, env=self.env(pause, folder), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        STARTED.append(proc)
         return Run(self, args, proc, folder)
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
@@ -123,8 +135,10 @@ class Station:
         env = {**self.env(pause, barrier), "STATION_NAME": self.name, "STATION_BARRIER": str(barrier),
                "STATION_CATALOG": loc.catalog, "STATION_STORE": loc.store,
                "STATION_ENDPOINT": self.endpoint or loc.endpoint}
-        return subprocess.Popen([sys.executable, "-m", "tests.e2e.stations", *args], cwd=REPO, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.stations", *args], cwd=REPO, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        STARTED.append(proc)
+        return proc
 
 
 def wait_files(paths: list[Path], procs: list[subprocess.Popen]) -> None:

@@ -5,11 +5,15 @@ are lined up at the product's pause points and released together; nothing here w
 
 - simultaneous ingests all succeed; the same file on two stations at once ends as one asset;
 - of several exports racing for a grant's last use exactly one is counted;
-- audit events appended by several stations at once form one unbroken chain;
+- audit events appended by several stations at once form one unbroken chain, and its anchored
+  head is never put back by a station slow to write it;
 - a station SIGKILLed mid-upload leaves nothing visible, does not hold the others up, and its
   upload is removed by the next write — never another station's upload in progress;
-- a station that loses the catalog database or the object store mid-ingest says which, and
-  nothing of the ingest is committed.
+- a station that loses the catalog database (its server crashes) or the object store (its
+  connection is cut) mid-ingest says which, and nothing of the ingest is committed.
+
+Each test gets a copy of one template vault (a catalog database and a bucket of its own); the
+"check" of each test runs in this process, which is one more station with its own connections.
 """
 
 from __future__ import annotations
@@ -26,11 +30,18 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSPHRASE, TESTDATA
-from tests.e2e.stations import WAIT_S, Cut, Station, wait_files
+from tests.e2e.stations import WAIT_S, Cut, Station, stop_stragglers, wait_files
 
 VOICE = TESTDATA / "voice"
 TAKES = [VOICE / "cmu_arctic_us_axb_a0005.wav", VOICE / "librispeech_1034-121119-0022.flac",
          VOICE / "speechbrain_example3.sph"]
+
+
+@pytest.fixture(autouse=True)
+def _no_stragglers():
+    """No station outlives its test, whatever happened to it."""
+    yield
+    stop_stragglers()
 
 
 @contextlib.contextmanager
@@ -110,6 +121,7 @@ def vault(shared_copy, _template):
     try:
         yield v, tid
     finally:
+        stop_stragglers()
         v.close()
 
 
@@ -315,8 +327,9 @@ def test_a_station_slow_to_anchor_its_commit_does_not_put_the_chain_head_back(va
     writer.start()
     with psycopg.connect(shared_copy.catalog, autocommit=True) as watch:
         deadline = time.monotonic() + WAIT_S
-        while writer.is_alive() and not watch.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()[0]:
+        waiting = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = "
+                   "(SELECT oid FROM pg_database WHERE datname = current_database())")
+        while writer.is_alive() and not watch.execute(waiting).fetchone()[0]:
             assert time.monotonic() < deadline, "the second commit neither finished nor waited"
             time.sleep(0.02)
     (barrier / "audit.head-read.go").touch()
@@ -413,6 +426,7 @@ def own_catalog(seaweed, monkeypatch):
         with made_vault(loc) as (v, tid):
             yield loc, pg, v, tid
     finally:
+        stop_stragglers()
         pg.stop()
 
 
