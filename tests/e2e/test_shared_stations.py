@@ -154,6 +154,31 @@ def check_clean(v, *, notes: bool = False) -> object:
     return rep
 
 
+def checking_at(v, point: str, folder: Path, monkeypatch):
+    """Start ``check`` on this station in a thread and return once it is paused at ``point``;
+    the function returned releases it and gives its report."""
+    from studio.core.check import check_vault
+
+    folder.mkdir()
+    monkeypatch.setenv("STUDIO_TEST_PAUSE_AT", f"{point}={folder}")
+    got: list = []
+    thread = threading.Thread(target=lambda: got.append(check_vault(v)), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + WAIT_S
+    while not (folder / f"{point}.reached").exists():
+        assert thread.is_alive() and time.monotonic() < deadline, f"check never reached {point}"
+        time.sleep(0.02)
+    monkeypatch.delenv("STUDIO_TEST_PAUSE_AT")
+
+    def finish():
+        (folder / f"{point}.go").touch()
+        thread.join(WAIT_S)
+        assert len(got) == 1, "check failed (see the thread's exception above)"
+        return got[0]
+
+    return finish
+
+
 def rows(v, table) -> list:
     with v.session() as s:
         return list(s.execute(select(table)).scalars())  # in no particular order
@@ -173,7 +198,7 @@ def release_together(runs, point: str) -> None:
 
 # ---- ingest -------------------------------------------------------------------------------------
 
-def test_three_stations_ingesting_at_once_all_succeed(vault, shared_copy, seaweed, tmp_path):
+def test_three_stations_ingesting_at_once_all_succeed(vault, shared_copy, seaweed, tmp_path, monkeypatch):
     from studio.core.vault.catalog import Asset, Blob
 
     v, tid = vault
@@ -181,12 +206,18 @@ def test_three_stations_ingesting_at_once_all_succeed(vault, shared_copy, seawee
     # each station analyses, hashes, encrypts and uploads its own file; then all commit at once
     runs = [st.start("ingest", "--talent", tid, "--json", str(take), pause="ingest.staged")
             for st, take in zip(sts, TAKES)]
+    for r in runs:
+        r.wait_reached("ingest.staged")
+    # a check on this station has listed their uploads and read the catalog; they commit now
+    checking = checking_at(v, "check.catalog-read", tmp_path / "check-pause", monkeypatch)
     release_together(runs, "ingest.staged")
     results = [r.finish() for r in runs]
     for done in results:
         assert done.returncode == 0, done.stderr
     ingested = [json.loads(done.stdout)[0] for done in results]
     assert [r["status"] for r in ingested] == ["ingested"] * 3
+    rep = checking()  # the commits after its snapshot are not its business: no problem
+    assert rep.problems == [] and rep.blobs_total == 0, rep.problems
 
     assets = {a.id: a.sha256 for a in rows(v, Asset)}
     assert assets == {r["asset_id"]: sha256(take) for r, take in zip(ingested, TAKES)}

@@ -280,10 +280,14 @@ class SharedVault(Vault):
         staging.remove_abandoned(self.root)
         return removed
 
-    def dead_uploads(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-        """(store, sha256) of uploads in progress and of uploads whose writer is gone (``check``)."""
+    def dead_uploads(self, s=None) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """(store, sha256) of uploads in progress and of uploads whose writer is gone (``check``),
+        read in the session ``s`` if given (check's snapshot: a writer that commits and drops its
+        rows after it is then still seen as uploading, not as the owner of unknown objects)."""
+        if s is None:
+            with self.session() as own:
+                return self.dead_uploads(own)
         live, dead = set(), set()
-        with self.session() as s:
-            for row in s.execute(select(Upload)).scalars():
-                (live if pglocks.lease_alive(s, row.owner) else dead).add((row.store, row.sha256))
+        for row in s.execute(select(Upload)).scalars():
+            (live if pglocks.lease_alive(s, row.owner) else dead).add((row.store, row.sha256))
         return live, dead
