@@ -251,6 +251,27 @@ def test_the_same_file_on_two_stations_at_once_ends_as_one_asset(vault, shared_c
     assert len(blob_objects(seaweed, shared_copy, "derived")) == count(v, Blob, Blob.store == "derived")
 
 
+def test_a_station_interrupted_after_its_upload_removes_it_even_while_a_check_runs(
+        vault, shared_copy, seaweed, tmp_path, monkeypatch):
+    from studio.core.vault.catalog import Asset, Upload
+
+    v, tid = vault
+    (station,) = stations(shared_copy, tmp_path, 1)
+    run = station.start("ingest", "--talent", tid, str(TAKES[0]), pause="ingest.staged")
+    run.wait_reached("ingest.staged")
+    assert blob_objects(seaweed, shared_copy) == [object_of(v, sha256(TAKES[0]))]
+    # a check on this station has listed the store (the upload among its objects)...
+    checking = checking_at(v, "check.listed", tmp_path / "check-pause", monkeypatch)
+    # ...when the user interrupts the ingest: it removes its upload and its rows on its way out
+    run.proc.send_signal(signal.SIGINT)
+    done = run.finish()
+    assert done.returncode == 130 and "interrupted" in done.stderr, done.stderr
+    assert blob_objects(seaweed, shared_copy) == blob_objects(seaweed, shared_copy, "derived") == []
+    assert rows(v, Upload) == [] and rows(v, Asset) == []
+    rep = checking()  # an object gone since the listing is no extra file
+    assert rep.problems == [] and rep.notes == [], (rep.problems, rep.notes)
+
+
 # ---- the grant's last use -----------------------------------------------------------------------
 
 def test_of_four_stations_racing_for_the_last_use_exactly_one_exports(vault, shared_copy, tmp_path):

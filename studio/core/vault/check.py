@@ -75,6 +75,7 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     on_disk = {name: set(vault.store(name).stored_names()) for name in ("blobs", "derived")}
     leftovers = [p for name in ("blobs", "derived") for p in vault.store(name).temp_leftovers()]
     staged_leftovers, _ = abandoned(vault.root)  # a live writer's staged files are its own business
+    pause_point("check.listed")  # tests let another station drop its uploads here
     try:
         anchor, head_problem = vault.audit_anchor(), None
     except IntegrityError as exc:
@@ -159,6 +160,8 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
             if (store, name) in pending:
                 rep.notes.append(f"{store} {name[:16]}… is from an interrupted ingest (removed by the next write)")
             elif (store, name) not in uploads:  # an upload in progress, or a dead station's (noted above)
+                if vault.shared and not vault.store(store).name_exists(name):
+                    continue  # removed since the listing: a station dropped its upload
                 rep.problems.append(f"extra {store} file {name[:16]}… that the catalog does not know")
     return rep
 
