@@ -10,7 +10,6 @@ then releases them together.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -67,10 +66,6 @@ class Run:
         out, err = self.proc.communicate(timeout=WAIT_S)
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err)
 
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.communicate()
-
 
 @dataclass
 class Station:
@@ -85,7 +80,9 @@ class Station:
     def __post_init__(self) -> None:
         self.base.mkdir(parents=True, exist_ok=True)
         self.passphrase_file = self.base / "passphrase.txt"
-        self.passphrase_file.write_text(PASSPHRASE + "\n")
+        fd = os.open(self.passphrase_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never world-readable
+        with os.fdopen(fd, "w") as f:
+            f.write(PASSPHRASE + "\n")
 
     @property
     def data_dir(self) -> Path:
@@ -119,14 +116,6 @@ class Station:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         STARTED.append(proc)
         return Run(self, args, proc, folder)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return self.start(*args).finish()
-
-    def json(self, *args: str):
-        done = self.run(*args, "--json")
-        assert done.returncode in (0, 1), (self.name, args, done.returncode, done.stderr)
-        return json.loads(done.stdout)
 
     def start_worker(self, *args: str, barrier: Path, pause: str | None = None) -> subprocess.Popen:
         """:func:`main` on this station: it opens the vault, says so (``<barrier>/<name>.ready``)
