@@ -157,7 +157,11 @@ class PostgresServer:
     USER = "studio"
     SUPERUSER = "postgres"  # connects only over the unix socket in the temp folder (trust)
 
-    def __init__(self) -> None:
+    def __init__(self, crash_safe: bool = False) -> None:
+        """``crash_safe``: a commit is on disk when it returns (``synchronous_commit``), so that it
+        survives :meth:`crash`; by default commits are flushed a moment later (faster, and the
+        cluster is thrown away anyway)."""
+        self.crash_safe = crash_safe
         self.base: Path | None = None
         self.port: int | None = None
         self.host = "127.0.0.1"
@@ -218,7 +222,7 @@ class PostgresServer:
                 "unix_socket_directories": f"'{self.socket_dir}'",
                 "password_encryption": "'scram-sha-256'",
                 # a throw-away cluster: durability off, small memory, no background vacuum
-                "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                "fsync": "off", "synchronous_commit": "on" if self.crash_safe else "off", "full_page_writes": "off",
                 "shared_buffers": "'16MB'", "autovacuum": "off", "max_connections": "50",
             }
             with open(self.data / "postgresql.conf", "a") as f:
@@ -265,16 +269,37 @@ class PostgresServer:
     def url(self, dbname: str) -> str:
         return f"postgresql://{self.USER}@{self.host}:{self.port}/{dbname}"
 
-    def new_database(self) -> Database:
-        """A fresh empty database owned by ``studio``."""
+    def new_database(self, template: str | None = None) -> Database:
+        """A fresh database owned by ``studio``: empty, or a copy of database ``template`` (which
+        nobody may be connected to: PostgreSQL waits a few seconds for its sessions to end)."""
         self._count += 1
         name = f"studio_{self._count}_{secrets.token_hex(3)}"
-        self._admin_sql(f"CREATE DATABASE {name} OWNER {self.USER}")
+        if template is not None and not re.fullmatch(r"studio_\d+_[0-9a-f]{6}", template):
+            raise ValueError(f"not a database made by new_database(): {template!r}")
+        copy = f" TEMPLATE {template}" if template else ""
+        self._admin_sql(f"CREATE DATABASE {name}{copy} OWNER {self.USER}")
         return Database(name, self.url(name))
 
     def env(self) -> dict[str, str]:
         """The libpq environment that finds the password: the passfile."""
         return {"PGPASSFILE": str(self.passfile)}
+
+    def crash(self) -> None:
+        """Stop the server at once (``pg_ctl stop -m immediate``: SIGQUIT, no shutdown checkpoint,
+        every client connection dropped), keeping its data for :meth:`restart`."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        _stop_watchdog(self._watchdog)
+        self._watchdog = None
+        self._run(self._bin / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", timeout=60)
+
+    def restart(self) -> PostgresServer:
+        """Start it again after :meth:`crash`, on the same port and data (crash recovery runs)."""
+        self._run(self._bin / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", str(int(START_TIMEOUT)), "start")
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        self._watchdog = _watchdog("QUIT", str(pid), [self.base])
+        return self
 
     def stop(self) -> None:
         if self._admin is not None:

@@ -47,7 +47,7 @@ from studio.core.types import FileRole, LedgerKind
 from studio.core.vault import Vault, audit
 from studio.core.package.publish import publish_new
 from studio.core.vault.atomic import finish_temp, temp_file
-from studio.core.testpoints import kill_point
+from studio.core.testpoints import kill_point, pause_point
 from studio.core.vault.blobs import HashingSink
 from studio.core.vault.catalog import LedgerEntry, Package
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
@@ -302,6 +302,7 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
         finish_temp(fh)
         check_cancel(cancel)
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
+        pause_point("export.packaged")  # written and signed, nothing counted: tests race exports here
         with vault.writer_lock():
             intents.reconcile(vault)  # an earlier export killed before its commit: void its package
             _recheck(vault, plan, out)

@@ -75,6 +75,7 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     on_disk = {name: set(vault.store(name).stored_names()) for name in ("blobs", "derived")}
     leftovers = [p for name in ("blobs", "derived") for p in vault.store(name).temp_leftovers()]
     staged_leftovers, _ = abandoned(vault.root)  # a live writer's staged files are its own business
+    pause_point("check.listed")  # tests let another station drop its uploads here
     try:
         anchor, head_problem = vault.audit_anchor(), None
     except IntegrityError as exc:
@@ -93,6 +94,10 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         talent_rows = s.execute(select(Talent)).scalars().all()
         talents = {t.id for t in talent_rows}
         rep.audit_events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        # a shared vault's uploads in the same snapshot: a station that commits after it and
+        # drops its upload rows must not leave its new objects looking like unknown ones
+        live_uploads, dead_uploads = vault.dead_uploads(s) if vault.shared else (set(), set())
+    pause_point("check.catalog-read")  # tests let other stations commit here
 
     if head_problem is not None:
         rep.problems.append(head_problem)
@@ -119,7 +124,6 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         if f.sha256 not in blobs:
             rep.problems.append(f"asset {f.asset_id}: its {f.role} file has no blob record")
 
-    live_uploads, dead_uploads = vault.dead_uploads() if vault.shared else (set(), set())
     if dead_uploads:
         rep.notes.append(f"{len(dead_uploads)} blob(s) uploaded by a station that stopped before its commit "
                          "(removed by the next write)")
@@ -156,6 +160,8 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
             if (store, name) in pending:
                 rep.notes.append(f"{store} {name[:16]}… is from an interrupted ingest (removed by the next write)")
             elif (store, name) not in uploads:  # an upload in progress, or a dead station's (noted above)
+                if vault.shared and not vault.store(store).name_exists(name):
+                    continue  # removed since the listing: a station dropped its upload
                 rep.problems.append(f"extra {store} file {name[:16]}… that the catalog does not know")
     return rep
 

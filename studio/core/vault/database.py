@@ -160,6 +160,10 @@ def _pg_error(context):
     import psycopg
 
     exc = context.original_exception
+    if getattr(context, "is_pre_ping", False):
+        # the pool's ping of a connection the server dropped (it restarted, the network was cut):
+        # left to the pool, which opens a new connection — or fails to, which is reported below
+        return None
     if isinstance(exc, psycopg.OperationalError) or context.is_disconnect:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         where = getattr(context.engine, "_studio_catalog", "the catalog") if context.engine is not None else "the catalog"

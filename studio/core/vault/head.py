@@ -26,6 +26,7 @@ from pathlib import Path
 import rfc8785
 
 from studio.core.errors import IntegrityError
+from studio.core.testpoints import pause_point
 from studio.core.vault.files import FolderFiles
 from studio.core.vault.keys import VaultKeys
 
@@ -125,6 +126,7 @@ def advance_head(root, keys: VaultKeys, vault_id: str, new: Head) -> None:
     """After that commit: ``new`` is the head (unless another process already wrote a later
     one); a later pending head of another process is kept."""
     anchor = _current(root, keys, vault_id, new)
+    pause_point("audit.head-read")  # tests show another writer cannot slip in here
     if anchor is None or anchor.head.seq >= new.seq:
         return
     pending = anchor.pending if anchor.pending is not None and anchor.pending.seq > new.seq else None

@@ -60,6 +60,10 @@ class ObjectBlobStore(BlobStore):
     def exists(self, sha256: str) -> bool:
         return self.objects.exists(self._key(sha256))
 
+    def name_exists(self, name: str) -> bool:
+        """Whether the object of keyed name ``name`` (:meth:`name_for`) is in the store now."""
+        return self.objects.exists(f"{self.kind}/{name}{SUFFIX}")
+
     # -- writing ---------------------------------------------------------------------------
     def upload(self, staged: Staged) -> None:
         """Upload the staged blob (always: an object another writer left may be removed by a

@@ -33,6 +33,7 @@ from studio.core.vault import audit, pglocks, staging
 from studio.core.vault.catalog import Blob, PendingWrite, Upload
 from studio.core.vault.database import make_pg_engine, migrate, session_factory
 from studio.core.vault.files import ObjectFiles
+from studio.core.vault.head import advance_head
 from studio.core.vault.header import HEADER_NAME, MAX_HEADER_BYTES, VaultHeader, parse_header
 from studio.core.vault.keys import (
     VaultKeys, generate_keys, new_signing_key, public_key_b64, public_key_fingerprint, scrypt_work_factor,
@@ -155,6 +156,18 @@ class SharedVault(Vault):
         return self.location.describe()
 
     # -- writing ---------------------------------------------------------------------------
+    def _advance_head(self, head) -> None:
+        """After a commit, the head file is read and rewritten under the catalog's lock (taken at
+        BEGIN), like the pending head before the commit: a station that read it just before
+        another station's commit would otherwise write its older head over the newer one, and
+        ``check`` would take the newer events for ones added outside Twin Studio."""
+        try:
+            with self._sessions.begin() as s:
+                s.connection()  # BEGIN: the catalog lock
+                advance_head(self.files, self._keys, self.header.vault_id, head)
+        except (CatalogUnavailable, StoreUnavailable):
+            pass  # committed, and anchored as pending: the state a crash here leaves, accepted
+
     def commit_lock(self, timeout: float | None = None):
         return self._advisory_lock(timeout)
 
@@ -267,10 +280,14 @@ class SharedVault(Vault):
         staging.remove_abandoned(self.root)
         return removed
 
-    def dead_uploads(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-        """(store, sha256) of uploads in progress and of uploads whose writer is gone (``check``)."""
+    def dead_uploads(self, s=None) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """(store, sha256) of uploads in progress and of uploads whose writer is gone (``check``),
+        read in the session ``s`` if given (check's snapshot: a writer that commits and drops its
+        rows after it is then still seen as uploading, not as the owner of unknown objects)."""
+        if s is None:
+            with self.session() as own:
+                return self.dead_uploads(own)
         live, dead = set(), set()
-        with self.session() as s:
-            for row in s.execute(select(Upload)).scalars():
-                (live if pglocks.lease_alive(s, row.owner) else dead).add((row.store, row.sha256))
+        for row in s.execute(select(Upload)).scalars():
+            (live if pglocks.lease_alive(s, row.owner) else dead).add((row.store, row.sha256))
         return live, dead

@@ -169,10 +169,14 @@ class Vault:
             if head is not None:  # the chain's new head, pending until the commit (DR016)
                 prepare_head(self.files, self._keys, self.header.vault_id, head)
         if head is not None:
-            try:
-                advance_head(self.files, self._keys, self.header.vault_id, head)
-            except OSError:
-                pass  # committed, and anchored as pending: the state a crash here leaves, accepted
+            self._advance_head(head)
+
+    def _advance_head(self, head) -> None:
+        """After a commit: anchor its head (see :mod:`head`)."""
+        try:
+            advance_head(self.files, self._keys, self.header.vault_id, head)
+        except OSError:
+            pass  # committed, and anchored as pending: the state a crash here leaves, accepted
 
     @contextlib.contextmanager
     def writer_lock(self, timeout: float | None = None) -> Iterator[None]:
