@@ -33,7 +33,6 @@ from studio.core.vault import audit, pglocks, staging
 from studio.core.vault.catalog import Blob, PendingWrite, Upload
 from studio.core.vault.database import make_pg_engine, migrate, session_factory
 from studio.core.vault.files import ObjectFiles
-from studio.core.vault.head import advance_head
 from studio.core.vault.header import HEADER_NAME, MAX_HEADER_BYTES, VaultHeader, parse_header
 from studio.core.vault.keys import (
     VaultKeys, generate_keys, new_signing_key, public_key_b64, public_key_fingerprint, scrypt_work_factor,
@@ -156,18 +155,6 @@ class SharedVault(Vault):
         return self.location.describe()
 
     # -- writing ---------------------------------------------------------------------------
-    def _advance_head(self, head) -> None:
-        """After a commit, the head file is read and rewritten under the catalog's lock (taken at
-        BEGIN), like the pending head before the commit: a station that read it just before
-        another station's commit would otherwise write its older head over the newer one, and
-        ``check`` would take the newer events for ones added outside Twin Studio."""
-        try:
-            with self._sessions.begin() as s:
-                s.connection()  # BEGIN: the catalog lock
-                advance_head(self.files, self._keys, self.header.vault_id, head)
-        except (CatalogUnavailable, StoreUnavailable):
-            pass  # committed, and anchored as pending: the state a crash here leaves, accepted
-
     def commit_lock(self, timeout: float | None = None):
         return self._advisory_lock(timeout)
 

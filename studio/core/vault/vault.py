@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from studio.core import paths
 from studio.core.clock import now_iso
-from studio.core.errors import IntegrityError, InvalidInput, NoSpace, VaultExists
+from studio.core.errors import (
+    CatalogUnavailable, IntegrityError, InvalidInput, NoSpace, StoreUnavailable, VaultExists, VaultReadOnly,
+)
 from studio.core.ids import new_id
 from studio.core.vault import audit
 from studio.core.vault.atomic import write_bytes_atomic
@@ -172,10 +174,16 @@ class Vault:
             self._advance_head(head)
 
     def _advance_head(self, head) -> None:
-        """After a commit: anchor its head (see :mod:`head`)."""
+        """After a commit: anchor its head (see :mod:`head`). The head file is read and rewritten
+        inside a transaction of its own — under SQLite's write lock (a shared vault's catalog
+        lock) like the pending head before the commit — so a writer that read it just before
+        another's commit cannot write its older head over the newer one, which ``check`` would
+        then report as events added outside Twin Studio."""
         try:
-            advance_head(self.files, self._keys, self.header.vault_id, head)
-        except OSError:
+            with self._sessions.begin() as s:
+                s.connection()  # BEGIN (IMMEDIATE): the catalog's write lock
+                advance_head(self.files, self._keys, self.header.vault_id, head)
+        except (OSError, CatalogUnavailable, StoreUnavailable, NoSpace, VaultReadOnly):
             pass  # committed, and anchored as pending: the state a crash here leaves, accepted
 
     @contextlib.contextmanager
