@@ -25,6 +25,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -498,7 +499,8 @@ def test_a_station_that_loses_the_catalog_or_the_store_mid_ingest_says_which_and
     run.release("ingest.staged")
     done = run.finish()
     assert done.returncode == 75, done.stderr
-    assert done.stderr.startswith(f"twin-studio: unavailable: the vault's catalog database (127.0.0.1/{loc.database}) "
+    where = urlsplit(loc.catalog)
+    assert done.stderr.startswith(f"twin-studio: unavailable: the vault's catalog database ({where.hostname}:{where.port}{where.path}) "
                                   "cannot be reached"), done.stderr
     assert "Nothing of the operation in progress was committed" in done.stderr and "Traceback" not in done.stderr
     pg.restart()

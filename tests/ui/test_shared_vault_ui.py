@@ -170,7 +170,7 @@ def test_when_the_catalog_cannot_be_reached_then_the_banner_names_the_catalog_an
         _ok(dialog)
         qtbot.waitUntil(lambda: dialog.result() == QDialog.Accepted or dialog.banner.isVisible(), timeout=WAIT_MS)
     text = dialog.banner.text()
-    assert "catalog database" in text and f"127.0.0.1/{shared_location.database}" in text
+    assert "catalog database" in text and f"127.0.0.1:{port}/{shared_location.database}" in text
     assert "cannot be reached" in text and "object store" not in text
     assert dialog.vault is None and dialog.isVisible() and _settings_text() == ""
     assert seaweed.client().list_objects_v2(Bucket=shared_location.bucket).get("KeyCount") == 0

@@ -44,7 +44,8 @@ class SharedLocation:
     def describe(self) -> str:
         """For titles and messages: the catalog's host and database, and the store."""
         parts = urlsplit(self.catalog)
-        where = f"{parts.hostname or 'local socket'}{parts.path}"
+        port = f":{parts.port}" if parts.port else ""
+        where = f"{parts.hostname or 'local socket'}{port}{parts.path}"
         return f"{where} + {self.store}"
 
     def to_json(self) -> dict:
