@@ -13,6 +13,9 @@ from studio.core.errors import Cancelled, InvalidInput
 from studio.core.progress import CancelToken
 from studio.core.vault.catalog import Blob
 from tests.conftest import snapshot
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 TAKES = 8  # each take is two blobs: the original and its waveform
 

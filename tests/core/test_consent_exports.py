@@ -19,6 +19,9 @@ from studio.core.consent.grants import activate_grant, decline_grant, draft_gran
 from studio.core.consent.signing import canonical
 from tests.conftest import REPO
 from tests.core.helpers import fields
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 VENDORED = REPO / "resources" / "jsonld"
 ODRL_CONTEXT_FILE = VENDORED / "odrl.jsonld"

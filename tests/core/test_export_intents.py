@@ -7,6 +7,9 @@ import hashlib
 
 from studio.core.check import check_vault
 from studio.core.package import intents
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 def _package(path, data: bytes):

@@ -19,6 +19,9 @@ from studio.core.talents import add_talent
 from studio.core.check import check_vault
 from studio.core.package.export import export_package
 from tests.core.helpers import BRAND, active_grant, brand, fields
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 def active(world, **over):

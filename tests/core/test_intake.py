@@ -19,6 +19,9 @@ from studio.core.vault.audit import list_events
 from studio.core.check import check_vault
 from tests.conftest import TESTDATA, snapshot
 from tests.generators import sphere_ply
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 SCANS = TESTDATA / "scans"
 VOICE = TESTDATA / "voice"

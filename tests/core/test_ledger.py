@@ -19,6 +19,9 @@ from studio.core.ledger.statement import statement, write_csv
 from studio.core.package.export import export_package
 from studio.core.package.reports import create_report, write_report
 from tests.core.helpers import BRAND, active_grant, brand
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 BRUSSELS = "Europe/Brussels"

@@ -22,6 +22,9 @@ from studio.core.package.verify import verify_package
 from studio.core.progress import CancelToken
 from studio.core.check import check_vault
 from tests.core.helpers import BRAND, active_grant, brand, studio_key
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 def _only_voice(world, tmp_path, **over):

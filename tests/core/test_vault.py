@@ -20,6 +20,9 @@ from studio.core.vault import Vault
 from studio.core.check import check_vault
 from studio.core.vault.header import HEADER_NAME
 from tests.conftest import PASSPHRASE
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 def test_when_created_then_layout_and_header_are_as_documented(new_vault):
