@@ -220,4 +220,68 @@ def blob_names(vault, store: str = "blobs") -> set[str]:
     return set(vault.store(store).stored_names())
 
 
-__all__ = ["BOTH_VAULTS", "KINDS", "SharedVaults", "Template", "blob_names", "folder_only", "kinds_for", "stored"]
+
+# ---- reaching past the app, as damage or an attacker would, on either kind ----------------------
+
+class _QmarkConnection:
+    """A psycopg connection taking sqlite3's ``?`` placeholders."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params=()):
+        return self._conn.execute(sql.replace("?", "%s"), params)
+
+
+@contextlib.contextmanager
+def catalog_db(vault):
+    """The vault's catalog opened directly, behind the app's back: sqlite3 on a folder vault's
+    catalog.sqlite, psycopg on a shared vault's database (``?`` placeholders on both); committed
+    when the block ends."""
+    if not vault.shared:
+        import sqlite3
+
+        db = sqlite3.connect(vault.root / "catalog.sqlite")
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+        return
+    import psycopg
+
+    with psycopg.connect(vault.location.catalog) as conn:  # the password: PGPASSFILE
+        yield _QmarkConnection(conn)
+
+
+def blob_data(vault, sha256: str, store: str = "blobs") -> bytes:
+    """A stored blob's encrypted bytes (its file, or its object)."""
+    st = vault.store(store)
+    if not vault.shared:
+        return st.path_for(sha256).read_bytes()
+    data = st.objects.get(st._key(sha256))
+    assert data is not None, f"no object for {sha256[:16]}"
+    return data
+
+
+def put_blob_data(vault, sha256: str, data: bytes, store: str = "blobs") -> None:
+    """Overwrite a stored blob's encrypted bytes."""
+    st = vault.store(store)
+    if not vault.shared:
+        st.path_for(sha256).write_bytes(data)
+    else:
+        st.objects.put_bytes(st._key(sha256), data)
+
+
+def remove_blob_data(vault, sha256: str, store: str = "blobs") -> None:
+    """Remove a stored blob's file or object (the catalog row stays)."""
+    st = vault.store(store)
+    if not vault.shared:
+        st.path_for(sha256).unlink()
+    else:
+        st.objects.delete(st._key(sha256))
+
+
+def where(vault):
+    """What ``open_vault`` takes to open this vault again: its folder, or its shared location."""
+    return vault.location if vault.shared else vault.root

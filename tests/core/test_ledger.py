@@ -19,7 +19,7 @@ from studio.core.ledger.statement import statement, write_csv
 from studio.core.package.export import export_package
 from studio.core.package.reports import create_report, write_report
 from tests.core.helpers import BRAND, active_grant, brand
-from tests.vaults import BOTH_VAULTS, folder_only
+from tests.vaults import BOTH_VAULTS, catalog_db
 
 pytestmark = BOTH_VAULTS
 
@@ -135,22 +135,18 @@ def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_
 
 
 def test_when_a_ledger_row_is_edited_or_removed_behind_the_apps_back_then_check_says_so(exported, tmp_path):
-    import sqlite3
-
     from studio.core.check import check_vault
 
     vault, talent, g, pkg = exported
     path, _, _ = report(tmp_path, pkg)
     entry = import_report(vault, path).entry
     assert check_vault(vault).ok
-    db = sqlite3.connect(vault.root / "catalog.sqlite")
-    with db:
+    with catalog_db(vault) as db:
         db.execute("UPDATE ledger_entries SET fee = '9999.00' WHERE id = ?", (entry.id,))
     assert any("differs from what its audit event recorded" in p for p in check_vault(vault).problems)
-    with db:
+    with catalog_db(vault) as db:
         db.execute("DELETE FROM ledger_entries WHERE id = ?", (entry.id,))
     assert any(f"ledger entry {entry.id} is in the audit chain but missing" in p for p in check_vault(vault).problems)
-    db.close()
 
 
 
