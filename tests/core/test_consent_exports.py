@@ -19,7 +19,7 @@ from studio.core.consent.grants import activate_grant, decline_grant, draft_gran
 from studio.core.consent.signing import canonical
 from tests.conftest import REPO
 from tests.core.helpers import fields
-from tests.vaults import BOTH_VAULTS, folder_only
+from tests.vaults import BOTH_VAULTS
 
 pytestmark = BOTH_VAULTS
 
