@@ -81,8 +81,8 @@ class SharedLocation:
 def pytest_generate_tests(metafunc) -> None:
     """A test marked ``vaults("folder", "shared")`` (a module's ``BOTH_VAULTS``) that builds a
     vault runs once on each kind; unmarked, it runs on a folder vault under its old id."""
-    if "vault_kind" not in metafunc.fixturenames:
-        return
+    if "vault_kind" not in metafunc.fixturenames or "clock_at" in metafunc.fixturenames:
+        return  # clock_at: tests/core/conftest.py parametrizes the two together
     from tests.vaults import kinds_for
 
     kinds = kinds_for(metafunc.definition)

@@ -131,7 +131,8 @@ class SharedVaults:
                 vault.close()
         return Template(database, prefix, template.header, template.keys), extra
 
-    def _copy_database(self, template: str) -> str:
+    def _admin(self):
+        """This thread's superuser connection (over the cluster's unix socket)."""
         import psycopg
 
         conn = getattr(self._local, "admin", None)
@@ -139,8 +140,11 @@ class SharedVaults:
             pg = self.postgres
             conn = self._local.admin = psycopg.connect(host=str(pg.socket_dir), port=pg.port, user=pg.SUPERUSER,
                                                        dbname="postgres", autocommit=True)
+        return conn
+
+    def _copy_database(self, template: str) -> str:
         database = f"studio_c_{secrets.token_hex(5)}"
-        conn.execute(f"CREATE DATABASE {database} TEMPLATE {template} OWNER {self.postgres.USER}")
+        self._admin().execute(f"CREATE DATABASE {database} TEMPLATE {template} OWNER {self.postgres.USER}")
         return database
 
     def _take_database(self, template: str) -> str:
@@ -169,8 +173,12 @@ class SharedVaults:
             yield vault
         finally:
             vault.close()
-            self.postgres._admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-            self.remove_objects(prefix)
+            # in the background too, while the next test runs
+            self._maker.submit(self._remove, database, prefix)
+
+    def _remove(self, database: str, prefix: str) -> None:
+        self._admin().execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        self.remove_objects(prefix)
 
     # -- objects -----------------------------------------------------------------------------
     def object_keys(self, prefix: str) -> list[str]:
@@ -190,9 +198,6 @@ class SharedVaults:
             self._client.delete_objects(Bucket=self.bucket,
                                         Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
 
-    def snapshot(self, prefix: str) -> dict[str, bytes]:
-        return {key[len(prefix) + 1:]: self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-                for key in sorted(self.object_keys(prefix))}
 
 
 def stored(vault) -> dict[str, bytes]:

@@ -84,7 +84,29 @@ INSTANTS = {
 }
 
 
-@pytest.fixture(params=list(INSTANTS.values()), ids=list(INSTANTS))
+# On a shared vault the dated tests run at this one instant: the calendar logic is the same code
+# on both kinds, and five runs of each would cost the suite's budget (issue 12)
+SHARED_INSTANT = "23:40 UTC = 00:40 next day in Brussels"
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """``clock_at`` runs a test at each of INSTANTS; with both vault kinds (tests/vaults.py), the
+    folder vault at each and the shared vault at SHARED_INSTANT (tests/conftest.py leaves
+    ``vault_kind`` to this hook for these tests)."""
+    if "clock_at" not in metafunc.fixturenames:
+        return
+    from tests.vaults import kinds_for
+
+    kinds = kinds_for(metafunc.definition) if "vault_kind" in metafunc.fixturenames else None
+    if kinds is None:
+        metafunc.parametrize("clock_at", list(INSTANTS.values()), ids=list(INSTANTS), indirect=True)
+        return
+    combos = [(kind, name) for kind in kinds for name in INSTANTS if kind == "folder" or name == SHARED_INSTANT]
+    metafunc.parametrize(["vault_kind", "clock_at"], [(kind, INSTANTS[name]) for kind, name in combos],
+                         ids=[f"{kind}-{name}" for kind, name in combos], indirect=True)
+
+
+@pytest.fixture
 def clock_at(request):
     """The core's clock set to one of INSTANTS for the test (then the system clock again)."""
     from studio.core.clock import fixed_at

@@ -18,7 +18,7 @@ from studio.core.talents import add_talent
 from studio.core.check import check_vault
 from studio.core.package.export import export_package
 from tests.core.helpers import BRAND, active_grant, brand, fields
-from tests.vaults import BOTH_VAULTS, catalog_db
+from tests.vaults import BOTH_VAULTS, catalog_db, folder_only
 
 pytestmark = BOTH_VAULTS
 
@@ -64,6 +64,7 @@ def test_when_a_grant_is_drafted_then_modalities_follow_the_assets_and_the_summa
     assert "1500.00 EUR" in text
 
 
+@folder_only("the suite's budget: three talent-key KDFs (10 s) that are the same on both kinds")
 def test_when_someone_else_tries_to_sign_then_only_the_talent_can(world):
     vault, talent, key, assets = world
     g = draft_grant(vault, talent.id, fields(assets))

@@ -19,7 +19,7 @@ from studio.core.vault.audit import list_events
 from studio.core.check import check_vault
 from tests.conftest import TESTDATA
 from tests.generators import sphere_ply
-from tests.vaults import BOTH_VAULTS, stored
+from tests.vaults import BOTH_VAULTS, folder_only, stored
 
 pytestmark = BOTH_VAULTS
 
@@ -38,6 +38,8 @@ def _catalog_counts(vault) -> tuple[int, int, int]:
             sum(len(a.files) for a in list_assets(vault)))
 
 
+@folder_only("the suite's budget: analysing every real file is 30 s of work that is the same on both kinds; "
+             "storing, reading back and checking on a shared vault are the other tests here")
 def test_when_every_real_scan_and_voice_take_is_ingested_then_each_is_stored_measured_and_recoverable(
         new_vault, talent, tmp_path):
     files = _real_files(SCANS) + _real_files(VOICE)
