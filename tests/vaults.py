@@ -290,3 +290,32 @@ def remove_blob_data(vault, sha256: str, store: str = "blobs") -> None:
 def where(vault):
     """What ``open_vault`` takes to open this vault again: its folder, or its shared location."""
     return vault.location if vault.shared else vault.root
+
+
+class SmallFile:
+    """One of the vault's small files (the header, the audit head): a file in a folder vault,
+    an object in a shared vault's store; read, replaced or removed behind the app's back."""
+
+    def __init__(self, vault, name: str) -> None:
+        self.vault, self.name = vault, name
+
+    def read_bytes(self) -> bytes:
+        data = self.vault.files.read(self.name)
+        if data is None:
+            raise FileNotFoundError(self.vault.files.where(self.name))
+        return data
+
+    def write_bytes(self, data: bytes) -> None:
+        if self.vault.shared:
+            self.vault.objects.put_bytes(self.name, data)
+        else:
+            (self.vault.root / self.name).write_bytes(data)
+
+    def exists(self) -> bool:
+        return self.vault.files.exists(self.name)
+
+    def unlink(self) -> None:
+        if self.vault.shared:
+            self.vault.objects.delete(self.name)
+        else:
+            (self.vault.root / self.name).unlink()
