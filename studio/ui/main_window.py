@@ -40,7 +40,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.vault = vault
         self.settings = settings or Settings()
-        self.setWindowTitle(self.tr("Twin Studio — {vault}").format(vault=vault.root))
+        self.setWindowTitle(self.tr("Twin Studio — {vault}").format(vault=vault.describe()))
         self._owns_tasks = tasks is None
         self.tasks = tasks or TaskManager()
         if self.tasks.on_error is None:
@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
         else:  # English reads "1 asset", "2 assets"; each message has all plural forms
             who = (self.tr("{talent}: %n asset", "", count) if count == 1 else
                    self.tr("{talent}: %Ln assets", "", count)).format(talent=self.talent.name)
-        self.status_label.setText(self.tr("{who}  ·  vault {vault}").format(who=who, vault=self.vault.root))
+        self.status_label.setText(self.tr("{who}  ·  vault {vault}").format(who=who, vault=self.vault.describe()))
 
     def _assets_added(self, talent_id: str, asset_ids: list[str]) -> None:
         """The refresh the batch's change brings selects its last new asset."""
