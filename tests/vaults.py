@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 
 KINDS = ("folder", "shared")
+# the session's background worker that copies template catalogs (SharedVaults): lives for the session
+WORKER_THREAD_PREFIX = "shared-vault-templates"
 BOTH_VAULTS = pytest.mark.vaults(*KINDS)
 
 
@@ -66,7 +68,7 @@ class SharedVaults:
         self._objects = None  # one boto3 client for every vault of the session (made once: ~0.1 s)
         # CREATE DATABASE takes ~0.25 s of waiting in the server (even from template0, fsync off):
         # the next copy of each template is made in the background while a test runs
-        self._maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="template-copies")
+        self._maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX)
         self._next: dict[str, Future] = {}
         self._local = threading.local()
 
