@@ -13,6 +13,7 @@ from pathlib import Path
 from studio.core.consent import vocab
 from studio.core.consent.signing import verify
 from studio.core.errors import InvalidInput
+from studio.core.ids import parse_id
 from studio.core.jsonfile import read_typed
 
 REPORT_TYPE = "twin-studio/usage-report"
@@ -48,6 +49,11 @@ def read_report(path: Path) -> dict:
     for key in ("report_id", "package", "manifest_sha256", "grant", "brand", "use", "signature"):
         if key not in r:
             raise InvalidInput(f"the usage report lacks {key}")
+    rid = r["report_id"]
+    # rpt_ and 16 hex digits, exactly: the catalog keeps it (a shared vault's PostgreSQL would
+    # refuse a longer one, a number or a NUL with an error of its own; SQLite would keep it)
+    if not isinstance(rid, str) or parse_id("report", rid) != rid:
+        raise InvalidInput(f"the usage report's id {rid!r} is not a report id (they look like rpt_0123456789abcdef)")
     u = r["use"]
     if not isinstance(u, dict):
         raise InvalidInput("the usage report's use is not an object")
