@@ -112,12 +112,20 @@ def test_when_a_report_is_forged_or_foreign_then_nothing_changes(exported, tmp_p
     assert statement(vault, talent.id).uses == 1 and get_grant(vault, g.id).uses == 1
 
 
-@pytest.mark.parametrize("report_id", ["rpt_" + "0" * 40, 7, "rpt_0123456789abcdef\x00", " rpt_0123456789abcdef"],
-                         ids=["too-long", "a-number", "a-nul", "padded"])
-def test_when_a_signed_report_has_an_id_that_is_not_a_report_id_then_it_is_refused_and_nothing_changes(
-        world, tmp_path, report_id):
-    """The brand signs whatever it sends: its report's id is checked before it goes in the
-    catalog (where a shared vault's PostgreSQL would refuse it with an error of its own)."""
+MALFORMED_IDS = [  # (field, value, the refusal): each refused by one vault, which none of them changes
+    ("report_id", "rpt_" + "0" * 40, "not a report id"),
+    ("report_id", 7, "not a report id"),
+    ("report_id", "rpt_0123456789abcdef\x00", "not a report id"),
+    ("report_id", " rpt_0123456789abcdef", "not a report id"),
+    ("package", "pkg_0123456789abcdef\x00", "not a package id"),
+    ("package", ["pkg_0123456789abcdef"], "not a package id"),
+    ("brand", "Maison Lumière", "brand is not an object"),
+]
+
+
+def test_when_a_signed_report_has_a_malformed_id_then_it_is_refused_and_nothing_changes(world, tmp_path):
+    """The brand signs whatever it sends: the ids its report names are checked before they reach
+    the catalog (a shared vault's PostgreSQL refused them with an error of its own)."""
     from studio.core.consent.signing import sign
     from studio.core.package.brand_keys import load_identity
 
@@ -128,15 +136,18 @@ def test_when_a_signed_report_has_an_id_that_is_not_a_report_id_then_it_is_refus
     export_package(vault, g.id, BRAND, pkg, assets=[voice])
     rep, _ = create_report(pkg, tmp_path / "brand", "Homepage hero", "advertising", "web", "FR",
                            clock.now().date().isoformat())
-    odd = {k: v for k, v in rep.items() if k != "signature"} | {"report_id": report_id}
-    odd["signature"] = sign(load_identity(tmp_path / "brand").signing_key, odd)
-    (tmp_path / "odd.json").write_text(json.dumps(odd))
+    signing_key = load_identity(tmp_path / "brand").signing_key
     before = statement(vault, talent.id)
-
-    with pytest.raises(InvalidInput, match="not a report id"):
-        import_report(vault, tmp_path / "odd.json")
-
-    assert statement(vault, talent.id) == before and get_grant(vault, g.id).uses == 1
+    for i, (field, value, message) in enumerate(MALFORMED_IDS):
+        odd = {k: v for k, v in rep.items() if k != "signature"} | {field: value}
+        odd["signature"] = sign(signing_key, odd)
+        (tmp_path / f"odd{i}.json").write_text(json.dumps(odd))
+        with pytest.raises(InvalidInput, match=message):
+            import_report(vault, tmp_path / f"odd{i}.json")
+        assert statement(vault, talent.id) == before and get_grant(vault, g.id).uses == 1, (field, value)
+    (tmp_path / "good.json").write_text(json.dumps(rep))
+    import_report(vault, tmp_path / "good.json")  # the report as the brand signed it goes in
+    assert get_grant(vault, g.id).uses == 2
 
 
 def test_when_a_package_is_exported_then_its_entry_is_dated_by_the_grants_calendar_and_timed_in_utc(

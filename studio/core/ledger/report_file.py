@@ -49,11 +49,14 @@ def read_report(path: Path) -> dict:
     for key in ("report_id", "package", "manifest_sha256", "grant", "brand", "use", "signature"):
         if key not in r:
             raise InvalidInput(f"the usage report lacks {key}")
-    rid = r["report_id"]
-    # rpt_ and 16 hex digits, exactly: the catalog keeps it (a shared vault's PostgreSQL would
-    # refuse a longer one, a number or a NUL with an error of its own; SQLite would keep it)
-    if not isinstance(rid, str) or parse_id("report", rid) != rid:
-        raise InvalidInput(f"the usage report's id {rid!r} is not a report id (they look like rpt_0123456789abcdef)")
+    # its ids exactly as the catalog keeps them (rpt_/pkg_ and 16 hex digits): a shared vault's
+    # PostgreSQL refuses a longer one, a number or a NUL with an error of its own, SQLite keeps it
+    for key, kind in (("report_id", "report"), ("package", "package")):
+        value = r[key]
+        if not isinstance(value, str) or parse_id(kind, value) != value:
+            raise InvalidInput(f"the usage report's {key} {value!r} is not a {kind} id")
+    if not isinstance(r["brand"], dict):
+        raise InvalidInput("the usage report's brand is not an object")
     u = r["use"]
     if not isinstance(u, dict):
         raise InvalidInput("the usage report's use is not an object")
