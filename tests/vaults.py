@@ -321,3 +321,21 @@ class SmallFile:
             self.vault.objects.delete(self.name)
         else:
             (self.vault.root / self.name).unlink()
+
+
+def reopen(vault):
+    """The vault opened again by its constructor with its already-unwrapped keys (no KDF; the
+    header MAC, the catalog's schema revision and, on a shared vault, that the catalog is the
+    header's are checked as on any open)."""
+    from studio.core.vault import Vault
+    from studio.core.vault.header import read_header
+
+    if vault.shared:
+        from studio.core.vault.shared import SharedVault, read_shared_header
+
+        header, objects = read_shared_header(vault.location)
+        header.verify(vault._keys)
+        return SharedVault(vault.location, header, vault._keys, objects)
+    header = read_header(vault.root)
+    header.verify(vault._keys)
+    return Vault(vault.root, header, vault._keys)
