@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ import pytest
 KINDS = ("folder", "shared")
 # the session's background worker that copies template catalogs (SharedVaults): lives for the session
 WORKER_THREAD_PREFIX = "shared-vault-templates"
+COPIES_AHEAD = 2
 BOTH_VAULTS = pytest.mark.vaults(*KINDS)
 
 
@@ -69,7 +71,7 @@ class SharedVaults:
         # CREATE DATABASE takes ~0.25 s of waiting in the server (even from template0, fsync off):
         # the next copy of each template is made in the background while a test runs
         self._maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX)
-        self._next: dict[str, Future] = {}
+        self._next: dict[str, deque[Future]] = {}
         self._local = threading.local()
 
     def close(self) -> None:
@@ -150,10 +152,12 @@ class SharedVaults:
         return database
 
     def _take_database(self, template: str) -> str:
-        """A fresh copy of ``template`` (made ahead if possible), and the next one started."""
-        ahead = self._next.pop(template, None)
-        database = ahead.result() if ahead is not None else self._copy_database(template)
-        self._next[template] = self._maker.submit(self._copy_database, template)
+        """A fresh copy of ``template`` (made ahead when it could be), and the next ones started:
+        two kept ahead, for tests that take less time than a copy."""
+        ahead = self._next.setdefault(template, deque())
+        database = ahead.popleft().result() if ahead else self._copy_database(template)
+        while len(ahead) < COPIES_AHEAD:
+            ahead.append(self._maker.submit(self._copy_database, template))
         return database
 
     def _clone(self, template: Template):
