@@ -11,7 +11,13 @@ A shared vault per test costs no scrypt and no migration: a session template is 
 the real ``SharedVault.create`` (and, for the consent tests, filled once), and each test gets
 ``CREATE DATABASE … TEMPLATE`` of its catalog and a server-side copy of its few objects under a
 prefix of its own, opened by the real ``SharedVault`` constructor (which checks that the catalog
-belongs to the header, and the schema revision).
+belongs to the header, and the schema revision). The next copies of each template's catalog are
+made by a background thread while tests run (a CREATE DATABASE waits ~0.25 s in the server), and
+a test's database is dropped there too: a shared vault costs a test ~0.1 s of setup.
+
+Which modules run on both kinds, and what is left on the folder alone, is chosen for the suite's
+budget (issue 12): the modules about ingest, consent, export, the ledger and ``check``; the
+dated ledger tests at one instant on a shared vault (tests/core/conftest.py).
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ BOTH_VAULTS = pytest.mark.vaults(*KINDS)
 
 
 def folder_only(reason: str):
-    """Mark a test that is about the folder vault itself (its files, SQLite, permissions)."""
+    """Mark a test of a BOTH_VAULTS module that runs on a folder vault alone: one about the folder
+    itself (its files, SQLite, its header file), or one whose cost is all in code that is the same
+    on both kinds (a KDF, analysis) while the suite's time is short; ``reason`` says which."""
     return pytest.mark.vaults("folder", reason=reason)
 
 
