@@ -76,6 +76,42 @@ class SharedLocation:
         return {**os.environ, **self.env}
 
 
+# ---- both kinds of vault (issue 12): see tests/vaults.py ----
+
+def pytest_generate_tests(metafunc) -> None:
+    """A test marked ``vaults("folder", "shared")`` (a module's ``BOTH_VAULTS``) that builds a
+    vault runs once on each kind; unmarked, it runs on a folder vault under its old id."""
+    if "vault_kind" not in metafunc.fixturenames or "clock_at" in metafunc.fixturenames:
+        return  # clock_at: tests/core/conftest.py parametrizes the two together
+    from tests.vaults import kinds_for
+
+    kinds = kinds_for(metafunc.definition)
+    if kinds is not None:
+        metafunc.parametrize("vault_kind", kinds, indirect=True)
+
+
+@pytest.fixture
+def vault_kind(request) -> str:
+    """"folder" or "shared": the kind of vault ``new_vault`` and the fixtures built on it make."""
+    return getattr(request, "param", "folder")
+
+
+@pytest.fixture(scope="session")
+def shared_vaults(postgres, seaweed):
+    """The session's factory of cheap shared vaults (tests.vaults.SharedVaults)."""
+    from tests.vaults import SharedVaults
+
+    factory = SharedVaults(postgres, seaweed)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session")
+def _shared_template(shared_vaults):
+    """One shared vault made by the real ``SharedVault.create`` (one scrypt), kept as a template."""
+    return shared_vaults.create_template(PASSPHRASE)[0]
+
+
 @pytest.fixture
 def shared_location(postgres, seaweed, monkeypatch) -> SharedLocation:
     """A fresh empty database and a fresh bucket, and the environment the product reads set:
@@ -119,10 +155,15 @@ def _vault_template(tmp_path_factory):
 
 
 @pytest.fixture
-def new_vault(tmp_path, _vault_template):
+def new_vault(request, vault_kind, tmp_path, _vault_template):
     """A fresh vault for each test: a copy of the template, opened with its already-unwrapped
-    key (the header MAC is still checked) so each test does not pay the KDF again."""
+    key (the header MAC is still checked) so each test does not pay the KDF again. A shared
+    vault where the test runs on one (``vault_kind``, see tests/vaults.py)."""
     from studio.core.vault import Vault
+
+    if vault_kind == "shared":
+        yield from _shared_vault(request, "_shared_template")
+        return
     from studio.core.vault.header import read_header
 
     template, keys = _vault_template
@@ -133,6 +174,15 @@ def new_vault(tmp_path, _vault_template):
     vault = Vault(root, header, keys)
     yield vault
     vault.close()
+
+
+def _shared_vault(request, template_fixture: str):
+    """A clone of a shared template, with the environment that reaches its servers set."""
+    factory = request.getfixturevalue("shared_vaults")
+    template = request.getfixturevalue(template_fixture)
+    factory.set_env(request.getfixturevalue("monkeypatch"))
+    with factory.clone(template) as vault:
+        yield vault
 
 
 @pytest.fixture

@@ -108,6 +108,26 @@ def _unregister(server) -> None:
             _LIVE.remove(server)
 
 
+def server_processes() -> set[int]:
+    """The pids of the servers this process started, their watchdogs and their children (for
+    a guard that checks that a test left no process of its own behind)."""
+    import psutil
+
+    with _LOCK:
+        live = list(_LIVE)
+    pids: set[int] = set()
+    for server in live:
+        for proc in (getattr(server, "proc", None), getattr(server, "_watchdog", None)):
+            if proc is None or proc.poll() is not None:
+                continue
+            pids.add(proc.pid)
+            try:
+                pids.update(c.pid for c in psutil.Process(proc.pid).children(recursive=True))
+            except psutil.Error:
+                continue
+    return pids
+
+
 _OWNER = os.getpid()
 
 

@@ -12,7 +12,9 @@ from studio.core.check import check_vault, parse_subset
 from studio.core.errors import Cancelled, InvalidInput
 from studio.core.progress import CancelToken
 from studio.core.vault.catalog import Blob
-from tests.conftest import snapshot
+from tests.vaults import BOTH_VAULTS, blob_data, put_blob_data, remove_blob_data, stored
+
+pytestmark = BOTH_VAULTS
 
 TAKES = 8  # each take is two blobs: the original and its waveform
 
@@ -73,10 +75,9 @@ def test_when_a_subset_is_asked_then_that_share_of_the_blobs_is_read(filled, per
 
 def test_when_a_blob_is_damaged_then_a_full_subset_finds_it(filled):
     sha, store = sorted(_blobs(filled).items())[3]
-    path = filled.store(store).path_for(sha)
-    data = bytearray(path.read_bytes())
+    data = bytearray(blob_data(filled, sha, store))
     data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
+    put_blob_data(filled, sha, bytes(data), store)
     rep, seen = _reads(filled, subset=100)
     assert not rep.ok
     assert any(sha[:16] in p for p in rep.problems), rep.problems
@@ -86,7 +87,7 @@ def test_when_a_blob_is_damaged_then_a_full_subset_finds_it(filled):
 def test_when_a_blob_file_is_missing_then_even_the_smallest_subset_says_so(filled):
     blobs = sorted(_blobs(filled).items())
     sha, store = blobs[-1]
-    filled.store(store).path_for(sha).unlink()
+    remove_blob_data(filled, sha, store)
     rep = check_vault(filled, subset=1)  # reads one blob, whichever the sample picks
     assert rep.blobs_total == len(blobs) and rep.blobs_checked <= 1
     assert any(f"missing {store} file for {sha[:16]}" in p for p in rep.problems), rep.problems
@@ -101,11 +102,11 @@ def test_when_the_check_is_cancelled_then_it_stops_says_cancelled_and_changes_no
         if len(seen) == 3:
             token.cancel()
 
-    before = snapshot(filled.root)
+    before = stored(filled)
     with pytest.raises(Cancelled):
         check_vault(filled, on_progress, token)
     assert len(seen) == 3  # no blob read after the cancel
-    assert snapshot(filled.root) == before
+    assert stored(filled) == before
 
 
 @pytest.mark.parametrize("text, value", [("10%", 10.0), ("10", 10.0), (" 2.5 % ", 2.5), ("100%", 100.0),

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import socket
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,6 +20,9 @@ from studio.core.consent.grants import activate_grant, decline_grant, draft_gran
 from studio.core.consent.signing import canonical
 from tests.conftest import REPO
 from tests.core.helpers import fields
+from tests.vaults import BOTH_VAULTS
+
+pytestmark = BOTH_VAULTS
 
 VENDORED = REPO / "resources" / "jsonld"
 ODRL_CONTEXT_FILE = VENDORED / "odrl.jsonld"
@@ -65,13 +69,29 @@ def grant(world, state="active", **over):
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch):
-    """Nothing here may reach the network: any connection attempt fails the test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args!r}")
+def _no_network(request, monkeypatch):
+    """Nothing here may reach the network: any connection attempt fails the test — but a shared
+    vault's own object store, the session's test server on this machine, started before the guard
+    (its catalog is reached through libpq, below Python's sockets)."""
+    allowed = set()
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("vault_kind") == "shared":
+        endpoint = urlsplit(request.getfixturevalue("shared_vaults").seaweed.endpoint)
+        allowed.add((endpoint.hostname, endpoint.port))
+    real_connect, real_create = socket.socket.connect, socket.create_connection
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    def connect(sock, address, *args, **kwargs):
+        if isinstance(address, tuple) and tuple(address[:2]) in allowed:
+            return real_connect(sock, address, *args, **kwargs)
+        raise AssertionError(f"network access attempted: {(sock, address)!r}")
+
+    def create_connection(address, *args, **kwargs):
+        if tuple(address[:2]) in allowed:
+            return real_create(address, *args, **kwargs)
+        raise AssertionError(f"network access attempted: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
 
 
 class Loader:

@@ -7,6 +7,9 @@ import hashlib
 
 from studio.core.check import check_vault
 from studio.core.package import intents
+from tests.vaults import BOTH_VAULTS
+
+pytestmark = BOTH_VAULTS
 
 
 def _package(path, data: bytes):
@@ -55,12 +58,10 @@ def test_when_an_interrupted_export_left_no_file_then_check_only_notes_it(new_va
 
 def test_when_an_export_is_running_between_publish_and_commit_then_check_does_not_call_it_interrupted(
         new_vault, tmp_path):
-    from studio.core.vault.lock import writer_lock
-
     sha, size = _package(tmp_path / "p.twinpkg", b"published a moment ago, about to be counted")
     intents.record(new_vault, "pkg_0123456789abcdef", sha, size, tmp_path / ".tmp-p", tmp_path / "p.twinpkg")
 
-    with writer_lock(new_vault.root, timeout=0):  # what the running export holds
+    with new_vault.commit_lock(timeout=0):  # what the running export holds
         rep = check_vault(new_vault)
     assert rep.ok and any("an export is running" in n for n in rep.notes), (rep.problems, rep.notes)
 

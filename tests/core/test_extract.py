@@ -15,6 +15,9 @@ from studio.core.errors import IntegrityError
 from studio.core.intake import ingest_paths
 from studio.core.vault.plaintext import PREFIX, SUFFIX, remove_abandoned, write_plaintext
 from tests.conftest import TESTDATA
+from tests.vaults import BOTH_VAULTS, blob_data, put_blob_data
+
+pytestmark = BOTH_VAULTS
 
 VOICE = TESTDATA / "voice" / "vctk_p225_001.wav"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes and flock are POSIX")
@@ -82,10 +85,9 @@ def test_when_the_blob_is_damaged_then_extract_refuses_and_leaves_nothing(new_va
     from studio.core.assets import get_asset
 
     sha = get_asset(new_vault, voice_asset).sha256
-    blob = new_vault.blobs.path_for(sha)
-    raw = bytearray(blob.read_bytes())
+    raw = bytearray(blob_data(new_vault, sha))
     raw[len(raw) // 2] ^= 0xFF
-    blob.write_bytes(bytes(raw))
+    put_blob_data(new_vault, sha, bytes(raw))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(IntegrityError):

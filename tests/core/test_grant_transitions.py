@@ -12,6 +12,9 @@ from studio.core.consent.uses import count_uses
 from studio.core.errors import ConsentError
 from studio.core.vault import audit
 from tests.core.helpers import grant_fields
+from tests.vaults import BOTH_VAULTS
+
+pytestmark = BOTH_VAULTS
 
 
 def _events(vault, gid):

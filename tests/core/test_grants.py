@@ -4,7 +4,6 @@ after notice, tamper detection, and the one policy check on a table of cases."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
@@ -19,6 +18,9 @@ from studio.core.talents import add_talent
 from studio.core.check import check_vault
 from studio.core.package.export import export_package
 from tests.core.helpers import BRAND, active_grant, brand, fields
+from tests.vaults import BOTH_VAULTS, catalog_db, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 def active(world, **over):
@@ -47,7 +49,7 @@ def test_when_a_draft_has_a_bad_field_then_it_is_named_and_nothing_is_stored(wor
     vault, talent, _, assets = world
     with pytest.raises(InvalidInput, match=message):
         draft_grant(vault, talent.id, fields(assets, **over))
-    with sqlite3.connect(vault.root / "catalog.sqlite") as db:
+    with catalog_db(vault) as db:
         assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,)
 
 
@@ -62,6 +64,7 @@ def test_when_a_grant_is_drafted_then_modalities_follow_the_assets_and_the_summa
     assert "1500.00 EUR" in text
 
 
+@folder_only("the suite's budget: three talent-key KDFs (10 s) that are the same on both kinds")
 def test_when_someone_else_tries_to_sign_then_only_the_talent_can(world):
     vault, talent, key, assets = world
     g = draft_grant(vault, talent.id, fields(assets))
@@ -104,7 +107,7 @@ def test_when_a_grant_row_is_altered_then_show_check_and_policy_refuse(world):
     a = active(world)
     b = active(world, licensee="Other Brand")
     assert check_use(vault, a.id, "e-commerce", "web", "FR", "2027-02-01").permitted
-    with sqlite3.connect(vault.root / "catalog.sqlite") as db:  # give grant a the document of grant b
+    with catalog_db(vault) as db:  # give grant a the document of grant b
         (doc_b,) = db.execute("SELECT document_sealed FROM grants WHERE id = ?", (b.id,)).fetchone()
         db.execute("UPDATE grants SET document_sealed = ? WHERE id = ?", (doc_b, a.id))
     with pytest.raises(IntegrityError):
@@ -117,7 +120,7 @@ def test_when_a_grant_row_is_altered_then_show_check_and_policy_refuse(world):
 def test_when_the_studio_forges_a_signed_state_then_it_does_not_verify(world):
     vault, talent, key, assets = world
     g = draft_grant(vault, talent.id, fields(assets))
-    with sqlite3.connect(vault.root / "catalog.sqlite") as db:
+    with catalog_db(vault) as db:
         db.execute("UPDATE grants SET state = 'active' WHERE id = ?", (g.id,))
     with pytest.raises(IntegrityError, match="talent's signature"):
         get_grant(vault, g.id)
@@ -184,7 +187,7 @@ def test_when_the_talent_declines_a_draft_then_it_cannot_be_signed_and_check_sti
 
     doc = preview_document(vault, talent.id, fields(assets))
     assert doc["licensee"] == "Maison Lumière"
-    with sqlite3.connect(vault.root / "catalog.sqlite") as db:
+    with catalog_db(vault) as db:
         assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,), "a preview writes nothing"
     g = draft_grant(vault, talent.id, fields(assets))
     g = decline_grant(vault, g.id, key, reason="not this brand")

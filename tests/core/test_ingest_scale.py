@@ -21,6 +21,9 @@ from studio.core.ingest.limits import LOD_FINE_TARGET_FACES, LOD_TARGET_FACES
 from studio.core.ingest.textures import texture_metrics
 from studio.core.intake import ingest_paths
 from tests.generators import compressed_pcd, flat_png, sphere_ply, textured_obj
+from tests.vaults import BOTH_VAULTS, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 def _sha256(path: Path) -> str:
@@ -35,6 +38,7 @@ def _faces_of(data: bytes) -> int:
     return len(ply.read(data).faces)
 
 
+@folder_only("the suite's budget: uploading the 190 MB scan costs 9 s; the other ingests here run on both")
 def test_a_10m_triangle_ply_is_ingested_with_a_fine_and_a_coarse_lod_and_extracted_byte_for_byte(
         new_vault, talent, big_scan_10m_file, tmp_path):
     (r,) = ingest_paths(new_vault, talent.id, [big_scan_10m_file])

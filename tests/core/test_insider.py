@@ -5,8 +5,6 @@ naming what is wrong and writing nothing; ``check`` reports each edit."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from contextlib import closing
 
 import pytest
 
@@ -21,6 +19,9 @@ from studio.core.talents import add_talent
 from studio.core.vault.audit import event_hash
 from studio.core.vault.head import HEAD_NAME, Head, prepare_head
 from tests.core.helpers import BRAND, active_grant, brand
+from tests.vaults import BOTH_VAULTS, SmallFile, catalog_db, folder_only
+
+pytestmark = BOTH_VAULTS
 
 
 @pytest.fixture
@@ -38,13 +39,13 @@ def export(vault, g, folder, name, asset):
 
 def edit(vault, *statements):
     """What an insider does: the catalog opened with sqlite3, no passphrase, no Twin Studio."""
-    with closing(sqlite3.connect(vault.root / "catalog.sqlite")) as db, db:
+    with catalog_db(vault) as db:  # sqlite3 on a folder vault's file, psycopg on a shared vault's database
         for st in statements:
             db.execute(*st) if isinstance(st, tuple) else db.execute(st)
 
 
 def last_seq(vault) -> int:
-    with closing(sqlite3.connect(vault.root / "catalog.sqlite")) as db:
+    with catalog_db(vault) as db:
         return db.execute("SELECT max(seq) FROM audit_events").fetchone()[0]
 
 
@@ -111,7 +112,7 @@ def test_when_the_cut_tail_is_replaced_by_recomputed_events_then_check_finds_the
     edit(vault, ("DELETE FROM audit_events WHERE seq > ?", (before,)),
          ("DELETE FROM ledger_entries WHERE package_id = ?", (first.package_id,)),
          ("DELETE FROM packages WHERE id = ?", (first.package_id,)), "UPDATE grants SET uses = 0")
-    with closing(sqlite3.connect(vault.root / "catalog.sqlite")) as db, db:  # the chain's hashes are not keyed
+    with catalog_db(vault) as db:  # the chain's hashes are not keyed
         prev = db.execute("SELECT hash FROM audit_events WHERE seq = ?", (before,)).fetchone()[0]
         for seq in range(before + 1, after + 1):
             at, details = "2026-01-01T00:00:00Z", "{}"
@@ -169,7 +170,7 @@ def test_when_the_talents_revocation_is_removed_then_export_is_refused_and_check
 
 def test_when_the_head_file_is_deleted_or_edited_then_check_and_export_refuse(shop, tmp_path):
     vault, key, g, scan, voice = shop
-    head = vault.root / HEAD_NAME
+    head = SmallFile(vault, HEAD_NAME)
     good = head.read_bytes()
     head.write_bytes(good.replace(b'"seq": ', b'"seq": 1', 1))
     assert "was altered or belongs to another vault" in problems(vault)
@@ -187,13 +188,13 @@ def test_when_the_head_file_is_deleted_or_edited_then_check_and_export_refuse(sh
 
 def test_when_a_write_was_interrupted_before_its_head_was_anchored_then_the_vault_is_consistent(shop, tmp_path):
     vault, key, g, scan, voice = shop
-    head = vault.root / HEAD_NAME
+    head = SmallFile(vault, HEAD_NAME)
     old = head.read_bytes()
     add_talent(vault, "Someone Else")
-    with closing(sqlite3.connect(vault.root / "catalog.sqlite")) as db:
+    with catalog_db(vault) as db:
         seq, h = db.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
     head.write_bytes(old)  # the state a crash between the commit and the head's write leaves:
-    prepare_head(vault.root, vault._keys, vault.header.vault_id, Head(seq, h))  # the new head still pending
+    prepare_head(vault.files, vault._keys, vault.header.vault_id, Head(seq, h))  # the new head still pending
 
     rep = check_vault(vault)
     assert rep.ok, rep.problems
@@ -204,9 +205,9 @@ def test_when_a_write_was_interrupted_before_its_head_was_anchored_then_the_vaul
 
 def test_when_an_old_head_file_is_put_back_then_the_events_after_it_are_reported(shop, tmp_path):
     vault, key, g, scan, voice = shop
-    old = (vault.root / HEAD_NAME).read_bytes()  # saved by an insider, to hide what follows
+    old = SmallFile(vault, HEAD_NAME).read_bytes()  # saved by an insider, to hide what follows
     export(vault, g, tmp_path, "1.twinpkg", voice)
-    (vault.root / HEAD_NAME).write_bytes(old)
+    SmallFile(vault, HEAD_NAME).write_bytes(old)
 
     assert "were never anchored (added or rewritten outside Twin Studio)" in problems(vault)
     with pytest.raises(IntegrityError, match="never anchored"):
@@ -223,6 +224,7 @@ def test_when_check_would_report_a_deleted_audit_event_then_export_is_refused(sh
     assert not list(tmp_path.glob("*twinpkg*"))
 
 
+@folder_only("a vault made before heads were anchored is a folder vault: a shared vault is anchored from its creation")
 def test_when_a_vault_made_before_heads_were_anchored_is_opened_then_it_is_anchored_once_and_for_good(
         new_vault, talent):
     from dataclasses import replace

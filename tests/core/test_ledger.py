@@ -19,6 +19,9 @@ from studio.core.ledger.statement import statement, write_csv
 from studio.core.package.export import export_package
 from studio.core.package.reports import create_report, write_report
 from tests.core.helpers import BRAND, active_grant, brand
+from tests.vaults import BOTH_VAULTS, catalog_db
+
+pytestmark = BOTH_VAULTS
 
 
 BRUSSELS = "Europe/Brussels"
@@ -109,6 +112,44 @@ def test_when_a_report_is_forged_or_foreign_then_nothing_changes(exported, tmp_p
     assert statement(vault, talent.id).uses == 1 and get_grant(vault, g.id).uses == 1
 
 
+MALFORMED_IDS = [  # (field, value, the refusal): each refused by one vault, which none of them changes
+    ("report_id", "rpt_" + "0" * 40, "not a report id"),
+    ("report_id", 7, "not a report id"),
+    ("report_id", "rpt_0123456789abcdef\x00", "not a report id"),
+    ("report_id", " rpt_0123456789abcdef", "not a report id"),
+    ("package", "pkg_0123456789abcdef\x00", "not a package id"),
+    ("package", ["pkg_0123456789abcdef"], "not a package id"),
+    ("brand", "Maison Lumière", "brand is not an object"),
+]
+
+
+def test_when_a_signed_report_has_a_malformed_id_then_it_is_refused_and_nothing_changes(world, tmp_path):
+    """The brand signs whatever it sends: the ids its report names are checked before they reach
+    the catalog (a shared vault's PostgreSQL refused them with an error of its own)."""
+    from studio.core.consent.signing import sign
+    from studio.core.package.brand_keys import load_identity
+
+    vault, talent, key, (scan, voice) = world
+    g = active_grant(vault, talent, key, [scan, voice], max_uses=4)
+    brand(vault, tmp_path / "brand")
+    pkg = tmp_path / "p.twinpkg"
+    export_package(vault, g.id, BRAND, pkg, assets=[voice])
+    rep, _ = create_report(pkg, tmp_path / "brand", "Homepage hero", "advertising", "web", "FR",
+                           clock.now().date().isoformat())
+    signing_key = load_identity(tmp_path / "brand").signing_key
+    before = statement(vault, talent.id)
+    for i, (field, value, message) in enumerate(MALFORMED_IDS):
+        odd = {k: v for k, v in rep.items() if k != "signature"} | {field: value}
+        odd["signature"] = sign(signing_key, odd)
+        (tmp_path / f"odd{i}.json").write_text(json.dumps(odd))
+        with pytest.raises(InvalidInput, match=message):
+            import_report(vault, tmp_path / f"odd{i}.json")
+        assert statement(vault, talent.id) == before and get_grant(vault, g.id).uses == 1, (field, value)
+    (tmp_path / "good.json").write_text(json.dumps(rep))
+    import_report(vault, tmp_path / "good.json")  # the report as the brand signed it goes in
+    assert get_grant(vault, g.id).uses == 2
+
+
 def test_when_a_package_is_exported_then_its_entry_is_dated_by_the_grants_calendar_and_timed_in_utc(
         exported, clock_at):
     vault, talent, g, pkg = exported
@@ -132,22 +173,18 @@ def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_
 
 
 def test_when_a_ledger_row_is_edited_or_removed_behind_the_apps_back_then_check_says_so(exported, tmp_path):
-    import sqlite3
-
     from studio.core.check import check_vault
 
     vault, talent, g, pkg = exported
     path, _, _ = report(tmp_path, pkg)
     entry = import_report(vault, path).entry
     assert check_vault(vault).ok
-    db = sqlite3.connect(vault.root / "catalog.sqlite")
-    with db:
+    with catalog_db(vault) as db:
         db.execute("UPDATE ledger_entries SET fee = '9999.00' WHERE id = ?", (entry.id,))
     assert any("differs from what its audit event recorded" in p for p in check_vault(vault).problems)
-    with db:
+    with catalog_db(vault) as db:
         db.execute("DELETE FROM ledger_entries WHERE id = ?", (entry.id,))
     assert any(f"ledger entry {entry.id} is in the audit chain but missing" in p for p in check_vault(vault).problems)
-    db.close()
 
 
 

@@ -22,6 +22,9 @@ from studio.core.package.verify import verify_package
 from studio.core.progress import CancelToken
 from studio.core.check import check_vault
 from tests.core.helpers import BRAND, active_grant, brand, studio_key
+from tests.vaults import BOTH_VAULTS, where
+
+pytestmark = BOTH_VAULTS
 
 
 def _only_voice(world, tmp_path, **over):
@@ -192,17 +195,18 @@ def test_when_an_export_is_cancelled_then_no_package_and_no_use_remain(world, tm
 
     with pytest.raises(Cancelled):
         export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg", progress=progress, cancel=token)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["brand", "vault"]
+    vault_files = "xdg-data" if vault.shared else "vault"  # a shared vault's station folder is in the data folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brand", vault_files]
     assert get_grant(vault, g.id).uses == 0 and statement(vault, talent.id).entries == []
 
 
 def _race(args):
-    root, passphrase, grant, out = args
+    where, passphrase, grant, out = args
     from pathlib import Path
 
-    from studio.core.vault import Vault
+    from studio.core.vault.opening import open_vault
 
-    with Vault.open(Path(root), passphrase) as vault:
+    with open_vault(where, passphrase) as vault:
         try:
             export_package(vault, grant, BRAND, Path(out))
             return "won"
@@ -217,7 +221,7 @@ def test_when_two_processes_race_for_the_last_use_then_exactly_one_wins(world, t
     g = active_grant(vault, talent, key, assets, max_uses=1)
     brand(vault, tmp_path / "brand")
     ctx = multiprocessing.get_context("spawn")
-    jobs = [(str(vault.root), PASSPHRASE, g.id, str(tmp_path / f"p{i}.twinpkg")) for i in range(2)]
+    jobs = [(where(vault), PASSPHRASE, g.id, str(tmp_path / f"p{i}.twinpkg")) for i in range(2)]
     with ctx.Pool(2) as pool:
         outcomes = pool.map(_race, jobs)
     assert sorted(o == "won" for o in outcomes) == [False, True], outcomes

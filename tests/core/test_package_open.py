@@ -10,6 +10,9 @@ from studio.core.errors import InvalidInput, PackageRefused
 from studio.core.package.export import export_package
 from studio.core.package.unpack import open_package
 from tests.core.helpers import BRAND, active_grant, brand, studio_key
+from tests.vaults import BOTH_VAULTS
+
+pytestmark = BOTH_VAULTS
 
 
 def _files(folder):

@@ -9,8 +9,9 @@ import pytest
 
 from studio.core.check import check_vault
 from studio.core.vault import staging
+from tests.vaults import BOTH_VAULTS
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="the owner is tested by flock on POSIX")
+pytestmark = [BOTH_VAULTS, pytest.mark.skipif(os.name == "nt", reason="the owner is tested by flock on POSIX")]
 
 
 def _files(root):

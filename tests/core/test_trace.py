@@ -11,6 +11,9 @@ from studio.core.errors import InvalidFile
 from studio.core.package.export import export_package
 from studio.core.package.trace import trace_file
 from tests.core.helpers import BRAND, active_grant, brand
+from tests.vaults import BOTH_VAULTS
+
+pytestmark = BOTH_VAULTS
 
 _OPENED: list[str] = []
 _WATCHING: list[str] = []

@@ -14,6 +14,8 @@ import pytest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.generators import body_scan_ply  # noqa: E402
+from tests.servers import server_processes  # noqa: E402
+from tests.vaults import WORKER_THREAD_PREFIX  # noqa: E402
 
 SETTLE_S = 10.0
 
@@ -43,8 +45,9 @@ def leak_guard(qapp, tmp_path, monkeypatch):
     while True:
         qapp.processEvents()
         windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
-        threads = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
-        children = _children() - children_before
+        threads = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()
+                   and not t.name.startswith(WORKER_THREAD_PREFIX)]  # the session's, see tests/vaults.py
+        children = _children() - children_before - server_processes()  # the session's test servers
         if not (windows or threads or children) or time.monotonic() > deadline:
             break
         time.sleep(0.05)

@@ -13,6 +13,7 @@ from studio.core.talents import add_talent, list_talents
 from studio.core.check import check_vault
 from tests.conftest import TESTDATA
 from tests.ui.helpers import drag, drop_files, foreground, image_array
+from tests.vaults import BOTH_VAULTS
 
 SCAN = TESTDATA / "scans" / "stanford-bunny.obj"
 VOICE = TESTDATA / "voice" / "vctk_p225_001.wav"
@@ -132,3 +133,18 @@ def test_when_the_window_is_reopened_then_its_layout_comes_back(qtbot, make_wind
     assert again.size() == size
     assert again.splitter.sizes() == wanted
     assert again.library.view_mode == "list"
+
+
+@BOTH_VAULTS
+def test_the_title_and_the_status_bar_name_where_the_vault_is(qtbot, make_window, new_vault, talent):
+    """A folder vault by its folder; a shared vault by its catalog and store (issue 12), never by
+    this station's own folder for it."""
+    window = make_window()
+    where = new_vault.describe()
+    assert where in window.windowTitle()
+    qtbot.waitUntil(lambda: where in window.status_label.text() and not window.tasks.busy, timeout=10_000)
+    if new_vault.shared:
+        assert new_vault.location.store in where
+        assert str(new_vault.root) not in window.windowTitle() + window.status_label.text()
+    else:
+        assert where == str(new_vault.root)

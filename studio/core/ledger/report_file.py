@@ -13,6 +13,7 @@ from pathlib import Path
 from studio.core.consent import vocab
 from studio.core.consent.signing import verify
 from studio.core.errors import InvalidInput
+from studio.core.ids import parse_id
 from studio.core.jsonfile import read_typed
 
 REPORT_TYPE = "twin-studio/usage-report"
@@ -48,6 +49,14 @@ def read_report(path: Path) -> dict:
     for key in ("report_id", "package", "manifest_sha256", "grant", "brand", "use", "signature"):
         if key not in r:
             raise InvalidInput(f"the usage report lacks {key}")
+    # its ids exactly as the catalog keeps them (rpt_/pkg_ and 16 hex digits): a shared vault's
+    # PostgreSQL refuses a longer one, a number or a NUL with an error of its own, SQLite keeps it
+    for key, kind in (("report_id", "report"), ("package", "package")):
+        value = r[key]
+        if not isinstance(value, str) or parse_id(kind, value) != value:
+            raise InvalidInput(f"the usage report's {key} {value!r} is not a {kind} id")
+    if not isinstance(r["brand"], dict):
+        raise InvalidInput("the usage report's brand is not an object")
     u = r["use"]
     if not isinstance(u, dict):
         raise InvalidInput("the usage report's use is not an object")
