@@ -64,9 +64,9 @@ case "$mode" in
   test)
     export QT_QPA_PLATFORM=offscreen
     .venv/bin/lint-imports
-    # The crash tests (tests marked "slow": many CLI processes killed, each mostly starting up and
-    # deriving a key) run beside the core tests, on the machine's second core; their output
-    # follows the core's. The event-loop stall tests run later, alone.
+    # The crash tests and the shared vault's station tests (tests marked "slow": many CLI processes
+    # killed or raced, each mostly starting up and deriving a key) run beside the core tests, on
+    # the machine's second core; their output follows the core's. The event-loop stall tests run later, alone.
     beside=$(mktemp)
     .venv/bin/python -m pytest -q -p no:cacheprovider -m slow tests --ignore=tests/core "$@" >"$beside" 2>&1 &
     beside_pid=$!

@@ -33,6 +33,10 @@ from sqlalchemy import func, select
 from tests.conftest import PASSPHRASE, TESTDATA
 from tests.e2e.stations import WAIT_S, Cut, Station, stop_stragglers, wait_files
 
+# Many station processes, synchronised by pause points and files (never by timing): load-proof,
+# so the README's test command runs them beside the core tests, with the crash tests
+pytestmark = pytest.mark.slow
+
 VOICE = TESTDATA / "voice"
 TAKES = [VOICE / "cmu_arctic_us_axb_a0005.wav", VOICE / "librispeech_1034-121119-0022.flac",
          VOICE / "speechbrain_example3.sph"]
