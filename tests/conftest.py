@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ PASSPHRASE = "correct horse battery staple"
 def pytest_sessionstart(session) -> None:
     if not TESTDATA.is_dir():
         raise pytest.UsageError(f"test data not found at {TESTDATA} (the shared/ folder beside the repo)")
+    # A shell starts a background job ("pytest ... &", as tools/setup.sh runs the slow tests beside
+    # the core ones) with SIGINT ignored, and an ignored signal stays ignored in every process
+    # started from it: the CLI processes the tests interrupt with SIGINT would never see it (and
+    # Python installs no KeyboardInterrupt handler for an ignored SIGINT). Restored here, so the
+    # children start with SIGINT's default, as they do under a terminal.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
