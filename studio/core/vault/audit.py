@@ -23,6 +23,7 @@ from studio.core.vault.head import GENESIS, Anchor, Head
 from studio.core.vault.pglocks import lock_audit
 
 PENDING_HEAD = "audit_pending_head"  # the session.info key Vault.session() anchors after commit
+COMMITTED_HEAD = "audit_committed_head"  # the chain's end before the transaction's first event
 
 
 def default_actor() -> str:
@@ -52,6 +53,7 @@ def append(session: Session, action: str, subject: str, details: dict | None = N
                     prev_hash=prev, hash=event_hash(seq, at, actor, action, subject, details_json, prev))
     session.add(ev)
     session.flush()
+    session.info.setdefault(COMMITTED_HEAD, Head(seq - 1, prev))  # read under the write lock: committed
     session.info[PENDING_HEAD] = Head(seq, ev.hash)  # anchored once this transaction commits
     return ev
 

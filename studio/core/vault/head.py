@@ -115,11 +115,21 @@ def _current(root, keys: VaultKeys, vault_id: str, new: Head) -> Anchor | None:
     return anchor
 
 
-def prepare_head(root, keys: VaultKeys, vault_id: str, new: Head) -> None:
-    """Before a commit that appends events ending at ``new``: record it as pending."""
+def prepare_head(root, keys: VaultKeys, vault_id: str, new: Head, committed: Head | None = None) -> None:
+    """Before a commit that appends events ending at ``new``: record it as pending.
+
+    ``committed``: the chain's last event before them, read under the catalog's write lock. When
+    it is the file's pending head (a write that committed, then crashed before anchoring its
+    head), it becomes the head here: replaced only as pending, it would be lost should this
+    write crash before its commit too, leaving the chain ending at an event that is neither the
+    head nor pending — a false report of events added outside Twin Studio (DR016)."""
     anchor = _current(root, keys, vault_id, new)
-    if anchor is not None and new.seq > anchor.head.seq:
-        _write(root, keys, vault_id, Anchor(anchor.head, new))
+    if anchor is None or new.seq <= anchor.head.seq:
+        return
+    head = anchor.head
+    if committed is not None and anchor.pending == committed and committed.seq > head.seq:
+        head = committed
+    _write(root, keys, vault_id, Anchor(head, new))
 
 
 def advance_head(root, keys: VaultKeys, vault_id: str, new: Head) -> None:

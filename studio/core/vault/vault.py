@@ -30,6 +30,7 @@ from studio.core.errors import (
     CatalogUnavailable, IntegrityError, InvalidInput, NoSpace, StoreUnavailable, VaultExists, VaultReadOnly,
 )
 from studio.core.ids import new_id
+from studio.core.testpoints import kill_point
 from studio.core.vault import audit
 from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.blobs import BlobStore
@@ -168,9 +169,12 @@ class Vault:
         with self._sessions.begin() as s:
             yield s
             head = s.info.pop(audit.PENDING_HEAD, None)
+            committed = s.info.pop(audit.COMMITTED_HEAD, None)
             if head is not None:  # the chain's new head, pending until the commit (DR016)
-                prepare_head(self.files, self._keys, self.header.vault_id, head)
+                prepare_head(self.files, self._keys, self.header.vault_id, head, committed)
+                kill_point("audit.prepared")  # tests crash a write here: pending, not committed
         if head is not None:
+            kill_point("audit.committed")  # tests crash a write here: committed, not anchored
             self._advance_head(head)
 
     def _advance_head(self, head) -> None:
