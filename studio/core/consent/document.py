@@ -124,26 +124,63 @@ def build_document(grant_id: str, talent_id: str, talent_public_key: str | None,
     }
 
 
-def summary(doc: dict) -> str:
-    """The grant in plain words: what the talent reads before signing."""
-    kinds = {"body": "body scan", "face": "face scan", "voice": "voice"}
-    what = " and ".join(kinds[m] for m in doc["modalities"])
-    lines = [
-        f"{doc['licensee']} may use your {what} ({len(doc['assets'])} asset{'s' if len(doc['assets']) != 1 else ''})"
-        f" for: {', '.join(vocab.PURPOSES[p] for p in doc['purposes'])}.",
+_KINDS = {"body": "body scan", "face": "face scan", "voice": "voice"}
+
+
+def _terms(doc: dict) -> list[str]:
+    """Where and when: the same in both voices."""
+    return [
         f"Where: {', '.join(vocab.MEDIA[m] for m in doc['media'])}; in {', '.join(doc['territories'])}.",
         f"When: from {doc['start']} to {doc['end']} inclusive ({doc['timezone']} time), at most "
         f"{doc['max_uses']} use{'s' if doc['max_uses'] != 1 else ''}.",
-        f"Pay: {doc['fee']['amount']} {doc['fee']['currency']}.",
-        f"What it is for: {doc['use_description']}",
+    ]
+
+
+def _scope(doc: dict) -> str:
+    what = " and ".join(_KINDS[m] for m in doc["modalities"])
+    n = len(doc["assets"])
+    return f"{what} ({n} asset{'s' if n != 1 else ''}) for: {', '.join(vocab.PURPOSES[p] for p in doc['purposes'])}."
+
+
+def _rules(doc: dict, likeness: str) -> list[str]:
+    """Labelling, training (``likeness``: whose, in the voice's words) and what is never allowed."""
+    lines = [
         "AI-made images or audio must be labelled as such." if doc["ai_label"] == "required"
         else "AI labelling is not required.",
-        "Training AI models on your likeness is not allowed." if doc["training"] == "prohibited"
-        else "Training AI models on your likeness is allowed.",
+        f"Training AI models on {likeness} is not allowed." if doc["training"] == "prohibited"
+        else f"Training AI models on {likeness} is allowed.",
     ]
     if doc["excluded"]:
         lines.append(f"Never for: {', '.join(vocab.EXCLUDED[e] for e in doc['excluded'])}.")
-    lines.append(f"You can withdraw this consent at any time; it then ends after {doc['notice_days']} days' notice.")
+    return lines
+
+
+EXCLUSIVE = "It is exclusive: no one else may be granted the same use meanwhile."
+
+
+def summary(doc: dict) -> str:
+    """The grant in plain words, in the talent's voice: what the talent reads before signing (and
+    wherever the talent or the studio reads it). The brand reads :func:`brand_summary`."""
+    lines = [f"{doc['licensee']} may use your {_scope(doc)}", *_terms(doc),
+             f"Pay: {doc['fee']['amount']} {doc['fee']['currency']}.",
+             f"What it is for: {doc['use_description']}", *_rules(doc, "your likeness"),
+             f"You can withdraw this consent at any time; it then ends after {doc['notice_days']} days' notice."]
     if doc["exclusive"]:
-        lines.append("It is exclusive: no one else may be granted the same use meanwhile.")
+        lines.append(EXCLUSIVE)
+    return "\n".join(lines)
+
+
+def brand_summary(doc: dict, talent_name: str | None = None) -> str:
+    """The same terms in the brand's voice, naming the talent (``talent_name``, or "the talent"
+    where the name is not to be given): the licence text a package carries. Derived for display
+    only; the signed document is unchanged."""
+    talent = talent_name.strip() if talent_name and talent_name.strip() else "the talent"
+    whose = f"{talent}'s"
+    lines = [f"You ({doc['licensee']}) may use {whose} {_scope(doc)}", *_terms(doc),
+             f"Fee: {doc['fee']['amount']} {doc['fee']['currency']} for each use.",
+             f"What it is for: {doc['use_description']}", *_rules(doc, f"{whose} likeness"),
+             f"{talent[0].upper()}{talent[1:]} can withdraw this consent at any time; it then ends after "
+             f"{doc['notice_days']} days' notice."]
+    if doc["exclusive"]:
+        lines.append(EXCLUSIVE)
     return "\n".join(lines)

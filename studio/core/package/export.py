@@ -29,7 +29,7 @@ import pyrage
 from studio.core.assets import AssetRecord, get_asset
 from studio.core.changes import Changes
 from studio.core.clock import now_iso
-from studio.core.consent.document import summary
+from studio.core.consent.document import brand_summary
 from studio.core.consent.exports import to_odrl
 from studio.core.consent.grants import GrantRecord, get_grant
 from studio.core.consent.policy import check_use
@@ -262,7 +262,8 @@ def _manifest(vault: Vault, exp: _Exporter, payload_sha: str, payload_size: int,
                     "encryption": "age v1, X25519 recipient", "content": "POSIX tar (pax), paths as in assets"},
         "grant": {"id": rec.id, "sha256": rec.sha256, "document": doc, "talent_signature": rec.talent_signature,
                   "studio_signature": rec.studio_signature, "talent_public_key": doc.get("talent_public_key")},
-        "licence": {"odrl": to_odrl(rec), "summary": summary(doc)},
+        # the licence in the brand's words; the talent, unnamed above, is "the talent" here too
+        "licence": {"odrl": to_odrl(rec), "summary": brand_summary(doc)},
         "expires": doc["end"], "timezone": doc["timezone"],
         "labels": mf.labels(rec.id, doc["ai_label"]),
     }
