@@ -92,6 +92,48 @@ def test_when_a_reported_use_is_outside_the_grant_then_it_is_a_violation_with_no
     assert len(st.violations) == 1 and st.totals == {"EUR": pytest.approx(250.5)}
 
 
+def test_when_a_report_or_its_use_is_dated_in_the_future_then_it_is_refused_and_nothing_changes(
+        exported, tmp_path, clock_at):
+    """A use is reported once it has happened: a use on a day still to come in the grant's zone,
+    or a report signed more than CLOCK_SKEW (10 minutes) ahead of the studio's clock, is refused
+    and names the report and its date; a brand clock a few minutes fast is not."""
+    from studio.core.consent.signing import sign
+    from studio.core.ledger.entries import CLOCK_SKEW
+    from studio.core.package.brand_keys import load_identity
+
+    vault, talent, g, pkg = exported
+    tomorrow = day_at(clock_at, BRUSSELS) + dt.timedelta(days=1)
+    path, rep, _ = report(tmp_path, pkg, name="tomorrow.json", date=tomorrow.isoformat())
+    signing_key = load_identity(tmp_path / "brand").signing_key
+
+    def dated(name, ahead):
+        today, _, _ = report(tmp_path, pkg, name=name + ".src.json")
+        body = {k: v for k, v in json.loads(today.read_text()).items() if k != "signature"}
+        body["created_at"] = clock.iso(clock_at + ahead)
+        (tmp_path / name).write_text(json.dumps(body | {"signature": sign(signing_key, body)}))
+        return tmp_path / name, body
+
+    ahead, ahead_rep = dated("ahead.json", CLOCK_SKEW + dt.timedelta(minutes=1))
+    before = statement(vault, talent.id)
+    with catalog_db(vault) as db:
+        audit_before = db.execute("SELECT count(*), max(seq) FROM audit_events").fetchone()
+
+    with pytest.raises(InvalidInput, match=f"report {rep['report_id']}: its use is dated {tomorrow} "
+                                           rf"\({BRUSSELS}\), in the future"):
+        import_report(vault, path)
+    at = (clock_at + CLOCK_SKEW + dt.timedelta(minutes=1)).astimezone(dt.timezone.utc)
+    with pytest.raises(InvalidInput, match=f"report {ahead_rep['report_id']} is dated {at:%Y-%m-%d %H:%M} UTC, "
+                                           "in the future"):
+        import_report(vault, ahead)
+
+    assert statement(vault, talent.id) == before and get_grant(vault, g.id).uses == 1
+    with catalog_db(vault) as db:
+        assert db.execute("SELECT count(*), max(seq) FROM audit_events").fetchone() == audit_before
+    fast, _ = dated("fast.json", CLOCK_SKEW - dt.timedelta(minutes=1))  # a brand clock 9 minutes fast
+    assert not import_report(vault, fast).violation
+    assert get_grant(vault, g.id).uses == 2
+
+
 def test_when_a_report_is_forged_or_foreign_then_nothing_changes(exported, tmp_path):
     vault, talent, g, pkg = exported
     path, rep, _ = report(tmp_path, pkg)

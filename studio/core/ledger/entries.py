@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from studio.core.changes import Changes
-from studio.core.clock import day_in, now_iso
+from studio.core import clock
+from studio.core.clock import day_in, day_text, instant_text, now_iso
 from studio.core.consent.evidence import LEDGER_FACTS, require_grant_basis
 from studio.core.consent.grants import GrantRecord, load_grant
 from studio.core.consent.policy import scope_reasons
@@ -25,6 +26,9 @@ from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package
 
 KINDS = tuple(LedgerKind)
+# How far ahead of the studio's clock a report may be dated and still be taken as now: the brand's
+# clock may run a little fast. Beyond it, a report (or its use) is in the future, and refused.
+CLOCK_SKEW = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         # the uses left, the revocation: from the ledger and the anchored audit chain (DR016)
         require_grant_basis(vault, s, grant_id, f"import of report {report['report_id']}")
         _, rec = load_grant(s, vault, grant_id)
+        _refuse_future(report, rec.document["timezone"])
         exported_on = day_in(pkg.created_at, rec.document["timezone"]).isoformat()  # the grant's day (DR020)
         use = report["use"]
         reasons = _report_reasons(rec, use, exported_on)
@@ -205,6 +210,28 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         audit.append(s, f"ledger.{kind}", eid, {**entry_facts(row), "report": report["report_id"],
                                                 "signature": report["signature"]})
         return ImportResult(_entry(vault, row, brand_name, rec.document["timezone"]))
+
+
+def _refuse_future(report: dict, tz: str) -> None:
+    """A report written, or a use made, after now (beyond :data:`CLOCK_SKEW`) cannot be true:
+    refused before anything is written. The use's date is a day in the grant's zone (DR020)."""
+    now = clock.now()
+    latest = now + CLOCK_SKEW
+    rid, created = report["report_id"], report.get("created_at")
+    if created is not None:
+        try:
+            at = clock.parse_iso(created)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise InvalidInput(f"report {rid}: its date {created!r} is not an ISO 8601 instant; "
+                               "nothing was imported") from exc
+        if at > latest:
+            raise InvalidInput(f"report {rid} is dated {instant_text(at)}, in the future (it is now "
+                               f"{instant_text(now)}); nothing was imported")
+    day = dt.date.fromisoformat(str(report["use"]["date"]).strip())  # read_report checked it is a date
+    if day > latest.astimezone(clock.zone(tz)).date():
+        raise InvalidInput(f"report {rid}: its use is dated {day_text(day, tz)}, in the future (today is "
+                           f"{day_text(now.astimezone(clock.zone(tz)).date(), tz)}); a use is reported once it "
+                           "has happened — nothing was imported")
 
 
 def _report_reasons(rec: GrantRecord, use: dict, exported_on: str) -> list[str]:
