@@ -97,6 +97,9 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
     manifest = json.loads(cli.run("verify", str(pkg), "--studio-key", str(tmp_path / "studio.pem"), "--json",
                                   check=True).stdout)["manifest"]
     assert (tmp_path / "opened" / "LICENSE.txt").is_file() and (tmp_path / "opened" / "license.odrl.jsonld").is_file()
+    for text in (shown, (tmp_path / "opened" / "LICENSE.txt").read_text()):  # the brand is spoken to as the brand
+        assert f"You ({BRAND}) may use the talent's" in text and "The talent can withdraw this consent" in text
+        assert "your face" not in text and "your voice" not in text and "You can withdraw" not in text
 
     # …and with the documented standard commands alone
     alone = tmp_path / "alone"
