@@ -89,6 +89,7 @@ def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysi
 def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analysis:
     from studio.core.ingest import derive
     from studio.core.ingest.measure import bbox_metrics, edge_topology, require_finite, require_valid_indices
+    from studio.core.ingest.plausible import size_warning
     from studio.core.ingest.textures import texture_metrics
 
     report(progress, 0.5, 1.0, "checking the mesh")
@@ -106,6 +107,8 @@ def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analys
     check_cancel(cancel)
     derived = []
     warnings = list(mesh.warnings)
+    if (implausible := size_warning(metrics, "mesh")) is not None:
+        warnings.append(implausible)
     metrics.update(texture_metrics(mesh.companions, mesh.embedded_images))
     if derive.needs_lod(mesh):
         report(progress, 0.75, 1.0, "making a preview")
@@ -120,8 +123,11 @@ def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analys
 
 
 def _cloud(path: Path, found: Probed, cloud) -> Analysis:
+    from studio.core.ingest.plausible import size_warning
     from studio.core.ingest.pointcloud import point_metrics
 
     metrics, warnings = point_metrics(cloud)
+    if (implausible := size_warning(metrics, "point_cloud")) is not None:
+        warnings.append(implausible)
     return Analysis("point_cloud", found.format, found.media_type, metrics, warnings, [], [])
 
