@@ -40,7 +40,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.vault = vault
         self.settings = settings or Settings()
-        self.setWindowTitle(self.tr("Twin Studio — {vault}").format(vault=vault.describe()))  # a shared vault: its catalog and store
+        # the app's name last, once: Qt appends the application's display name to a title that
+        # does not already end with it (X11, Wayland, Windows), so "Twin Studio — vault" read twice
+        self.setWindowTitle(self.tr("{vault} — Twin Studio").format(vault=vault.describe()))  # shared: catalog and store
         self._owns_tasks = tasks is None
         self.tasks = tasks or TaskManager()
         if self.tasks.on_error is None:

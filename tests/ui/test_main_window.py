@@ -148,3 +148,23 @@ def test_the_title_and_the_status_bar_name_where_the_vault_is(qtbot, make_window
         assert str(new_vault.root) not in window.windowTitle() + window.status_label.text()
     else:
         assert where == str(new_vault.root)
+
+
+def _shown_title(title: str, app_name: str) -> str:
+    """The title the window system shows: Qt appends the application's display name (after an
+    em dash) to a title that does not already end with it (QPlatformWindow::formatWindowTitle)."""
+    return title if title.endswith(app_name) else f"{title} \u2014 {app_name}"
+
+
+def test_the_title_names_twin_studio_once(qtbot, qapp, make_window, new_vault):
+    from studio.ui.app import APP_NAME
+
+    before = qapp.applicationDisplayName()
+    qapp.setApplicationDisplayName(APP_NAME)  # as the app sets it (studio.ui.app.application)
+    try:
+        window = make_window()
+        title = window.windowTitle()
+        assert title == f"{new_vault.describe()} \u2014 {APP_NAME}"
+        assert _shown_title(title, qapp.applicationDisplayName()).count(APP_NAME) == 1
+    finally:
+        qapp.setApplicationDisplayName(before)

@@ -1296,8 +1296,8 @@ or use Import… (Ctrl+I).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+43"/>
-        <source>Twin Studio — {vault}</source>
+        <location filename="../main_window.py" line="+45"/>
+        <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
