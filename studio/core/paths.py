@@ -48,3 +48,10 @@ def config_dir() -> Path:
 
 def cache_dir() -> Path:
     return _override("STUDIO_CACHE_DIR") or Path(platformdirs.user_cache_dir(APP_NAME, APP_NAME))
+
+
+def documents_dir() -> Path:
+    """The user's Documents folder, or their home folder when there is none: where a file
+    dialog opens before the user has chosen a place (never the process's working folder)."""
+    documents = Path(platformdirs.user_documents_dir())
+    return documents if documents.is_dir() else Path.home()

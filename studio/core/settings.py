@@ -55,6 +55,7 @@ class WindowSettings:
 class LibrarySettings:
     view: str = "grid"      # one of VIEW_MODES
     last_talent: str = ""   # the talent id selected when the window closed, or ""
+    import_folder: str = ""  # where Import… last took files or a folder from (absolute), or ""
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,30 @@ def forget_vault(settings: Settings, entry: RecentVault) -> bool:
 CHECKS: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("window", "geometry"): _is_base64, ("window", "state"): _is_base64, ("window", "splitter"): _is_base64,
     ("library", "view"): lambda v: v in VIEW_MODES, ("library", "last_talent"): _is_talent_id,
+    ("library", "import_folder"): lambda v: v == "" or Path(v).is_absolute(),
 }
+
+
+def import_start(settings: Settings) -> Path:
+    """Where Import… opens: the folder it last took from while that is still a folder, else the
+    user's Documents folder (home when there is none), never the process's working folder."""
+    remembered = settings.library.import_folder
+    if remembered and Path(remembered).is_dir():
+        return Path(remembered)
+    return paths.documents_dir()
+
+
+def remember_import(settings: Settings, chosen: list[Path]) -> bool:
+    """Remember where an import took ``chosen`` from (the folder holding the first: a file's
+    folder, or the folder a chosen folder sits in), for the next Import…; False when nothing
+    changed (no paths, or the same place)."""
+    if not chosen:
+        return False
+    where = str(Path(chosen[0]).expanduser().absolute().parent)
+    if where == settings.library.import_folder:
+        return False
+    settings.library.import_folder = where
+    return True
 
 
 # -- migrations: each takes the JSON object of version N and returns that of version N + 1 ----------

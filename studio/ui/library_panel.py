@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QListView, QPushButton, QStackedWidget, QTableView, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QListView, QMenu, QPushButton, QStackedWidget, QTableView,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord
 from studio.ui.asset_model import ASSET_ROLE, THUMBNAILS_HELD, AssetFilter, AssetModel
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
+from studio.ui.settings import Settings
 
 SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac *.ogg *.opus *.mp3 *.sph *.aif *.aiff"
 
@@ -23,8 +24,9 @@ class LibraryPanel(QWidget):
     filesDropped = Signal(list)         # list[Path]
     thumbnailsWanted = Signal(list)     # asset ids on screen (and a screenful around) without a thumbnail
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings  # where Import… last took from
         self.setAcceptDrops(True)
         self.model = AssetModel(self)
         self.proxy = AssetFilter(self)
@@ -32,8 +34,20 @@ class LibraryPanel(QWidget):
 
         self.title = QLabel(self.tr("<b>Assets</b>"), self)
         self.import_button = QPushButton(self.tr("Import…"), self)
-        self.import_button.setToolTip(self.tr("Add scans and voice takes for this talent (Ctrl+I) — or drop files here"))
-        self.import_button.clicked.connect(self.choose_files)
+        self.import_button.setToolTip(self.tr("Add scans and voice takes for this talent — or drop files or a folder here"))
+        self.import_files_action = QAction(self.tr("Import &files…"), self)
+        self.import_files_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_files_action.setStatusTip(self.tr("Add scans and voice takes for the selected talent"))
+        self.import_files_action.triggered.connect(self.choose_files)
+        self.import_folder_action = QAction(self.tr("Import f&older…"), self)
+        self.import_folder_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.import_folder_action.setStatusTip(
+            self.tr("Add every scan and voice take in a folder (a capture session) for the selected talent"))
+        self.import_folder_action.triggered.connect(self.choose_folder)
+        self.import_menu = QMenu(self)
+        self.import_menu.addAction(self.import_files_action)
+        self.import_menu.addAction(self.import_folder_action)
+        self.import_button.setMenu(self.import_menu)
         self.kind = QComboBox(self)
         self.kind.setAccessibleName(self.tr("Filter by kind"))
         self.kind.addItem(self.tr("All kinds"), None)
@@ -140,7 +154,8 @@ class LibraryPanel(QWidget):
         self.talent_id: str | None = None  # whose assets are listed (the main window sets it)
         self._columns_sized = False
         self.title.setText(self.tr("<b>{name}</b> — assets").format(name=name) if name else self.tr("<b>Assets</b>"))
-        self.import_button.setEnabled(name is not None)
+        for w in (self.import_button, self.import_files_action, self.import_folder_action):
+            w.setEnabled(name is not None)
         self.setAcceptDrops(name is not None)
 
     def set_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
@@ -259,7 +274,7 @@ class LibraryPanel(QWidget):
             self.empty.setText(self.tr("Add or choose a talent on the left."))
         elif not self.model.total:
             self.empty.setText(self.tr("No scans or voice takes yet.\n\nDrop files or a capture-session folder here,\n"
-                                       "or use Import… (Ctrl+I)."))
+                                       "or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder)."))
         else:
             self.empty.setText(self.tr("Nothing matches the filters."))
         if self.proxy.rowCount() == 0:
@@ -274,13 +289,29 @@ class LibraryPanel(QWidget):
 
     # -- import ------------------------------------------------------------------------------------
     def choose_files(self) -> None:
+        """Import… files: the dialog opens where the last import took from (DR030)."""
         if self.talent_name is None:
             return
         files, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("Import for {name}").format(name=self.talent_name), "",
+            self, self.tr("Import for {name}").format(name=self.talent_name), str(self.settings.import_start()),
             self.tr("Scans and voice takes ({suffixes});;All files (*)").format(suffixes=SUFFIXES))
-        if files:
-            self.filesDropped.emit([Path(f) for f in files])
+        self.import_chosen([Path(f) for f in files])
+
+    def choose_folder(self) -> None:
+        """Import… a folder (a capture session): every file in it, as when the folder is dropped."""
+        if self.talent_name is None:
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Import a folder for {name}").format(name=self.talent_name), str(self.settings.import_start()))
+        self.import_chosen([Path(folder)] if folder else [])
+
+    def import_chosen(self, paths: list[Path]) -> None:
+        """What an Import… dialog chose (nothing: cancelled): remembered as the place the next
+        one opens in, and handed on like a drop."""
+        if not paths or self.talent_name is None:
+            return
+        self.settings.remember_import(paths)
+        self.filesDropped.emit(paths)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

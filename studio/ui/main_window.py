@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         self.talent: TalentRecord | None = None
 
         self.talents = TalentsPanel(vault, self.tasks, self)
-        self.library = LibraryPanel(self)
+        self.library = LibraryPanel(self.settings, self)
         self.detail = DetailPane(vault, self.tasks, self)
         style = self.style()
         self.library.model.placeholders = {"voice": style.standardIcon(QStyle.SP_MediaVolume),
@@ -115,8 +115,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu(self.tr("&File"))
-        self.import_action = self._action(file, self.tr("&Import…"), "Ctrl+I", self.library.choose_files,
-                                          self.tr("Add scans and voice takes for the selected talent"))
+        file.addAction(self.library.import_files_action)    # Ctrl+I
+        file.addAction(self.library.import_folder_action)   # Ctrl+Shift+I
         self.viewer_action = self._action(file, self.tr("Open in Open3D &viewer"), "Ctrl+Shift+O",
                                           self.open_in_viewer, self.tr("Open the selected scan in Open3D's own window"))
         file.addSeparator()
@@ -188,7 +188,6 @@ class MainWindow(QMainWindow):
         self.library.set_talent(talent.name if talent else None)
         self.consent.set_talent(talent)
         self.ledger.set_talent(talent)
-        self.import_action.setEnabled(talent is not None)
         self.refresh_assets()
 
     def refresh_assets(self, select: str | None = None) -> None:

@@ -107,6 +107,14 @@ class Settings:
             library.last_talent = value
             self._file.save()
 
+    def import_start(self) -> Path:
+        """Where Import… opens: the last place it took from, else Documents (or home)."""
+        return core.import_start(self._file.settings)
+
+    def remember_import(self, chosen: list[Path]) -> None:
+        if core.remember_import(self._file.settings, chosen):
+            self._file.save()
+
     # -- recent vaults: folders and shared vaults this station opened, newest first ------------
     def recent_vaults(self) -> list[Path | SharedLocation]:
         """Each one as the location it names (an entry that no longer parses is left out)."""

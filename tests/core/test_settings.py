@@ -15,8 +15,8 @@ import pytest
 
 from studio.core import paths
 from studio.core.errors import InvalidInput
-from studio.core.settings import (RECENT_MAX, SETTINGS_VERSION, RecentVault, Settings, SettingsFile, forget_vault,
-                                  remember_vault)
+from studio.core.settings import (RECENT_MAX, SETTINGS_FILE, SETTINGS_VERSION, RecentVault, Settings, SettingsFile,
+                                  forget_vault, import_start, remember_import, remember_vault)
 
 GEOMETRY = base64.b64encode(bytes(range(256))).decode()
 TALENT = "tal_0123456789abcdef"
@@ -215,3 +215,27 @@ def test_when_the_file_is_version_2_then_it_gains_an_empty_recent_list_and_keeps
     assert _kept(opened.settings) == (GEOMETRY, "", "", "list", TALENT)
     assert opened.settings.vaults.recent == [] and "migrated settings v2 to v3" in opened.notes[0]
     assert json.loads((tmp_path / "settings.v2.json").read_text()) == v2
+
+
+# -- where Import… opens (issue 16 item 9): the last place it took from, never the working folder --
+
+def test_when_an_import_is_remembered_then_import_opens_there_until_the_folder_is_gone(tmp_path):
+    opened = SettingsFile.open(tmp_path / "config")
+    assert import_start(opened.settings) == paths.documents_dir() != Path.cwd()
+    session = tmp_path / "captures" / "session-1"
+    session.mkdir(parents=True)
+    assert remember_import(opened.settings, [session]) and opened.save()
+    assert not remember_import(opened.settings, [tmp_path / "captures" / "take.wav"])  # the same place
+    assert not remember_import(opened.settings, [])
+    again = SettingsFile.open(tmp_path / "config").settings
+    assert import_start(again) == tmp_path / "captures"
+    session.rmdir()
+    (tmp_path / "captures").rmdir()
+    assert import_start(again) == paths.documents_dir()
+
+
+def test_when_the_stored_import_folder_is_not_absolute_then_it_is_dropped(tmp_path):
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps(
+        {"version": SETTINGS_VERSION, "library": {"view": "list", "import_folder": "relative/place"}}))
+    opened = SettingsFile.open(tmp_path)
+    assert opened.settings.library.import_folder == "" and opened.settings.library.view == "list"

@@ -1110,23 +1110,43 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+33"/>
-        <location line="+109"/>
+        <location filename="../library_panel.py" line="+35"/>
+        <location line="+121"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-108"/>
+        <location line="-120"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Add scans and voice takes for this talent (Ctrl+I) — or drop files here</source>
+        <source>Add scans and voice takes for this talent — or drop files or a folder here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import &amp;files…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add scans and voice takes for the selected talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import f&amp;older…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
+        <source>Add every scan and voice take in a folder (a capture session) for the selected talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Filter by kind</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1176,7 +1196,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+118"/>
         <source>Add or choose a talent on the left.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1185,16 +1205,21 @@ File SHA-256 {2}</source>
         <source>No scans or voice takes yet.
 
 Drop files or a capture-session folder here,
-or use Import… (Ctrl+I).</source>
+or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+29"/>
+        <source>Import a folder for {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-26"/>
         <source>Nothing matches the filters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Import for {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1326,17 +1351,7 @@ or use Import… (Ctrl+I).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>&amp;Import…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Add scans and voice takes for the selected talent</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Open in Open3D &amp;viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1461,7 +1476,7 @@ or use Import… (Ctrl+I).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+66"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
     </message>

@@ -1,0 +1,83 @@
+"""The library's small desktop-tool habits (issue 16 item 9): Import… takes files or a folder
+and opens where it last took from."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from studio.core import paths
+from studio.core.assets import list_assets
+from studio.ui import library_panel
+from studio.ui.settings import Settings
+from tests.conftest import TESTDATA
+
+TAKES = [TESTDATA / "voice" / "cmu_arctic_us_aew_a0001.wav", TESTDATA / "voice" / "ljspeech_LJ050-0131.wav"]
+
+
+def _session(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    for take in TAKES:
+        shutil.copy(take, folder / take.name)
+    return folder
+
+
+class _Dialogs:
+    """Stands in for the operator at Qt's modal file dialogs: records where each opened and
+    answers with ``files`` or ``folder``."""
+
+    def __init__(self, monkeypatch, files: list[Path] | None = None, folder: Path | None = None) -> None:
+        self.started: list[str] = []
+        self.files, self.folder = files or [], folder
+        monkeypatch.setattr(library_panel.QFileDialog, "getOpenFileNames", self._files)
+        monkeypatch.setattr(library_panel.QFileDialog, "getExistingDirectory", self._folder)
+
+    def _files(self, _parent, _title, start, _filter):
+        self.started.append(start)
+        return [str(f) for f in self.files], ""
+
+    def _folder(self, _parent, _title, start):
+        self.started.append(start)
+        return str(self.folder) if self.folder else ""
+
+
+def test_import_folder_ingests_it_like_a_drop_and_the_next_import_opens_where_it_took_from(
+        qtbot, monkeypatch, make_window, new_vault, talent, tmp_path):
+    session = _session(tmp_path / "captures" / "session-1")
+    dialogs = _Dialogs(monkeypatch, folder=session)
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None and not window.tasks.busy, timeout=10_000)
+    assert window.library.import_folder_action.shortcut().toString() == "Ctrl+Shift+I"
+    assert window.library.import_files_action.shortcut().toString() == "Ctrl+I"
+    assert window.library.import_button.menu().actions() == [window.library.import_files_action,
+                                                             window.library.import_folder_action]
+
+    window.library.import_folder_action.trigger()
+
+    assert dialogs.started == [str(paths.documents_dir())] and dialogs.started[0] != str(Path.cwd())
+    qtbot.waitUntil(lambda: len(list_assets(new_vault, talent.id)) == 2 and not window.activity.running,
+                    timeout=60_000)
+    assert sorted(a.original_name for a in list_assets(new_vault, talent.id)) == sorted(t.name for t in TAKES)
+    assert Settings().import_start() == tmp_path / "captures"  # saved: a new window finds it too
+    window.library.import_files_action.trigger()  # cancelled (no files): nothing happens
+    assert dialogs.started[-1] == str(tmp_path / "captures")
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=10_000)
+    assert len(window.activity.model.rows) == 2
+
+
+def test_import_files_remembers_their_folder_and_a_vanished_folder_falls_back_to_documents(
+        qtbot, monkeypatch, make_window, new_vault, talent, tmp_path):
+    session = _session(tmp_path / "takes")
+    dialogs = _Dialogs(monkeypatch, files=[session / TAKES[0].name])
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None and not window.tasks.busy, timeout=10_000)
+
+    window.library.choose_files()
+    qtbot.waitUntil(lambda: len(list_assets(new_vault, talent.id)) == 1 and not window.activity.running,
+                    timeout=60_000)
+    window.library.choose_files()  # the same file again: a duplicate, nothing added
+    assert dialogs.started[-1] == str(session)
+    qtbot.waitUntil(lambda: not window.activity.running and not window.tasks.busy, timeout=60_000)
+
+    shutil.rmtree(session)
+    assert Settings().import_start() == paths.documents_dir()
