@@ -34,6 +34,7 @@ class DetailPane(QWidget):
         lay.addWidget(self.header)
         lay.addWidget(self.stack, 1)
         self.asset: AssetRecord | None = None
+        self._play_when_ready = False  # Space came while the take was still being opened
         self.show_asset(None)
 
     def show_asset(self, asset: AssetRecord | None) -> None:
@@ -53,6 +54,7 @@ class DetailPane(QWidget):
                 id=asset.id, when=asset.created_at[:16].replace("T", " ")) + "</span>")
         if same:
             return
+        self._play_when_ready = False
         if asset.kind == "voice":
             self.scan.clear()
             self.voice.clear()
@@ -69,6 +71,19 @@ class DetailPane(QWidget):
             return  # another asset was selected meanwhile
         self.voice.show_take(asset.original_name, take.audio, asset.media_type, take.waveform, asset.metrics,
                              asset.warnings)
+        if self._play_when_ready:
+            self._play_when_ready = False
+            self.voice.toggle_playback()
+
+    def toggle_take(self, asset: AssetRecord) -> None:
+        """Play or pause ``asset`` if it is the voice take shown (Space in the library); one still
+        being opened plays once it is ready (a second Space before then takes that back)."""
+        if self.asset is None or asset.id != self.asset.id or asset.kind != "voice":
+            return
+        if self.voice.loaded:
+            self.voice.toggle_playback()
+        else:
+            self._play_when_ready = not self._play_when_ready
 
     def shutdown(self) -> None:
         self.scan.shutdown()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QListView, QMenu, QPushButton, QStackedWidget, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
@@ -23,6 +23,7 @@ class LibraryPanel(QWidget):
     assetSelected = Signal(object)      # AssetRecord | None
     filesDropped = Signal(list)         # list[Path]
     thumbnailsWanted = Signal(list)     # asset ids on screen (and a screenful around) without a thumbnail
+    playRequested = Signal(object)      # AssetRecord: Space on a selected voice take (play or pause it)
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +111,8 @@ class LibraryPanel(QWidget):
         # the grid and the list share one selection
         self.grid.setSelectionModel(self.table.selectionModel())
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        for view in (self.grid, self.table):  # Space plays or pauses the selected take, as in a file manager
+            QShortcut(QKeySequence(Qt.Key_Space), view, self.play_current, context=Qt.WidgetShortcut)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.table)
@@ -251,6 +254,12 @@ class LibraryPanel(QWidget):
     def current(self) -> AssetRecord | None:
         index = self.table.selectionModel().currentIndex()
         return index.data(ASSET_ROLE) if index.isValid() else None
+
+    def play_current(self) -> None:
+        """Space in the grid or the list: play or pause the selected voice take (a scan: nothing)."""
+        asset = self.current()
+        if asset is not None and asset.kind == "voice":
+            self.playRequested.emit(asset)
 
     def _current_changed(self, current, _previous) -> None:
         self.assetSelected.emit(current.data(ASSET_ROLE) if current.isValid() else None)

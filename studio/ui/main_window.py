@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.talents.talentSelected.connect(self._talent_selected)
         self.library.assetSelected.connect(self.detail.show_asset)
         self.library.filesDropped.connect(self.ingest)
+        self.library.playRequested.connect(self.detail.toggle_take)
         self.library.thumbnailsWanted.connect(self.request_thumbnails)
         self.activity.assetsAdded.connect(self._assets_added)
         self.tasks.changed.connect(self.on_changes)

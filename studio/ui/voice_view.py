@@ -300,6 +300,11 @@ class VoiceDetail(QWidget):
         value = self._values.get(label)
         return None if value is None else value.text()
 
+    @property
+    def loaded(self) -> bool:
+        """Whether a take's audio is in the view (it may still be unplayable: see toggle_playback)."""
+        return self._buffer is not None
+
     def toggle_playback(self) -> None:
         """Play or pause; does nothing while playback is unavailable."""
         if self._buffer is None or not self.play_button.isEnabled():

@@ -1,10 +1,12 @@
 """The library's small desktop-tool habits (issue 16 item 9): Import… takes files or a folder
-and opens where it last took from."""
+and opens where it last took from; Space plays the selected take."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+
+from PySide6.QtCore import Qt
 
 from studio.core import paths
 from studio.core.assets import list_assets
@@ -12,6 +14,7 @@ from studio.ui import library_panel
 from studio.ui.settings import Settings
 from tests.conftest import TESTDATA
 
+SCAN = TESTDATA / "scans" / "pointclouds" / "points_agisoft.xyz"
 TAKES = [TESTDATA / "voice" / "cmu_arctic_us_aew_a0001.wav", TESTDATA / "voice" / "ljspeech_LJ050-0131.wav"]
 
 
@@ -81,3 +84,40 @@ def test_import_files_remembers_their_folder_and_a_vanished_folder_falls_back_to
 
     shutil.rmtree(session)
     assert Settings().import_start() == paths.documents_dir()
+
+
+def test_space_in_the_grid_plays_and_pauses_the_selected_take_and_does_nothing_on_a_scan(
+        qtbot, make_window, new_vault, talent):
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    from studio.core.intake import ingest_paths
+
+    ingest_paths(new_vault, talent.id, [TAKES[0], SCAN])
+    (take,) = [a for a in list_assets(new_vault, talent.id) if a.kind == "voice"]
+    (scan,) = [a for a in list_assets(new_vault, talent.id) if a.kind != "voice"]
+    window = make_window()
+    lib, player = window.library, window.detail.voice.player
+    qtbot.waitUntil(lambda: lib.model.rowCount() == 2, timeout=10_000)
+    asked: list[str] = []
+    lib.playRequested.connect(lambda a: asked.append(a.id))
+    window.activateWindow()
+    lib.grid.setFocus()
+    qtbot.waitUntil(lib.grid.hasFocus, timeout=10_000)
+
+    assert lib.select(scan.id)
+    qtbot.keyClick(lib.grid, Qt.Key_Space)
+    assert asked == [] and player.playbackState() == QMediaPlayer.PlaybackState.StoppedState
+
+    assert lib.select(take.id)
+    qtbot.keyClick(lib.grid, Qt.Key_Space)  # at once: the take may still be opening, it plays when ready
+    assert asked == [take.id]
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PlayingState, timeout=10_000)
+    assert window.detail.asset.id == take.id and lib.grid.hasFocus()
+    qtbot.keyClick(lib.grid, Qt.Key_Space)
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PausedState, timeout=10_000)
+    lib.set_view("list")
+    lib.table.setFocus()
+    qtbot.waitUntil(lib.table.hasFocus, timeout=10_000)
+    qtbot.keyClick(lib.table, Qt.Key_Space)  # the list as well
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PlayingState, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60_000)

@@ -509,12 +509,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
         <source>{id} · added {when}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Opening the voice take</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1110,13 +1110,13 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+35"/>
-        <location line="+121"/>
+        <location filename="../library_panel.py" line="+36"/>
+        <location line="+123"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-120"/>
+        <location line="-122"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1191,12 +1191,12 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+49"/>
         <source>&lt;b&gt;{name}&lt;/b&gt; — assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+118"/>
+        <location line="+124"/>
         <source>Add or choose a talent on the left.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1346,7 +1346,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2392,7 +2392,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+53"/>
         <source>no audio output device: playback is silent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2425,7 +2425,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>WaveformWidget</name>
     <message>
-        <location line="-233"/>
+        <location line="-238"/>
         <source>Waveform</source>
         <translation type="unfinished"></translation>
     </message>
