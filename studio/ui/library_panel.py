@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QListView, QMenu, QPushButton, QStackedWidget, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
@@ -24,6 +24,7 @@ class LibraryPanel(QWidget):
     filesDropped = Signal(list)         # list[Path]
     thumbnailsWanted = Signal(list)     # asset ids on screen (and a screenful around) without a thumbnail
     playRequested = Signal(object)      # AssetRecord: Space on a selected voice take (play or pause it)
+    menuAboutToShow = Signal(object, object)  # (QMenu, AssetRecord): the window adds its asset actions
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +114,8 @@ class LibraryPanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         for view in (self.grid, self.table):  # Space plays or pauses the selected take, as in a file manager
             QShortcut(QKeySequence(Qt.Key_Space), view, self.play_current, context=Qt.WidgetShortcut)
+            view.setContextMenuPolicy(Qt.CustomContextMenu)
+            view.customContextMenuRequested.connect(lambda pos, view=view: self._context_menu(view, pos))
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.table)
@@ -260,6 +263,26 @@ class LibraryPanel(QWidget):
         asset = self.current()
         if asset is not None and asset.kind == "voice":
             self.playRequested.emit(asset)
+
+    # -- right-click menu --------------------------------------------------------------------------
+    def asset_menu(self, asset: AssetRecord) -> QMenu:
+        """The right-click menu of ``asset``: Copy ID, then what the window adds for it."""
+        menu = QMenu(self)
+        menu.addAction(self.tr("Copy &ID"), lambda: self.copy_id(asset))
+        self.menuAboutToShow.emit(menu, asset)
+        return menu
+
+    def copy_id(self, asset: AssetRecord) -> None:
+        QGuiApplication.clipboard().setText(asset.id)
+
+    def _context_menu(self, view: QAbstractItemView, pos: QPoint) -> None:
+        index = view.indexAt(pos)
+        asset = index.data(ASSET_ROLE) if index.isValid() else None
+        if asset is None or not self.select(asset.id):  # the menu is the clicked asset's, selected
+            return
+        menu = self.asset_menu(asset)
+        menu.setAttribute(Qt.WA_DeleteOnClose)
+        menu.popup(view.viewport().mapToGlobal(pos))
 
     def _current_changed(self, current, _previous) -> None:
         self.assetSelected.emit(current.data(ASSET_ROLE) if current.isValid() else None)

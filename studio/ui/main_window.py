@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.library.assetSelected.connect(self.detail.show_asset)
         self.library.filesDropped.connect(self.ingest)
         self.library.playRequested.connect(self.detail.toggle_take)
+        self.library.menuAboutToShow.connect(self.asset_menu)
         self.library.thumbnailsWanted.connect(self.request_thumbnails)
         self.activity.assetsAdded.connect(self._assets_added)
         self.tasks.changed.connect(self.on_changes)
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         file.addAction(self.library.import_folder_action)   # Ctrl+Shift+I
         self.viewer_action = self._action(file, self.tr("Open in Open3D &viewer"), "Ctrl+Shift+O",
                                           self.open_in_viewer, self.tr("Open the selected scan in Open3D's own window"))
+        self.extract_action = self._action(file, self.tr("E&xtract original…"), None, self.extract_original,
+                                           self.tr("Write the selected asset's original file, decrypted, to a folder"))
         file.addSeparator()
         self._action(file, self.tr("&Quit"), QKeySequence.Quit, self.close)
         talent = bar.addMenu(self.tr("&Talent"))
@@ -128,8 +131,9 @@ class MainWindow(QMainWindow):
         self._action(talent, self.tr("Talent's &passphrase…"), None, self.talent_passphrase,
                      self.tr("Create the talent's own signing key, or change its passphrase"))
         talent.addSeparator()
-        self._action(talent, self.tr("&Review as talent…"), "Ctrl+R", self.review_as_talent,
-                     self.tr("Hand the workstation to the talent: their assets, their grants, their key"))
+        self.review_action = self._action(
+            talent, self.tr("&Review as talent…"), "Ctrl+R", self.review_as_talent,
+            self.tr("Hand the workstation to the talent: their assets, their grants, their key"))
         self._action(talent, self.tr("New consent &draft…"), "Ctrl+D",
                      lambda: (self.middle.setCurrentWidget(self.consent), self.consent.open_editor(None)))
         package = bar.addMenu(self.tr("&Package"))
@@ -353,6 +357,38 @@ class MainWindow(QMainWindow):
             self.show_error(self.tr("Review"), StudioError(self.tr("Choose the talent first.")))
             return
         self.review = start_review(self.vault, self.talent, self.tasks, self)
+
+    def asset_menu(self, menu, asset) -> None:
+        """The window's actions in an asset's right-click menu (no "Reveal": the vault holds only
+        encrypted blobs, there is no file of the asset's to show; Extract original… makes one)."""
+        if asset.kind != "voice":
+            menu.addAction(self.viewer_action)
+        menu.addAction(self.extract_action)
+        menu.addSeparator()
+        menu.addAction(self.review_action)  # approving or rejecting is the talent's, in review mode
+
+    def extract_original(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from studio.core.paths import documents_dir
+
+        asset = self.library.current()
+        if asset is None:
+            self.show_error(self.tr("Extract original"), StudioError(self.tr("Select an asset first.")))
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Extract {name}").format(name=asset.original_name),
+                                              str(documents_dir() / asset.original_name))
+        if path:  # the dialog has asked before replacing a file
+            self.extract_to(asset, Path(path))
+
+    def extract_to(self, asset, path: Path) -> None:
+        """Write ``asset``'s original file to ``path`` (replacing it), off the GUI thread."""
+        from studio.core.assets import extract_asset
+
+        self.tasks.read(lambda _task: extract_asset(self.vault, asset.id, path, overwrite=True),
+                        lambda written: self.statusBar().showMessage(
+                            self.tr("Extracted {name} to {path}").format(name=asset.original_name, path=written)),
+                        what=self.tr("Extract original"))
 
     def open_in_viewer(self) -> None:
         asset = self.library.current()

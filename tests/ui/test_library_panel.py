@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QMenu
 
 from studio.core import paths
 from studio.core.assets import list_assets
@@ -49,7 +51,7 @@ def test_import_folder_ingests_it_like_a_drop_and_the_next_import_opens_where_it
     session = _session(tmp_path / "captures" / "session-1")
     dialogs = _Dialogs(monkeypatch, folder=session)
     window = make_window()
-    qtbot.waitUntil(lambda: window.talent is not None and not window.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: window.talent is not None and not window.tasks.busy, timeout=60_000)
     assert window.library.import_folder_action.shortcut().toString() == "Ctrl+Shift+I"
     assert window.library.import_files_action.shortcut().toString() == "Ctrl+I"
     assert window.library.import_button.menu().actions() == [window.library.import_files_action,
@@ -64,7 +66,7 @@ def test_import_folder_ingests_it_like_a_drop_and_the_next_import_opens_where_it
     assert Settings().import_start() == tmp_path / "captures"  # saved: a new window finds it too
     window.library.import_files_action.trigger()  # cancelled (no files): nothing happens
     assert dialogs.started[-1] == str(tmp_path / "captures")
-    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60_000)
     assert len(window.activity.model.rows) == 2
 
 
@@ -73,7 +75,7 @@ def test_import_files_remembers_their_folder_and_a_vanished_folder_falls_back_to
     session = _session(tmp_path / "takes")
     dialogs = _Dialogs(monkeypatch, files=[session / TAKES[0].name])
     window = make_window()
-    qtbot.waitUntil(lambda: window.talent is not None and not window.tasks.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: window.talent is not None and not window.tasks.busy, timeout=60_000)
 
     window.library.choose_files()
     qtbot.waitUntil(lambda: len(list_assets(new_vault, talent.id)) == 1 and not window.activity.running,
@@ -97,7 +99,7 @@ def test_space_in_the_grid_plays_and_pauses_the_selected_take_and_does_nothing_o
     (scan,) = [a for a in list_assets(new_vault, talent.id) if a.kind != "voice"]
     window = make_window()
     lib, player = window.library, window.detail.voice.player
-    qtbot.waitUntil(lambda: lib.model.rowCount() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: lib.model.rowCount() == 2, timeout=60_000)
     asked: list[str] = []
     lib.playRequested.connect(lambda a: asked.append(a.id))
     window.activateWindow()
@@ -111,13 +113,51 @@ def test_space_in_the_grid_plays_and_pauses_the_selected_take_and_does_nothing_o
     assert lib.select(take.id)
     qtbot.keyClick(lib.grid, Qt.Key_Space)  # at once: the take may still be opening, it plays when ready
     assert asked == [take.id]
-    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PlayingState, timeout=10_000)
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PlayingState, timeout=60_000)
     assert window.detail.asset.id == take.id and lib.grid.hasFocus()
     qtbot.keyClick(lib.grid, Qt.Key_Space)
-    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PausedState, timeout=10_000)
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PausedState, timeout=60_000)
     lib.set_view("list")
     lib.table.setFocus()
     qtbot.waitUntil(lib.table.hasFocus, timeout=10_000)
     qtbot.keyClick(lib.table, Qt.Key_Space)  # the list as well
-    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PlayingState, timeout=10_000)
+    qtbot.waitUntil(lambda: player.playbackState() == QMediaPlayer.PlaybackState.PlayingState, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60_000)
+
+
+def test_an_assets_right_click_menu_copies_its_id_and_extracts_its_original(qtbot, qapp, make_window, new_vault,
+                                                                             talent, tmp_path):
+    from studio.core.intake import ingest_paths
+
+    ingest_paths(new_vault, talent.id, [TAKES[0], SCAN])
+    (take,) = [a for a in list_assets(new_vault, talent.id) if a.kind == "voice"]
+    (scan,) = [a for a in list_assets(new_vault, talent.id) if a.kind != "voice"]
+    window = make_window()
+    lib = window.library
+    qtbot.waitUntil(lambda: lib.model.rowCount() == 2, timeout=60_000)
+
+    menu = lib.asset_menu(take)
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts == ["Copy &ID", "E&xtract original…", "&Review as talent…"]
+    assert window.viewer_action in lib.asset_menu(scan).actions()  # a scan's menu opens it in the viewer too
+    assert window.viewer_action not in menu.actions()
+
+    menu.actions()[0].trigger()
+    assert qapp.clipboard().text() == take.id
+
+    lib.set_view("list")  # a right-click on the scan's row selects it and pops its menu up
+    qtbot.waitUntil(lambda: lib.table.isVisible() and lib.table.viewport().height() > 100, timeout=10_000)
+    row = lib.proxy.mapFromSource(lib.model.index(lib.model.row_of(scan.id), 0))
+    centre = lib.table.visualRect(row).center()
+    port = lib.table.viewport()
+    QApplication.sendEvent(port, QContextMenuEvent(QContextMenuEvent.Mouse, centre, port.mapToGlobal(centre)))
+    (popped,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMenu) and w.isVisible()]
+    assert window.viewer_action in popped.actions() and lib.current().id == scan.id
+    popped.close()
+
+    out = tmp_path / "out" / "take.wav"
+    out.parent.mkdir()
+    window.extract_to(take, out)  # what Extract original… does with the file name chosen
+    qtbot.waitUntil(lambda: str(out) in window.statusBar().currentMessage(), timeout=60_000)
+    assert out.read_bytes() == TAKES[0].read_bytes()
     qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60_000)
