@@ -99,6 +99,10 @@ def main() -> int:
     lib.select(voice.id)
     spin(20, lambda: window.detail.voice.waveform.duration() > 0)
     save(window, "main-window-voice-list")
+    menu = lib.asset_menu(voice)  # the right-click menu of an asset
+    menu.popup(lib.table.viewport().mapToGlobal(lib.table.visualRect(lib.table.currentIndex()).center()))
+    save(menu, "asset-menu")
+    menu.close()
 
     window.set_library_view("grid")
     cloud = next(a for a in lib.model.assets if a.kind == "point_cloud")
