@@ -157,7 +157,8 @@ def test_an_assets_right_click_menu_copies_its_id_and_extracts_its_original(qtbo
 
     out = tmp_path / "out" / "take.wav"
     out.parent.mkdir()
+    said: list[str] = []  # every status message (a later one, a thumbnail's, may replace it at once)
+    window.statusBar().messageChanged.connect(said.append)
     window.extract_to(take, out)  # what Extract original… does with the file name chosen
-    qtbot.waitUntil(lambda: str(out) in window.statusBar().currentMessage(), timeout=60_000)
+    qtbot.waitUntil(lambda: any(str(out) in m for m in said) and not window.tasks.busy, timeout=60_000)
     assert out.read_bytes() == TAKES[0].read_bytes()
-    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60_000)
