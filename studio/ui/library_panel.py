@@ -15,6 +15,7 @@ from studio.core.assets import AssetRecord
 from studio.ui.asset_model import ASSET_ROLE, THUMBNAILS_HELD, AssetFilter, AssetModel
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
 from studio.ui.settings import Settings
+from studio.ui.theme import style_toggles
 
 SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac *.ogg *.opus *.mp3 *.sph *.aif *.aiff"
 
@@ -75,6 +76,7 @@ class LibraryPanel(QWidget):
             b.setCheckable(True)
             group.addButton(b)
         self.grid_button.setChecked(True)
+        style_toggles(self, self.grid_button, self.list_button)
         self.grid_button.toggled.connect(lambda on: self.set_view("grid" if on else "list"))
 
         self.grid = QListView(self)

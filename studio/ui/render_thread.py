@@ -25,6 +25,7 @@ class FrameRequest:
     mode: str
     size: tuple[int, int]      # device pixels of the full-detail frame
     moving: bool
+    background: tuple[float, float, float] | None = None  # RGB in 0..1; None: the renderer's light default
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class RenderThread(threading.Thread):
                 self._scene = open_scene(vault, req.asset_id)
             scene = self._scene
             camera = req.camera or scene.home
-            image = self.preview.frame(vault, scene, camera, req.mode, req.size, req.moving)
+            image = self.preview.frame(vault, scene, camera, req.mode, req.size, req.moving, req.background)
             reduced = scene.reduced if not req.moving else None
             finer = not req.moving and scene.finer_follows
             wanted.on_frame(Frame(req, image, scene.home, camera, scene.is_mesh, reduced, finer))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QHBoxLayout, QLabel, Q
 from studio.core.assets import AssetRecord
 from studio.core.vault import Vault
 from studio.ui.tasks import TaskManager
+from studio.ui.theme import style_toggles
 from studio.ui.viewport import Viewport
 
 
@@ -65,6 +66,7 @@ class ScanDetail(QWidget):
             bar.addWidget(b)
             self.mode_buttons[key] = b
         self.mode_buttons["shaded"].setChecked(True)
+        style_toggles(self, *self.mode_buttons.values())
         self.viewer_button = QToolButton(self)
         self.viewer_button.setText(self.tr("Open3D viewer"))
         self.viewer_button.setToolTip(self.tr("Open this scan in Open3D's own interactive window (Ctrl+Shift+O)"))

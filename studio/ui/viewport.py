@@ -17,6 +17,7 @@ from studio.core.render.views import VIEWS, Camera
 from studio.core.vault import Vault
 from studio.ui.render_thread import Frame, FrameRequest
 from studio.ui.tasks import TaskManager
+from studio.ui.theme import PALETTE_EVENTS, preview_background
 
 SETTLE_MS = 200
 ORBIT_DEG_PER_PX = 0.4
@@ -72,6 +73,7 @@ class Viewport(QWidget):
         box.addStretch(1)
         box.addWidget(self.notice)
         self.error: str | None = None
+        self._background = preview_background(self.palette())
 
     # -- what to show --------------------------------------------------------------------------
     def show_asset(self, asset_id: str | None) -> None:
@@ -123,8 +125,9 @@ class Viewport(QWidget):
         if self.asset_id is None or self.error is not None:
             return
         self._serial += 1
+        self._background = preview_background(self.palette())
         self.renders.request(self, self.vault, FrameRequest(self._serial, self.asset_id, self.camera, self.mode,
-                                                            self._device_size(), moving),
+                                                            self._device_size(), moving, self._background),
                              self._frame_from_thread, self._error_from_thread)
 
     def _frame_from_thread(self, frame: Frame) -> None:
@@ -193,6 +196,14 @@ class Viewport(QWidget):
             w, h = size.width() * scale, size.height() * scale
             p.drawImage(QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h), self.image)
         p.end()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        """A new palette (the system's dark theme turned on or off): the next frame is drawn on
+        the background that goes with it."""
+        super().changeEvent(event)
+        if (event.type() in PALETTE_EVENTS and self.home is not None
+                and preview_background(self.palette()) != self._background):
+            self._request(moving=False)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -74,25 +74,28 @@ class Preview:
         self.still.start()
 
     def frame(self, vault: Vault, scene: PreviewScene, camera: Camera, mode: str, size: tuple[int, int],
-              moving: bool) -> np.ndarray:
-        """One RGB frame: the LOD at reduced resolution while ``moving``, else full detail."""
+              moving: bool, background: tuple[float, float, float] | None = None) -> np.ndarray:
+        """One RGB frame: the LOD at reduced resolution while ``moving``, else full detail, on
+        ``background`` (RGB floats in 0..1; None: the renderer's light default)."""
         mode = mode if scene.is_mesh else "points"
         if moving:
             w, h = motion_size(*size)
-            return self.motion.render(f"{scene.asset.id}:motion", w, h, camera, mode, geometry=scene.motion)
+            return self.motion.render(f"{scene.asset.id}:motion", w, h, camera, mode, geometry=scene.motion,
+                                      background=background)
         key = scene.asset.id
         if scene.full is not None or self.still.holds(key, *size):
-            return self.still.render(key, size[0], size[1], camera, mode, geometry=scene.full)
+            return self.still.render(key, size[0], size[1], camera, mode, geometry=scene.full, background=background)
         step = self._intermediate(vault, scene)
         if step is not None:  # a finer level first, the finest that fits after it (see RenderThread)
             scene.finer_follows, scene.reduced = True, (step.count, step.full_count)
             return self.still.render(f"{key}:step", size[0], size[1], camera, mode, geometry=step,
-                                     wire=scene.motion, consume=True)
+                                     wire=scene.motion, consume=True, background=background)
         scene.finer_follows = False
         full = geometry_for_asset(vault, key, detail="full")[1]  # decrypted for this load only
         scene.reduced = (full.count, full.full_count) if full.full_count else None
         # the LOD's edges and points (see worker); the parent's full copy is dropped once sent
-        return self.still.render(key, size[0], size[1], camera, mode, geometry=full, wire=scene.motion, consume=True)
+        return self.still.render(key, size[0], size[1], camera, mode, geometry=full, wire=scene.motion, consume=True,
+                                 background=background)
 
     def _intermediate(self, vault: Vault, scene: PreviewScene) -> Geometry | None:
         """The stored level between the coarse LOD and the finest level that fits, when drawing

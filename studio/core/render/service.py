@@ -192,9 +192,11 @@ class RenderService:
 
     def render(self, key: str, width: int, height: int, camera: Camera, mode: str = "shaded",
                geometry: Geometry | None = None, wire: Geometry | None = None,
-               looks: tuple[str, ...] = MODES, consume: bool = False) -> np.ndarray:
+               looks: tuple[str, ...] = MODES, consume: bool = False,
+               background: tuple[float, float, float] | None = None) -> np.ndarray:
         """An RGB image (height × width × 3, uint8). ``geometry`` is needed when the child does
-        not hold this scan at this size yet; ``looks`` and ``consume`` as for :meth:`load`."""
+        not hold this scan at this size yet; ``looks`` and ``consume`` as for :meth:`load`.
+        ``background``: RGB floats in 0..1; None is the light default (stills, thumbnails)."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (one of {', '.join(MODES)})")
         with self._lock:
@@ -203,7 +205,8 @@ class RenderService:
                     raise RenderUnavailable("preview unavailable — the renderer was restarted; load the scan again")
                 self.load(key, geometry, width, height, wire, looks, consume)
             center, eye, up = camera.eye_and_up()
-            image = self._call("render", key, int(width), int(height), center, eye, up, FOV_DEG, mode)
+            bg = tuple(float(c) for c in background) if background is not None else None
+            image = self._call("render", key, int(width), int(height), center, eye, up, FOV_DEG, mode, bg)
             self._top_up_spare()
             return image
 

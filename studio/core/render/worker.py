@@ -59,7 +59,8 @@ class _Renderer:
         view.set_ambient_occlusion(False)
         view.set_antialiasing(False)
         view.set_shadowing(False)
-        self.renderer.scene.set_background(BACKGROUND)
+        self.background = list(BACKGROUND)
+        self.renderer.scene.set_background(self.background)
         # without tone mapping, light intensities map straight to pixel values: these keep a
         # neutral grey scan readable, lit from above front-left
         scene = self.renderer.scene.scene
@@ -139,13 +140,22 @@ class _Renderer:
         self.key = key
         return count
 
-    def render(self, key: str, width: int, height: int, center, eye, up, fov: float, mode: str):
+    def render(self, key: str, width: int, height: int, center, eye, up, fov: float, mode: str,
+               background=None):
+        """``background``: RGB floats in 0..1 (default :data:`BACKGROUND`); the app's viewport
+        passes a dark one under a dark palette."""
         import numpy as np
 
         if key != self.key:
             raise KeyError(f"this renderer holds {self.key!r}, not {key!r}")
         if (width, height) != self.size:
             raise ValueError(f"this renderer draws {self.size[0]}x{self.size[1]}, not {width}x{height}")
+        colour = [float(c) for c in background][:3] + [1.0] if background is not None else list(BACKGROUND)
+        if len(colour) != 4 or not all(0.0 <= c <= 1.0 for c in colour):
+            raise ValueError(f"a background is three numbers from 0 to 1, not {background!r}")
+        if colour != self.background:
+            self.renderer.scene.set_background(colour)
+            self.background = colour
         shown = mode if mode in self.looks else self.looks[0]
         for look in self.looks:
             self.renderer.scene.show_geometry(look, look == shown)
