@@ -1,6 +1,7 @@
 """Screenshots of each main screen, from the real app on real test data.
 
     .venv/bin/python tools/screenshots.py            # writes docs/screenshots/*.png
+    .venv/bin/python tools/screenshots.py main-window-dark   # writes only the ones named
 
 Runs offscreen (no display needed): a fresh vault in a temporary folder, two talents, the real
 scans and voice takes from ../shared/testdata ingested through the window's drop path, and the
@@ -29,8 +30,26 @@ FILES = [TESTDATA / "scans" / "igea.ply", TESTDATA / "scans" / "nefertiti.obj",
          TESTDATA / "malformed" / "assimp" / "invalid" / "empty.obj"]
 
 
-def main() -> int:
+def dark_palette():
+    """A dark palette as the system's dark theme gives one (Fusion's dark colours)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    for role, rgb in ((QPalette.Window, (45, 45, 48)), (QPalette.WindowText, (230, 230, 230)),
+                      (QPalette.Base, (30, 30, 32)), (QPalette.AlternateBase, (45, 45, 48)),
+                      (QPalette.Text, (230, 230, 230)), (QPalette.Button, (53, 53, 56)),
+                      (QPalette.ButtonText, (230, 230, 230)), (QPalette.Highlight, (42, 130, 218)),
+                      (QPalette.HighlightedText, (255, 255, 255)), (QPalette.ToolTipBase, (53, 53, 56)),
+                      (QPalette.ToolTipText, (230, 230, 230)), (QPalette.PlaceholderText, (150, 150, 150))):
+        p.setColor(role, QColor(*rgb))
+    return p
+
+
+def main(only: set[str] | None = None) -> int:
+    """``only``: the names of the screenshots to write (all when None); the run stops once the
+    main-window ones are done when no later one is asked for."""
     from PySide6.QtCore import QEventLoop
+    from PySide6.QtGui import QPalette
 
     tmp = Path(tempfile.mkdtemp(prefix="twin-screens-"))
     os.environ["STUDIO_CONFIG_DIR"] = str(tmp / "config")
@@ -52,6 +71,8 @@ def main() -> int:
             time.sleep(0.02)
 
     def save(widget, name: str) -> None:
+        if only is not None and name not in only:
+            return
         spin(0.3)
         path = OUT / f"{name}.png"
         widget.grab().save(str(path))
@@ -93,6 +114,22 @@ def main() -> int:
     viewport = window.detail.scan.viewport
     spin(120, lambda: viewport.image is not None and not viewport.image_moving)
     save(window, "main-window-scan")
+
+    # the same under a dark palette (the system's dark theme): the preview redraws on dark grey
+    light = QPalette(app.palette())
+    shown = viewport.frames_shown
+    app.setPalette(dark_palette())
+    spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
+    save(window, "main-window-dark")
+    shown = viewport.frames_shown
+    app.setPalette(light)
+    spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
+    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark"}:
+        window.close()
+        spin(1)
+        tasks.shutdown()
+        vault.close()
+        return 0
 
     window.set_library_view("list")
     voice = next(a for a in lib.model.assets if a.kind == "voice")
@@ -207,4 +244,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(set(sys.argv[1:]) or None))

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication
 from studio.core.render.worker import BACKGROUND
 
 LIGHT_BACKGROUND = tuple(BACKGROUND[:3])   # as the CLI's stills and the stored thumbnails
-DARK_BACKGROUND = (0.16, 0.16, 0.17)       # a dark neutral grey
+# a dark neutral grey: the renderer takes linear values, so 0.42 shows as about 40 of 255
+DARK_BACKGROUND = (0.42, 0.42, 0.43)
 PALETTE_EVENTS = (QEvent.PaletteChange, QEvent.ApplicationPaletteChange)
 
 
