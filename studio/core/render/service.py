@@ -218,7 +218,8 @@ def _arrays(geometry: Geometry, wire: Geometry | None) -> list[tuple[str, np.nda
              ("colors", geometry.colors, np.float32), ("uvs", geometry.uvs, np.float32),
              ("texture", geometry.texture, np.uint8)]
     if wire is not None and wire.triangles is not None:
-        named += [("wire_positions", wire.positions, np.float32), ("wire_triangles", wire.triangles, np.int32)]
+        named += [("wire_positions", wire.positions, np.float32), ("wire_triangles", wire.triangles, np.int32),
+                  ("wire_colors", wire.colors, np.float32)]
     return [(name, np.ascontiguousarray(a, dtype)) for name, a, dtype in named if a is not None]
 
 

@@ -1,8 +1,15 @@
 """Cameras: the named views a studio uses for contact sheets, and orbit / pan / zoom moves.
 
 A camera looks at the scan's centre from a distance that fits its bounding sphere in the field
-of view. "front" looks along the scan's depth axis towards its face side (−Z for Y-up scans);
-azimuth turns about the up axis, elevation tilts above the horizon.
+of view. Azimuth turns about the up axis, elevation tilts above the horizon. Every view of a scan
+— the preview's buttons, ``twin-studio render``, thumbnails, Open3D's own viewer — starts from
+:func:`camera_for`, so they agree (DR036):
+
+- **up** is +Y (the formats' convention) unless the scan is clearly longer along another axis
+  (a standing body is tallest along its up axis): a Z-up bust stands on Z;
+- **front** is where the scan faces by the convention of its up axis, the one that keeps +X to
+  the viewer's right: a Y-up scan faces +Z (OpenGL, glTF, OBJ), a Z-up scan faces −Y (Blender,
+  photogrammetry and most scanners' Z-up exports), an X-up one −Z.
 """
 
 from __future__ import annotations
@@ -27,15 +34,10 @@ class Camera:
     pan: tuple[float, float] = (0.0, 0.0)  # in units of the radius, screen right / up
 
     def eye_and_up(self) -> tuple[list[float], list[float], list[float]]:
-        up = np.zeros(3)
-        up[self.up_axis] = 1.0
-        # the two horizontal axes, in a right-handed order with the up axis
-        a, b = {0: (2, 1), 1: (2, 0), 2: (1, 0)}[self.up_axis]  # y-up: depth z, side x; z-up: depth y
+        up, front = axes(self.up_axis)
+        side = np.cross(up, front)  # +X for Y-up and Z-up scans: the scan's left, the viewer's right
         az, el = math.radians(self.azimuth), math.radians(self.elevation)
-        direction = np.zeros(3)
-        direction[a] = math.cos(el) * math.cos(az)
-        direction[b] = math.cos(el) * math.sin(az)
-        direction[self.up_axis] = math.sin(el)
+        direction = math.cos(el) * (math.cos(az) * front + math.sin(az) * side) + math.sin(el) * up
         distance = self.radius / math.sin(math.radians(FOV_DEG) / 2) / max(self.zoom, 1e-3)
         right = np.cross(up, direction)
         right /= np.linalg.norm(right) or 1.0
@@ -55,15 +57,30 @@ class Camera:
         return replace(self, pan=(self.pan[0] + dx, self.pan[1] + dy))
 
 
+# the direction a scan faces (from its centre towards the viewer of its front) for each up axis
+FRONT = {0: (0.0, 0.0, -1.0), 1: (0.0, 0.0, 1.0), 2: (0.0, -1.0, 0.0)}
+
+
+def axes(up_axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """The unit up vector and front vector of a scan standing on ``up_axis``."""
+    up = np.zeros(3)
+    up[up_axis] = 1.0
+    return up, np.asarray(FRONT[up_axis])
+
+
+def up_axis_of(extent: np.ndarray) -> int:
+    """Y by the formats' convention; a scan clearly longer along another axis (a Z-up bust, a
+    body lying along X) stands on that axis instead."""
+    longest = int(np.argmax(extent))
+    return longest if extent[longest] > 1.25 * extent[1] else 1
+
+
 def camera_for(lo: np.ndarray, hi: np.ndarray, view: str = "front", up_axis: int | None = None) -> Camera:
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r} (one of {', '.join(VIEWS)})")
     extent = hi - lo
     if up_axis is None:
-        # Y is up by the formats' convention; a scan clearly longer along another axis (a
-        # Z-up bust, a body lying along X) stands on that axis instead
-        longest = int(np.argmax(extent))
-        up_axis = longest if extent[longest] > 1.25 * extent[1] else 1
+        up_axis = up_axis_of(extent)
     center = tuple(float(x) for x in (lo + hi) / 2)
     radius = float(np.linalg.norm(extent) / 2) or 1.0
     return Camera(center, radius, up_axis, azimuth=VIEWS[view])

@@ -11,9 +11,17 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
+from studio.core.render.looks import (WIRE_COLOR, cloud_radius, cluster_voxel, headlight, lifted_edges, neutral_points,
+                                   point_size, wire_triangles)
+
 BACKGROUND = [0.93, 0.93, 0.92, 1.0]
 NEUTRAL = [0.78, 0.76, 0.74]
+NEUTRAL_POINTS = [0.55, 0.54, 0.52]  # lit points look brighter than a lit surface of the same grey
 LOOKS = ("shaded", "wireframe", "points")
+SUN_LUX = 130000.0
+INDIRECT_LUX = 30000.0
 
 
 def _silence() -> None:
@@ -27,8 +35,6 @@ def _silence() -> None:
 def receive_arrays(conn, specs: list) -> dict:
     """The arrays announced by ``specs`` ([(name, dtype, shape)]), each read from the pipe into
     an array allocated for it."""
-    import numpy as np
-
     arrays = {}
     for name, dtype, shape in specs:
         arr = np.empty(shape, dtype)
@@ -62,13 +68,16 @@ class _Renderer:
         self.background = list(BACKGROUND)
         self.renderer.scene.set_background(self.background)
         # without tone mapping, light intensities map straight to pixel values: these keep a
-        # neutral grey scan readable, lit from above front-left
+        # neutral grey scan readable. The sun is a headlight, turned with the camera each frame.
         scene = self.renderer.scene.scene
-        scene.set_sun_light([-0.5, -0.6, -0.8], [1.0, 1.0, 1.0], 90000.0)
+        scene.set_sun_light([0.0, 0.0, -1.0], [1.0, 1.0, 1.0], SUN_LUX)
         scene.enable_sun_light(True)
-        scene.set_indirect_light_intensity(30000.0)
+        scene.set_indirect_light_intensity(INDIRECT_LUX)
         self.key: str | None = None
         self.looks: list[str] = []
+        self.shows: dict[str, list[str]] = {}  # look → the geometries it shows
+        self.points: tuple[int, float, bool, bool] = (0, 1.0, False, False)  # count, radius, coloured, lit
+        self._points_look: tuple | None = None
 
     def _material(self, shader: str, color=None, point_size: float = 2.0, line_width: float = 1.0):
         mat = self.rendering.MaterialRecord()
@@ -96,12 +105,46 @@ class _Renderer:
         # no down-sampled copy: Open3DScene would add one for big clouds, costing memory
         self.renderer.scene.add_geometry(name, geometry, material, False)
 
+    def _surface(self, positions, triangles, colors=None, uvs=None, texture=None):
+        """A lit surface and its material, and the vertex normals (numpy) it was given."""
+        mesh = self._mesh(positions, triangles, colors, uvs if texture is not None else None)
+        mesh.compute_vertex_normals()
+        if "normals" in mesh.triangle:  # needed only to compute the vertex normals
+            del mesh.triangle.normals
+        if texture is not None:
+            mat = self._material("defaultLit", (1.0, 1.0, 1.0))
+            mat.albedo_img = self.o3d.geometry.Image(texture)
+        else:
+            mat = self._material("defaultLit", None if colors is not None else NEUTRAL)
+        return mesh, mat
+
+    def _coarser(self, positions, triangles, colors):
+        """(positions, triangles, colours) of a surface whose edges stay apart at this image
+        size, or None when this one's do: a mesh of more triangles than the image has room for
+        is clustered (Open3D's vertex clustering, a fraction of a second for a preview LOD),
+        else its edges fill the scan as one solid mass."""
+        budget = wire_triangles(*self.size)
+        if len(triangles) <= budget:
+            return None
+        o3d = self.o3d
+        legacy = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(positions.astype(np.float64)),
+                                           o3d.utility.Vector3iVector(triangles))
+        if colors is not None:
+            legacy.vertex_colors = o3d.utility.Vector3dVector(colors.astype(np.float64))
+        legacy = legacy.simplify_vertex_clustering(cluster_voxel(positions, triangles, budget))
+        if not len(legacy.triangles):
+            return None
+        cols = np.asarray(legacy.vertex_colors, np.float32) if colors is not None else None
+        return (np.asarray(legacy.vertices, np.float32), np.asarray(legacy.triangles, np.int32),
+                cols if cols is not None and len(cols) else None)
+
     def load(self, key: str, arrays: dict, looks=LOOKS) -> tuple[int, int]:
         """``arrays``: positions (n, 3) float32, triangles (m, 3) int32 or absent, colors
         (n, 3) float32, uvs (n, 2) float32 with texture (h, w, 3|4) uint8, and wire_positions /
-        wire_triangles: a lighter mesh (the LOD) to draw the wireframe and the points from —
-        a full scan's own edges would cost seconds and memory to build and draw as one solid
-        mass. ``looks``: which of shaded, wireframe, points to add (a one-shot still adds one).
+        wire_triangles / wire_colors: a lighter mesh (the LOD) to draw the wireframe and the
+        points from — a full scan's own edges would cost seconds and memory to build and draw as
+        one solid mass. ``looks``: which of shaded, wireframe, points to add (a one-shot still
+        adds one). The wireframe is drawn over the shaded surface it was made from (DR036).
         Returns the (vertices, triangles) held."""
         if self.key is not None:
             raise RuntimeError("this renderer already holds a scan; start a new one")
@@ -109,43 +152,68 @@ class _Renderer:
         positions, triangles = arrays.pop("positions"), arrays.pop("triangles", None)
         colors, uvs, texture = arrays.pop("colors", None), arrays.pop("uvs", None), arrays.pop("texture", None)
         wire_pos, wire_tris = arrays.pop("wire_positions", None), arrays.pop("wire_triangles", None)
+        wire_colors = arrays.pop("wire_colors", None)
         count = (len(positions), len(triangles) if triangles is not None else 0)
         looks = [look for look in LOOKS if look in looks] if triangles is not None else ["points"]
+        self.shows = {}
+        normals = None  # of the mesh the wireframe and the points are drawn from
         if triangles is not None and "shaded" in looks:
-            mesh = self._mesh(positions, triangles, colors, uvs if texture is not None else None)
-            mesh.compute_vertex_normals()
-            if "normals" in mesh.triangle:  # needed only to compute the vertex normals
-                del mesh.triangle.normals
-            if texture is not None:
-                mat = self._material("defaultLit", (1.0, 1.0, 1.0))
-                mat.albedo_img = o3d.geometry.Image(texture)
-            else:
-                mat = self._material("defaultLit", None if colors is not None else NEUTRAL)
+            mesh, mat = self._surface(positions, triangles, colors, uvs, texture)
+            if wire_pos is None:
+                normals = mesh.vertex.normals.numpy().copy()
             self._add("shaded", mesh, mat)
+            self.shows["shaded"] = ["shaded"]
             del mesh
         if triangles is not None and "wireframe" in looks:
-            wire = (self._mesh(wire_pos, wire_tris) if wire_pos is not None
-                    else self._mesh(positions, triangles)).to_legacy()
-            self._add("wireframe", o3d.geometry.LineSet.create_from_triangle_mesh(wire),
-                      self._material("unlitLine", (0.2, 0.25, 0.3)))
-            del wire
+            pos, tris, cols = ((wire_pos, wire_tris, wire_colors) if wire_pos is not None
+                               else (positions, triangles, colors))
+            coarser = self._coarser(pos, tris, cols)
+            surface = "shaded"
+            if coarser is not None or wire_pos is not None or "shaded" not in looks:
+                pos, tris, cols = coarser or (pos, tris, cols)  # the lines' own surface under them
+                surface = "wire_surface"
+                mesh, mat = self._surface(pos, tris, cols)
+                normals = mesh.vertex.normals.numpy().copy()
+                self._add(surface, mesh, mat)
+                del mesh
+            points, edges = lifted_edges(pos, normals, tris)
+            lines = o3d.t.geometry.LineSet(self._tensor(points), self._tensor(edges))
+            self._add("wireframe", lines, self._material("unlitLine", WIRE_COLOR, line_width=1.0))
+            self.shows["wireframe"] = [surface, "wireframe"]
+            del lines, points, edges, coarser
         if "points" in looks:
-            cloud = o3d.t.geometry.PointCloud(self._tensor(wire_pos if wire_pos is not None else positions))
-            if colors is not None and wire_pos is None:
-                cloud.point.colors = self._tensor(colors)
-            self._add("points", cloud, self._material("defaultUnlit", None if colors is not None and wire_pos is None
-                                                     else (0.35, 0.38, 0.42)))
+            from_wire = wire_pos is not None
+            pos, tris = (wire_pos, wire_tris) if from_wire else (positions, triangles)
+            cols = wire_colors if from_wire else colors
+            cloud = o3d.t.geometry.PointCloud(self._tensor(pos))
+            if cols is not None:
+                cloud.point.colors = self._tensor(cols)
+            if tris is not None:  # a mesh's points carry its normals: lit, they show its shape
+                mesh = self._mesh(pos, tris)
+                mesh.compute_vertex_normals()
+                cloud.point.normals = mesh.vertex.normals
+                del mesh
+            self.points = (len(pos), cloud_radius(pos), cols is not None, tris is not None)
+            self._add("points", cloud, self._points_material())
+            self.shows["points"] = ["points"]
             del cloud
         self.looks = looks
         self.key = key
         return count
 
+    def _points_material(self, size: float = 2.0):
+        """A cloud's points unlit: each shows its own colour (or a neutral one that stands out
+        from the background) whatever the light. A mesh's points lit by their normals."""
+        _, _, coloured, lit = self.points
+        if lit:
+            return self._material("defaultLit", None if coloured else NEUTRAL_POINTS, point_size=size)
+        return self._material("defaultUnlit", None if coloured else neutral_points(self.background), point_size=size)
+
     def render(self, key: str, width: int, height: int, center, eye, up, fov: float, mode: str,
                background=None):
         """``background``: RGB floats in 0..1 (default :data:`BACKGROUND`); the app's viewport
-        passes a dark one under a dark palette."""
-        import numpy as np
-
+        passes a dark one under a dark palette. The light follows the camera (a headlight), and
+        points are sized to the zoom (DR036)."""
         if key != self.key:
             raise KeyError(f"this renderer holds {self.key!r}, not {key!r}")
         if (width, height) != self.size:
@@ -157,8 +225,17 @@ class _Renderer:
             self.renderer.scene.set_background(colour)
             self.background = colour
         shown = mode if mode in self.looks else self.looks[0]
-        for look in self.looks:
-            self.renderer.scene.show_geometry(look, look == shown)
+        names = self.shows[shown]
+        for name in {n for look in self.looks for n in self.shows[look]}:
+            self.renderer.scene.show_geometry(name, name in names)
+        if shown == "points":
+            count, radius = self.points[:2]
+            distance = float(np.linalg.norm(np.asarray(eye, float) - np.asarray(center, float)))
+            look = (round(point_size(count, radius, distance, height, fov), 1), tuple(colour))
+            if look != self._points_look:  # a new material only when the size or background changed
+                self.renderer.scene.modify_geometry_material("points", self._points_material(look[0]))
+                self._points_look = look
+        self.renderer.scene.scene.set_sun_light(headlight(center, eye, up), [1.0, 1.0, 1.0], SUN_LUX)
         self.renderer.setup_camera(fov, center, eye, up)
         return np.asarray(self.renderer.render_to_image()).copy()
 
