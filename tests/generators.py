@@ -292,3 +292,49 @@ def compressed_pcd(path: Path, points: int, seed: int = 3) -> dict:
               "DATA binary_compressed\n").encode()
     path.write_bytes(header + np.array([len(body), len(raw)], "<u4").tobytes() + body)
     return {"points": points, "bytes": path.stat().st_size}
+
+
+MARK_RGB = (220, 30, 30)  # the marked body's nose
+
+
+def marked_body_ply(path: Path, up: str = "y", subdivisions: int = 4) -> dict:
+    """A grey body-sized ellipsoid (1.8 m tall) with a red nose on its front at face height, as
+    a binary PLY with vertex colours, standing on ``up`` ("y": facing +Z; "z": facing −Y, the
+    conventions of each up axis, DR036). Returns where the nose sits (``nose``) and which way
+    it faces (``front``), in the file's coordinates."""
+    import numpy as np
+    import trimesh
+
+    body = trimesh.creation.icosphere(subdivisions=subdivisions)
+    body.vertices = body.vertices * np.array(BODY_AXES)
+    nose_at = np.array([0.0, 0.6, BODY_AXES[2] * 0.75])
+    nose = trimesh.creation.icosphere(subdivisions=3, radius=0.08)
+    nose.vertices = nose.vertices + nose_at
+    grey = np.tile([170, 170, 170, 255], (len(body.vertices), 1))
+    red = np.tile(list(MARK_RGB) + [255], (len(nose.vertices), 1))
+    v = np.vstack([body.vertices, nose.vertices])
+    f = np.vstack([body.faces, nose.faces + len(body.vertices)])
+    front = np.array([0.0, 0.0, 1.0])
+    if up == "z":  # (x, y, z) Y-up → (x, −z, y) Z-up: up goes to +Z, the front to −Y
+        swap = lambda a: np.column_stack([a[..., 0], -a[..., 2], a[..., 1]]) if a.ndim == 2 else \
+            np.array([a[0], -a[2], a[1]])  # noqa: E731
+        v, nose_at, front = swap(v), swap(nose_at), swap(front)
+    mesh = trimesh.Trimesh(v, f, vertex_colors=np.vstack([grey, red]).astype(np.uint8), process=False)
+    path.write_bytes(trimesh.exchange.ply.export_ply(mesh, encoding="binary"))
+    return {"nose": nose_at.tolist(), "front": front.tolist(), "faces": len(f)}
+
+
+def coloured_cloud_ply(path: Path, points: int = 4000, seed: int = 2) -> None:
+    """A body-sized cloud of points on an ellipsoid, its left half (−X) pure green and its right
+    half pure blue, as an ASCII PLY of vertices with colours."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    unit = rng.normal(size=(points, 3))
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    xyz = unit * np.array(BODY_AXES)
+    rgb = np.where(xyz[:, :1] < 0, [[0, 200, 0]], [[0, 0, 220]])
+    rows = "\n".join(f"{x:.5f} {y:.5f} {z:.5f} {r} {g} {b}" for (x, y, z), (r, g, b) in zip(xyz, rgb))
+    path.write_text(f"ply\nformat ascii 1.0\nelement vertex {points}\nproperty float x\nproperty float y\n"
+                    "property float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\n"
+                    f"end_header\n{rows}\n")

@@ -15,7 +15,8 @@ import numpy as np
 
 from studio.core.environ import secrets_withheld
 from studio.core.errors import RenderUnavailable
-from studio.core.render.geometry import geometry_for_asset
+from studio.core.render.geometry import Geometry, geometry_for_asset
+from studio.core.render.views import camera_for
 from studio.core.vault import Vault
 
 
@@ -28,10 +29,19 @@ def viewer_available() -> str | None:
     return None
 
 
+def viewer_camera(geometry: Geometry) -> dict:
+    """The keyword arguments that open Open3D's viewer on the scan's front view, as every other
+    view of the scan shows it (:func:`camera_for`, DR036): ``lookat``, ``up``, ``front`` (from the
+    centre towards the eye) and ``zoom``."""
+    center, eye, up = camera_for(*geometry.bounds(), "front").eye_and_up()
+    front = np.asarray(eye) - np.asarray(center)
+    return {"lookat": center, "up": up, "front": (front / np.linalg.norm(front)).tolist(), "zoom": 0.7}
+
+
 def _viewer_main(conn, title: str) -> None:
     import open3d as o3d
 
-    positions, triangles, colors = conn.recv()
+    positions, triangles, colors, camera = conn.recv()
     conn.close()
     v3 = o3d.utility.Vector3dVector
     if triangles is not None:
@@ -43,7 +53,8 @@ def _viewer_main(conn, title: str) -> None:
         geom = o3d.geometry.PointCloud(v3(positions.astype(np.float64)))
         if colors is not None:
             geom.colors = v3(colors.astype(np.float64))
-    o3d.visualization.draw_geometries([geom], window_name=title, width=1024, height=768)
+    # the legacy viewer's light sits at the camera: it follows the view, as the preview's does
+    o3d.visualization.draw_geometries([geom], window_name=title, width=1024, height=768, **camera)
 
 
 def open_viewer(vault: Vault, asset_id: str, title: str = "Twin Studio — Open3D viewer"):
@@ -59,6 +70,6 @@ def open_viewer(vault: Vault, asset_id: str, title: str = "Twin Studio — Open3
     with secrets_withheld():  # the child copies os.environ as it starts (DR010)
         proc.start()
     child.close()
-    parent.send((geometry.positions, geometry.triangles, geometry.colors))
+    parent.send((geometry.positions, geometry.triangles, geometry.colors, viewer_camera(geometry)))
     parent.close()
     return proc

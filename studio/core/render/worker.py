@@ -17,11 +17,11 @@ from studio.core.render.looks import (WIRE_COLOR, cloud_radius, cluster_voxel, h
                                    point_size, wire_triangles)
 
 BACKGROUND = [0.93, 0.93, 0.92, 1.0]
-NEUTRAL = [0.78, 0.76, 0.74]
+NEUTRAL = [0.86, 0.84, 0.82]
 NEUTRAL_POINTS = [0.55, 0.54, 0.52]  # lit points look brighter than a lit surface of the same grey
 LOOKS = ("shaded", "wireframe", "points")
-SUN_LUX = 130000.0
-INDIRECT_LUX = 30000.0
+SUN_LUX = 160000.0
+INDIRECT_LUX = 3000.0
 
 
 def _silence() -> None:
