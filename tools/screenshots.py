@@ -114,6 +114,14 @@ def main(only: set[str] | None = None) -> int:
     viewport = window.detail.scan.viewport
     spin(120, lambda: viewport.image is not None and not viewport.image_moving)
     save(window, "main-window-scan")
+    if only is None or "main-window-wireframe" in only:  # the same scan's edges over its surface
+        shown = viewport.frames_shown
+        window.detail.scan.mode_buttons["wireframe"].click()
+        spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
+        save(window, "main-window-wireframe")
+        shown = viewport.frames_shown
+        window.detail.scan.mode_buttons["shaded"].click()
+        spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
 
     # the same under a dark palette (the system's dark theme): the preview redraws on dark grey
     light = QPalette(app.palette())
@@ -124,7 +132,8 @@ def main(only: set[str] | None = None) -> int:
     shown = viewport.frames_shown
     app.setPalette(light)
     spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
-    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark"}:
+    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark",
+                                     "main-window-wireframe"}:
         window.close()
         spin(1)
         tasks.shutdown()

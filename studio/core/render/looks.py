@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 WIRE_COLOR = (0.02, 0.22, 0.62)        # a dark blue: apart from the grey surface and both backgrounds
-WIRE_PX_PER_TRIANGLE = 30             # the image's pixels for each triangle of a wireframe, at least
+WIRE_PX_PER_TRIANGLE = 80             # the image's pixels for each triangle of a wireframe, at least
 WIRE_LIFT = 0.2                        # edges float this share of the mean edge length off the surface
 POINT_SPACING_SHARE = 0.6              # a point's size, as a share of the spacing of the points on screen
 POINT_SIZE_RANGE = (1.5, 12.0)         # pixels
@@ -33,7 +33,7 @@ def unique_edges(triangles: np.ndarray, n_vertices: int) -> np.ndarray:
 
 def wire_triangles(width: int, height: int) -> int:
     """The most triangles a wireframe of this image size shows with its edges apart (a scan
-    fills about a third of the image, so a triangle's edges are four or five pixels long)."""
+    covers a third of the image or less, half of it facing the camera: edges about ten pixels long)."""
     return max(500, width * height // WIRE_PX_PER_TRIANGLE)
 
 
