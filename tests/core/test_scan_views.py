@@ -152,5 +152,5 @@ def test_when_looks_are_computed_then_edges_are_counted_once_and_light_and_point
     assert unique_edges(np.array([[0, 1, 2], [0, 2, 3]]), 4).tolist() == [[0, 1], [0, 2], [0, 3], [1, 2], [2, 3]]
     light = np.array(headlight([0, 0, 0], [0, 0, 5], [0, 1, 0]))
     assert light @ [0, 0, -1] > 0.9 and light[1] < 0, "from the eye onto the scan, a little from above"
-    far, near = (point_size(2_000, 1.0, d, 600, FOV_DEG) for d in (8.0, 4.0))
+    far, near = (point_size(0.03, d, 600, FOV_DEG) for d in (8.0, 4.0))
     assert near == pytest.approx(2 * far)

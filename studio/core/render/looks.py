@@ -11,9 +11,9 @@ import math
 import numpy as np
 
 WIRE_COLOR = (0.02, 0.22, 0.62)        # a dark blue: apart from the grey surface and both backgrounds
-WIRE_PX_PER_TRIANGLE = 80             # the image's pixels for each triangle of a wireframe, at least
+WIRE_PX_PER_TRIANGLE = 80             # pixels of the square on the image's shorter side a triangle, at least
 WIRE_LIFT = 0.2                        # edges float this share of the mean edge length off the surface
-POINT_SPACING_SHARE = 0.6              # a point's size, as a share of the spacing of the points on screen
+POINT_SPACING_SHARE = 1.0              # a point's size, as a share of the points' spacing on screen
 POINT_SIZE_RANGE = (1.5, 12.0)         # pixels
 POINTS_ON_LIGHT = (0.24, 0.27, 0.32)   # points with no colours of their own, on a light background
 POINTS_ON_DARK = (0.85, 0.85, 0.82)    # ... on a dark one
@@ -32,9 +32,9 @@ def unique_edges(triangles: np.ndarray, n_vertices: int) -> np.ndarray:
 
 
 def wire_triangles(width: int, height: int) -> int:
-    """The most triangles a wireframe of this image size shows with its edges apart (a scan
-    covers a third of the image or less, half of it facing the camera: edges about ten pixels long)."""
-    return max(500, width * height // WIRE_PX_PER_TRIANGLE)
+    """The most triangles a wireframe of this image size shows with its edges apart (a scan fits
+    the image's shorter side and covers part of that square, half of it facing the camera)."""
+    return max(500, min(width, height) ** 2 // WIRE_PX_PER_TRIANGLE)
 
 
 def cluster_voxel(positions: np.ndarray, triangles: np.ndarray, target: int) -> float:
@@ -59,21 +59,27 @@ def lifted_edges(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarr
     return np.ascontiguousarray(positions + normals * lift, np.float32), edges
 
 
-def cloud_radius(positions: np.ndarray) -> float:
-    """Half the diagonal of the points' bounding box (the radius the cameras fit)."""
-    if not len(positions):
-        return 1.0
-    return float(np.linalg.norm(positions.max(axis=0) - positions.min(axis=0)) / 2) or 1.0
+SPACING_TREE_POINTS = 200_000  # the neighbour search runs on an even subsample of at most this many
+SPACING_QUERIES = 256
 
 
-def point_size(count: int, radius: float, distance: float, height_px: int, fov_deg: float) -> float:
-    """Pixels a point is drawn at so that a scan's points about touch on screen at any zoom:
-    ``count`` points spread over a scan of ``radius``, seen from ``distance`` in an image
-    ``height_px`` high. Closer (zoomed in), the points grow with the scan."""
-    if count <= 0 or distance <= 0:
+def spacing_sample(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(the points to search among, the points to ask about, the factor that turns their
+    spacing into the full cloud's): an even subsample thins a surface's points by ``step``, so
+    their spacing grows by about √step."""
+    step = max(1, int(np.ceil(len(positions) / SPACING_TREE_POINTS)))
+    tree = np.ascontiguousarray(positions[::step], np.float64)
+    queries = tree[:: max(1, len(tree) // SPACING_QUERIES)]
+    return tree, queries, 1.0 / math.sqrt(step)
+
+
+def point_size(spacing: float, distance: float, height_px: int, fov_deg: float) -> float:
+    """Pixels a point is drawn at: a share of the points' ``spacing`` (the median distance to
+    their nearest neighbour) as it shows from ``distance`` in an image ``height_px`` high, so
+    the points about touch and grow with the scan when the camera comes closer."""
+    if spacing <= 0 or distance <= 0:
         return POINT_SIZE_RANGE[0]
     px_per_unit = height_px / (2 * distance * math.tan(math.radians(fov_deg) / 2))
-    spacing = 2 * radius / math.sqrt(count)  # about the points' spacing over the scan's surface
     lo, hi = POINT_SIZE_RANGE
     return float(min(hi, max(lo, POINT_SPACING_SHARE * spacing * px_per_unit)))
 

@@ -8,13 +8,14 @@ child sends both to the null device unless ``STUDIO_DEBUG`` is set, so a command
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
 import numpy as np
 
-from studio.core.render.looks import (WIRE_COLOR, cloud_radius, cluster_voxel, headlight, lifted_edges, neutral_points,
-                                   point_size, wire_triangles)
+from studio.core.render.looks import (WIRE_COLOR, cluster_voxel, headlight, lifted_edges, neutral_points, point_size,
+                                   spacing_sample, wire_triangles)
 
 BACKGROUND = [0.93, 0.93, 0.92, 1.0]
 NEUTRAL = [0.86, 0.84, 0.82]
@@ -76,7 +77,7 @@ class _Renderer:
         self.key: str | None = None
         self.looks: list[str] = []
         self.shows: dict[str, list[str]] = {}  # look → the geometries it shows
-        self.points: tuple[int, float, bool, bool] = (0, 1.0, False, False)  # count, radius, coloured, lit
+        self.points: tuple[float, bool, bool] = (0.0, False, False)  # spacing, coloured, lit
         self._points_look: tuple | None = None
 
     def _material(self, shader: str, color=None, point_size: float = 2.0, line_width: float = 1.0):
@@ -193,7 +194,7 @@ class _Renderer:
                 mesh.compute_vertex_normals()
                 cloud.point.normals = mesh.vertex.normals
                 del mesh
-            self.points = (len(pos), cloud_radius(pos), cols is not None, tris is not None)
+            self.points = (self._spacing(pos), cols is not None, tris is not None)
             self._add("points", cloud, self._points_material())
             self.shows["points"] = ["points"]
             del cloud
@@ -201,10 +202,21 @@ class _Renderer:
         self.key = key
         return count
 
+    def _spacing(self, positions) -> float:
+        """The median distance from a point to its nearest neighbour (Open3D's k-d tree, on an
+        even subsample of a big cloud)."""
+        if len(positions) < 2:
+            return 0.0
+        o3d = self.o3d
+        tree_points, queries, scale = spacing_sample(positions)
+        tree = o3d.geometry.KDTreeFlann(o3d.geometry.PointCloud(o3d.utility.Vector3dVector(tree_points)))
+        nearest = [math.sqrt(tree.search_knn_vector_3d(q, 2)[2][1]) for q in queries]
+        return float(np.median(nearest)) * scale
+
     def _points_material(self, size: float = 2.0):
         """A cloud's points unlit: each shows its own colour (or a neutral one that stands out
         from the background) whatever the light. A mesh's points lit by their normals."""
-        _, _, coloured, lit = self.points
+        _, coloured, lit = self.points
         if lit:
             return self._material("defaultLit", None if coloured else NEUTRAL_POINTS, point_size=size)
         return self._material("defaultUnlit", None if coloured else neutral_points(self.background), point_size=size)
@@ -229,9 +241,9 @@ class _Renderer:
         for name in {n for look in self.looks for n in self.shows[look]}:
             self.renderer.scene.show_geometry(name, name in names)
         if shown == "points":
-            count, radius = self.points[:2]
+            spacing = self.points[0]
             distance = float(np.linalg.norm(np.asarray(eye, float) - np.asarray(center, float)))
-            look = (round(point_size(count, radius, distance, height, fov), 1), tuple(colour))
+            look = (round(point_size(spacing, distance, height, fov), 1), tuple(colour))
             if look != self._points_look:  # a new material only when the size or background changed
                 self.renderer.scene.modify_geometry_material("points", self._points_material(look[0]))
                 self._points_look = look
