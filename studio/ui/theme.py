@@ -34,16 +34,17 @@ def toggle_style(palette: QPalette) -> str:
 
 
 class _Restyle(QObject):
-    """Sets its toggles' style sheets again when the app's palette changes. It watches the
-    application: a widget with a style sheet of its own is not told of a new app palette."""
+    """Sets its toggles' style sheets again when the app's palette changes. It watches only the
+    owner (a widget without a style sheet of its own, so it is told of a new app palette), not
+    the whole application: a filter there would run for every event in the app."""
 
     def __init__(self, owner: QObject, buttons: tuple[QAbstractButton, ...]) -> None:
         super().__init__(owner)
         self.buttons = buttons
-        QApplication.instance().installEventFilter(self)
+        owner.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if watched is QApplication.instance() and event.type() == QEvent.ApplicationPaletteChange:
+        if event.type() in PALETTE_EVENTS:
             for b in self.buttons:
                 _apply(b)
         return False
