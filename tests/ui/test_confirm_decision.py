@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtWidgets import QApplication
 
 from studio.core.consent.document import summary
-from studio.core.consent.grants import activate_grant, draft_grant, get_grant, revocation_text, sign_grant
+from studio.core.consent.grants import activate_grant, decline_text, draft_grant, get_grant, revocation_text, sign_grant
 from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
 from studio.core.intake import ingest_paths
 from studio.core.vault.audit import list_events
@@ -26,9 +26,9 @@ def _world(vault, talent, active: bool = False):
     key = unlock_talent_key(vault, talent.id, TALENT_PASS)
     (r,) = ingest_paths(vault, talent.id, [TESTDATA / "voice" / "vctk_p225_001.wav"])
     g = draft_grant(vault, talent.id, {
-        "licensee": "Maison Lumière", "assets": [r.asset_id], "use_description": "Radio spot", "purposes": "advertising",
-        "media": "audio", "territories": "FR", "start": "2027-01-01", "end": "2027-03-31", "max_uses": 3,
-        "fee": "1200", "currency": "EUR", "notice_days": 21})
+        "licensee": "Maison Lumière", "assets": [r.asset_id], "use_description": "Radio spot",
+        "purposes": "advertising", "media": "audio", "territories": "FR", "start": "2027-01-01",
+        "end": "2027-03-31", "max_uses": 3, "fee": "1200", "currency": "EUR", "notice_days": 21})
     if active:
         g = activate_grant(vault, sign_grant(vault, g.id, key).id)
     return key, g
@@ -92,7 +92,8 @@ def test_when_the_talent_signs_then_the_exact_text_is_shown_and_only_their_passp
     review.close()
 
 
-def test_when_the_talent_cancels_then_nothing_is_signed_revoked_or_declined(qtbot, new_vault, talent, tasks):
+def test_when_the_talent_cancels_then_nothing_changes_and_only_a_confirmed_decline_declines(
+        qtbot, new_vault, talent, tasks):
     key, g = _world(new_vault, talent)
     review = _review(qtbot, new_vault, talent, key, tasks)
     for button, text in ((review.sign_button, "Sign"), (review.decline_button, "Decline")):
@@ -101,10 +102,22 @@ def test_when_the_talent_cancels_then_nothing_is_signed_revoked_or_declined(qtbo
         qtbot.keyClicks(dialog.passphrase, TALENT_PASS)
         dialog.buttons.rejected.emit()  # Cancel, with the right passphrase typed
         qtbot.waitUntil(lambda d=dialog: _closed(d), timeout=T)
+    dialog = _ask(qtbot, review, review.sign_button)
+    _confirm_with(qtbot, dialog, TALENT_PASS)
+    dialog.reject()  # Cancel while the key is being unlocked (its result is not delivered yet)
+    qtbot.waitUntil(lambda: tasks.busy == 0 and _closed(dialog), timeout=T)
     QApplication.processEvents()
     now = get_grant(new_vault, g.id)
     assert now.state == "draft" and now.talent_signature is None and now.revocation is None
     assert _actions(new_vault, g.id) == ["grant.drafted"]
+
+    review.reason.setText("not this brand")
+    dialog = _ask(qtbot, review, review.decline_button)
+    assert dialog.text.toPlainText() == decline_text(now, "not this brand")
+    assert "can never be signed" in dialog.final.text()
+    _confirm_with(qtbot, dialog, TALENT_PASS)
+    qtbot.waitUntil(lambda: get_grant(new_vault, g.id).status() == "declined", timeout=T)
+    assert get_grant(new_vault, g.id).revocation["reason"] == "not this brand"
     review.close()
 
 
