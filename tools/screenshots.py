@@ -231,6 +231,12 @@ def main(only: set[str] | None = None) -> int:
     spin(60, lambda: review.detail.scan.viewport.image is not None or review.detail.asset is None
          or review.detail.asset.kind == "voice")
     save(review, "review-mode")
+    review.sign_button.click()  # the draft: asked once, with the words signed and the talent's passphrase
+    spin(10, lambda: getattr(review, "confirm", None) is not None and review.confirm.isVisible())
+    review.confirm.passphrase.setText(TALENT_PASSPHRASE)
+    save(review.confirm, "sign-confirm")
+    review.confirm.reject()
+    spin(1)
     review.tabs.setCurrentWidget(review.ledger)
     spin(10, lambda: review.ledger.entries.rowCount() == 3)
     save(review, "review-mode-uses")

@@ -87,7 +87,9 @@ def test_when_the_talent_reviews_then_only_their_passphrase_opens_it_and_their_d
     review.approve_button.click()
     qtbot.waitUntil(lambda: get_asset(new_vault, r.asset_id).status == "approved", timeout=T)
     review.grants.selectRow(0)
-    review.sign_button.click()
+    review.sign_button.click()  # asked once, with the talent's passphrase (tests/ui/test_confirm_decision.py)
+    qtbot.keyClicks(review.confirm.passphrase, TALENT_PASS)
+    review.confirm.confirm_button.click()
     qtbot.waitUntil(lambda: get_grant(new_vault, g.id).state == "signed", timeout=T)
     qtbot.waitUntil(lambda: any("grant signed" in review.history.text(i) and "(by you)" in
                                 review.history.text(i) for i in range(review.history.count())), timeout=T)

@@ -170,6 +170,35 @@ def summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
+def _days(n: int) -> str:
+    return f"{n} day's" if n == 1 else f"{n} days'"
+
+
+def _reason_line(reason: str | None) -> str:
+    return f"Your reason: {reason}" if reason else "You give no reason."
+
+
+def revocation_summary(doc: dict, revoked_on: dt.date, effective: dt.date, reason: str | None) -> str:
+    """The revocation in plain words, in the talent's voice: what the talent reads before signing
+    it (the days are those the signed statement will name)."""
+    lines = [f"You withdraw the consent you gave {doc['licensee']} to use your {_scope(doc)}",
+             f"What it was for: {doc['use_description']}"]
+    if effective > revoked_on:
+        lines.append(f"After the {_days(doc['notice_days'])} notice you agreed to, no use is allowed from "
+                     f"{effective.isoformat()} on ({doc['timezone']} time); until then the grant still holds.")
+    else:
+        lines.append(f"No use is allowed from today, {effective.isoformat()} ({doc['timezone']} time), on.")
+    lines.append(_reason_line(reason))
+    return "\n".join(lines)
+
+
+def decline_summary(doc: dict, reason: str | None) -> str:
+    """Declining a draft in plain words, in the talent's voice: what the talent reads before signing it."""
+    return "\n".join([f"You decline the draft in which {doc['licensee']} would use your {_scope(doc)}",
+                      f"What it is for: {doc['use_description']}",
+                      "Nothing in it is allowed, and it can never be signed.", _reason_line(reason)])
+
+
 def brand_summary(doc: dict, talent_name: str | None = None) -> str:
     """The same terms in the brand's voice, naming the talent (``talent_name``, or "the talent"
     where the name is not to be given): the licence text a package carries. Derived for display

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, object_session
 from studio.core.assets import get_asset
 from studio.core.changes import Changes
 from studio.core.clock import now_iso, today_in
-from studio.core.consent.document import build_document
+from studio.core.consent.document import build_document, decline_summary, revocation_summary
 from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey, talent_public_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
@@ -337,8 +337,28 @@ def activate_grant(vault: Vault, grant_id: str) -> GrantRecord:
     return get_grant(vault, rec.id)
 
 
+def _reason(reason: str | None) -> str | None:
+    return (reason or "").strip() or None
+
+
+def _revocation_days(rec: GrantRecord) -> tuple[dt.date, dt.date]:
+    """The day a revocation signed now is made, and the day it takes effect (after the notice)."""
+    today = rec.today()
+    return today, today + dt.timedelta(days=rec.document["notice_days"])
+
+
+def revocation_text(rec: GrantRecord, reason: str | None = None) -> str:
+    """What the talent reads before revoking ``rec`` today (the days and reason it will sign)."""
+    return revocation_summary(rec.document, *_revocation_days(rec), _reason(reason))
+
+
+def decline_text(rec: GrantRecord, reason: str | None = None) -> str:
+    """What the talent reads before declining the draft ``rec``."""
+    return decline_summary(rec.document, _reason(reason))
+
+
 def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None = None) -> GrantRecord:
-    reason = (reason or "").strip() or None
+    reason = _reason(reason)
     with vault.session() as s:
         row, rec = load_grant(s, vault, grant_id)
         if rec.revocation is not None:
@@ -350,10 +370,9 @@ def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
         if reason is not None and len(reason) > 2000:
             raise InvalidInput("the reason is longer than 2000 characters")
-        today = rec.today()
+        today, effective = _revocation_days(rec)
         statement = {"type": "twin-studio/grant-revocation", "grant": rec.id, "grant_sha256": rec.sha256,
-                     "revoked_on": today.isoformat(),
-                     "effective": (today + dt.timedelta(days=rec.document["notice_days"])).isoformat(),
+                     "revoked_on": today.isoformat(), "effective": effective.isoformat(),
                      "reason": reason, "at": now_iso()}
         signature = sign(key.private, statement)
         # the stored state stays: the grant reads "revoked" from the effective day on (status())
@@ -381,7 +400,7 @@ def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | Non
         if key.talent_id != rec.talent_id or key.public_b64 != _stored_key(s, rec.talent_id):
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can decline grant {rec.id}")
         statement = {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,
-                     "reason": (reason or "").strip() or None, "at": now_iso(),
+                     "reason": _reason(reason), "at": now_iso(),
                      "revoked_on": rec.today().isoformat(), "effective": rec.today().isoformat()}
         signature = sign(key.private, statement)
         write_guarded(s, row, "declined", state=GrantState.DECLINED, revocation_signature=signature,

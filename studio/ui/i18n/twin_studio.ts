@@ -375,6 +375,105 @@
     </message>
 </context>
 <context>
+    <name>ConfirmDecisionDialog</name>
+    <message>
+        <location filename="../confirm_decision.py" line="+38"/>
+        <source>Sign this grant?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are signing this grant with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;This is final.&lt;/b&gt; A signed grant cannot be changed or unsigned. You can revoke it later; it then ends after the notice period it states.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Revoke this grant?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are revoking this grant with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;This is final.&lt;/b&gt; A revocation cannot be taken back: for the use to be allowed again, the studio must draft a new grant for you to sign.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Revoke</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decline this draft?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are declining this draft with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;This is final.&lt;/b&gt; A declined draft can never be signed: the studio would have to draft a new grant.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Decline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>What you sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+3"/>
+        <source>Your own passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Checking your passphrase…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlocking your key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Signing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Signing your decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Nothing was signed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ConsentPanel</name>
     <message>
         <location filename="../consent_panel.py" line="+133"/>
@@ -1110,13 +1209,13 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+37"/>
-        <location line="+125"/>
+        <location filename="../library_panel.py" line="+38"/>
+        <location line="+126"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-124"/>
+        <location line="-125"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1181,7 +1280,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Assets (grid)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1676,7 +1775,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../review_window.py" line="+70"/>
+        <location filename="../review_window.py" line="+71"/>
         <source>Review mode — {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1757,7 +1856,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+66"/>
         <source>{when}  {what} — {subject} (by you)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1767,7 +1866,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-33"/>
         <source>No grants yet.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1776,16 +1875,11 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <source>Signing your decision</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+7"/>
-        <source>Signing</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>ScanDetail</name>
     <message>
-        <location filename="../scan_view.py" line="+18"/>
+        <location filename="../scan_view.py" line="+19"/>
         <source>Front</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1831,12 +1925,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+73"/>
+        <location line="+74"/>
         <source>Points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="-55"/>
         <location line="+18"/>
         <source>{action} ({shortcut})</source>
         <translation type="unfinished"></translation>
@@ -1852,7 +1946,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Open3D viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2118,7 +2212,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-177"/>
+        <location filename="../review_window.py" line="-170"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2264,7 +2358,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>Viewport</name>
     <message>
-        <location filename="../viewport.py" line="+38"/>
+        <location filename="../viewport.py" line="+39"/>
         <source>3D preview</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2279,7 +2373,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Loading the 3D preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2289,7 +2383,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <source>Showing {shown} of {total} triangles — full detail follows</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2309,7 +2403,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+142"/>
+        <location filename="../render_thread.py" line="+143"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
