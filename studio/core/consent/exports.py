@@ -2,8 +2,8 @@
 
 Both are plain JSON-LD dicts built from the signed document and the grant's state; nothing here
 fetches anything. The ODRL policy names the W3C context by URL (``http://www.w3.org/ns/odrl.jsonld``,
-vendored under ``resources/jsonld/`` for offline validation); the DPV record carries its whole
-context inline.
+vendored in the package as ``studio/resources/jsonld/odrl.jsonld`` for offline validation); the
+DPV record carries its whole context inline.
 
 Identifiers: the grant, talent, assets and licensee get ``urn:twin-studio:…`` IRIs; purposes, media
 and excluded categories (studio.core.consent.vocab) get ``urn:twin-studio:purpose:…``,
