@@ -50,7 +50,7 @@ class GrantEditor(QDialog):
                  grant: GrantRecord | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Edit grant draft") if grant else self.tr("New grant draft"))
-        self.resize(1180, 860)
+        self.resize(1260, 860)
         self.vault, self.tasks, self.talent_id, self.grant = vault, tasks, talent_id, grant
         self.saved: GrantRecord | None = None
         self.banner = Banner(self)
@@ -72,9 +72,10 @@ class GrantEditor(QDialog):
         self.not_offered = QLabel(self._not_offered_text(assets))
         self.not_offered.setWordWrap(True)
         self.not_offered.setEnabled(False)  # reads as a note
-        self.not_offered.setVisible(bool(self.not_offered.text()))  # fixed from here on: nothing moves
-        self.purposes = _checklist(vocab.PURPOSES)
-        self.media = _checklist(vocab.MEDIA)
+        if not self.not_offered.text():
+            self.not_offered.hide()  # fixed from here on: nothing moves
+        self.purposes = _checklist(vocab.PURPOSES, 150)
+        self.media = _checklist(vocab.MEDIA, 200)
         self.excluded = _checklist(vocab.EXCLUDED)
         self.territory_picker = PickList(
             [(c.alpha_2, f"{c.alpha_2} — {c.name}", c.alpha_2, c.name)
@@ -144,9 +145,8 @@ class GrantEditor(QDialog):
         grid.addLayout(left, 0, 0)
         grid.addLayout(middle, 0, 1)
         grid.addLayout(right, 0, 2)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(2, 4)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
         heading = QLabel(self.tr("<b>What the talent will read and sign</b>"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self._save)

@@ -96,7 +96,9 @@ class PickList(QWidget):
         return [self.list.item(i).data(KEY) for i in range(self.list.count())]
 
     def checked(self) -> list[str]:
-        return [it.data(KEY) for it in self._items() if it.checkState() == Qt.Checked]
+        """The ticked keys in their listed order, wherever their rows stand now."""
+        ticked = [it for it in self._items() if it.checkState() == Qt.Checked]
+        return [it.data(KEY) for it in sorted(ticked, key=lambda it: it.data(ORDER))]
 
     def check(self, keys) -> None:
         """Tick exactly ``keys`` (those listed), then list the ticked ones first."""

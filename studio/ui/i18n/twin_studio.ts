@@ -621,7 +621,7 @@
 <context>
     <name>GrantEditor</name>
     <message>
-        <location filename="../grant_editor.py" line="+49"/>
+        <location filename="../grant_editor.py" line="+52"/>
         <source>Edit grant draft</source>
         <translation type="unfinished"></translation>
     </message>
@@ -631,12 +631,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>Filter countries</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+14"/>
+        <location line="+43"/>
         <source>AI-made images and audio must be labelled as such</source>
         <translation type="unfinished"></translation>
     </message>
@@ -661,7 +656,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+15"/>
         <source>Licensee</source>
         <translation type="unfinished"></translation>
     </message>
@@ -676,27 +671,43 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-3"/>
         <source>Purposes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-56"/>
+        <location line="+142"/>
+        <source>Asset ID: {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-139"/>
+        <source>Search approved assets by name or ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Search countries by name or code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>Media</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>Territories</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>From</source>
         <translation type="unfinished"></translation>
     </message>
@@ -731,12 +742,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>&lt;b&gt;What the talent will read and sign&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+41"/>
+        <source>Only assets the talent approved can be granted. Not offered: {pending} awaiting review, {rejected} rejected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>not in this talent&apos;s assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{status} — only approved assets can be granted; untick to drop it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>The summary shows here once the draft is complete.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Saving the draft</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1110,13 +1141,13 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+37"/>
-        <location line="+125"/>
+        <location filename="../library_panel.py" line="+38"/>
+        <location line="+126"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-124"/>
+        <location line="-125"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1181,7 +1212,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Assets (grid)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1674,6 +1705,34 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
 </context>
 <context>
+    <name>PickList</name>
+    <message>
+        <location filename="../pick_list.py" line="+54"/>
+        <source>Select all shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Untick every one, shown or not</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+114"/>
+        <source>Chosen ({n}): {names}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>None chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReviewWindow</name>
     <message>
         <location filename="../review_window.py" line="+70"/>
@@ -1785,7 +1844,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ScanDetail</name>
     <message>
-        <location filename="../scan_view.py" line="+18"/>
+        <location filename="../scan_view.py" line="+19"/>
         <source>Front</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1831,12 +1890,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+73"/>
+        <location line="+74"/>
         <source>Points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="-55"/>
         <location line="+18"/>
         <source>{action} ({shortcut})</source>
         <translation type="unfinished"></translation>
@@ -1852,7 +1911,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Open3D viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2264,7 +2323,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>Viewport</name>
     <message>
-        <location filename="../viewport.py" line="+38"/>
+        <location filename="../viewport.py" line="+39"/>
         <source>3D preview</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2279,7 +2338,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Loading the 3D preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2289,7 +2348,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <source>Showing {shown} of {total} triangles — full detail follows</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2309,7 +2368,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+142"/>
+        <location filename="../render_thread.py" line="+143"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
