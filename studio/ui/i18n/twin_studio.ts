@@ -631,7 +631,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>AI-made images and audio must be labelled as such</source>
         <translation type="unfinished"></translation>
     </message>
@@ -681,18 +681,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-56"/>
-        <location line="+142"/>
+        <location line="-57"/>
+        <location line="+143"/>
         <source>Asset ID: {id}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-139"/>
+        <location line="-140"/>
         <source>Search approved assets by name or ID</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Search countries by name or code</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1722,7 +1722,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+114"/>
+        <location line="+116"/>
         <source>Chosen ({n}): {names}</source>
         <translation type="unfinished"></translation>
     </message>
