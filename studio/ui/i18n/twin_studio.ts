@@ -174,7 +174,7 @@
 <context>
     <name>AssetsPage</name>
     <message>
-        <location filename="../export_wizard.py" line="+120"/>
+        <location filename="../export_wizard.py" line="+121"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -522,7 +522,7 @@
 <context>
     <name>ExportPage</name>
     <message>
-        <location filename="../export_wizard.py" line="+61"/>
+        <location filename="../export_wizard.py" line="+60"/>
         <source>Export</source>
         <translation type="unfinished"></translation>
     </message>
@@ -636,7 +636,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
+        <source>Per use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Flat fee</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Per use, capped at…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>total at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>AI-made images and audio must be labelled as such</source>
         <translation type="unfinished"></translation>
     </message>
@@ -711,7 +731,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Fee</source>
         <translation type="unfinished"></translation>
     </message>
@@ -736,7 +756,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+101"/>
         <source>Saving the draft</source>
         <translation type="unfinished"></translation>
     </message>
@@ -744,7 +764,7 @@
 <context>
     <name>GrantPage</name>
     <message>
-        <location filename="../export_wizard.py" line="-297"/>
+        <location filename="../export_wizard.py" line="-296"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1110,13 +1130,13 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+37"/>
-        <location line="+125"/>
+        <location filename="../library_panel.py" line="+38"/>
+        <location line="+126"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-124"/>
+        <location line="-125"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1181,7 +1201,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Assets (grid)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1785,7 +1805,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ScanDetail</name>
     <message>
-        <location filename="../scan_view.py" line="+18"/>
+        <location filename="../scan_view.py" line="+19"/>
         <source>Front</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1831,12 +1851,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+73"/>
+        <location line="+74"/>
         <source>Points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="-55"/>
         <location line="+18"/>
         <source>{action} ({shortcut})</source>
         <translation type="unfinished"></translation>
@@ -1852,7 +1872,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Open3D viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2029,11 +2049,11 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+6"/>
-        <source>This export counts as one use ({amount} {currency} owed to the talent).</source>
+        <source>This export counts as one use (fee: {terms}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Saved to {path}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2046,7 +2066,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>TalentPage</name>
     <message>
-        <location line="-223"/>
+        <location line="-222"/>
         <location line="+2"/>
         <source>Talent</source>
         <translation type="unfinished"></translation>
@@ -2264,7 +2284,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>Viewport</name>
     <message>
-        <location filename="../viewport.py" line="+38"/>
+        <location filename="../viewport.py" line="+39"/>
         <source>3D preview</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2279,7 +2299,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Loading the 3D preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2289,7 +2309,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <source>Showing {shown} of {total} triangles — full detail follows</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2309,7 +2329,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+142"/>
+        <location filename="../render_thread.py" line="+143"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
