@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialog
                                QPlainTextEdit, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord
-from studio.core.consent import vocab
+from studio.core.consent import fees, vocab
 from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, fields_of, draft_grant, edit_draft, preview_document
 from studio.core.vault import Vault
@@ -93,6 +93,15 @@ class GrantEditor(QDialog):
         self.fee = QLineEdit("0")
         self.currency = QComboBox()
         self.currency.addItems(CURRENCIES)
+        self.fee_basis = QComboBox()
+        for code, text in ((fees.PER_USE, self.tr("Per use")), (fees.FLAT, self.tr("Flat fee")),
+                           (fees.CAPPED, self.tr("Per use, capped at…"))):
+            self.fee_basis.addItem(text, code)
+        self.fee_cap = QLineEdit()
+        self.fee_cap.setPlaceholderText(self.tr("total at most"))
+        self.fee_cap.setEnabled(False)
+        self.fee_basis.currentIndexChanged.connect(
+            lambda _i: self.fee_cap.setEnabled(self.fee_basis.currentData() == fees.CAPPED))
         self.ai_label = QCheckBox(self.tr("AI-made images and audio must be labelled as such"))
         self.ai_label.setChecked(True)
         self.training = QCheckBox(self.tr("Allow training AI models on the likeness"))
@@ -135,6 +144,10 @@ class GrantEditor(QDialog):
         fee_row.addWidget(self.fee, 0, 0)
         fee_row.addWidget(self.currency, 0, 1)
         right.addRow(self.tr("Fee"), fee_row)
+        basis_row = QGridLayout()  # a row of its own: the cap's field is wide enough to read
+        basis_row.addWidget(self.fee_basis, 0, 0)
+        basis_row.addWidget(self.fee_cap, 0, 1)
+        right.addRow(self.tr("Fee basis"), basis_row)
         right.addRow(self.tr("Never for"), self.excluded)
         right.addRow(self.tr("Notice to revoke"), self.notice)
         right.addRow(self.tr("Jurisdiction"), self.jurisdiction)
@@ -166,7 +179,7 @@ class GrantEditor(QDialog):
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self._validate)
-        for w in (self.licensee, self.represented, self.fee):
+        for w in (self.licensee, self.represented, self.fee, self.fee_cap):
             w.textChanged.connect(self._timer.start)
         self.description.textChanged.connect(self._timer.start)
         for box in (self.purposes, self.media, self.excluded):
@@ -177,7 +190,7 @@ class GrantEditor(QDialog):
             w.dateChanged.connect(self._timer.start)
         for w in (self.max_uses, self.notice):
             w.valueChanged.connect(self._timer.start)
-        for w in (self.currency, self.jurisdiction):
+        for w in (self.currency, self.fee_basis, self.jurisdiction):
             w.currentIndexChanged.connect(self._timer.start)
         for w in (self.ai_label, self.training, self.exclusive):
             w.toggled.connect(self._timer.start)
@@ -223,6 +236,8 @@ class GrantEditor(QDialog):
         self.max_uses.setValue(int(f["max_uses"]))
         self.fee.setText(f["fee"])
         self.currency.setCurrentText(f["currency"])
+        self.fee_basis.setCurrentIndex(max(0, self.fee_basis.findData(f.get("fee_basis") or fees.PER_USE)))
+        self.fee_cap.setText(f.get("fee_cap") or "")
         self.ai_label.setChecked(f["ai_label"] == "required")
         self.training.setChecked(f["training"] == "allowed")
         self.notice.setValue(int(f["notice_days"]))
@@ -237,6 +252,8 @@ class GrantEditor(QDialog):
                 "territories": self.territory_picker.checked(), "start": self.start.date().toString("yyyy-MM-dd"),
                 "end": self.end.date().toString("yyyy-MM-dd"), "max_uses": self.max_uses.value(),
                 "fee": self.fee.text(), "currency": self.currency.currentText(),
+                "fee_basis": self.fee_basis.currentData(),
+                "fee_cap": self.fee_cap.text() if self.fee_basis.currentData() == fees.CAPPED else None,
                 "ai_label": "required" if self.ai_label.isChecked() else "not-required",
                 "training": "allowed" if self.training.isChecked() else "prohibited",
                 "exclude": _checked(self.excluded), "notice_days": self.notice.value(),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 from studio.core.assets import get_asset
 from studio.core.changes import Changes
 from studio.core.clock import now_iso, today_in
+from studio.core.consent import fees
 from studio.core.consent.document import build_document, decline_summary, revocation_summary
 from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey, talent_public_key
@@ -242,6 +243,8 @@ def edit_draft(vault: Vault, grant_id: str, changes: dict, expected_sha256: str 
         _check_basis(rec, expected_sha256, "changed in this editor")
     fields = fields_of(rec.document)
     fields.update(changes)
+    if "fee_cap" not in changes and str(fields.get("fee_basis") or "").strip().lower() != fees.CAPPED:
+        fields["fee_cap"] = None  # a cap goes with the capped fee it was for
     doc = _document(vault, rec.id, rec.talent_id, fields, rec.document["created_at"])  # reads assets: outside
     with vault.session() as s:
         row, now = load_grant(s, vault, rec.id)
@@ -259,7 +262,7 @@ def fields_of(doc: dict) -> dict:
     return {"licensee": doc["licensee"], "assets": [a["id"] for a in doc["assets"]],
             "use_description": doc["use_description"], "purposes": doc["purposes"], "media": doc["media"],
             "territories": doc["territories"], "start": doc["start"], "end": doc["end"],
-            "max_uses": doc["max_uses"], "fee": doc["fee"]["amount"], "currency": doc["fee"]["currency"],
+            "max_uses": doc["max_uses"], **fees.editable(doc),
             "ai_label": doc["ai_label"], "training": doc["training"], "exclude": doc["excluded"],
             "notice_days": doc["notice_days"], "exclusive": doc["exclusive"], "represented_by": doc["represented_by"],
             "jurisdiction": doc["jurisdiction"], "timezone": doc["timezone"], "language": doc["language"]}

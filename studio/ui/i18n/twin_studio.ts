@@ -174,7 +174,7 @@
 <context>
     <name>AssetsPage</name>
     <message>
-        <location filename="../export_wizard.py" line="+120"/>
+        <location filename="../export_wizard.py" line="+121"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -621,7 +621,7 @@
 <context>
     <name>ExportPage</name>
     <message>
-        <location filename="../export_wizard.py" line="+61"/>
+        <location filename="../export_wizard.py" line="+60"/>
         <source>Export</source>
         <translation type="unfinished"></translation>
     </message>
@@ -730,7 +730,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+53"/>
         <source>AI-made images and audio must be labelled as such</source>
         <translation type="unfinished"></translation>
     </message>
@@ -780,13 +780,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-57"/>
-        <location line="+143"/>
+        <location line="-66"/>
+        <location line="+156"/>
         <source>Asset ID: {id}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-153"/>
         <source>Search approved assets by name or ID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -796,7 +796,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+15"/>
+        <source>Per use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Flat fee</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Per use, capped at…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>total at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Media</source>
         <translation type="unfinished"></translation>
     </message>
@@ -823,6 +843,11 @@
     <message>
         <location line="+4"/>
         <source>Fee</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Fee basis</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -861,7 +886,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+59"/>
         <source>The summary shows here once the draft is complete.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -874,7 +899,7 @@
 <context>
     <name>GrantPage</name>
     <message>
-        <location filename="../export_wizard.py" line="-297"/>
+        <location filename="../export_wizard.py" line="-296"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2182,11 +2207,11 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+6"/>
-        <source>This export counts as one use ({amount} {currency} owed to the talent).</source>
+        <source>This export counts as one use (fee: {terms}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Saved to {path}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2199,7 +2224,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>TalentPage</name>
     <message>
-        <location line="-223"/>
+        <location line="-222"/>
         <location line="+2"/>
         <source>Talent</source>
         <translation type="unfinished"></translation>
