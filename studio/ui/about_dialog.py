@@ -53,6 +53,7 @@ class AboutDialog(QDialog):
             self.version_labels[key] = value
         self.licences = RowsTable([self.tr("Component"), self.tr("Version"), self.tr("Licence")], self)
         self.licences.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)  # a list to read, not to edit
+        self.licences.horizontalHeader().setResizeContentsPrecision(-1)  # a few dozen rows: sized to every one
         self.licences.setAccessibleName(self.tr("Components and their licences"))
         self.copy_button = QPushButton(self.tr("Copy version info"), self)
         self.copy_button.setToolTip(self.tr("Copy the versions of Twin Studio and its components, for a bug report"))

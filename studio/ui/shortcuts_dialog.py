@@ -74,13 +74,14 @@ class ShortcutsDialog(QDialog):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.setWindowTitle(self.tr("Keyboard Shortcuts"))
-        self.resize(620, 640)
+        self.resize(640, 740)
         intro = QLabel(self.tr("The shortcuts of the main window, as it has them now. The preview's keys work "
                                "while a scan is shown; Space plays the selected voice take while the asset "
                                "grid or list has the focus."), self)
         intro.setWordWrap(True)
         self.table = RowsTable([self.tr("Where"), self.tr("Action"), self.tr("Shortcut")], self)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)  # a list to read, not to edit
+        self.table.horizontalHeader().setResizeContentsPrecision(-1)  # a few dozen rows: sized to every one
         self.table.setAccessibleName(self.tr("Keyboard shortcuts"))
         self.window_ = window
         self.shortcuts: list[Shortcut] = []

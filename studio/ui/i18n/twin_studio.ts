@@ -59,7 +59,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Components and their licences</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2306,7 +2306,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Keyboard shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
