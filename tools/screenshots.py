@@ -115,6 +115,19 @@ def main(only: set[str] | None = None) -> int:
     spin(120, lambda: viewport.image is not None and not viewport.image_moving)
     save(window, "main-window-scan")
 
+    # Help: the guide from the package, the window's shortcuts, About with the installed versions
+    guide = window.show_user_guide()
+    spin(30, lambda: bool(guide.headings()))
+    save(guide, "help-guide")
+    guide.close()
+    shortcuts = window.show_shortcuts()
+    save(shortcuts, "help-shortcuts")
+    shortcuts.close()
+    about = window.show_about()
+    spin(30, about.copy_button.isEnabled)
+    save(about, "about")
+    about.close()
+
     # the same under a dark palette (the system's dark theme): the preview redraws on dark grey
     light = QPalette(app.palette())
     shown = viewport.frames_shown
@@ -124,7 +137,8 @@ def main(only: set[str] | None = None) -> int:
     shown = viewport.frames_shown
     app.setPalette(light)
     spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
-    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark"}:
+    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark",
+                                 "help-guide", "help-shortcuts", "about"}:
         window.close()
         spin(1)
         tasks.shutdown()

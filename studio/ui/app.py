@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
-from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QDialog
 
 from studio.core.vault import Vault, default_vault_dir, vault_exists
 from studio.core.vault.location import SharedLocation
-from studio.resources import APP_ID, icon_pngs
+from studio.resources import APP_ID
+from studio.ui.icon import app_icon
 from studio.ui.main_window import MainWindow
 from studio.ui.tasks import TaskManager
 from studio.ui.vault_dialogs import SWITCH, CreateVaultDialog, UnlockDialog
@@ -32,20 +32,6 @@ def application() -> QApplication:
     if install_translator(app):  # Qt's own texts (OK, Cancel) in the same language, not in a mix
         install_translator(app, folder=Path(QLibraryInfo.path(QLibraryInfo.TranslationsPath)), catalogue="qtbase")
     return app
-
-
-def app_icon() -> QIcon:
-    """The app's icon from the package's data (DR038): every PNG size, each drawn for its size
-    (one QIcon keeps one engine; the PNGs' engine serves in-between sizes from the next larger).
-    A size missing from the package is an error: a wheel built without its data must not start
-    as if nothing were wrong."""
-    icon = QIcon()
-    for size, png in icon_pngs().items():
-        pixmap = QPixmap()
-        if not pixmap.loadFromData(png.read_bytes(), "PNG") or pixmap.width() != size:
-            raise RuntimeError(f"the app icon's {size} px PNG in the package is not a {size} px PNG: {png}")
-        icon.addPixmap(pixmap)
-    return icon
 
 
 def install_translator(app: QApplication, locale: QLocale | None = None, folder: Path = I18N,

@@ -115,7 +115,8 @@ class LibraryPanel(QWidget):
         self.grid.setSelectionModel(self.table.selectionModel())
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         for view in (self.grid, self.table):  # Space plays or pauses the selected take, as in a file manager
-            QShortcut(QKeySequence(Qt.Key_Space), view, self.play_current, context=Qt.WidgetShortcut)
+            play = QShortcut(QKeySequence(Qt.Key_Space), view, self.play_current, context=Qt.WidgetShortcut)
+            play.setWhatsThis(self.tr("Play or pause the selected voice take"))  # Help ▸ Keyboard Shortcuts lists it
             view.setContextMenuPolicy(Qt.CustomContextMenu)
             view.customContextMenuRequested.connect(lambda pos, view=view: self._context_menu(view, pos))
         self.stack = QStackedWidget(self)

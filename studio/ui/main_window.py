@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.ledger.exportRequested.connect(self.export_twin)
         self.ledger.brandsRequested.connect(self.open_brands)
         self._build_menus()
+        self._build_help_menu()
         self._restore()
         self.talents.refresh(select=self.settings.last_talent or None)
 
@@ -160,6 +161,46 @@ class MainWindow(QMainWindow):
             self.detail.scan.viewer_button.setEnabled(False)
             self.detail.scan.viewer_button.setToolTip(
                 self.tr("Open3D's viewer is not available: {reason}").format(reason=reason))
+
+    def _build_help_menu(self) -> None:
+        """Help: the guide shipped in the package, the window's shortcuts, About (DR039)."""
+        menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._action(menu, self.tr("&User Guide"), QKeySequence.HelpContents, self.show_user_guide,
+                     self.tr("A studio's day, the talent's review, the brand's side and troubleshooting"))
+        self._action(menu, self.tr("&Keyboard Shortcuts"), "Ctrl+/", self.show_shortcuts,
+                     self.tr("Every shortcut of this window"))
+        menu.addSeparator()
+        about = self._action(menu, self.tr("&About Twin Studio"), None, self.show_about,
+                             self.tr("Version, components and their licences"))
+        about.setMenuRole(QAction.AboutRole)
+        about_qt = self._action(menu, self.tr("About &Qt"), None, lambda: QMessageBox.aboutQt(self))
+        about_qt.setMenuRole(QAction.AboutQtRole)
+
+    def _show_once(self, name: str, make) -> QDialog:
+        """The help dialog kept as ``self.<name>``: made the first time, raised after."""
+        dialog = getattr(self, name, None)
+        if dialog is None:
+            dialog = make()
+            setattr(self, name, dialog)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def show_user_guide(self) -> QDialog:
+        from studio.ui.help_window import HelpWindow
+
+        return self._show_once("help_window", lambda: HelpWindow(self.tasks, self))
+
+    def show_shortcuts(self) -> QDialog:
+        from studio.ui.shortcuts_dialog import ShortcutsDialog
+
+        return self._show_once("shortcuts_dialog", lambda: ShortcutsDialog(self))
+
+    def show_about(self) -> QDialog:
+        from studio.ui.about_dialog import AboutDialog
+
+        return self._show_once("about_dialog", lambda: AboutDialog(self.tasks, self))
 
     def set_library_view(self, mode: str) -> None:
         self.library.set_view(mode)

@@ -112,7 +112,8 @@ def test_when_the_metadata_lacks_its_summary_then_appstreamcli_refuses_it(tmp_pa
 CHILD = r"""
 import json, sys
 import studio
-from studio.resources import icon_svg, odrl_context, resource
+from studio.core.about import version
+from studio.resources import icon_svg, odrl_context, resource, user_guide
 from studio.ui.app import application
 
 app = application()
@@ -124,6 +125,7 @@ print(json.dumps({
     "null": icon.isNull(), "sizes": sorted(s.width() for s in icon.availableSizes()),
     "centre_alpha_16": small.pixelColor(8, 8).alpha(), "svg": icon_svg().is_file(),
     "desktop_file": app.desktopFileName(), "odrl": context.get("odrl"),
+    "guide": user_guide().splitlines()[0], "version": version(),
 }))
 """
 
@@ -142,7 +144,7 @@ def run(cmd: list, cwd: Path, env: dict, timeout: float = 300) -> subprocess.Com
     return result
 
 
-def test_the_built_wheel_in_a_fresh_venv_starts_the_app_with_its_icon_and_reads_its_odrl_context(tmp_path):
+def test_the_built_wheel_in_a_fresh_venv_starts_the_app_with_its_icon_and_reads_its_odrl_context_and_guide(tmp_path):
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = clean_env(home)
@@ -156,7 +158,7 @@ def test_the_built_wheel_in_a_fresh_venv_starts_the_app_with_its_icon_and_reads_
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"{HICOLOR}/{n}x{n}/apps/{APP_ID}.png" for n in ICON_SIZES}
     expected |= {f"{HICOLOR}/scalable/apps/{APP_ID}.svg", "studio/resources/jsonld/odrl.jsonld",
-                 "studio/resources/jsonld/README.md"}
+                 "studio/resources/jsonld/README.md", "studio/resources/help/user-guide.md"}
     assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"
 
     # A fresh venv with the wheel in it; its dependencies (PySide6, Open3D, …) are seen through a
@@ -183,4 +185,6 @@ def test_the_built_wheel_in_a_fresh_venv_starts_the_app_with_its_icon_and_reads_
     assert out["svg"]
     assert out["desktop_file"] == DESKTOP.stem
     assert out["odrl"] == "http://www.w3.org/ns/odrl/2/"
+    assert out["guide"] == "# Twin Studio user guide"  # Help ▸ User Guide reads it from the installed package
+    assert out["version"] == tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
