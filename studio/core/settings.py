@@ -15,8 +15,8 @@ their catalog and store URLs only — an entry carrying a password or other cred
 on the way in and dropped on the way out. Qt-free: window geometry and state are the bytes Qt
 saves, kept here as base64 text.
 
-Version 4 (issue 15, DR040) adds what the Preferences dialog sets: the folder new vaults go in
-and the idle minutes before the vault locks (``vaults``), the preview's quality and LOD sizes
+Version 4 (issue 15, DR040) adds what the Preferences dialog sets: the vault folder the app
+starts on (or offers to create) and the idle minutes before the vault locks (``vaults``), the preview's quality and LOD sizes
 (``preview``), the thumbnails held (``library``), the theme and the language (``interface``).
 """
 
@@ -97,7 +97,7 @@ class RecentVault:
 @dataclass
 class VaultsSettings:
     recent: list[RecentVault] = field(default_factory=list)  # newest first, at most RECENT_MAX
-    location: str = ""   # the folder a new vault is offered in (absolute); "": the user data folder's (v4)
+    location: str = ""   # the vault folder the app starts on (absolute); "": the user data folder's (v4)
     auto_lock_minutes: int = AUTO_LOCK_MINUTES  # idle minutes before the open vault locks; 0: never (v4)
 
 
@@ -262,9 +262,12 @@ def check_preferences(settings: Settings) -> None:
         raise InvalidInput("the fine preview LOD must have more triangles than the coarse one")
 
 
-def new_vault_folder(settings: Settings) -> Path:
-    """Where a new vault is offered: the chosen location, else the user data folder's vault."""
-    return Path(settings.vaults.location) if settings.vaults.location else paths.vault_dir()
+def vault_folder(settings: Settings) -> Path:
+    """The vault the app opens, or offers to create, when it starts with none named: the one in
+    ``STUDIO_VAULT`` when that is set, else the chosen location, else the user data folder's."""
+    if settings.vaults.location and not os.environ.get("STUDIO_VAULT", "").strip():
+        return Path(settings.vaults.location)
+    return paths.vault_dir()
 
 
 def import_start(settings: Settings) -> Path:

@@ -16,7 +16,7 @@ import pytest
 from studio.core import paths
 from studio.core.errors import InvalidInput
 from studio.core.settings import (RECENT_MAX, SETTINGS_FILE, SETTINGS_VERSION, RecentVault, Settings, SettingsFile,
-                                  check_preferences, forget_vault, import_start, new_vault_folder, remember_import,
+                                  check_preferences, forget_vault, import_start, vault_folder, remember_import,
                                   remember_vault)
 
 GEOMETRY = base64.b64encode(bytes(range(256))).decode()
@@ -321,8 +321,10 @@ def test_when_a_preference_is_out_of_range_then_the_check_says_which(section, na
         check_preferences(s)
 
 
-def test_a_new_vault_is_offered_in_the_chosen_location_else_the_user_data_folder(tmp_path):
+def test_the_app_starts_on_the_chosen_vault_folder_unless_studio_vault_names_one(tmp_path, monkeypatch):
     s = Settings()
-    assert new_vault_folder(s) == paths.vault_dir()
-    s.vaults.location = str(tmp_path / "vaults")
-    assert new_vault_folder(s) == tmp_path / "vaults"
+    assert vault_folder(s) == paths.vault_dir() == tmp_path / "xdg-data" / "TwinStudio" / "vault"
+    s.vaults.location = str(tmp_path / "studio-vault")
+    assert vault_folder(s) == tmp_path / "studio-vault"
+    monkeypatch.setenv("STUDIO_VAULT", str(tmp_path / "from-env"))
+    assert vault_folder(s) == tmp_path / "from-env"
