@@ -71,6 +71,17 @@ def main(only: set[str] | None = None) -> int:
     save(create, "create-vault")
     create.close()
 
+    from studio.ui.preferences_dialog import PreferencesDialog
+    from studio.ui.settings import Settings
+
+    prefs = PreferencesDialog(Settings())  # the settings file of this run's own config folder
+    prefs.show()
+    save(prefs, "preferences")
+    prefs.close()
+    if only is not None and only <= {"create-vault", "preferences"}:
+        tasks.shutdown()
+        return 0
+
     vault = Vault.create(tmp / "vault", PASSPHRASE)
     vault.close()
     unlock = UnlockDialog(tmp / "vault", tasks)

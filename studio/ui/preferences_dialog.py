@@ -8,6 +8,8 @@ A value out of range is an inline banner and nothing is saved."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
@@ -17,6 +19,15 @@ from studio.core.errors import StudioError
 from studio.ui.banner import Banner
 from studio.ui.languages import available_languages, language_name
 from studio.ui.settings import Settings
+from studio.ui.vault_dialogs import grow_to_fit
+
+
+def _short(path: Path) -> str:
+    """``path`` with the home folder as ~ (as a file manager shows it)."""
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 def _note(text: str, parent: QWidget) -> QLabel:
@@ -34,14 +45,14 @@ class PreferencesDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Preferences — Twin Studio"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self.settings = settings
         values = settings.values()
         self.banner = Banner(self)
 
         # -- vaults
         self.location = QLineEdit(values.vaults.location, self)
-        self.location.setPlaceholderText(str(core.paths.vault_dir()))  # blank: the user data folder's
+        self.location.setPlaceholderText(_short(core.paths.vault_dir()))  # blank: the user data folder's
         self.location.setAccessibleName(self.tr("Vault folder"))
         browse = QPushButton(self.tr("Browse…"), self)
         browse.setAutoDefault(False)
@@ -122,6 +133,10 @@ class PreferencesDialog(QDialog):
         lay.addWidget(preview)
         lay.addWidget(appearance)
         lay.addWidget(self.buttons)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        grow_to_fit(self)  # the notes' wrapped lines: Qt does not count them in the first size
 
     def _faces(self, bounds: tuple[int, int], value: int, name: str) -> QSpinBox:
         box = QSpinBox(self)
