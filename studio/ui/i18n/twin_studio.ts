@@ -1925,19 +1925,19 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>PreferencesDialog</name>
     <message>
-        <location filename="../preferences_dialog.py" line="+36"/>
+        <location filename="../preferences_dialog.py" line="+47"/>
         <source>Preferences — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+9"/>
         <location line="+15"/>
-        <location line="+77"/>
+        <location line="+81"/>
         <source>Vault folder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-91"/>
+        <location line="-95"/>
         <source>Browse…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2064,7 +2064,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source> triangles</source>
         <translation type="unfinished"></translation>
     </message>
