@@ -30,21 +30,6 @@ FILES = [TESTDATA / "scans" / "igea.ply", TESTDATA / "scans" / "nefertiti.obj",
          TESTDATA / "malformed" / "assimp" / "invalid" / "empty.obj"]
 
 
-def dark_palette():
-    """A dark palette as the system's dark theme gives one (Fusion's dark colours)."""
-    from PySide6.QtGui import QColor, QPalette
-
-    p = QPalette()
-    for role, rgb in ((QPalette.Window, (45, 45, 48)), (QPalette.WindowText, (230, 230, 230)),
-                      (QPalette.Base, (30, 30, 32)), (QPalette.AlternateBase, (45, 45, 48)),
-                      (QPalette.Text, (230, 230, 230)), (QPalette.Button, (53, 53, 56)),
-                      (QPalette.ButtonText, (230, 230, 230)), (QPalette.Highlight, (42, 130, 218)),
-                      (QPalette.HighlightedText, (255, 255, 255)), (QPalette.ToolTipBase, (53, 53, 56)),
-                      (QPalette.ToolTipText, (230, 230, 230)), (QPalette.PlaceholderText, (150, 150, 150))):
-        p.setColor(role, QColor(*rgb))
-    return p
-
-
 def main(only: set[str] | None = None) -> int:
     """``only``: the names of the screenshots to write (all when None); the run stops once the
     main-window ones are done when no later one is asked for."""
@@ -58,6 +43,7 @@ def main(only: set[str] | None = None) -> int:
     from studio.ui.app import application
     from studio.ui.main_window import MainWindow
     from studio.ui.tasks import TaskManager
+    from studio.ui.theme import dark_palette
     from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
 
     app = application()
@@ -84,6 +70,17 @@ def main(only: set[str] | None = None) -> int:
     create.repeat.setText(PASSPHRASE)
     save(create, "create-vault")
     create.close()
+
+    from studio.ui.preferences_dialog import PreferencesDialog
+    from studio.ui.settings import Settings
+
+    prefs = PreferencesDialog(Settings())  # the settings file of this run's own config folder
+    prefs.show()
+    save(prefs, "preferences")
+    prefs.close()
+    if only is not None and only <= {"create-vault", "preferences"}:
+        tasks.shutdown()
+        return 0
 
     vault = Vault.create(tmp / "vault", PASSPHRASE)
     vault.close()

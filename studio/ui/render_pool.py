@@ -28,6 +28,13 @@ class RenderPool:
         self.thumbnails = RenderService()  # its child starts on the first thumbnail to render
         self._viewers: list = []
         self._closed = False
+        self._motion_scale: float | None = None  # None: the preview's own default
+
+    def set_motion_scale(self, scale: float) -> None:
+        """The preview's resolution while it turns, from the next moving frame on."""
+        self._motion_scale = scale
+        if self._thread is not None:
+            self._thread.preview.motion_scale = scale
 
     # -- previews --------------------------------------------------------------------------------
     @property
@@ -40,6 +47,8 @@ class RenderPool:
                 return None
             if self._thread is None:
                 self._thread = RenderThread()
+                if self._motion_scale is not None:
+                    self._thread.preview.motion_scale = self._motion_scale
                 self._thread.start()
             return self._thread
 

@@ -132,7 +132,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Reading the dropped files…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -239,7 +239,7 @@
 <context>
     <name>AssetModel</name>
     <message>
-        <location filename="../asset_model.py" line="+19"/>
+        <location filename="../asset_model.py" line="+20"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -478,6 +478,71 @@
     </message>
 </context>
 <context>
+    <name>CheckDialog</name>
+    <message>
+        <location filename="../check_dialog.py" line="+21"/>
+        <source>Check the vault — Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Every blob is decrypted and re-hashed; the catalog, the signatures and the audit chain are verified. Nothing is changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%v of %m blobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Problems and notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Checking the vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{blobs} blobs verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The vault is consistent: {read}, {events} audit events in an unbroken chain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>The vault is INCONSISTENT: %n problem(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The check was cancelled: nothing was concluded and nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The check could not finish.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ConfirmDecisionDialog</name>
     <message>
         <location filename="../confirm_decision.py" line="+38"/>
@@ -693,12 +758,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+3"/>
+        <source>Open this vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>{hint} · the two entries differ</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+14"/>
+        <source>{folder} already holds a vault: open it, or choose another folder for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Creating the vault</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1131,7 +1206,7 @@
 <context>
     <name>IngestModel</name>
     <message>
-        <location filename="../activity_panel.py" line="-246"/>
+        <location filename="../activity_panel.py" line="-247"/>
         <source>Queued</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1538,7 +1613,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>LocationForm</name>
     <message>
-        <location filename="../vault_dialogs.py" line="-227"/>
+        <location filename="../vault_dialogs.py" line="-249"/>
         <source>A folder on this computer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1627,7 +1702,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+45"/>
+        <location filename="../main_window.py" line="+49"/>
         <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1652,12 +1727,57 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>&amp;Open Vault…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open another vault: a folder or a shared vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open &amp;Recent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+3"/>
+        <source>&amp;Lock Vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close the vault and ask for its passphrase again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Change &amp;Passphrase…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change the vault&apos;s passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Check Vault…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decrypt and verify every blob, the catalog and the audit chain</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Open in Open3D &amp;viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1679,6 +1799,21 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     <message>
         <location line="+2"/>
         <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Preferences…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vault location, preview quality, thumbnails, theme, language, idle lock</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1832,7 +1967,22 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+43"/>
+        <source>No recent vaults</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Clear Recent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>The vault&apos;s passphrase is changed: the old one no longer opens it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+98"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1973,7 +2123,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>OpenVaultDialog</name>
     <message>
-        <location filename="../vault_dialogs.py" line="+208"/>
+        <location filename="../vault_dialogs.py" line="+230"/>
         <source>Open a vault — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2039,6 +2189,158 @@ Read the fingerprint out to the brand when you hand it over.</source>
     <message>
         <location line="+2"/>
         <source>None chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message>
+        <location filename="../preferences_dialog.py" line="+47"/>
+        <source>Preferences — Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <location line="+15"/>
+        <location line="+81"/>
+        <source>Vault folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-95"/>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source> min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Never</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Lock the vault after this many idle minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vaults</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The vault Twin Studio opens, or offers to create, when it starts (blank: the one in your user data folder). From the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Lock when idle for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No key press or mouse use for this long locks the vault, as File ▸ Lock Vault (Ctrl+L) does.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{percent}% of full resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Triangles of the preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Triangles of the fine preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+8"/>
+        <source>Thumbnails kept in memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Preview and library</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quality while turning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fine preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The LOD sizes apply to scans imported from now on; scans already in the vault keep theirs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+5"/>
+        <source>As the system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Light</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Appearance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Theme</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A new language shows when Twin Studio next starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>These preferences hold until Twin Studio closes: the settings file is from a newer Twin Studio and is left as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source> triangles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>The preferences could not be saved: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2664,6 +2966,66 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
 </context>
 <context>
+    <name>VaultPassphraseDialog</name>
+    <message>
+        <location filename="../vault_passphrase.py" line="+21"/>
+        <source>Change the vault&apos;s passphrase — Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Everyone who opens this vault will need the new passphrase. The data is not re-encrypted: only the key that opens it is locked anew.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+12"/>
+        <source>Current passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <location line="+13"/>
+        <source>New passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>Repeat the new passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Repeat it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Change passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>{hint} · the two entries differ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Enter the current passphrase.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The two entries of the new passphrase differ.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Changing the vault&apos;s passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Viewport</name>
     <message>
         <location filename="../viewport.py" line="+39"/>
@@ -2870,6 +3232,14 @@ Read the fingerprint out to the brand when you hand it over.</source>
     <message>
         <location line="+49"/>
         <source>No waveform</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>self.window</name>
+    <message>
+        <location filename="../session.py" line="+81"/>
+        <source>That vault is the one open.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
