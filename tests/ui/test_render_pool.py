@@ -12,23 +12,11 @@ from studio.core.intake import ingest_paths
 from studio.core.render import viewer
 from studio.ui.review_window import ReviewWindow
 from tests.conftest import TESTDATA
+from tests.ui.helpers import render_children
 
 TALENT_PASS = "the talent's own long phrase"
 T = 180_000
 ONE_POOL = 5  # the preview's motion and still children, each with its warm spare, and the thumbnail child
-
-
-def _render_children() -> list[int]:
-    """Live child processes started by multiprocessing's spawn (render children, viewers)."""
-    found = []
-    for p in psutil.Process().children(recursive=True):
-        try:
-            cmd = " ".join(p.cmdline())
-            if p.status() != psutil.STATUS_ZOMBIE and "multiprocessing" in cmd and "resource_tracker" not in cmd:
-                found.append(p.pid)
-        except psutil.Error:
-            continue
-    return found
 
 
 def test_when_review_mode_opens_then_it_draws_through_the_same_render_children(qtbot, make_window, new_vault,
@@ -48,7 +36,7 @@ def test_when_review_mode_opens_then_it_draws_through_the_same_render_children(q
     qtbot.waitUntil(lambda: review_view.image is not None and not review_view.image_moving, timeout=T)
     assert review_view.renders is main_view.renders
     # two panes, one pool: no more children than one pool keeps (a replaced child may take a moment to go)
-    qtbot.waitUntil(lambda: len(_render_children()) <= ONE_POOL, timeout=T)
+    qtbot.waitUntil(lambda: len(render_children()) <= ONE_POOL, timeout=T)
     review.close()
 
 
