@@ -135,15 +135,13 @@ class RenderThread(threading.Thread):
             self._restart = True
             self._cv.notify()
 
-    def stop(self, wait: float = 0.0) -> None:
-        """End the lane: its children are terminated at once (a frame being drawn is given up),
-        then the lane reaps them on its own thread; ``wait``: seconds to wait for that."""
+    def stop(self) -> None:
+        """End the lane without waiting: its children are terminated at once (a frame being
+        drawn is given up) and the lane reaps them on its own thread (join it to wait)."""
         with self._cv:
             self._stopping = True
             self.service.abort(spare=True)
             self._cv.notify()
-        if wait > 0:
-            self.join(wait)
 
     def run(self) -> None:
         try:
@@ -157,7 +155,7 @@ class RenderThread(threading.Thread):
                     wanted = self._wanted.pop(next(iter(self._wanted))) if self._wanted else None
                     restart, self._restart = self._restart, False
                     warm, self._warm = self._warm, False
-                    idle = self._idle and wanted is None and not self._live
+                    idle = self._idle and wanted is None and not warm and not self._live
                     self._idle = False
                     if idle:
                         self.service.abort(spare=True)  # no view left: no polite wait for the children

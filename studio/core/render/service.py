@@ -117,10 +117,6 @@ class RenderService:
         """Undo :meth:`abort`'s halt: the next call starts a fresh child."""
         self._halted = False
 
-    @property
-    def halted(self) -> bool:
-        return self._halted
-
     def close(self, keep_spare: bool = False) -> None:
         with self._lock:
             if not keep_spare:
