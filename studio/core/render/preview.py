@@ -62,7 +62,9 @@ def motion_size(width: int, height: int, scale: float = MOTION_SCALE) -> tuple[i
 
 
 class Preview:
-    """Owns the two render children. Not thread-safe by itself: one thread drives it."""
+    """Owns the two render children. Moving frames use only the motion child and still frames
+    only the still child, so one thread may draw moving frames while another draws stills (the
+    app's two render lanes); no two threads draw the same kind at once."""
 
     def __init__(self, spare: bool = True) -> None:
         self.motion = RenderService(spare=spare)
