@@ -316,9 +316,8 @@ def marked_body_ply(path: Path, up: str = "y", subdivisions: int = 4) -> dict:
     f = np.vstack([body.faces, nose.faces + len(body.vertices)])
     front = np.array([0.0, 0.0, 1.0])
     if up == "z":  # (x, y, z) Y-up → (x, −z, y) Z-up: up goes to +Z, the front to −Y
-        swap = lambda a: np.column_stack([a[..., 0], -a[..., 2], a[..., 1]]) if a.ndim == 2 else \
-            np.array([a[0], -a[2], a[1]])  # noqa: E731
-        v, nose_at, front = swap(v), swap(nose_at), swap(front)
+        to_z_up = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+        v, nose_at, front = v @ to_z_up.T, to_z_up @ nose_at, to_z_up @ front
     mesh = trimesh.Trimesh(v, f, vertex_colors=np.vstack([grey, red]).astype(np.uint8), process=False)
     path.write_bytes(trimesh.exchange.ply.export_ply(mesh, encoding="binary"))
     return {"nose": nose_at.tolist(), "front": front.tolist(), "faces": len(f)}

@@ -173,6 +173,7 @@ class ActivityPanel(QWidget):
         lay.addWidget(self.view, 1)
         self._running: list[Task] = []
         self._batches = 0
+        self.lod_sizes = None  # the preview LODs' sizes for scans imported next (the preferences); None: built in
 
     @property
     def running(self) -> bool:
@@ -205,7 +206,7 @@ class ActivityPanel(QWidget):
             self.tasks.gui(lambda: self._result(r))
 
         results = ingest_paths(self.vault, talent_id, paths, cancel=task.token, on_result=on_result,
-                               on_file_progress=on_progress)
+                               on_file_progress=on_progress, lods=self.lod_sizes)
         return Batch(talent_id, results)
 
     # -- GUI thread --------------------------------------------------------------------------------
