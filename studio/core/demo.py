@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.resources import as_file
 from pathlib import Path
 
-from studio.core import clock
+from studio.core import clock, paths
 from studio.core.errors import IntegrityError
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.resources import sample_files
@@ -23,6 +23,7 @@ from studio.resources import sample_files
 # Shown to the user: it is a demo, and it says so (DR041)
 DEMO_PASSPHRASE = "sample vault"
 DEMO_TALENT_PASSPHRASE = "sample talent"
+SAMPLE_FOLDER = "Sample vault"
 TALENT = {"name": "Sam Sample", "email": "sam.sample@example.com", "agency": "Demo Agency"}
 BRAND = "Demo Brand"
 GRANT = {"licensee": BRAND, "use_description": "Sample campaign: web shop and social posts",
@@ -46,6 +47,16 @@ class DemoVault:
     brand: str
     package_id: str
     use_entry_id: str
+
+    def to_json(self) -> dict:
+        return {"path": str(self.root), "passphrase": self.passphrase, "talent": self.talent_id,
+                "talent_passphrase": self.talent_passphrase, "assets": list(self.asset_ids), "grant": self.grant_id,
+                "brand": self.brand, "package": self.package_id, "use": self.use_entry_id}
+
+
+def sample_vault_dir() -> Path:
+    """Where the app keeps the sample vault: beside the default vault, in the user data folder."""
+    return paths.data_dir() / SAMPLE_FOLDER
 
 
 def build_demo(vault_dir: Path, passphrase: str = DEMO_PASSPHRASE, progress: ProgressFn | None = None,
@@ -133,7 +144,7 @@ def _build(root: Path, passphrase: str, brand_side: Path, progress: ProgressFn |
         package = export_package(vault, grant.id, BRAND, brand_side / "sample.twinpkg", cancel=cancel)
         step()
         use, _ = create_report(package.path, brand_side / "keys", USE["description"], USE["purpose"], USE["media"],
-                               USE["territory"], (start + dt.timedelta(days=1)).isoformat(), USE["count"])
+                               USE["territory"], grant.today().isoformat(), USE["count"])  # on the export's day
         write_report(use, brand_side / "report.json")
         entry = import_report(vault, brand_side / "report.json").entry
     report(progress, len(STEPS), len(STEPS), "Done")
