@@ -63,6 +63,16 @@ def test_when_the_sample_button_is_clicked_then_the_sample_vault_is_built_and_op
     dialog.vault.close()
 
 
+def test_when_the_dialog_is_closed_while_the_sample_is_built_then_no_vault_is_left(qtbot, tmp_path, tasks):
+    dialog = _first_run(qtbot, tmp_path, tasks)
+    dialog.explore.click()
+    qtbot.waitUntil(lambda: dialog.busy.value() >= 2, timeout=T)  # the vault is made, the samples go in
+    assert vault_exists(sample_vault_dir())
+    dialog.reject()
+    qtbot.waitUntil(lambda: tasks.busy == 0, timeout=T)
+    assert not sample_vault_dir().exists() and dialog.vault is None
+
+
 def test_when_the_sample_vault_is_there_then_the_button_opens_it(qtbot, tmp_path, tasks, demo, monkeypatch):
     monkeypatch.setenv("STUDIO_DATA_DIR", str(demo.root.parent))
     dialog = _first_run(qtbot, tmp_path, tasks)
