@@ -3,8 +3,6 @@ command line, then the same commands a user would try on it."""
 
 from __future__ import annotations
 
-import json
-
 from studio.core.demo import DEMO_PASSPHRASE, DEMO_TALENT_PASSPHRASE
 from tests.conftest import CLI
 
