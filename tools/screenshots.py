@@ -135,7 +135,7 @@ def main(only: set[str] | None = None) -> int:
     shown = viewport.frames_shown
     app.setPalette(light)
     spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
-    if only is not None and only <= {"first-run", "create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark",
+    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark",
                                  "help-guide", "help-shortcuts", "about"}:
         window.close()
         spin(1)
