@@ -1,7 +1,8 @@
 """The data files that ship inside the package (DR038): the app icon in the freedesktop hicolor
 layout, the vendored ODRL JSON-LD context and the user guide. Read through ``importlib.resources``, so an
 installed wheel finds them where it put them, never in a source checkout. No Qt here: the core
-may read these too."""
+may read these too. ``sample/`` holds the openly licensed files the sample vault is built from
+(DR041; ``sample/SOURCES.md``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ ODRL_CONTEXT_URLS = ("http://www.w3.org/ns/odrl.jsonld", "https://www.w3.org/ns/
 USER_GUIDE = "help/user-guide.md"  # the one copy of the guide; docs/user-guide.md points here (DR039)
 # others' work shipped in this package, with its licence (the About dialog lists it beside the
 # dependencies; jsonld/README.md has the full notice)
-BUNDLED_DATA = (("W3C ODRL 2.2 JSON-LD context (jsonld/odrl.jsonld)", "W3C Document License"),)
+BUNDLED_DATA = (("W3C ODRL 2.2 JSON-LD context (jsonld/odrl.jsonld)", "W3C Document License"),
+                ("Sample body: MakeHuman hm08 base mesh (sample/makehuman-base.obj)", "CC0 1.0"),
+                ("Sample voice: LJ Speech 1.1, LJ050-0159 (sample/ljspeech-LJ050-0159.wav)", "Public domain"),
+                ("Sample voice: Mozilla Common Voice, French 17299458 (sample/commonvoice-fr-17299458.wav)",
+                 "CC0 1.0"))
+# the sample vault's files (DR041), in the order they are ingested; sample/SOURCES.md says whose they are
+SAMPLES = ("makehuman-base.obj", "ljspeech-LJ050-0159.wav", "commonvoice-fr-17299458.wav")
 
 
 def resource(*parts: str) -> Traversable:
@@ -40,6 +47,11 @@ def user_guide_file() -> Traversable:
 
 def user_guide() -> str:
     return user_guide_file().read_text(encoding="utf-8")
+
+
+def sample_files() -> list[Traversable]:
+    """The sample vault's scan and voice takes (:data:`SAMPLES`)."""
+    return [resource("sample", name) for name in SAMPLES]
 
 
 def odrl_context_file() -> Traversable:

@@ -26,6 +26,7 @@ from studio.core.vault.location import (CATALOG_ENV, ENDPOINT_ENV, STORE_ENV, Sh
                                         parse_endpoint, parse_store)
 from studio.core.vault.opening import check_can_create_at, create_vault, open_vault
 from studio.ui.banner import Banner
+from studio.ui.sample_vault import SampleVault
 from studio.ui.settings import Settings
 from studio.ui.tasks import TaskManager
 
@@ -263,6 +264,8 @@ class CreateVaultDialog(_VaultDialog):
         ok.setText(self.tr("Create vault"))
         self.open_other = self._action(self.tr("Open an existing vault…"))
         self.open_other.clicked.connect(lambda: self._choose(lambda where: self._switch("unlock", where)))
+        self.explore = self._action(self.tr("Explore a sample vault"))  # DR041: every screen working in a minute
+        self.sample = SampleVault(self, self.explore)
         self.open_here = self._action(self.tr("Open this vault"))  # offered when the folder already holds one
         self.open_here.clicked.connect(lambda: self._switch("unlock", self._existing))
         self._existing: Path | None = None
@@ -279,6 +282,10 @@ class CreateVaultDialog(_VaultDialog):
         lay.addLayout(self.actions)
         self._update()
         self.passphrase.setFocus()
+
+    def reject(self) -> None:
+        self.sample.cancel()  # a sample vault being built stops and leaves nothing behind
+        super().reject()
 
     def _update(self) -> None:
         score, words = strength(self.passphrase.text())

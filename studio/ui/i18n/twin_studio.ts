@@ -692,7 +692,7 @@
 <context>
     <name>CreateVaultDialog</name>
     <message>
-        <location filename="../vault_dialogs.py" line="+46"/>
+        <location filename="../vault_dialogs.py" line="+47"/>
         <source>A phrase of several words is best (at least 8 characters)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -759,11 +759,16 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>Explore a sample vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Open this vault</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+26"/>
         <source>{hint} · the two entries differ</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1613,7 +1618,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>LocationForm</name>
     <message>
-        <location filename="../vault_dialogs.py" line="-249"/>
+        <location filename="../vault_dialogs.py" line="-255"/>
         <source>A folder on this computer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2123,7 +2128,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>OpenVaultDialog</name>
     <message>
-        <location filename="../vault_dialogs.py" line="+230"/>
+        <location filename="../vault_dialogs.py" line="+236"/>
         <source>Open a vault — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2445,6 +2450,93 @@ Read the fingerprint out to the brand when you hand it over.</source>
     <message>
         <location line="+8"/>
         <source>Signing your decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SampleVault</name>
+    <message>
+        <location filename="../sample_vault.py" line="+32"/>
+        <source>Creating the vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Adding the talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Importing the samples</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The talent approves them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>The talent signs a grant</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Registering a brand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Exporting a package</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Recording a use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A vault with a made-up talent, approved scans and voice takes, a signed grant, a brand and an exported package, to see every screen working</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Opening the sample vault in {folder}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Opening the sample vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Building a sample vault in {folder}. Its passphrase is “{passphrase}”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Building the sample vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>The sample vault — Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The sample vault is open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>It shows {talent}, a made-up talent, with a body scan and two voice takes they approved, a grant they signed, a brand, a package exported to it and a use it reported.
+
+Its passphrase is “{passphrase}”: Twin Studio asks for it when the vault is locked. {talent}&apos;s own passphrase, asked for in review mode, is “{talent_passphrase}”.
+
+It is kept in {folder}. The next time Twin Studio starts, it offers to create your own vault again.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3073,7 +3165,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+143"/>
+        <location filename="../render_thread.py" line="+203"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
