@@ -4,7 +4,7 @@
 <context>
     <name>ActivityPanel</name>
     <message>
-        <location filename="../activity_panel.py" line="+154"/>
+        <location filename="../activity_panel.py" line="+155"/>
         <source>Ingest activity</source>
         <translation type="unfinished"></translation>
     </message>
@@ -14,43 +14,44 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
+        <location line="+89"/>
         <source>No background work.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-88"/>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Clear finished</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+26"/>
         <source>Reading the dropped files…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
-        <location line="+76"/>
+        <location line="+4"/>
+        <location line="+94"/>
         <source>Ingest</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-60"/>
         <source>Ingesting {name}…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+29"/>
         <source>Last batch: {added} added, {duplicate} duplicate, {rejected} rejected.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>cancelled — nothing of this file was stored</source>
         <translation type="unfinished"></translation>
     </message>
@@ -60,12 +61,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Cancelled. Files finished before the cancel are kept; the file in progress left nothing behind.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+13"/>
         <source>Cancelling…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -73,7 +74,7 @@
 <context>
     <name>AddTalentDialog</name>
     <message>
-        <location filename="../talents_panel.py" line="+23"/>
+        <location filename="../talents_panel.py" line="+25"/>
         <source>Add a talent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -377,7 +378,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+133"/>
+        <location filename="../consent_panel.py" line="+134"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -402,7 +403,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+33"/>
         <source>Loading grants</source>
         <translation type="unfinished"></translation>
     </message>
@@ -504,12 +505,12 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../detail_pane.py" line="+24"/>
+        <location filename="../detail_pane.py" line="+30"/>
         <source>Select a scan or a voice take to see it here.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+34"/>
         <source>{id} · added {when}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -787,7 +788,7 @@
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-184"/>
+        <location filename="../consent_panel.py" line="-185"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -835,7 +836,7 @@
 <context>
     <name>IngestModel</name>
     <message>
-        <location filename="../activity_panel.py" line="-246"/>
+        <location filename="../activity_panel.py" line="-272"/>
         <source>Queued</source>
         <translation type="unfinished"></translation>
     </message>
@@ -865,7 +866,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
         <source>File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -883,7 +884,7 @@
 <context>
     <name>LedgerPanel</name>
     <message>
-        <location filename="../ledger_panel.py" line="+30"/>
+        <location filename="../ledger_panel.py" line="+31"/>
         <source>Date</source>
         <translation type="unfinished"></translation>
     </message>
@@ -969,7 +970,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&lt;b&gt;Exports &amp;amp; uses&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -979,7 +980,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Export twin…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1004,7 +1005,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&lt;b&gt;Packages made from this likeness&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1014,7 +1015,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-99"/>
+        <location line="-103"/>
         <source>Package {0}, grant {1}
 Recorded {2}</source>
         <translation type="unfinished"></translation>
@@ -1025,7 +1026,7 @@ Recorded {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+117"/>
         <source>No talent selected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1110,13 +1111,7 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+37"/>
-        <location line="+125"/>
-        <source>&lt;b&gt;Assets&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-124"/>
+        <location filename="../library_panel.py" line="+44"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1181,22 +1176,17 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Assets (grid)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+25"/>
         <source>Assets (list)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
-        <source>&lt;b&gt;{name}&lt;/b&gt; — assets</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+109"/>
+        <location line="+192"/>
         <source>Copy &amp;ID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1224,7 +1214,18 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="-315"/>
+        <location line="+133"/>
+        <source>Assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{name} — assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+199"/>
         <source>Import for {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1326,12 +1327,12 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+45"/>
+        <location filename="../main_window.py" line="+46"/>
         <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+21"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1351,7 +1352,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1492,11 +1493,12 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     </message>
     <message>
         <location line="+66"/>
+        <location line="+59"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="-39"/>
         <source>No talent selected</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1520,7 +1522,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+59"/>
         <location line="+7"/>
         <source>Rendering a thumbnail</source>
         <translation type="unfinished"></translation>
@@ -1785,7 +1787,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ScanDetail</name>
     <message>
-        <location filename="../scan_view.py" line="+18"/>
+        <location filename="../scan_view.py" line="+20"/>
         <source>Front</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1831,18 +1833,18 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+73"/>
+        <location line="+82"/>
         <source>Points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-54"/>
-        <location line="+18"/>
+        <location line="-60"/>
+        <location line="+20"/>
         <source>{action} ({shortcut})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-14"/>
         <source>Reset</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1852,7 +1854,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Open3D viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1862,7 +1864,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+23"/>
         <source>Triangles</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2166,7 +2168,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+21"/>
         <source>Loading talents</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2264,7 +2266,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>Viewport</name>
     <message>
-        <location filename="../viewport.py" line="+38"/>
+        <location filename="../viewport.py" line="+39"/>
         <source>3D preview</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2279,7 +2281,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Loading the 3D preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2289,7 +2291,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <source>Showing {shown} of {total} triangles — full detail follows</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2309,7 +2311,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+142"/>
+        <location filename="../render_thread.py" line="+143"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
@@ -2318,7 +2320,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>VoiceDetail</name>
     <message>
-        <location filename="../voice_view.py" line="+46"/>
+        <location filename="../voice_view.py" line="+47"/>
         <source>{bits}-bit PCM (unsigned)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2418,7 +2420,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+173"/>
+        <location line="+174"/>
         <source>{label}:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2461,7 +2463,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>WaveformWidget</name>
     <message>
-        <location line="-238"/>
+        <location line="-239"/>
         <source>Waveform</source>
         <translation type="unfinished"></translation>
     </message>
