@@ -28,6 +28,7 @@ STATE_TEXT = {"queued": QT_TRANSLATE_NOOP("IngestModel", "Queued"),
               "rejected": QT_TRANSLATE_NOOP("IngestModel", "Rejected"),
               "cancelled": QT_TRANSLATE_NOOP("IngestModel", "Cancelled")}
 FINISHED = ("ingested", "duplicate", "rejected", "cancelled")
+FILE_WIDTH = (160, 320)  # the File column: at first, and at most when it grows to the names (px)
 PROGRESS_EVERY_S = 0.05  # at most 20 progress updates a second reach the GUI thread
 
 
@@ -149,7 +150,9 @@ class ActivityPanel(QWidget):
         self.view.verticalHeader().hide()
         self.view.setSelectionBehavior(QTableView.SelectRows)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Interactive)  # as wide as the names, up to FILE_WIDTH
+        header.resizeSection(0, FILE_WIDTH[0])
+        self.view.setTextElideMode(Qt.ElideMiddle)  # a long name keeps its start and its extension
         header.resizeSection(1, 120)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
         self.view.setAccessibleName(self.tr("Ingest activity"))
@@ -221,6 +224,10 @@ class ActivityPanel(QWidget):
     def _queued(self, files: list[Path]) -> None:
         self.model.add(files)
         self._total += len(files)
+        header, metrics = self.view.horizontalHeader(), self.view.fontMetrics()
+        wanted = max((metrics.horizontalAdvance(f.name) + 16 for f in files[:200]), default=0)
+        if wanted > header.sectionSize(0):
+            header.resizeSection(0, min(wanted, FILE_WIDTH[1]))
         self._refresh_overall()
 
     def _progress(self, path: str, fraction: float) -> None:

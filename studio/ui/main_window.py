@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
                 else:
                     rows.extend(made)
                 count += len(chunk)
-            if not fresh:
+            if not fresh or not count:  # a talent without assets: the list empties too
                 self.tasks.gui(lambda: self._assets_chunk(listing, rows, True, select))
             return count
 

@@ -89,3 +89,23 @@ def test_a_new_asset_does_not_select_itself_when_nothing_was_selected(qtbot, mak
     qtbot.waitUntil(lambda: lib.model.rowCount() == 1 and not window.activity.running, timeout=T)
     qtbot.waitUntil(lambda: not window.tasks.busy, timeout=T)
     assert lib.current() is None and window.detail.asset is None
+
+
+def test_when_a_talent_without_assets_is_chosen_then_the_list_empties(qtbot, make_window, new_vault, talent):
+    from studio.core.talents import add_talent
+
+    ingest_paths(new_vault, talent.id, [FIRST])
+    other = add_talent(new_vault, "Ines Duarte")
+    window = make_window()
+    lib = window.library
+    qtbot.waitUntil(lambda: window.talent is not None and window.talent.id == talent.id
+                    and lib.model.rowCount() == 1 and not window.tasks.busy, timeout=T)
+    talents = window.talents.list
+    talents.setCurrentItem(next(talents.item(i) for i in range(talents.count())
+                                if talents.item(i).text().startswith("Ines")))
+    qtbot.waitUntil(lambda: window.talent.id == other.id and not window.tasks.busy, timeout=T)
+    assert lib.model.total == 0 and lib.model.rowCount() == 0, "no asset of the talent chosen before"
+    # and what is ingested now for this talent is the only asset listed
+    assert drop_files(lib, [SECOND])
+    qtbot.waitUntil(lambda: lib.model.rowCount() == 1 and not window.activity.running, timeout=T)
+    assert [a.original_name for a in lib.model.assets] == [SECOND.name]
