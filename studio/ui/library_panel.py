@@ -18,6 +18,7 @@ from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_
 from studio.ui.settings import Settings
 from studio.ui.theme import style_toggles
 
+SIZED_FROM = 50  # the list's columns are sized from the first rows' texts (DR026)
 NAME_WIDTH = (160, 360)  # the list's name column: at least, and at most when sized to the names (px)
 SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac *.ogg *.opus *.mp3 *.sph *.aif *.aiff"
 
@@ -114,7 +115,8 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.Interactive)
         # the name takes the spare width (never less than its names need, up to NAME_WIDTH[1]);
         # the other columns fit their texts: a narrow list scrolls sideways, the names stay (DR035)
-        self._columns_sized = False
+        self._sized_rows = 0  # rows the columns were sized from (at most SIZED_FROM)
+        self._sizing = False
         self._name_width = NAME_WIDTH[0]
         self._fitting = False
         header.setMinimumSectionSize(48)
@@ -169,7 +171,7 @@ class LibraryPanel(QWidget):
     def set_talent(self, name: str | None) -> None:
         self.talent_name = name
         self.talent_id: str | None = None  # whose assets are listed (the main window sets it)
-        self._columns_sized = False
+        self._sized_rows = 0
         self.title.setText(self.tr("{name} — assets").format(name=name) if name else self.tr("Assets"))
         for w in (self.import_button, self.import_files_action, self.import_folder_action):
             w.setEnabled(name is not None)
@@ -178,33 +180,39 @@ class LibraryPanel(QWidget):
     def set_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
         current = select or (self.current().id if self.current() else None)
         self.model.set_assets(assets)
-        self._size_columns_once()
+        self._size_columns_soon()
         self._update_empty()
         if current:
             self.select(current)
         if self.current() is None:
             self.assetSelected.emit(None)
 
-    def _size_columns_once(self) -> None:
-        """Size the list's columns when the talent's first rows arrive (not on every change)."""
-        if not self._columns_sized and self.model.rowCount():
-            self._columns_sized = True
+    def _size_columns_soon(self) -> None:
+        """Size the list's columns from the talent's first rows, once they arrive (not on every
+        change); an ingest's assets arrive one by one, so until SIZED_FROM rows were measured,
+        each arrival widens the columns to its texts (DR035)."""
+        if not self._sizing and self._sized_rows < min(SIZED_FROM, self.model.rowCount()):
+            self._sizing = True
             QTimer.singleShot(0, self._size_columns)
 
     def _size_columns(self) -> None:
         """Each column as wide as its title and the first rows' texts (measured here rather than
-        by the header, which would ask the model for every row)."""
+        by the header, which would ask the model for every row); a later measure only widens."""
+        self._sizing = False
         metrics = self.table.fontMetrics()
         header = self.table.horizontalHeader()
-        rows = [self.model.index(r, 0) for r in range(min(50, self.model.rowCount()))]
+        count = min(SIZED_FROM, self.model.rowCount())
         for column in range(self.model.columnCount()):
             texts = [self.model.headerData(column, Qt.Horizontal)] + [
-                self.model.data(self.model.index(i.row(), column)) for i in rows]
+                self.model.data(self.model.index(r, column)) for r in range(count)]
             width = max(metrics.horizontalAdvance(t or "") for t in texts) + 16
             if column == 0:  # the name, after its icon, as wide as the names within bounds
                 width = min(max(width + self.table.iconSize().width() + 8, NAME_WIDTH[0]), NAME_WIDTH[1])
-                self._name_width = width
+                self._name_width = width = max(width, self._name_width) if self._sized_rows else width
+            elif self._sized_rows:
+                width = max(width, header.sectionSize(column))
             header.resizeSection(column, width)
+        self._sized_rows = count
         self._fit_name_column()
 
     def _fit_name_column(self) -> None:
@@ -236,7 +244,7 @@ class LibraryPanel(QWidget):
         """More of the talent's assets (a long listing arrives in chunks, DR026; an ingest's
         assets as each is committed, DR035). The selection stays on its asset."""
         self.model.append_assets(assets)
-        self._size_columns_once()
+        self._size_columns_soon()
         self._update_empty()
         if select and self.current() is None:
             self.select(select)

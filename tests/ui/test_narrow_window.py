@@ -87,3 +87,24 @@ def test_a_short_name_is_shown_whole_and_the_name_column_takes_the_spare_width(
     window.resize(1800, 860)
     qtbot.waitUntil(lambda: window.width() == 1800, timeout=T)
     qtbot.waitUntil(lambda: header.sectionSize(0) + others >= table.viewport().width(), timeout=T)
+
+
+def test_when_assets_arrive_one_by_one_then_the_list_columns_fit_all_their_texts(
+        qtbot, make_window, new_vault, talent, tmp_path):
+    short = tmp_path / "a.wav"  # committed first: the columns must not stay sized to it alone
+    shutil.copy(TAKE, short)
+    longer = [TESTDATA / "voice" / "ljspeech_LJ050-0131.wav", TESTDATA / "scans" / "pointclouds" / "ism_train_michael.pcd"]
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None and not window.tasks.busy, timeout=T)
+    window.set_library_view("list")
+    assert drop_files(window.library, [short, *longer])
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 3 and not window.activity.running, timeout=T)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=T)
+    table, model = window.library.table, window.library.model
+    header, metrics = table.horizontalHeader(), table.fontMetrics()
+    qtbot.waitUntil(lambda: header.sectionSize(0) >= metrics.horizontalAdvance("ism_train_michael.pcd")
+                    + table.iconSize().width(), timeout=T)
+    for row in range(model.rowCount()):
+        for column in range(1, model.columnCount()):
+            text = model.index(row, column).data()
+            assert header.sectionSize(column) >= metrics.horizontalAdvance(text), (column, text)
