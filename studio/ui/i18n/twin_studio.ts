@@ -4,7 +4,7 @@
 <context>
     <name>ActivityPanel</name>
     <message>
-        <location filename="../activity_panel.py" line="+155"/>
+        <location filename="../activity_panel.py" line="+158"/>
         <source>Ingest activity</source>
         <translation type="unfinished"></translation>
     </message>
@@ -15,12 +15,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+89"/>
+        <location line="+93"/>
         <source>No background work.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-88"/>
+        <location line="-92"/>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
@@ -36,7 +36,7 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+94"/>
+        <location line="+98"/>
         <source>Ingest</source>
         <translation type="unfinished"></translation>
     </message>
@@ -836,7 +836,7 @@
 <context>
     <name>IngestModel</name>
     <message>
-        <location filename="../activity_panel.py" line="-272"/>
+        <location filename="../activity_panel.py" line="-279"/>
         <source>Queued</source>
         <translation type="unfinished"></translation>
     </message>
@@ -866,7 +866,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1111,7 +1111,7 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+44"/>
+        <location filename="../library_panel.py" line="+45"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1181,12 +1181,12 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Assets (list)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+192"/>
+        <location line="+198"/>
         <source>Copy &amp;ID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1214,8 +1214,8 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-315"/>
-        <location line="+133"/>
+        <location line="-322"/>
+        <location line="+134"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1225,7 +1225,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+199"/>
+        <location line="+205"/>
         <source>Import for {name}</source>
         <translation type="unfinished"></translation>
     </message>
