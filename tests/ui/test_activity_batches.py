@@ -63,7 +63,7 @@ def test_each_batch_counts_its_own_files_assets_appear_as_committed_and_the_sele
         window.set_library_view("list")
         assert drop_files(lib, [THIRD])
         qtbot.waitUntil(lambda: (held / "ingest.staged.reached").exists(), timeout=T)
-        qtbot.waitUntil(lambda: activity.overall.maximum() == 1, timeout=T)
+        qtbot.waitUntil(lambda: any(r.path.name == THIRD.name for r in activity.model.rows), timeout=T)
         assert activity.overall.isVisible() and activity.overall.text() == "0 of 1 files"
         released.append(held)
         (held / "ingest.staged.go").touch()
@@ -103,8 +103,9 @@ def test_when_a_talent_without_assets_is_chosen_then_the_list_empties(qtbot, mak
     talents = window.talents.list
     talents.setCurrentItem(next(talents.item(i) for i in range(talents.count())
                                 if talents.item(i).text().startswith("Ines")))
-    qtbot.waitUntil(lambda: window.talent.id == other.id and not window.tasks.busy, timeout=T)
-    assert lib.model.total == 0 and lib.model.rowCount() == 0, "no asset of the talent chosen before"
+    # the listing's result reaches the window after its worker is done: the state is waited for
+    qtbot.waitUntil(lambda: window.talent.id == other.id and lib.talent_id == other.id
+                    and lib.model.total == 0 and lib.model.rowCount() == 0, timeout=T)
     # and what is ingested now for this talent is the only asset listed
     assert drop_files(lib, [SECOND])
     qtbot.waitUntil(lambda: lib.model.rowCount() == 1 and not window.activity.running, timeout=T)
