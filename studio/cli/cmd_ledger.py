@@ -55,6 +55,8 @@ def cmd_ledger_statement(args) -> int:
         return EXIT_OK
     print(f"Statement for talent {st.talent_id}" + (f" from {st.start}" if st.start else "")
           + (f" to {st.end}" if st.end else ""))
+    for grant_id, terms in st.fee_terms.items():
+        print(f"  grant {grant_id}: {terms or 'fee terms unreadable'}")
     if st.entries:
         print("  (in the order recorded; each date is a calendar day in its grant's time zone)")
     for e in st.entries:

@@ -20,7 +20,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from sqlalchemy import select
 
@@ -36,6 +36,9 @@ from studio.core.vault.blobs import Staged
 from studio.core.vault.catalog import Asset, AssetFile, Talent
 from studio.core.vault.staging import StagingArea
 from studio.core.vault.writes import add_blob_rows, clear_intent, publish_with_intent
+
+if TYPE_CHECKING:
+    from studio.core.ingest.limits import LodSizes
 
 # Extensions tried first in a batch, so that an OBJ or glTF claims its MTL, textures and
 # buffers before those files come up on their own.
@@ -78,20 +81,21 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return primary + [f for f in out if f.suffix.lower() not in _PRIMARY_FIRST]
 
 
-def _analyse(path: Path, progress, cancel):
+def _analyse(path: Path, progress, cancel, lods=None):
     from studio.core.ingest import analyse  # heavy imports (Open3D, trimesh) only when ingesting
 
-    return analyse(path, progress=progress, cancel=cancel)
+    return analyse(path, progress=progress, cancel=cancel, lods=lods)
 
 
 def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn | None = None,
                 cancel: CancelToken | None = None,
-                area: StagingArea | None = None) -> tuple[IngestResult, list[Path]]:
+                area: StagingArea | None = None, lods: LodSizes | None = None) -> tuple[IngestResult, list[Path]]:
     """Ingest one file. Returns its result and the companion files stored with it. Blobs are
-    staged in ``area`` (by default a staging folder of the call's own)."""
+    staged in ``area`` (by default a staging folder of the call's own). ``lods``: the preview
+    LODs' sizes (default: the built-in ones)."""
     if area is None:
         with vault.staging() as own:
-            return ingest_file(vault, talent_id, path, progress, cancel, own)
+            return ingest_file(vault, talent_id, path, progress, cancel, own, lods)
     path = Path(path)
     shown = str(path)
 
@@ -105,7 +109,7 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         return IngestResult(shown, "rejected", reason=_not_a_file(path)), []
     try:
         analysed = _fingerprint(path)
-        analysis = _analyse(path, step(0.0, 0.6), cancel)
+        analysis = _analyse(path, step(0.0, 0.6), cancel, lods)
     except Cancelled:
         raise
     except StudioError as exc:
@@ -249,8 +253,10 @@ def _commit(vault: Vault, talent_id: str, path: Path, analysis, original: Staged
 def ingest_paths(vault: Vault, talent_id: str, paths: Iterable[Path], progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None,
                  on_result: Callable[[IngestResult], None] | None = None,
-                 on_file_progress: Callable[[Path, Progress], None] | None = None) -> list[IngestResult]:
-    """Ingest files and folders for one talent. ``progress`` reports files done of total."""
+                 on_file_progress: Callable[[Path, Progress], None] | None = None,
+                 lods: LodSizes | None = None) -> list[IngestResult]:
+    """Ingest files and folders for one talent. ``progress`` reports files done of total;
+    ``lods``: the sizes of the previews made of big scans (default: the built-in ones)."""
     tid = parse_id("talent", talent_id)
     with vault.session() as s:
         if s.get(Talent, tid) is None:
@@ -285,7 +291,7 @@ def ingest_paths(vault: Vault, talent_id: str, paths: Iterable[Path], progress: 
                 if progress is not None and p.fraction is not None:
                     progress(Progress(i + p.fraction, total, _path.name))
 
-            result, companions = ingest_file(vault, tid, path, file_cb, cancel, area)
+            result, companions = ingest_file(vault, tid, path, file_cb, cancel, area, lods)
             for comp in companions:
                 claimed[Path(comp).resolve()] = result
             emit(result)

@@ -14,6 +14,10 @@ Never secrets: passphrases are not remembered, and the recent vaults (v3) are th
 their catalog and store URLs only — an entry carrying a password or other credential is refused
 on the way in and dropped on the way out. Qt-free: window geometry and state are the bytes Qt
 saves, kept here as base64 text.
+
+Version 4 (issue 15, DR040) adds what the Preferences dialog sets: the vault folder the app
+starts on (or offers to create) and the idle minutes before the vault locks (``vaults``), the preview's quality and LOD sizes
+(``preview``), the thumbnails held (``library``), the theme and the language (``interface``).
 """
 
 from __future__ import annotations
@@ -36,10 +40,20 @@ from studio.core.ids import TalentId
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 3
+SETTINGS_VERSION = 4
 SETTINGS_FILE = "settings.json"
 VIEW_MODES = ("grid", "list")
 RECENT_MAX = 10  # recent vaults kept, newest first
+THEMES = ("system", "light", "dark")
+AUTO_LOCK_MINUTES = 15         # the default idle time before the vault locks; 0: never
+AUTO_LOCK_MAX = 24 * 60
+THUMBNAILS_HELD = 256          # decoded thumbnails the library keeps (DR026)
+THUMBNAILS_RANGE = (64, 4096)
+MOTION_SCALES = (0.25, 0.5, 0.75, 1.0)  # the preview's resolution while it turns, of the full size
+LOD_FACES = 100_000            # the coarse preview LOD of a big scan, in triangles (DR024)
+LOD_FACES_RANGE = (20_000, 500_000)
+LOD_FINE_FACES = 1_000_000     # the fine preview LOD of a very big scan
+LOD_FINE_FACES_RANGE = (250_000, 4_000_000)
 
 
 @dataclass
@@ -56,6 +70,7 @@ class LibrarySettings:
     view: str = "grid"      # one of VIEW_MODES
     last_talent: str = ""   # the talent id selected when the window closed, or ""
     import_folder: str = ""  # where Import… last took files or a folder from (absolute), or ""
+    thumbnails_held: int = THUMBNAILS_HELD  # decoded thumbnails kept in memory, at least (v4)
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,24 @@ class RecentVault:
 @dataclass
 class VaultsSettings:
     recent: list[RecentVault] = field(default_factory=list)  # newest first, at most RECENT_MAX
+    location: str = ""   # the vault folder the app starts on (absolute); "": the user data folder's (v4)
+    auto_lock_minutes: int = AUTO_LOCK_MINUTES  # idle minutes before the open vault locks; 0: never (v4)
+
+
+@dataclass
+class PreviewSettings:
+    """How scans are previewed (v4). The LOD sizes are made at ingest: they apply to scans
+    imported after a change, not to those already in the vault."""
+
+    motion_scale: float = 0.5          # the resolution while the preview turns; one of MOTION_SCALES
+    lod_faces: int = LOD_FACES         # the coarse LOD's triangles
+    lod_fine_faces: int = LOD_FINE_FACES  # the fine LOD's triangles (scans above twice this)
+
+
+@dataclass
+class InterfaceSettings:
+    theme: str = "system"   # one of THEMES
+    language: str = ""      # "": the system's; else a translation's locale name ("de", "pt_BR")
 
 
 @dataclass
@@ -89,6 +122,8 @@ class Settings:
     window: WindowSettings = field(default_factory=WindowSettings)
     library: LibrarySettings = field(default_factory=LibrarySettings)
     vaults: VaultsSettings = field(default_factory=VaultsSettings)
+    preview: PreviewSettings = field(default_factory=PreviewSettings)
+    interface: InterfaceSettings = field(default_factory=InterfaceSettings)
 
     def to_json(self) -> dict:
         return {"version": SETTINGS_VERSION, **asdict(self)}
@@ -181,7 +216,58 @@ CHECKS: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("window", "geometry"): _is_base64, ("window", "state"): _is_base64, ("window", "splitter"): _is_base64,
     ("library", "view"): lambda v: v in VIEW_MODES, ("library", "last_talent"): _is_talent_id,
     ("library", "import_folder"): lambda v: v == "" or Path(v).is_absolute(),
+    ("library", "thumbnails_held"): lambda v: _whole_in(v, THUMBNAILS_RANGE),
+    ("vaults", "location"): lambda v: v == "" or Path(v).is_absolute(),
+    ("vaults", "auto_lock_minutes"): lambda v: _whole_in(v, (0, AUTO_LOCK_MAX)),
+    ("preview", "motion_scale"): lambda v: v in MOTION_SCALES,
+    ("preview", "lod_faces"): lambda v: _whole_in(v, LOD_FACES_RANGE),
+    ("preview", "lod_fine_faces"): lambda v: _whole_in(v, LOD_FINE_FACES_RANGE),
+    ("interface", "theme"): lambda v: v in THEMES,
+    ("interface", "language"): lambda v: v == "" or _is_locale_name(v),
 }
+
+
+def _whole_in(value: Any, bounds: tuple[int, int]) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and bounds[0] <= value <= bounds[1]
+
+
+def _is_locale_name(value: str) -> bool:
+    """A locale name as translations are named: ``de``, ``pt_BR``."""
+    lang, _, region = value.partition("_")
+    return (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()
+            and (not region or (region.isascii() and region.isalpha() and region.isupper() and len(region) == 2)))
+
+
+def check_preferences(settings: Settings) -> None:
+    """Every value the Preferences dialog sets, checked as reading checks it: the first that is
+    out of range is an :class:`InvalidInput` saying which and what is allowed (nothing is saved)."""
+    problems = {
+        ("vaults", "location"): "the vault location must be an absolute folder path",
+        ("vaults", "auto_lock_minutes"): f"the idle minutes before locking must be a whole number from 0 to {AUTO_LOCK_MAX}",
+        ("library", "thumbnails_held"): (f"the thumbnails kept must be a whole number from {THUMBNAILS_RANGE[0]} "
+                                         f"to {THUMBNAILS_RANGE[1]}"),
+        ("preview", "motion_scale"): f"the preview's quality while turning must be one of {MOTION_SCALES}",
+        ("preview", "lod_faces"): (f"the preview LOD must have from {LOD_FACES_RANGE[0]:,} to "
+                                   f"{LOD_FACES_RANGE[1]:,} triangles"),
+        ("preview", "lod_fine_faces"): (f"the fine preview LOD must have from {LOD_FINE_FACES_RANGE[0]:,} to "
+                                        f"{LOD_FINE_FACES_RANGE[1]:,} triangles"),
+        ("interface", "theme"): f"the theme must be one of {', '.join(THEMES)}",
+        ("interface", "language"): "the language must be the system's or a translation's name (such as de or pt_BR)",
+    }
+    for (section, name), why in problems.items():
+        value = getattr(getattr(settings, section), name)
+        if not CHECKS[(section, name)](value):
+            raise InvalidInput(f"{why}, not {value!r}")
+    if settings.preview.lod_fine_faces <= settings.preview.lod_faces:
+        raise InvalidInput("the fine preview LOD must have more triangles than the coarse one")
+
+
+def vault_folder(settings: Settings) -> Path:
+    """The vault the app opens, or offers to create, when it starts with none named: the one in
+    ``STUDIO_VAULT`` when that is set, else the chosen location, else the user data folder's."""
+    if settings.vaults.location and not os.environ.get("STUDIO_VAULT", "").strip():
+        return Path(settings.vaults.location)
+    return paths.vault_dir()
 
 
 def import_start(settings: Settings) -> Path:
@@ -220,10 +306,22 @@ def _v2_to_v3(old: dict) -> dict:
     return {**old, "version": 3, "vaults": {"recent": []}}
 
 
+def _v3_to_v4(old: dict) -> dict:
+    """v4 adds the preferences (issue 15, DR040), each at the value that was built in before, so
+    the app behaves as it did until the user changes one; every v3 value is kept as it was."""
+    vaults = old.get("vaults") if isinstance(old.get("vaults"), dict) else {}
+    library = old.get("library") if isinstance(old.get("library"), dict) else {}
+    return {**old, "version": 4,
+            "vaults": {**vaults, "location": "", "auto_lock_minutes": AUTO_LOCK_MINUTES},
+            "library": {**library, "thumbnails_held": THUMBNAILS_HELD},
+            "preview": {"motion_scale": 0.5, "lod_faces": LOD_FACES, "lod_fine_faces": LOD_FINE_FACES},
+            "interface": {"theme": "system", "language": ""}}
+
+
 #: Values read by a function of their own (a list of records): it returns what is kept.
 READERS: dict[tuple[str, str], Callable[[Any], Any]] = {("vaults", "recent"): _read_recent}
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 class Corrupt(ValueError):

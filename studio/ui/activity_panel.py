@@ -180,6 +180,7 @@ class ActivityPanel(QWidget):
         self._running: list[Task] = []
         self._batches = 0
         self._total = self._done = 0  # files of the batches since idle, and of those finished (DR035)
+        self.lod_sizes = None  # the preview LODs' sizes for scans imported next (the preferences); None: built in
 
     @property
     def running(self) -> bool:
@@ -217,7 +218,7 @@ class ActivityPanel(QWidget):
             self.tasks.gui(lambda: self._result(r))
 
         results = ingest_paths(self.vault, talent_id, paths, cancel=task.token, on_result=on_result,
-                               on_file_progress=on_progress)
+                               on_file_progress=on_progress, lods=self.lod_sizes)
         return Batch(talent_id, results)
 
     # -- GUI thread --------------------------------------------------------------------------------

@@ -6,45 +6,34 @@ import gc
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QLibraryInfo, QLocale
 from PySide6.QtWidgets import QApplication, QDialog
 
-from studio.core.vault import Vault, default_vault_dir, vault_exists
+from studio.core.vault import Vault, vault_exists
 from studio.core.vault.location import SharedLocation
-from studio.ui.main_window import MainWindow
+from studio.resources import APP_ID
+from studio.ui.icon import app_icon
+from studio.ui.languages import CATALOGUE, I18N, install_translator  # noqa: F401 (the app's; tests use them here)
 from studio.ui.tasks import TaskManager
 from studio.ui.vault_dialogs import SWITCH, CreateVaultDialog, UnlockDialog
 
 APP_NAME = "Twin Studio"
-ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "twin-studio.svg"
-I18N = Path(__file__).resolve().parent / "i18n"  # twin_studio.ts, the source catalogue; twin_studio_<lang>.qm
-CATALOGUE = "twin_studio"
 
 
-def application() -> QApplication:
+def application(language: str = "") -> QApplication:
+    """The app, its names and icon, and its translation: ``language`` (a locale name such as
+    "de", from the preferences), else the system's."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("TwinStudio")
-    app.setDesktopFileName("twin-studio")
-    if ICON.is_file():
-        app.setWindowIcon(QIcon(str(ICON)))
-    if install_translator(app):  # Qt's own texts (OK, Cancel) in the same language, not in a mix
-        install_translator(app, folder=Path(QLibraryInfo.path(QLibraryInfo.TranslationsPath)), catalogue="qtbase")
+    app.setDesktopFileName(APP_ID)  # packaging/io.twinstudio.TwinStudio.desktop: how a desktop matches the window
+    app.setWindowIcon(app_icon())
+    locale = QLocale(language) if language else None
+    if install_translator(app, locale):  # Qt's own texts (OK, Cancel) in the same language, not in a mix
+        install_translator(app, locale, folder=Path(QLibraryInfo.path(QLibraryInfo.TranslationsPath)),
+                           catalogue="qtbase")
     return app
-
-
-def install_translator(app: QApplication, locale: QLocale | None = None, folder: Path = I18N,
-                       catalogue: str = CATALOGUE) -> QTranslator | None:
-    """Install the compiled catalogue for ``locale`` (the system's by default), e.g.
-    ``twin_studio_de.qm`` or ``twin_studio_pt_BR.qm``, when there is one; else the app stays in
-    English (its source texts). Returns the installed translator, kept alive on the app."""
-    translator = QTranslator(app)
-    if not translator.load(locale or QLocale(), catalogue, "_", str(folder)):
-        return None
-    app.installTranslator(translator)
-    return translator
 
 
 def vault_dialog(where: Path | SharedLocation, tasks: TaskManager) -> QDialog:
@@ -80,26 +69,33 @@ def settle_heap() -> None:
 
 
 def run_app(where: Path | SharedLocation | None = None) -> int:
-    """The app on the vault at ``where``: a folder (default: the user data folder's) or a shared
-    vault (``twin-studio gui --catalog URL --store URL``)."""
-    app = application()
+    """The app on the vault at ``where``: a folder (default: the preferences' folder for new
+    vaults, else the user data folder's) or a shared vault (``twin-studio gui --catalog URL
+    --store URL``). The session then opens other vaults, locks and unlocks (studio.ui.session)."""
+    from studio.ui.session import Session
+    from studio.ui.settings import Settings
+    from studio.ui.theme import apply_theme
+
+    settings = Settings()
+    app = application(settings.language)
+    apply_theme(app, settings.theme)
     if where is None:
-        where = default_vault_dir()
+        where = settings.vault_folder()
     elif not isinstance(where, SharedLocation):
         where = Path(where).expanduser()
     tasks = TaskManager()  # the one manager for the vault: every window and dialog is handed it
+    session = Session(tasks, settings)
     try:
         vault = choose_vault(where, tasks)
         if vault is None:
             return 0
-        window = MainWindow(vault, tasks)
-        window.show()
-        window.setAttribute(Qt.WA_DeleteOnClose)
+        session.ended.connect(app.quit)
+        session.start(vault)
         settle_heap()
         try:
             return app.exec()
         finally:
             tasks.shutdown()  # background work, render children, Open3D viewer windows
-            vault.close()
+            session.close()
     finally:
         tasks.shutdown()

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QIdentityProxyModel, QModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
+from studio.core import settings
 from studio.core.assets import AssetRecord
 from studio.ui.formatting import key_figures, kind_label, size_text, status_label
 
@@ -22,7 +23,7 @@ COLUMNS = (QT_TRANSLATE_NOOP("AssetModel", "Name"), QT_TRANSLATE_NOOP("AssetMode
            QT_TRANSLATE_NOOP("AssetModel", "Added"))
 ASSET_ROLE = Qt.UserRole + 1
 SORT_ROLE = Qt.UserRole + 2
-THUMBNAILS_HELD = 256  # decoded icons kept at least: a few screenfuls (64 KB each at 128 px: 16 MB)
+THUMBNAILS_HELD = settings.THUMBNAILS_HELD  # decoded icons kept at least, by default: a few screenfuls (64 KB each at 128 px: 16 MB)
 REJECTED = QColor("#c62828")
 
 

@@ -33,12 +33,23 @@ class Banner(QFrame):
         self.level = ""
         self.hide()
 
+    def keep_place(self, lines: int = 2) -> None:
+        """Hold a fixed place, shown or hidden, ``lines`` lines of text high: the form around it
+        never moves when a message comes or goes (DR037). A longer message is whole in the tooltip."""
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        margins = self.layout().contentsMargins()
+        self.setFixedHeight(self.label.fontMetrics().lineSpacing() * lines + margins.top() + margins.bottom()
+                            + 2 * self.frameWidth() + 2)
+
     def show_message(self, text: str, level: str = "error") -> None:
         dark = self.palette().color(QPalette.Window).lightness() < 128
         fg, bg = (_COLOURS_DARK if dark else _COLOURS)[level]
         self.setStyleSheet(f"#banner {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
                            f"#banner QLabel {{ color: {fg}; }}")
         self.label.setText(text)
+        self.label.setToolTip(text)
         self.level = level
         self.show()
 

@@ -15,6 +15,7 @@ from studio.core.assets import list_assets
 from studio.core.changes import Changes
 from studio.core.consent import vocab
 from studio.core.consent.document import summary
+from studio.core.consent.fees import words as fee_words
 from studio.core.consent.grants import GrantRecord, list_grants
 from studio.core.errors import Cancelled
 from studio.core.package.brands import BrandRecord, list_brands
@@ -257,8 +258,7 @@ class SummaryPage(_Page):
             + "</p>"
             f"<p>{summary(doc).replace(chr(10), '<br>')}</p>"
             "<p>" + release.format(id=w.grant.id) + "</p>"
-            "<p>" + self.tr("This export counts as one use ({amount} {currency} owed to the talent).").format(
-                amount=doc["fee"]["amount"], currency=doc["fee"]["currency"]) + "</p>"
+            "<p>" + self.tr("This export counts as one use (fee: {terms}).").format(terms=fee_words(doc)) + "</p>"
             "<p>" + self.tr("Saved to {path}").format(path=w.out) + "</p>")
         args = (w.grant.id, w.brand.id, w.assets, *w.use)
         w.tasks.read(lambda _task: plan_export(w.vault, *args), self._planned, self._refused,

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFile
                                QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord
-from studio.ui.asset_model import ASSET_ROLE, THUMBNAILS_HELD, AssetFilter, AssetModel
+from studio.ui.asset_model import ASSET_ROLE, AssetFilter, AssetModel
 from studio.ui.elided import ElidedLabel
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
 from studio.ui.settings import Settings
@@ -127,7 +127,8 @@ class LibraryPanel(QWidget):
         self.grid.setSelectionModel(self.table.selectionModel())
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         for view in (self.grid, self.table):  # Space plays or pauses the selected take, as in a file manager
-            QShortcut(QKeySequence(Qt.Key_Space), view, self.play_current, context=Qt.WidgetShortcut)
+            play = QShortcut(QKeySequence(Qt.Key_Space), view, self.play_current, context=Qt.WidgetShortcut)
+            play.setWhatsThis(self.tr("Play or pause the selected voice take"))  # Help ▸ Keyboard Shortcuts lists it
             view.setContextMenuPolicy(Qt.CustomContextMenu)
             view.customContextMenuRequested.connect(lambda pos, view=view: self._context_menu(view, pos))
         self.stack = QStackedWidget(self)
@@ -282,7 +283,7 @@ class LibraryPanel(QWidget):
         margin = len(shown)
         count = self.proxy.rowCount()
         held = self.model.thumbnails
-        held.limit = max(THUMBNAILS_HELD, 4 * margin)  # a large screen: what is asked for must fit
+        held.limit = max(self.settings.thumbnails_held, 4 * margin)  # a large screen: what is asked for must fit
         order = list(shown) + [r for r in range(shown.stop, min(count, shown.stop + margin))] + \
             [r for r in range(shown.start - 1, max(-1, shown.start - margin - 1), -1)]
         ids = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
@@ -35,6 +35,10 @@ YIELD_S = 0.003       # a worker's pause between chunks: a loaded machine's GUI 
 
 
 class MainWindow(QMainWindow):
+    lockRequested = Signal()       # File ▸ Lock Vault: the app's session locks (studio.ui.session)
+    openRequested = Signal(object)  # File ▸ Open Vault… / Open Recent: a folder or a SharedLocation
+    preferencesApplied = Signal()
+
     def __init__(self, vault: Vault, tasks: TaskManager | None = None, settings: Settings | None = None) -> None:
         """``tasks``: the app's one task manager (made before the vault was opened). Without one
         the window makes it and ends it when it closes (tests, a window opened on its own)."""
@@ -100,7 +104,9 @@ class MainWindow(QMainWindow):
         self.ledger.exportRequested.connect(self.export_twin)
         self.ledger.brandsRequested.connect(self.open_brands)
         self._build_menus()
+        self._build_help_menu()
         self._restore()
+        self.apply_preferences()
         self.talents.refresh(select=self.settings.last_talent or None)
 
     # -- menus and shortcuts ----------------------------------------------------------------------
@@ -116,6 +122,19 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu(self.tr("&File"))
+        self._action(file, self.tr("&Open Vault…"), QKeySequence.Open, self.choose_vault,
+                     self.tr("Open another vault: a folder or a shared vault"))
+        self.recent_menu = file.addMenu(self.tr("Open &Recent"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent()
+        self.lock_action = self._action(file, self.tr("&Lock Vault"), "Ctrl+L", self.lockRequested.emit,
+                                        self.tr("Close the vault and ask for its passphrase again"))
+        file.addSeparator()
+        self._action(file, self.tr("Change &Passphrase…"), None, self.change_passphrase,
+                     self.tr("Change the vault's passphrase"))
+        self._action(file, self.tr("&Check Vault…"), None, self.check_vault,
+                     self.tr("Decrypt and verify every blob, the catalog and the audit chain"))
+        file.addSeparator()
         file.addAction(self.library.import_files_action)    # Ctrl+I
         file.addAction(self.library.import_folder_action)   # Ctrl+Shift+I
         self.viewer_action = self._action(file, self.tr("Open in Open3D &viewer"), "Ctrl+Shift+O",
@@ -124,6 +143,9 @@ class MainWindow(QMainWindow):
                                            self.tr("Write the selected asset's original file, decrypted, to a folder"))
         file.addSeparator()
         self._action(file, self.tr("&Quit"), QKeySequence.Quit, self.close)
+        edit = bar.addMenu(self.tr("&Edit"))
+        self._action(edit, self.tr("&Preferences…"), "Ctrl+,", self.open_preferences,
+                     self.tr("Vault location, preview quality, thumbnails, theme, language, idle lock"))
         talent = bar.addMenu(self.tr("&Talent"))
         self._action(talent, self.tr("&Add talent…"), "Ctrl+N", self.talents.add_talent)
         self._action(talent, self.tr("&Find talent"), "Ctrl+Shift+F", self.talents.search.setFocus)
@@ -159,6 +181,112 @@ class MainWindow(QMainWindow):
             self.detail.scan.viewer_button.setEnabled(False)
             self.detail.scan.viewer_button.setToolTip(
                 self.tr("Open3D's viewer is not available: {reason}").format(reason=reason))
+
+    def _build_help_menu(self) -> None:
+        """Help: the guide shipped in the package, the window's shortcuts, About (DR039)."""
+        menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._action(menu, self.tr("&User Guide"), QKeySequence.HelpContents, self.show_user_guide,
+                     self.tr("A studio's day, the talent's review, the brand's side and troubleshooting"))
+        self._action(menu, self.tr("&Keyboard Shortcuts"), "Ctrl+/", self.show_shortcuts,
+                     self.tr("Every shortcut of this window"))
+        menu.addSeparator()
+        about = self._action(menu, self.tr("&About Twin Studio"), None, self.show_about,
+                             self.tr("Version, components and their licences"))
+        about.setMenuRole(QAction.AboutRole)
+        about_qt = self._action(menu, self.tr("About &Qt"), None, lambda: QMessageBox.aboutQt(self))
+        about_qt.setMenuRole(QAction.AboutQtRole)
+
+    def _show_once(self, name: str, make) -> QDialog:
+        """The help dialog kept as ``self.<name>``: made the first time, raised after."""
+        dialog = getattr(self, name, None)
+        if dialog is None:
+            dialog = make()
+            setattr(self, name, dialog)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def show_user_guide(self) -> QDialog:
+        from studio.ui.help_window import HelpWindow
+
+        return self._show_once("help_window", lambda: HelpWindow(self.tasks, self))
+
+    def show_shortcuts(self) -> QDialog:
+        from studio.ui.shortcuts_dialog import ShortcutsDialog
+
+        return self._show_once("shortcuts_dialog", lambda: ShortcutsDialog(self))
+
+    def show_about(self) -> QDialog:
+        from studio.ui.about_dialog import AboutDialog
+
+        return self._show_once("about_dialog", lambda: AboutDialog(self.tasks, self))
+
+    # -- the vault: open another, recent ones, passphrase, check; preferences (issue 15) -----------
+    def _fill_recent(self) -> None:
+        from studio.ui.vault_dialogs import describe
+
+        menu = self.recent_menu
+        menu.clear()
+        current = self.vault.location if self.vault.shared else self.vault.root
+        for where in self.settings.recent_vaults():
+            action = menu.addAction(describe(where))
+            action.setData(where)
+            if where == current:
+                action.setEnabled(False)  # the one open
+            action.triggered.connect(lambda _checked=False, where=where: self.openRequested.emit(where))
+        if menu.isEmpty():
+            menu.addAction(self.tr("No recent vaults")).setEnabled(False)
+        menu.addSeparator()
+        menu.addAction(self.tr("Clear Recent"), self.settings.clear_recent_vaults)
+
+    def choose_vault(self) -> None:
+        from studio.ui.vault_dialogs import OpenVaultDialog
+
+        chooser = OpenVaultDialog(self.settings, None, self)
+        chooser.accepted.connect(lambda: self.openRequested.emit(chooser.location))
+        chooser.finished.connect(chooser.deleteLater)
+        self.chooser = chooser
+        chooser.open()
+
+    def change_passphrase(self) -> None:
+        from studio.ui.vault_passphrase import VaultPassphraseDialog
+
+        self.vault_passphrase_dialog = dialog = VaultPassphraseDialog(self.vault, self.tasks, self)
+        dialog.accepted.connect(lambda: self.statusBar().showMessage(
+            self.tr("The vault's passphrase is changed: the old one no longer opens it."), 10_000))
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+
+    def check_vault(self) -> None:
+        from studio.ui.check_dialog import CheckDialog
+
+        self.check_dialog = CheckDialog(self.vault, self.tasks, self)
+        self.check_dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.check_dialog.open()
+        self.check_dialog.start()
+
+    def open_preferences(self) -> None:
+        from studio.ui.preferences_dialog import PreferencesDialog
+
+        self.preferences_dialog = PreferencesDialog(self.settings, self)
+        self.preferences_dialog.applied.connect(self.apply_preferences)
+        self.preferences_dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.preferences_dialog.open()
+
+    def apply_preferences(self) -> None:
+        """What the preferences set, in effect now: the theme, the thumbnails kept, the
+        preview's quality while turning, the LOD sizes of the next import."""
+        from PySide6.QtWidgets import QApplication
+
+        from studio.ui.theme import apply_theme
+
+        apply_theme(QApplication.instance(), self.settings.theme)
+        self.library.model.thumbnails.limit = self.settings.thumbnails_held  # more while a large screen needs it
+        self.library.request_visible_thumbnails()
+        self.tasks.renders.set_motion_scale(self.settings.motion_scale)
+        self.activity.lod_sizes = self.settings.lod_sizes()
+        self.preferencesApplied.emit()
 
     def set_library_view(self, mode: str) -> None:
         self.library.set_view(mode)

@@ -12,13 +12,14 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 from studio.core.assets import AssetRecord, list_assets
 from studio.core.changes import Changes
 from studio.core.consent.document import summary
-from studio.core.consent.grants import decline_grant, list_grants, revoke_grant, sign_grant
+from studio.core.consent.grants import list_grants
 from studio.core.consent.history import history_for_talent
 from studio.core.consent.review import review_asset
 from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
+from studio.ui.confirm_decision import DECLINE, REVOKE, SIGN, confirm_decision
 from studio.ui.consent_panel import GrantTable, grant_row
 from studio.ui.detail_pane import DetailPane
 from studio.ui.formatting import status_label
@@ -96,9 +97,9 @@ class ReviewWindow(QDialog):
         self.sign_button = QPushButton(self.tr("Sign"), self)
         self.decline_button = QPushButton(self.tr("Decline"), self)
         self.revoke_button = QPushButton(self.tr("Revoke"), self)
-        self.sign_button.clicked.connect(lambda: self._grant_action(sign_grant, key=True))
-        self.decline_button.clicked.connect(lambda: self._grant_action(decline_grant, reason=True))
-        self.revoke_button.clicked.connect(lambda: self._grant_action(revoke_grant, reason=True))
+        self.sign_button.clicked.connect(lambda: self._grant_action(SIGN))
+        self.decline_button.clicked.connect(lambda: self._grant_action(DECLINE))
+        self.revoke_button.clicked.connect(lambda: self._grant_action(REVOKE))
         self.history = RecordList(self)
         self.history.setAccessibleName(self.tr("History"))
 
@@ -202,12 +203,14 @@ class ReviewWindow(QDialog):
         self.tasks.write(lambda _task: review_asset(self.vault, asset.id, decision, key, note),
                          lambda rec: self.note.clear(), self._failed, what=self.tr("Signing your decision"), owner=self)
 
-    def _grant_action(self, action, key: bool = False, reason: bool = False) -> None:
-        g, k, text = self.grants.current(), self.key, self.reason.text()
-        if g is None or k is None:
+    def _grant_action(self, decision: str) -> None:
+        """Asked once, with the words signed and the talent's passphrase; signed only then (DR034)."""
+        g = self.grants.current()
+        if g is None or self.key is None:
             return
-        work = (lambda _task: action(self.vault, g.id, k)) if key else (lambda _task: action(self.vault, g.id, k, text))
-        self.tasks.write(work, lambda rec: self.reason.clear(), self._failed, what=self.tr("Signing"), owner=self)
+        self.confirm = confirm_decision(self.vault, self.tasks, self.talent, g, decision,
+                                        self.reason.text() if decision != SIGN else "", self)
+        self.confirm.accepted.connect(self.reason.clear)
 
     def done(self, result: int) -> None:
         self.key = None  # the unlocked key goes with the window

@@ -7,6 +7,7 @@ imported once, when there is no ``settings.json`` yet; the INI file is left as i
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -133,6 +134,59 @@ class Settings:
 
     def forget_vault(self, where: Path | SharedLocation) -> None:
         if core.forget_vault(self._file.settings, entry_of(where)):
+            self._file.save()
+
+    # -- preferences (settings v4, DR040) ---------------------------------------------------------
+    def values(self) -> core.Settings:
+        """A copy of every setting, for the Preferences dialog to edit."""
+        return copy.deepcopy(self._file.settings)
+
+    def save_preferences(self, edited: core.Settings) -> bool:
+        """Take the preferences from ``edited`` (checked first: :class:`InvalidInput` names the
+        value out of range and nothing changes) and save; False when the file is one that is
+        never written (from a newer Twin Studio: the values hold for this session)."""
+        core.check_preferences(edited)
+        mine = self._file.settings
+        mine.vaults.location, mine.vaults.auto_lock_minutes = edited.vaults.location, edited.vaults.auto_lock_minutes
+        mine.library.thumbnails_held = edited.library.thumbnails_held
+        mine.preview = copy.deepcopy(edited.preview)
+        mine.interface = copy.deepcopy(edited.interface)
+        return self._file.save()
+
+    @property
+    def auto_lock_minutes(self) -> int:
+        return self._file.settings.vaults.auto_lock_minutes
+
+    @property
+    def theme(self) -> str:
+        return self._file.settings.interface.theme
+
+    @property
+    def language(self) -> str:
+        return self._file.settings.interface.language
+
+    @property
+    def thumbnails_held(self) -> int:
+        return self._file.settings.library.thumbnails_held
+
+    @property
+    def motion_scale(self) -> float:
+        return self._file.settings.preview.motion_scale
+
+    def lod_sizes(self):
+        """The preview LODs' sizes for the next import."""
+        from studio.core.ingest.limits import LodSizes
+
+        preview = self._file.settings.preview
+        return LodSizes(coarse=preview.lod_faces, fine=preview.lod_fine_faces)
+
+    def vault_folder(self) -> Path:
+        """The vault the app starts on when none is named (STUDIO_VAULT, the preference, the default)."""
+        return core.vault_folder(self._file.settings)
+
+    def clear_recent_vaults(self) -> None:
+        if self._file.settings.vaults.recent:
+            self._file.settings.vaults.recent = []
             self._file.save()
 
     def sync(self) -> None:

@@ -197,13 +197,15 @@ class TaskManager(QObject):
             return len(self._pending)
 
     def shutdown(self) -> None:
-        """Drop queued work, wait for running work to end, deliver nothing more, and close the
-        render pool (its children and any Open3D viewer windows)."""
+        """Close the render pool (its children and any Open3D viewer windows, terminated), drop
+        queued work, wait for running work to end, and deliver nothing more."""
         self._closed = True
+        if self._renders is not None:
+            # first, and for good: a worker waiting on a render child (a thumbnail) is released
+            # at once instead of being waited for, and nothing starts one again (DR031)
+            self._renders.close()
         self._writer.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._renders is not None:
-            self._renders.close()  # closed for good: it starts nothing more
 
 
 def _guarded(owner: QObject, fn: Callable | None) -> Callable | None:

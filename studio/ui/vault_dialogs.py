@@ -263,6 +263,11 @@ class CreateVaultDialog(_VaultDialog):
         ok.setText(self.tr("Create vault"))
         self.open_other = self._action(self.tr("Open an existing vault…"))
         self.open_other.clicked.connect(lambda: self._choose(lambda where: self._switch("unlock", where)))
+        self.open_here = self._action(self.tr("Open this vault"))  # offered when the folder already holds one
+        self.open_here.clicked.connect(lambda: self._switch("unlock", self._existing))
+        self._existing: Path | None = None
+        self.open_here.hide()
+        self.place.changed.connect(self._update)
         self.buttons.accepted.connect(self._create)
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
@@ -281,7 +286,24 @@ class CreateVaultDialog(_VaultDialog):
         same = self.passphrase.text() == self.repeat.text()
         self.hint.setText(words if same or not self.repeat.text() else
                           self.tr("{hint} · the two entries differ").format(hint=words))
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(score > 0 and same)
+        self._look_for_vault()
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(score > 0 and same and self._existing is None)
+
+    def _look_for_vault(self) -> None:
+        """A folder that already holds a vault: say so and offer to open it instead."""
+        text = self.place.folder.text().strip()
+        found = Path(text).expanduser().absolute() if text and not self.place.shared() else None
+        existing = found if found is not None and vault_exists(found) else None
+        if existing == self._existing:
+            return
+        self._existing = existing
+        self.open_here.setVisible(existing is not None)
+        if existing is not None:
+            self.banner.show_message(self.tr("{folder} already holds a vault: open it, or choose another folder "
+                                             "for a new one.").format(folder=existing), "info")
+            grow_to_fit(self)
+        elif self.banner.level == "info":
+            self.banner.hide()
 
     def _create(self) -> None:
         passphrase = self.passphrase.text()

@@ -18,17 +18,15 @@ from pyld import jsonld  # the test extra (pyproject.toml) installs it
 from studio.core.consent.exports import to_dpv, to_odrl
 from studio.core.consent.grants import activate_grant, decline_grant, draft_grant, revoke_grant, sign_grant
 from studio.core.consent.signing import canonical
+from studio.resources import ODRL_CONTEXT_URLS, odrl_context, odrl_context_file, resource
 from tests.conftest import REPO
 from tests.core.helpers import fields
 from tests.vaults import BOTH_VAULTS
 
 pytestmark = BOTH_VAULTS
 
-VENDORED = REPO / "resources" / "jsonld"
-ODRL_CONTEXT_FILE = VENDORED / "odrl.jsonld"
 ODRL_CONTEXT_SHA256 = "ea7cac6dfbf25ec0d29e48ba695d5c7d9d3a0258e84d788641258c1ccbbe8b70"
-KNOWN_URLS = {"http://www.w3.org/ns/odrl.jsonld": ODRL_CONTEXT_FILE,
-              "https://www.w3.org/ns/odrl.jsonld": ODRL_CONTEXT_FILE}
+KNOWN_URLS = {url: odrl_context for url in ODRL_CONTEXT_URLS}  # the package's vendored context (DR038)
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
@@ -102,12 +100,12 @@ class Loader:
 
     def __call__(self, url, options=None):
         self.requested.append(url)
-        path = KNOWN_URLS.get(url)
-        if path is None:
+        context = KNOWN_URLS.get(url)
+        if context is None:
             raise jsonld.JsonLdError(f"offline: {url} is not a vendored context", "jsonld.LoadDocumentError",
                                      code="loading remote context failed")
         return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-                "document": json.loads(path.read_text(encoding="utf-8"))}
+                "document": context()}
 
 
 class Graph:
@@ -182,7 +180,7 @@ def typed(value, xsd_type):
 def only_known_terms(g: Graph) -> None:
     """Every IRI is in a namespace the mapping documents, every ODRL IRI is an ODRL 2.2 term of
     the W3C context and none is deprecated."""
-    context = json.loads(ODRL_CONTEXT_FILE.read_text())["@context"]
+    context = odrl_context()["@context"]
     odrl_terms = {(v if isinstance(v, str) else v["@id"]).removeprefix("odrl:") for v in context.values()
                   if (v if isinstance(v, str) else v["@id"]).startswith("odrl:")}
     odrl_terms -= {"neg", "industry:"}  # typos in the published context; never ours to use
@@ -196,8 +194,8 @@ def only_known_terms(g: Graph) -> None:
 # --- the offline loader ------------------------------------------------------------------------
 
 def test_the_vendored_odrl_context_is_the_pinned_w3c_file_and_documented():
-    assert hashlib.sha256(ODRL_CONTEXT_FILE.read_bytes()).hexdigest() == ODRL_CONTEXT_SHA256
-    readme = (VENDORED / "README.md").read_text()
+    assert hashlib.sha256(odrl_context_file().read_bytes()).hexdigest() == ODRL_CONTEXT_SHA256
+    readme = resource("jsonld", "README.md").read_text()
     assert "https://www.w3.org/ns/odrl.jsonld" in readme and "W3C Document License" in readme
     assert ODRL_CONTEXT_SHA256 in readme
 

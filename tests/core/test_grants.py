@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from studio.core.consent.document import summary
-from studio.core.consent.grants import (activate_grant, draft_grant, edit_draft, get_grant, revoke_grant,
-                                        sign_grant)
+from studio.core.consent.grants import (activate_grant, decline_text, draft_grant, edit_draft, get_grant,
+                                        revocation_text, revoke_grant, sign_grant)
 from studio.core.consent.policy import check_use
 from studio.core.consent.review import review_asset
 from studio.core.consent.talent_keys import TalentKey, set_talent_passphrase, unlock_talent_key
@@ -92,10 +92,15 @@ def test_when_a_grant_goes_through_its_life_then_each_step_holds(world):
     assert not check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01").permitted
     g = activate_grant(vault, g.id)
     assert check_use(vault, g.id, "e-commerce", "web", "FR", "2027-02-01").permitted
+    read = revocation_text(g, "  changed my mind ")  # what the talent reads before revoking
     g = revoke_grant(vault, g.id, key, reason="changed my mind")
     revoked_on = dt.date.fromisoformat(g.revocation["revoked_on"])
     effective = dt.date.fromisoformat(g.revocation["effective"])
     assert effective - revoked_on == dt.timedelta(days=14)
+    assert read.startswith("You withdraw the consent you gave Maison Lumière to use your face scan and voice")
+    assert (f"After the 14 days' notice you agreed to, no use is allowed from {effective.isoformat()} on "
+            "(Europe/Paris time); until then the grant still holds.") in read
+    assert read.endswith("\nYour reason: changed my mind")
     assert g.status(effective - dt.timedelta(days=1)) == "active" and g.status(effective) == "revoked"
     with pytest.raises(ConsentError, match="already revoked"):
         revoke_grant(vault, g.id, key)
@@ -190,6 +195,9 @@ def test_when_the_talent_declines_a_draft_then_it_cannot_be_signed_and_check_sti
     with catalog_db(vault) as db:
         assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,), "a preview writes nothing"
     g = draft_grant(vault, talent.id, fields(assets))
+    read = decline_text(g)
+    assert read.startswith("You decline the draft in which Maison Lumière would use your face scan and voice")
+    assert "it can never be signed" in read and read.endswith("You give no reason.")
     g = decline_grant(vault, g.id, key, reason="not this brand")
     assert g.status() == "declined"
     with pytest.raises(ConsentError):
@@ -225,8 +233,10 @@ def test_when_the_talent_revokes_near_midnight_then_the_revocation_is_dated_by_t
     g = active(world, start="2020-01-01", end="2099-12-31", notice_days=0)
     today = clock_at.astimezone(zoneinfo.ZoneInfo(g.document["timezone"])).date()  # worked out here
 
+    read = revocation_text(g)
     g = revoke_grant(vault, g.id, key)
 
+    assert f"No use is allowed from today, {today.isoformat()} (Europe/Paris time), on." in read
     assert g.document["timezone"] == "Europe/Paris"
     assert g.revocation["revoked_on"] == g.revocation["effective"] == today.isoformat()
     assert g.status(today - dt.timedelta(days=1)) == "active" and g.status() == "revoked"

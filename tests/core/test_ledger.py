@@ -73,7 +73,8 @@ def test_when_a_brand_reports_uses_then_the_talent_is_owed_each_fee(exported, tm
 
     write_csv(st, tmp_path / "s.csv")
     rows = (tmp_path / "s.csv").read_text().splitlines()
-    assert rows[0].startswith("date,timezone,recorded_utc,kind,brand") and rows[-1].endswith("751.50,EUR,,")
+    assert rows[0].startswith("date,timezone,recorded_utc,kind,brand") and rows[-1].endswith("751.50,EUR,,,")
+    assert rows[1].endswith(",250.50 EUR per use") and rows[2].endswith(",250.50 EUR per use")  # DR033
     assert rows[1].startswith(f"{st.entries[0].on},{BRUSSELS},{st.entries[0].at},export,")
 
 

@@ -22,7 +22,7 @@ TALENT_VOICE = """\
 Maison Lumière may use your face scan and voice (2 assets) for: advertising campaigns, product pages and online shops.
 Where: social media, websites; in BE, FR.
 When: from 2027-01-01 to 2027-03-31 inclusive (Europe/Paris time), at most 2 uses.
-Pay: 1500.00 EUR.
+Pay: 1500.00 EUR per use.
 What it is for: Spring lookbook, web shop
 AI-made images or audio must be labelled as such.
 Training AI models on your likeness is not allowed.
@@ -34,7 +34,7 @@ You (Maison Lumière) may use {talent}'s face scan and voice (2 assets) for: adv
 product pages and online shops.
 Where: social media, websites; in BE, FR.
 When: from 2027-01-01 to 2027-03-31 inclusive (Europe/Paris time), at most 2 uses.
-Fee: 1500.00 EUR for each use.
+Fee: 1500.00 EUR per use.
 What it is for: Spring lookbook, web shop
 AI-made images or audio must be labelled as such.
 Training AI models on {talent}'s likeness is not allowed.

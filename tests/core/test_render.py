@@ -98,3 +98,20 @@ def test_when_a_voice_take_or_a_bad_size_is_asked_for_then_render_refuses(new_va
     with pytest.raises(InvalidInput, match="outside"):
         parse_size("10x100000")
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("extent_m", [0.0001, 0.01, 1.0, 1000.0])
+def test_when_a_cube_of_any_size_is_rendered_then_it_fills_its_frame(new_vault, talent, service, tmp_path, extent_m):
+    """A 12-triangle cube from a tenth of a millimetre to a kilometre across: the camera fits
+    it, and the renderer's near and far planes follow (a fixed near plane of 0.1 m left a
+    centimetre cube out of its frame)."""
+    import trimesh
+
+    path = tmp_path / f"cube-{extent_m}.ply"
+    trimesh.creation.box(extents=(extent_m,) * 3).export(path)
+    (r,) = ingest_paths(new_vault, talent.id, [path])
+    _, geometry = geometry_for_asset(new_vault, r.asset_id)
+    assert len(geometry.triangles) == 12
+    lo, hi = geometry.bounds()
+    front = service.render(r.asset_id, W, H, camera_for(lo, hi, "three-quarter"), geometry=geometry)
+    assert 0.05 < _foreground(front) < 0.9

@@ -16,7 +16,8 @@ import pytest
 from studio.core import paths
 from studio.core.errors import InvalidInput
 from studio.core.settings import (RECENT_MAX, SETTINGS_FILE, SETTINGS_VERSION, RecentVault, Settings, SettingsFile,
-                                  forget_vault, import_start, remember_import, remember_vault)
+                                  check_preferences, forget_vault, import_start, vault_folder, remember_import,
+                                  remember_vault)
 
 GEOMETRY = base64.b64encode(bytes(range(256))).decode()
 TALENT = "tal_0123456789abcdef"
@@ -213,7 +214,7 @@ def test_when_the_file_is_version_2_then_it_gains_an_empty_recent_list_and_keeps
     (tmp_path / "settings.json").write_text(json.dumps(v2))
     opened = SettingsFile.open(tmp_path)
     assert _kept(opened.settings) == (GEOMETRY, "", "", "list", TALENT)
-    assert opened.settings.vaults.recent == [] and "migrated settings v2 to v3" in opened.notes[0]
+    assert opened.settings.vaults.recent == [] and f"migrated settings v2 to v{SETTINGS_VERSION}" in opened.notes[0]
     assert json.loads((tmp_path / "settings.v2.json").read_text()) == v2
 
 
@@ -239,3 +240,91 @@ def test_when_the_stored_import_folder_is_not_absolute_then_it_is_dropped(tmp_pa
         {"version": SETTINGS_VERSION, "library": {"view": "list", "import_folder": "relative/place"}}))
     opened = SettingsFile.open(tmp_path)
     assert opened.settings.library.import_folder == "" and opened.settings.library.view == "list"
+
+
+# -- settings v4: the preferences (issue 15, DR040) ---------------------------------------------
+
+V3 = {"version": 3, "window": {"geometry": GEOMETRY, "state": "AAAA/w==", "splitter": "AAEC"},
+      "library": {"view": "list", "last_talent": TALENT, "import_folder": "/srv/captures"},
+      "vaults": {"recent": [{"folder": "/srv/vault-a", "catalog": "", "store": "", "endpoint": "",
+                             "opened": "2026-11-30T09:00:00Z"},
+                            {"folder": "", "catalog": "postgresql://studio@db.example/twins",
+                             "store": "s3://twins/main", "endpoint": "https://s3.example:8333",
+                             "opened": "2026-11-29T17:30:00Z"}]}}
+
+
+def _prefs(s: Settings) -> tuple:
+    return (s.vaults.location, s.vaults.auto_lock_minutes, s.library.thumbnails_held, s.preview.motion_scale,
+            s.preview.lod_faces, s.preview.lod_fine_faces, s.interface.theme, s.interface.language)
+
+
+DEFAULT_PREFS = ("", 15, 256, 0.5, 100_000, 1_000_000, "system", "")
+
+
+def test_when_the_file_is_version_3_then_it_becomes_version_4_keeping_every_value(tmp_path):
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps(V3))
+
+    opened = SettingsFile.open(tmp_path)
+
+    s = opened.settings
+    assert _kept(s) == (GEOMETRY, "AAAA/w==", "AAEC", "list", TALENT) and s.library.import_folder == "/srv/captures"
+    assert [vars(e) for e in s.vaults.recent] == V3["vaults"]["recent"]
+    assert _prefs(s) == DEFAULT_PREFS  # the new values are what was built in before
+    assert "migrated settings v3 to v4" in opened.notes[0]
+    assert json.loads((tmp_path / "settings.v3.json").read_text()) == V3
+    assert opened.save()
+    on_disk = json.loads((tmp_path / SETTINGS_FILE).read_text())
+    assert on_disk["version"] == 4 and on_disk["vaults"]["recent"] == V3["vaults"]["recent"]
+    assert on_disk["library"]["import_folder"] == "/srv/captures" and on_disk["interface"]["theme"] == "system"
+
+
+@pytest.mark.parametrize("old", [V1, {"version": 2, "window": V3["window"], "library": {"view": "list",
+                                                                                       "last_talent": TALENT}}],
+                         ids=["v1", "v2"])
+def test_when_an_older_file_is_read_then_it_is_migrated_step_by_step_to_version_4(tmp_path, old):
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps(old))
+    s = SettingsFile.open(tmp_path).settings
+    assert _kept(s) == (GEOMETRY, "AAAA/w==", "AAEC", "list", TALENT)
+    assert s.vaults.recent == [] and _prefs(s) == DEFAULT_PREFS
+
+
+def test_when_preferences_are_saved_then_they_read_back_and_a_bad_one_alone_falls_back(tmp_path):
+    opened = SettingsFile.open(tmp_path)
+    s = opened.settings
+    s.vaults.location, s.vaults.auto_lock_minutes, s.library.thumbnails_held = str(tmp_path / "vaults"), 5, 1024
+    s.preview.motion_scale, s.preview.lod_faces, s.preview.lod_fine_faces = 0.75, 50_000, 2_000_000
+    s.interface.theme, s.interface.language = "dark", "pt_BR"
+    check_preferences(s)
+    assert opened.save()
+    assert _prefs(SettingsFile.open(tmp_path).settings) == (str(tmp_path / "vaults"), 5, 1024, 0.75, 50_000,
+                                                            2_000_000, "dark", "pt_BR")
+    data = json.loads((tmp_path / SETTINGS_FILE).read_text())
+    data["preview"]["motion_scale"], data["interface"]["theme"] = 0.3, "purple"
+    data["vaults"]["auto_lock_minutes"] = True
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps(data))
+    again = SettingsFile.open(tmp_path).settings
+    assert _prefs(again) == (str(tmp_path / "vaults"), 15, 1024, 0.5, 50_000, 2_000_000, "system", "pt_BR")
+
+
+@pytest.mark.parametrize("section, name, value, words", [
+    ("vaults", "auto_lock_minutes", -1, "idle minutes"), ("vaults", "location", "relative/vaults", "absolute"),
+    ("library", "thumbnails_held", 10, "thumbnails"), ("preview", "motion_scale", 2.0, "quality"),
+    ("preview", "lod_faces", 900_000, "preview LOD"), ("interface", "theme", "purple", "theme"),
+    ("interface", "language", "../../etc", "language"), ("preview", "lod_fine_faces", 250_000, "more triangles"),
+])
+def test_when_a_preference_is_out_of_range_then_the_check_says_which(section, name, value, words):
+    s = Settings()
+    if name == "lod_fine_faces":
+        s.preview.lod_faces = 300_000
+    setattr(getattr(s, section), name, value)
+    with pytest.raises(InvalidInput, match=words):
+        check_preferences(s)
+
+
+def test_the_app_starts_on_the_chosen_vault_folder_unless_studio_vault_names_one(tmp_path, monkeypatch):
+    s = Settings()
+    assert vault_folder(s) == paths.vault_dir() == tmp_path / "xdg-data" / "TwinStudio" / "vault"
+    s.vaults.location = str(tmp_path / "studio-vault")
+    assert vault_folder(s) == tmp_path / "studio-vault"
+    monkeypatch.setenv("STUDIO_VAULT", str(tmp_path / "from-env"))
+    assert vault_folder(s) == tmp_path / "from-env"

@@ -127,6 +127,7 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
     assert again.returncode == 2 and "already imported" in again.stderr
     st = cli("ledger", "statement", "--talent", tid, "--csv", str(tmp_path / "st.csv"), check=True).stdout
     assert "export" in st and "total 2400.00 EUR" in st and "uses: 3" in st
+    assert f"grant {gid}: 800.00 EUR per use" in st  # each grant's fee basis, in words (DR033)
     assert f"{paris_today} (Europe/Paris)  use" in st and " UTC" in st  # each date says its zone
     assert (tmp_path / "st.csv").read_text().count("\n") == 4  # header, export, use, total
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import psutil
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -48,3 +49,24 @@ def image_array(image: QImage) -> np.ndarray:
 def foreground(rgb: np.ndarray) -> float:
     """Share of pixels that differ from the corner (background) colour."""
     return float((np.abs(rgb.astype(int) - rgb[0, 0].astype(int)).sum(axis=2) > 30).mean())
+
+
+def render_children() -> list[int]:
+    """Live child processes started by multiprocessing's spawn (render children, viewers)."""
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            cmd = " ".join(p.cmdline())
+            if p.status() != psutil.STATUS_ZOMBIE and "multiprocessing" in cmd and "resource_tracker" not in cmd:
+                found.append(p.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting to be reaped has ended)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False

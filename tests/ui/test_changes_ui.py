@@ -133,6 +133,8 @@ def test_when_the_talent_approves_and_signs_in_review_mode_then_the_main_window_
     qtbot.waitUntil(lambda: "approved" in window.detail.header.text().lower(), timeout=T)
     review.grants.selectRow(0)
     review.sign_button.click()
+    qtbot.keyClicks(review.confirm.passphrase, TALENT_PASS)
+    review.confirm.confirm_button.click()
     qtbot.waitUntil(lambda: window.consent.table.item(0, 1).text() == "signed", timeout=T)
     window.consent.table.selectRow(0)
     assert window.consent.activate_button.isEnabled(), "the studio can countersign what the talent just signed"

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from studio.core.assets import get_asset
 from studio.core.consent.grants import draft_grant, get_grant
-from studio.core.consent.talent_keys import set_talent_passphrase
+from studio.core.consent.review import review_asset
+from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
 from studio.core.intake import ingest_paths
 from studio.core.check import check_vault
 from tests.conftest import TESTDATA
@@ -26,6 +27,9 @@ def _tick(box, keys) -> None:
 def test_when_the_studio_drafts_in_the_editor_then_validation_and_summary_follow_the_fields(qtbot, make_window,
                                                                                           new_vault, talent):
     (r,) = ingest_paths(new_vault, talent.id, [TESTDATA / "voice" / "vctk_p225_001.wav"])
+    set_talent_passphrase(new_vault, talent.id, TALENT_PASS)
+    # the editor offers only the assets the talent approved
+    review_asset(new_vault, r.asset_id, "approve", unlock_talent_key(new_vault, talent.id, TALENT_PASS))
     window = make_window()
     qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
     window.middle.setCurrentWidget(window.consent)
@@ -87,7 +91,9 @@ def test_when_the_talent_reviews_then_only_their_passphrase_opens_it_and_their_d
     review.approve_button.click()
     qtbot.waitUntil(lambda: get_asset(new_vault, r.asset_id).status == "approved", timeout=T)
     review.grants.selectRow(0)
-    review.sign_button.click()
+    review.sign_button.click()  # asked once, with the talent's passphrase (tests/ui/test_confirm_decision.py)
+    qtbot.keyClicks(review.confirm.passphrase, TALENT_PASS)
+    review.confirm.confirm_button.click()
     qtbot.waitUntil(lambda: get_grant(new_vault, g.id).state == "signed", timeout=T)
     qtbot.waitUntil(lambda: any("grant signed" in review.history.text(i) and "(by you)" in
                                 review.history.text(i) for i in range(review.history.count())), timeout=T)

@@ -77,8 +77,11 @@ def test_under_a_dark_palette_the_checked_toggle_stands_out(qtbot, make_window, 
     for checked, unchecked in ((window.detail.scan.mode_buttons["shaded"], window.detail.scan.mode_buttons["points"]),
                                (window.library.grid_button, window.library.list_button)):
         assert checked.isChecked() and not unchecked.isChecked()
+        highlight = dark_palette().color(QPalette.Highlight)
+        target = np.array((highlight.red(), highlight.green(), highlight.blue()))
+        # the new palette reaches the widgets as events: wait for the checked one to take it
+        qtbot.waitUntil(lambda: np.abs(_mean_colour(checked) - target).sum() < 120, timeout=10_000)
         on, off = _mean_colour(checked), _mean_colour(unchecked)
         assert np.abs(on - off).sum() > 90, (on, off)
-        highlight = dark_palette().color(QPalette.Highlight)
-        assert np.abs(on - (highlight.red(), highlight.green(), highlight.blue())).sum() < 120, on
+        assert np.abs(on - target).sum() < 120, on
     window.close()

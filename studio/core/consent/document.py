@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 from studio.core.assets import AssetRecord
-from studio.core.consent import vocab
+from studio.core.consent import fees, vocab
 from studio.core.errors import InvalidInput
 from studio.core.text import check_name
 
 VERSION = 1
 FIELDS = ("licensee", "assets", "use_description", "purposes", "media", "territories", "start", "end",
-          "max_uses", "fee", "currency", "ai_label", "training", "exclude", "notice_days", "exclusive",
-          "represented_by", "jurisdiction", "timezone", "language")
+          "max_uses", "fee", "currency", "fee_basis", "fee_cap", "ai_label", "training", "exclude", "notice_days",
+          "exclusive", "represented_by", "jurisdiction", "timezone", "language")
 FACE_MAX_HEIGHT_M = 0.5
 
 
@@ -83,7 +83,7 @@ def build_document(grant_id: str, talent_id: str, talent_public_key: str | None,
         raise InvalidInput(f"max uses {fields.get('max_uses')!r} is not a whole number") from exc
     if not 1 <= max_uses <= 1_000_000:
         raise InvalidInput("max uses must be between 1 and 1,000,000")
-    fee = vocab.fee(fields.get("fee"))
+    fee = fees.build_fee(fields, max_uses)
     ai_label = (fields.get("ai_label") or "required").strip()
     if ai_label not in ("required", "not-required"):
         raise InvalidInput("AI labelling is 'required' or 'not-required'")
@@ -116,7 +116,7 @@ def build_document(grant_id: str, talent_id: str, talent_public_key: str | None,
         "use_description": _text(fields.get("use_description"), "the description of the use", 2000),
         "purposes": purposes, "media": media, "territories": territories,
         "start": start, "end": end, "timezone": timezone, "jurisdiction": jurisdiction,
-        "max_uses": max_uses, "fee": {"amount": f"{fee:.2f}", "currency": vocab.currency(fields.get("currency") or "")},
+        "max_uses": max_uses, "fee": fee,
         "ai_label": ai_label, "training": training,
         "excluded": vocab.excluded(_list(fields.get("exclude"))),
         "notice_days": notice, "exclusive": bool(fields.get("exclusive", False)),
@@ -162,12 +162,41 @@ def summary(doc: dict) -> str:
     """The grant in plain words, in the talent's voice: what the talent reads before signing (and
     wherever the talent or the studio reads it). The brand reads :func:`brand_summary`."""
     lines = [f"{doc['licensee']} may use your {_scope(doc)}", *_terms(doc),
-             f"Pay: {doc['fee']['amount']} {doc['fee']['currency']}.",
+             f"Pay: {fees.words(doc)}.",
              f"What it is for: {doc['use_description']}", *_rules(doc, "your likeness"),
              f"You can withdraw this consent at any time; it then ends after {doc['notice_days']} days' notice."]
     if doc["exclusive"]:
         lines.append(EXCLUSIVE)
     return "\n".join(lines)
+
+
+def _days(n: int) -> str:
+    return f"{n} day's" if n == 1 else f"{n} days'"
+
+
+def _reason_line(reason: str | None) -> str:
+    return f"Your reason: {reason}" if reason else "You give no reason."
+
+
+def revocation_summary(doc: dict, revoked_on: dt.date, effective: dt.date, reason: str | None) -> str:
+    """The revocation in plain words, in the talent's voice: what the talent reads before signing
+    it (the days are those the signed statement will name)."""
+    lines = [f"You withdraw the consent you gave {doc['licensee']} to use your {_scope(doc)}",
+             f"What it was for: {doc['use_description']}"]
+    if effective > revoked_on:
+        lines.append(f"After the {_days(doc['notice_days'])} notice you agreed to, no use is allowed from "
+                     f"{effective.isoformat()} on ({doc['timezone']} time); until then the grant still holds.")
+    else:
+        lines.append(f"No use is allowed from today, {effective.isoformat()} ({doc['timezone']} time), on.")
+    lines.append(_reason_line(reason))
+    return "\n".join(lines)
+
+
+def decline_summary(doc: dict, reason: str | None) -> str:
+    """Declining a draft in plain words, in the talent's voice: what the talent reads before signing it."""
+    return "\n".join([f"You decline the draft in which {doc['licensee']} would use your {_scope(doc)}",
+                      f"What it is for: {doc['use_description']}",
+                      "Nothing in it is allowed, and it can never be signed.", _reason_line(reason)])
 
 
 def brand_summary(doc: dict, talent_name: str | None = None) -> str:
@@ -177,7 +206,7 @@ def brand_summary(doc: dict, talent_name: str | None = None) -> str:
     talent = talent_name.strip() if talent_name and talent_name.strip() else "the talent"
     whose = f"{talent}'s"
     lines = [f"You ({doc['licensee']}) may use {whose} {_scope(doc)}", *_terms(doc),
-             f"Fee: {doc['fee']['amount']} {doc['fee']['currency']} for each use.",
+             f"Fee: {fees.words(doc)}.",
              f"What it is for: {doc['use_description']}", *_rules(doc, f"{whose} likeness"),
              f"{talent[0].upper()}{talent[1:]} can withdraw this consent at any time; it then ends after "
              f"{doc['notice_days']} days' notice."]

@@ -2,8 +2,8 @@
 
 Both are plain JSON-LD dicts built from the signed document and the grant's state; nothing here
 fetches anything. The ODRL policy names the W3C context by URL (``http://www.w3.org/ns/odrl.jsonld``,
-vendored under ``resources/jsonld/`` for offline validation); the DPV record carries its whole
-context inline.
+vendored in the package as ``studio/resources/jsonld/odrl.jsonld`` for offline validation); the
+DPV record carries its whole context inline.
 
 Identifiers: the grant, talent, assets and licensee get ``urn:twin-studio:…`` IRIs; purposes, media
 and excluded categories (studio.core.consent.vocab) get ``urn:twin-studio:purpose:…``,
@@ -18,7 +18,7 @@ import base64
 import datetime as dt
 import hashlib
 
-from studio.core.consent import vocab
+from studio.core.consent import fees, vocab
 from studio.core.consent.grants import GrantRecord
 from studio.core.consent.signing import canonical
 from studio.core.types import GrantState
@@ -103,6 +103,37 @@ def _constraint(left: str, operator: str, right) -> dict:
 
 # --- ODRL 2.2 ---------------------------------------------------------------------------------
 
+def _money(amount: str, currency: str) -> dict:
+    """A ``payAmount`` constraint's right operand and its currency unit (DR033)."""
+    return {"rightOperand": {"@value": amount, "@type": "xsd:decimal"},
+            "unit": {"@id": currency_iri(currency), "skos:notation": currency}}
+
+
+def _compensation(doc: dict, talent: str, licensee: str) -> dict:
+    """The fee as the permission's ``compensate`` duty (DR033). The action's refinement
+    ``payAmount eq`` is one payment; a permission's duty goes with each exercise of its action,
+    so on its own it is a payment per use. A flat fee limits the duty to one execution (duty
+    constraint ``count eq 1``); a cap bounds what the duty pays in all (duty constraint
+    ``payAmount lteq`` cap). ``dct:description`` says it in words."""
+    fee = fees.fee_of(doc)
+    currency = fee.currency
+    duty = {
+        "@type": "Duty",
+        "action": [{"rdf:value": {"@id": "odrl:compensate"}, "refinement": [{
+            "@type": "Constraint", "leftOperand": "payAmount", "operator": "eq",
+            **_money(doc["fee"]["amount"], currency)}]}],
+        "compensatingParty": licensee, "compensatedParty": talent,
+        "dct:description": fees.words(doc),
+    }
+    if fee.basis == fees.FLAT:
+        duty["constraint"] = [_constraint("count", "eq", {"@value": 1, "@type": "xsd:integer"})]
+    elif fee.basis == fees.CAPPED:
+        duty["constraint"] = [{"@type": "Constraint", "leftOperand": "payAmount", "operator": "lteq",
+                               **_money(doc["fee"]["cap"], currency),
+                               "rdfs:comment": "the total of every payment this duty asks for"}]
+    return duty
+
+
 def to_odrl(rec: GrantRecord) -> dict:
     """The grant as an ODRL 2.2 policy: an ``Agreement`` once the studio has countersigned it (and
     still one when revoked or expired: its constraints say until when), an ``Offer`` before that —
@@ -127,15 +158,7 @@ def to_odrl(rec: GrantRecord) -> dict:
 
     duties = []
     if doc["fee"]["amount"] != "0.00":
-        duties.append({
-            "@type": "Duty",
-            "action": [{"rdf:value": {"@id": "odrl:compensate"}, "refinement": [{
-                "@type": "Constraint", "leftOperand": "payAmount", "operator": "eq",
-                "rightOperand": {"@value": doc["fee"]["amount"], "@type": "xsd:decimal"},
-                "unit": {"@id": currency_iri(doc["fee"]["currency"]),
-                         "skos:notation": doc["fee"]["currency"]}}]}],
-            "compensatingParty": assignee, "compensatedParty": assigner,
-        })
+        duties.append(_compensation(doc, assigner, assignee))
     if doc["ai_label"] == "required":
         duties.append({
             "@type": "Duty", "action": "watermark",

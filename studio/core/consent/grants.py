@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, object_session
 from studio.core.assets import get_asset
 from studio.core.changes import Changes
 from studio.core.clock import now_iso, today_in
-from studio.core.consent.document import build_document
+from studio.core.consent import fees
+from studio.core.consent.document import build_document, decline_summary, revocation_summary
 from studio.core.consent.signing import canonical, sign, verify
 from studio.core.consent.talent_keys import TalentKey, talent_public_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
@@ -242,6 +243,8 @@ def edit_draft(vault: Vault, grant_id: str, changes: dict, expected_sha256: str 
         _check_basis(rec, expected_sha256, "changed in this editor")
     fields = fields_of(rec.document)
     fields.update(changes)
+    if "fee_cap" not in changes and str(fields.get("fee_basis") or "").strip().lower() != fees.CAPPED:
+        fields["fee_cap"] = None  # a cap goes with the capped fee it was for
     doc = _document(vault, rec.id, rec.talent_id, fields, rec.document["created_at"])  # reads assets: outside
     with vault.session() as s:
         row, now = load_grant(s, vault, rec.id)
@@ -259,7 +262,7 @@ def fields_of(doc: dict) -> dict:
     return {"licensee": doc["licensee"], "assets": [a["id"] for a in doc["assets"]],
             "use_description": doc["use_description"], "purposes": doc["purposes"], "media": doc["media"],
             "territories": doc["territories"], "start": doc["start"], "end": doc["end"],
-            "max_uses": doc["max_uses"], "fee": doc["fee"]["amount"], "currency": doc["fee"]["currency"],
+            "max_uses": doc["max_uses"], **fees.editable(doc),
             "ai_label": doc["ai_label"], "training": doc["training"], "exclude": doc["excluded"],
             "notice_days": doc["notice_days"], "exclusive": doc["exclusive"], "represented_by": doc["represented_by"],
             "jurisdiction": doc["jurisdiction"], "timezone": doc["timezone"], "language": doc["language"]}
@@ -337,8 +340,28 @@ def activate_grant(vault: Vault, grant_id: str) -> GrantRecord:
     return get_grant(vault, rec.id)
 
 
+def _reason(reason: str | None) -> str | None:
+    return (reason or "").strip() or None
+
+
+def _revocation_days(rec: GrantRecord) -> tuple[dt.date, dt.date]:
+    """The day a revocation signed now is made, and the day it takes effect (after the notice)."""
+    today = rec.today()
+    return today, today + dt.timedelta(days=rec.document["notice_days"])
+
+
+def revocation_text(rec: GrantRecord, reason: str | None = None) -> str:
+    """What the talent reads before revoking ``rec`` today (the days and reason it will sign)."""
+    return revocation_summary(rec.document, *_revocation_days(rec), _reason(reason))
+
+
+def decline_text(rec: GrantRecord, reason: str | None = None) -> str:
+    """What the talent reads before declining the draft ``rec``."""
+    return decline_summary(rec.document, _reason(reason))
+
+
 def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None = None) -> GrantRecord:
-    reason = (reason or "").strip() or None
+    reason = _reason(reason)
     with vault.session() as s:
         row, rec = load_grant(s, vault, grant_id)
         if rec.revocation is not None:
@@ -350,10 +373,9 @@ def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
         if reason is not None and len(reason) > 2000:
             raise InvalidInput("the reason is longer than 2000 characters")
-        today = rec.today()
+        today, effective = _revocation_days(rec)
         statement = {"type": "twin-studio/grant-revocation", "grant": rec.id, "grant_sha256": rec.sha256,
-                     "revoked_on": today.isoformat(),
-                     "effective": (today + dt.timedelta(days=rec.document["notice_days"])).isoformat(),
+                     "revoked_on": today.isoformat(), "effective": effective.isoformat(),
                      "reason": reason, "at": now_iso()}
         signature = sign(key.private, statement)
         # the stored state stays: the grant reads "revoked" from the effective day on (status())
@@ -381,7 +403,7 @@ def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | Non
         if key.talent_id != rec.talent_id or key.public_b64 != _stored_key(s, rec.talent_id):
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can decline grant {rec.id}")
         statement = {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,
-                     "reason": (reason or "").strip() or None, "at": now_iso(),
+                     "reason": _reason(reason), "at": now_iso(),
                      "revoked_on": rec.today().isoformat(), "effective": rec.today().isoformat()}
         signature = sign(key.private, statement)
         write_guarded(s, row, "declined", state=GrantState.DECLINED, revocation_signature=signature,

@@ -91,7 +91,7 @@ def currency(code: str) -> str:
 
 
 def fee(value: object) -> Decimal:
-    """A fee per use: a finite amount from 0 to 1,000,000,000 with at most 2 decimals."""
+    """An amount of money (a fee, a cap): finite, from 0 to 1,000,000,000, with at most 2 decimals."""
     text = str(value).strip()
     try:
         amount = Decimal(text) if len(text) <= 40 else None

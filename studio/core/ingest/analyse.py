@@ -7,6 +7,7 @@ from pathlib import Path
 
 from studio.core.errors import InvalidFile, StudioError
 from studio.core.formats.limits import GiB, MAX_FILE_BYTES
+from studio.core.ingest.limits import LodSizes
 from studio.core.ingest.model import Analysis, DerivedFile, MeshData
 from studio.core.formats.probe import Probed, probe
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
@@ -14,7 +15,8 @@ from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 VOICE_FORMATS = {"wav", "rf64", "flac", "ogg-vorbis", "opus", "ogg-flac", "mp3", "nist-sphere"}
 
 
-def analyse(path: Path, progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> Analysis:
+def analyse(path: Path, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+            lods: LodSizes | None = None) -> Analysis:
     """Recognise ``path`` by content, validate it, measure it and derive its previews.
 
     Raises UnsupportedFormat for content that is not a scan or voice format, InvalidFile for a
@@ -43,7 +45,7 @@ def analyse(path: Path, progress: ProgressFn | None = None, cancel: CancelToken 
     try:
         with _warnings.catch_warnings():  # libraries warn about odd input; the result says what matters
             _warnings.simplefilter("ignore")
-            result = _dispatch(path, size, found, progress, cancel)
+            result = _dispatch(path, size, found, progress, cancel, lods)
     except StudioError:
         raise
     except MemoryError as exc:
@@ -57,7 +59,7 @@ def analyse(path: Path, progress: ProgressFn | None = None, cancel: CancelToken 
     return result
 
 
-def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysis:
+def _dispatch(path: Path, size: int, found: Probed, progress, cancel, lods: LodSizes | None = None) -> Analysis:
     if found.format in VOICE_FORMATS:
         from studio.core.ingest.voice import analyse_voice
 
@@ -75,7 +77,7 @@ def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysi
         header = read_header(path, size)
         check_cancel(cancel)
         if header.is_mesh:
-            return _mesh(path, found, ply.read_ply_mesh(path, header), progress, cancel)
+            return _mesh(path, found, ply.read_ply_mesh(path, header), progress, cancel, lods)
         return _cloud(path, found, ply.read_ply_points(path, header))
     if found.format in ("pcd", "xyz"):
         from studio.core.ingest.pointcloud import read_pcd, read_xyz
@@ -83,10 +85,10 @@ def _dispatch(path: Path, size: int, found: Probed, progress, cancel) -> Analysi
         return _cloud(path, found, (read_pcd if found.format == "pcd" else read_xyz)(path, size))
     from studio.core.ingest.mesh import read_trimesh_mesh
 
-    return _mesh(path, found, read_trimesh_mesh(path, found.format, size), progress, cancel)
+    return _mesh(path, found, read_trimesh_mesh(path, found.format, size), progress, cancel, lods)
 
 
-def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analysis:
+def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel, lods: LodSizes | None = None) -> Analysis:
     from studio.core.ingest import derive
     from studio.core.ingest.measure import bbox_metrics, edge_topology, require_finite, require_valid_indices
     from studio.core.ingest.plausible import size_warning
@@ -110,9 +112,9 @@ def _mesh(path: Path, found: Probed, mesh: MeshData, progress, cancel) -> Analys
     if (implausible := size_warning(metrics, "mesh")) is not None:
         warnings.append(implausible)
     metrics.update(texture_metrics(mesh.companions, mesh.embedded_images))
-    if derive.needs_lod(mesh):
+    if derive.needs_lod(mesh, lods):
         report(progress, 0.75, 1.0, "making a preview")
-        levels = derive.lods(mesh)  # releases the mesh arrays as it goes
+        levels = derive.lods(mesh, lods)  # releases the mesh arrays as it goes
         derived.extend(DerivedFile(level.role, "model/ply", level.data) for level in levels)
         if levels:  # coarse to fine, as the preview steps up (DR024)
             metrics["lods"] = [{"role": level.role, "faces": level.faces} for level in reversed(levels)]

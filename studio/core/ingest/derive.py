@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.core.ingest.limits import (LOD_FINE_TARGET_FACES, LOD_FINE_THRESHOLD_FACES, LOD_TARGET_FACES,
+from studio.core.ingest.limits import (LOD_FINE_TARGET_FACES, LodSizes, LOD_FINE_THRESHOLD_FACES, LOD_TARGET_FACES,
                                        LOD_THRESHOLD_FACES)
 from studio.core.ingest.model import MeshData
 
@@ -43,12 +43,12 @@ class Level:
     faces: int
 
 
-def needs_lod(mesh: MeshData) -> bool:
-    return len(mesh.faces) > LOD_THRESHOLD_FACES
+def needs_lod(mesh: MeshData, sizes: LodSizes | None = None) -> bool:
+    return len(mesh.faces) > (sizes.coarse_threshold if sizes else LOD_THRESHOLD_FACES)
 
 
-def needs_fine_lod(faces: int) -> bool:
-    return faces > LOD_FINE_THRESHOLD_FACES
+def needs_fine_lod(faces: int, sizes: LodSizes | None = None) -> bool:
+    return faces > (sizes.fine_threshold if sizes else LOD_FINE_THRESHOLD_FACES)
 
 
 def _surface_area(vertices: np.ndarray, faces: np.ndarray) -> float:
@@ -162,7 +162,7 @@ def ply_bytes(vertices: np.ndarray, triangles: np.ndarray, colors: np.ndarray | 
     return header + vrec.tobytes() + frec.tobytes()
 
 
-def lods(mesh: MeshData) -> list[Level]:
+def lods(mesh: MeshData, sizes: LodSizes | None = None) -> list[Level]:
     """The LODs of a large mesh, finest first: the fine one (``lod_fine``) for meshes above
     ``LOD_FINE_THRESHOLD_FACES``, and the coarse one (``lod``); an empty list if clustering
     cannot reduce the mesh. Works on the arrays in place (no second full copy) and releases the
@@ -172,14 +172,14 @@ def lods(mesh: MeshData) -> list[Level]:
     n_faces = len(faces)
     mesh.vertices = mesh.faces = mesh.colors = None
     levels: list[Level] = []
-    if needs_fine_lod(n_faces):
-        fine = _reduce(vertices, faces, colors, LOD_FINE_TARGET_FACES, _ACCEPT_FINE)
+    if needs_fine_lod(n_faces, sizes):
+        fine = _reduce(vertices, faces, colors, sizes.fine if sizes else LOD_FINE_TARGET_FACES, _ACCEPT_FINE)
         del vertices, faces, colors
         if fine is None:
             return []
         levels.append(Level("lod_fine", ply_bytes(*fine), len(fine[1])))
         vertices, faces, colors = fine
-    coarse = _reduce(vertices, faces, colors, LOD_TARGET_FACES, _ACCEPT)
+    coarse = _reduce(vertices, faces, colors, sizes.coarse if sizes else LOD_TARGET_FACES, _ACCEPT)
     if coarse is not None:
         levels.append(Level("lod", ply_bytes(*coarse), len(coarse[1])))
     return levels

@@ -10,11 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from studio.core.changes import Changes
 from studio.core import clock
 from studio.core.clock import day_in, day_text, instant_text, now_iso
-from studio.core.consent.evidence import LEDGER_FACTS, require_grant_basis
+from studio.core.consent.evidence import COUNTED, LEDGER_FACTS, require_grant_basis
+from studio.core.consent.fees import fee_of, words as fee_words
 from studio.core.consent.grants import GrantRecord, load_grant
 from studio.core.consent.policy import scope_reasons
 from studio.core.consent.uses import count_uses
@@ -52,6 +54,7 @@ class EntryRecord:
     reasons: list[str] = field(default_factory=list)
     at: str = ""            # the instant it was recorded, UTC (orders the statement)
     timezone: str = "UTC"   # the grant's: the zone ``on`` is a calendar day in (DR020)
+    terms: str = ""         # the grant's fee in words: "4800.00 EUR per use" (DR033)
 
     def to_json(self) -> dict:
         d = dict(self.__dict__)
@@ -128,23 +131,39 @@ def verify_ledger(vault: Vault) -> list[str]:
     return problems
 
 
-def _entry(vault: Vault, row: LedgerEntry, brand_name: str, timezone: str = "UTC") -> EntryRecord:
+def fee_due(s: Session, doc: dict, grant_id: str, count: int) -> Decimal:
+    """What ``count`` more uses of a grant owe by its fee's basis (DR033), after the uses its
+    ledger already counts — read in the caller's transaction, the grant's row locked first so
+    that two stations recording uses of one grant charge them one after the other."""
+    s.execute(select(Grant.id).where(Grant.id == grant_id).with_for_update()).all()
+    rows = s.execute(select(LedgerEntry.count, LedgerEntry.fee)
+                     .where(LedgerEntry.grant_id == grant_id, LedgerEntry.kind.in_(COUNTED))).all()
+    return fee_of(doc).due(count, sum(r.count for r in rows), sum((Decimal(r.fee) for r in rows), Decimal(0)))
+
+
+def _entry(vault: Vault, row: LedgerEntry, brand_name: str, timezone: str = "UTC", terms: str = "") -> EntryRecord:
     details = json.loads(vault.fields.open(row.details_sealed, f"ledger.details:{row.id}"))
     return EntryRecord(row.id, row.kind, row.on, row.talent_id, row.grant_id, row.brand_id, brand_name,
                        row.package_id, row.purpose, row.media, row.territory, row.count, Decimal(row.fee),
                        row.currency, row.report_id, details.get("description", ""), details.get("reasons", []),
-                       at=row.created_at, timezone=timezone)
+                       at=row.created_at, timezone=timezone, terms=terms)
 
 
-def _grant_zone(vault: Vault, grant_id: str, sealed: bytes | None) -> str:
-    """The time zone a grant's days are in, for showing an entry's day (read, not verified:
-    the grant's checks belong to the operations that act on it, and to ``check``)."""
+def _grant_facts(vault: Vault, grant_id: str, sealed: bytes | None) -> tuple[str, str]:
+    """The time zone a grant's days are in, for showing an entry's day, and its fee in words
+    (read, not verified: the grant's checks belong to the operations that act on it, and to
+    ``check``)."""
     if sealed is None:
-        return "UTC"
+        return "UTC", ""
     try:
-        return json.loads(vault.fields.open(sealed, f"grants.document:{grant_id}")).get("timezone") or "UTC"
+        doc = json.loads(vault.fields.open(sealed, f"grants.document:{grant_id}"))
     except (IntegrityError, ValueError):
-        return "UTC"
+        return "UTC", ""
+    try:
+        terms = fee_words(doc)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        terms = ""
+    return doc.get("timezone") or "UTC", terms
 
 
 def list_entries(vault: Vault, talent_id: str | None = None, start: dt.date | None = None,
@@ -158,13 +177,13 @@ def list_entries(vault: Vault, talent_id: str | None = None, start: dt.date | No
     if end is not None:
         q = q.where(LedgerEntry.on <= end.isoformat())
     q = q.order_by(LedgerEntry.created_at, LedgerEntry.id)  # by instant: stored UTC instants sort as text
-    zones: dict[str, str] = {}
+    grants: dict[str, tuple[str, str]] = {}
     with vault.session() as s:
         rows = s.execute(q).all()
         for row, _, sealed in rows:
-            if row.grant_id not in zones:
-                zones[row.grant_id] = _grant_zone(vault, row.grant_id, sealed)
-        return [_entry(vault, row, name, zones[row.grant_id]) for row, name, _ in rows]
+            if row.grant_id not in grants:
+                grants[row.grant_id] = _grant_facts(vault, row.grant_id, sealed)
+        return [_entry(vault, row, name, *grants[row.grant_id]) for row, name, _ in rows]
 
 
 def import_report(vault: Vault, path: Path) -> ImportResult:
@@ -195,7 +214,7 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         reasons = _report_reasons(rec, use, exported_on)
         kind = LedgerKind.VIOLATION if reasons else LedgerKind.USE
         doc = rec.document
-        fee = Decimal(0) if reasons else Decimal(doc["fee"]["amount"]) * use["count"]
+        fee = Decimal(0) if reasons else fee_due(s, doc, grant_id, use["count"])
         eid = new_id("entry")
         details = {"description": use["description"], "reasons": reasons}
         if kind == LedgerKind.USE:
@@ -209,7 +228,7 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         row = s.get(LedgerEntry, eid)
         audit.append(s, f"ledger.{kind}", eid, {**entry_facts(row), "report": report["report_id"],
                                                 "signature": report["signature"]})
-        return ImportResult(_entry(vault, row, brand_name, rec.document["timezone"]))
+        return ImportResult(_entry(vault, row, brand_name, rec.document["timezone"], fee_words(rec.document)))
 
 
 def _refuse_future(report: dict, tz: str) -> None:

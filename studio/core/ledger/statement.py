@@ -22,7 +22,7 @@ from studio.core.vault import Vault
 from studio.core.vault.atomic import write_bytes_atomic
 
 CSV_COLUMNS = ("date", "timezone", "recorded_utc", "kind", "brand", "package", "grant", "purpose", "media", "territory", "count", "fee",
-               "currency", "description", "reasons")
+               "currency", "description", "reasons", "fee_terms")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,12 @@ class Statement:
         return dict(sorted(out.items()))
 
     @property
+    def fee_terms(self) -> dict[str, str]:
+        """Each grant in the statement, in order of its first entry, with its fee in words: what
+        each entry's fee was worked out from ("4800.00 EUR flat fee for up to 10 uses", DR033)."""
+        return {e.grant_id: e.terms for e in self.entries}
+
+    @property
     def uses(self) -> int:
         return sum(e.count for e in self.entries if e.kind != LedgerKind.VIOLATION)
 
@@ -52,7 +58,7 @@ class Statement:
         return {"talent": self.talent_id, "from": self.start.isoformat() if self.start else None,
                 "to": self.end.isoformat() if self.end else None, "entries": [e.to_json() for e in self.entries],
                 "totals": {c: f"{v:.2f}" for c, v in self.totals.items()}, "uses": self.uses,
-                "violations": len(self.violations)}
+                "violations": len(self.violations), "fee_terms": self.fee_terms}
 
     def csv_text(self) -> str:
         buf = io.StringIO()
@@ -60,9 +66,9 @@ class Statement:
         w.writerow(CSV_COLUMNS)
         for e in self.entries:
             w.writerow([e.on, e.timezone, e.at, e.kind, e.brand, e.package_id, e.grant_id, e.purpose or "",
-                        e.media or "", e.territory or "", e.count, f"{e.fee:.2f}", e.currency, e.description, "; ".join(e.reasons)])
+                        e.media or "", e.territory or "", e.count, f"{e.fee:.2f}", e.currency, e.description, "; ".join(e.reasons), e.terms])
         for currency, total in self.totals.items():
-            w.writerow(["", "", "", "total", "", "", "", "", "", "", "", f"{total:.2f}", currency, "", ""])
+            w.writerow(["", "", "", "total", "", "", "", "", "", "", "", f"{total:.2f}", currency, "", "", ""])
         return buf.getvalue()
 
 

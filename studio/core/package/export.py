@@ -20,7 +20,6 @@ import hashlib
 import json
 import tarfile
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,7 +35,7 @@ from studio.core.consent.policy import check_use
 from studio.core.consent.uses import count_uses
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, StudioError
 from studio.core.ids import new_id, parse_id
-from studio.core.ledger.entries import entry_facts
+from studio.core.ledger.entries import entry_facts, fee_due
 from studio.core.package import manifest as mf
 from studio.core.package import intents, leftovers, watermark
 from studio.core.package.brands import BrandRecord, get_brand
@@ -375,7 +374,7 @@ def _commit(vault: Vault, plan: ExportPlan, manifest: dict, manifest_bytes: byte
         s.add(LedgerEntry(id=eid, kind=LedgerKind.EXPORT, on=rec.today().isoformat(), talent_id=rec.talent_id,
                           grant_id=rec.id, brand_id=plan.brand.id, package_id=pid, purpose=plan.purpose,
                           media=plan.media, territory=plan.territory, count=1,
-                          fee=str(Decimal(doc["fee"]["amount"])), currency=doc["fee"]["currency"],
+                          fee=f"{fee_due(s, doc, rec.id, 1):.2f}", currency=doc["fee"]["currency"],
                           report_id=None, created_at=now_iso(),
                           details_sealed=vault.fields.seal(json.dumps({"description": "package export"}),
                                                            f"ledger.details:{eid}")))

@@ -69,7 +69,8 @@ def licence_text(m: dict) -> str:
     ]
     if labels.get("ai_label_text"):
         lines.append(f"  - a visible label: \u201c{labels['ai_label_text']}\u201d.")
-    lines += ["", "Report every use to the studio with `twin-studio report create`; each use is paid for.",
+    lines += ["", "Report every use to the studio with `twin-studio report create`: each one counts against the",
+              "grant's limit and is paid for as its fee above says.",
               "The files carry a mark that identifies this package if they are leaked."]
     return "\n".join(lines) + "\n"
 

@@ -57,16 +57,19 @@ def open_scene(vault: Vault, asset_id: str) -> PreviewScene:
     return PreviewScene(asset, camera_for(lo, hi, "front"), _thin(geometry), None if has_lod else geometry, reduced)
 
 
-def motion_size(width: int, height: int) -> tuple[int, int]:
-    return max(16, int(width * MOTION_SCALE)), max(16, int(height * MOTION_SCALE))
+def motion_size(width: int, height: int, scale: float = MOTION_SCALE) -> tuple[int, int]:
+    return max(16, int(width * scale)), max(16, int(height * scale))
 
 
 class Preview:
-    """Owns the two render children. Not thread-safe by itself: one thread drives it."""
+    """Owns the two render children. Moving frames use only the motion child and still frames
+    only the still child, so one thread may draw moving frames while another draws stills (the
+    app's two render lanes); no two threads draw the same kind at once."""
 
     def __init__(self, spare: bool = True) -> None:
         self.motion = RenderService(spare=spare)
         self.still = RenderService(spare=spare)
+        self.motion_scale = MOTION_SCALE  # the preferences' quality while turning (0.25 … 1)
 
     def warm(self) -> None:
         """Start both children now (Open3D's start-up is then paid before the first scan)."""
@@ -79,7 +82,7 @@ class Preview:
         ``background`` (RGB floats in 0..1; None: the renderer's light default)."""
         mode = mode if scene.is_mesh else "points"
         if moving:
-            w, h = motion_size(*size)
+            w, h = motion_size(*size, self.motion_scale)
             return self.motion.render(f"{scene.asset.id}:motion", w, h, camera, mode, geometry=scene.motion,
                                       background=background)
         key = scene.asset.id

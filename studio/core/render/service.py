@@ -33,10 +33,13 @@ class RenderService:
         self._want_spare = False
         self._reapers: list[threading.Thread] = []
         self._current: tuple[str, int, int] | None = None
+        self._halted = False  # set by abort(): nothing starts or is asked until resume()
         self.held: tuple[int, int] | None = None  # (vertices, triangles) the child took in its last load
 
     # -- process -----------------------------------------------------------------------------
     def start(self) -> None:
+        if self._halted:
+            raise RenderUnavailable("preview stopped: the view it was drawn for closed")
         with self._lock:
             if self.alive:
                 return
@@ -69,7 +72,7 @@ class RenderService:
     def _top_up_spare(self) -> None:
         """Start the spare once the current child has drawn (not while it starts: on two
         cores the spare's start-up would slow the first frame down)."""
-        if self._want_spare and (self._spare is None or not self._spare[0].is_alive()):
+        if self._want_spare and not self._halted and (self._spare is None or not self._spare[0].is_alive()):
             self._discard_spare()
             self._spare = self._spawn()
         self._want_spare = False
@@ -95,6 +98,25 @@ class RenderService:
                 self._reapers = [r for r in self._reapers if r.is_alive()] + [reaper]
             self.start()
 
+    def abort(self, spare: bool = False) -> None:
+        """Stop the child now, from any thread, without waiting for the call in progress (it
+        holds the lock): the child is terminated, so a caller waiting for its frame gets
+        :class:`RenderUnavailable` at once, and no child is started or asked for anything until
+        :meth:`resume`. ``spare``: the warm spare too. Returns without waiting for an exit;
+        :meth:`close` or the next :meth:`restart` reaps the child."""
+        self._halted = True
+        spare_pair = self._spare if spare else None
+        for proc in (self._proc, spare_pair[0] if spare_pair is not None else None):
+            try:
+                if proc is not None and proc.is_alive():
+                    proc.terminate()
+            except (OSError, ValueError):  # already reaped
+                pass
+
+    def resume(self) -> None:
+        """Undo :meth:`abort`'s halt: the next call starts a fresh child."""
+        self._halted = False
+
     def close(self, keep_spare: bool = False) -> None:
         with self._lock:
             if not keep_spare:
@@ -116,6 +138,8 @@ class RenderService:
 
     # -- requests ----------------------------------------------------------------------------
     def _call(self, *request):
+        if self._halted:
+            raise RenderUnavailable("preview stopped: the view it was drawn for closed")
         with self._lock:
             if not self.alive:
                 if self._proc is not None:

@@ -159,8 +159,20 @@ class _Renderer:
         shown = mode if mode in self.looks else self.looks[0]
         for look in self.looks:
             self.renderer.scene.show_geometry(look, look == shown)
-        self.renderer.setup_camera(fov, center, eye, up)
+        self.renderer.setup_camera(fov, center, eye, up, *self._clip(eye))
         return np.asarray(self.renderer.render_to_image()).copy()
+
+    def _clip(self, eye) -> tuple[float, float]:
+        """Near and far planes around the scan as seen from ``eye``. Open3D's default near plane
+        is a fixed 0.1 scene units: a scan a few centimetres across, viewed from the distance that
+        fits it, lay in front of it and the frame came out empty."""
+        import numpy as np
+
+        box = self.renderer.scene.bounding_box
+        lo, hi = np.asarray(box.min_bound, float), np.asarray(box.max_bound, float)
+        radius = max(float(np.linalg.norm(hi - lo)) / 2, 1e-9)
+        distance = float(np.linalg.norm(np.asarray(eye, float) - (lo + hi) / 2))
+        return max(distance - 2 * radius, (distance + radius) * 1e-3), distance + 2 * radius
 
 
 def main(conn) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from studio.core import paths
 from studio.core.clock import now_iso
 from studio.core.errors import (
-    CatalogUnavailable, IntegrityError, InvalidInput, NoSpace, StoreUnavailable, VaultExists, VaultReadOnly,
+    CatalogUnavailable, IntegrityError, InvalidInput, NoSpace, StoreUnavailable, VaultExists, VaultLocked, VaultReadOnly,
 )
 from studio.core.ids import new_id
 from studio.core.testpoints import kill_point
@@ -152,6 +152,15 @@ class Vault:
     def close(self) -> None:
         self._engine.dispose()
 
+    def lock(self) -> None:
+        """Close the vault and drop every reference it holds to its keys (the vault key, the
+        field cipher, the stores' keys), as far as Python allows: the key objects are freed once
+        nothing else refers to them. The vault is unusable after this; unlock it anew."""
+        self.close()
+        self._keys = self.fields = None  # type: ignore[assignment]
+        self.blobs = self.derived = None  # type: ignore[assignment]
+        self._sessions = _Locked()  # type: ignore[assignment]
+
     def describe(self) -> str:
         """Where the vault is, for titles and messages: its folder (a shared vault: its catalog and store)."""
         return str(self.root)
@@ -264,6 +273,13 @@ class Vault:
     @property
     def studio_key_fingerprint(self) -> str:
         return public_key_fingerprint(self.studio_signing_key().public_key())
+
+
+class _Locked:
+    """A locked vault's sessions: every one refused."""
+
+    def begin(self):
+        raise VaultLocked("the vault is locked: unlock it with its passphrase to go on")
 
 
 def vault_exists(folder: Path) -> bool:

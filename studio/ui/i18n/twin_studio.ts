@@ -2,6 +2,109 @@
 <!DOCTYPE TS>
 <TS version="2.1">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../about_dialog.py" line="+25"/>
+        <source>About Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&lt;h2&gt;Twin Studio&lt;/h2&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Digital twins that the people they show own: an encrypted vault for body scans and voice, consent the talent signs, and locked packages for brands.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Python</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Qt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>PySide6</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open3D</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>System</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Component</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Licence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Components and their licences</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy version info</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy the versions of Twin Studio and its components, for a bug report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&lt;b&gt;Components and their licences&lt;/b&gt; (as each package declares it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Reading the versions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Version {version} · licence: {licence}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Qt&apos;s libraries, in the {wheel} package</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Inside Twin Studio&apos;s own package</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Copied</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ActivityPanel</name>
     <message>
         <location filename="../activity_panel.py" line="+158"/>
@@ -15,12 +118,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+93"/>
+        <location line="+94"/>
         <source>No background work.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-92"/>
+        <location line="-93"/>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
@@ -30,7 +133,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+27"/>
         <source>Reading the dropped files…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -137,7 +240,7 @@
 <context>
     <name>AssetModel</name>
     <message>
-        <location filename="../asset_model.py" line="+19"/>
+        <location filename="../asset_model.py" line="+20"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -175,7 +278,7 @@
 <context>
     <name>AssetsPage</name>
     <message>
-        <location filename="../export_wizard.py" line="+120"/>
+        <location filename="../export_wizard.py" line="+121"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -376,6 +479,170 @@
     </message>
 </context>
 <context>
+    <name>CheckDialog</name>
+    <message>
+        <location filename="../check_dialog.py" line="+21"/>
+        <source>Check the vault — Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Every blob is decrypted and re-hashed; the catalog, the signatures and the audit chain are verified. Nothing is changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%v of %m blobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Problems and notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Checking the vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{blobs} blobs verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The vault is consistent: {read}, {events} audit events in an unbroken chain.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>The vault is INCONSISTENT: %n problem(s).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The check was cancelled: nothing was concluded and nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The check could not finish.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmDecisionDialog</name>
+    <message>
+        <location filename="../confirm_decision.py" line="+38"/>
+        <source>Sign this grant?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are signing this grant with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;This is final.&lt;/b&gt; A signed grant cannot be changed or unsigned. You can revoke it later; it then ends after the notice period it states.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Revoke this grant?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are revoking this grant with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;This is final.&lt;/b&gt; A revocation cannot be taken back: for the use to be allowed again, the studio must draft a new grant for you to sign.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Revoke</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decline this draft?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are declining this draft with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;This is final.&lt;/b&gt; A declined draft can never be signed: the studio would have to draft a new grant.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Decline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>What you sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+3"/>
+        <source>Your own passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Checking your passphrase…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlocking your key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Signing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Signing your decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Nothing was signed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ConsentPanel</name>
     <message>
         <location filename="../consent_panel.py" line="+134"/>
@@ -492,12 +759,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+3"/>
+        <source>Open this vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>{hint} · the two entries differ</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+14"/>
+        <source>{folder} already holds a vault: open it, or choose another folder for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Creating the vault</source>
         <translation type="unfinished"></translation>
     </message>
@@ -523,7 +800,7 @@
 <context>
     <name>ExportPage</name>
     <message>
-        <location filename="../export_wizard.py" line="+61"/>
+        <location filename="../export_wizard.py" line="+60"/>
         <source>Export</source>
         <translation type="unfinished"></translation>
     </message>
@@ -622,7 +899,7 @@
 <context>
     <name>GrantEditor</name>
     <message>
-        <location filename="../grant_editor.py" line="+49"/>
+        <location filename="../grant_editor.py" line="+52"/>
         <source>Edit grant draft</source>
         <translation type="unfinished"></translation>
     </message>
@@ -632,12 +909,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>Filter countries</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+14"/>
+        <location line="+53"/>
         <source>AI-made images and audio must be labelled as such</source>
         <translation type="unfinished"></translation>
     </message>
@@ -662,7 +934,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+15"/>
         <source>Licensee</source>
         <translation type="unfinished"></translation>
     </message>
@@ -677,27 +949,63 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-3"/>
         <source>Purposes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="-66"/>
+        <location line="+156"/>
+        <source>Asset ID: {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-153"/>
+        <source>Search approved assets by name or ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Search countries by name or code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Per use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Flat fee</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Per use, capped at…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>total at most</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Media</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>Territories</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>From</source>
         <translation type="unfinished"></translation>
     </message>
@@ -717,6 +1025,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+4"/>
+        <source>Fee basis</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>Never for</source>
         <translation type="unfinished"></translation>
@@ -732,12 +1045,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>&lt;b&gt;What the talent will read and sign&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+41"/>
+        <source>Only assets the talent approved can be granted. Not offered: {pending} awaiting review, {rejected} rejected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>not in this talent&apos;s assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{status} — only approved assets can be granted; untick to drop it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>The summary shows here once the draft is complete.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Saving the draft</source>
         <translation type="unfinished"></translation>
     </message>
@@ -745,7 +1078,7 @@
 <context>
     <name>GrantPage</name>
     <message>
-        <location filename="../export_wizard.py" line="-297"/>
+        <location filename="../export_wizard.py" line="-296"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -834,9 +1167,47 @@
     </message>
 </context>
 <context>
+    <name>HelpWindow</name>
+    <message>
+        <location filename="../help_window.py" line="+23"/>
+        <source>Twin Studio User Guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Contents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>User guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Find in the guide (Enter: next, Shift+Enter: previous)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Find in the guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Reading the user guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>Not found</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IngestModel</name>
     <message>
-        <location filename="../activity_panel.py" line="-279"/>
+        <location filename="../activity_panel.py" line="-280"/>
         <source>Queued</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1186,7 +1557,12 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+198"/>
+        <location line="+6"/>
+        <source>Play or pause the selected voice take</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+193"/>
         <source>Copy &amp;ID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1214,8 +1590,8 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-322"/>
-        <location line="+134"/>
+        <location line="-323"/>
+        <location line="+135"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1238,7 +1614,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>LocationForm</name>
     <message>
-        <location filename="../vault_dialogs.py" line="-227"/>
+        <location filename="../vault_dialogs.py" line="-249"/>
         <source>A folder on this computer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1327,7 +1703,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+46"/>
+        <location filename="../main_window.py" line="+50"/>
         <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1352,12 +1728,57 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+37"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>&amp;Open Vault…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open another vault: a folder or a shared vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open &amp;Recent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+3"/>
+        <source>&amp;Lock Vault</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close the vault and ask for its passphrase again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Change &amp;Passphrase…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change the vault&apos;s passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Check Vault…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decrypt and verify every blob, the catalog and the audit chain</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Open in Open3D &amp;viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1379,6 +1800,21 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     <message>
         <location line="+2"/>
         <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Preferences…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vault location, preview quality, thumbnails, theme, language, idle lock</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1492,7 +1928,62 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+4"/>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;User Guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A studio&apos;s day, the talent&apos;s review, the brand&apos;s side and troubleshooting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Every shortcut of this window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;About Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Version, components and their licences</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>About &amp;Qt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>No recent vaults</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Clear Recent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>The vault&apos;s passphrase is changed: the old one no longer opens it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+98"/>
         <location line="+59"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
@@ -1634,7 +2125,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>OpenVaultDialog</name>
     <message>
-        <location filename="../vault_dialogs.py" line="+208"/>
+        <location filename="../vault_dialogs.py" line="+230"/>
         <source>Open a vault — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1676,9 +2167,189 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
 </context>
 <context>
+    <name>PickList</name>
+    <message>
+        <location filename="../pick_list.py" line="+54"/>
+        <source>Select all shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Untick every one, shown or not</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+116"/>
+        <source>Chosen ({n}): {names}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>None chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message>
+        <location filename="../preferences_dialog.py" line="+47"/>
+        <source>Preferences — Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <location line="+15"/>
+        <location line="+81"/>
+        <source>Vault folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-95"/>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source> min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Never</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Lock the vault after this many idle minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vaults</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The vault Twin Studio opens, or offers to create, when it starts (blank: the one in your user data folder). From the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Lock when idle for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No key press or mouse use for this long locks the vault, as File ▸ Lock Vault (Ctrl+L) does.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{percent}% of full resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Triangles of the preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Triangles of the fine preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+8"/>
+        <source>Thumbnails kept in memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Preview and library</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quality while turning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fine preview LOD</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The LOD sizes apply to scans imported from now on; scans already in the vault keep theirs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+5"/>
+        <source>As the system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Light</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Appearance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Theme</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A new language shows when Twin Studio next starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>These preferences hold until Twin Studio closes: the settings file is from a newer Twin Studio and is left as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source> triangles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>The preferences could not be saved: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../review_window.py" line="+70"/>
+        <location filename="../review_window.py" line="+71"/>
         <source>Review mode — {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1759,7 +2430,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+66"/>
         <source>{when}  {what} — {subject} (by you)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1769,18 +2440,13 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-33"/>
         <source>No grants yet.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Signing your decision</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Signing</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2001,6 +2667,44 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
 </context>
 <context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <location filename="../shortcuts_dialog.py" line="+76"/>
+        <source>Keyboard Shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The shortcuts of the main window, as it has them now. The preview&apos;s keys work while a scan is shown; Space plays the selected voice take while the asset grid or list has the focus.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Where</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Shortcut</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Keyboard shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>In the window</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SummaryPage</name>
     <message>
         <location filename="../export_wizard.py" line="+130"/>
@@ -2031,11 +2735,11 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+6"/>
-        <source>This export counts as one use ({amount} {currency} owed to the talent).</source>
+        <source>This export counts as one use (fee: {terms}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Saved to {path}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2048,7 +2752,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>TalentPage</name>
     <message>
-        <location line="-223"/>
+        <location line="-222"/>
         <location line="+2"/>
         <source>Talent</source>
         <translation type="unfinished"></translation>
@@ -2120,7 +2824,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-177"/>
+        <location filename="../review_window.py" line="-170"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2264,6 +2968,66 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
 </context>
 <context>
+    <name>VaultPassphraseDialog</name>
+    <message>
+        <location filename="../vault_passphrase.py" line="+21"/>
+        <source>Change the vault&apos;s passphrase — Twin Studio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Everyone who opens this vault will need the new passphrase. The data is not re-encrypted: only the key that opens it is locked anew.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+12"/>
+        <source>Current passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <location line="+13"/>
+        <source>New passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>Repeat the new passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Repeat it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Change passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>{hint} · the two entries differ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Enter the current passphrase.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The two entries of the new passphrase differ.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Changing the vault&apos;s passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Viewport</name>
     <message>
         <location filename="../viewport.py" line="+39"/>
@@ -2311,7 +3075,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+143"/>
+        <location filename="../render_thread.py" line="+203"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
@@ -2470,6 +3234,14 @@ Read the fingerprint out to the brand when you hand it over.</source>
     <message>
         <location line="+49"/>
         <source>No waveform</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>self.window</name>
+    <message>
+        <location filename="../session.py" line="+81"/>
+        <source>That vault is the one open.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
