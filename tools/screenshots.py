@@ -161,6 +161,35 @@ def main(only: set[str] | None = None) -> int:
     save(menu, "asset-menu")
     menu.close()
 
+    # half of a 1920 px screen, less a margin: a take with a 200-character name, elided (DR035);
+    # for the other talent, so the screens after this one show what they showed before
+    def choose_talent(name: str) -> None:  # the list is rebuilt when a count changes: found by name
+        talents = window.talents.list
+        talents.setCurrentItem(next(talents.item(i) for i in range(talents.count())
+                                    if talents.item(i).text().startswith(name)))
+
+    choose_talent("Ines Duarte")
+    spin(10, lambda: window.talent is not None and window.talent.name == "Ines Duarte" and not tasks.busy)
+    long = tmp / ("ines-duarte_capture-session-2026-12-02_take-014_" + "x" * 148 + ".wav")
+    long.write_bytes((TESTDATA / "voice" / "cmu_arctic_us_aew_a0001.wav").read_bytes())
+    window.ingest([long])
+    spin(60, lambda: not window.activity.running and len(lib.model.assets) == 1)
+    lib.select(lib.model.assets[0].id)
+    spin(20, lambda: window.detail.voice.waveform.duration() > 0)
+    window.resize(900, 900)
+    save(window, "main-window-narrow")
+    window.resize(1440, 900)
+    choose_talent("Amara Okafor")
+    spin(10, lambda: window.talent is not None and window.talent.name == "Amara Okafor" and not tasks.busy)
+    spin(30, lambda: len(lib.model.assets) == stored)
+    if only is not None and only <= {"create-vault", "unlock-wrong-passphrase", "main-window-scan", "main-window-dark",
+                                     "main-window-voice-list", "asset-menu", "main-window-narrow"}:
+        window.close()
+        spin(1)
+        tasks.shutdown()
+        vault.close()
+        return 0
+
     window.set_library_view("grid")
     cloud = next(a for a in lib.model.assets if a.kind == "point_cloud")
     lib.select(cloud.id)

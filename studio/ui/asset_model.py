@@ -199,6 +199,10 @@ class AssetModel(QAbstractTableModel):
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, 0), [Qt.DecorationRole])
 
+    def has(self, asset_id: str) -> bool:
+        """Whether the asset is the talent's and listed here (shown or filtered out)."""
+        return asset_id in self._known
+
     def row_of(self, asset_id: str) -> int | None:
         """The row an asset is shown in (None: filtered out, or not the talent's)."""
         return self._index.get(asset_id)

@@ -4,7 +4,7 @@ studio's actions (draft, edit a draft, activate what the talent signed)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
 
 from studio.core.assets import list_assets
@@ -13,6 +13,7 @@ from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, activate_grant, list_grants
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
+from studio.ui.elided import FlowLayout
 from studio.ui.grant_editor import GrantEditor
 from studio.ui.tasks import TaskManager
 
@@ -137,9 +138,10 @@ class ConsentPanel(QWidget):
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.table.current()))
         self.activate_button.clicked.connect(self.activate)
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("<b>Consent grants</b>"), self))
-        bar.addStretch(1)
+        bar = FlowLayout(spacing=6)  # onto a second line in a narrow window (DR035)
+        title = QLabel(self.tr("<b>Consent grants</b>"), self)
+        title.setContentsMargins(0, 0, 12, 0)
+        bar.addWidget(title)
         for b in (self.new_button, self.edit_button, self.activate_button):
             bar.addWidget(b)
         lay = QVBoxLayout(self)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from studio.core.assets import AssetRecord
 from studio.core.previews import VoiceTake, voice_take
 from studio.core.vault import Vault
+from studio.ui.elided import ElidedLabel
 from studio.ui.formatting import kind_label, size_text, status_label
 from studio.ui.tasks import TaskManager
 from studio.ui.scan_view import ScanDetail
@@ -18,11 +19,17 @@ class DetailPane(QWidget):
     def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vault, self.tasks = vault, tasks
-        self.header = QLabel(self)
+        self.name = ElidedLabel("", self)  # a long file name is elided, never widens the window (DR035)
+        font = self.name.font()
+        font.setPointSizeF(13)
+        font.setBold(True)
+        self.name.setFont(font)
+        self.header = QLabel(self)  # kind, format, size, status; id and date
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.placeholder = QLabel(self.tr("Select a scan or a voice take to see it here."), self)
         self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setWordWrap(True)
         self.placeholder.setEnabled(False)
         self.scan = ScanDetail(vault, tasks, self)
         self.voice = VoiceDetail(self)
@@ -31,6 +38,7 @@ class DetailPane(QWidget):
             self.stack.addWidget(w)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.name)
         lay.addWidget(self.header)
         lay.addWidget(self.stack, 1)
         self.asset: AssetRecord | None = None
@@ -41,13 +49,16 @@ class DetailPane(QWidget):
         same = asset is not None and self.asset is not None and asset.id == self.asset.id
         self.asset = asset
         if asset is None:
+            self.name.setText("")
+            self.name.hide()
             self.header.setText("")
             self.scan.clear()
             self.voice.clear()
             self.stack.setCurrentWidget(self.placeholder)
             return
+        self.name.setText(asset.original_name)
+        self.name.show()
         self.header.setText(
-            f"<b style='font-size:13pt'>{_esc(asset.original_name)}</b><br>"
             f"{kind_label(asset.kind)} · {asset.format.upper()} · {size_text(asset.size)} · "
             f"<i>{status_label(asset.status)}</i><br>"
             "<span style='color:gray'>" + self.tr("{id} · added {when}").format(
@@ -89,6 +100,3 @@ class DetailPane(QWidget):
         self.scan.shutdown()
         self.voice.shutdown()
 
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

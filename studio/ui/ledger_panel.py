@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidgetItem,
+from PySide6.QtWidgets import (QFileDialog, QLabel, QPushButton, QSplitter, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from studio.core.changes import Changes
@@ -22,6 +22,7 @@ from studio.core.package.packages import PackageRecord, list_packages
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
+from studio.ui.elided import FlowLayout
 from studio.ui.formatting import day_text, instant_text, utc_and_local
 from studio.ui.tasks import TaskManager
 from studio.ui.tables import Row, RowsTable, list_table, translated
@@ -78,9 +79,11 @@ class LedgerPanel(QWidget):
         self.violations.setWordWrap(True)
         self.violations.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.violations.setAccessibleName(self.tr("Violations"))
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("<b>Exports &amp; uses</b>") if studio else self.tr("<b>Every use of your likeness, and your fees</b>")))
-        bar.addStretch(1)
+        self.totals.setWordWrap(True)
+        bar = FlowLayout(spacing=6)  # onto a second line in a narrow window, never wider than it (DR035)
+        title = QLabel(self.tr("<b>Exports &amp; uses</b>") if studio else self.tr("<b>Every use of your likeness, and your fees</b>"))
+        title.setContentsMargins(0, 0, 12, 0)
+        bar.addWidget(title)
         self.export_button = QPushButton(self.tr("Export twin…"), self)
         self.import_button = QPushButton(self.tr("Import usage report…"), self)
         self.csv_button = QPushButton(self.tr("Save statement as CSV…"), self)
@@ -105,7 +108,9 @@ class LedgerPanel(QWidget):
         bottom = QWidget(self)
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(QLabel(self.tr("<b>Uses per month</b> (green: paid; red: reported outside the grant)")))
+        legend = QLabel(self.tr("<b>Uses per month</b> (green: paid; red: reported outside the grant)"))
+        legend.setWordWrap(True)
+        bl.addWidget(legend)
         bl.addWidget(self.chart, 1)
         bl.addWidget(QLabel(self.tr("<b>Packages made from this likeness</b>")))
         bl.addWidget(self.packages, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QListView, QMenu, QPushButton, QStackedWidget, QTableView,
@@ -13,10 +13,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFile
 
 from studio.core.assets import AssetRecord
 from studio.ui.asset_model import ASSET_ROLE, AssetFilter, AssetModel
+from studio.ui.elided import ElidedLabel
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
 from studio.ui.settings import Settings
 from studio.ui.theme import style_toggles
 
+SIZED_FROM = 50  # the list's columns are sized from the first rows' texts (DR026)
+NAME_WIDTH = (160, 360)  # the list's name column: at least, and at most when sized to the names (px)
 SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac *.ogg *.opus *.mp3 *.sph *.aif *.aiff"
 
 
@@ -35,7 +38,10 @@ class LibraryPanel(QWidget):
         self.proxy = AssetFilter(self)
         self.proxy.setSourceModel(self.model)
 
-        self.title = QLabel(self.tr("<b>Assets</b>"), self)
+        self.title = ElidedLabel(self.tr("Assets"), self, Qt.ElideRight)  # a long talent name: elided (DR035)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.import_button = QPushButton(self.tr("Import…"), self)
         self.import_button.setToolTip(self.tr("Add scans and voice takes for this talent — or drop files or a folder here"))
         self.import_files_action = QAction(self.tr("Import &files…"), self)
@@ -107,9 +113,15 @@ class LibraryPanel(QWidget):
         # sized to the rows on screen when a talent's assets arrive, not on every change: a header
         # that fits its contents measures them again at every scroll, sort and filter (DR026)
         header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setStretchLastSection(True)  # the name keeps its width; "Added" takes what is left
-        self._columns_sized = False
+        # the name takes the spare width (never less than its names need, up to NAME_WIDTH[1]);
+        # the other columns fit their texts: a narrow list scrolls sideways, the names stay (DR035)
+        self._sized_rows = 0  # rows the columns were sized from (at most SIZED_FROM)
+        self._sizing = False
+        self._name_width = NAME_WIDTH[0]
+        self._fitting = False
         header.setMinimumSectionSize(48)
+        header.sectionResized.connect(self._section_resized)
+        self.table.viewport().installEventFilter(self)
         self.table.setAccessibleName(self.tr("Assets (list)"))
         # the grid and the list share one selection
         self.grid.setSelectionModel(self.table.selectionModel())
@@ -129,8 +141,7 @@ class LibraryPanel(QWidget):
         self.stack.addWidget(self.empty)
 
         bar = QHBoxLayout()
-        bar.addWidget(self.title)
-        bar.addStretch(1)
+        bar.addWidget(self.title, 1)
         bar.addWidget(self.grid_button)
         bar.addWidget(self.list_button)
         bar.addWidget(self.import_button)
@@ -161,8 +172,8 @@ class LibraryPanel(QWidget):
     def set_talent(self, name: str | None) -> None:
         self.talent_name = name
         self.talent_id: str | None = None  # whose assets are listed (the main window sets it)
-        self._columns_sized = False
-        self.title.setText(self.tr("<b>{name}</b> — assets").format(name=name) if name else self.tr("<b>Assets</b>"))
+        self._sized_rows = 0
+        self.title.setText(self.tr("{name} — assets").format(name=name) if name else self.tr("Assets"))
         for w in (self.import_button, self.import_files_action, self.import_folder_action):
             w.setEnabled(name is not None)
         self.setAcceptDrops(name is not None)
@@ -170,32 +181,71 @@ class LibraryPanel(QWidget):
     def set_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
         current = select or (self.current().id if self.current() else None)
         self.model.set_assets(assets)
-        if not self._columns_sized and self.model.rowCount():
-            self._columns_sized = True
-            QTimer.singleShot(0, self._size_columns)
+        self._size_columns_soon()
         self._update_empty()
         if current:
             self.select(current)
         if self.current() is None:
             self.assetSelected.emit(None)
 
+    def _size_columns_soon(self) -> None:
+        """Size the list's columns from the talent's first rows, once they arrive (not on every
+        change); an ingest's assets arrive one by one, so until SIZED_FROM rows were measured,
+        each arrival widens the columns to its texts (DR035)."""
+        if not self._sizing and self._sized_rows < min(SIZED_FROM, self.model.rowCount()):
+            self._sizing = True
+            QTimer.singleShot(0, self._size_columns)
+
     def _size_columns(self) -> None:
         """Each column as wide as its title and the first rows' texts (measured here rather than
-        by the header, which would ask the model for every row)."""
+        by the header, which would ask the model for every row); a later measure only widens."""
+        self._sizing = False
         metrics = self.table.fontMetrics()
         header = self.table.horizontalHeader()
-        rows = [self.model.index(r, 0) for r in range(min(50, self.model.rowCount()))]
+        count = min(SIZED_FROM, self.model.rowCount())
         for column in range(self.model.columnCount()):
             texts = [self.model.headerData(column, Qt.Horizontal)] + [
-                self.model.data(self.model.index(i.row(), column)) for i in rows]
+                self.model.data(self.model.index(r, column)) for r in range(count)]
             width = max(metrics.horizontalAdvance(t or "") for t in texts) + 16
-            if column == 0:  # the name, after its icon, up to a readable width
-                width = min(width + self.table.iconSize().width() + 8, 280)
+            if column == 0:  # the name, after its icon, as wide as the names within bounds
+                width = min(max(width + self.table.iconSize().width() + 8, NAME_WIDTH[0]), NAME_WIDTH[1])
+                self._name_width = width = max(width, self._name_width) if self._sized_rows else width
+            elif self._sized_rows:
+                width = max(width, header.sectionSize(column))
             header.resizeSection(column, width)
+        self._sized_rows = count
+        self._fit_name_column()
+
+    def _fit_name_column(self) -> None:
+        """The name column: its own width, or what the others leave of the list's width if more."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(1, header.count()))
+        width = max(self._name_width, self.table.viewport().width() - others)
+        if header.sectionSize(0) != width:
+            self._fitting = True
+            try:
+                header.resizeSection(0, width)
+            finally:
+                self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, new: int) -> None:
+        if self._fitting:
+            return
+        if column == 0:  # the user's width for the names, kept
+            self._name_width = new
+        else:
+            QTimer.singleShot(0, self._fit_name_column)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API): the list's width changed
+        if watched is self.table.viewport() and event.type() == QEvent.Resize:
+            self._fit_name_column()
+        return super().eventFilter(watched, event)
 
     def add_assets(self, assets: list[AssetRecord], select: str | None = None) -> None:
-        """More of the talent's assets (a long listing arrives in chunks, DR026)."""
+        """More of the talent's assets (a long listing arrives in chunks, DR026; an ingest's
+        assets as each is committed, DR035). The selection stays on its asset."""
         self.model.append_assets(assets)
+        self._size_columns_soon()
         self._update_empty()
         if select and self.current() is None:
             self.select(select)

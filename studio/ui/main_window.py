@@ -7,11 +7,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
-from PySide6.QtWidgets import QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
+from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
-from studio.core.assets import iter_assets
+from studio.core.assets import get_asset, iter_assets
 from studio.core.changes import Changes
-from studio.core.errors import StudioError
+from studio.core.errors import NotFound, StudioError
 from studio.core.previews import Thumbnail, thumbnail
 from studio.core.render.viewer import open_viewer, viewer_available
 from studio.core.talents import TalentRecord
@@ -20,6 +20,7 @@ from studio.ui.activity_panel import ActivityPanel
 from studio.ui.banner import error_text
 from studio.ui.consent_panel import ConsentPanel
 from studio.ui.detail_pane import DetailPane
+from studio.ui.elided import ElidedLabel
 from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.library_panel import LibraryPanel
 from studio.ui.tasks import TaskManager
@@ -55,7 +56,6 @@ class MainWindow(QMainWindow):
         self._thumbs_busy: set[str] = set()     # being fetched
         self._thumbs_failed: set[str] = set()   # no thumbnail to be had: the kind's icon stays
         self._listing = 0                        # the latest listing's number: older chunks are dropped
-        self._select_next: str | None = None  # the last asset of an ingest batch, for the next refresh
         self.talent: TalentRecord | None = None
 
         self.talents = TalentsPanel(vault, self.tasks, self)
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.activity_dock.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.activity_dock)
         self.resizeDocks([self.activity_dock], [180], Qt.Vertical)
-        self.status_label = QLabel(self)
+        self.status_label = ElidedLabel("", self)  # a long vault path is elided, never widens the window
         self.statusBar().addWidget(self.status_label, 1)
 
         self.talents.talentSelected.connect(self._talent_selected)
@@ -99,7 +99,6 @@ class MainWindow(QMainWindow):
         self.library.playRequested.connect(self.detail.toggle_take)
         self.library.menuAboutToShow.connect(self.asset_menu)
         self.library.thumbnailsWanted.connect(self.request_thumbnails)
-        self.activity.assetsAdded.connect(self._assets_added)
         self.tasks.changed.connect(self.on_changes)
         self.detail.scan.openInViewer.connect(self.open_in_viewer)
         self.ledger.exportRequested.connect(self.export_twin)
@@ -349,7 +348,7 @@ class MainWindow(QMainWindow):
                 else:
                     rows.extend(made)
                 count += len(chunk)
-            if not fresh:
+            if not fresh or not count:  # a talent without assets: the list empties too
                 self.tasks.gui(lambda: self._assets_chunk(listing, rows, True, select))
             return count
 
@@ -379,16 +378,40 @@ class MainWindow(QMainWindow):
                    self.tr("{talent}: %Ln assets", "", count)).format(talent=self.talent.name)
         self.status_label.setText(self.tr("{who}  ·  vault {vault}").format(who=who, vault=self.vault.describe()))
 
-    def _assets_added(self, talent_id: str, asset_ids: list[str]) -> None:
-        """The refresh the batch's change brings selects its last new asset."""
-        if self.talent is not None and self.talent.id == talent_id and asset_ids:
-            self._select_next = asset_ids[-1]
-
     def on_changes(self, changes: Changes) -> None:
-        """The asset list follows new assets and review decisions (made here or in review mode)."""
-        if changes.touches("assets"):
-            select, self._select_next = self._select_next, None
-            self.refresh_assets(select=select)
+        """The asset list follows new assets and review decisions (made here or in review mode).
+        Assets it does not list yet (an ingest commits them one by one) are read and inserted
+        where they sort; the selection stays where the user put it (DR035). Anything else about
+        assets lists the talent's assets again."""
+        if not changes.touches("assets"):
+            return
+        model = self.library.model
+        if changes.everything or any(model.has(aid) for aid in changes.assets):
+            self.refresh_assets()
+        elif self.talent is not None:
+            self._insert_assets(self.talent.id, sorted(changes.assets))
+
+    def _insert_assets(self, talent_id: str, asset_ids: list[str]) -> None:
+        listing = self._listing
+
+        def work(_task):
+            records = []
+            for aid in asset_ids:
+                try:
+                    record = get_asset(self.vault, aid)
+                except NotFound:
+                    continue  # gone again meanwhile
+                if record.talent_id == talent_id:
+                    records.append(record)
+            return make_rows(records)
+
+        def done(rows) -> None:
+            if listing != self._listing or self.talent is None or self.talent.id != talent_id:
+                return  # another talent, or a whole listing, came meanwhile (it has them)
+            self.library.add_assets(rows)
+            self._update_status(self.library.model.total)
+
+        self.tasks.read(work, done, what=self.tr("Loading assets"))
 
     def request_thumbnails(self, asset_ids: list[str]) -> None:
         """Fetch the thumbnails of ``asset_ids`` (what is on screen and near it, on screen

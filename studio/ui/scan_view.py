@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QHBoxLayout, QLabel, Q
 
 from studio.core.assets import AssetRecord
 from studio.core.vault import Vault
+from studio.ui.elided import FlowLayout
 from studio.ui.tasks import TaskManager
 from studio.ui.theme import style_toggles
 from studio.ui.viewport import Viewport
@@ -35,7 +36,10 @@ class ScanDetail(QWidget):
     def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.viewport = Viewport(vault, tasks, self)
-        bar = QHBoxLayout()
+        # two groups, side by side or one above the other when the pane is narrow (DR035)
+        views, modes = QWidget(self), QWidget(self)
+        bar = QHBoxLayout(views)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(2)
         self.view_buttons: dict[str, QToolButton] = {}
         for key, label, tip, shortcut in VIEW_BUTTONS:
@@ -52,7 +56,9 @@ class ScanDetail(QWidget):
         reset.setShortcut(QKeySequence("R"))
         reset.clicked.connect(self.viewport.reset)
         bar.addWidget(reset)
-        bar.addStretch(1)
+        bar = QHBoxLayout(modes)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(2)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QToolButton] = {}
         for key, label, shortcut in MODE_BUTTONS:
@@ -72,6 +78,9 @@ class ScanDetail(QWidget):
         self.viewer_button.setToolTip(self.tr("Open this scan in Open3D's own interactive window (Ctrl+Shift+O)"))
         self.viewer_button.clicked.connect(self.openInViewer)
         bar.addWidget(self.viewer_button)
+        bar = FlowLayout(spacing=12)
+        bar.addWidget(views)
+        bar.addWidget(modes)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignRight)
         self.warnings = QLabel(self)

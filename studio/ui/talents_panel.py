@@ -14,6 +14,8 @@ from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.tasks import TaskManager
 
+MIN_CHARS = 28  # the talents column is never narrower than this many average characters
+
 
 class AddTalentDialog(QDialog):
     """Name (required), e-mail and agency. The record is written in the background."""
@@ -107,6 +109,8 @@ class TalentsPanel(QWidget):
         lay.addWidget(self.search)
         lay.addWidget(self.list, 1)
         lay.addWidget(self.add_button)
+        # a usable column whatever the others hold: names stay readable (elided in the list) (DR035)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * MIN_CHARS)
         self._wanted: str | None = None
         self._select: str | None = None   # the talent just added, for the next refresh
         tasks.changed.connect(self.on_changes)

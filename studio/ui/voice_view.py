@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QS
                                QVBoxLayout, QWidget)
 
 from studio.ui.banner import Banner
+from studio.ui.elided import ElidedLabel, FlowLayout
 
 translate = QCoreApplication.translate  # lupdate reads translate("Context", "text") calls
 
@@ -204,7 +205,7 @@ class VoiceDetail(QWidget):
         self._buffer: QBuffer | None = None  # a child made after the player: Qt deletes it after the player
         self._duration_ms = 0
         self._container = ""
-        self.title = QLabel()
+        self.title = ElidedLabel()  # a long file name is elided, never widens the window (DR035)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
@@ -221,12 +222,13 @@ class VoiceDetail(QWidget):
         transport = QHBoxLayout()
         for widget, stretch in ((self.play_button, 0), (self.slider, 1), (self.time_label, 0)):
             transport.addWidget(widget, stretch)
-        metrics = QHBoxLayout()
+        metrics = FlowLayout(spacing=32)  # the two columns side by side, or one above the other (DR035)
         for form in self._forms:
             form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-            metrics.addLayout(form)
-            metrics.addSpacing(32)
-        metrics.addStretch(1)
+            form.setContentsMargins(0, 0, 0, 0)
+            holder = QWidget()
+            holder.setLayout(form)
+            metrics.addWidget(holder)
         column = QVBoxLayout(self)
         column.addWidget(self.title)
         column.addWidget(self.waveform, 1)

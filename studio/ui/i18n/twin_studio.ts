@@ -107,7 +107,7 @@
 <context>
     <name>ActivityPanel</name>
     <message>
-        <location filename="../activity_panel.py" line="+154"/>
+        <location filename="../activity_panel.py" line="+158"/>
         <source>Ingest activity</source>
         <translation type="unfinished"></translation>
     </message>
@@ -117,43 +117,44 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
+        <location line="+94"/>
         <source>No background work.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-93"/>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Clear finished</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+27"/>
         <source>Reading the dropped files…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
-        <location line="+76"/>
+        <location line="+4"/>
+        <location line="+98"/>
         <source>Ingest</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-60"/>
         <source>Ingesting {name}…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+29"/>
         <source>Last batch: {added} added, {duplicate} duplicate, {rejected} rejected.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>cancelled — nothing of this file was stored</source>
         <translation type="unfinished"></translation>
     </message>
@@ -163,12 +164,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Cancelled. Files finished before the cancel are kept; the file in progress left nothing behind.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+13"/>
         <source>Cancelling…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -176,7 +177,7 @@
 <context>
     <name>AddTalentDialog</name>
     <message>
-        <location filename="../talents_panel.py" line="+23"/>
+        <location filename="../talents_panel.py" line="+25"/>
         <source>Add a talent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -644,7 +645,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+133"/>
+        <location filename="../consent_panel.py" line="+134"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -669,7 +670,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+33"/>
         <source>Loading grants</source>
         <translation type="unfinished"></translation>
     </message>
@@ -786,12 +787,12 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../detail_pane.py" line="+24"/>
+        <location filename="../detail_pane.py" line="+30"/>
         <source>Select a scan or a voice take to see it here.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+34"/>
         <source>{id} · added {when}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1125,7 +1126,7 @@
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-184"/>
+        <location filename="../consent_panel.py" line="-185"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1211,7 +1212,7 @@
 <context>
     <name>IngestModel</name>
     <message>
-        <location filename="../activity_panel.py" line="-247"/>
+        <location filename="../activity_panel.py" line="-280"/>
         <source>Queued</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1241,7 +1242,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+30"/>
         <source>File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1259,7 +1260,7 @@
 <context>
     <name>LedgerPanel</name>
     <message>
-        <location filename="../ledger_panel.py" line="+30"/>
+        <location filename="../ledger_panel.py" line="+31"/>
         <source>Date</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1345,7 +1346,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&lt;b&gt;Exports &amp;amp; uses&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1355,7 +1356,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Export twin…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1380,7 +1381,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&lt;b&gt;Packages made from this likeness&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1390,7 +1391,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-99"/>
+        <location line="-103"/>
         <source>Package {0}, grant {1}
 Recorded {2}</source>
         <translation type="unfinished"></translation>
@@ -1401,7 +1402,7 @@ Recorded {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+117"/>
         <source>No talent selected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1486,13 +1487,7 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+38"/>
-        <location line="+127"/>
-        <source>&lt;b&gt;Assets&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-126"/>
+        <location filename="../library_panel.py" line="+45"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1562,7 +1557,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+26"/>
         <source>Assets (list)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1572,12 +1567,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+46"/>
-        <source>&lt;b&gt;{name}&lt;/b&gt; — assets</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+109"/>
+        <location line="+193"/>
         <source>Copy &amp;ID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1605,7 +1595,18 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="-323"/>
+        <location line="+135"/>
+        <source>Assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{name} — assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+205"/>
         <source>Import for {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1707,12 +1708,12 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+49"/>
+        <location filename="../main_window.py" line="+50"/>
         <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+21"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1732,7 +1733,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+37"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1988,11 +1989,12 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     </message>
     <message>
         <location line="+98"/>
+        <location line="+59"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="-39"/>
         <source>No talent selected</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2016,7 +2018,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+59"/>
         <location line="+7"/>
         <source>Rendering a thumbnail</source>
         <translation type="unfinished"></translation>
@@ -2543,7 +2545,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>ScanDetail</name>
     <message>
-        <location filename="../scan_view.py" line="+19"/>
+        <location filename="../scan_view.py" line="+20"/>
         <source>Front</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2589,18 +2591,18 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+1"/>
-        <location line="+74"/>
+        <location line="+82"/>
         <source>Points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-55"/>
-        <location line="+18"/>
+        <location line="-60"/>
+        <location line="+20"/>
         <source>{action} ({shortcut})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-14"/>
         <source>Reset</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2610,7 +2612,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>Open3D viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2620,7 +2622,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+23"/>
         <source>Triangles</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2962,7 +2964,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+21"/>
         <source>Loading talents</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3174,7 +3176,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>VoiceDetail</name>
     <message>
-        <location filename="../voice_view.py" line="+46"/>
+        <location filename="../voice_view.py" line="+47"/>
         <source>{bits}-bit PCM (unsigned)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3274,7 +3276,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+173"/>
+        <location line="+174"/>
         <source>{label}:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3317,7 +3319,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>WaveformWidget</name>
     <message>
-        <location line="-238"/>
+        <location line="-239"/>
         <source>Waveform</source>
         <translation type="unfinished"></translation>
     </message>
