@@ -5,34 +5,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QBrush, QPalette
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSizePolicy,
+from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from studio.ui.elided import ElidedLabel
+
 KEY, ORDER, SHORT, REFUSED = Qt.UserRole, Qt.UserRole + 1, Qt.UserRole + 2, Qt.UserRole + 3
-
-
-class ElidedLabel(QLabel):
-    """One line that never widens its column: what does not fit ends in "…", the whole in its tooltip."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        self._full = ""
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.ElideRight, max(0, self.width() - 2)))
 
 
 class PickList(QWidget):
@@ -50,7 +28,8 @@ class PickList(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setUniformItemSizes(True)
-        self.chosen = ElidedLabel()
+        self.chosen = ElidedLabel(mode=Qt.ElideRight)
+        self.chosen.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # never widens its column
         self.select_all_button = QPushButton(self.tr("Select all shown"))
         self.clear_button = QPushButton(self.tr("Clear"))
         self.clear_button.setToolTip(self.tr("Untick every one, shown or not"))
@@ -169,7 +148,7 @@ class PickList(QWidget):
     def _named(self) -> None:
         names = [it.data(SHORT) for it in self._items() if it.checkState() == Qt.Checked]
         if names:
-            self.chosen.set_full_text(self.tr("Chosen ({n}): {names}").format(n=len(names), names=", ".join(names)))
+            self.chosen.setText(self.tr("Chosen ({n}): {names}").format(n=len(names), names=", ".join(names)))
         else:
-            self.chosen.set_full_text(self.tr("None chosen"))
+            self.chosen.setText(self.tr("None chosen"))
 

@@ -122,7 +122,7 @@ def test_when_the_editor_opens_then_only_approved_assets_are_offered_by_name_and
     picker.filter.clear()
     assert picker.shown() == [ids["p226"], ids["p225"]], "the chosen one first once the filter changes"
     assert editor.fields()["assets"] == [ids["p226"]]
-    assert "vctk_p226_001.wav" in picker.chosen.full_text()
+    assert "vctk_p226_001.wav" in picker.chosen.text()
     picker.clear()
     assert picker.checked() == [] and editor.fields()["assets"] == []
     editor.close()
@@ -162,13 +162,13 @@ def test_when_a_draft_opens_then_its_territories_are_listed_first_and_a_tick_doe
     picker, box = editor.territory_picker, editor.territories
     assert picker.keys()[:3] == ["BE", "FR", "LU"], "chosen first, by country name"
     assert box.item(3).checkState() == Qt.Unchecked and box.count() > 240
-    assert picker.chosen.full_text() == "Chosen (3): BE, FR, LU"
+    assert picker.chosen.text() == "Chosen (3): BE, FR, LU"
 
     for code in ("SE", "AT"):
         row = picker.keys().index(code)
         box.item(row).setCheckState(Qt.Checked)  # ticked where it is listed: it stays under the pointer
         assert picker.keys().index(code) == row
-        assert code in picker.chosen.full_text()
+        assert code in picker.chosen.text()
     fields = editor.fields()
     assert fields["territories"] == ["AT", "BE", "FR", "LU", "SE"]
     qtbot.keyClicks(picker.filter, "sw")
