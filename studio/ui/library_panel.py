@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFile
                                QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.assets import AssetRecord
-from studio.ui.asset_model import ASSET_ROLE, THUMBNAILS_HELD, AssetFilter, AssetModel
+from studio.ui.asset_model import ASSET_ROLE, AssetFilter, AssetModel
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
 from studio.ui.settings import Settings
 from studio.ui.theme import style_toggles
+from studio.ui.thumbnail_fetcher import wanted_ids
 
 SUFFIXES = "*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.wav *.flac *.ogg *.opus *.mp3 *.sph *.aif *.aiff"
 
@@ -226,21 +227,7 @@ class LibraryPanel(QWidget):
     def request_visible_thumbnails(self) -> list[str]:
         """Ask for the thumbnails of the assets on screen and a screenful either side; returns
         the ids asked for, those on screen first."""
-        shown = self.visible_rows()
-        if not shown:
-            return []
-        margin = len(shown)
-        count = self.proxy.rowCount()
-        held = self.model.thumbnails
-        held.limit = max(THUMBNAILS_HELD, 4 * margin)  # a large screen: what is asked for must fit
-        order = list(shown) + [r for r in range(shown.stop, min(count, shown.stop + margin))] + \
-            [r for r in range(shown.start - 1, max(-1, shown.start - margin - 1), -1)]
-        ids = []
-        for r in order:
-            a = self.proxy.index(r, 0).data(ASSET_ROLE)
-            if a is not None and self.model.thumbnails.touch(a.id) is None:
-                ids.append(a.id)
-        self.model.missing.clear()
+        ids = wanted_ids(self.model, self.visible_rows())  # the proxy's rows are the model's
         if ids:
             self.thumbnailsWanted.emit(ids)
         return ids
