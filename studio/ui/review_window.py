@@ -147,6 +147,8 @@ class ReviewWindow(QDialog):
         self.revoke_button.clicked.connect(lambda: self._grant_action(revoke_grant, reason=True))
         self.history = RecordList(self)
         self.history.setAccessibleName(self.tr("History"))
+        self.history.setAlternatingRowColors(True)  # two lines an event: each event its own band
+        self.history.setSpacing(1)
 
         decide = QHBoxLayout()
         decide.addWidget(self.note, 1)
@@ -222,7 +224,7 @@ class ReviewWindow(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.banner.show_message(str(exc))
 
-    def _loaded(self, rows, grants, grant_rows, history: list[tuple[str, None]]) -> None:
+    def _loaded(self, rows, grants, grant_rows, history) -> None:
         self._loading = False
         if self._reload:  # decided on meanwhile: this record is already old
             self.refresh()
@@ -311,20 +313,22 @@ def _record_of(vault: Vault, talent_id: str):
     (10,000 assets and their history are formatted here, not on the GUI thread, DR026)."""
     rows = make_rows(list_assets(vault, talent_id))
     grants = list_grants(vault, talent_id)
-    history = [(history_line(e), None) for e in reversed(history_for_talent(vault, talent_id))]
+    history = [(history_text(e), None) for e in reversed(history_for_talent(vault, talent_id))]
     return rows, grants, [grant_row(g) for g in grants], history
 
 
-def history_line(e: dict) -> str:
-    """One event of the talent's history as they read it: when, what, on which asset or grant
-    (by name), by whom, and the reason given."""
-    line = QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by you)") if e["by_talent"] \
-        else QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by the studio)")
-    line = line.format(when=e["at"][:16].replace("T", " "), what=e["label"], subject=e["name"])
-    if e.get("reason"):
-        reason = " ".join(e["reason"].split())  # one line in the list
-        line += QCoreApplication.translate("ReviewWindow", ": “{reason}”").format(reason=reason)
-    return line
+def history_text(e: dict) -> str:
+    """One event of the talent's history (:func:`history_for_talent`) in two lines: what happened
+    to which asset or grant, by its name; then when, by whom, and the reason given."""
+    what = QCoreApplication.translate("ReviewWindow", "{what} — {subject}").format(what=e["label"], subject=e["name"])
+    when = e["at"][:16].replace("T", " ")
+    line = QCoreApplication.translate("ReviewWindow", "{when} UTC · by you") if e["by_talent"] \
+        else QCoreApplication.translate("ReviewWindow", "{when} UTC · by the studio")
+    line = line.format(when=when)
+    reason = " ".join((e.get("reason") or "").split())
+    if reason:
+        line += QCoreApplication.translate("ReviewWindow", " · “{reason}”").format(reason=reason)
+    return f"{what}\n{line}"
 
 
 def start_review(vault: Vault, talent: TalentRecord, tasks: TaskManager,
