@@ -50,13 +50,10 @@ class ReviewList(QWidget):
         self.search.setAccessibleName(self.tr("Filter your assets by name"))
         self.state = QComboBox(self)
         self.state.setAccessibleName(self.tr("Show assets by review state"))
-        self.state.addItem("", AWAITING)
-        self.state.addItem("", "approved")
-        self.state.addItem("", "rejected")
-        self.state.addItem("", None)
-        self.state.setCurrentIndex(self.state.count() - 1)  # all: the talent sees everything first
         self._counts: dict[str, int] = {}
-        self._label_states()
+        for state, text in self._state_texts().items():
+            self.state.addItem(text.format(n=0), state)
+        self.state.setCurrentIndex(self.state.count() - 1)  # all: the talent sees everything first
         self.search.textChanged.connect(self._filters_changed)
         self.state.currentIndexChanged.connect(self._filters_changed)
 
@@ -206,9 +203,13 @@ class ReviewList(QWidget):
         return None
 
     # -- filters ---------------------------------------------------------------------------------------
+    def _state_texts(self) -> dict[str | None, str]:
+        """The state filter's entries, in their order, each with the place of its count."""
+        return {AWAITING: self.tr("Awaiting review ({n})"), "approved": self.tr("Approved ({n})"),
+                "rejected": self.tr("Rejected ({n})"), None: self.tr("All ({n})")}
+
     def _label_states(self) -> None:
-        texts = {AWAITING: self.tr("Awaiting review ({n})"), "approved": self.tr("Approved ({n})"),
-                 "rejected": self.tr("Rejected ({n})"), None: self.tr("All ({n})")}
+        texts = self._state_texts()
         for i in range(self.state.count()):
             state = self.state.itemData(i)
             n = sum(self._counts.values()) if state is None else self._counts.get(state, 0)

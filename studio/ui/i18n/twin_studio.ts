@@ -1110,13 +1110,13 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+37"/>
-        <location line="+125"/>
+        <location filename="../library_panel.py" line="+39"/>
+        <location line="+126"/>
         <source>&lt;b&gt;Assets&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-124"/>
+        <location line="-125"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1181,7 +1181,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Assets (grid)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1196,7 +1196,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+95"/>
         <source>Copy &amp;ID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1326,12 +1326,12 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+45"/>
+        <location filename="../main_window.py" line="+42"/>
         <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+19"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1351,7 +1351,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1520,13 +1520,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
-        <location line="+7"/>
-        <source>Rendering a thumbnail</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+37"/>
+        <location line="+16"/>
         <source>Import</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1674,9 +1668,108 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
 </context>
 <context>
+    <name>ReasonDialog</name>
+    <message>
+        <location filename="../review_window.py" line="+77"/>
+        <source>Reject “{name}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Why do you reject &lt;b&gt;{name}&lt;/b&gt;? Your reason is kept with your signed decision.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>Reject %n assets</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Why do you reject these %n assets? The one reason is kept with each signed decision.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A reason (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reason for rejecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+0"/>
+        <source>Reject %n</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ReviewList</name>
+    <message>
+        <location filename="../review_list.py" line="+48"/>
+        <source>Filter by name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Filter your assets by name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show assets by review state</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Your assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select several with Shift or Ctrl (Ctrl+A: all shown).
+A approves, R or X rejects the selected assets; the next one awaiting review is then selected.
+Space plays a voice take.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+145"/>
+        <source>Awaiting review ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Approved ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../review_window.py" line="+70"/>
+        <location filename="../review_window.py" line="+13"/>
         <source>Review mode — {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1686,27 +1779,32 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Your assets</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>A note with your decision (optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Approve</source>
+        <location line="+3"/>
+        <source>Approve selected</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Reject</source>
+        <source>Reject selected…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+2"/>
+        <source>Approve the selected assets (key A in the list); the next one awaiting review is then selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reject the selected assets (key R or X in the list), with one reason for all; the next one awaiting review is then selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>A reason (optional)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1727,7 +1825,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+31"/>
+        <location line="+34"/>
         <source>History</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1752,32 +1850,51 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+28"/>
         <source>Loading your record</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location line="+35"/>
+        <source>%n selected</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+33"/>
+        <source>Signing your decision on %n asset(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+64"/>
-        <source>{when}  {what} — {subject} (by you)</source>
+        <location line="+39"/>
+        <source>{what} — {subject}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{when} UTC · by you</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{when}  {what} — {subject} (by the studio)</source>
+        <source>{when} UTC · by the studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="+4"/>
+        <source> · “{reason}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-69"/>
         <source>No grants yet.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>Signing your decision</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+7"/>
+        <location line="+42"/>
         <source>Signing</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1785,7 +1902,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ScanDetail</name>
     <message>
-        <location filename="../scan_view.py" line="+18"/>
+        <location filename="../scan_view.py" line="+19"/>
         <source>Front</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1831,12 +1948,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+73"/>
+        <location line="+74"/>
         <source>Points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="-55"/>
         <location line="+18"/>
         <source>{action} ({shortcut})</source>
         <translation type="unfinished"></translation>
@@ -1852,7 +1969,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Open3D viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2118,7 +2235,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-177"/>
+        <location filename="../review_window.py" line="-267"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2183,6 +2300,15 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>ThumbnailFetcher</name>
+    <message>
+        <location filename="../thumbnail_fetcher.py" line="+83"/>
+        <location line="+7"/>
+        <source>Rendering a thumbnail</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2264,7 +2390,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>Viewport</name>
     <message>
-        <location filename="../viewport.py" line="+38"/>
+        <location filename="../viewport.py" line="+39"/>
         <source>3D preview</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2279,7 +2405,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Loading the 3D preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2289,7 +2415,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <source>Showing {shown} of {total} triangles — full detail follows</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2309,7 +2435,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../render_thread.py" line="+142"/>
+        <location filename="../render_thread.py" line="+143"/>
         <location line="+2"/>
         <source>No preview: {error}</source>
         <translation type="unfinished"></translation>
