@@ -76,6 +76,10 @@ class ReviewList(QWidget):
         for column in range(self.model.columnCount()):
             self.view.setColumnHidden(column, column not in (NAME_COLUMN, STATUS_COLUMN))
         header.setSectionResizeMode(QHeaderView.Interactive)  # never measured per row (DR026)
+        # the header paints each section asking whether its whole column is selected: a call into
+        # the model for every row at each selection change (0.2-0.9 s once 10,000 rows are
+        # selected). Its own, empty selection: the view's selection is not the header's business.
+        header.setSelectionModel(QItemSelectionModel(self.model, header))
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.Stretch)
         header.resizeSection(STATUS_COLUMN, max(self.fontMetrics().horizontalAdvance(status_label(s))
@@ -165,10 +169,17 @@ class ReviewList(QWidget):
         index = self.view.currentIndex()
         return index.data(ASSET_ROLE) if index.isValid() else None
 
+    def selected_rows(self) -> list[int]:
+        """The selected rows, in order: read from the selection's ranges (``selectedRows()`` asks
+        the model about every row, 0.9 s for 10,000 selected)."""
+        rows: set[int] = set()
+        for r in self.view.selectionModel().selection():
+            rows.update(range(r.top(), r.bottom() + 1))
+        return sorted(rows)
+
     def selected(self) -> list[AssetRecord]:
         """The selected assets in the order shown (the current one when none is selected)."""
-        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows(NAME_COLUMN))
-        chosen = [self.model.index(r, 0).data(ASSET_ROLE) for r in rows]
+        chosen = [self.model.index(r, 0).data(ASSET_ROLE) for r in self.selected_rows()]
         if not chosen and self.current_record() is not None:
             chosen = [self.current_record()]
         return chosen

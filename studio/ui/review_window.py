@@ -247,7 +247,7 @@ class ReviewWindow(QDialog):
         self._selection_changed()
 
     def _selection_changed(self) -> None:
-        n = len(self.assets.view.selectionModel().selectedRows()) or int(self.current_asset() is not None)
+        n = len(self.assets.selected_rows()) or int(self.current_asset() is not None)
         self.selection_label.setText(self.tr("%n selected", "", n) if n > 1 else "")
         for b in (self.approve_button, self.reject_button):
             b.setEnabled(bool(n))

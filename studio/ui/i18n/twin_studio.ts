@@ -1746,7 +1746,7 @@ Space plays a voice take.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+145"/>
+        <location line="+156"/>
         <source>Awaiting review ({n})</source>
         <translation type="unfinished"></translation>
     </message>
