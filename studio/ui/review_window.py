@@ -266,17 +266,21 @@ class ReviewWindow(QDialog):
         all in one write; a rejection first asks once for a reason, kept with each. The next
         asset awaiting review is selected at once (the decision is still on its way)."""
         assets, key = self.assets.selected(), self.key
-        if not assets or key is None or (self.reason_dialog is not None and self.reason_dialog.isVisible()):
+        if not assets or key is None or self.reason_dialog is not None:  # one reason asked at a time
             return
         if decision == "reject":
             self.reason_dialog = ReasonDialog(assets, self.note.text(), self)
             self.reason_dialog.setAttribute(Qt.WA_DeleteOnClose)
             self.reason_dialog.accepted.connect(
                 lambda dialog=self.reason_dialog: self._submit(assets, "reject", dialog.reason.text(), key))
-            self.reason_dialog.finished.connect(lambda _r: self.assets.view.setFocus())
+            self.reason_dialog.finished.connect(self._reason_closed)
             self.reason_dialog.open()
             return
         self._submit(assets, "approve", self.note.text(), key)
+
+    def _reason_closed(self) -> None:
+        self.reason_dialog = None  # deleted as it closes
+        self.assets.view.setFocus()
 
     def _submit(self, assets: list[AssetRecord], decision: str, note: str, key: TalentKey) -> None:
         ids = [a.id for a in assets]
