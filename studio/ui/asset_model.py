@@ -198,6 +198,10 @@ class AssetModel(QAbstractTableModel):
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, 0), [Qt.DecorationRole])
 
+    def asset_at(self, row: int) -> AssetRecord:
+        """The asset shown in ``row`` (no round trip through a model index)."""
+        return self._rows[row].asset
+
     def row_of(self, asset_id: str) -> int | None:
         """The row an asset is shown in (None: filtered out, or not the talent's)."""
         return self._index.get(asset_id)

@@ -27,6 +27,14 @@ APPROVE_KEYS = ("A",)
 REJECT_KEYS = ("R", "X")
 
 
+def state_counts(assets) -> dict[str, int]:
+    """How many of ``assets`` are in each review state (on a worker for 10,000)."""
+    counts: dict[str, int] = {}
+    for a in assets:
+        counts[a.status] = counts.get(a.status, 0) + 1
+    return counts
+
+
 class ReviewList(QWidget):
     """The assets, their filter and their selection. ``decisionRequested`` carries "approve" or
     "reject" (a key pressed in the list); ``recordChanged`` the current asset (or None);
@@ -108,20 +116,20 @@ class ReviewList(QWidget):
         self.thumbnails = ThumbnailFetcher(vault, tasks, self.model, self.view, self)
         self._visible_timer = QTimer(self)
         self._visible_timer.setSingleShot(True)
-        self._visible_timer.setInterval(40)
+        self._visible_timer.setInterval(100)  # later than the library (40 ms): the record's other lists go first
         self._visible_timer.timeout.connect(self.request_visible_thumbnails)
         self.view.verticalScrollBar().valueChanged.connect(self._visible_timer.start)
         for signal in (self.model.layoutChanged, self.model.modelReset, self.model.rowsInserted):
             signal.connect(self._visible_timer.start)
 
     # -- content -------------------------------------------------------------------------------------
-    def set_rows(self, rows, current: str | None = None, selected: set[str] | None = None) -> None:
+    def set_rows(self, rows, current: str | None = None, selected: set[str] | None = None,
+                 counts: dict[str, int] | None = None) -> None:
         """Show ``rows`` (``make_rows``, made on a worker); ``current``: the asset to make current
         (else the first awaiting review, else the first); ``selected``: the assets to keep
-        selected (else just the current one)."""
-        self._counts = {}
-        for r in rows:
-            self._counts[r.asset.status] = self._counts.get(r.asset.status, 0) + 1
+        selected (else just the current one); ``counts``: how many are in each review state
+        (:func:`state_counts`, counted on the worker; counted here when not given)."""
+        self._counts = counts if counts is not None else state_counts(r.asset for r in rows)
         self._label_states()
         selection = self.view.selectionModel()
         selection.blockSignals(True)
@@ -179,7 +187,7 @@ class ReviewList(QWidget):
 
     def selected(self) -> list[AssetRecord]:
         """The selected assets in the order shown (the current one when none is selected)."""
-        chosen = [self.model.index(r, 0).data(ASSET_ROLE) for r in self.selected_rows()]
+        chosen = [self.model.asset_at(r) for r in self.selected_rows()]
         if not chosen and self.current_record() is not None:
             chosen = [self.current_record()]
         return chosen
@@ -207,10 +215,11 @@ class ReviewList(QWidget):
 
     def _next_awaiting(self, after: int, skip: set[str]) -> int | None:
         count = self.model.rowCount()
-        for row in list(range(after + 1, count)) + list(range(0, min(after + 1, count))):
-            a = self.model.index(row, 0).data(ASSET_ROLE)
-            if a.status == AWAITING and a.id not in skip:
-                return row
+        for rows in (range(after + 1, count), range(0, min(after + 1, count))):
+            for row in rows:
+                a = self.model.asset_at(row)
+                if a.status == AWAITING and a.id not in skip:
+                    return row
         return None
 
     # -- filters ---------------------------------------------------------------------------------------

@@ -1719,7 +1719,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ReviewList</name>
     <message>
-        <location filename="../review_list.py" line="+48"/>
+        <location filename="../review_list.py" line="+56"/>
         <source>Filter by name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1746,7 +1746,7 @@ Space plays a voice take.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+156"/>
+        <location line="+157"/>
         <source>Awaiting review ({n})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1855,14 +1855,14 @@ Space plays a voice take.</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+35"/>
+        <location line="+36"/>
         <source>%n selected</source>
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+33"/>
+        <location line="+37"/>
         <source>Signing your decision on %n asset(s)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1889,12 +1889,12 @@ Space plays a voice take.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-69"/>
+        <location line="-73"/>
         <source>No grants yet.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+46"/>
         <source>Signing</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2235,7 +2235,7 @@ Space plays a voice take.</source>
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-267"/>
+        <location filename="../review_window.py" line="-272"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
