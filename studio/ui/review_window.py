@@ -190,7 +190,7 @@ class ReviewWindow(QDialog):
         split = QSplitter(Qt.Horizontal, self)
         for w in (left, middle, right):
             split.addWidget(w)
-        split.setSizes([340, 580, 480])
+        split.setSizes([320, 560, 520])  # the right pane as wide as before the thumbnails came
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
         lay.addWidget(self.banner)
