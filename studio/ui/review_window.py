@@ -6,6 +6,7 @@ the window locks the key again (it lived only in this window's memory)."""
 from __future__ import annotations
 
 import html
+import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
@@ -27,7 +28,11 @@ from studio.ui.asset_model import make_rows
 from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.record_list import RecordList
 from studio.ui.review_list import ReviewList, state_counts
+from studio.ui.thumbnail_fetcher import YIELD_S
 from studio.ui.tasks import TaskManager
+
+
+CHUNK = 500  # rows made between two pauses of the worker
 
 
 class TalentUnlockDialog(QDialog):
@@ -317,9 +322,17 @@ def _record_of(vault: Vault, talent_id: str):
     """On a worker: the talent's assets as list rows, grants and history as the window's lines
     (10,000 assets and their history are formatted here, not on the GUI thread, DR026)."""
     assets = list_assets(vault, talent_id)
+    rows = []
+    for start in range(0, len(assets), CHUNK):  # a pause between chunks: the GUI thread's turn (DR026)
+        rows += make_rows(assets[start:start + CHUNK])
+        time.sleep(YIELD_S)
     grants = list_grants(vault, talent_id)
-    history = [(history_text(e), None) for e in reversed(history_for_talent(vault, talent_id))]
-    return (make_rows(assets), state_counts(assets)), grants, [grant_row(g) for g in grants], history
+    events = history_for_talent(vault, talent_id)
+    history = []
+    for start in range(len(events), 0, -CHUNK):  # newest first
+        history += [(history_text(e), None) for e in reversed(events[max(0, start - CHUNK):start])]
+        time.sleep(YIELD_S)
+    return (rows, state_counts(assets)), grants, [grant_row(g) for g in grants], history
 
 
 def history_text(e: dict) -> str:

@@ -126,7 +126,9 @@ def test_when_the_talent_decides_with_the_keyboard_then_the_next_take_awaiting_r
 
     # the history names the takes and gives the reason
     review.tabs.setCurrentIndex(2)
-    lines = [review.history.text(i) for i in range(review.history.count())]
+    history = review.history  # it arrives in a turn of its own after the list
+    qtbot.waitUntil(lambda: any(history.text(i).startswith("rejected — ") for i in range(history.count())), timeout=T)
+    lines = [history.text(i) for i in range(history.count())]
     rejected = [text for text in lines if text.startswith("rejected — ")]
     assert len(rejected) == 1
     what, when = rejected[0].split("\n")

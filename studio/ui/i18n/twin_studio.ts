@@ -1670,7 +1670,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../review_window.py" line="+77"/>
+        <location filename="../review_window.py" line="+82"/>
         <source>Reject “{name}”</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1869,7 +1869,7 @@ Space plays a voice take.</source>
         </translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+47"/>
         <source>{what} — {subject}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1889,7 +1889,7 @@ Space plays a voice take.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-73"/>
+        <location line="-81"/>
         <source>No grants yet.</source>
         <translation type="unfinished"></translation>
     </message>
