@@ -25,15 +25,15 @@ VOICE_BATCH = 12      # voice-take thumbnails to one background read
 YIELD_S = 0.003       # a worker's pause between takes: a loaded machine's GUI thread gets the GIL (DR026)
 
 
-def wanted_ids(model: AssetModel, shown: range) -> list[str]:
+def wanted_ids(model: AssetModel, shown: range, least: int = THUMBNAILS_HELD) -> list[str]:
     """The ids, among the rows ``shown`` and a screenful either side, whose thumbnail is not held:
-    those on screen first. Makes the model hold at least four screenfuls."""
+    those on screen first. Makes the model hold ``least`` thumbnails, or four screenfuls if more."""
     if not shown:
         return []
     margin = len(shown)
     count = model.rowCount()
     held = model.thumbnails
-    held.limit = max(THUMBNAILS_HELD, 4 * margin)  # a large screen: what is asked for must fit
+    held.limit = max(least, 4 * margin)  # a large screen: what is asked for must fit
     order = list(shown) + list(range(shown.stop, min(count, shown.stop + margin))) + \
         list(range(shown.start - 1, max(-1, shown.start - margin - 1), -1))
     ids = []
