@@ -271,11 +271,18 @@ def main(only: set[str] | None = None) -> int:
     spin(10, lambda: window.ledger.entries.rowCount() == 3)
     save(window, "exports-uses-tab")
 
+    from studio.ui.asset_model import ASSET_ROLE
     from studio.ui.review_window import ReviewWindow
 
+    from studio.core.consent.review import review_assets
+
+    review_assets(vault, [v.id for v in voices[1:2]], "reject", key, "Too much room echo, please record it again")
     review = ReviewWindow(vault, talent, key, tasks)
     review.show()
-    spin(10, lambda: review.assets.count() > 0 and review.grants.rowCount() == 2)
+    rows = review.assets
+    spin(10, lambda: rows.count() > 0 and review.grants.rowCount() == 2)
+    spin(120, lambda: all(rows.model.index(r, 0).data(ASSET_ROLE).id in rows.model.thumbnails
+                          for r in rows.visible_rows()))
     review.grants.selectRow(1)
     spin(60, lambda: review.detail.scan.viewport.image is not None or review.detail.asset is None
          or review.detail.asset.kind == "voice")
@@ -289,6 +296,9 @@ def main(only: set[str] | None = None) -> int:
     review.tabs.setCurrentWidget(review.ledger)
     spin(10, lambda: review.ledger.entries.rowCount() == 3)
     save(review, "review-mode-uses")
+    review.tabs.setCurrentIndex(2)
+    spin(10, lambda: review.history.count() > 0)
+    save(review, "review-mode-history")
     review.close()
 
     window.close()

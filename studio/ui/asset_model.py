@@ -203,6 +203,10 @@ class AssetModel(QAbstractTableModel):
         """Whether the asset is the talent's and listed here (shown or filtered out)."""
         return asset_id in self._known
 
+    def asset_at(self, row: int) -> AssetRecord:
+        """The asset shown in ``row`` (no round trip through a model index)."""
+        return self._rows[row].asset
+
     def row_of(self, asset_id: str) -> int | None:
         """The row an asset is shown in (None: filtered out, or not the talent's)."""
         return self._index.get(asset_id)

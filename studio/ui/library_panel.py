@@ -17,6 +17,7 @@ from studio.ui.elided import ElidedLabel
 from studio.ui.formatting import KIND_LABELS, STATUS_LABELS, kind_label, status_label
 from studio.ui.settings import Settings
 from studio.ui.theme import style_toggles
+from studio.ui.thumbnail_fetcher import wanted_ids
 
 SIZED_FROM = 50  # the list's columns are sized from the first rows' texts (DR026)
 NAME_WIDTH = (160, 360)  # the list's name column: at least, and at most when sized to the names (px)
@@ -277,21 +278,7 @@ class LibraryPanel(QWidget):
     def request_visible_thumbnails(self) -> list[str]:
         """Ask for the thumbnails of the assets on screen and a screenful either side; returns
         the ids asked for, those on screen first."""
-        shown = self.visible_rows()
-        if not shown:
-            return []
-        margin = len(shown)
-        count = self.proxy.rowCount()
-        held = self.model.thumbnails
-        held.limit = max(self.settings.thumbnails_held, 4 * margin)  # a large screen: what is asked for must fit
-        order = list(shown) + [r for r in range(shown.stop, min(count, shown.stop + margin))] + \
-            [r for r in range(shown.start - 1, max(-1, shown.start - margin - 1), -1)]
-        ids = []
-        for r in order:
-            a = self.proxy.index(r, 0).data(ASSET_ROLE)
-            if a is not None and self.model.thumbnails.touch(a.id) is None:
-                ids.append(a.id)
-        self.model.missing.clear()
+        ids = wanted_ids(self.model, self.visible_rows(), self.settings.thumbnails_held)  # the proxy's rows are the model's
         if ids:
             self.thumbnailsWanted.emit(ids)
         return ids

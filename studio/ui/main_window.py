@@ -6,13 +6,12 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
 from studio.core.assets import get_asset, iter_assets
 from studio.core.changes import Changes
 from studio.core.errors import NotFound, StudioError
-from studio.core.previews import Thumbnail, thumbnail
 from studio.core.render.viewer import open_viewer, viewer_available
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
@@ -27,11 +26,9 @@ from studio.ui.tasks import TaskManager
 from studio.ui.settings import Settings
 from studio.ui.talents_panel import TalentsPanel
 from studio.ui.asset_model import make_rows
-from studio.ui.voice_view import WaveformColors, waveform_image
+from studio.ui.thumbnail_fetcher import YIELD_S, ThumbnailFetcher
 
 LISTING_CHUNK = 500   # assets to a chunk of a talent's listing (the first shows while the rest is read)
-VOICE_BATCH = 12      # voice-take thumbnails to one background read
-YIELD_S = 0.003       # a worker's pause between chunks: a loaded machine's GUI thread gets the GIL (DR026)
 
 
 class MainWindow(QMainWindow):
@@ -52,9 +49,6 @@ class MainWindow(QMainWindow):
         self.tasks = tasks or TaskManager()
         if self.tasks.on_error is None:
             self.tasks.on_error = self.show_error
-        self._thumbs_wanted: frozenset[str] = frozenset()  # on screen or near: what the workers still draw
-        self._thumbs_busy: set[str] = set()     # being fetched
-        self._thumbs_failed: set[str] = set()   # no thumbnail to be had: the kind's icon stays
         self._listing = 0                        # the latest listing's number: older chunks are dropped
         self.talent: TalentRecord | None = None
 
@@ -98,7 +92,8 @@ class MainWindow(QMainWindow):
         self.library.filesDropped.connect(self.ingest)
         self.library.playRequested.connect(self.detail.toggle_take)
         self.library.menuAboutToShow.connect(self.asset_menu)
-        self.library.thumbnailsWanted.connect(self.request_thumbnails)
+        self.thumbnails = ThumbnailFetcher(vault, self.tasks, self.library.model, self.library.grid, self)
+        self.library.thumbnailsWanted.connect(self.thumbnails.request)
         self.tasks.changed.connect(self.on_changes)
         self.detail.scan.openInViewer.connect(self.open_in_viewer)
         self.ledger.exportRequested.connect(self.export_twin)
@@ -316,7 +311,7 @@ class MainWindow(QMainWindow):
         self.talent = talent  # a refreshed record (asset counts) of the same talent reloads nothing
         if same:
             return
-        self._thumbs_failed.clear()
+        self.thumbnails.forget_failures()
         self.library.set_talent(talent.name if talent else None)
         self.consent.set_talent(talent)
         self.ledger.set_talent(talent)
@@ -412,69 +407,6 @@ class MainWindow(QMainWindow):
             self._update_status(self.library.model.total)
 
         self.tasks.read(work, done, what=self.tr("Loading assets"))
-
-    def request_thumbnails(self, asset_ids: list[str]) -> None:
-        """Fetch the thumbnails of ``asset_ids`` (what is on screen and near it, on screen
-        first), off the GUI thread: a voice take's waveform is drawn into an image by the
-        worker, a scan's stored thumbnail is read (rendered and stored the first time). Ids
-        asked for before and scrolled away since are dropped before their turn comes."""
-        self._thumbs_wanted = frozenset(asset_ids)
-        voices: list[str] = []
-        service = self.tasks.renders.thumbnails
-        for aid in asset_ids:
-            if aid in self._thumbs_busy or aid in self._thumbs_failed:
-                continue
-            asset = self.library.model.asset(aid)
-            if asset is None:
-                continue
-            self._thumbs_busy.add(aid)
-            if asset.kind == "voice":
-                voices.append(aid)
-                continue
-            self.tasks.write(lambda _task, aid=aid: thumbnail(self.vault, aid, service) if aid in self._thumbs_wanted
-                             else None,  # a scan's first thumbnail is stored: a write
-                             lambda thumb, aid=aid: self._thumbnail_ready(aid, thumb),
-                             lambda exc, aid=aid: self._thumbnail_failed(aid),
-                             what=self.tr("Rendering a thumbnail"))
-        colors = WaveformColors.of(self.library.grid.palette())
-        for start in range(0, len(voices), VOICE_BATCH):
-            batch = voices[start:start + VOICE_BATCH]
-            self.tasks.read(lambda task, batch=batch: self._voice_thumbnails(task, batch, colors, service),
-                            lambda _none, batch=batch: self._thumbs_busy.difference_update(batch),
-                            lambda exc, batch=batch: self._thumbs_busy.difference_update(batch),
-                            what=self.tr("Rendering a thumbnail"))
-
-    def _voice_thumbnails(self, task, batch: list[str], colors: WaveformColors, service) -> None:
-        """On a worker: each take's waveform, drawn; handed to the GUI thread one by one."""
-        for aid in batch:
-            if task.cancelled or self.tasks.closed:
-                return
-            if aid not in self._thumbs_wanted:
-                continue  # scrolled away: asked for again if it comes back
-            try:
-                thumb = thumbnail(self.vault, aid, service)
-            except StudioError:
-                self.tasks.gui(lambda aid=aid: self._thumbs_failed.add(aid))
-                continue
-            image = waveform_image(thumb.waveform, colors)
-            time.sleep(YIELD_S)
-            if image is None:
-                self.tasks.gui(lambda aid=aid: self._thumbs_failed.add(aid))
-            else:
-                self.tasks.gui(lambda aid=aid, image=image: self.library.model.set_thumbnail(
-                    aid, QPixmap.fromImage(image)))
-
-    def _thumbnail_ready(self, aid: str, thumb: Thumbnail | None) -> None:
-        self._thumbs_busy.discard(aid)
-        if thumb is None or not thumb.png:
-            return
-        image = QImage.fromData(thumb.png, "PNG")
-        if not image.isNull():
-            self.library.model.set_thumbnail(thumb.asset_id, QPixmap.fromImage(image))
-
-    def _thumbnail_failed(self, aid: str) -> None:
-        self._thumbs_busy.discard(aid)
-        self._thumbs_failed.add(aid)  # no thumbnail: the kind's icon stays
 
     # -- actions ------------------------------------------------------------------------------------
     def ingest(self, paths: list[Path]) -> None:

@@ -24,7 +24,7 @@ class _Lines(QAbstractListModel):
         return 0 if parent.isValid() else len(self.lines)
 
     def data(self, index, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole:
+        if role in (Qt.DisplayRole, Qt.ToolTipRole):  # the tip: a long line (a reason) read whole
             return self.lines[index.row()][0]
         if role == Qt.UserRole:
             return self.lines[index.row()][1]

@@ -5,6 +5,9 @@ the window locks the key again (it lived only in this window's memory)."""
 
 from __future__ import annotations
 
+import html
+import time
+
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -14,7 +17,7 @@ from studio.core.changes import Changes
 from studio.core.consent.document import summary
 from studio.core.consent.grants import list_grants
 from studio.core.consent.history import history_for_talent
-from studio.core.consent.review import review_asset
+from studio.core.consent.review import MAX_NOTE, review_assets
 from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
@@ -22,10 +25,15 @@ from studio.ui.banner import Banner
 from studio.ui.confirm_decision import DECLINE, REVOKE, SIGN, confirm_decision
 from studio.ui.consent_panel import GrantTable, grant_row
 from studio.ui.detail_pane import DetailPane
-from studio.ui.formatting import status_label
+from studio.ui.asset_model import make_rows
 from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.record_list import RecordList
+from studio.ui.review_list import ReviewList, state_counts
+from studio.ui.thumbnail_fetcher import YIELD_S
 from studio.ui.tasks import TaskManager
+
+
+CHUNK = 500  # rows made between two pauses of the worker
 
 
 class TalentUnlockDialog(QDialog):
@@ -64,6 +72,37 @@ class TalentUnlockDialog(QDialog):
         self.banner.show_error(exc)
         self.passphrase.selectAll()
 
+class ReasonDialog(QDialog):
+    """Asks once why the talent rejects the selected assets; the one reason is kept with each
+    rejection (in the statement they sign) and shown in their history."""
+
+    def __init__(self, assets: list[AssetRecord], reason: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        n = len(assets)
+        if n == 1:
+            self.setWindowTitle(self.tr("Reject “{name}”").format(name=assets[0].original_name))
+            question = self.tr("Why do you reject <b>{name}</b>? Your reason is kept with your signed "
+                               "decision.").format(name=html.escape(assets[0].original_name))
+        else:
+            self.setWindowTitle(self.tr("Reject %n assets", "", n))
+            question = self.tr("Why do you reject these %n assets? The one reason is kept with each signed "
+                               "decision.", "", n)
+        text = QLabel(question, self)
+        text.setWordWrap(True)
+        self.reason = QLineEdit(reason, self)
+        self.reason.setPlaceholderText(self.tr("A reason (optional)"))
+        self.reason.setMaxLength(MAX_NOTE)
+        self.reason.setAccessibleName(self.tr("Reason for rejecting"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("Reject") if n == 1 else self.tr("Reject %n", "", n))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        for w in (text, self.reason, self.buttons):
+            lay.addWidget(w)
+        self.resize(460, self.sizeHint().height())
+
+
 class ReviewWindow(QDialog):
     def __init__(self, vault: Vault, talent: TalentRecord, key: TalentKey, tasks: TaskManager,
                  parent: QWidget | None = None) -> None:
@@ -77,16 +116,28 @@ class ReviewWindow(QDialog):
                                "decide here is signed with your own key; close this window to lock it.").format(
                                    name=talent.name))
         intro.setWordWrap(True)
-        self.assets = RecordList(self)
-        self.assets.setAccessibleName(self.tr("Your assets"))
+        self.assets = ReviewList(vault, self.tasks, self)
         self.assets.recordChanged.connect(self._asset_selected)
+        self.assets.selectionChanged.connect(self._selection_changed)
+        self.assets.decisionRequested.connect(self.decide)
         self.detail = DetailPane(vault, self.tasks, self)
+        self.assets.playRequested.connect(self.detail.toggle_take)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText(self.tr("A note with your decision (optional)"))
-        self.approve_button = QPushButton(self.tr("Approve"), self)
-        self.reject_button = QPushButton(self.tr("Reject"), self)
-        self.approve_button.clicked.connect(lambda: self._review("approve"))
-        self.reject_button.clicked.connect(lambda: self._review("reject"))
+        self.note.setMaxLength(MAX_NOTE)
+        self.selection_label = QLabel(self)
+        self.approve_button = QPushButton(self.tr("Approve selected"), self)
+        self.reject_button = QPushButton(self.tr("Reject selected…"), self)
+        # the keys are the list's (review_list.APPROVE_KEYS, REJECT_KEYS)
+        self.approve_button.setToolTip(self.tr("Approve the selected assets (key A in the list); the next one "
+                                               "awaiting review is then selected"))
+        self.reject_button.setToolTip(self.tr("Reject the selected assets (key R or X in the list), with one reason "
+                                              "for all; the next one awaiting review is then selected"))
+        self.approve_button.clicked.connect(lambda: self.decide("approve"))
+        self.reject_button.clicked.connect(lambda: self.decide("reject"))
+        self._deciding: set[str] = set()  # assets whose decision is on its way to the vault
+        self._loading = self._reload = False  # a refresh in flight, and another wanted after it
+        self.reason_dialog: ReasonDialog | None = None
         self.grants = GrantTable(self)
         self.grants.itemSelectionChanged.connect(self._grant_selected)
         self.grant_summary = QLabel(self)
@@ -102,9 +153,12 @@ class ReviewWindow(QDialog):
         self.revoke_button.clicked.connect(lambda: self._grant_action(REVOKE))
         self.history = RecordList(self)
         self.history.setAccessibleName(self.tr("History"))
+        self.history.setAlternatingRowColors(True)  # two lines an event: each event its own band
+        self.history.setSpacing(1)
 
         decide = QHBoxLayout()
         decide.addWidget(self.note, 1)
+        decide.addWidget(self.selection_label)
         decide.addWidget(self.approve_button)
         decide.addWidget(self.reject_button)
         middle = QWidget(self)
@@ -137,12 +191,12 @@ class ReviewWindow(QDialog):
         left = QWidget(self)
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(QLabel(self.tr("<b>Your assets</b>")))
+        ll.addWidget(QLabel(self.tr("<b>Your assets</b>"), self))
         ll.addWidget(self.assets, 1)
         split = QSplitter(Qt.Horizontal, self)
         for w in (left, middle, right):
             split.addWidget(w)
-        split.setSizes([240, 640, 520])
+        split.setSizes([320, 560, 520])  # the right pane as wide as before the thumbnails came
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
         lay.addWidget(self.banner)
@@ -156,21 +210,34 @@ class ReviewWindow(QDialog):
             self.refresh()
 
     # -- data ------------------------------------------------------------------------------------
-    def refresh(self, select: str | None = None) -> None:
+    def refresh(self) -> None:
+        """Read the talent's record again on a worker. Decisions arriving one after another (a
+        key held down) make one read in flight and at most one more after it, not one each."""
+        if self._loading:
+            self._reload = True
+            return
+        self._loading, self._reload = True, False
         tid = self.talent.id
-        self.tasks.read(lambda _task: _record_of(self.vault, tid), lambda data: self._loaded(*data, select),
-                        self._failed, what=self.tr("Loading your record"), owner=self)
+        self.tasks.read(lambda _task: _record_of(self.vault, tid), lambda data: self._loaded(*data),
+                        self._load_failed, what=self.tr("Loading your record"), owner=self)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self._failed(exc)
+        if self._reload:
+            self.refresh()
 
     def _failed(self, exc: BaseException) -> None:
         self.banner.show_message(str(exc))
 
-    def _loaded(self, assets: list[tuple[str, AssetRecord]], grants, grant_rows, history: list[tuple[str, None]],
-                select: str | None) -> None:
-        current = select or (self.current_asset().id if self.current_asset() else None)
-        row = next((i for i, (_, a) in enumerate(assets) if a.id == current), 0 if assets else None)
-        self.assets.blockSignals(True)
-        self.assets.set_lines(assets, row)
-        self.assets.blockSignals(False)
+    def _loaded(self, rows, grants, grant_rows, history) -> None:
+        self._loading = False
+        if self._reload:  # decided on meanwhile: this record is already old
+            self.refresh()
+            return
+        current = self.current_asset()
+        rows, counts = rows
+        self.assets.set_rows(rows, current.id if current else None, {a.id for a in self.assets.selected()}, counts)
         # each list in its own turn of the event loop: with 10,000 assets and 1,000 grants the
         # four together held it for over 100 ms (DR026)
         steps = [lambda: self._asset_selected(self.assets.current_record()),
@@ -184,8 +251,13 @@ class ReviewWindow(QDialog):
 
     def _asset_selected(self, asset: AssetRecord | None) -> None:
         self.detail.show_asset(asset)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        n = len(self.assets.selected_rows()) or int(self.current_asset() is not None)
+        self.selection_label.setText(self.tr("%n selected", "", n) if n > 1 else "")
         for b in (self.approve_button, self.reject_button):
-            b.setEnabled(asset is not None)
+            b.setEnabled(bool(n))
 
     def _grant_selected(self) -> None:
         g = self.grants.current()
@@ -196,12 +268,43 @@ class ReviewWindow(QDialog):
         self.grant_summary.setText(summary(g.document).replace("\n", "<br>") if g else self.tr("No grants yet."))
 
     # -- the talent's decisions --------------------------------------------------------------------
-    def _review(self, decision: str) -> None:
-        asset, note, key = self.current_asset(), self.note.text(), self.key
-        if asset is None or key is None:
+    def decide(self, decision: str) -> None:
+        """Approve or reject the selected assets ("approve" or "reject"): one signed review each,
+        all in one write; a rejection first asks once for a reason, kept with each. The next
+        asset awaiting review is selected at once (the decision is still on its way)."""
+        assets, key = self.assets.selected(), self.key
+        if not assets or key is None or self.reason_dialog is not None:  # one reason asked at a time
             return
-        self.tasks.write(lambda _task: review_asset(self.vault, asset.id, decision, key, note),
-                         lambda rec: self.note.clear(), self._failed, what=self.tr("Signing your decision"), owner=self)
+        if decision == "reject":
+            self.reason_dialog = ReasonDialog(assets, self.note.text(), self)
+            self.reason_dialog.setAttribute(Qt.WA_DeleteOnClose)
+            self.reason_dialog.accepted.connect(
+                lambda dialog=self.reason_dialog: self._submit(assets, "reject", dialog.reason.text(), key))
+            self.reason_dialog.finished.connect(self._reason_closed)
+            self.reason_dialog.open()
+            return
+        self._submit(assets, "approve", self.note.text(), key)
+
+    def _reason_closed(self) -> None:
+        self.reason_dialog = None  # deleted as it closes
+        self.assets.view.setFocus()
+
+    def _submit(self, assets: list[AssetRecord], decision: str, note: str, key: TalentKey) -> None:
+        ids = [a.id for a in assets]
+        self._deciding.update(ids)
+        what = self.tr("Signing your decision on %n asset(s)", "", len(ids))
+        self.tasks.write(lambda _task: review_assets(self.vault, ids, decision, key, note),
+                         lambda _batch: self._decided(ids, True), lambda exc: self._decided(ids, False, exc),
+                         what=what, owner=self)
+        self.assets.advance(assets, self._deciding)
+        self.assets.view.setFocus()
+
+    def _decided(self, ids: list[str], ok: bool, exc: BaseException | None = None) -> None:
+        self._deciding.difference_update(ids)
+        if ok:
+            self.note.clear()
+        else:
+            self._failed(exc)
 
     def _grant_action(self, decision: str) -> None:
         """Asked once, with the words signed and the talent's passphrase; signed only then (DR034)."""
@@ -219,16 +322,34 @@ class ReviewWindow(QDialog):
 
 
 def _record_of(vault: Vault, talent_id: str):
-    """On a worker: the talent's assets, grants and history as the window's lines (10,000 assets
-    and their history are formatted here, not on the GUI thread, DR026)."""
-    assets = [(f"{a.original_name}\n{status_label(a.status)}", a) for a in list_assets(vault, talent_id)]
+    """On a worker: the talent's assets as list rows, grants and history as the window's lines
+    (10,000 assets and their history are formatted here, not on the GUI thread, DR026)."""
+    assets = list_assets(vault, talent_id)
+    rows = []
+    for start in range(0, len(assets), CHUNK):  # a pause between chunks: the GUI thread's turn (DR026)
+        rows += make_rows(assets[start:start + CHUNK])
+        time.sleep(YIELD_S)
     grants = list_grants(vault, talent_id)
+    events = history_for_talent(vault, talent_id)
     history = []
-    for e in reversed(history_for_talent(vault, talent_id)):
-        line = QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by you)") if e["by_talent"] \
-            else QCoreApplication.translate("ReviewWindow", "{when}  {what} — {subject} (by the studio)")
-        history.append((line.format(when=e["at"][:16].replace("T", " "), what=e["label"], subject=e["subject"]), None))
-    return assets, grants, [grant_row(g) for g in grants], history
+    for start in range(len(events), 0, -CHUNK):  # newest first
+        history += [(history_text(e), None) for e in reversed(events[max(0, start - CHUNK):start])]
+        time.sleep(YIELD_S)
+    return (rows, state_counts(assets)), grants, [grant_row(g) for g in grants], history
+
+
+def history_text(e: dict) -> str:
+    """One event of the talent's history (:func:`history_for_talent`) in two lines: what happened
+    to which asset or grant, by its name; then when, by whom, and the reason given."""
+    what = QCoreApplication.translate("ReviewWindow", "{what} — {subject}").format(what=e["label"], subject=e["name"])
+    when = e["at"][:16].replace("T", " ")
+    line = QCoreApplication.translate("ReviewWindow", "{when} UTC · by you") if e["by_talent"] \
+        else QCoreApplication.translate("ReviewWindow", "{when} UTC · by the studio")
+    line = line.format(when=when)
+    reason = " ".join((e.get("reason") or "").split())
+    if reason:
+        line += QCoreApplication.translate("ReviewWindow", " · “{reason}”").format(reason=reason)
+    return f"{what}\n{line}"
 
 
 def start_review(vault: Vault, talent: TalentRecord, tasks: TaskManager,

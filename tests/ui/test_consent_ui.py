@@ -95,9 +95,10 @@ def test_when_the_talent_reviews_then_only_their_passphrase_opens_it_and_their_d
     qtbot.keyClicks(review.confirm.passphrase, TALENT_PASS)
     review.confirm.confirm_button.click()
     qtbot.waitUntil(lambda: get_grant(new_vault, g.id).state == "signed", timeout=T)
-    qtbot.waitUntil(lambda: any("grant signed" in review.history.text(i) and "(by you)" in
+    qtbot.waitUntil(lambda: any("grant signed" in review.history.text(i) and "by you" in
                                 review.history.text(i) for i in range(review.history.count())), timeout=T)
-    assert any("approved" in review.history.text(i) for i in range(review.history.count()))
+    assert any(review.history.text(i).startswith("approved — stanford-bunny.obj\n") and
+               review.history.text(i).endswith("by you · “fine by me”") for i in range(review.history.count()))
     review.close()
     qtbot.waitUntil(lambda: not review.isVisible(), timeout=T)
     assert review.key is None, "leaving review mode drops the unlocked key"

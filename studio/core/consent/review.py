@@ -25,6 +25,7 @@ from studio.core.vault.catalog import Asset, Review, TalentKey as TalentKeyRow
 
 DECISIONS = {"approve": ReviewDecision.APPROVED, "reject": ReviewDecision.REJECTED}
 MAX_NOTE = 2000
+_IN_CHUNK = 500  # ids to one IN (…) query: well under any database's limit on parameters
 
 
 @dataclass(frozen=True)
@@ -47,35 +48,70 @@ class ReviewRecord:
 
 
 def review_asset(vault: Vault, asset_id: str, decision: str, key: TalentKey, note: str | None = None) -> ReviewRecord:
+    return review_assets(vault, [asset_id], decision, key, note).reviews[0]
+
+
+@dataclass(frozen=True)
+class ReviewBatch:
+    """The reviews one call made, one per asset, in the order asked."""
+
+    reviews: tuple[ReviewRecord, ...]
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(assets={r.asset_id for r in self.reviews}, audit=True)
+
+
+def review_assets(vault: Vault, asset_ids: list[str], decision: str, key: TalentKey,
+                  note: str | None = None) -> ReviewBatch:
+    """The same decision (and note) on each of ``asset_ids``, in one transaction: each asset gets
+    its own signed statement and audit event, as :func:`review_asset` gives one. Every id is
+    checked first; one that is malformed, unknown or another talent's fails the whole batch and
+    nothing is written."""
     if decision not in DECISIONS:
         raise InvalidInput(f"unknown decision {decision!r} (approve or reject)")
-    aid = parse_id("asset", asset_id)
+    if isinstance(asset_ids, str):
+        raise InvalidInput("review_assets takes a list of asset ids, not one id")
+    aids = list(dict.fromkeys(parse_id("asset", a) for a in asset_ids))  # each once, in the order asked
+    if not aids:
+        raise InvalidInput("no assets to review")
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE:
         raise InvalidInput(f"the note is longer than {MAX_NOTE} characters")
+    status = DECISIONS[decision]
     with vault.session() as s:
-        asset = s.get(Asset, aid)
-        if asset is None:
-            raise NotFound(f"no asset {aid} in this vault")
-        if asset.talent_id != key.talent_id:
-            raise InvalidInput(f"asset {aid} shows another talent ({asset.talent_id}); "
-                               f"only that talent can review it")
         stored = s.get(TalentKeyRow, key.talent_id)
         if stored is None or stored.public_key != key.public_b64:
             raise InvalidInput("this key is not the talent's registered key")
-        rid, at = new_id("review"), now_iso()
-        statement = {"type": "twin-studio/asset-review", "version": 1, "review": rid, "asset": aid,
-                     "sha256": asset.sha256, "talent": key.talent_id, "decision": DECISIONS[decision],
-                     "note": note, "at": at}
-        signature = sign(key.private, statement)
-        s.add(Review(id=rid, asset_id=aid, talent_id=key.talent_id, decision=DECISIONS[decision],
-                     statement_sealed=vault.fields.seal(canonical(statement).decode(), f"reviews.statement:{rid}"),
-                     signature=signature, at=at))
-        asset.status = DECISIONS[decision]
-        s.flush()
-        audit.append(s, f"asset.{DECISIONS[decision]}", aid,
-                     {"review": rid, "sha256": asset.sha256, "signature": signature}, actor=key.talent_id)
-    return ReviewRecord(rid, aid, key.talent_id, DECISIONS[decision], note, at, True)
+        found = {a.id: a for start in range(0, len(aids), _IN_CHUNK)
+                 for a in s.execute(select(Asset).where(Asset.id.in_(aids[start:start + _IN_CHUNK]))).scalars()}
+        missing = [a for a in aids if a not in found]
+        if missing:
+            raise NotFound(f"no asset {missing[0]} in this vault" + (
+                f" (nor {len(missing) - 1} more of the {len(aids)} asked)" if len(missing) > 1 else ""))
+        foreign = [a for a in aids if found[a].talent_id != key.talent_id]
+        if foreign:
+            raise InvalidInput(f"asset {foreign[0]} shows another talent ({found[foreign[0]].talent_id}); "
+                               f"only that talent can review it" + (
+                                   f" ({len(foreign)} of the {len(aids)} asked are not yours)" if len(foreign) > 1
+                                   else ""))
+        out = []
+        for aid in aids:
+            asset = found[aid]
+            rid, at = new_id("review"), now_iso()
+            statement = {"type": "twin-studio/asset-review", "version": 1, "review": rid, "asset": aid,
+                         "sha256": asset.sha256, "talent": key.talent_id, "decision": status,
+                         "note": note, "at": at}
+            signature = sign(key.private, statement)
+            s.add(Review(id=rid, asset_id=aid, talent_id=key.talent_id, decision=status,
+                         statement_sealed=vault.fields.seal(canonical(statement).decode(), f"reviews.statement:{rid}"),
+                         signature=signature, at=at))
+            asset.status = status
+            s.flush()
+            audit.append(s, f"asset.{status}", aid, {"review": rid, "sha256": asset.sha256, "signature": signature},
+                         actor=key.talent_id)
+            out.append(ReviewRecord(rid, aid, key.talent_id, status, note, at, True))
+    return ReviewBatch(tuple(out))
 
 
 def check_review(vault: Vault, row: Review, asset: Asset | None, public_key: str | None) -> tuple[dict | None, list[str]]:

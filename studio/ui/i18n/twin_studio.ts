@@ -1487,7 +1487,7 @@ File SHA-256 {2}</source>
 <context>
     <name>LibraryPanel</name>
     <message>
-        <location filename="../library_panel.py" line="+45"/>
+        <location filename="../library_panel.py" line="+46"/>
         <source>Import…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1567,7 +1567,7 @@ File SHA-256 {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+193"/>
+        <location line="+179"/>
         <source>Copy &amp;ID</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1595,7 +1595,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-323"/>
+        <location line="-309"/>
         <location line="+135"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
@@ -1606,7 +1606,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+205"/>
+        <location line="+191"/>
         <source>Import for {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1708,12 +1708,12 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+50"/>
+        <location filename="../main_window.py" line="+47"/>
         <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+18"/>
         <source>Assets</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1733,7 +1733,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2018,13 +2018,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+59"/>
-        <location line="+7"/>
-        <source>Rendering a thumbnail</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+37"/>
+        <location line="+40"/>
         <source>Import</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2174,7 +2168,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>PickList</name>
     <message>
-        <location filename="../pick_list.py" line="+54"/>
+        <location filename="../pick_list.py" line="+33"/>
         <source>Select all shown</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2352,9 +2346,108 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
 </context>
 <context>
+    <name>ReasonDialog</name>
+    <message>
+        <location filename="../review_window.py" line="+83"/>
+        <source>Reject “{name}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Why do you reject &lt;b&gt;{name}&lt;/b&gt;? Your reason is kept with your signed decision.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>Reject %n assets</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Why do you reject these %n assets? The one reason is kept with each signed decision.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A reason (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reason for rejecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+0"/>
+        <source>Reject %n</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ReviewList</name>
+    <message>
+        <location filename="../review_list.py" line="+56"/>
+        <source>Filter by name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Filter your assets by name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show assets by review state</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Your assets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select several with Shift or Ctrl (Ctrl+A: all shown).
+A approves, R or X rejects the selected assets; the next one awaiting review is then selected.
+Space plays a voice take.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+157"/>
+        <source>Awaiting review ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Approved ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../review_window.py" line="+71"/>
+        <location filename="../review_window.py" line="+13"/>
         <source>Review mode — {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2364,27 +2457,32 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Your assets</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>A note with your decision (optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Approve</source>
+        <location line="+3"/>
+        <source>Approve selected</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Reject</source>
+        <source>Reject selected…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+2"/>
+        <source>Approve the selected assets (key A in the list); the next one awaiting review is then selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reject the selected assets (key R or X in the list), with one reason for all; the next one awaiting review is then selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>A reason (optional)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2405,7 +2503,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+31"/>
+        <location line="+34"/>
         <source>History</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2430,28 +2528,47 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+28"/>
         <source>Loading your record</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location line="+36"/>
+        <source>%n selected</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+37"/>
+        <source>Signing your decision on %n asset(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+66"/>
-        <source>{when}  {what} — {subject} (by you)</source>
+        <location line="+49"/>
+        <source>{what} — {subject}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{when} UTC · by you</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>{when}  {what} — {subject} (by the studio)</source>
+        <source>{when} UTC · by the studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="+4"/>
+        <source> · “{reason}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-83"/>
         <source>No grants yet.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <source>Signing your decision</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2916,7 +3033,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-170"/>
+        <location filename="../review_window.py" line="-226"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2981,6 +3098,15 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>ThumbnailFetcher</name>
+    <message>
+        <location filename="../thumbnail_fetcher.py" line="+83"/>
+        <location line="+7"/>
+        <source>Rendering a thumbnail</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
