@@ -73,6 +73,9 @@ def test_the_frozen_app_creates_a_vault_ingests_a_scan_renders_its_preview_and_o
 
     exe = bundle.executable
     assert exe.is_file() and os.access(exe, os.X_OK)
+    # the image formats the window's files need, SVG among them (the xcb platform is proven on Xvfb below)
+    plugins = bundle.folder / "_internal" / "PySide6" / "Qt" / "plugins" / "imageformats"
+    assert {"libqsvg.so", "libqjpeg.so"} <= {p.name for p in plugins.iterdir()}
     vault, secret = tmp_path / "vault", tmp_path / "passphrase.txt"
     secret.write_text(PASSPHRASE + "\n")
     opts = ("--vault", str(vault), "--passphrase-file", str(secret))
