@@ -2,13 +2,15 @@
 # One-step set-up for Twin Studio on Debian/Ubuntu.
 #   bash tools/setup.sh app     install everything, then open Twin Studio
 #   bash tools/setup.sh test    install everything, then run the whole test suite
+#   bash tools/setup.sh bundle  install everything, then build the app folder dist/twin-studio/ and
+#                               dist/twin-studio-<version>-linux-<arch>.tar.gz (PyInstaller; DR042)
 # System packages come from apt (sudo is used when not root); Python packages go into ./.venv
 # from pyproject.toml. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode="${1:-app}"; shift || true
-case "$mode" in app|test|install) ;; *) echo "usage: bash tools/setup.sh app|test|install" >&2; exit 2 ;; esac
+case "$mode" in app|test|bundle|install) ;; *) echo "usage: bash tools/setup.sh app|test|bundle|install" >&2; exit 2 ;; esac
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -55,7 +57,8 @@ python_env() {
   local py="${PYTHON:-python3}"
   if [ ! -x .venv/bin/python ]; then "$py" -m venv .venv; fi
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  # PyInstaller (the "bundle" extra) for the bundle and for the test that builds one
+  .venv/bin/python -m pip install -q -e ".[test,bundle]"
 }
 
 apt_install
@@ -78,10 +81,14 @@ case "$mode" in
     slow=0; wait "$beside_pid" || slow=$?
     echo "== tests marked slow (run beside the core tests)"; cat "$beside"; rm -f "$beside"
     # Everything else (end-to-end and the GUI) in the full environment.
-    rest=0; .venv/bin/python -m pytest -q -m "not slow" tests --ignore=tests/core "$@" || rest=$?
-    for rc in "$core" "$slow" "$rest"; do
+    rest=0; .venv/bin/python -m pytest -q -m "not slow and not bundle" tests --ignore=tests/core "$@" || rest=$?
+    # Last, alone (PyInstaller's build takes both cores for minutes): build the frozen app and run it.
+    frozen=0; .venv/bin/python -m pytest -q -m bundle tests --ignore=tests/core "$@" || frozen=$?
+    for rc in "$core" "$slow" "$rest" "$frozen"; do
       # 5: no tests collected (a -k that selects none in one of the runs) is not a failure
       if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then exit "$rc"; fi
     done ;;
+  bundle)
+    PYTHON=.venv/bin/python bash packaging/build_bundle.sh dist build/pyinstaller ;;
   install) ;;
 esac

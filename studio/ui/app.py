@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from studio.core.vault import Vault, vault_exists
@@ -18,6 +19,7 @@ from studio.ui.tasks import TaskManager
 from studio.ui.vault_dialogs import SWITCH, CreateVaultDialog, UnlockDialog
 
 APP_NAME = "Twin Studio"
+SMOKE_TIMEOUT_S = 120.0  # `twin-studio gui --smoke-test`: how long the window may take to appear
 
 
 def application(language: str = "") -> QApplication:
@@ -68,10 +70,34 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def run_app(where: Path | SharedLocation | None = None) -> int:
+def exit_once_shown(app: QApplication, window, timeout_s: float = SMOKE_TIMEOUT_S) -> QTimer:
+    """End the app's event loop with 0 once ``window`` is on screen (its native window exposed),
+    or with 1 when it is not within ``timeout_s``: ``twin-studio gui --smoke-test`` (DR042)."""
+    deadline = time.monotonic() + timeout_s
+    timer = QTimer(window)
+    timer.setInterval(50)
+
+    def poll() -> None:
+        handle = window.windowHandle()
+        if window.isVisible() and handle is not None and handle.isExposed():
+            timer.stop()
+            app.exit(0)
+        elif time.monotonic() > deadline:
+            timer.stop()
+            print(f"twin-studio: the main window was not shown within {timeout_s:.0f} s", file=sys.stderr)
+            app.exit(1)
+
+    timer.timeout.connect(poll)
+    timer.start()
+    return timer
+
+
+def run_app(where: Path | SharedLocation | None = None, vault: Vault | None = None, smoke_test: bool = False) -> int:
     """The app on the vault at ``where``: a folder (default: the preferences' folder for new
     vaults, else the user data folder's) or a shared vault (``twin-studio gui --catalog URL
-    --store URL``). The session then opens other vaults, locks and unlocks (studio.ui.session)."""
+    --store URL``). The session then opens other vaults, locks and unlocks (studio.ui.session).
+    ``vault``: already open (no dialog asks for its passphrase). ``smoke_test``: exit once the
+    main window is on screen (:func:`exit_once_shown`)."""
     from studio.ui.session import Session
     from studio.ui.settings import Settings
     from studio.ui.theme import apply_theme
@@ -86,12 +112,15 @@ def run_app(where: Path | SharedLocation | None = None) -> int:
     tasks = TaskManager()  # the one manager for the vault: every window and dialog is handed it
     session = Session(tasks, settings)
     try:
-        vault = choose_vault(where, tasks)
+        if vault is None:
+            vault = choose_vault(where, tasks)
         if vault is None:
             return 0
         session.ended.connect(app.quit)
-        session.start(vault)
+        window = session.start(vault)
         settle_heap()
+        if smoke_test:
+            exit_once_shown(app, window)
         try:
             return app.exec()
         finally:
