@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButt
 
 from studio.core.assets import list_assets
 from studio.core.changes import Changes
+from studio.core.consent import fees
 from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, activate_grant, list_grants
 from studio.core.talents import TalentRecord
@@ -31,7 +32,7 @@ def grant_row(g: GrantRecord) -> tuple[str, ...]:
             date=g.revocation["effective"])  # within the notice period
     uses = QCoreApplication.translate("GrantTable", "{left} of {most}").format(left=g.uses_left, most=d["max_uses"])
     return (g.id, status, d["licensee"], d["start"], d["end"], uses,
-            f"{d['fee']['amount']} {d['fee']['currency']}")
+            fees.words(d))  # "4800.00 EUR per use": the basis in the words the talent signs (DR033)
 
 
 class _Cell:

@@ -86,6 +86,7 @@ def test_when_the_talent_reviews_then_only_their_passphrase_opens_it_and_their_d
     review = unlock.review_window
     qtbot.waitUntil(lambda: review.assets.count() == 1 and review.grants.rowCount() == 1, timeout=T)
     assert "Lookbook" in review.grant_summary.text()
+    assert review.grants.item(0, 6).text() == "1200.00 EUR per use"  # the fee with its basis (DR033)
 
     review.note.setText("fine by me")
     review.approve_button.click()
