@@ -117,6 +117,8 @@ def test_when_the_talent_cancels_then_nothing_changes_and_only_a_confirmed_decli
     assert "can never be signed" in dialog.final.text()
     _confirm_with(qtbot, dialog, TALENT_PASS)
     qtbot.waitUntil(lambda: get_grant(new_vault, g.id).status() == "declined", timeout=T)
+    # the commit is seen before the worker hands the result back: the dialog closes on delivery
+    qtbot.waitUntil(lambda: _closed(dialog) and review.reason.text() == "", timeout=T)
     assert get_grant(new_vault, g.id).revocation["reason"] == "not this brand"
     review.close()
 
