@@ -68,10 +68,10 @@ def version() -> str:
 
 def licence_of(meta) -> str:
     """The licence a distribution's metadata declares, most precise first: its SPDX
-    ``License-Expression``; a short ``License`` field; its trove classifiers' licence names;
+    ``License-Expression`` (``LicenseRef-Proprietary`` reads "Proprietary"); a short ``License`` field; its trove classifiers' licence names;
     the first line of a ``License`` field that holds the whole text."""
     if expression := (meta.get("License-Expression") or "").strip():
-        return expression
+        return re.sub(r"\bLicenseRef-", "", expression)  # a licence SPDX has no id for, by its name
     field = (meta.get("License") or "").strip()
     if field and "\n" not in field and len(field) <= _SHORT and field.upper() != "UNKNOWN":
         return field

@@ -48,7 +48,8 @@ def test_each_components_licence_is_what_its_metadata_declares():
     assert "LGPL-3.0" in info.component("PySide6").licence
     assert "MIT" in info.component("open3d-cpu" if _installed("open3d-cpu") else "open3d").licence
     assert "MIT" in info.component("trimesh").licence
-    assert info.licence == "Proprietary"  # pyproject.toml's own
+    assert info.licence == "Proprietary"  # pyproject.toml's own, "LicenseRef-Proprietary" in SPDX terms
+    assert licence_of({"License-Expression": "MIT AND LicenseRef-Proprietary"}) == "MIT AND Proprietary"
     for c in info.components:
         assert c.licence and "\n" not in c.licence and len(c.licence) <= 100, c
 
