@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from studio.core.clock import now_iso
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.jsonfile import read_typed
-from studio.core.package.publish import publish_new
-from studio.core.vault.atomic import temp_path_for, write_bytes_atomic
+from studio.core.keyfiles import write_private_new
+from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
 
 IDENTITY_FILE = "identity.txt"
@@ -113,27 +112,10 @@ def keygen(out: Path, name: str) -> BrandCard:
     pem = signing.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     card = BrandCard(name, recipient, public_key_b64(signing.public_key()))
-    _write_private(out / IDENTITY_FILE, age_text.encode())
-    _write_private(out / SIGNING_FILE, pem)
+    write_private_new(out / IDENTITY_FILE, age_text.encode(), "a brand's keys")
+    write_private_new(out / SIGNING_FILE, pem, "a brand's keys")
     write_bytes_atomic(out / CARD_FILE, (json.dumps(card.to_json(), indent=2) + "\n").encode(), public=True)
     return card
-
-
-def _write_private(final: Path, data: bytes) -> None:
-    """A private key file, readable by its owner only from its first byte on (mode 0600 given to
-    ``os.open``, not a process-wide umask that other threads would see), never overwritten."""
-    tmp = temp_path_for(final)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        publish_new(tmp, final, mode=0o600)
-    except FileExistsError as exc:
-        raise InvalidInput(f"{final} already exists; refusing to overwrite a brand's keys") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load_identity(folder: Path) -> BrandIdentity:
