@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pyrage
+
 from studio.core.errors import InvalidInput
 from studio.core.package.publish import publish_new
 from studio.core.vault.atomic import temp_path_for
+from studio.core.vault.keys import passphrase_decrypt
 
 
 def write_private_new(final: Path, data: bytes, whose: str) -> None:
@@ -26,3 +29,17 @@ def write_private_new(final: Path, data: bytes, whose: str) -> None:
         raise InvalidInput(f"{final} already exists; refusing to overwrite {whose}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_locked_new(final: Path, data: bytes, passphrase: str, whose: str) -> None:
+    """``data`` encrypted to ``passphrase`` with age's scrypt recipient (a standard age file: ``age -d``
+    opens it, and an age identity written this way is one ``age -d -i`` accepts), then written
+    as :func:`write_private_new` writes."""
+    write_private_new(final, pyrage.passphrase.encrypt(data, passphrase), whose)
+
+
+def read_locked(path: Path, passphrase: str, what: str, wrong: str) -> bytes:
+    """The clear bytes of a file :func:`write_locked_new` wrote. A wrong passphrase
+    (:class:`WrongPassphrase`, message ``wrong``), a damaged file (:class:`IntegrityError`) and a
+    machine too busy to derive the key are told apart as for the vault's own key."""
+    return passphrase_decrypt(Path(path).read_bytes(), passphrase, what=what, wrong=wrong)
