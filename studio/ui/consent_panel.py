@@ -67,7 +67,8 @@ class _GrantModel(QAbstractTableModel):
         return None
 
     def data(self, index, role=Qt.DisplayRole):
-        return self.rows[index.row()][index.column()] if role == Qt.DisplayRole else None
+        # the tooltip repeats the cell: an elided grant id or a long licensee shows in full on hover
+        return self.rows[index.row()][index.column()] if role in (Qt.DisplayRole, Qt.ToolTipRole) else None
 
 
 class GrantTable(QTableView):
@@ -89,7 +90,12 @@ class GrantTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setResizeContentsPrecision(20)  # sized from 20 rows, not 1,000 (precision 0 measures every row of a hidden table)
-        header.setSectionResizeMode(2, QHeaderView.Stretch)
+        # the licensee's name is what a reader looks for: sized to it, never squeezed; the grant's id is
+        # long and the same for every reader, so it is shown elided in the middle (the full id is on the
+        # row's tooltip); the other columns keep their contents' width (a scroll bar when the tab is narrow)
+        self.setTextElideMode(Qt.ElideMiddle)
+        header.setSectionResizeMode(0, QHeaderView.Interactive)
+        header.resizeSection(0, self.fontMetrics().horizontalAdvance("grt_d90…f5f") + 12)
         self.selectionModel().selectionChanged.connect(lambda *_: self.itemSelectionChanged.emit())
         self.grants: list[GrantRecord] = []
 
