@@ -167,7 +167,7 @@ def content_authority(vault: Vault) -> Authority:
         signing, signing_key = _new_signing(vault, root, root_key, now)
         made = Authority(root, root_key, signing, signing_key)
         with vault.session() as s:
-            audit.append(s, action, certificate_fingerprint(root),
+            audit.append(s, action, vault.header.vault_id,
                          {"root": certificate_fingerprint(root), "signing": certificate_fingerprint(signing)})
             vault.write_key_file(AUTHORITY_FILE, _plaintext(made), overwrite=found is not None)
         return made
