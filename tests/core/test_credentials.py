@@ -24,9 +24,9 @@ from studio.core.credentials import (
 )
 from studio.core.credentials.authority import AUTHORITY_FILE, RENEW_BEFORE, SIGNING_YEARS
 from studio.core.credentials.content import COMPOSITE, TRAINED
-from studio.core.errors import ConsentError, InvalidInput, UnsupportedFormat
+from studio.core.errors import ConsentError, InvalidInput, NotFound, UnsupportedFormat
 from studio.core.vault.audit import list_events
-from tests.core.helpers import BRAND, active_grant
+from tests.core.helpers import BRAND, active_grant, brand
 from tests.vaults import BOTH_VAULTS
 
 # -- files made here ----------------------------------------------------------------------------
@@ -181,19 +181,23 @@ def test_when_a_jpeg_flac_or_mp3_gets_credentials_then_they_verify_as_trusted(ne
 
 def test_when_credentials_are_read_then_they_state_ai_generated_and_whose_likeness_under_which_grant(
         world, tmp_path):
-    vault, talent, key, assets = world
-    grant = active_grant(vault, talent, key, assets)
+    from studio.core.package.export import export_package
+
+    vault, talent, key, (scan, voice) = world
+    grant = active_grant(vault, talent, key, [voice])
+    brand(vault, tmp_path / "brand")
+    package = export_package(vault, grant.id, BRAND, tmp_path / "p.twinpkg").package_id
     out = tmp_path / "credentialed.png"
 
     added = add_credentials(vault, make_png(tmp_path / "output.png"), out,
-                            CredentialFacts(talent=talent.id, grant=grant.id, package="pkg_0123456789abcdef",
+                            CredentialFacts(talent=talent.id, package=package,  # the package names its grant
                                             approval="apr-2027-0042", approved_by="SHA256:ab12",
                                             approved_at="2027-01-05", note="lookbook, look 4"))
 
     check = verify_credentials(out, root_certificate_pem(vault))
     assert check.trusted and check.digital_source_type == TRAINED
     assert check.facts == added.facts
-    assert check.facts == CredentialFacts(talent=talent.id, grant=grant.id, package="pkg_0123456789abcdef",
+    assert check.facts == CredentialFacts(talent=talent.id, grant=grant.id, package=package,
                                           brand=BRAND, approval="apr-2027-0042", approved_by="SHA256:ab12",
                                           approved_at="2027-01-05", note="lookbook, look 4")
     with c2pa.Reader(str(out)) as reader:  # what any C2PA reader shows: the actions assertion as the spec has it
@@ -207,7 +211,8 @@ def test_when_credentials_are_read_then_they_state_ai_generated_and_whose_likene
 
 def test_when_the_output_is_a_composite_then_the_credentials_say_so(new_vault, talent, tmp_path):
     out = tmp_path / "credentialed.png"
-    add_credentials(new_vault, make_png(tmp_path / "output.png"), out, CredentialFacts(talent=talent.id, composite=True))
+    add_credentials(new_vault, make_png(tmp_path / "output.png"), out,
+                    CredentialFacts(talent=talent.id, composite=True))
     assert verify_credentials(out).digital_source_type == COMPOSITE
 
 
@@ -228,6 +233,8 @@ def test_when_the_grant_is_not_the_talents_or_not_active_then_nothing_is_written
         add_credentials(vault, source, out, CredentialFacts(talent=talent.id, grant=draft.id))
     with pytest.raises(InvalidInput, match="is not grant .* licensee"):
         add_credentials(vault, source, out, CredentialFacts(talent=talent.id, grant=active.id, brand="Other Brand"))
+    with pytest.raises(NotFound, match="no package pkg_0123456789abcdef"):
+        add_credentials(vault, source, out, CredentialFacts(talent=talent.id, package="pkg_0123456789abcdef"))
     assert not out.exists()
     assert not [e for e in list_events(vault) if e["action"] == "credentials.added"]
 
@@ -264,11 +271,10 @@ def test_when_the_out_file_exists_then_it_is_kept_unless_overwrite_is_asked(new_
 
 
 def test_when_the_talent_is_unknown_then_nothing_is_written(new_vault, tmp_path):
-    from studio.core.errors import NotFound
-
     out = tmp_path / "credentialed.png"
     with pytest.raises(NotFound, match="no talent tal_0123456789abcdef"):
-        add_credentials(new_vault, make_png(tmp_path / "output.png"), out, CredentialFacts(talent="tal_0123456789abcdef"))
+        add_credentials(new_vault, make_png(tmp_path / "output.png"), out,
+                        CredentialFacts(talent="tal_0123456789abcdef"))
     with pytest.raises(InvalidInput, match="is not a talent id"):
         add_credentials(new_vault, make_png(tmp_path / "output.png"), out, CredentialFacts(talent="ada"))
     assert not out.exists()
@@ -281,9 +287,10 @@ def test_when_the_root_is_made_then_its_private_keys_are_nowhere_in_the_vault_fo
     exported = tmp_path / "root.pem"
     write_root_certificate(new_vault, exported)
 
-    raw_keys = [k.private_numbers().private_value.to_bytes(32, "big") for k in (authority.root_key, authority.signing_key)]
+    keys = (authority.root_key, authority.signing_key)
+    raw_keys = [k.private_numbers().private_value.to_bytes(32, "big") for k in keys]
     der_keys = [k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()) for k in (authority.root_key, authority.signing_key)]
+                                serialization.NoEncryption()) for k in keys]
     stored = new_vault.root / AUTHORITY_FILE
     assert stored.is_file() and stat.S_IMODE(stored.stat().st_mode) == 0o600
     for path in [p for p in new_vault.root.rglob("*") if p.is_file()]:

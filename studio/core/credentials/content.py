@@ -26,13 +26,14 @@ from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.consent.grants import get_grant
 from studio.core.credentials.authority import Authority, content_authority, load_trust_root
-from studio.core.errors import ConsentError, IntegrityError, InvalidFile, InvalidInput, UnsupportedFormat
+from studio.core.errors import ConsentError, IntegrityError, InvalidFile, InvalidInput, NotFound, UnsupportedFormat
 from studio.core.ids import parse_id
 from studio.core.talents import get_talent
 from studio.core.text import check_name
 from studio.core.types import GrantState
 from studio.core.vault import Vault, audit
 from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.catalog import Package
 
 LIKENESS_LABEL = "io.twinstudio.likeness"  # reverse domain of the app id (DR038)
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -160,13 +161,25 @@ class CredentialCheck:
 # -- adding -------------------------------------------------------------------------------------
 
 def _checked_facts(vault: Vault, facts: CredentialFacts) -> CredentialFacts:
-    """The facts as the vault knows them: the talent exists; a grant is this talent's, active
-    today, and names the brand (its licensee) when none is given; free text is one line."""
+    """The facts as the vault knows them: the talent exists; a package is one this vault exported
+    of this talent's twin (and names its grant); a grant is this talent's, active today, and
+    names the brand (its licensee); free text is one line."""
     talent = get_talent(vault, facts.talent).id
     brand = check_name(facts.brand, "the brand", 200, required=False)
-    grant = None
-    if facts.grant is not None:
-        g = get_grant(vault, facts.grant)
+    grant, package = facts.grant, None
+    if facts.package is not None:
+        package = str(parse_id("package", facts.package))
+        with vault.session() as s:
+            row = s.get(Package, package)
+            if row is None:
+                raise NotFound(f"no package {package} in this vault")
+            if row.talent_id != talent:
+                raise ConsentError(f"package {package} holds another talent's twin, not {talent}'s")
+            if grant is not None and parse_id("grant", grant) != row.grant_id:
+                raise InvalidInput(f"package {package} was exported under grant {row.grant_id}, not {grant}")
+            grant = row.grant_id
+    if grant is not None:
+        g = get_grant(vault, grant)
         grant = g.id
         if g.talent_id != talent:
             raise ConsentError(f"grant {g.id} is not {talent}'s: credentials name one talent's likeness "
@@ -177,7 +190,6 @@ def _checked_facts(vault: Vault, facts: CredentialFacts) -> CredentialFacts:
         if brand is not None and brand != licensee:
             raise InvalidInput(f"the brand given ({brand}) is not grant {g.id}'s licensee ({licensee})")
         brand = licensee
-    package = str(parse_id("package", facts.package)) if facts.package is not None else None
     return CredentialFacts(
         talent=talent, grant=grant, package=package, brand=brand,
         approval=check_name(facts.approval, "the approval reference", 200, required=False),
