@@ -339,3 +339,22 @@ def test_when_the_trust_root_is_not_a_certificate_then_verify_says_so(new_vault,
 def test_when_a_file_carries_no_credentials_then_verify_reports_it_absent(tmp_path):
     check = verify_credentials(make_wav(tmp_path / "plain.wav"))
     assert (check.present, check.valid, check.trusted, check.state) == (False, False, False, "absent")
+
+
+def test_when_the_vault_is_migrated_then_its_content_credentials_root_comes_along(world, tmp_path):
+    from studio.core.migrate import migrate_vault
+    from studio.core.vault import Vault
+    from tests.conftest import PASSPHRASE
+
+    vault, talent, key, assets = world
+    root = root_certificate_pem(vault)
+    out = tmp_path / "credentialed.wav"
+    add_credentials(vault, make_wav(tmp_path / "output.wav"), out, CredentialFacts(talent=talent.id))
+
+    assert migrate_vault(vault, tmp_path / "copy").ok
+
+    with Vault.open(tmp_path / "copy", PASSPHRASE) as copy:
+        assert root_certificate_pem(copy) == root  # brands keep trusting the same root
+        again = tmp_path / "again.wav"
+        add_credentials(copy, make_wav(tmp_path / "output.wav"), again, CredentialFacts(talent=talent.id))
+    assert verify_credentials(again, root).trusted and verify_credentials(out, root).trusted

@@ -26,8 +26,9 @@ from studio.core import clock
 from studio.core.errors import IntegrityError, InvalidInput
 from studio.core.vault import Vault, audit
 from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.vault import CONTENT_CREDENTIALS_FILE
 
-AUTHORITY_FILE = "keys/content-credentials.json.age"
+AUTHORITY_FILE = CONTENT_CREDENTIALS_FILE
 FORMAT = 1
 ROOT_YEARS = 25
 SIGNING_YEARS = 10      # no time-stamp authority offline: a file's credentials last as long as this (DR044)

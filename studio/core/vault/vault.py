@@ -49,6 +49,10 @@ from studio.core.vault.keys import (
 
 MIN_PASSPHRASE = 8
 SIGNING_KEY_FILE = "keys/studio-signing-key.pem.age"
+# the studio's content-credentials authority (DR044), made on first use
+CONTENT_CREDENTIALS_FILE = "keys/content-credentials.json.age"
+# key files a vault gets after it is made: a migration copies each one the source has
+LATER_KEY_FILES = (CONTENT_CREDENTIALS_FILE,)
 
 
 def check_new_passphrase(passphrase: str) -> None:
