@@ -358,3 +358,25 @@ def test_when_the_vault_is_migrated_then_its_content_credentials_root_comes_alon
         again = tmp_path / "again.wav"
         add_credentials(copy, make_wav(tmp_path / "output.wav"), again, CredentialFacts(talent=talent.id))
     assert verify_credentials(again, root).trusted and verify_credentials(out, root).trusted
+
+
+def test_when_the_manifest_is_edited_or_damaged_then_verify_says_invalid_and_does_not_raise(new_vault, talent,
+                                                                                          tmp_path):
+    out = tmp_path / "credentialed.png"
+    add_credentials(new_vault, make_png(tmp_path / "output.png"), out, CredentialFacts(talent=talent.id))
+    data = out.read_bytes()
+    root = root_certificate_pem(new_vault)
+    # the facts forged: another talent's id written over this one's inside the manifest
+    assert talent.id.encode() in data
+    forged = tmp_path / "forged.png"
+    forged.write_bytes(data.replace(talent.id.encode(), b"tal_0123456789abcdef"))
+    # the manifest store's own structure broken: the first bytes of its PNG chunk (caBX)
+    body = next(b for kind, b in png_chunks(data) if kind == b"caBX")
+    at = data.index(body)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(data[:at] + bytes(b ^ 0x55 for b in data[at:at + 16]) + data[at + 16:])
+
+    assert c2pa_state(forged, root) == "Invalid"
+    for damaged in (forged, broken):
+        check = verify_credentials(damaged, root)
+        assert (check.valid, check.trusted) == (False, False) and check.problems, damaged.name

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -330,10 +328,10 @@ def _check_bytes(data: bytes, media: MediaType, path: Path, trust_pems: list[byt
             state = reader.get_validation_state() or "Invalid"
             results = reader.get_validation_results() or {}
             manifest = reader.get_active_manifest() or {}
-    except c2pa.C2paError as exc:
-        if "ManifestNotFound" in type(exc).__name__ or "no JUMBF" in str(exc) or "ManifestNotFound" in str(exc):
-            return CredentialCheck(path, media.mime, False, False, False, "absent",
-                                   problems=("the file carries no content credentials",))
+    except c2pa.C2paError.ManifestNotFound:
+        return CredentialCheck(path, media.mime, False, False, False, "absent",
+                               problems=("the file carries no content credentials",))
+    except c2pa.C2paError as exc:  # a manifest there but broken
         return CredentialCheck(path, media.mime, True, False, False, "Invalid",
                                problems=(f"the credentials cannot be read: {exc}",))
     failures = (results.get("activeManifest") or {}).get("failure") or []
