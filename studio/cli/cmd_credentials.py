@@ -95,4 +95,5 @@ def register(commands) -> None:
     p = commands.add("verify", cmd_verify, "check a file's content credentials: valid, trusted, and what they state "
                                            "(no vault needed); exit 1 when invalid, absent or untrusted", group)
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--trust-root", metavar="FILE.pem", help="the studio root certificate (`credentials root`)")
+    p.add_argument("--trust-root", "--studio-root", dest="trust_root", metavar="FILE.pem",
+                   help="the studio root certificate (`credentials root`) to trust")

@@ -38,7 +38,7 @@ def test_when_the_studio_credentials_an_output_then_a_publisher_verifies_it_with
     assert verify.returncode == 0, verify.stderr
     assert "valid content credentials, trusted" in verify.stdout
     assert f"talent: {studio}" in verify.stdout and "trainedAlgorithmicMedia" in verify.stdout
-    as_json = json.loads(cli.run("credentials", "verify", str(out), "--trust-root", str(root), "--json").stdout)
+    as_json = json.loads(cli.run("credentials", "verify", str(out), "--studio-root", str(root), "--json").stdout)
     assert (as_json["valid"], as_json["trusted"], as_json["facts"]["note"]) == (True, True, "spring lookbook")
     untrusted = cli.run("credentials", "verify", str(out))
     assert untrusted.returncode == 0 and "untrusted" in untrusted.stdout
