@@ -380,3 +380,17 @@ def test_when_the_manifest_is_edited_or_damaged_then_verify_says_invalid_and_doe
     for damaged in (forged, broken):
         check = verify_credentials(damaged, root)
         assert (check.valid, check.trusted) == (False, False) and check.problems, damaged.name
+
+
+def test_when_the_file_is_broken_behind_a_good_signature_then_it_is_refused_and_nothing_is_written(
+        new_vault, talent, tmp_path):
+    from studio.core.errors import InvalidFile
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(make_png(tmp_path / "output.png").read_bytes()[:200])  # cut off inside its image data
+    out = tmp_path / "credentialed.png"
+
+    with pytest.raises(InvalidFile, match="c2pa could not add credentials to this PNG file"):
+        add_credentials(new_vault, broken, out, CredentialFacts(talent=talent.id))
+    assert not out.exists() and not list(tmp_path.glob(".tmp-*"))
+    assert not [e for e in list_events(new_vault) if e["action"] == "credentials.added"]
