@@ -84,6 +84,7 @@ def migrate_vault(source: Vault, where: Path | SharedLocation, *, subset: float 
 
         check_cancel(cancel)
         target.copy_signing_key()
+        target.copy_key_files()
         remove_leftover_temps(target)
         target.copy_blobs(rep.copy, _labelled(progress, "copying"), cancel)
         head = target.copy_catalog(rep.copy, _labelled(progress, "copying"), cancel)

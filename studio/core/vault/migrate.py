@@ -9,7 +9,8 @@ The steps, in the order that makes an interruption safe and the copy resumable:
    a vault (a header), another vault's files or catalog, or unrelated data. A target that holds
    this vault's own signing key file (byte for byte: age output is random, so no other vault's
    file is equal) is an interrupted migration of this vault, which is resumed.
-2. :meth:`Target.copy_signing_key`, then :meth:`Target.copy_blobs`: every blob the catalog lists,
+2. :meth:`Target.copy_signing_key` and :meth:`Target.copy_key_files`, then
+   :meth:`Target.copy_blobs`: every blob the catalog lists,
    streamed (a file or an object stream, never a whole blob in memory), checked on arrival by
    its size; one already there with the right size is skipped (that is the resume).
 3. :meth:`Target.copy_catalog`: the schema and every table's rows, in chunks, in *one*
@@ -44,7 +45,7 @@ from studio.core.vault.header import HEADER_NAME, MAX_HEADER_BYTES
 from studio.core.vault.location import SharedLocation
 from studio.core.vault.objects import ObjectStore
 from studio.core.vault.permissions import make_private_dir
-from studio.core.vault.vault import SIGNING_KEY_FILE, Vault
+from studio.core.vault.vault import LATER_KEY_FILES, SIGNING_KEY_FILE, Vault
 
 STORES = ("blobs", "derived")
 # a write in progress (its intents, a station's uploads) is bookkeeping of that write, not the
@@ -175,6 +176,14 @@ class Target:
             return
         self._make()
         self.files.write(SIGNING_KEY_FILE, data, overwrite=False)
+
+    def copy_key_files(self) -> None:
+        """The key files a vault gets after it is made (the content-credentials authority, DR044),
+        those the source has, as ciphertext; again on a resumed migration when they differ."""
+        for name in LATER_KEY_FILES:
+            data = self.source.files.read(name)
+            if data is not None and self.files.read(name) != data:
+                self.files.write(name, data, overwrite=True)
 
     def copy_blobs(self, rep: CopyReport, progress: ProgressFn | None = None,
                    cancel: CancelToken | None = None) -> None:

@@ -49,6 +49,10 @@ from studio.core.vault.keys import (
 
 MIN_PASSPHRASE = 8
 SIGNING_KEY_FILE = "keys/studio-signing-key.pem.age"
+# the studio's content-credentials authority (DR044), made on first use
+CONTENT_CREDENTIALS_FILE = "keys/content-credentials.json.age"
+# key files a vault gets after it is made: a migration copies each one the source has
+LATER_KEY_FILES = (CONTENT_CREDENTIALS_FILE,)
 
 
 def check_new_passphrase(passphrase: str) -> None:
@@ -266,6 +270,21 @@ class Vault:
             raise IntegrityError(f"the studio's signing key ({self.files.where(SIGNING_KEY_FILE)}) is missing")
         data = pyrage.decrypt(stored, [self._keys.identity])
         return signing_key_from_bytes(data)
+
+    def read_key_file(self, name: str) -> bytes | None:
+        """The plaintext of one of the vault's small key files (``keys/….age``, age-encrypted to
+        the vault key, as the studio signing key is), or None when there is none yet."""
+        stored = self.files.read(name)
+        if stored is None:
+            return None
+        try:
+            return pyrage.decrypt(stored, [self._keys.identity])
+        except pyrage.DecryptError as exc:
+            raise IntegrityError(f"{self.files.where(name)} cannot be decrypted: damaged, or not this vault's") from exc
+
+    def write_key_file(self, name: str, plaintext: bytes, *, overwrite: bool = False) -> None:
+        """Store a key file encrypted to the vault key; its plaintext never reaches the disk."""
+        self.files.write(name, pyrage.encrypt(plaintext, [self._keys.recipient]), overwrite=overwrite)
 
     def watermark_key(self, package_id: str) -> bytes:
         return self._keys.watermark_key(package_id)
