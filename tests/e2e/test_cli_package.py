@@ -27,10 +27,10 @@ def _brand_pass(tmp_path):
     return str(path)
 
 
-def _run_at_a_terminal(script: str, cwd, answer: str, timeout: float = 120) -> tuple[int, str]:
-    """``bash -c script`` at a terminal of its own (a pseudo-terminal), typing ``answer`` when a
-    program asks for a passphrase there, as age does for an encrypted identity file: (exit code,
-    what the terminal showed)."""
+def _run_at_a_terminal(script: str, cwd, *answers: str, timeout: float = 120) -> tuple[int, str]:
+    """``bash -c script`` at a terminal of its own (a pseudo-terminal), typing the next of
+    ``answers`` each time a program asks there for a passphrase (or to repeat it), as age does for
+    an encrypted identity file: (exit code, what the terminal showed)."""
     import os
     import pty
     import select
@@ -40,7 +40,7 @@ def _run_at_a_terminal(script: str, cwd, answer: str, timeout: float = 120) -> t
     if pid == 0:  # the child: the pseudo-terminal is its terminal
         os.chdir(cwd)
         os.execvp("bash", ["bash", "-euo", "pipefail", "-c", script])
-    shown, answered, deadline = b"", False, time.monotonic() + timeout
+    shown, answered, deadline = b"", 0, time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], 1.0)
@@ -53,9 +53,10 @@ def _run_at_a_terminal(script: str, cwd, answer: str, timeout: float = 120) -> t
             if not chunk:
                 break
             shown += chunk
-            if not answered and b"passphrase" in shown.lower():
-                os.write(fd, answer.encode() + b"\n")
-                answered = True
+            asked = shown.lower().count(b"passphrase") + shown.lower().count(b"repeat it")
+            if answered < min(asked, len(answers)):
+                os.write(fd, answers[answered].encode() + b"\n")
+                answered += 1
     finally:
         os.close(fd)
     _, status = os.waitpid(pid, 0)
@@ -297,3 +298,23 @@ def test_when_a_brand_folder_holds_keys_in_clear_then_commands_say_so_and_brand_
     assert all(p.read_bytes().startswith(b"age-encryption.org/v1\n") for p in folder.iterdir())
     again = cli.run("brand", "protect", str(folder), "--passphrase-file", brand_pass)
     assert again.returncode == 2 and "locked already" in again.stderr
+
+
+def test_when_a_brand_makes_its_keys_at_a_terminal_then_the_passphrase_is_asked_twice(tmp_path):
+    """Typed twice, not echoed; two that differ are refused before any file is written."""
+    import shlex
+    import sys
+
+    keygen = f"{shlex.quote(sys.executable)} -m studio.cli brand keygen --name 'Maison Lumière' --out "
+    code, shown = _run_at_a_terminal(keygen + shlex.quote(str(tmp_path / "a")), REPO, BRAND_PASSPHRASE,
+                                     "not the same passphrase")
+    assert code == 2 and "the two passphrases differ" in shown, shown
+    assert not (tmp_path / "a").exists()
+
+    code, shown = _run_at_a_terminal(keygen + shlex.quote(str(tmp_path / "b")), REPO, BRAND_PASSPHRASE,
+                                     BRAND_PASSPHRASE)
+    assert code == 0, shown
+    assert "Passphrase of the brand's keys" in shown and "Repeat it" in shown
+    assert BRAND_PASSPHRASE not in shown  # not echoed
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["brand-card.json", "identity.txt",
+                                                                  "signing-key.pem.age"]
