@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import MB, machine, run_child, timed_pipeline
-from benchmarks.package_children import (child_package_export, child_package_open, child_package_phases,
+from benchmarks.package_children import (child_package_export, child_package_open, PEER_IDENTITY, child_package_phases,
                                          child_package_setup)
 from tests.generators import big_body_ply, voice_wav
 
@@ -80,7 +80,7 @@ def _package_round(side: str, folder: Path, setup: dict, names: list[str]) -> di
             os.sync()
             opened = run_child(child_package_open, str(pkg), str(app / "brand"), str(app / "studio.pem"), str(out))
         else:
-            identity = app / "brand" / "identity.txt"
+            identity = app / "brand" / PEER_IDENTITY
             export = _peer("export", folder / "assets", names, setup["recipient"], identity, pkg, out)
             export["bytes"] = pkg.stat().st_size
             os.sync()
@@ -98,7 +98,7 @@ def _package_phases(folder: Path, setup: dict, names: list[str]) -> dict:
     os.sync()
     ours = run_child(child_package_phases, str(app / "vault"), setup["grant_id"], str(folder), str(app / "studio.pem"),
                       str(app / "brand"))
-    identity, pkg = app / "brand" / "identity.txt", folder / "peer-phases.tar.age"
+    identity, pkg = app / "brand" / PEER_IDENTITY, folder / "peer-phases.tar.age"
     peer = {}
     try:
         _peer("export", folder / "assets", names, setup["recipient"], identity, pkg, folder)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from benchmarks.harness import PASSPHRASE, Nowhere, cpu_s, peak_kib, reset_peak, rss_kib
 
+PEER_IDENTITY = "peer-identity.txt"
+
 PKG_BRAND = "Maison Lumière"
 PKG_TALENT_PASS = "the talent's own long phrase"
 
@@ -28,8 +30,10 @@ def where_from(arg: str):
 
 def child_package_setup(workdir: str, *paths: str) -> dict:
     """Setup for ``package`` (not measured): a vault with the assets ingested and approved, an
-    active grant covering them, a brand with its keys (``workdir/brand``) and the studio's public
-    key (``workdir/studio.pem``)."""
+    active grant covering them, a brand with its keys (``workdir/brand``, locked by the tests'
+    brand passphrase; and ``workdir/brand/peer-identity.txt``, the same age identity in clear for
+    the peer's ``age -d -i``, which cannot be given a passphrase but at a terminal — DR046) and the
+    studio's public key (``workdir/studio.pem``)."""
     return child_package_setup_at(workdir, str(Path(workdir) / "vault"), *paths)
 
 
@@ -40,7 +44,8 @@ def child_package_setup_at(workdir: str, where: str, *paths: str) -> dict:
     from studio.core.intake import ingest_paths
     from studio.core.talents import add_talent
     from studio.core.vault.opening import create_vault
-    from tests.core.helpers import BRAND, active_grant, brand, studio_pem
+    from studio.core.keyfiles import write_private_new
+    from tests.core.helpers import BRAND, active_grant, brand_folder, studio_pem, unlock
 
     assert BRAND == PKG_BRAND
     work = Path(workdir)
@@ -57,10 +62,11 @@ def child_package_setup_at(workdir: str, where: str, *paths: str) -> dict:
     for a in ids:
         review_asset(vault, a, "approve", key)
     grant = active_grant(vault, talent, key, ids, max_uses=100)
-    card = brand(vault, work / "brand")
+    keys = unlock(brand_folder(vault, work / "brand"), signing=False)
+    write_private_new(work / "brand" / PEER_IDENTITY, f"{keys.identity}\n".encode(), "the peer's copy")
     studio_pem(vault, work / "studio.pem")
     vault.close()
-    return {"grant_id": grant.id, "asset_ids": ids, "recipient": card.recipient, "ingest_s": ingest_s}
+    return {"grant_id": grant.id, "asset_ids": ids, "recipient": keys.recipient, "ingest_s": ingest_s}
 
 
 def _import_package_modules() -> None:
@@ -97,16 +103,20 @@ def child_package_export(vault_dir: str, grant_id: str, out: str) -> dict:
 
 
 def child_package_open(pkg: str, identity_dir: str, pem: str, out_dir: str) -> dict:
+    """``open_package`` with the brand's keys unlocked beforehand (the unlock, one scrypt
+    derivation, is not measured: nor is the peer's, whose identity is in clear)."""
     from studio.core.package.unpack import open_package
     from studio.core.package.verify import load_studio_key
+    from tests.core.helpers import unlock
 
     _import_package_modules()
     studio_key = load_studio_key(Path(pem))
+    identity = unlock(Path(identity_dir), signing=False)
     reset_peak()
     start_rss = rss_kib()
     t = time.perf_counter()
     cpu = cpu_s()
-    result = open_package(Path(pkg), Path(identity_dir), studio_key, Path(out_dir))
+    result = open_package(Path(pkg), identity, studio_key, Path(out_dir))
     wall = time.perf_counter() - t
     cpu = cpu_s() - cpu
     peak = peak_kib() - start_rss
@@ -123,7 +133,6 @@ def child_package_phases(vault_dir: str, grant_id: str, workdir: str, pem: str, 
     import pyrage
 
     from studio.core.ids import new_id
-    from studio.core.package.brand_keys import load_identity
     from studio.core.package.container import PAYLOAD, open_zip
     from studio.core.package.export import _Exporter, export_package, plan_export
     from studio.core.package.streams import produced
@@ -131,6 +140,7 @@ def child_package_phases(vault_dir: str, grant_id: str, workdir: str, pem: str, 
     from studio.core.package.verify import load_studio_key, verify_package
     from studio.core.vault import Vault
     from studio.core.vault.blobs import HashingSink
+    from tests.core.helpers import unlock
 
     _import_package_modules()
     work = Path(workdir)
@@ -204,14 +214,15 @@ def child_package_phases(vault_dir: str, grant_id: str, workdir: str, pem: str, 
         copy.unlink()
 
         studio_key = load_studio_key(Path(pem))
-        identity = load_identity(Path(identity_dir)).identity
+        keys = unlock(Path(identity_dir), signing=False)
+        identity = keys.identity
         timed("verify", lambda: verify_package(pkg, studio_key))
 
         def payload_decrypt():
             with open_zip(pkg) as zf, zf.open(PAYLOAD) as src:
                 pyrage.decrypt_io(src, Nowhere(), [identity])
         timed("payload_decrypt", payload_decrypt)
-        timed("open", lambda: open_package(pkg, Path(identity_dir), studio_key, out))
+        timed("open", lambda: open_package(pkg, keys, studio_key, out))
     finally:
         vault.close()
         pkg.unlink(missing_ok=True)

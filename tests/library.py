@@ -222,7 +222,7 @@ def _draft_grants(vault, talent_id: str, public_key: str, asset, count: int) -> 
         done = min(count, done + CHUNK)
 
 
-def _reported_uses(vault, package: Path, brand_dir: Path, count: int) -> None:
+def _reported_uses(vault, package: Path, identity, count: int) -> None:
     """``count`` uses of the exported package, each in a report the brand signs, entered as
     ``import_report`` enters a use: the entry, its use counted on the grant (``grant.used``),
     its audit event."""
@@ -235,14 +235,12 @@ def _reported_uses(vault, package: Path, brand_dir: Path, count: int) -> None:
     from studio.core.consent.signing import sign
     from studio.core.ids import new_id
     from studio.core.ledger.entries import FACTS
-    from studio.core.package.brand_keys import load_identity
     from studio.core.package.reports import create_report
     from studio.core.types import LedgerKind
     from studio.core.vault.catalog import LedgerEntry, Package
 
     today = dt.date.today().isoformat()
-    template, _ = create_report(package, brand_dir, "Homepage hero", "advertising", "web", "FR", today, 1)
-    identity = load_identity(brand_dir)
+    template, _ = create_report(package, identity, "Homepage hero", "advertising", "web", "FR", today, 1)
     done = 0
     while done < count:
         rows = []
@@ -319,11 +317,11 @@ def make_library(vault, work: Path, assets: int = 10_000, talents: int = 100, gr
     approved = results[0].asset_id
     review_asset(vault, approved, "approve", key)
     g = active_grant(vault, big, key, [approved], max_uses=entries + 10)
-    brand(vault, work / "brand")
+    keys = brand(vault)
     package = work / "library.twinpkg"
     if entries:
         export_package(vault, g.id, BRAND, package, assets=[approved])
-        _reported_uses(vault, package, work / "brand", entries - 1)
+        _reported_uses(vault, package, keys, entries - 1)
     if grants > 1:
         _draft_grants(vault, big.id, talent_public_key(vault, big.id), get_asset(vault, approved), grants - 1)
     return Library(vault.root, big.id, BIG_TALENT, assets, grants, entries, talents)

@@ -236,10 +236,11 @@ def main(only: set[str] | None = None) -> int:
     editor.close()
 
     # packages: the brand's card registered, the wizard, a use and a violation reported back
-    from studio.core.package.brand_keys import keygen
+    from studio.core.package.brand_keys import keygen, load_identity
     from studio.core.package.reports import create_report, write_report
 
-    keygen(tmp / "brand", "Maison Lumière")
+    keygen(tmp / "brand", "Maison Lumière", "the brand's own passphrase")
+    brand_keys = load_identity(tmp / "brand", "the brand's own passphrase")
     brands = window.open_brands()
     brands.add_card_file(tmp / "brand" / "brand-card.json")
     spin(10, lambda: brands.table.rowCount() == 1)
@@ -262,7 +263,7 @@ def main(only: set[str] | None = None) -> int:
     wizard.accept()
     today = dt.date.today().isoformat()
     for name, territory, count in (("use", "FR", 3), ("violation", "US", 1)):
-        rep, _ = create_report(tmp / "maison-lumiere.twinpkg", tmp / "brand", "Spring lookbook, product pages",
+        rep, _ = create_report(tmp / "maison-lumiere.twinpkg", brand_keys, "Spring lookbook, product pages",
                                "e-commerce", "web", territory, today, count)
         write_report(rep, tmp / f"{name}.json")
         window.ledger.import_report(tmp / f"{name}.json")

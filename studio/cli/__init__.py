@@ -1,7 +1,9 @@
 """``twin-studio``: the command line over the core. Every GUI action has a CLI twin.
 
-Conventions scripts rely on: every command takes ``--vault`` and ``--passphrase-file`` (or
-``STUDIO_VAULT`` / ``STUDIO_PASSPHRASE``); a command that creates something prints the new id
+Conventions scripts rely on: every studio command takes ``--vault`` and ``--passphrase-file`` (or
+``STUDIO_VAULT`` / ``STUDIO_PASSPHRASE``); the brand's commands (``brand keygen|protect``,
+``verify``, ``open``, ``report create``) have no vault, and those that unlock the brand's keys take
+the brand's own ``--passphrase-file`` (DR046); a command that creates something prints the new id
 alone on the last line (``{"id": ...}`` with ``--json``); a failure is one line on stderr and a
 non-zero exit, never a traceback (``--debug`` shows one).
 

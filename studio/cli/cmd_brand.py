@@ -1,6 +1,7 @@
-"""``twin-studio brand keygen|add|list`` and ``studio-key export``: the keys on both sides.
+"""``twin-studio brand keygen|protect|add|list`` and ``studio-key export``: the keys on both sides.
 
-``brand keygen`` runs on the brand's machine (no vault); the rest is the studio's registry.
+``brand keygen`` and ``brand protect`` run on the brand's machine (no vault; the brand's keys
+locked by the brand's passphrase, DR046); the rest is the studio's registry.
 """
 
 from __future__ import annotations
@@ -9,20 +10,36 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import created, open_vault, print_json, shown
+from studio.cli.options import brand_passphrase, created, open_vault, print_json, shown
 from studio.core.errors import InvalidInput
 
 
 def cmd_brand_keygen(args) -> int:
-    from studio.core.package.brand_keys import CARD_FILE, keygen
+    from studio.core.package.brand_keys import CARD_FILE, IDENTITY_FILE, SIGNING_FILE, check_new_passphrase, keygen
 
-    card = keygen(Path(args.out), args.name)
+    passphrase = brand_passphrase(args, confirm=True)
+    check_new_passphrase(passphrase)
+    card = keygen(Path(args.out), args.name, passphrase)
     if args.json:
         print_json(card.to_json())
     else:
-        print(f"brand keys for {card.name} written to {args.out}", file=sys.stderr)
-        print(f"give the studio {Path(args.out) / CARD_FILE}; keep identity.txt and signing-key.pem private",
-              file=sys.stderr)
+        print(f"brand keys for {card.name} written to {args.out}, locked by your passphrase", file=sys.stderr)
+        print(f"give the studio {Path(args.out) / CARD_FILE}; keep {IDENTITY_FILE}, {SIGNING_FILE} and the "
+              "passphrase private (a lost passphrase cannot be recovered)", file=sys.stderr)
+        print(card.recipient)
+    return EXIT_OK
+
+
+def cmd_brand_protect(args) -> int:
+    from studio.core.package.brand_keys import check_new_passphrase, protect
+
+    passphrase = brand_passphrase(args, confirm=True)
+    check_new_passphrase(passphrase)
+    card = protect(Path(args.dir), passphrase)
+    print(f"the brand's keys in {args.dir} are now locked by your passphrase", file=sys.stderr)
+    if args.json:
+        print_json({"dir": args.dir, "recipient": card.recipient if card else None})
+    elif card is not None:
         print(card.recipient)
     return EXIT_OK
 
@@ -78,10 +95,13 @@ def cmd_studio_key_export(args) -> int:
 def register(commands) -> None:
     brand = commands.group("brand", "brands: their keys (keygen, on the brand's machine) and the studio's "
                            "registry (add, list)")
-    p = commands.add("keygen", cmd_brand_keygen, "make a brand's keys (age identity + report signing key) and its card",
-                     brand)
+    p = commands.add("keygen", cmd_brand_keygen, "make a brand's keys (age identity + report signing key), locked "
+                     "by a passphrase, and its card", brand, brand_keys=True)
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--name", required=True, help="the brand's name as grants name it")
+    p = commands.add("protect", cmd_brand_protect, "lock a brand's keys made before keys were locked (in clear) "
+                     "with a passphrase, in place", brand, brand_keys=True)
+    p.add_argument("dir", metavar="DIR", help="the folder `brand keygen` wrote")
     p = commands.add("add", cmd_brand_add, "register a brand from its card (or its recipient and verify key)", brand)
     p.add_argument("--name")
     p.add_argument("--card", metavar="FILE", help="brand-card.json from `brand keygen`")

@@ -7,13 +7,18 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK, EXIT_REFUSED
-from studio.cli.options import created, open_vault, print_json
+from studio.core.errors import InvalidInput
+from studio.cli.options import brand_passphrase, created, open_vault, print_json
 
 
 def cmd_report_create(args) -> int:
+    from studio.core.package.brand_keys import load_identity
     from studio.core.package.reports import create_report, write_report
 
-    report, warnings = create_report(Path(args.package), Path(args.identity), args.use_description, args.purpose,
+    if Path(args.out).exists():  # before the passphrase is asked and the keys unlocked
+        raise InvalidInput(f"{args.out} already exists")
+    identity = load_identity(Path(args.identity), brand_passphrase(args))
+    report, warnings = create_report(Path(args.package), identity, args.use_description, args.purpose,
                                      args.media, args.territory, args.date, args.count)
     write_report(report, Path(args.out))
     for w in warnings:
@@ -78,9 +83,9 @@ def cmd_ledger_statement(args) -> int:
 def register(commands) -> None:
     report = commands.group("report", "usage reports a brand signs")
     p = commands.add("create", cmd_report_create, "write a usage report signed with the brand's key", report,
-                     refuses=True)
+                     refuses=True, brand_keys=True)
     p.add_argument("package", metavar="FILE.twinpkg")
-    p.add_argument("--identity", required=True, metavar="DIR")
+    p.add_argument("--identity", required=True, metavar="DIR", help="the brand's keys from `brand keygen`")
     p.add_argument("--use-description", required=True, metavar="TEXT")
     p.add_argument("--purpose", required=True)
     p.add_argument("--media", required=True)

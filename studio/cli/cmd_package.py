@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import created, open_vault, print_json, progress_bar
+from studio.cli.options import brand_passphrase, created, open_vault, print_json, progress_bar
 
 
 def _bar(args):
@@ -61,11 +61,14 @@ def cmd_verify(args) -> int:
 
 
 def cmd_open(args) -> int:
+    from studio.core.package.brand_keys import load_identity
     from studio.core.package.unpack import open_package
     from studio.core.package.verify import load_studio_key
 
+    studio_key = load_studio_key(Path(args.studio_key))  # a wrong key file fails before the passphrase is asked
+    identity = load_identity(Path(args.identity), brand_passphrase(args), signing=False)
     bar, update = _bar(args)
-    result = open_package(Path(args.package), Path(args.identity), load_studio_key(Path(args.studio_key)),
+    result = open_package(Path(args.package), identity, studio_key,
                           Path(args.out), force=args.force, progress=update)
     if bar is not None:
         bar.close()
@@ -95,14 +98,15 @@ def register(commands) -> None:
     p.add_argument("--talent", metavar="ID")
 
     p = commands.add("verify", cmd_verify,
-                     "check a package is the studio's, unaltered and unexpired (no vault needed)", refuses=True)
+                     "check a package is the studio's, unaltered and unexpired (no vault needed)", refuses=True,
+                     brand=True)
     p.add_argument("package", metavar="FILE.twinpkg")
     p.add_argument("--studio-key", required=True, metavar="FILE.pem")
     p = commands.add("open", cmd_open, "verify, decrypt and write a package's files into a folder (no vault needed)",
-                     refuses=True)
+                     refuses=True, brand_keys=True)
     p.add_argument("package", metavar="FILE.twinpkg")
     p.add_argument("--identity", required=True, metavar="DIR",
-                   help="the brand's keys from `brand keygen` (or just its age identity file)")
+                   help="the brand's keys from `brand keygen` (or just its locked age identity file)")
     p.add_argument("--studio-key", required=True, metavar="FILE.pem")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--force", action="store_true", help="overwrite files that exist")

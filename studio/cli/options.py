@@ -23,10 +23,18 @@ PASSPHRASE_ENV = "STUDIO_PASSPHRASE"
 
 # -- the parser ---------------------------------------------------------------------------------
 
-def common_options(p: argparse.ArgumentParser, suppress: bool) -> None:
+def common_options(p: argparse.ArgumentParser, suppress: bool, *, vault: bool = True) -> None:
     """``--vault`` (or ``--catalog``/``--store``), ``--passphrase-file``, ``--json``, ``--debug``: before the command or after
-    it (``suppress``: a subcommand's copy leaves the top-level value alone unless given)."""
+    it (``suppress``: a subcommand's copy leaves the top-level value alone unless given). Without
+    ``vault`` (a brand's command, on the brand's machine): ``--json`` and ``--debug`` only (DR046)."""
     d = argparse.SUPPRESS if suppress else None
+    if vault:
+        _vault_options(p, d)
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS if suppress else False, help="machine-readable output")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False, help="show tracebacks")
+
+
+def _vault_options(p: argparse.ArgumentParser, d) -> None:
     p.add_argument("--vault", metavar="DIR", default=d, help="vault folder (default: $STUDIO_VAULT or the user data folder)")
     p.add_argument("--catalog", metavar="URL", default=d,
                    help="a shared vault's catalog, postgresql://USER@HOST/DB (else $STUDIO_CATALOG); the password "
@@ -37,8 +45,6 @@ def common_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     p.add_argument("--store-endpoint", metavar="URL", default=d,
                    help="the object store's endpoint, for a store that is not AWS (else $AWS_ENDPOINT_URL)")
     p.add_argument("--passphrase-file", metavar="FILE", default=d, help="read the vault passphrase from FILE (else $STUDIO_PASSPHRASE, else a prompt)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS if suppress else False, help="machine-readable output")
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False, help="show tracebacks")
 
 
 class Commands:
@@ -51,12 +57,18 @@ class Commands:
         """A command with actions (``talent add``, ``talent list``…); pass it to :meth:`add`."""
         return self.sub.add_parser(name, help=help_).add_subparsers(dest="sub", metavar=metavar, required=True)
 
-    def add(self, name: str, fn, help_: str, group=None, *, refuses: bool = False) -> argparse.ArgumentParser:
+    def add(self, name: str, fn, help_: str, group=None, *, refuses: bool = False, brand: bool = False,
+            brand_keys: bool = False) -> argparse.ArgumentParser:
         """``fn(args) -> exit code`` as a command (or an action of ``group``). ``refuses``: its
         :class:`PackageRefused` and :class:`ConsentError` are refusals (exit 1), see
-        :mod:`studio.cli.exits`."""
+        :mod:`studio.cli.exits`. ``brand``: a command of the brand's side, with no vault options
+        (DR046); ``brand_keys``: one that unlocks the brand's keys (``--passphrase-file``, see
+        :func:`brand_passphrase`)."""
         p = (group or self.sub).add_parser(name, help=help_, description=help_)
-        common_options(p, suppress=True)
+        common_options(p, suppress=True, vault=not (brand or brand_keys))
+        if brand_keys:
+            p.add_argument("--passphrase-file", dest="brand_passphrase_file", metavar="FILE",
+                           help="read the passphrase of the brand's keys from FILE (else it is asked at the terminal)")
         p.set_defaults(func=fn)
         if refuses:
             p.set_defaults(refuses=True)
@@ -109,6 +121,23 @@ def talent_passphrase(path: str | None, prompt: str, *, confirm: bool = False) -
             raise InvalidInput("the two passphrases differ")
         return first
     raise InvalidInput("no talent passphrase given: use --talent-passphrase-file FILE, or let the talent type it")
+
+
+def brand_passphrase(args, *, confirm: bool = False) -> str:
+    """The passphrase of the brand's keys: from the command's ``--passphrase-file``, else typed at
+    a terminal (twice with ``confirm``). Never from the environment: ``$STUDIO_PASSPHRASE`` is the
+    vault's, and the brand's machine has no vault (DR046)."""
+    path = getattr(args, "brand_passphrase_file", None)
+    if path:
+        return read_passphrase_file(path)
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Passphrase of the brand's keys: ")
+        if confirm and getpass.getpass("Repeat it: ") != first:
+            raise InvalidInput("the two passphrases differ")
+        return first
+    raise InvalidInput("no passphrase for the brand's keys: use --passphrase-file FILE, or type it at a terminal")
 
 
 def vault_dir(args) -> Path:

@@ -100,7 +100,7 @@ def _build(root: Path, passphrase: str, brand_side: Path, progress: ProgressFn |
     from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
     from studio.core.intake import ingest_paths
     from studio.core.ledger.entries import import_report
-    from studio.core.package.brand_keys import keygen
+    from studio.core.package.brand_keys import generate
     from studio.core.package.brands import add_card
     from studio.core.package.export import export_package
     from studio.core.package.reports import create_report, write_report
@@ -139,11 +139,12 @@ def _build(root: Path, passphrase: str, brand_side: Path, progress: ProgressFn |
         sign_grant(vault, grant.id, key)
         activate_grant(vault, grant.id)
         step()
-        add_card(vault, keygen(brand_side / "keys", BRAND))
+        brand_keys, card = generate(BRAND)  # held in memory: the brand's side is thrown away (DR046)
+        add_card(vault, card)
         step()
         package = export_package(vault, grant.id, BRAND, brand_side / "sample.twinpkg", cancel=cancel)
         step()
-        use, _ = create_report(package.path, brand_side / "keys", USE["description"], USE["purpose"], USE["media"],
+        use, _ = create_report(package.path, brand_keys, USE["description"], USE["purpose"], USE["media"],
                                USE["territory"], grant.today().isoformat(), USE["count"])  # on the export's day
         write_report(use, brand_side / "report.json")
         entry = import_report(vault, brand_side / "report.json").entry

@@ -31,6 +31,11 @@ class WrongPassphrase(VaultLocked):
     pass
 
 
+class UnprotectedKeys(StudioError):
+    """Private keys found in clear where they must be locked by a passphrase (a brand's folder
+    from before DR046): ``twin-studio brand protect DIR`` locks them."""
+
+
 class IntegrityError(StudioError):
     """Stored data failed a hash, MAC or signature check."""
 

@@ -4,16 +4,18 @@ grant for it, and the studio key a brand pins."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
 from studio.core import clock
 from studio.core.consent.grants import activate_grant, draft_grant, sign_grant
-from studio.core.package.brand_keys import keygen
+from studio.core.package.brand_keys import CARD_FILE, BrandIdentity, generate, keygen, load_identity
 from studio.core.package.brands import add_card
 
 BRAND = "Maison Lumière"
+BRAND_PASSPHRASE = "the brand's own passphrase"
 
 
 def fields(asset_ids, **over) -> dict:
@@ -41,9 +43,30 @@ def active_grant(vault, talent, key, assets, **over):
     return activate_grant(vault, g.id)
 
 
-def brand(vault, folder: Path, name: str = BRAND):
-    card = keygen(folder, name)
-    return add_card(vault, card)
+def brand(vault, name: str = BRAND) -> BrandIdentity:
+    """A brand registered with the vault, and its keys as they are once unlocked: held in memory
+    (no key derivation: the tests about the key files themselves use :func:`brand_folder`)."""
+    keys, card = generate(name)
+    add_card(vault, card)
+    return keys
+
+
+def write_card(folder: Path, keys: BrandIdentity, card) -> BrandIdentity:
+    """The card ``brand keygen`` leaves in ``folder`` (for the studio), the keys kept in memory."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / CARD_FILE).write_text(json.dumps(card.to_json(), indent=2))
+    return keys
+
+
+def brand_folder(vault, folder: Path, name: str = BRAND) -> Path:
+    """A brand registered from the folder ``brand keygen`` writes, locked by :data:`BRAND_PASSPHRASE`
+    (some three seconds of scrypt: where a test needs the files)."""
+    add_card(vault, keygen(folder, name, BRAND_PASSPHRASE))
+    return folder
+
+
+def unlock(folder: Path, signing: bool = True) -> BrandIdentity:
+    return load_identity(folder, BRAND_PASSPHRASE, signing=signing)
 
 
 def studio_pem(vault, path: Path) -> Path:

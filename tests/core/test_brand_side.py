@@ -15,19 +15,20 @@ import pytest
 from studio.core.errors import InvalidInput, PackageRefused
 from studio.core.package import manifest as mf
 from studio.core.package import container
+from studio.core.package.brand_keys import keygen
 from studio.core.package.export import export_package
 from studio.core.package.unpack import open_package
 from studio.core.package.verify import verify_package
 from tests.core import hostile
-from tests.core.helpers import BRAND, active_grant, brand, studio_key, studio_pem
+from tests.core.helpers import BRAND, BRAND_PASSPHRASE, active_grant, brand, studio_key, studio_pem
 
 
 @pytest.fixture
 def side(world, tmp_path):
-    """(vault, the brand's recipient, the brand's key folder)."""
+    """(vault, the brand's recipient, the brand's unlocked keys)."""
     vault = world[0]
-    card = brand(vault, tmp_path / "brand")
-    return vault, card.recipient, tmp_path / "brand"
+    keys = brand(vault)
+    return vault, keys.recipient, keys
 
 
 def _files(folder):
@@ -180,7 +181,7 @@ def test_when_a_signed_manifest_is_ambiguous_json_then_it_is_refused(side, tmp_p
 def test_a_real_exports_manifest_passes_the_shape_check_and_any_dropped_field_is_refused(world, tmp_path):
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets)
-    brand(vault, tmp_path / "brand")
+    brand(vault)
     m = export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg").manifest
     assert mf.parse(mf.to_bytes(m)) == m
     dropped = []
@@ -216,11 +217,16 @@ def test_when_a_file_in_the_output_folder_clashes_then_open_refuses_and_writes_n
 @pytest.mark.parametrize("command", ["verify", "open"])
 def test_when_the_cli_meets_a_manifest_without_its_licence_then_it_prints_one_line_and_writes_nothing(
         side, tmp_path, cli, command):
-    vault, recipient, keys = side
+    vault, recipient, _ = side
+    extra = []
+    if command == "open":  # the brand's keys as `brand keygen` writes them, locked, and their passphrase
+        recipient = keygen(tmp_path / "brand", BRAND, BRAND_PASSPHRASE).recipient
+        (tmp_path / "pass.txt").write_text(BRAND_PASSPHRASE + "\n")
+        extra = ["--identity", str(tmp_path / "brand"), "--passphrase-file", str(tmp_path / "pass.txt"),
+                 "--out", str(tmp_path / "opened")]
     path = hostile.package(tmp_path / "bad.twinpkg", vault.studio_signing_key(), recipient,
                            edit=_drop("licence", "summary"))
     pem = studio_pem(vault, tmp_path / "studio.pem")
-    extra = ["--identity", str(keys), "--out", str(tmp_path / "opened")] if command == "open" else []
     proc = cli.run(command, str(path), "--studio-key", str(pem), *extra)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

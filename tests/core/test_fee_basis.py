@@ -49,15 +49,15 @@ def _grant(world, **over):
 
 def _export_and_report(vault, g, tmp_path, reports=3):
     """One export of the grant, then ``reports`` reported uses of one each: the ledger's entries."""
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     result = export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg")
     day = clock.now().astimezone(clock.zone(g.document["timezone"])).date().isoformat()
     for n in range(reports):
-        rep, _ = create_report(result.path, tmp_path / "brand", f"Homepage, week {n + 1}", "advertising", "web",
+        rep, _ = create_report(result.path, keys, f"Homepage, week {n + 1}", "advertising", "web",
                                "FR", day, 1)
         write_report(rep, tmp_path / f"r{n}.json")
         assert not import_report(vault, tmp_path / f"r{n}.json").violation
-    return result
+    return result, keys
 
 
 def _compensation(g):
@@ -81,10 +81,10 @@ def test_when_a_grant_names_its_fee_basis_then_every_party_reads_it_and_the_ledg
     assert g.document["fee"]["basis"] == basis and g.document["fee"].get("cap") == (f"{cap}.00" if cap else None)
 
     assert f"\nPay: {words}.\n" in summary(g.document)  # what the talent signed
-    result = _export_and_report(vault, g, tmp_path)
+    result, keys = _export_and_report(vault, g, tmp_path)
     licence = result.manifest["licence"]["summary"]
     assert licence == brand_summary(g.document) and f"\nFee: {words}.\n" in licence
-    open_package(result.path, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    open_package(result.path, keys, studio_key(vault), tmp_path / "opened")
     assert f"\n  Fee: {words}.\n" in (tmp_path / "opened" / "LICENSE.txt").read_text()
 
     graph, duty, action = _compensation(g)
@@ -132,7 +132,7 @@ def test_when_a_grant_was_signed_before_the_basis_existed_then_it_keeps_its_byte
 
     assert "\nPay: 4800.00 EUR per use.\n" in summary(g.document)
     assert fields_of(g.document)["fee_basis"] == "per-use"
-    result = _export_and_report(vault, g, tmp_path)
+    result, _ = _export_and_report(vault, g, tmp_path)
     assert "\nFee: 4800.00 EUR per use.\n" in result.manifest["licence"]["summary"]
     assert result.manifest["grant"]["document"] == g.document  # travels as signed, no basis added
     graph, duty, _ = _compensation(g)

@@ -165,7 +165,7 @@ def test_when_every_reason_applies_then_every_reason_is_given(world):
 def test_when_uses_run_out_or_an_asset_is_rejected_then_the_use_is_refused(world, tmp_path):
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets, max_uses=1)
-    brand(vault, tmp_path / "brand")
+    brand(vault)
     export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg", assets=[assets[1]])  # the one use, counted
     decision = check_use(vault, g.id, "e-commerce", "web", "FR")
     assert not decision.permitted and "no uses left (all 1 used)" in decision.reasons

@@ -14,7 +14,7 @@ from studio.core.consent import vocab
 from studio.core.consent.grants import draft_grant
 from studio.core.errors import InvalidInput
 from studio.core.intake import ingest_paths
-from studio.core.package.brand_keys import BrandCard, keygen
+from studio.core.package.brand_keys import BrandCard, generate
 from studio.core.package.brands import add_card
 from studio.core.talents import add_talent, list_talents
 from studio.core.text import shown
@@ -63,7 +63,7 @@ def test_when_a_talent_name_holds_a_line_break_or_control_then_it_is_refused(new
 
 
 def test_when_a_brand_card_names_a_brand_over_two_lines_then_the_vault_refuses_it(new_vault, tmp_path):
-    card = keygen(tmp_path / "brand", "Maison Lumière")
+    _, card = generate("Maison Lumière")
     forged = BrandCard("Maison\u2029Lumière", card.recipient, card.verify_key)
     with pytest.raises(InvalidInput, match="brand's name"):
         add_card(new_vault, forged)

@@ -29,8 +29,7 @@ def shop(world, tmp_path):
     """A 2-use grant over both assets, and the brand it licenses."""
     vault, talent, key, (scan, voice) = world
     g = active_grant(vault, talent, key, [scan, voice], max_uses=2)
-    brand(vault, tmp_path / "brand")
-    return vault, key, g, scan, voice
+    return vault, key, g, scan, voice, brand(vault)
 
 
 def export(vault, g, folder, name, asset):
@@ -55,7 +54,7 @@ def problems(vault) -> str:
 
 
 def test_when_the_use_counter_is_set_back_then_export_is_refused_and_check_reports_it(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     export(vault, g, tmp_path, "1.twinpkg", voice)
     export(vault, g, tmp_path, "2.twinpkg", voice)
     with pytest.raises(ConsentError, match="no uses left"):
@@ -71,7 +70,7 @@ def test_when_the_use_counter_is_set_back_then_export_is_refused_and_check_repor
 
 
 def test_when_a_rejected_asset_is_flipped_to_approved_then_export_is_refused_and_check_reports_it(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     rejection = review_asset(vault, scan, "reject", key, note="not this one")
     with pytest.raises(ConsentError, match=f"asset {scan} not approved by the talent \\(rejected\\)"):
         export(vault, g, tmp_path, "p.twinpkg", scan)
@@ -89,7 +88,7 @@ def test_when_a_rejected_asset_is_flipped_to_approved_then_export_is_refused_and
 
 
 def test_when_the_chain_tail_is_cut_with_its_ledger_row_then_check_and_export_find_it(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     before = last_seq(vault)
     first = export(vault, g, tmp_path, "1.twinpkg", voice)
     assert check_vault(vault).ok
@@ -105,7 +104,7 @@ def test_when_the_chain_tail_is_cut_with_its_ledger_row_then_check_and_export_fi
 
 
 def test_when_the_cut_tail_is_replaced_by_recomputed_events_then_check_finds_the_rewrite(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     before = last_seq(vault)
     first = export(vault, g, tmp_path, "1.twinpkg", voice)
     after = last_seq(vault)
@@ -127,9 +126,9 @@ def test_when_the_cut_tail_is_replaced_by_recomputed_events_then_check_finds_the
 
 
 def test_when_a_ledger_row_is_deleted_then_a_report_import_is_refused_and_nothing_is_added(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     pkg = export(vault, g, tmp_path, "1.twinpkg", voice)
-    rep, _ = create_report(tmp_path / "1.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web", "FR",
+    rep, _ = create_report(tmp_path / "1.twinpkg", keys, "Homepage hero", "advertising", "web", "FR",
                            dt.date.today().isoformat(), 1)
     write_report(rep, tmp_path / "r.json")
 
@@ -143,9 +142,9 @@ def test_when_a_ledger_row_is_deleted_then_a_report_import_is_refused_and_nothin
 
 
 def test_when_the_use_counter_is_set_back_then_a_report_import_is_refused(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     export(vault, g, tmp_path, "1.twinpkg", voice)
-    rep, _ = create_report(tmp_path / "1.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web", "FR",
+    rep, _ = create_report(tmp_path / "1.twinpkg", keys, "Homepage hero", "advertising", "web", "FR",
                            dt.date.today().isoformat(), 1)
     write_report(rep, tmp_path / "r.json")
     edit(vault, "UPDATE grants SET uses = 0")
@@ -156,7 +155,7 @@ def test_when_the_use_counter_is_set_back_then_a_report_import_is_refused(shop, 
 
 
 def test_when_the_talents_revocation_is_removed_then_export_is_refused_and_check_reports_it(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     revoke_grant(vault, g.id, key)  # notice 0 days: effective today
     with pytest.raises(ConsentError, match="revoked by the talent"):
         export(vault, g, tmp_path, "p.twinpkg", voice)
@@ -169,7 +168,7 @@ def test_when_the_talents_revocation_is_removed_then_export_is_refused_and_check
 
 
 def test_when_the_head_file_is_deleted_or_edited_then_check_and_export_refuse(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     head = SmallFile(vault, HEAD_NAME)
     good = head.read_bytes()
     head.write_bytes(good.replace(b'"seq": ', b'"seq": 1', 1))
@@ -187,7 +186,7 @@ def test_when_the_head_file_is_deleted_or_edited_then_check_and_export_refuse(sh
 
 
 def test_when_a_write_was_interrupted_before_its_head_was_anchored_then_the_vault_is_consistent(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     head = SmallFile(vault, HEAD_NAME)
     old = head.read_bytes()
     add_talent(vault, "Someone Else")
@@ -204,7 +203,7 @@ def test_when_a_write_was_interrupted_before_its_head_was_anchored_then_the_vaul
 
 
 def test_when_an_old_head_file_is_put_back_then_the_events_after_it_are_reported(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     old = SmallFile(vault, HEAD_NAME).read_bytes()  # saved by an insider, to hide what follows
     export(vault, g, tmp_path, "1.twinpkg", voice)
     SmallFile(vault, HEAD_NAME).write_bytes(old)
@@ -215,7 +214,7 @@ def test_when_an_old_head_file_is_put_back_then_the_events_after_it_are_reported
 
 
 def test_when_check_would_report_a_deleted_audit_event_then_export_is_refused(shop, tmp_path):
-    vault, key, g, scan, voice = shop
+    vault, key, g, scan, voice, keys = shop
     edit(vault, "DELETE FROM audit_events WHERE seq = 2")
 
     assert "audit event 2 is missing" in problems(vault)

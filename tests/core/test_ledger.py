@@ -38,26 +38,26 @@ def exported(world, tmp_path, clock_at):
     vault, talent, key, (scan, voice) = world
     g = active_grant(vault, talent, key, [scan, voice], max_uses=4, fee="250.50", jurisdiction="BE")
     assert g.document["timezone"] == BRUSSELS
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     pkg = tmp_path / "p.twinpkg"
     export_package(vault, g.id, BRAND, pkg, assets=[voice])
-    return vault, talent, g, pkg
+    return vault, talent, g, pkg, keys
 
 
-def report(tmp_path, pkg, name="r.json", identity="brand", zone=BRUSSELS, **over):
+def report(keys, tmp_path, pkg, name="r.json", zone=BRUSSELS, **over):
     """A report of a use today: the grant's day, by the clock the test set."""
     use = {"description": "Homepage hero, spring", "purpose": "advertising", "media": "web", "territory": "FR",
            "date": day_at(clock.now(), zone).isoformat(), "count": 1}
     use.update(over)
-    rep, warnings = create_report(pkg, tmp_path / identity, use["description"], use["purpose"], use["media"],
+    rep, warnings = create_report(pkg, keys, use["description"], use["purpose"], use["media"],
                                   use["territory"], use["date"], use["count"])
     write_report(rep, tmp_path / name)
     return tmp_path / name, rep, warnings
 
 
 def test_when_a_brand_reports_uses_then_the_talent_is_owed_each_fee(exported, tmp_path):
-    vault, talent, g, pkg = exported
-    path, rep, warnings = report(tmp_path, pkg, count=2)
+    vault, talent, g, pkg, keys = exported
+    path, rep, warnings = report(keys, tmp_path, pkg, count=2)
     assert warnings == []
 
     result = import_report(vault, path)
@@ -79,8 +79,8 @@ def test_when_a_brand_reports_uses_then_the_talent_is_owed_each_fee(exported, tm
 
 
 def test_when_a_reported_use_is_outside_the_grant_then_it_is_a_violation_with_no_fee(exported, tmp_path):
-    vault, talent, g, pkg = exported
-    path, rep, warnings = report(tmp_path, pkg, territory="US", media="print", count=9)
+    vault, talent, g, pkg, keys = exported
+    path, rep, warnings = report(keys, tmp_path, pkg, territory="US", media="print", count=9)
     assert any("territory US not granted" in w for w in warnings)
 
     result = import_report(vault, path)
@@ -100,15 +100,14 @@ def test_when_a_report_or_its_use_is_dated_in_the_future_then_it_is_refused_and_
     and names the report and its date; a brand clock a few minutes fast is not."""
     from studio.core.consent.signing import sign
     from studio.core.ledger.entries import CLOCK_SKEW
-    from studio.core.package.brand_keys import load_identity
 
-    vault, talent, g, pkg = exported
+    vault, talent, g, pkg, keys = exported
     tomorrow = day_at(clock_at, BRUSSELS) + dt.timedelta(days=1)
-    path, rep, _ = report(tmp_path, pkg, name="tomorrow.json", date=tomorrow.isoformat())
-    signing_key = load_identity(tmp_path / "brand").signing_key
+    path, rep, _ = report(keys, tmp_path, pkg, name="tomorrow.json", date=tomorrow.isoformat())
+    signing_key = keys.signing_key
 
     def dated(name, ahead):
-        today, _, _ = report(tmp_path, pkg, name=name + ".src.json")
+        today, _, _ = report(keys, tmp_path, pkg, name=name + ".src.json")
         body = {k: v for k, v in json.loads(today.read_text()).items() if k != "signature"}
         body["created_at"] = clock.iso(clock_at + ahead)
         (tmp_path / name).write_text(json.dumps(body | {"signature": sign(signing_key, body)}))
@@ -136,8 +135,8 @@ def test_when_a_report_or_its_use_is_dated_in_the_future_then_it_is_refused_and_
 
 
 def test_when_a_report_is_forged_or_foreign_then_nothing_changes(exported, tmp_path):
-    vault, talent, g, pkg = exported
-    path, rep, _ = report(tmp_path, pkg)
+    vault, talent, g, pkg, keys = exported
+    path, rep, _ = report(keys, tmp_path, pkg)
     forged = dict(rep, use=dict(rep["use"], count=1, territory="BE", description="changed after signing"))
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     with pytest.raises(IntegrityError, match="not signed by Maison Lumière"):
@@ -149,9 +148,9 @@ def test_when_a_report_is_forged_or_foreign_then_nothing_changes(exported, tmp_p
     (tmp_path / "junk.json").write_text("{not json")
     with pytest.raises(InvalidInput, match="not a usage report"):
         import_report(vault, tmp_path / "junk.json")
-    brand(vault, tmp_path / "other", "Other Brand")
+    other = brand(vault, "Other Brand")
     with pytest.raises(PackageRefused, match="not addressed to you"):
-        report(tmp_path, pkg, name="o.json", identity="other")
+        report(other, tmp_path, pkg, name="o.json")
     assert statement(vault, talent.id).uses == 1 and get_grant(vault, g.id).uses == 1
 
 
@@ -170,16 +169,15 @@ def test_when_a_signed_report_has_a_malformed_id_then_it_is_refused_and_nothing_
     """The brand signs whatever it sends: the ids its report names are checked before they reach
     the catalog (a shared vault's PostgreSQL refused them with an error of its own)."""
     from studio.core.consent.signing import sign
-    from studio.core.package.brand_keys import load_identity
 
     vault, talent, key, (scan, voice) = world
     g = active_grant(vault, talent, key, [scan, voice], max_uses=4)
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     pkg = tmp_path / "p.twinpkg"
     export_package(vault, g.id, BRAND, pkg, assets=[voice])
-    rep, _ = create_report(pkg, tmp_path / "brand", "Homepage hero", "advertising", "web", "FR",
+    rep, _ = create_report(pkg, keys, "Homepage hero", "advertising", "web", "FR",
                            clock.now().date().isoformat())
-    signing_key = load_identity(tmp_path / "brand").signing_key
+    signing_key = keys.signing_key
     before = statement(vault, talent.id)
     for i, (field, value, message) in enumerate(MALFORMED_IDS):
         odd = {k: v for k, v in rep.items() if k != "signature"} | {field: value}
@@ -195,7 +193,7 @@ def test_when_a_signed_report_has_a_malformed_id_then_it_is_refused_and_nothing_
 
 def test_when_a_package_is_exported_then_its_entry_is_dated_by_the_grants_calendar_and_timed_in_utc(
         exported, clock_at):
-    vault, talent, g, pkg = exported
+    vault, talent, g, pkg, keys = exported
     (entry,) = statement(vault, talent.id).entries
     assert entry.kind == "export" and entry.timezone == BRUSSELS
     assert entry.on == day_at(clock_at, BRUSSELS).isoformat()
@@ -204,9 +202,9 @@ def test_when_a_package_is_exported_then_its_entry_is_dated_by_the_grants_calend
 
 
 def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_path, clock_at):
-    vault, talent, g, pkg = exported
+    vault, talent, g, pkg, keys = exported
     today = day_at(clock_at, BRUSSELS)  # "today" for this grant: its own calendar
-    path, _, _ = report(tmp_path, pkg, date=today.isoformat())
+    path, _, _ = report(keys, tmp_path, pkg, date=today.isoformat())
     import_report(vault, path)
     assert statement(vault, talent.id, start=today + dt.timedelta(days=1)).entries == []
     assert statement(vault, talent.id, end=today - dt.timedelta(days=1)).entries == []
@@ -218,8 +216,8 @@ def test_statement_filters_by_dates_and_rejects_a_backwards_range(exported, tmp_
 def test_when_a_ledger_row_is_edited_or_removed_behind_the_apps_back_then_check_says_so(exported, tmp_path):
     from studio.core.check import check_vault
 
-    vault, talent, g, pkg = exported
-    path, _, _ = report(tmp_path, pkg)
+    vault, talent, g, pkg, keys = exported
+    path, _, _ = report(keys, tmp_path, pkg)
     entry = import_report(vault, path).entry
     assert check_vault(vault).ok
     with catalog_db(vault) as db:
@@ -239,7 +237,7 @@ def test_when_exports_under_two_zones_straddle_midnight_then_the_statement_is_in
     """Brussels reaches the next day hours before New York does: ordered by the dates' text, the
     later New York export came first."""
     vault, talent, key, (scan, voice) = world
-    _, _, brussels, _ = exported
+    _, _, brussels, _, _ = exported
     ny = active_grant(vault, talent, key, [scan, voice], jurisdiction="US")
     assert ny.document["timezone"] == NEW_YORK
     export_package(vault, ny.id, BRAND, tmp_path / "ny.twinpkg", assets=[voice])
@@ -259,13 +257,13 @@ def test_when_a_use_is_reported_for_a_day_then_before_the_package_is_judged_by_t
     existed — whatever the date was in UTC."""
     vault, talent, key, (scan, voice) = world
     g = active_grant(vault, talent, key, [voice], jurisdiction=jurisdiction, max_uses=4, fee="100")
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     pkg = tmp_path / "p.twinpkg"
     export_package(vault, g.id, BRAND, pkg, assets=[voice])
     made = day_at(clock_at, zone)
 
-    same_day = import_report(vault, report(tmp_path, pkg, zone=zone, date=made.isoformat())[0])
-    day_before = import_report(vault, report(tmp_path, pkg, name="r2.json", zone=zone,
+    same_day = import_report(vault, report(keys, tmp_path, pkg, zone=zone, date=made.isoformat())[0])
+    day_before = import_report(vault, report(keys, tmp_path, pkg, name="r2.json", zone=zone,
                                              date=(made - dt.timedelta(days=1)).isoformat())[0])
 
     assert not same_day.violation and same_day.entry.fee == 100 and same_day.entry.timezone == zone

@@ -60,11 +60,11 @@ def test_the_talent_reads_the_grant_addressed_to_them_and_the_brand_reads_it_add
 def test_when_the_brand_verifies_and_opens_a_package_then_the_licence_speaks_to_the_brand(world, tmp_path):
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets)
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     result = export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg")
 
     shown = verify_package(result.path, studio_key(vault)).describe()
-    open_package(result.path, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    open_package(result.path, keys, studio_key(vault), tmp_path / "opened")
     licence = (tmp_path / "opened" / "LICENSE.txt").read_text()
 
     for text in (shown, licence):

@@ -39,7 +39,7 @@ def exported(world, tmp_path):
     a brand and a package exported to it: a package row and an export ledger entry."""
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets)
-    brand(vault, tmp_path / "brand")
+    brand(vault)
     pkg = tmp_path / "twin.twinpkg"
     export_package(vault, g.id, BRAND, pkg, assets=[assets[1]])
     return vault, pkg

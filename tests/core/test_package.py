@@ -30,7 +30,7 @@ pytestmark = BOTH_VAULTS
 def _only_voice(world, tmp_path, **over):
     vault, talent, key, (scan, voice) = world
     g = active_grant(vault, talent, key, [scan, voice], **over)
-    b = brand(vault, tmp_path / "brand")
+    b = brand(vault)
     return vault, g, b, voice
 
 
@@ -41,7 +41,7 @@ def files_under(folder):
 def test_when_a_twin_is_exported_then_only_its_brand_opens_it_and_the_use_is_counted(world, tmp_path):
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets)
-    b = brand(vault, tmp_path / "brand")
+    b = brand(vault)
     out = tmp_path / "twin.twinpkg"
 
     result = export_package(vault, g.id, BRAND, out)
@@ -58,7 +58,7 @@ def test_when_a_twin_is_exported_then_only_its_brand_opens_it_and_the_use_is_cou
     info = verify_package(out, studio_key(vault))
     assert info.package_id == result.package_id and "Maison Lumière" in info.describe()
 
-    opened = open_package(out, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    opened = open_package(out, b, studio_key(vault), tmp_path / "opened")
     for a in m["assets"]:
         data = (tmp_path / "opened" / a["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == a["sha256"] and len(data) == a["size"]
@@ -66,12 +66,10 @@ def test_when_a_twin_is_exported_then_only_its_brand_opens_it_and_the_use_is_cou
     assert json.loads((tmp_path / "opened" / "license.odrl.jsonld").read_text())["uid"].endswith(g.id)
     assert len(opened.files) == len(m["assets"]) + 2
 
-    again = open_package(out, tmp_path / "brand", studio_key(vault), tmp_path / "opened", force=True)
+    again = open_package(out, b, studio_key(vault), tmp_path / "opened", force=True)
     assert len(again.files) == len(opened.files)
     with pytest.raises(InvalidInput, match="already exist"):
-        open_package(out, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
-    by_file = open_package(out, tmp_path / "brand" / "identity.txt", studio_key(vault), tmp_path / "opened2")
-    assert len(by_file.files) == len(opened.files)  # the age identity file alone opens it too
+        open_package(out, b, studio_key(vault), tmp_path / "opened")
 
     (entry,) = statement(vault, talent.id).entries
     assert (entry.kind, entry.brand, entry.fee, entry.currency) == ("export", BRAND, 1500, "EUR")
@@ -80,20 +78,18 @@ def test_when_a_twin_is_exported_then_only_its_brand_opens_it_and_the_use_is_cou
 
 def test_when_another_brand_opens_the_package_then_it_is_told_it_is_not_addressed_to_it(world, tmp_path):
     vault, g, b, voice = _only_voice(world, tmp_path)
-    brand(vault, tmp_path / "other", "Other Brand")
+    other = brand(vault, "Other Brand")
     out = tmp_path / "p.twinpkg"
     export_package(vault, g.id, BRAND, out, assets=[voice])
 
     with pytest.raises(PackageRefused, match="not addressed to you"):
-        open_package(out, tmp_path / "other", studio_key(vault), tmp_path / "stolen")
+        open_package(out, other, studio_key(vault), tmp_path / "stolen")
     assert not (tmp_path / "stolen").exists()
     with pytest.raises(pyrage.DecryptError):  # and age itself agrees
-        from studio.core.package.brand_keys import load_identity
-
         import zipfile
 
         with zipfile.ZipFile(out) as zf:
-            pyrage.decrypt(zf.read("payload.age"), [load_identity(tmp_path / "other").identity])
+            pyrage.decrypt(zf.read("payload.age"), [other.identity])
 
 
 def test_when_any_byte_of_a_package_changes_then_verify_refuses_it(world, tmp_path):
@@ -121,7 +117,7 @@ def test_when_any_byte_of_a_package_changes_then_verify_refuses_it(world, tmp_pa
         bad[pos] ^= 0x20
         (tmp_path / "bad.twinpkg").write_bytes(bad)
         try:
-            open_package(tmp_path / "bad.twinpkg", tmp_path / "brand", key, tmp_path / "out")
+            open_package(tmp_path / "bad.twinpkg", b, key, tmp_path / "out")
         except PackageRefused:
             assert not (tmp_path / "out").exists()
             continue
@@ -148,7 +144,7 @@ def test_when_the_licence_has_expired_then_the_brand_cannot_open_the_package(wor
     export_package(vault, g.id, BRAND, out, assets=[voice])
     after = dt.date.fromisoformat(g.document["end"]) + dt.timedelta(days=1)
     with pytest.raises(PackageRefused, match="expired on"):
-        open_package(out, tmp_path / "brand", studio_key(vault), tmp_path / "late", on=after)
+        open_package(out, b, studio_key(vault), tmp_path / "late", on=after)
     assert not (tmp_path / "late").exists()
     verify_package(out, studio_key(vault), on=dt.date.fromisoformat(g.document["end"]))  # the last day still opens
 
@@ -168,8 +164,8 @@ def test_when_the_grant_does_not_permit_the_export_then_it_is_refused_with_reaso
     if case == "expired":  # a grant that ended yesterday in its zone (signed while it ran)
         over.update(start=(today - dt.timedelta(days=40)).isoformat(), end=(today - dt.timedelta(days=1)).isoformat())
     g = active_grant(vault, talent, key, [voice], **{k: v for k, v in over.items() if k != "assets"})
-    brand(vault, tmp_path / "brand")
-    brand(vault, tmp_path / "brand2", "Other Brand")
+    brand(vault)
+    brand(vault, "Other Brand")
     if case == "revoked":
         revoke_grant(vault, g.id, key, "changed my mind")  # notice 0 days: effective today
     kwargs = {"assets": [scan]} if case == "uncovered" else {}
@@ -186,7 +182,7 @@ def test_when_the_grant_does_not_permit_the_export_then_it_is_refused_with_reaso
 def test_when_an_export_is_cancelled_then_no_package_and_no_use_remain(world, tmp_path):
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets)
-    brand(vault, tmp_path / "brand")
+    brand(vault)
     token = CancelToken()
 
     def progress(p):
@@ -196,7 +192,7 @@ def test_when_an_export_is_cancelled_then_no_package_and_no_use_remain(world, tm
     with pytest.raises(Cancelled):
         export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg", progress=progress, cancel=token)
     vault_files = "xdg-data" if vault.shared else "vault"  # a shared vault's station folder is in the data folder
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["brand", vault_files]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [vault_files]
     assert get_grant(vault, g.id).uses == 0 and statement(vault, talent.id).entries == []
 
 
@@ -219,7 +215,7 @@ def test_when_two_processes_race_for_the_last_use_then_exactly_one_wins(world, t
 
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets, max_uses=1)
-    brand(vault, tmp_path / "brand")
+    b = brand(vault)
     ctx = multiprocessing.get_context("spawn")
     jobs = [(where(vault), PASSPHRASE, g.id, str(tmp_path / f"p{i}.twinpkg")) for i in range(2)]
     with ctx.Pool(2) as pool:
@@ -283,7 +279,7 @@ def test_when_a_package_is_hostile_then_open_refuses_and_writes_nothing(world, t
     _hostile(vault, path, members, over, compress)
     out = tmp_path / "opened"
     with pytest.raises(PackageRefused, match=message):
-        open_package(path, tmp_path / "brand", studio_key(vault), out)
+        open_package(path, b, studio_key(vault), out)
     assert not out.exists()
     assert not (tmp_path / "escaped.txt").exists()
 
@@ -298,7 +294,7 @@ def test_a_well_formed_hand_made_package_opens_so_the_hostile_cases_fail_for_the
     vault, g, b, voice = _only_voice(world, tmp_path)
     path = tmp_path / "fine.twinpkg"
     _hostile(vault, path, [("assets/ast_0123456789abcdef/a.ply", b"hello", "file")])
-    result = open_package(path, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    result = open_package(path, b, studio_key(vault), tmp_path / "opened")
     assert (tmp_path / "opened" / "assets/ast_0123456789abcdef/a.ply").read_bytes() == b"hello"
     assert len(result.files) == 3
 
@@ -311,12 +307,12 @@ def test_when_a_delivered_file_leaks_re_saved_then_trace_names_its_package_and_b
 
     vault, talent, key, (scan, voice) = world
     g = active_grant(vault, talent, key, [scan, voice])
-    brand(vault, tmp_path / "brand")
-    brand(vault, tmp_path / "rival", "Rival")
+    b = brand(vault)
+    brand(vault, "Rival")
     rival = active_grant(vault, talent, key, [scan, voice], licensee="Rival")
     ours = export_package(vault, g.id, BRAND, tmp_path / "ours.twinpkg")
     export_package(vault, rival.id, "Rival", tmp_path / "theirs.twinpkg")  # the same assets, another mark
-    open_package(tmp_path / "ours.twinpkg", tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    open_package(tmp_path / "ours.twinpkg", b, studio_key(vault), tmp_path / "opened")
     by_asset = {a["asset"]: a for a in ours.manifest["assets"]}
     for a in by_asset.values():
         assert a["watermark"]["method"] != "none" and a["sha256"] != a["original_sha256"]
@@ -348,7 +344,7 @@ def test_when_a_grant_ends_today_or_ended_yesterday_in_its_zone_then_export_is_a
     start = (today - dt.timedelta(days=30)).isoformat()
     last_day = active_grant(vault, talent, key, [voice], start=start, end=today.isoformat())
     ended = active_grant(vault, talent, key, [voice], start=start, end=(today - dt.timedelta(days=1)).isoformat())
-    brand(vault, tmp_path / "brand")
+    b = brand(vault)
 
     result = export_package(vault, last_day.id, BRAND, tmp_path / "last.twinpkg")
     with pytest.raises(ConsentError, match="ended on"):

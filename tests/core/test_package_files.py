@@ -61,7 +61,7 @@ def test_when_a_brand_makes_its_keys_then_the_private_files_are_0600_and_the_uma
     try:
         sys.setprofile(watch)
         try:
-            keygen(tmp_path / "keys", "Maison Lumière")
+            keygen(tmp_path / "keys", "Maison Lumière", "a brand passphrase")
         finally:
             sys.setprofile(None)
         after = os.umask(0o022)

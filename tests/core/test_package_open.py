@@ -22,9 +22,9 @@ def _files(folder):
 def _exported(world, tmp_path):
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets)
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     result = export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg")
-    return vault, result, [a["path"] for a in result.manifest["assets"]]
+    return vault, result, [a["path"] for a in result.manifest["assets"]], keys
 
 
 def _on_first_progress(action):
@@ -38,7 +38,7 @@ def _on_first_progress(action):
 
 
 def test_when_the_second_target_appears_while_opening_then_it_is_refused_and_nothing_is_written(world, tmp_path):
-    vault, result, paths = _exported(world, tmp_path)
+    vault, result, paths, keys = _exported(world, tmp_path)
     out = tmp_path / "opened"
     second = out / paths[1]
 
@@ -47,15 +47,15 @@ def test_when_the_second_target_appears_while_opening_then_it_is_refused_and_not
         second.write_bytes(b"the brand's own file")
 
     with pytest.raises(InvalidInput, match="already exist"):
-        open_package(result.path, tmp_path / "brand", studio_key(vault), out, progress=_on_first_progress(appear))
+        open_package(result.path, keys, studio_key(vault), out, progress=_on_first_progress(appear))
     assert _files(out) == {paths[1]: b"the brand's own file"}
     assert not [p for p in out.iterdir() if p.name.startswith(".twinpkg-open")]
 
 
 def test_when_a_forced_open_is_refused_midway_then_the_brands_originals_are_intact(world, tmp_path):
-    vault, result, paths = _exported(world, tmp_path)
+    vault, result, paths, keys = _exported(world, tmp_path)
     out = tmp_path / "opened"
-    open_package(result.path, tmp_path / "brand", studio_key(vault), out)
+    open_package(result.path, keys, studio_key(vault), out)
     for rel in paths:
         (out / rel).write_bytes(b"edited by the brand: " + rel.encode())
     before = _files(out)
@@ -67,7 +67,7 @@ def test_when_a_forced_open_is_refused_midway_then_the_brands_originals_are_inta
         (second / "keep.txt").write_bytes(b"inside")
 
     with pytest.raises(PackageRefused, match="link or folder"):
-        open_package(result.path, tmp_path / "brand", studio_key(vault), out, force=True,
+        open_package(result.path, keys, studio_key(vault), out, force=True,
                      progress=_on_first_progress(become_a_folder))
     del before[paths[1]]
     assert _files(out) == {**before, paths[1] + "/keep.txt": b"inside"}

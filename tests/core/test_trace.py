@@ -30,7 +30,7 @@ sys.addaudithook(_audit)
 def test_when_the_leaked_file_cannot_be_read_then_trace_says_so_naming_it(world, tmp_path):
     vault, talent, key, (scan, voice) = world
     g = active_grant(vault, talent, key, [scan])
-    brand(vault, tmp_path / "brand")
+    brand(vault)
     export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg")
     leak = tmp_path / "leak.ply"
     leak.write_bytes(b"ply\nformat binary_little_endian 1.0\nelement vertex 99999\n")  # cut off in its header
@@ -43,13 +43,13 @@ def test_when_a_leak_is_compared_with_several_packages_then_it_is_read_once(worl
     import trimesh
 
     vault, talent, key, (scan, voice) = world
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     packages = [export_package(vault, active_grant(vault, talent, key, [scan]).id, BRAND, tmp_path / f"p{i}.twinpkg")
                 for i in range(3)]
     from studio.core.package.unpack import open_package
     from tests.core.helpers import studio_key
 
-    open_package(packages[1].path, tmp_path / "brand", studio_key(vault), tmp_path / "opened")
+    open_package(packages[1].path, keys, studio_key(vault), tmp_path / "opened")
     leak = tmp_path / "leak.obj"
     trimesh.load(tmp_path / "opened" / packages[1].manifest["assets"][0]["path"], process=False).export(leak)
 

@@ -36,10 +36,10 @@ def _stored(root) -> dict[tuple[str, str], set[str]]:
         return {(t, c): {v for (v,) in db.execute(f"SELECT DISTINCT {c} FROM {t}")} for t, c in COLUMNS}
 
 
-def _report(tmp_path, pkg, name: str, **over) -> None:
+def _report(keys, tmp_path, pkg, name: str, **over) -> None:
     use = {"description": "Homepage hero", "purpose": "advertising", "media": "web", "territory": "FR",
            "date": dt.date.today().isoformat(), "count": 1, **over}
-    rep, _ = create_report(pkg, tmp_path / "brand", use["description"], use["purpose"], use["media"],
+    rep, _ = create_report(pkg, keys, use["description"], use["purpose"], use["media"],
                            use["territory"], use["date"], use["count"])
     write_report(rep, tmp_path / name)
     return tmp_path / name
@@ -65,12 +65,12 @@ def test_when_a_vault_has_seen_every_operation_then_every_stored_value_parses_in
     draft_grant(vault, talent.id, grant_fields([scan]))
     sign_grant(vault, draft_grant(vault, talent.id, grant_fields([voice])).id, key)
     decline_grant(vault, draft_grant(vault, talent.id, grant_fields([scan])).id, key)
-    brand(vault, tmp_path / "brand")
+    keys = brand(vault)
     pkg = tmp_path / "p.twinpkg"
     export_package(vault, g.id, BRAND, pkg, assets=[voice])
     today = g.today().isoformat()  # the grant's calendar day: a use dated so is not before the export (DR020)
-    import_report(vault, _report(tmp_path, pkg, "use.json", date=today))
-    import_report(vault, _report(tmp_path, pkg, "violation.json", territory="US", date=today))
+    import_report(vault, _report(keys, tmp_path, pkg, "use.json", date=today))
+    import_report(vault, _report(keys, tmp_path, pkg, "violation.json", territory="US", date=today))
 
     stored = _stored(vault.root)
 

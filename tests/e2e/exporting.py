@@ -59,7 +59,7 @@ def make_export_setup(tmp_path: Path, passphrase_file: Path, vertices: int = 20_
         (r,) = ingest_paths(v, t.id, [scan])
         review_asset(v, r.asset_id, "approve", key)
         gid = active_grant(v, t, key, [r.asset_id], max_uses=200).id
-        brand(v, tmp_path / "brand")
+        brand(v)
     cmd = [sys.executable, "-m", "studio.cli", "--vault", str(root), "--passphrase-file", str(passphrase_file),
            "export", "--grant", gid, "--to", BRAND]
     return ExportSetup(root, keys, gid, {r.asset_id: hashlib.sha256(scan.read_bytes()).hexdigest()}, cmd)

@@ -18,6 +18,49 @@ from tests.conftest import REPO, TESTDATA
 from tests.generators import random_ply
 
 BRAND = "Maison Lumière"
+BRAND_PASSPHRASE = "the brand's own passphrase"
+
+
+def _brand_pass(tmp_path):
+    path = tmp_path / "brand-pass.txt"
+    path.write_text(BRAND_PASSPHRASE + "\n")
+    return str(path)
+
+
+def _run_at_a_terminal(script: str, cwd, *answers: str, timeout: float = 120) -> tuple[int, str]:
+    """``bash -c script`` at a terminal of its own (a pseudo-terminal), typing the next of
+    ``answers`` each time a program asks there for a passphrase (or to repeat it), as age does for
+    an encrypted identity file: (exit code, what the terminal showed)."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pseudo-terminal is its terminal
+        os.chdir(cwd)
+        os.execvp("bash", ["bash", "-euo", "pipefail", "-c", script])
+    shown, answered, deadline = b"", 0, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal: it has ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+            asked = shown.lower().count(b"passphrase") + shown.lower().count(b"repeat it")
+            if answered < min(asked, len(answers)):
+                os.write(fd, answers[answered].encode() + b"\n")
+                answered += 1
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
 
 def _documented_commands() -> str:
@@ -69,9 +112,11 @@ def studio(cli, _studio_template):
 
 def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use(cli, studio, tmp_path):
     tid, gid, (scan, voice) = studio
-    brand_dir = tmp_path / "brand-keys"
-    cli.run("brand", "keygen", "--out", str(brand_dir), "--name", BRAND, check=True)
-    assert oct((brand_dir / "identity.txt").stat().st_mode & 0o777) == "0o600"
+    brand_dir, brand_pass = tmp_path / "brand-keys", _brand_pass(tmp_path)
+    cli.run("brand", "keygen", "--out", str(brand_dir), "--name", BRAND, "--passphrase-file", brand_pass, check=True)
+    for name in ("identity.txt", "signing-key.pem.age"):  # locked by the brand's passphrase, owner-only
+        assert oct((brand_dir / name).stat().st_mode & 0o777) == "0o600"
+        assert (brand_dir / name).read_bytes().startswith(b"age-encryption.org/v1\n")
     cli("brand", "add", "--card", str(brand_dir / "brand-card.json"), check=True)
     dup = cli("brand", "add", "--card", str(brand_dir / "brand-card.json"))
     assert dup.returncode == 2 and "already registered" in dup.stderr
@@ -92,8 +137,14 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
     # the brand, offline, with Twin Studio: no vault
     shown = cli.run("verify", str(pkg), "--studio-key", str(tmp_path / "studio.pem"), check=True).stdout
     assert "verified" in shown and gid in shown and "MR-LMR" in shown
-    cli.run("open", str(pkg), "--identity", str(brand_dir), "--studio-key", str(tmp_path / "studio.pem"),
-            "--out", str(tmp_path / "opened"), check=True)
+    wrong = tmp_path / "wrong-pass.txt"
+    wrong.write_text("not the brand's passphrase\n")
+    res = cli.run("open", str(pkg), "--identity", str(brand_dir), "--passphrase-file", str(wrong), "--studio-key",
+                  str(tmp_path / "studio.pem"), "--out", str(tmp_path / "opened"))
+    assert res.returncode == 2 and "wrong passphrase for the brand's keys" in res.stderr
+    assert not (tmp_path / "opened").exists()
+    cli.run("open", str(pkg), "--identity", str(brand_dir), "--passphrase-file", brand_pass, "--studio-key",
+            str(tmp_path / "studio.pem"), "--out", str(tmp_path / "opened"), check=True)
     manifest = json.loads(cli.run("verify", str(pkg), "--studio-key", str(tmp_path / "studio.pem"), "--json",
                                   check=True).stdout)["manifest"]
     assert (tmp_path / "opened" / "LICENSE.txt").is_file() and (tmp_path / "opened" / "license.odrl.jsonld").is_file()
@@ -107,18 +158,18 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
     shutil.copy(pkg, alone / "package.twinpkg")
     shutil.copy(tmp_path / "studio.pem", alone / "studio.pem")
     shutil.copy(brand_dir / "identity.txt", alone / "identity.txt")
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", _documented_commands()], cwd=alone,
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert "Signature Verified Successfully" in run.stdout
-    assert manifest["payload"]["sha256"] in run.stdout
+    code, shown_there = _run_at_a_terminal(_documented_commands(), alone, BRAND_PASSPHRASE)  # age asks for it there
+    assert code == 0, shown_there
+    assert "Signature Verified Successfully" in shown_there
+    assert manifest["payload"]["sha256"] in shown_there
     for a in manifest["assets"]:
-        assert f"{a['sha256']}  ./{a['path']}" in run.stdout
+        assert f"{a['sha256']}  ./{a['path']}" in shown_there
 
     # a report, imported; a repeat refused; the statement shows both the export and the use
     paris_today = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).date().isoformat()  # the grant's day (FR)
     rep = tmp_path / "report.json"
-    cli.run("report", "create", str(pkg), "--identity", str(brand_dir), "--use-description", "Homepage hero",
+    cli.run("report", "create", str(pkg), "--identity", str(brand_dir), "--passphrase-file", brand_pass,
+            "--use-description", "Homepage hero",
             "--purpose", "advertising", "--media", "web", "--territory", "FR", "--date", paris_today,
             "--count", "2", "--out", str(rep), check=True)
     imported = cli("ledger", "import", str(rep), check=True).stdout
@@ -149,12 +200,16 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
 
 def test_when_a_package_is_opened_with_the_wrong_identity_then_nothing_is_written(cli, studio, tmp_path):
     tid, gid, ids = studio
-    cli.run("brand", "keygen", "--out", str(tmp_path / "a"), "--name", BRAND, check=True)
-    cli.run("brand", "keygen", "--out", str(tmp_path / "b"), "--name", "Other Brand", check=True)
+    brand_pass = _brand_pass(tmp_path)
+    cli.run("brand", "keygen", "--out", str(tmp_path / "a"), "--name", BRAND, "--passphrase-file", brand_pass,
+            check=True)
+    cli.run("brand", "keygen", "--out", str(tmp_path / "b"), "--name", "Other Brand", "--passphrase-file",
+            brand_pass, check=True)
     cli("brand", "add", "--card", str(tmp_path / "a" / "brand-card.json"), check=True)
     cli("studio-key", "export", "--out", str(tmp_path / "studio.pem"), check=True)
     cli("export", "--grant", gid, "--to", BRAND, "--out", str(tmp_path / "p.twinpkg"), check=True)
-    res = cli.run("open", str(tmp_path / "p.twinpkg"), "--identity", str(tmp_path / "b"), "--studio-key",
+    res = cli.run("open", str(tmp_path / "p.twinpkg"), "--identity", str(tmp_path / "b"), "--passphrase-file",
+                  brand_pass, "--studio-key",
                   str(tmp_path / "studio.pem"), "--out", str(tmp_path / "out"))
     assert res.returncode == 1 and "not addressed to you" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists()
@@ -187,7 +242,7 @@ def test_when_an_export_is_killed_then_no_package_and_no_use_remain_and_the_next
         (r,) = ingest_paths(v, t.id, [tmp_path / "body.ply"])
         review_asset(v, r.asset_id, "approve", key)
         gid = active_grant(v, t, key, [r.asset_id]).id
-        brand(v, tmp_path / "brand")
+        brand(v)
     out = tmp_path / "out"
     out.mkdir()
     cmd = [sys.executable, "-m", "studio.cli", "--vault", str(root), "--passphrase-file", str(passphrase_file),
@@ -220,3 +275,46 @@ def test_when_an_export_is_killed_then_no_package_and_no_use_remain_and_the_next
     os.utime(temp, (old, old))
     subprocess.run([*cmd, "--out", str(out / "q.twinpkg")], cwd=REPO, check=True, capture_output=True)
     assert sorted(p.name for p in out.iterdir()) == ["q.twinpkg"]
+
+
+def test_when_a_brand_folder_holds_keys_in_clear_then_commands_say_so_and_brand_protect_locks_it(cli, tmp_path):
+    """A folder from before DR046: refused with the command that fixes it, which locks it in place."""
+    from tests.core.test_brand_keys import clear_folder
+
+    folder = tmp_path / "old-keys"
+    clear_folder(folder)
+    brand_pass = _brand_pass(tmp_path)
+    refused = cli.run("report", "create", str(tmp_path / "p.twinpkg"), "--identity", str(folder), "--passphrase-file",
+                      brand_pass, "--use-description", "Homepage hero", "--purpose", "advertising", "--media", "web",
+                      "--territory", "FR", "--date", dt.date.today().isoformat(), "--out", str(tmp_path / "r.json"))
+    assert refused.returncode == 2 and f"run `twin-studio brand protect {folder}`" in refused.stderr
+    assert not (tmp_path / "r.json").exists()
+    no_terminal = cli.run("brand", "protect", str(folder))  # no passphrase file, no terminal to ask at
+    assert no_terminal.returncode == 2 and "no passphrase for the brand's keys" in no_terminal.stderr
+
+    cli.run("brand", "protect", str(folder), "--passphrase-file", brand_pass, check=True)
+
+    assert sorted(p.name for p in folder.iterdir()) == ["identity.txt", "signing-key.pem.age"]
+    assert all(p.read_bytes().startswith(b"age-encryption.org/v1\n") for p in folder.iterdir())
+    again = cli.run("brand", "protect", str(folder), "--passphrase-file", brand_pass)
+    assert again.returncode == 2 and "locked already" in again.stderr
+
+
+def test_when_a_brand_makes_its_keys_at_a_terminal_then_the_passphrase_is_asked_twice(tmp_path):
+    """Typed twice, not echoed; two that differ are refused before any file is written."""
+    import shlex
+    import sys
+
+    keygen = f"{shlex.quote(sys.executable)} -m studio.cli brand keygen --name 'Maison Lumière' --out "
+    code, shown = _run_at_a_terminal(keygen + shlex.quote(str(tmp_path / "a")), REPO, BRAND_PASSPHRASE,
+                                     "not the same passphrase")
+    assert code == 2 and "the two passphrases differ" in shown, shown
+    assert not (tmp_path / "a").exists()
+
+    code, shown = _run_at_a_terminal(keygen + shlex.quote(str(tmp_path / "b")), REPO, BRAND_PASSPHRASE,
+                                     BRAND_PASSPHRASE)
+    assert code == 0, shown
+    assert "Passphrase of the brand's keys" in shown and "Repeat it" in shown
+    assert BRAND_PASSPHRASE not in shown  # not echoed
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["brand-card.json", "identity.txt",
+                                                                  "signing-key.pem.age"]

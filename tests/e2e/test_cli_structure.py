@@ -57,3 +57,29 @@ def test_when_an_exception_is_looked_up_then_the_table_gives_its_exit_code():
         == "refused: no uses left"
     assert exit_for(ConsentError("cannot change"), refuses=False).code == EXIT_ERROR
     assert exit_for(ValueError("a bug")) is None
+
+
+BRAND_SIDE = [("brand", "keygen"), ("brand", "protect"), ("verify",), ("open",), ("report", "create")]
+VAULT_OPTIONS = ("--vault", "--catalog", "--store", "--store-endpoint", "STUDIO_PASSPHRASE", "vault passphrase")
+
+
+def _help(capsys, *command: str) -> str:
+    import pytest
+
+    with pytest.raises(SystemExit) as ended:
+        studio.cli.build_parser().parse_args([*command, "--help"])
+    assert ended.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_when_a_brand_asks_for_help_then_its_commands_list_no_vault_option(capsys):
+    """The brand's machine has no vault (DR046): its commands do not offer the studio's options,
+    and those that unlock the brand's keys take the brand's passphrase file."""
+    for command in BRAND_SIDE:
+        text = _help(capsys, *command)
+        assert not [o for o in VAULT_OPTIONS if o in text], f"{' '.join(command)} --help lists a vault option"
+        assert "--json" in text and "--debug" in text
+        unlocks = command != ("verify",)
+        assert ("passphrase of the brand's keys" in text) == unlocks, " ".join(command)
+    studio_side = _help(capsys, "export")  # the studio's own commands keep them
+    assert "--vault" in studio_side and "--passphrase-file" in studio_side and "vault passphrase" in studio_side

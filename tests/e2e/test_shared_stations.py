@@ -295,7 +295,7 @@ def test_of_four_stations_racing_for_the_last_use_exactly_one_exports(vault, sha
     (r,) = ingest_paths(v, tid, [TAKES[1]])
     review_asset(v, r.asset_id, "approve", key)
     gid = active_grant(v, get_talent(v, tid), key, [r.asset_id], max_uses=2).id
-    brand(v, tmp_path / "brand")
+    brand(v)
     export_package(v, gid, BRAND, tmp_path / "first.twinpkg")  # one of two used: one left
     assert get_grant(v, gid).uses == 1
 

@@ -31,7 +31,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from studio.core.errors import PackageRefused, StudioError  # noqa: E402
 from studio.core.package import manifest as mf  # noqa: E402
-from studio.core.package.brand_keys import keygen  # noqa: E402
+from studio.core.package.brand_keys import generate  # noqa: E402
 from studio.core.package.unpack import open_package  # noqa: E402
 from studio.core.package.verify import verify_package  # noqa: E402
 from tests.conftest import TESTDATA  # noqa: E402
@@ -45,8 +45,8 @@ FUZZ = settings(max_examples=40, derandomize=True, deadline=None, database=None,
 
 
 class Kit:
-    def __init__(self, root: Path, signing_key, brand_dir: Path, recipient: str) -> None:
-        self.root, self.key, self.brand_dir, self.recipient = root, signing_key, brand_dir, recipient
+    def __init__(self, root: Path, signing_key, brand_keys, recipient: str) -> None:
+        self.root, self.key, self.brand_keys, self.recipient = root, signing_key, brand_keys, recipient
         self.data = TAKE.read_bytes()
         self.path = f"assets/{hostile.ASSET}/{TAKE.name}"
         self.tar = hostile.tar_of([(self.path, self.data, "file")])
@@ -84,7 +84,7 @@ class Kit:
                 pass
             out = work / "out"
             try:
-                result = open_package(path, self.brand_dir, self.key.public_key(), out, on=ON)
+                result = open_package(path, self.brand_keys, self.key.public_key(), out, on=ON)
             except StudioError:
                 assert not out.exists() or not any(out.iterdir()), sorted(out.rglob("*"))
             else:
@@ -104,12 +104,12 @@ def kit(tmp_path_factory, _vault_template):
     shutil.copytree(template, root / "vault")
     with Vault(root / "vault", read_header(root / "vault"), keys) as vault:
         signing_key = vault.studio_signing_key()
-    card = keygen(root / "brand", "Maison Lumière")
-    return Kit(root, signing_key, root / "brand", card.recipient)
+    keys, card = generate("Maison Lumière")  # held in memory: the fuzzers judge packages, not key files
+    return Kit(root, signing_key, keys, card.recipient)
 
 
 def test_the_seed_package_opens_so_the_fuzzers_start_from_a_good_one(kit, tmp_path):
-    result = open_package(kit.package, kit.brand_dir, kit.key.public_key(), tmp_path / "out", on=ON)
+    result = open_package(kit.package, kit.brand_keys, kit.key.public_key(), tmp_path / "out", on=ON)
     assert (tmp_path / "out" / kit.path).read_bytes() == kit.data and len(result.files) == 3
 
 
@@ -118,12 +118,12 @@ def test_the_red_teams_manifests_in_the_corpus_are_refused_and_the_good_one_open
     path = tmp_path / "p.twinpkg"
     path.write_bytes(_resigned(kit, kit.from_corpus((CORPUS / seed).read_bytes()), kit.payload))
     if seed == "good.json":
-        assert len(open_package(path, kit.brand_dir, kit.key.public_key(), tmp_path / "out", on=ON).files) == 3
+        assert len(open_package(path, kit.brand_keys, kit.key.public_key(), tmp_path / "out", on=ON).files) == 3
         return
     with pytest.raises(PackageRefused, match="manifest is|time zone|manifest is not JSON"):
         verify_package(path, kit.key.public_key(), on=ON)
     with pytest.raises(PackageRefused):
-        open_package(path, kit.brand_dir, kit.key.public_key(), tmp_path / "out", on=ON)
+        open_package(path, kit.brand_keys, kit.key.public_key(), tmp_path / "out", on=ON)
     assert not (tmp_path / "out").exists()
 
 

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QWizard
 from studio.core.consent.review import review_asset
 from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
 from studio.core.intake import ingest_paths
-from studio.core.package.brand_keys import keygen, read_card
+from studio.core.package.brand_keys import generate, read_card
 from studio.core.package.brands import add_card
 from studio.core.package.export import export_package
 from studio.core.package.reports import create_report, write_report
 from studio.core.package.verify import verify_package
 from tests.conftest import TESTDATA
-from tests.core.helpers import BRAND, active_grant, studio_key
+from tests.core.helpers import BRAND, active_grant, studio_key, write_card
 
 TALENT_PASS = "the talent's own long phrase"
 T = 60_000
@@ -35,9 +35,9 @@ def ready(new_vault, talent, tmp_path):
     for r in results:
         review_asset(new_vault, r.asset_id, "approve", key)
     grant = active_grant(new_vault, talent, key, [r.asset_id for r in results], max_uses=3, fee="400")
-    keygen(tmp_path / "brand", BRAND)
-    keygen(tmp_path / "other", "Other Brand")
-    return new_vault, talent, key, grant
+    keys = write_card(tmp_path / "brand", *generate(BRAND))  # the brand's keys, held in memory
+    write_card(tmp_path / "other", *generate("Other Brand"))
+    return new_vault, talent, key, grant, keys
 
 
 def _register(qtbot, window, card):
@@ -73,7 +73,7 @@ def _wizard_at_summary(qtbot, make_window, tmp_path, card_owner, brand_name):
 
 def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_package_and_the_talent_sees_the_use(
         qtbot, make_window, ready, tmp_path):
-    vault, talent, key, grant = ready
+    vault, talent, key, grant, keys = ready
     window, wizard = _wizard_at_summary(qtbot, make_window, tmp_path, "brand", BRAND)
     summary = wizard.pages[4]
     qtbot.waitUntil(lambda: summary.isComplete(), timeout=T)
@@ -92,7 +92,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
     qtbot.waitUntil(lambda: ledger.entries.rowCount() == 1 and ledger.packages.rowCount() == 1, timeout=T)
     assert ledger.entries.item(0, 1).text() == "export" and "400.00 EUR" in ledger.totals.text()
 
-    report, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web",
+    report, _ = create_report(tmp_path / "twin.twinpkg", keys, "Homepage hero", "advertising", "web",
                               "FR", grant.today().isoformat(), 2)
     write_report(report, tmp_path / "report.json")
     ledger.import_report(tmp_path / "report.json")
@@ -102,7 +102,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
     ledger.import_report(tmp_path / "report.json")  # the same report twice: refused, nothing added
     qtbot.waitUntil(lambda: ledger.banner.level == "error", timeout=T)
     assert "already imported" in ledger.banner.text() and ledger.entries.rowCount() == 2
-    outside, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Billboard, New York", "advertising",
+    outside, _ = create_report(tmp_path / "twin.twinpkg", keys, "Billboard, New York", "advertising",
                                "out-of-home", "US", grant.today().isoformat(), 1)
     write_report(outside, tmp_path / "outside.json")
     ledger.import_report(tmp_path / "outside.json")
@@ -125,7 +125,7 @@ def test_when_the_operator_exports_through_the_wizard_then_the_brand_gets_a_pack
 
 def test_when_the_wizard_names_a_brand_the_grant_does_not_license_then_it_stops_at_the_summary(
         qtbot, make_window, ready, tmp_path):
-    vault, talent, key, grant = ready
+    vault, talent, key, grant, keys = ready
     window, wizard = _wizard_at_summary(qtbot, make_window, tmp_path, "other", "Other Brand")
     summary = wizard.pages[4]
     qtbot.waitUntil(lambda: summary.banner.isVisible(), timeout=T)
@@ -138,7 +138,7 @@ def test_when_the_wizard_names_a_brand_the_grant_does_not_license_then_it_stops_
 def test_when_the_operator_cancels_the_export_then_no_file_and_no_use_remain(qtbot, make_window, ready, tmp_path):
     from studio.core.consent.grants import get_grant
 
-    vault, talent, key, grant = ready
+    vault, talent, key, grant, keys = ready
     window, wizard = _wizard_at_summary(qtbot, make_window, tmp_path, "brand", BRAND)
     qtbot.waitUntil(lambda: wizard.pages[4].isComplete(), timeout=T)
     wizard.next()
@@ -154,13 +154,13 @@ def test_when_the_operator_cancels_the_export_then_no_file_and_no_use_remain(qtb
 
 def test_when_a_usage_report_is_imported_then_uses_left_on_the_consent_tab_updates(qtbot, make_window, ready,
                                                                                    tmp_path):
-    vault, talent, key, grant = ready
+    vault, talent, key, grant, keys = ready
     add_card(vault, read_card(tmp_path / "brand" / "brand-card.json"))
     export_package(vault, grant.id, BRAND, tmp_path / "twin.twinpkg")  # one use of three
     window = make_window()
     qtbot.waitUntil(lambda: window.consent.table.rowCount() == 1, timeout=T)
     assert window.consent.table.item(0, 5).text() == "2 of 3"
-    report, _ = create_report(tmp_path / "twin.twinpkg", tmp_path / "brand", "Homepage hero", "advertising", "web",
+    report, _ = create_report(tmp_path / "twin.twinpkg", keys, "Homepage hero", "advertising", "web",
                               "FR", grant.today().isoformat(), 2)
     write_report(report, tmp_path / "report.json")
     window.middle.setCurrentWidget(window.ledger)
@@ -183,7 +183,7 @@ def test_when_a_package_is_made_near_midnight_then_exports_and_uses_show_one_day
         qtbot, make_window, clock_at, ready, tmp_path):
     import zoneinfo
 
-    vault, talent, key, grant = ready
+    vault, talent, key, grant, keys = ready
     add_card(vault, read_card(tmp_path / "brand" / "brand-card.json"))
     export_package(vault, grant.id, BRAND, tmp_path / "twin.twinpkg")
     paris = clock_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))  # the grant's zone (FR), worked out here

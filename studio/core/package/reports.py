@@ -19,7 +19,7 @@ from studio.core.errors import InvalidInput, PackageRefused
 from studio.core.ids import new_id
 from studio.core.ledger.report_file import REPORT_TYPE, check_use_fields
 from studio.core.package import manifest as mf
-from studio.core.package.brand_keys import load_identity
+from studio.core.package.brand_keys import SIGNING_FILE, BrandIdentity
 from studio.core.package.container import read_entries
 from studio.core.package.publish import publish_new
 from studio.core.vault.atomic import finish_temp, temp_file
@@ -27,13 +27,13 @@ from studio.core.vault.atomic import finish_temp, temp_file
 __all__ = ["create_report", "write_report"]
 
 
-def create_report(package: Path, identity_dir: Path, description: str, purpose: str, media: str,
+def create_report(package: Path, identity: BrandIdentity, description: str, purpose: str, media: str,
                   territory: str, date: str, count: int = 1) -> tuple[dict, list[str]]:
     """The signed report, and the ways the use falls outside the licence (the brand is told, and
-    the report still says what happened: the talent sees it as a violation)."""
-    identity = load_identity(identity_dir)
+    the report still says what happened: the talent sees it as a violation). ``identity``: the
+    brand's unlocked keys, signing key included (:func:`~studio.core.package.brand_keys.load_identity`)."""
     if identity.signing_key is None:
-        raise InvalidInput(f"{identity_dir} has no signing-key.pem to sign a report with")
+        raise InvalidInput(f"these brand keys have no signing key ({SIGNING_FILE}) to sign a report with")
     entries = read_entries(package)
     m = mf.parse(entries.manifest)
     if m["brand"]["recipient"] != identity.recipient:

@@ -30,7 +30,7 @@ import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from studio.core.errors import InvalidInput, PackageRefused
-from studio.core.package.brand_keys import load_identity
+from studio.core.package.brand_keys import BrandIdentity
 from studio.core.package.container import check_canonical
 from studio.core.package.streams import produced
 from studio.core.package.verify import Checked, PackageInfo, check_payload_hash, check_signed_manifest
@@ -82,10 +82,11 @@ def _target(out: Path, rel: str) -> Path:
     return final
 
 
-def open_package(path: Path, identity_dir: Path, studio_key: Ed25519PublicKey, out: Path, force: bool = False,
+def open_package(path: Path, identity: BrandIdentity, studio_key: Ed25519PublicKey, out: Path, force: bool = False,
                  on: dt.date | None = None, progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None) -> OpenResult:
-    identity = load_identity(identity_dir)
+    """Verify, decrypt and write the package at ``path`` into ``out`` with the brand's unlocked
+    keys (:func:`~studio.core.package.brand_keys.load_identity`; the signing key is not needed)."""
     checked = check_signed_manifest(path, studio_key, on=on)
     m = checked.manifest
     info = PackageInfo(Path(path), m, checked.entries.manifest, "", checked.fingerprint)
