@@ -185,7 +185,7 @@ def test_when_credentials_are_read_then_they_state_ai_generated_and_whose_likene
 
     vault, talent, key, (scan, voice) = world
     grant = active_grant(vault, talent, key, [voice])
-    brand(vault, tmp_path / "brand")
+    brand(vault)
     package = export_package(vault, grant.id, BRAND, tmp_path / "p.twinpkg").package_id
     out = tmp_path / "credentialed.png"
 
