@@ -270,3 +270,41 @@ def test_when_a_retired_key_signs_after_its_retirement_then_the_signature_does_n
     after = {"at": "2026-12-02T10:00:01.000000Z", "x": 1}
     assert ring.verifies(before, sign(key.private, before), before["at"])
     assert not ring.verifies(after, sign(key.private, after), after["at"])
+
+
+def test_when_a_vault_from_before_talent_cards_is_opened_then_it_migrates_and_keeps_its_keys(world, kit):
+    """A catalog at schema 0005 (no talent_cards) with a studio-held key and a signed review:
+    opening it upgrades it; the key, the review and check stay intact, and a card links."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    from studio.core.vault import Vault
+    from studio.core.vault.database import _alembic_config, make_engine
+    from studio.core.vault.header import read_header
+
+    vault, talent, key, assets = world
+    root, keys = vault.root, vault._keys
+    vault.close()
+    engine = make_engine(root)
+    with engine.begin() as conn:
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == "0005"
+    engine.dispose()
+    with sqlite3.connect(root / "catalog.sqlite") as db:
+        tables = {t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "talent_cards" not in tables and "talent_keys" in tables
+
+    with Vault(root, read_header(root), keys) as old:
+        engine = make_engine(root)
+        with engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == "0006"
+        engine.dispose()
+        assert key_holder(old, talent.id) == "studio"
+        assert unlock_talent_key(old, talent.id, TALENT_PASS).public_b64 == key.public_b64
+        assert all(r.signature_valid for a in assets for r in list_reviews(old, a))
+        assert not check_vault(old).problems
+        link_talent_card(old, talent.id, kit[1])
+        assert key_holder(old, talent.id) == "talent" and not check_vault(old).problems
