@@ -308,3 +308,23 @@ def test_when_a_vault_from_before_talent_cards_is_opened_then_it_migrates_and_ke
         assert not check_vault(old).problems
         link_talent_card(old, talent.id, kit[1])
         assert key_holder(old, talent.id) == "talent" and not check_vault(old).problems
+
+
+@pytest.mark.parametrize("edit, found", [
+    ("UPDATE talent_cards SET public_key = '{other}'", "not the one the audit chain recorded"),
+    ("UPDATE retired_talent_keys SET retired_at = '2999-01-01T00:00:00.000000Z'", "not retired by a recorded switch"),
+    ("INSERT INTO retired_talent_keys (talent_id, public_key, held_by, created_at, retired_at) "
+     "VALUES ('{tid}', '{other}', 'studio', '2026-01-01T00:00:00.000000Z', '2999-01-01T00:00:00.000000Z')",
+     "not retired by a recorded switch"),
+    ("INSERT INTO talent_keys VALUES ('{tid}', '{other}', x'00', '2026-01-01', '2026-01-01')",
+     "yet the studio holds a key"),
+])
+def test_when_a_card_or_retired_key_is_edited_in_the_catalog_then_check_finds_it(world, kit, tmp_path, edit, found):
+    vault, talent, _, _ = world
+    link_talent_card(vault, talent.id, kit[1])
+    assert not check_vault(vault).problems
+    other = keygen_talent(tmp_path / "forger", "Forger", OWN_PASS).verify_key
+    with sqlite3.connect(vault.root / "catalog.sqlite") as db:
+        db.execute(edit.format(other=other, tid=talent.id))
+    problems = check_vault(vault).problems
+    assert any(found in p and talent.id in p for p in problems), problems

@@ -348,3 +348,39 @@ def talent_card_row(vault: Vault, talent_id: str) -> dict | None:
         card = s.get(TalentCard, tid)
         return None if card is None else {"public_key": card.public_key, "recipient": card.recipient,
                                            "fingerprint": card.fingerprint, "linked_at": card.linked_at}
+
+
+LINK_ACTIONS = ("talent.key_linked", "talent.key_handed_over")
+
+
+def verify_talent_keys(vault: Vault) -> list[str]:
+    """For ``check``: each talent's card is the one the audit chain recorded last for them, a
+    talent with a card has no studio-held key, and each retired key was retired by a recorded
+    switch, no later than it (a retired key added or backdated outside Twin Studio would make
+    other signatures count)."""
+    import json
+
+    from studio.core.vault.catalog import AuditEvent
+
+    problems: list[str] = []
+    with vault.session() as s:
+        events: dict[str, list] = {}
+        for ev in s.execute(select(AuditEvent).where(AuditEvent.action.in_(LINK_ACTIONS))
+                            .order_by(AuditEvent.seq)).scalars():
+            events.setdefault(ev.subject, []).append((ev.at, json.loads(ev.details)))
+        for card in s.execute(select(TalentCard)).scalars():
+            recorded = events.get(card.talent_id)
+            last = recorded[-1][1] if recorded else {}
+            if (last.get("public_key"), last.get("fingerprint"), last.get("recipient")) != \
+                    (card.public_key, card.fingerprint, card.recipient):
+                problems.append(f"talent {card.talent_id}: their card in the catalog is not the one the audit chain "
+                                "recorded (altered or added outside Twin Studio)")
+            if s.get(TalentKeyRow, card.talent_id) is not None:
+                problems.append(f"talent {card.talent_id} holds their own key, yet the studio holds a key of theirs "
+                                "(added outside Twin Studio)")
+        for r in s.execute(select(RetiredTalentKey)).scalars():
+            if not any(r.public_key in (d.get("retired") or []) and r.retired_at <= at
+                       for at, d in events.get(r.talent_id, [])):
+                problems.append(f"talent {r.talent_id}: retired key {r.id} was not retired by a recorded switch "
+                                "(added or altered outside Twin Studio)")
+    return problems
