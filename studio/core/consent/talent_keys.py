@@ -270,14 +270,15 @@ def _secure_delete(s, row) -> None:
     """Delete ``row`` so that SQLite overwrites its bytes (``secure_delete``) instead of leaving
     them in a free page; PostgreSQL reclaims a dead row at its next vacuum (DR045)."""
     sqlite = s.get_bind().dialect.name == "sqlite"
+    before = s.execute(text("PRAGMA secure_delete")).scalar() if sqlite else None
     if sqlite:
         s.execute(text("PRAGMA secure_delete=ON"))
     try:
         s.delete(row)
         s.flush()
     finally:
-        if sqlite:
-            s.execute(text("PRAGMA secure_delete=OFF"))
+        if sqlite:  # the connection goes back to the pool as it came (a build may default to on)
+            s.execute(text(f"PRAGMA secure_delete={int(before or 0)}"))
 
 
 def link_own_key(vault: Vault, talent_id: str, public_key: str, recipient: str, fingerprint: str,
