@@ -28,6 +28,7 @@ from studio.core.vault import audit
 from studio.core.vault.keys import public_key_b64
 from tests.core.conftest import TALENT_PASS
 from tests.core.helpers import fields
+from tests.vaults import BOTH_VAULTS, catalog_db
 
 OWN_PASS = "a phrase only I know, on my laptop"
 
@@ -328,3 +329,18 @@ def test_when_a_card_or_retired_key_is_edited_in_the_catalog_then_check_finds_it
         db.execute(edit.format(other=other, tid=talent.id))
     problems = check_vault(vault).problems
     assert any(found in p and talent.id in p for p in problems), problems
+
+
+@BOTH_VAULTS
+def test_when_a_card_is_linked_on_either_kind_of_vault_then_the_studio_key_row_goes_and_old_reviews_verify(
+        world, kit):
+    vault, talent, key, assets = world
+    link_talent_card(vault, talent.id, kit[1])
+    with catalog_db(vault) as db:
+        assert db.execute("SELECT count(*) FROM talent_keys WHERE talent_id = ?", (talent.id,)).fetchone()[0] == 0
+        assert db.execute("SELECT held_by FROM retired_talent_keys WHERE talent_id = ?",
+                          (talent.id,)).fetchall() == [("studio",)]
+    assert all(r.signature_valid for a in assets for r in list_reviews(vault, a))
+    with pytest.raises(TalentSignsOnOwnDevice):
+        review_asset(vault, assets[0], "reject", key)
+    assert not check_vault(vault).problems
