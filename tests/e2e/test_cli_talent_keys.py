@@ -71,6 +71,10 @@ def test_when_a_tampered_card_is_given_then_nothing_is_added(cli, tmp_path):
     cli("init", check=True)
     refused = cli("talent", "add", "--card", str(card))
     assert refused.returncode == 2 and "fingerprint is not its key's" in refused.stderr
+    neither = cli("talent", "add")
+    assert neither.returncode == 2 and "give --name, or --card FILE" in neither.stderr
+    both = cli("talent", "add", "--card", str(card), "--talent-passphrase-file", own)
+    assert both.returncode == 2 and "not both" in both.stderr
     assert cli.json("talent", "list") == []
 
 
