@@ -97,7 +97,23 @@ def main(only: set[str] | None = None) -> int:
     vault = unlock.vault
 
     add_talent(vault, "Ines Duarte", "ines@example.com", "Northside Models")
-    add_talent(vault, "Amara Okafor", agency="Lumen Agency")
+    amara = add_talent(vault, "Amara Okafor", agency="Lumen Agency")
+
+    # a talent who holds her own key (DR045): keys made on "her laptop", her card linked here
+    from studio.core.consent.talent_keys import talent_card_row
+    from studio.core.talent_identity import keygen_talent, link_talent_card
+    from studio.ui.talent_passphrase import TalentPassphraseDialog
+
+    link_talent_card(vault, amara.id, keygen_talent(tmp / "amara-laptop", amara.name, TALENT_PASSPHRASE))
+    own = TalentPassphraseDialog(vault, tasks, amara, False, card=talent_card_row(vault, amara.id))
+    own.show()
+    save(own, "talent-own-key")
+    own.close()
+    if only is not None and only <= {"first-run", "create-vault", "preferences", "unlock-wrong-passphrase",
+                                     "talent-own-key"}:
+        tasks.shutdown()
+        vault.close()
+        return 0
     window = MainWindow(vault, tasks)
     window.resize(1440, 900)
     window.show()

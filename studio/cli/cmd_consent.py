@@ -57,8 +57,9 @@ def _fields(args) -> dict:
 
 
 def _talent_key(vault, talent_id: str, path: str | None):
-    from studio.core.consent.talent_keys import unlock_talent_key
+    from studio.core.consent.talent_keys import refuse_if_own_device, unlock_talent_key
 
+    refuse_if_own_device(vault, talent_id)  # before the talent is asked for anything
     return unlock_talent_key(vault, talent_id, talent_passphrase(path, f"Passphrase of talent {talent_id}"))
 
 

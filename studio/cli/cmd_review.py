@@ -9,10 +9,11 @@ from studio.cli.options import open_vault, print_json, talent_passphrase
 def cmd_review(args) -> int:
     from studio.core.assets import get_asset
     from studio.core.consent.review import review_asset
-    from studio.core.consent.talent_keys import unlock_talent_key
+    from studio.core.consent.talent_keys import refuse_if_own_device, unlock_talent_key
 
     with open_vault(args) as vault:
         asset = get_asset(vault, args.asset)
+        refuse_if_own_device(vault, asset.talent_id)  # before the talent is asked for anything
         passphrase = talent_passphrase(args.talent_passphrase_file, f"Passphrase of talent {asset.talent_id}")
         key = unlock_talent_key(vault, asset.talent_id, passphrase)
         record = review_asset(vault, asset.id, args.decision, key, args.note)

@@ -1,4 +1,8 @@
-"""``twin-studio talent add|list|set-passphrase|export-key``: talents, and their own keys."""
+"""``twin-studio talent keygen|add|link|export-kit|list|set-passphrase|export-key``: talents, and their own keys.
+
+``talent keygen`` runs on the talent's own device (no vault); ``add --card`` and ``link`` register
+what it made, after which the studio holds no private key of that talent (DR045).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,45 @@ from studio.cli.options import created, open_vault, print_json, read_passphrase_
 from studio.core.errors import InvalidInput
 
 
+def cmd_talent_keygen(args) -> int:
+    from studio.core.talent_identity import CARD_FILE, keygen_talent
+
+    passphrase = talent_passphrase(args.talent_passphrase_file, "Your passphrase (it locks your keys)", confirm=True)
+    card = keygen_talent(Path(args.out), args.name, passphrase)
+    if args.json:
+        print_json(card.to_json())
+    else:
+        print(f"your keys are in {args.out}, locked by your passphrase; give the studio "
+              f"{Path(args.out) / CARD_FILE} and check they read back this fingerprint:", file=sys.stderr)
+        print(card.fingerprint)
+    return EXIT_OK
+
+
+def _card(args):
+    from studio.core.talent_identity import read_talent_card
+
+    return read_talent_card(Path(args.card))
+
+
 def cmd_talent_add(args) -> int:
     from studio.core.talents import add_talent
 
+    if args.card:
+        if args.talent_passphrase_file:
+            raise InvalidInput("a talent who brings their card holds their own key: give --card or "
+                               "--talent-passphrase-file, not both")
+        card = _card(args)  # read and checked before anything is written
+        if args.name and " ".join(args.name.split()).casefold() != card.name.casefold():
+            raise InvalidInput(f"the card is for {card.name!r}, not {args.name!r}")
+        from studio.core.talent_identity import add_talent_with_card
+
+        with open_vault(args) as vault:
+            t = add_talent_with_card(vault, card, args.email, args.agency)
+        print(f"talent {t.id} holds their own key {card.fingerprint}: check it with them", file=sys.stderr)
+        created(args, t.id, {"fingerprint": card.fingerprint})
+        return EXIT_OK
+    if not args.name:
+        raise InvalidInput("give --name, or --card FILE (the talent-card.json from `twin-studio talent keygen`)")
     new_passphrase = None
     if args.talent_passphrase_file:
         from studio.core.consent.talent_keys import check_talent_passphrase
@@ -26,6 +66,38 @@ def cmd_talent_add(args) -> int:
 
             set_talent_passphrase(vault, t.id, new_passphrase)
     created(args, t.id)
+    return EXIT_OK
+
+
+def cmd_talent_link(args) -> int:
+    from studio.core.talent_identity import link_talent_card
+
+    card = _card(args)
+    with open_vault(args) as vault:
+        linked = link_talent_card(vault, args.talent, card)
+    gone = "; the studio's copy of their key was destroyed" if linked.destroyed_studio_key else ""
+    print(f"talent {linked.talent_id} now holds their own key {linked.fingerprint}{gone}; "
+          "signatures made with their earlier key stay valid", file=sys.stderr)
+    if args.json:
+        print_json({"id": linked.talent_id, "fingerprint": linked.fingerprint, "retired": list(linked.retired),
+                    "studio_key_destroyed": linked.destroyed_studio_key})
+    else:
+        print(linked.fingerprint)
+    return EXIT_OK
+
+
+def cmd_talent_export_kit(args) -> int:
+    from studio.core.talent_identity import CARD_FILE, export_kit
+
+    with open_vault(args) as vault:
+        passphrase = talent_passphrase(args.talent_passphrase_file, "The talent's passphrase")
+        done = export_kit(vault, args.talent, passphrase, Path(args.out))
+    print(f"talent {done.linked.talent_id}'s keys are in {args.out}, locked by their passphrase, with "
+          f"{CARD_FILE}; the studio's copy was destroyed: they hold their own key now", file=sys.stderr)
+    if args.json:
+        print_json(done.card.to_json())
+    else:
+        print(done.card.fingerprint)
     return EXIT_OK
 
 
@@ -44,9 +116,10 @@ def cmd_talent_list(args) -> int:
 
 
 def cmd_set_passphrase(args) -> int:
-    from studio.core.consent.talent_keys import has_key, set_talent_passphrase
+    from studio.core.consent.talent_keys import has_key, refuse_if_own_device, set_talent_passphrase
 
     with open_vault(args) as vault:
+        refuse_if_own_device(vault, args.talent)  # before the talent is asked for anything
         old = None
         if has_key(vault, args.talent):
             old = talent_passphrase(args.old_talent_passphrase_file, "The talent's current passphrase")
@@ -74,12 +147,27 @@ def cmd_export_key(args) -> int:
 
 def register(commands) -> None:
     talent = commands.group("talent", "register and list talents, and their own keys")
+    p = commands.add("keygen", cmd_talent_keygen, "on the talent's own device: make their signing key and age "
+                     "identity, locked by their passphrase, and their card (no vault)", talent)
+    p.add_argument("--out", required=True, metavar="DIR", help="a new folder (made 0700)")
+    p.add_argument("--name", required=True, help="the talent's name, as the studio knows them")
+    p.add_argument("--talent-passphrase-file", metavar="FILE", help="the passphrase (default: typed twice)")
     p = commands.add("add", cmd_talent_add, "register a talent; prints the new id", talent)
-    p.add_argument("--name", required=True)
+    p.add_argument("--name", help="required unless --card gives it")
+    p.add_argument("--card", metavar="FILE", help="talent-card.json from `talent keygen`: the talent holds their own key")
     p.add_argument("--email")
     p.add_argument("--agency")
     p.add_argument("--talent-passphrase-file", metavar="FILE",
-                   help="also create the talent's own signing key, locked by this passphrase")
+                   help="also create the talent's signing key here, locked by this passphrase (the studio holds it)")
+    p = commands.add("link", cmd_talent_link, "switch a talent to the key on their card; the studio's copy of their "
+                     "key is destroyed", talent)
+    p.add_argument("talent", metavar="ID")
+    p.add_argument("--card", required=True, metavar="FILE", help="talent-card.json from `talent keygen`")
+    p = commands.add("export-kit", cmd_talent_export_kit, "hand a talent the key the studio holds for them "
+                     "(locked by their passphrase, with their card), then destroy the studio's copy", talent)
+    p.add_argument("talent", metavar="ID")
+    p.add_argument("--out", required=True, metavar="DIR", help="a new folder (made 0700)")
+    p.add_argument("--talent-passphrase-file", metavar="FILE", help="the talent's passphrase (default: they type it)")
     commands.add("list", cmd_talent_list, "list talents", talent)
     p = commands.add("set-passphrase", cmd_set_passphrase,
                      "create the talent's own signing key under their passphrase, or change that passphrase", talent)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from studio.core.consent.evidence import verify_evidence
 from studio.core.consent.grants import verify_grants
 from studio.core.consent.review import verify_reviews
+from studio.core.consent.talent_keys import verify_talent_keys
 from studio.core.ledger.entries import verify_ledger
 from studio.core.package.intents import check_interrupted_exports
 from studio.core.progress import CancelToken, ProgressFn, check_cancel
@@ -25,7 +26,7 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     """Everything; ``subset`` (percent) decrypts only that random share of the blobs (DR025).
     Reads only: a cancel (:class:`Cancelled`) at any point leaves the vault as it was."""
     rep = check_store(vault, progress, cancel, subset)
-    for verify in (verify_reviews, verify_grants, verify_evidence, verify_ledger):
+    for verify in (verify_talent_keys, verify_reviews, verify_grants, verify_evidence, verify_ledger):
         check_cancel(cancel)
         rep.problems.extend(verify(vault))
     check_cancel(cancel)

@@ -69,6 +69,11 @@ class ConsentError(StudioError):
     """An action the grant's state or signatures do not allow."""
 
 
+class TalentSignsOnOwnDevice(ConsentError):
+    """The talent holds their own key (``talent keygen`` on their device, DR045): the studio holds
+    no private key of theirs, so nothing here signs for them."""
+
+
 class PackageRefused(StudioError):
     """A package that must not be trusted or opened: tampered, unsigned, expired, malformed,
     or not addressed to the one opening it."""

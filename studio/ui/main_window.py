@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         self.activity.ingest(self.talent.id, paths)
 
     def talent_passphrase(self) -> None:
-        from studio.core.consent.talent_keys import has_key
+        from studio.core.consent.talent_keys import STUDIO, key_holder, talent_card_row
         from studio.ui.talent_passphrase import TalentPassphraseDialog
 
         talent = self.talent
@@ -426,12 +426,17 @@ class MainWindow(QMainWindow):
             self.show_error(self.tr("Talent's passphrase"), StudioError(self.tr("Choose the talent first.")))
             return
 
-        def open_dialog(keyed: bool) -> None:
-            self.passphrase_dialog = TalentPassphraseDialog(self.vault, self.tasks, talent, keyed, self)
+        def read(_task):
+            return key_holder(self.vault, talent.id), talent_card_row(self.vault, talent.id)
+
+        def open_dialog(found) -> None:
+            holder, card = found
+            self.passphrase_dialog = TalentPassphraseDialog(self.vault, self.tasks, talent, holder == STUDIO, self,
+                                                            card=card)
             self.passphrase_dialog.setAttribute(Qt.WA_DeleteOnClose)
             self.passphrase_dialog.open()
 
-        self.tasks.read(lambda _task: has_key(self.vault, talent.id), open_dialog, what=self.tr("Talent's passphrase"))
+        self.tasks.read(read, open_dialog, what=self.tr("Talent's passphrase"))
 
     def review_as_talent(self) -> None:
         from studio.ui.review_window import start_review

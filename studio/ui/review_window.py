@@ -18,7 +18,7 @@ from studio.core.consent.document import summary
 from studio.core.consent.grants import list_grants
 from studio.core.consent.history import history_for_talent
 from studio.core.consent.review import MAX_NOTE, review_assets
-from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
+from studio.core.consent.talent_keys import TALENT, TalentKey, key_holder, unlock_talent_key
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
@@ -53,9 +53,28 @@ class TalentUnlockDialog(QDialog):
         self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("Start review"))
         self.buttons.accepted.connect(self._unlock)
         self.buttons.rejected.connect(self.reject)
+        self.text = text
+        self.own_key = False
+        self.holder: str | None = "unknown"  # until read: "talent", "studio" or None (no key yet)
         lay = QVBoxLayout(self)
         for w in (text, self.banner, self.passphrase, self.buttons):
             lay.addWidget(w)
+        tasks.read(lambda _task: key_holder(vault, talent.id), self._holder, self.banner.show_error,
+                   what=self.tr("Who holds the key"), owner=self)
+
+    def _holder(self, holder: str | None) -> None:
+        """A talent who holds their own key decides on their device: no passphrase is asked here,
+        no review mode opens (the studio cannot sign for them; DR045)."""
+        self.holder = holder
+        if holder != TALENT:
+            return
+        self.own_key = True
+        self.text.setText(self.tr("<b>{name}</b> holds their own key and decides on their own device: the "
+                                  "studio holds no key of theirs and cannot sign for them, so there is no "
+                                  "review mode here.").format(name=self.talent.name))
+        self.passphrase.hide()
+        self.buttons.button(QDialogButtonBox.Ok).hide()
+        self.buttons.button(QDialogButtonBox.Cancel).setText(self.tr("Close"))
 
     def _unlock(self) -> None:
         passphrase = self.passphrase.text()

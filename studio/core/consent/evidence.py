@@ -22,11 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.core.consent.review import check_review
+from studio.core.consent.talent_keys import Keyring, keyring, keyrings
 from studio.core.errors import IntegrityError
 from studio.core.types import AssetStatus, LedgerKind
 from studio.core.vault import Vault
 from studio.core.vault.audit import require_intact_chain
-from studio.core.vault.catalog import Asset, AuditEvent, Grant, LedgerEntry, Review, TalentKey
+from studio.core.vault.catalog import Asset, AuditEvent, Grant, LedgerEntry, Review
 
 # What the audit event of a ledger entry records (the ledger writes it; `check` compares it).
 LEDGER_FACTS = ("kind", "on", "grant_id", "brand_id", "package_id", "purpose", "media", "territory", "count",
@@ -83,7 +84,7 @@ def grant_problems(s: Session, row: Grant) -> list[str]:
     return problems
 
 
-def asset_decision(vault: Vault, s: Session, asset: Asset, public_key: str | None) -> tuple[str, list[str]]:
+def asset_decision(vault: Vault, s: Session, asset: Asset, keys: Keyring | None) -> tuple[str, list[str]]:
     """The talent's decision on ``asset`` as the audit chain and the signed reviews establish it
     (``pending_review`` when there is none), and every way the catalog disagrees."""
     problems: list[str] = []
@@ -101,7 +102,7 @@ def asset_decision(vault: Vault, s: Session, asset: Asset, public_key: str | Non
                             f"(audit event {ev.seq}) was removed from the catalog")
             decision = AssetStatus.PENDING_REVIEW
             continue
-        statement, found = check_review(vault, row, asset, public_key)
+        statement, found = check_review(vault, row, asset, keys)
         if not found and (statement or {}).get("decision") != ev.action.split(".", 1)[1]:
             found = [f"review {row.id}: the decision signed is not the one the audit chain recorded"]
         if not found and details.get("sha256") != asset.sha256:
@@ -114,11 +115,6 @@ def asset_decision(vault: Vault, s: Session, asset: Asset, public_key: str | Non
     return decision, problems
 
 
-def _talent_key(s: Session, talent_id: str) -> str | None:
-    row = s.get(TalentKey, talent_id)
-    return row.public_key if row is not None else None
-
-
 def approvals(vault: Vault, asset_ids: list[str]) -> dict[str, tuple[str, list[str]]]:
     """For each asset: its established decision and the problems found establishing it."""
     out = {}
@@ -128,7 +124,7 @@ def approvals(vault: Vault, asset_ids: list[str]) -> dict[str, tuple[str, list[s
             if asset is None:
                 out[aid] = (AssetStatus.PENDING_REVIEW, [f"asset {aid} is not in the catalog"])
             else:
-                out[aid] = asset_decision(vault, s, asset, _talent_key(s, asset.talent_id))
+                out[aid] = asset_decision(vault, s, asset, keyring(s, asset.talent_id))
     return out
 
 
@@ -164,7 +160,7 @@ def verify_evidence(vault: Vault) -> list[str]:
     with vault.session() as s:
         for row in s.execute(select(Grant).order_by(Grant.created_at)).scalars():
             problems += grant_problems(s, row)
-        keys = {k.talent_id: k.public_key for k in s.execute(select(TalentKey)).scalars()}
+        keys = keyrings(s)
         for asset in s.execute(select(Asset).order_by(Asset.created_at)).scalars():
             problems += asset_decision(vault, s, asset, keys.get(asset.talent_id))[1]
     return problems

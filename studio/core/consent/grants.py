@@ -21,12 +21,13 @@ from studio.core.clock import now_iso, today_in
 from studio.core.consent import fees
 from studio.core.consent.document import build_document, decline_summary, revocation_summary
 from studio.core.consent.signing import canonical, sign, verify
-from studio.core.consent.talent_keys import TalentKey, talent_public_key
+from studio.core.consent.talent_keys import (TalentKey, current_public_key, keyring, refuse_if_own_device,
+                                             require_studio_held, talent_public_key)
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
 from studio.core.types import GrantState
 from studio.core.vault import Vault, audit
-from studio.core.vault.catalog import Grant, Talent, TalentKey as TalentKeyRow
+from studio.core.vault.catalog import Grant, Talent
 from studio.core.vault.keys import public_key_b64
 
 
@@ -136,10 +137,11 @@ def get_grant(vault: Vault, grant_id: str) -> GrantRecord:
 def _revocation_ok(rec: GrantRecord, row: Grant) -> None:
     if row.revocation_sealed is None and row.revocation_signature is None:
         return
-    stored = object_session(row).get(TalentKeyRow, rec.talent_id)  # a draft's document may predate the key
-    r, key = rec.revocation, rec.document.get("talent_public_key") or (stored.public_key if stored else None)
-    if r is None or r.get("grant_sha256") != rec.sha256 or not row.revocation_signature or not key or \
-            not verify(key, r, row.revocation_signature):
+    # the key in the document the talent signed, or one the talent held when they signed this (a
+    # draft's document may predate their key; they may hold their own key since: DR045)
+    r, key, sig = rec.revocation, rec.document.get("talent_public_key"), row.revocation_signature
+    if r is None or r.get("grant_sha256") != rec.sha256 or not sig or not (
+            (key and verify(key, r, sig)) or keyring(object_session(row), rec.talent_id).verifies(r, sig, r.get("at"))):
         raise IntegrityError(f"grant {rec.id} fails verification: the revocation is not the talent's signed one")
 
 
@@ -209,8 +211,7 @@ def load_grant(s: Session, vault: Vault, grant_id: str, studio_public: str | Non
 
 
 def _stored_key(s: Session, talent_id: str) -> str | None:
-    stored = s.get(TalentKeyRow, talent_id)
-    return stored.public_key if stored is not None else None
+    return current_public_key(s, talent_id)
 
 
 def write_guarded(s: Session, row: Grant, what: str, **values) -> None:
@@ -284,6 +285,7 @@ def sign_draft(vault: Vault, grant_id: str, key: TalentKey, expected_sha256: str
     ``expected_sha256``: the document the talent was shown (a window passes ``GrantRecord.sha256``);
     if the stored draft is another by now, nothing is signed."""
     rec = get_grant(vault, grant_id)
+    refuse_if_own_device(vault, rec.talent_id)
     _can_sign(rec, key, talent_public_key(vault, rec.talent_id))
     if expected_sha256 is not None:
         _check_basis(rec, expected_sha256, "read by the talent")
@@ -369,6 +371,7 @@ def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None
                                f"(effective {rec.revocation['effective']})")
         if rec.state not in (GrantState.SIGNED, GrantState.ACTIVE):
             raise ConsentError(f"grant {rec.id} is {rec.state}: only a signed or active grant can be revoked")
+        require_studio_held(s, rec.talent_id)
         if key.talent_id != rec.talent_id or key.public_b64 != rec.document.get("talent_public_key"):
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
         if reason is not None and len(reason) > 2000:
@@ -400,6 +403,7 @@ def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | Non
         row, rec = load_grant(s, vault, grant_id)
         if rec.state != GrantState.DRAFT:
             raise ConsentError(f"grant {rec.id} is {rec.state}: only a draft can be declined (revoke a signed one)")
+        require_studio_held(s, rec.talent_id)
         if key.talent_id != rec.talent_id or key.public_b64 != _stored_key(s, rec.talent_id):
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can decline grant {rec.id}")
         statement = {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,

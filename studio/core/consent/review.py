@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from studio.core.changes import Changes
 from studio.core.clock import now_iso
-from studio.core.consent.signing import canonical, sign, verify
-from studio.core.consent.talent_keys import TalentKey
+from studio.core.consent.signing import canonical, sign
+from studio.core.consent.talent_keys import Keyring, TalentKey, keyring, keyrings, require_studio_held
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.ids import new_id, parse_id
 from studio.core.types import ReviewDecision
@@ -80,6 +80,7 @@ def review_assets(vault: Vault, asset_ids: list[str], decision: str, key: Talent
         raise InvalidInput(f"the note is longer than {MAX_NOTE} characters")
     status = DECISIONS[decision]
     with vault.session() as s:
+        require_studio_held(s, key.talent_id)
         stored = s.get(TalentKeyRow, key.talent_id)
         if stored is None or stored.public_key != key.public_b64:
             raise InvalidInput("this key is not the talent's registered key")
@@ -114,13 +115,13 @@ def review_assets(vault: Vault, asset_ids: list[str], decision: str, key: Talent
     return ReviewBatch(tuple(out))
 
 
-def check_review(vault: Vault, row: Review, asset: Asset | None, public_key: str | None) -> tuple[dict | None, list[str]]:
+def check_review(vault: Vault, row: Review, asset: Asset | None, keys: Keyring | None) -> tuple[dict | None, list[str]]:
     problems = []
     try:
         statement = json.loads(vault.fields.open(row.statement_sealed, f"reviews.statement:{row.id}"))
     except Exception:
         return None, [f"review {row.id}: its statement is altered or unreadable"]
-    if public_key is None or not verify(public_key, statement, row.signature):
+    if keys is None or not keys.verifies(statement, row.signature, statement.get("at")):
         problems.append(f"review {row.id}: the talent's signature does not verify")
     expected = {"review": row.id, "asset": row.asset_id, "talent": row.talent_id, "decision": row.decision, "at": row.at}
     if any(statement.get(k) != v for k, v in expected.items()):
@@ -137,11 +138,10 @@ def list_reviews(vault: Vault, asset_id: str) -> list[ReviewRecord]:
         if asset is None:
             raise NotFound(f"no asset {aid} in this vault")
         rows = s.execute(select(Review).where(Review.asset_id == aid).order_by(Review.at)).scalars().all()
-        keys = {r.talent_id: (s.get(TalentKeyRow, r.talent_id) or None) for r in rows}
+        keys = {tid: keyring(s, tid) for tid in {r.talent_id for r in rows}}
         out = []
         for r in rows:
-            key = keys[r.talent_id]
-            statement, problems = check_review(vault, r, asset, key.public_key if key else None)
+            statement, problems = check_review(vault, r, asset, keys[r.talent_id])
             out.append(ReviewRecord(r.id, r.asset_id, r.talent_id, r.decision,
                                     statement.get("note") if statement else None, r.at, not problems))
         return out
@@ -152,7 +152,7 @@ def verify_reviews(vault: Vault) -> list[str]:
     decision in the audit chain: :func:`studio.core.consent.evidence.verify_evidence`.)"""
     problems: list[str] = []
     with vault.session() as s:
-        keys = {k.talent_id: k.public_key for k in s.execute(select(TalentKeyRow)).scalars()}
+        keys = keyrings(s)
         assets = {a.id: a for a in s.execute(select(Asset)).scalars()}
         for r in s.execute(select(Review).order_by(Review.at)).scalars():
             problems += check_review(vault, r, assets.get(r.asset_id), keys.get(r.talent_id))[1]

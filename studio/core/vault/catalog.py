@@ -114,6 +114,33 @@ class TalentKey(Base):
     updated_at: Mapped[str] = mapped_column(String(32))
 
 
+class TalentCard(Base):
+    """A talent who holds their own key (DR045): the public half of the keys ``talent keygen``
+    made on their device, from the card they handed over. The studio holds no private key of
+    this talent; a ``talent_keys`` row for them is destroyed when the card is linked."""
+
+    __tablename__ = "talent_cards"
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))   # Ed25519, base64 of the raw 32 bytes
+    recipient: Mapped[str] = mapped_column(String(128))   # the talent's age X25519 recipient
+    fingerprint: Mapped[str] = mapped_column(String(80))  # SHA256:<hex> of the key's SubjectPublicKeyInfo
+    linked_at: Mapped[str] = mapped_column(String(32))
+
+
+class RetiredTalentKey(Base):
+    """A talent key no longer in use (the studio-held one a card replaced, or an earlier card):
+    its public half only, kept so that what was signed with it before ``retired_at`` still
+    verifies."""
+
+    __tablename__ = "retired_talent_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    held_by: Mapped[str] = mapped_column(String(16))  # studio | talent
+    created_at: Mapped[str] = mapped_column(String(32))
+    retired_at: Mapped[str] = mapped_column(String(32))
+
+
 class Review(Base):
     """A talent's signed decision on one asset. ``statement_sealed`` is the canonical JSON
     (RFC 8785) that ``signature`` covers; it holds the talent's note, so it is sealed."""

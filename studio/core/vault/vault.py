@@ -156,6 +156,21 @@ class Vault:
     def close(self) -> None:
         self._engine.dispose()
 
+    def flush_journal(self) -> bool:
+        """A folder vault: copy SQLite's write-ahead log into the catalog file and empty it, so that
+        a row deleted securely is overwritten in the file too, not left in an old page (DR045).
+        True when done; False when a reader kept part of the log (or a shared or read-only vault)."""
+        if self._engine.dialect.name != "sqlite" or self.read_only:
+            return False
+        raw = self._engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            cur.close()
+        finally:
+            raw.close()
+        return busy == 0
+
     def lock(self) -> None:
         """Close the vault and drop every reference it holds to its keys (the vault key, the
         field cipher, the stores' keys), as far as Python allows: the key objects are freed once

@@ -645,7 +645,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+134"/>
+        <location filename="../consent_panel.py" line="+135"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2029,13 +2029,13 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     </message>
     <message>
         <location line="+11"/>
-        <location line="+8"/>
+        <location line="+13"/>
         <source>Talent&apos;s passphrase</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-8"/>
-        <location line="+14"/>
+        <location line="-13"/>
+        <location line="+19"/>
         <source>Choose the talent first.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2348,7 +2348,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../review_window.py" line="+83"/>
+        <location filename="../review_window.py" line="+101"/>
         <source>Reject “{name}”</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2980,12 +2980,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentPassphraseDialog</name>
     <message>
-        <location filename="../talent_passphrase.py" line="+20"/>
+        <location filename="../talent_passphrase.py" line="+33"/>
         <source>{name}&apos;s passphrase</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+1"/>
         <source>&lt;b&gt;{name}&lt;/b&gt; types this, not the studio. It locks their own signing key; the studio&apos;s passphrase cannot open it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2995,7 +2995,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+3"/>
+        <source>Recommended: {name} keeps their key on their own device instead (&lt;tt&gt;twin-studio talent keygen&lt;/tt&gt; there, &lt;tt&gt;talent link&lt;/tt&gt; or &lt;tt&gt;talent export-kit&lt;/tt&gt; here); then the studio holds no key of theirs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Current passphrase</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3020,7 +3025,32 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+12"/>
+        <source>{name}&apos;s key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt; holds their own key, on their own device. The studio holds no private key of theirs and cannot sign for them: they approve assets, sign, decline and revoke grants on their device.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Key fingerprint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Linked on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compare the fingerprint with the one {name}&apos;s device shows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>the two entries differ</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3033,7 +3063,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-226"/>
+        <location filename="../review_window.py" line="-244"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3053,7 +3083,22 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
+        <source>Who holds the key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt; holds their own key and decides on their own device: the studio holds no key of theirs and cannot sign for them, so there is no review mode here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Unlocking your key</source>
         <translation type="unfinished"></translation>
     </message>
