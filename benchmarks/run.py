@@ -7,6 +7,7 @@
     .venv/bin/python benchmarks/run.py package [--size-mb 1024]
     .venv/bin/python benchmarks/run.py library    # STUDIO_BENCH_SCREENSHOT=f.png saves the 10k window
     .venv/bin/python benchmarks/run.py shared     # starts its own PostgreSQL and SeaweedFS
+    .venv/bin/python benchmarks/run.py unlock [--repeats 3]
 
 ``ingest``: ingest a generated ~1.3 M-triangle binary PLY into a fresh vault, next to what a user
 would otherwise do with the same file — ``open3d.io.read_triangle_mesh`` plus a SHA-256 — each in
@@ -38,6 +39,8 @@ S3) next to a folder vault, and an export from each, in the same run (DR027).
 ``scale-render``: big scans in the renderer at 1.3, 5, 10 and 20 M triangles — ``twin-studio
 render``, the still alone, and the app's preview (first frame, full-detail frame, orbit) — time
 and peak memory of the whole process tree next to Open3D's own read + first render of the file.
+``unlock``: the worst event-loop gap while the app's unlock dialog opens a vault, with the scrypt
+key derivation in the app's process (before DR043) and in a child process (after).
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import ingest, ingest_scale, library, package, preview, scale_render, shared, short_writes  # noqa: E402
+from benchmarks import (ingest, ingest_scale, library, package, preview, scale_render, shared, short_writes,  # noqa: E402
+                        unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -63,6 +67,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "scale-render-formats": lambda args: scale_render.bench_formats(),
     "library": lambda args: library.bench(args.repeats, os.environ.get("STUDIO_BENCH_SCREENSHOT")),
     "shared": lambda args: shared.bench(args.repeats),
+    "unlock": lambda args: unlock.bench(args.repeats),
 }
 
 
