@@ -39,11 +39,14 @@ ENDING_ACTIONS = ("grant.revoked", "grant.declined")
 LEDGER_ACTIONS = tuple(f"ledger.{k}" for k in LedgerKind)
 
 
-def _events(s: Session, actions: tuple[str, ...], subject: str | None = None) -> list[AuditEvent]:
-    q = select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
+def _events(s: Session, actions: tuple[str, ...], subject: str | None = None,
+            rows: bool = False) -> list[AuditEvent]:
+    """The events of ``actions`` (of ``subject``), in chain order; ``rows``: as plain rows."""
+    q = select(AuditEvent.__table__ if rows else AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
     if subject is not None:
         q = q.where(AuditEvent.subject == subject)
-    return list(s.execute(q).scalars())
+    result = s.execute(q)
+    return list(result if rows else result.scalars())
 
 
 def _by(items, key) -> dict:
@@ -194,17 +197,17 @@ def verify_evidence(vault: Vault) -> list[str]:
     :func:`asset_decision`, from one read of each table and of each kind of audit event rather
     than queries per grant and per asset (DR043: 10,000 assets and 1,000 grants took minutes)."""
     problems: list[str] = []
-    with vault.session() as s:
-        facts = _ledger_facts(_events(s, LEDGER_ACTIONS))
-        entries = _by(s.execute(select(LedgerEntry)).scalars(), lambda r: r.grant_id)
-        endings = _by(_events(s, ENDING_ACTIONS), lambda ev: ev.subject)
-        for row in s.execute(select(Grant).order_by(Grant.created_at)).scalars():
+    with vault.session() as s:  # plain rows, not ORM objects (the same attributes; a fifth of the cost)
+        facts = _ledger_facts(_events(s, LEDGER_ACTIONS, rows=True))
+        entries = _by(s.execute(select(LedgerEntry.__table__)), lambda r: r.grant_id)
+        endings = _by(_events(s, ENDING_ACTIONS, rows=True), lambda ev: ev.subject)
+        for row in s.execute(select(Grant.__table__).order_by(Grant.created_at)):
             uses, found = _uses(row.id, facts.get(row.id, {}), {r.id: r for r in entries.get(row.id, [])})
             problems += _grant_problems(row, uses, found, endings.get(row.id, []))
-        keys = {k.talent_id: k.public_key for k in s.execute(select(TalentKey)).scalars()}
-        reviews = _by(s.execute(select(Review)).scalars(), lambda r: r.asset_id)
-        decisions = _by(_events(s, REVIEW_ACTIONS), lambda ev: ev.subject)
-        for asset in s.execute(select(Asset).order_by(Asset.created_at)).scalars():
+        keys = {k.talent_id: k.public_key for k in s.execute(select(TalentKey.__table__))}
+        reviews = _by(s.execute(select(Review.__table__)), lambda r: r.asset_id)
+        decisions = _by(_events(s, REVIEW_ACTIONS, rows=True), lambda ev: ev.subject)
+        for asset in s.execute(select(Asset.__table__).order_by(Asset.created_at)):
             problems += _decision(vault, asset, keys.get(asset.talent_id), reviews.get(asset.id, []),
                                   decisions.get(asset.id, []))[1]
     return problems

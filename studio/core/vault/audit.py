@@ -92,7 +92,7 @@ def verify_chain(session: Session, read_anchor: Callable[[], Anchor | None] | No
     prev = GENESIS
     expected_seq = 1
     hashes: dict[int, str] = {}
-    for ev in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
+    for ev in session.execute(select(AuditEvent.__table__).order_by(AuditEvent.seq)):  # rows, not ORM objects
         if ev.seq != expected_seq:
             problems.append(ChainProblem(ev.seq, f"audit event {expected_seq} is missing"))
         if ev.prev_hash != prev:
