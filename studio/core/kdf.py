@@ -117,6 +117,7 @@ def _in_a_child(op: str, data: bytes, passphrase: str) -> bytes:
                 raise EOFError
         kind, value = ours.recv()
     except (EOFError, OSError) as exc:
+        proc.join(_JOIN_S)  # its end is seen on the pipe before the process is reaped: its status, for the message
         raise VaultLocked(f"the key could not be derived now: its process ended before it answered "
                           f"({_ended(proc.exitcode)}); try again in a moment") from exc
     finally:
