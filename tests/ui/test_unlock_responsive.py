@@ -84,7 +84,8 @@ def test_when_the_key_is_derived_in_the_apps_own_process_then_the_meter_sees_the
     finally:
         kdf.set_in_child(before)
     assert kdf.started() > derived, "the unlock derived the key"
-    turns, worst = _while_deriving(ticks)
+    turns, _ = _while_deriving(ticks)
+    overall = max(b - a for (a, _), (b, _) in zip(ticks, ticks[1:]))  # no turn while deriving: the gap spans it
     record_property("turns_while_deriving_in_process", turns)
-    record_property("worst_gap_while_deriving_in_process_ms", round(worst * 1000))
+    record_property("worst_gap_unlocking_in_process_ms", round(overall * 1000))
     assert turns <= 2, f"the event loop turned {turns} times during an in-process scrypt"
