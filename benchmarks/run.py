@@ -8,6 +8,8 @@
     .venv/bin/python benchmarks/run.py library    # STUDIO_BENCH_SCREENSHOT=f.png saves the 10k window
     .venv/bin/python benchmarks/run.py shared     # starts its own PostgreSQL and SeaweedFS
     .venv/bin/python benchmarks/run.py credentials
+    .venv/bin/python benchmarks/run.py unlock [--repeats 3]
+    .venv/bin/python benchmarks/run.py check [--repeats 3]
 
 ``ingest``: ingest a generated ~1.3 M-triangle binary PLY into a fresh vault, next to what a user
 would otherwise do with the same file — ``open3d.io.read_triangle_mesh`` plus a SHA-256 — each in
@@ -41,6 +43,10 @@ c2pa-python alone (DR044).
 ``scale-render``: big scans in the renderer at 1.3, 5, 10 and 20 M triangles — ``twin-studio
 render``, the still alone, and the app's preview (first frame, full-detail frame, orbit) — time
 and peak memory of the whole process tree next to Open3D's own read + first render of the file.
+``unlock``: the worst event-loop gap while the app's unlock dialog opens a vault, with the scrypt
+key derivation in the app's process (before DR043) and in a child process (after).
+``check``: ``twin-studio check`` (full, and ``--read-data-subset 10%``) on a vault with a talent of
+1,000 and of 10,000 voice takes among 100 talents, 1,000 grants and ledger entries; where its time goes.
 """
 
 from __future__ import annotations
@@ -53,7 +59,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import credentials, ingest, ingest_scale, library, package, preview, scale_render, shared, short_writes  # noqa: E402
+from benchmarks import (check, credentials, ingest, ingest_scale, library, package, preview, scale_render,  # noqa: E402
+                        shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -67,6 +74,8 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "library": lambda args: library.bench(args.repeats, os.environ.get("STUDIO_BENCH_SCREENSHOT")),
     "shared": lambda args: shared.bench(args.repeats),
     "credentials": lambda args: credentials.bench(args.repeats),
+    "unlock": lambda args: unlock.bench(args.repeats),
+    "check": lambda args: check.bench(args.repeats),
 }
 
 

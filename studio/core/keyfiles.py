@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pyrage
-
+from studio.core import kdf
 from studio.core.errors import InvalidInput
 from studio.core.package.publish import publish_new
 from studio.core.vault.atomic import temp_path_for
@@ -35,7 +34,7 @@ def write_locked_new(final: Path, data: bytes, passphrase: str, whose: str) -> N
     """``data`` encrypted to ``passphrase`` with age's scrypt recipient (a standard age file: ``age -d``
     opens it, and an age identity written this way is one ``age -d -i`` accepts), then written
     as :func:`write_private_new` writes."""
-    write_private_new(final, pyrage.passphrase.encrypt(data, passphrase), whose)
+    write_private_new(final, kdf.encrypt(data, passphrase), whose)
 
 
 def read_locked(path: Path, passphrase: str, what: str, wrong: str) -> bytes:

@@ -24,6 +24,7 @@ from typing import Any, Callable, ClassVar
 import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
+from studio.core import kdf
 from studio.core.changes import Changes, changes_of
 from studio.core.errors import StudioError
 from studio.core.progress import CancelToken, Progress
@@ -111,6 +112,9 @@ class TaskManager(QObject):
         # thread (a model's data() while painting) waits for it, and 5 ms apiece across a
         # screenful of cells stalled the event loop for hundreds of ms (DR026).
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+        # A passphrase's scrypt holds the GIL for its seconds (pyrage): a worker deriving a key
+        # stopped the event loop for the whole unlock. Derived in a child process instead (DR043).
+        kdf.set_in_child(True)
         self._relay = _Relay()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=WRITER_THREAD)
         self._pool = ThreadPoolExecutor(2, thread_name_prefix=READ_THREADS)

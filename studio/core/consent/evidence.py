@@ -37,23 +37,39 @@ REVIEW_ACTIONS = ("asset.approved", "asset.rejected")
 ENDING_ACTIONS = ("grant.revoked", "grant.declined")
 
 
-def _events(s: Session, actions: tuple[str, ...], subject: str | None = None) -> list[AuditEvent]:
-    q = select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
+LEDGER_ACTIONS = tuple(f"ledger.{k}" for k in LedgerKind)
+
+
+def _events(s: Session, actions: tuple[str, ...], subject: str | None = None,
+            rows: bool = False) -> list[AuditEvent]:
+    """The events of ``actions`` (of ``subject``), in chain order; ``rows``: as plain rows."""
+    q = select(AuditEvent.__table__ if rows else AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.seq)
     if subject is not None:
         q = q.where(AuditEvent.subject == subject)
-    return list(s.execute(q).scalars())
+    result = s.execute(q)
+    return list(result if rows else result.scalars())
 
 
-def ledger_uses(s: Session, grant_id: str) -> tuple[int, list[str]]:
-    """The grant's uses as its audit-recorded ledger entries count them, and every mismatch
-    between those entries and their events (removed, added outside Twin Studio, altered)."""
-    problems: list[str] = []
-    facts = {}
-    for ev in _events(s, tuple(f"ledger.{k}" for k in LedgerKind)):
+def _by(items, key) -> dict:
+    """``items`` grouped by ``key(item)``, each group in the items' order."""
+    out: dict = {}
+    for item in items:
+        out.setdefault(key(item), []).append(item)
+    return out
+
+
+def _ledger_facts(events: list[AuditEvent]) -> dict[str | None, dict[str, dict]]:
+    """Grant id → {ledger entry id: what its audit event recorded}, the chain's last word on
+    each entry (events in chain order)."""
+    facts: dict[str | None, dict[str, dict]] = {}
+    for ev in events:
         details = json.loads(ev.details)
-        if details.get("grant_id") == grant_id:
-            facts[ev.subject] = details
-    rows = {r.id: r for r in s.execute(select(LedgerEntry).where(LedgerEntry.grant_id == grant_id)).scalars()}
+        facts.setdefault(details.get("grant_id"), {})[ev.subject] = details
+    return facts
+
+
+def _uses(grant_id: str, facts: dict[str, dict], rows: dict[str, LedgerEntry]) -> tuple[int, list[str]]:
+    problems: list[str] = []
     uses = 0
     for eid, recorded in facts.items():
         row = rows.get(eid)
@@ -70,13 +86,19 @@ def ledger_uses(s: Session, grant_id: str) -> tuple[int, list[str]]:
     return uses, problems
 
 
-def grant_problems(s: Session, row: Grant) -> list[str]:
-    """The grant's counter against its recorded uses; a recorded revocation still on the grant."""
-    uses, problems = ledger_uses(s, row.id)
+def ledger_uses(s: Session, grant_id: str) -> tuple[int, list[str]]:
+    """The grant's uses as its audit-recorded ledger entries count them, and every mismatch
+    between those entries and their events (removed, added outside Twin Studio, altered)."""
+    facts = _ledger_facts(_events(s, LEDGER_ACTIONS)).get(grant_id, {})
+    rows = {r.id: r for r in s.execute(select(LedgerEntry).where(LedgerEntry.grant_id == grant_id)).scalars()}
+    return _uses(grant_id, facts, rows)
+
+
+def _grant_problems(row: Grant, uses: int, problems: list[str], endings: list[AuditEvent]) -> list[str]:
     if row.uses != uses:
         problems.append(f"grant {row.id}: its use counter says {row.uses}, but the ledger and the audit chain "
                         f"record {uses} use(s) (the counter was edited)")
-    for ev in _events(s, ENDING_ACTIONS, row.id):
+    for ev in endings:
         if row.revocation_sealed is None or row.revocation_signature != json.loads(ev.details).get("signature"):
             what = "revocation" if ev.action == "grant.revoked" else "decline"
             problems.append(f"grant {row.id}: the talent's signed {what} (audit event {ev.seq}) is no longer on "
@@ -84,12 +106,24 @@ def grant_problems(s: Session, row: Grant) -> list[str]:
     return problems
 
 
+def grant_problems(s: Session, row: Grant) -> list[str]:
+    """The grant's counter against its recorded uses; a recorded revocation still on the grant."""
+    uses, problems = ledger_uses(s, row.id)
+    return _grant_problems(row, uses, problems, _events(s, ENDING_ACTIONS, row.id))
+
+
 def asset_decision(vault: Vault, s: Session, asset: Asset, keys: Keyring | None) -> tuple[str, list[str]]:
     """The talent's decision on ``asset`` as the audit chain and the signed reviews establish it
     (``pending_review`` when there is none), and every way the catalog disagrees."""
+    reviews = list(s.execute(select(Review).where(Review.asset_id == asset.id)).scalars())
+    return _decision(vault, asset, keys, reviews, _events(s, REVIEW_ACTIONS, asset.id))
+
+
+def _decision(vault: Vault, asset: Asset, keys: Keyring | None, review_rows: list[Review],
+              events: list[AuditEvent]) -> tuple[str, list[str]]:
+    """:func:`asset_decision` from the asset's review rows and review events (chain order)."""
     problems: list[str] = []
-    reviews = {r.id: r for r in s.execute(select(Review).where(Review.asset_id == asset.id)).scalars()}
-    events = _events(s, REVIEW_ACTIONS, asset.id)
+    reviews = {r.id: r for r in review_rows}
     recorded = {json.loads(ev.details).get("review") for ev in events}
     for rid in sorted(set(reviews) - recorded):
         problems.append(f"review {rid} of asset {asset.id} has no audit event (added outside Twin Studio)")
@@ -155,12 +189,21 @@ def require_export_basis(vault: Vault, grant_id: str, asset_ids: list[str]) -> d
 
 def verify_evidence(vault: Vault) -> list[str]:
     """For ``check``: every grant's counter and revocation, every asset's status and reviews,
-    against the ledger and the audit chain."""
+    against the ledger and the audit chain. The same cross-checks as :func:`grant_problems` and
+    :func:`asset_decision`, from one read of each table and of each kind of audit event rather
+    than queries per grant and per asset (DR043: 10,000 assets and 1,000 grants took minutes)."""
     problems: list[str] = []
-    with vault.session() as s:
-        for row in s.execute(select(Grant).order_by(Grant.created_at)).scalars():
-            problems += grant_problems(s, row)
+    with vault.session() as s:  # plain rows, not ORM objects (the same attributes; a fifth of the cost)
+        facts = _ledger_facts(_events(s, LEDGER_ACTIONS, rows=True))
+        entries = _by(s.execute(select(LedgerEntry.__table__)), lambda r: r.grant_id)
+        endings = _by(_events(s, ENDING_ACTIONS, rows=True), lambda ev: ev.subject)
+        for row in s.execute(select(Grant.__table__).order_by(Grant.created_at)):
+            uses, found = _uses(row.id, facts.get(row.id, {}), {r.id: r for r in entries.get(row.id, [])})
+            problems += _grant_problems(row, uses, found, endings.get(row.id, []))
         keys = keyrings(s)
-        for asset in s.execute(select(Asset).order_by(Asset.created_at)).scalars():
-            problems += asset_decision(vault, s, asset, keys.get(asset.talent_id))[1]
+        reviews = _by(s.execute(select(Review.__table__)), lambda r: r.asset_id)
+        decisions = _by(_events(s, REVIEW_ACTIONS, rows=True), lambda ev: ev.subject)
+        for asset in s.execute(select(Asset.__table__).order_by(Asset.created_at)):
+            problems += _decision(vault, asset, keys.get(asset.talent_id), reviews.get(asset.id, []),
+                                  decisions.get(asset.id, []))[1]
     return problems

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pyrage
 from sqlalchemy import select, text
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from studio.core import kdf
 from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.consent.signing import verify
@@ -186,7 +186,7 @@ def set_talent_passphrase(vault: Vault, talent_id: str, passphrase: str, old_pas
             raise InvalidInput(f"talent {tid} already has a key: give the current passphrase to change it")
         key = _unwrap(before, old_passphrase)
         action = "talent.passphrase_changed"
-    wrapped = pyrage.passphrase.encrypt(signing_key_to_bytes(key), passphrase)
+    wrapped = kdf.encrypt(signing_key_to_bytes(key), passphrase)
     public = public_key_b64(key.public_key())
     fingerprint = public_key_fingerprint(key.public_key())
     pause_point("talent_key.derived")

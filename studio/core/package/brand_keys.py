@@ -28,6 +28,7 @@ import pyrage
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from studio.core import kdf
 from studio.core.clock import now_iso
 from studio.core.errors import IntegrityError, InvalidInput, NotFound, UnprotectedKeys
 from studio.core.jsonfile import read_typed
@@ -255,7 +256,7 @@ def protect(folder: Path, passphrase: str) -> BrandCard | None:
         else:
             write_private_new(new, pyrage.encrypt(_signing_pem(clear_key), [identity.to_public()]), WHOSE)
         _remove_durably(old)
-    locked = pyrage.passphrase.encrypt(data, passphrase)
+    locked = kdf.encrypt(data, passphrase)
     if read_locked_bytes(locked, passphrase, ident_path) != data:  # never replace the only copy with a bad one
         raise IntegrityError(f"locking {ident_path} did not give back the same key; nothing was replaced")
     write_bytes_atomic(ident_path, locked, overwrite=True)  # 0600 temp file, fsync, rename over the clear one

@@ -87,11 +87,13 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         anchored = vault.header.audit_anchored
         chain = verify_chain(s, vault.audit_anchor if head_problem is None and anchored else None)
         interrupted = interrupted_head(s, anchor)
-        blobs = {b.sha256: b for b in s.execute(select(Blob)).scalars()}
-        pending = {(p.store, vault.store(p.store).name_for(p.sha256)) for p in s.execute(select(PendingWrite)).scalars()}
-        assets = s.execute(select(Asset)).scalars().all()
-        files = s.execute(select(AssetFile)).scalars().all()
-        talent_rows = s.execute(select(Talent)).scalars().all()
+        # plain rows, not ORM objects: 10,000 assets made 70,000 of those, 3 s of a check (DR043)
+        blobs = {b.sha256: b for b in s.execute(select(Blob.__table__))}
+        pending = {(p.store, vault.store(p.store).name_for(p.sha256))
+                   for p in s.execute(select(PendingWrite.__table__))}
+        assets = s.execute(select(Asset.__table__)).all()
+        files = s.execute(select(AssetFile.__table__)).all()
+        talent_rows = s.execute(select(Talent.__table__)).all()
         talents = {t.id for t in talent_rows}
         rep.audit_events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         # a shared vault's uploads in the same snapshot: a station that commits after it and

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from studio.core import kdf
 from studio.core.errors import IntegrityError, VaultLocked, WrongPassphrase
 
 _STANZA = re.compile(rb"^-> (\S+)(?: (\S+))?(?: (\S+))?", re.MULTILINE)
@@ -104,7 +105,7 @@ def generate_keys() -> VaultKeys:
 
 
 def wrap_identity(keys: VaultKeys, passphrase: str) -> bytes:
-    return pyrage.passphrase.encrypt(str(keys.identity).encode(), passphrase)
+    return kdf.encrypt(str(keys.identity).encode(), passphrase)
 
 
 def scrypt_work_factor(wrapped: bytes) -> int | None:
@@ -135,11 +136,12 @@ def passphrase_decrypt(wrapped: bytes, passphrase: str, recorded_work_factor: ob
                        what: str = "the vault header", wrong: str = "wrong passphrase for this vault") -> bytes:
     """Decrypt an age file wrapped with a passphrase, telling a wrong passphrase
     (:class:`WrongPassphrase`) from a damaged or altered file (:class:`IntegrityError`) and from
-    a machine too busy to derive the key (:class:`VaultLocked`)."""
+    a machine too busy to derive the key (:class:`VaultLocked`). The scrypt itself runs in
+    :mod:`studio.core.kdf` (a child process in the app, DR043)."""
     check_work_factor(wrapped, recorded_work_factor, what)
     for _ in range(_BUSY_RETRIES):
         try:
-            return pyrage.passphrase.decrypt(wrapped, passphrase)
+            return kdf.decrypt(wrapped, passphrase)  # in a child process where the app asked for it (DR043)
         except pyrage.DecryptError as exc:
             message = str(exc)
             if message.startswith("Excessive work"):
