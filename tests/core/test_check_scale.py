@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from studio.core.check import check_vault
 from studio.core.consent.evidence import asset_decision, grant_problems, verify_evidence
-from studio.core.vault.catalog import Asset, Grant, TalentKey
+from studio.core.consent.talent_keys import keyrings
+from studio.core.vault.catalog import Asset, Grant
 from tests.library import make_library
 from tests.vaults import catalog_db
 
@@ -22,7 +23,7 @@ def _one_by_one(vault) -> list[str]:
     with vault.session() as s:
         for row in s.execute(select(Grant).order_by(Grant.created_at)).scalars():
             problems += grant_problems(s, row)
-        keys = {k.talent_id: k.public_key for k in s.execute(select(TalentKey)).scalars()}
+        keys = keyrings(s)  # each talent's current and retired keys
         for asset in s.execute(select(Asset).order_by(Asset.created_at)).scalars():
             problems += asset_decision(vault, s, asset, keys.get(asset.talent_id))[1]
     return problems
