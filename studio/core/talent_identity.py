@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyrage
@@ -165,7 +165,9 @@ def load_talent_identity(folder: Path, passphrase: str) -> TalentIdentity:
 
 # -- the studio's side ---------------------------------------------------------------------------
 
-def _check_name_matches(talent: TalentRecord, card: TalentCard) -> None:
+def check_card_name(talent: TalentRecord, card: TalentCard) -> None:
+    """:class:`InvalidInput` when ``card`` names someone other than ``talent`` (the wrong card):
+    :func:`link_talent_card` checks it; the app, also before it asks the operator to confirm."""
     if " ".join(talent.name.split()).casefold() != card.name.casefold():
         raise InvalidInput(f"the card is for {card.name!r}, but talent {talent.id} is {talent.name!r}: "
                            "is it the right card?")
@@ -176,14 +178,14 @@ def add_talent_with_card(vault: Vault, card: TalentCard, email: str | None = Non
     """A new talent who holds their own key from the start."""
     talent = add_talent(vault, card.name, email, agency)
     link_own_key(vault, talent.id, card.verify_key, card.recipient, card.fingerprint)
-    return talent
+    return replace(talent, key_holder=TALENT)
 
 
 def link_talent_card(vault: Vault, talent_id: str, card: TalentCard) -> LinkedKey:
     """An existing talent switches to the key on ``card`` (see
     :func:`studio.core.consent.talent_keys.link_own_key`)."""
     talent = get_talent(vault, talent_id)
-    _check_name_matches(talent, card)
+    check_card_name(talent, card)
     return link_own_key(vault, talent.id, card.verify_key, card.recipient, card.fingerprint)
 
 

@@ -25,6 +25,7 @@ from studio.core.clock import now_iso
 from studio.core.consent.signing import verify
 from studio.core.errors import InvalidInput, NotFound, TalentSignsOnOwnDevice, WrongPassphrase
 from studio.core.ids import parse_id
+from studio.core.talents import STUDIO, TALENT
 from studio.core.testpoints import pause_point
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import RetiredTalentKey, Talent, TalentCard, TalentKey as TalentKeyRow
@@ -62,9 +63,6 @@ def has_key(vault: Vault, talent_id: str) -> bool:
     tid = parse_id("talent", talent_id)
     with vault.session() as s:
         return _row(s, tid) is not None
-
-
-STUDIO, TALENT = "studio", "talent"
 
 
 def key_holder(vault: Vault, talent_id: str) -> str | None:
