@@ -64,15 +64,19 @@ class TalentCardDialog(QDialog):
         self.fingerprint_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.fingerprint_label.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        form.setRowWrapPolicy(QFormLayout.WrapAllRows)  # the fingerprint is long: under its label, whole
         form.addRow(self.tr("Name on the card"), self.name_label)
         form.addRow(self.tr("Key fingerprint"), self.fingerprint_label)
-        self.email = QLineEdit(self)
-        self.agency = QLineEdit(self)
+        self.email: QLineEdit | None = None
+        self.agency: QLineEdit | None = None
         if talent is None:  # as `talent add --card --email --agency`
-            form.addRow(self.tr("E-mail"), self.email)
-            form.addRow(self.tr("Agency"), self.agency)
+            self.email, self.agency = QLineEdit(self), QLineEdit(self)
+            details = QFormLayout()
+            details.addRow(self.tr("E-mail"), self.email)
+            details.addRow(self.tr("Agency"), self.agency)
         lay.addLayout(form)
+        if talent is None:
+            lay.addLayout(details)
         self.compare = QLabel(self.tr("Compare the fingerprint, character by character, with the one {name}'s "
                                       "device shows (<tt>twin-studio talent keygen</tt> printed it). If they "
                                       "differ, this is not their card: cancel.").format(name=card.name), self)

@@ -3003,18 +3003,18 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     <name>TalentCardDialog</name>
     <message>
         <location filename="../talent_card.py" line="+17"/>
-        <location line="+106"/>
+        <location line="+110"/>
         <source>Add talent from card</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-106"/>
-        <location line="+107"/>
+        <location line="-110"/>
+        <location line="+111"/>
         <source>Link talent&apos;s own key</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="-108"/>
         <source>Add {name} from their card</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3044,7 +3044,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>E-mail</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3054,7 +3054,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Compare the fingerprint, character by character, with the one {name}&apos;s device shows (&lt;tt&gt;twin-studio talent keygen&lt;/tt&gt; printed it). If they differ, this is not their card: cancel.</source>
         <translation type="unfinished"></translation>
     </message>
