@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from studio.core.clock import now_iso
 from studio.core.consent.talent_keys import (STUDIO, TALENT, LinkedKey, check_talent_passphrase, key_holder,
-                                             link_own_key, own_device_message, unlock_talent_key)
+                                             link_own_key, own_device_message, refuse_if_key_taken,
+                                             unlock_talent_key)
 from studio.core.errors import IntegrityError, InvalidInput, NotFound, TalentSignsOnOwnDevice
 from studio.core.ids import parse_id
 from studio.core.jsonfile import read_typed
@@ -175,7 +176,9 @@ def check_card_name(talent: TalentRecord, card: TalentCard) -> None:
 
 def add_talent_with_card(vault: Vault, card: TalentCard, email: str | None = None,
                          agency: str | None = None) -> TalentRecord:
-    """A new talent who holds their own key from the start."""
+    """A new talent who holds their own key from the start. A key already another talent's is
+    refused before the talent is added (the link, a transaction of its own, checks it again)."""
+    refuse_if_key_taken(vault, card.verify_key)
     talent = add_talent(vault, card.name, email, agency)
     link_own_key(vault, talent.id, card.verify_key, card.recipient, card.fingerprint)
     return replace(talent, key_holder=TALENT)

@@ -140,6 +140,7 @@ def test_when_a_talent_is_added_from_their_card_then_the_studio_holds_no_key_and
     assert [e["action"] for e in events] == ["talent.added", "talent.key_linked"]
     with pytest.raises(InvalidInput, match="already talent"):
         add_talent_with_card(new_vault, card)  # one key, one talent
+    assert [x.id for x in list_talents(new_vault)] == [t.id], "the refused card added nobody"
     assert not check_vault(new_vault).problems
 
 

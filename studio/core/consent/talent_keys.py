@@ -329,6 +329,15 @@ def link_own_key(vault: Vault, talent_id: str, public_key: str, recipient: str, 
     return LinkedKey(tid, fingerprint, tuple(r.public_key for r in retired), row is not None)
 
 
+def refuse_if_key_taken(vault: Vault, public_key: str) -> None:
+    """:class:`InvalidInput` when ``public_key`` is already a talent's (in use or retired): checked
+    before a new talent is added with it, so that a refused card adds nobody."""
+    with vault.session() as s:
+        owner = _owner_of(s, public_key)
+    if owner is not None:
+        raise InvalidInput(f"this key is already talent {owner}'s: one key belongs to one talent")
+
+
 def _owner_of(s, public_key: str) -> str | None:
     """The talent whose key (in use or retired) ``public_key`` is, if any."""
     for model in (TalentCard, TalentKeyRow, RetiredTalentKey):
