@@ -101,3 +101,13 @@ def test_when_a_studio_held_talent_links_their_card_in_the_app_then_the_studios_
     assert key_holder(new_vault, talent.id) == "talent" and not has_key(new_vault, talent.id)
     qtbot.waitUntil(lambda: window.talent is not None and window.talent.key_holder == "talent", timeout=T)
     assert _tooltip(window, talent.id).endswith("Key: on their own device")
+
+    # the same card again: refused by the write, after the question; the dialog goes, the error shows
+    window.card_dialog = None
+    window.link_talent_key(tmp_path / "laptop" / CARD_FILE)
+    qtbot.waitUntil(lambda: window.card_dialog is not None, timeout=T)
+    again = window.card_dialog
+    assert "retired" in again.consequence.text(), "a card over a card: the key held until now is retired"
+    title, text = _failure_box(qtbot, again.buttons.button(QDialogButtonBox.Ok).click)
+    assert title == "Link talent's own key failed" and "already holds this key" in text
+    assert again.linked is None and key_holder(new_vault, talent.id) == "talent"
