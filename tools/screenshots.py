@@ -99,18 +99,37 @@ def main(only: set[str] | None = None) -> int:
     add_talent(vault, "Ines Duarte", "ines@example.com", "Northside Models")
     amara = add_talent(vault, "Amara Okafor", agency="Lumen Agency")
 
-    # a talent who holds her own key (DR045): keys made on "her laptop", her card linked here
-    from studio.core.consent.talent_keys import talent_card_row
+    # a talent who holds her own key (DR045): keys made on "her laptop", her card linked here --
+    # first held by the studio, then switched from the app (Talent > Link talent's own key...)
+    from studio.core.consent.talent_keys import set_talent_passphrase as set_key, talent_card_row
     from studio.core.talent_identity import keygen_talent, link_talent_card
+    from studio.core.talents import get_talent
+    from studio.ui.talent_card import TalentCardDialog
     from studio.ui.talent_passphrase import TalentPassphraseDialog
 
-    link_talent_card(vault, amara.id, keygen_talent(tmp / "amara-laptop", amara.name, TALENT_PASSPHRASE))
+    card_names = {"add-talent-from-card", "link-talent-key"}
+    if only is None or only & card_names:
+        newcomer = keygen_talent(tmp / "noor-laptop", "Noor Haddad", TALENT_PASSPHRASE)
+        add = TalentCardDialog(vault, tasks, newcomer, tmp / "noor-laptop" / "talent-card.json")
+        add.email.setText("noor@example.com")
+        add.show()
+        save(add, "add-talent-from-card")  # not added: the main window shows the two talents
+        add.close()
+        set_key(vault, amara.id, TALENT_PASSPHRASE)
+    amara_card = keygen_talent(tmp / "amara-laptop", amara.name, TALENT_PASSPHRASE)
+    if only is None or only & card_names:
+        link = TalentCardDialog(vault, tasks, amara_card, tmp / "amara-laptop" / "talent-card.json",
+                                get_talent(vault, amara.id))
+        link.show()
+        save(link, "link-talent-key")
+        link.close()
+    link_talent_card(vault, amara.id, amara_card)
     own = TalentPassphraseDialog(vault, tasks, amara, False, card=talent_card_row(vault, amara.id))
     own.show()
     save(own, "talent-own-key")
     own.close()
     if only is not None and only <= {"first-run", "create-vault", "preferences", "unlock-wrong-passphrase",
-                                     "talent-own-key"}:
+                                     "talent-own-key"} | card_names:
         tasks.shutdown()
         vault.close()
         return 0

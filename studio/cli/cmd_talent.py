@@ -101,17 +101,21 @@ def cmd_talent_export_kit(args) -> int:
     return EXIT_OK
 
 
+HOLDERS = {"talent": "key: own device", "studio": "key: studio", None: "key: none yet"}
+
+
 def cmd_talent_list(args) -> int:
     from studio.core.talents import list_talents
 
     with open_vault(args) as vault:
         talents = list_talents(vault)
-    if args.json:
+    if args.json:  # key_holder: "talent" (their own device), "studio", or null (no key yet)
         print_json([t.to_json() for t in talents])
     else:
         for t in talents:
             extra = ", ".join(x for x in (t.email, t.agency) if x)
-            print(shown(f"{t.id}  {t.name}" + (f"  ({extra})" if extra else "") + f"  {t.asset_count} assets"))
+            print(shown(f"{t.id}  {t.name}" + (f"  ({extra})" if extra else "") + f"  {t.asset_count} assets"
+                        + f"  {HOLDERS[t.key_holder]}"))
     return EXIT_OK
 
 
@@ -168,7 +172,8 @@ def register(commands) -> None:
     p.add_argument("talent", metavar="ID")
     p.add_argument("--out", required=True, metavar="DIR", help="a new folder (made 0700)")
     p.add_argument("--talent-passphrase-file", metavar="FILE", help="the talent's passphrase (default: they type it)")
-    commands.add("list", cmd_talent_list, "list talents", talent)
+    commands.add("list", cmd_talent_list, "list talents, with who holds each one's key "
+                 "(their own device, the studio, or no key yet)", talent)
     p = commands.add("set-passphrase", cmd_set_passphrase,
                      "create the talent's own signing key under their passphrase, or change that passphrase", talent)
     p.add_argument("talent", metavar="ID")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyrage
@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from studio.core.clock import now_iso
 from studio.core.consent.talent_keys import (STUDIO, TALENT, LinkedKey, check_talent_passphrase, key_holder,
-                                             link_own_key, own_device_message, unlock_talent_key)
+                                             link_own_key, own_device_message, refuse_if_key_taken,
+                                             unlock_talent_key)
 from studio.core.errors import IntegrityError, InvalidInput, NotFound, TalentSignsOnOwnDevice
 from studio.core.ids import parse_id
 from studio.core.jsonfile import read_typed
@@ -165,7 +166,9 @@ def load_talent_identity(folder: Path, passphrase: str) -> TalentIdentity:
 
 # -- the studio's side ---------------------------------------------------------------------------
 
-def _check_name_matches(talent: TalentRecord, card: TalentCard) -> None:
+def check_card_name(talent: TalentRecord, card: TalentCard) -> None:
+    """:class:`InvalidInput` when ``card`` names someone other than ``talent`` (the wrong card):
+    :func:`link_talent_card` checks it; the app, also before it asks the operator to confirm."""
     if " ".join(talent.name.split()).casefold() != card.name.casefold():
         raise InvalidInput(f"the card is for {card.name!r}, but talent {talent.id} is {talent.name!r}: "
                            "is it the right card?")
@@ -173,17 +176,19 @@ def _check_name_matches(talent: TalentRecord, card: TalentCard) -> None:
 
 def add_talent_with_card(vault: Vault, card: TalentCard, email: str | None = None,
                          agency: str | None = None) -> TalentRecord:
-    """A new talent who holds their own key from the start."""
+    """A new talent who holds their own key from the start. A key already another talent's is
+    refused before the talent is added (the link, a transaction of its own, checks it again)."""
+    refuse_if_key_taken(vault, card.verify_key)
     talent = add_talent(vault, card.name, email, agency)
     link_own_key(vault, talent.id, card.verify_key, card.recipient, card.fingerprint)
-    return talent
+    return replace(talent, key_holder=TALENT)
 
 
 def link_talent_card(vault: Vault, talent_id: str, card: TalentCard) -> LinkedKey:
     """An existing talent switches to the key on ``card`` (see
     :func:`studio.core.consent.talent_keys.link_own_key`)."""
     talent = get_talent(vault, talent_id)
-    _check_name_matches(talent, card)
+    check_card_name(talent, card)
     return link_own_key(vault, talent.id, card.verify_key, card.recipient, card.fingerprint)
 
 

@@ -14,7 +14,11 @@ from studio.core.ids import new_id, parse_id
 from studio.core.text import check_name
 from studio.core.vault import Vault
 from studio.core.vault import audit
-from studio.core.vault.catalog import Asset, Talent
+from studio.core.vault.catalog import Asset, Talent, TalentCard, TalentKey
+
+# who holds a talent's private key (DR045): their own device (a linked card), the studio (under
+# their passphrase, in the vault), or nobody yet (``None``)
+STUDIO, TALENT = "studio", "talent"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -27,6 +31,7 @@ class TalentRecord:
     agency: str | None
     created_at: str
     asset_count: int = 0
+    key_holder: str | None = None  # STUDIO, TALENT, or None: no key yet
 
     @property
     def changes(self) -> Changes:
@@ -65,7 +70,18 @@ def add_talent(vault: Vault, name: str, email: str | None = None, agency: str | 
     return TalentRecord(tid, name_clean, email_clean, agency_clean, row.created_at)
 
 
-def _record(vault: Vault, row: Talent, count: int) -> TalentRecord:
+def _holders(s, talent_ids=None) -> dict[str, str]:
+    """Who holds each talent's key (one query per table); a talent absent holds none yet."""
+    found: dict[str, str] = {}
+    for model, holder in ((TalentKey, STUDIO), (TalentCard, TALENT)):  # a card wins (check flags both)
+        query = select(model.talent_id)
+        if talent_ids is not None:
+            query = query.where(model.talent_id.in_(talent_ids))
+        found.update((tid, holder) for tid in s.execute(query).scalars())
+    return found
+
+
+def _record(vault: Vault, row: Talent, count: int, holder: str | None = None) -> TalentRecord:
     f = vault.fields
     return TalentRecord(
         id=row.id,
@@ -74,6 +90,7 @@ def _record(vault: Vault, row: Talent, count: int) -> TalentRecord:
         agency=f.open(row.agency_sealed, f"talents.agency:{row.id}") if row.agency_sealed else None,
         created_at=row.created_at,
         asset_count=count,
+        key_holder=holder,
     )
 
 
@@ -81,7 +98,8 @@ def list_talents(vault: Vault) -> list[TalentRecord]:
     with vault.session() as s:
         counts = dict(s.execute(select(Asset.talent_id, func.count()).group_by(Asset.talent_id)).all())
         rows = s.execute(select(Talent).order_by(Talent.created_at)).scalars().all()
-        records = [_record(vault, r, counts.get(r.id, 0)) for r in rows]
+        holders = _holders(s)
+        records = [_record(vault, r, counts.get(r.id, 0), holders.get(r.id)) for r in rows]
     return sorted(records, key=lambda r: r.name.casefold())
 
 
@@ -92,4 +110,4 @@ def get_talent(vault: Vault, talent_id: str) -> TalentRecord:
         if row is None:
             raise NotFound(f"no talent {tid} in this vault")
         count = s.execute(select(func.count()).select_from(Asset).where(Asset.talent_id == tid)).scalar_one()
-        return _record(vault, row, count)
+        return _record(vault, row, count, _holders(s, [tid]).get(tid))

@@ -143,9 +143,13 @@ class MainWindow(QMainWindow):
                      self.tr("Vault location, preview quality, thumbnails, theme, language, idle lock"))
         talent = bar.addMenu(self.tr("&Talent"))
         self._action(talent, self.tr("&Add talent…"), "Ctrl+N", self.talents.add_talent)
+        self._action(talent, self.tr("Add talent from &card…"), None, lambda: self.talents.add_talent_from_card(),
+                     self.tr("A talent who holds their own key: register the card their device made (recommended)"))
         self._action(talent, self.tr("&Find talent"), "Ctrl+Shift+F", self.talents.search.setFocus)
         self._action(talent, self.tr("Talent's &passphrase…"), None, self.talent_passphrase,
                      self.tr("Create the talent's own signing key, or change its passphrase"))
+        self._action(talent, self.tr("&Link talent's own key…"), None, lambda: self.link_talent_key(),
+                     self.tr("Switch the selected talent to the key on their card; the studio's copy is destroyed"))
         talent.addSeparator()
         self.review_action = self._action(
             talent, self.tr("&Review as talent…"), "Ctrl+R", self.review_as_talent,
@@ -437,6 +441,24 @@ class MainWindow(QMainWindow):
             self.passphrase_dialog.open()
 
         self.tasks.read(read, open_dialog, what=self.tr("Talent's passphrase"))
+
+    def link_talent_key(self, path: Path | None = None) -> None:
+        """*Link talent's own key…* for the selected talent: pick their card (unless ``path`` is
+        given), confirm its fingerprint, link it (``twin-studio talent link``)."""
+        from studio.ui.talent_card import open_card_dialog, pick_card
+
+        talent = self.talent
+        if talent is None:
+            self.show_error(self.tr("Link talent's own key"), StudioError(self.tr("Choose the talent first.")))
+            return
+        path = path or pick_card(self)
+        if path is None:
+            return
+
+        def opened(dialog) -> None:
+            self.card_dialog = dialog
+
+        open_card_dialog(self.vault, self.tasks, self, path, talent_id=talent.id, on_open=opened)
 
     def review_as_talent(self) -> None:
         from studio.ui.review_window import start_review

@@ -38,9 +38,9 @@ class TalentPassphraseDialog(QDialog):
                       self)
         text.setWordWrap(True)
         self.advice = QLabel(self.tr("Recommended: {name} keeps their key on their own device instead "
-                                     "(<tt>twin-studio talent keygen</tt> there, <tt>talent link</tt> or "
-                                     "<tt>talent export-kit</tt> here); then the studio holds no key of "
-                                     "theirs.").format(name=talent.name), self)
+                                     "(<tt>twin-studio talent keygen</tt> there, then <i>Talent ▸ Link talent's "
+                                     "own key…</i> here, or <tt>talent export-kit</tt>); then the studio holds no "
+                                     "key of theirs.").format(name=talent.name), self)
         self.advice.setWordWrap(True)
         self.current = QLineEdit(self)
         self.new = QLineEdit(self)

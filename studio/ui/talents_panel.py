@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QListWidget,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
 from studio.core.changes import Changes
 from studio.core.consent.talent_keys import check_talent_passphrase, set_talent_passphrase
 from studio.core.errors import StudioError
-from studio.core.talents import TalentRecord, add_talent, list_talents
+from studio.core.talents import STUDIO, TALENT, TalentRecord, add_talent, list_talents
 from studio.core.vault import Vault
 from studio.ui.banner import Banner
 from studio.ui.tasks import TaskManager
@@ -102,13 +104,20 @@ class TalentsPanel(QWidget):
         self.list.currentItemChanged.connect(self._current_changed)
         self.add_button = QPushButton(self.tr("Add talent…"), self)
         self.add_button.clicked.connect(self.add_talent)
+        self.card_button = QPushButton(self.tr("From card…"), self)
+        self.card_button.setToolTip(self.tr("Add a talent who holds their own key, from the talent-card.json "
+                                            "their device made (recommended)"))
+        self.card_button.clicked.connect(lambda: self.add_talent_from_card())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button, 1)
+        buttons.addWidget(self.card_button)
         heading = QLabel(self.tr("<b>Talents</b>"), self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(heading)
         lay.addWidget(self.search)
         lay.addWidget(self.list, 1)
-        lay.addWidget(self.add_button)
+        lay.addLayout(buttons)
         # a usable column whatever the others hold: names stay readable (elided in the list) (DR035)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * MIN_CHARS)
         self._wanted: str | None = None
@@ -134,7 +143,7 @@ class TalentsPanel(QWidget):
             count = self.tr("%n asset", "", n) if n == 1 else self.tr("%Ln assets", "", n)
             item = QListWidgetItem(f"{r.name}\n{count}" + (f" · {r.agency}" if r.agency else ""))
             item.setData(Qt.UserRole, r)
-            item.setToolTip(r.id)
+            item.setToolTip(f"{r.id}\n{self.holder_text(r)}")
             self.list.addItem(item)
             if r.id == self._wanted:
                 chosen = item
@@ -154,6 +163,14 @@ class TalentsPanel(QWidget):
             hay = " ".join(x for x in (r.name, r.agency or "", r.email or "") if x).casefold()
             item.setHidden(bool(needle) and needle not in hay)
 
+    def holder_text(self, record: TalentRecord) -> str:
+        """Who holds the talent's key, as the list's tool tip says it."""
+        if record.key_holder == TALENT:
+            return self.tr("Key: on their own device")
+        if record.key_holder == STUDIO:
+            return self.tr("Key: held by the studio, under their passphrase")
+        return self.tr("Key: none yet")
+
     def current(self) -> TalentRecord | None:
         item = self.list.currentItem()
         return item.data(Qt.UserRole) if item is not None else None
@@ -165,6 +182,23 @@ class TalentsPanel(QWidget):
         """The refresh the change brings selects the talent just added."""
         if created is not None:
             self._select = created.id
+
+    def add_talent_from_card(self, path: Path | None = None, on_open=None) -> None:
+        """*Add talent from card…*: pick the card (unless ``path`` is given), confirm its
+        fingerprint, add the talent; the refresh that follows selects them."""
+        from studio.ui.talent_card import open_card_dialog, pick_card
+
+        path = path or pick_card(self)
+        if path is None:
+            return
+
+        def opened(dialog) -> None:
+            self.card_dialog = dialog
+            dialog.accepted.connect(lambda: self._select_next(dialog.created))
+            if on_open is not None:
+                on_open(dialog)
+
+        open_card_dialog(self.vault, self.tasks, self, path, on_open=opened)
 
     def add_talent(self) -> AddTalentDialog:
         dialog = AddTalentDialog(self.vault, self.tasks, self)

@@ -77,3 +77,14 @@ def studio_pem(vault, path: Path) -> Path:
 
 def studio_key(vault):
     return vault.studio_signing_key().public_key()
+
+
+def fresh_card_keys() -> tuple[str, str]:
+    """The public halves of a new talent's keys as a card holds them (Ed25519 verify key in
+    base64, age recipient), made without ``talent keygen``'s two scrypt runs."""
+    import pyrage
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from studio.core.vault.keys import public_key_b64
+
+    return public_key_b64(Ed25519PrivateKey.generate().public_key()), str(pyrage.x25519.Identity.generate().to_public())

@@ -23,7 +23,7 @@ from studio.core.errors import (InvalidInput, IntegrityError, NotFound, TalentSi
                                 WrongPassphrase)
 from studio.core.talent_identity import (CARD_FILE, IDENTITY_FILE, SIGNING_FILE, add_talent_with_card, export_kit,
                                          keygen_talent, link_talent_card, load_talent_identity, read_talent_card)
-from studio.core.talents import add_talent, list_talents
+from studio.core.talents import add_talent, get_talent, list_talents
 from studio.core.vault import audit
 from studio.core.vault.keys import public_key_b64
 from tests.core.conftest import TALENT_PASS
@@ -140,6 +140,7 @@ def test_when_a_talent_is_added_from_their_card_then_the_studio_holds_no_key_and
     assert [e["action"] for e in events] == ["talent.added", "talent.key_linked"]
     with pytest.raises(InvalidInput, match="already talent"):
         add_talent_with_card(new_vault, card)  # one key, one talent
+    assert [x.id for x in list_talents(new_vault)] == [t.id], "the refused card added nobody"
     assert not check_vault(new_vault).problems
 
 
@@ -344,3 +345,14 @@ def test_when_a_card_is_linked_on_either_kind_of_vault_then_the_studio_key_row_g
     with pytest.raises(TalentSignsOnOwnDevice):
         review_asset(vault, assets[0], "reject", key)
     assert not check_vault(vault).problems
+
+
+def test_when_talents_are_listed_then_each_says_who_holds_their_key(world, kit):
+    vault, talent, _key, _assets = world
+    walk_in = add_talent(vault, "Walk In")
+    assert {t.id: t.key_holder for t in list_talents(vault)} == {talent.id: "studio", walk_in.id: None}
+    assert get_talent(vault, talent.id).key_holder == "studio"
+    link_talent_card(vault, talent.id, kit[1])
+    assert {t.id: t.key_holder for t in list_talents(vault)} == {talent.id: "talent", walk_in.id: None}
+    assert get_talent(vault, talent.id).key_holder == "talent" and get_talent(vault, walk_in.id).key_holder is None
+    assert list_talents(vault)[0].to_json()["key_holder"] in ("talent", None)

@@ -114,3 +114,21 @@ def test_when_the_studio_exports_a_kit_then_the_talent_holds_the_same_key_and_th
     _refused_on_own_device(cli("talent", "export-kit", tid, "--out", str(tmp_path / "again"),
                                "--talent-passphrase-file", held))
     assert any(e["action"] == "talent.key_handed_over" for e in cli.json("audit", "list"))
+
+
+def test_when_talents_are_listed_then_each_line_says_who_holds_their_key(cli, tmp_path):
+    from studio.core.talent_identity import TalentCard
+    from tests.core.helpers import fresh_card_keys
+
+    cli("init", check=True)
+    none_yet = cli("talent", "add", "--name", "Walk In", check=True).stdout.split()[-1]
+    held = cli("talent", "add", "--name", "Held Here", "--talent-passphrase-file",
+               _phrase(tmp_path, "held.txt", "the phrase typed at the studio"), check=True).stdout.split()[-1]
+    card = tmp_path / "talent-card.json"  # a real card (real keys), without keygen's two scrypt runs
+    card.write_text(json.dumps(TalentCard("Own Device", *fresh_card_keys()).to_json()))
+    own = json.loads(cli("talent", "add", "--card", str(card), "--json", check=True).stdout)["id"]
+    listed = {t["id"]: t["key_holder"] for t in cli.json("talent", "list")}
+    assert listed == {none_yet: None, held: "studio", own: "talent"}
+    lines = {line.split()[0]: line for line in cli("talent", "list", check=True).stdout.splitlines()}
+    assert lines[none_yet].endswith("key: none yet") and lines[held].endswith("key: studio")
+    assert lines[own].endswith("key: own device")

@@ -25,6 +25,7 @@ from studio.core.clock import now_iso
 from studio.core.consent.signing import verify
 from studio.core.errors import InvalidInput, NotFound, TalentSignsOnOwnDevice, WrongPassphrase
 from studio.core.ids import parse_id
+from studio.core.talents import STUDIO, TALENT
 from studio.core.testpoints import pause_point
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import RetiredTalentKey, Talent, TalentCard, TalentKey as TalentKeyRow
@@ -62,9 +63,6 @@ def has_key(vault: Vault, talent_id: str) -> bool:
     tid = parse_id("talent", talent_id)
     with vault.session() as s:
         return _row(s, tid) is not None
-
-
-STUDIO, TALENT = "studio", "talent"
 
 
 def key_holder(vault: Vault, talent_id: str) -> str | None:
@@ -329,6 +327,15 @@ def link_own_key(vault: Vault, talent_id: str, public_key: str, recipient: str, 
     if row is not None:
         vault.flush_journal()  # the deleted key's page, overwritten, into the catalog file
     return LinkedKey(tid, fingerprint, tuple(r.public_key for r in retired), row is not None)
+
+
+def refuse_if_key_taken(vault: Vault, public_key: str) -> None:
+    """:class:`InvalidInput` when ``public_key`` is already a talent's (in use or retired): checked
+    before a new talent is added with it, so that a refused card adds nobody."""
+    with vault.session() as s:
+        owner = _owner_of(s, public_key)
+    if owner is not None:
+        raise InvalidInput(f"this key is already talent {owner}'s: one key belongs to one talent")
 
 
 def _owner_of(s, public_key: str) -> str | None:

@@ -2,6 +2,21 @@
 <!DOCTYPE TS>
 <TS version="2.1">
 <context>
+    <name></name>
+    <message>
+        <location filename="../talent_card.py" line="+31"/>
+        <source>TalentCardDialog</source>
+        <comment>The talent&apos;s card</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>TalentCardDialog</source>
+        <comment>Talent card ({card});;JSON (*.json)</comment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AboutDialog</name>
     <message>
         <location filename="../about_dialog.py" line="+25"/>
@@ -177,7 +192,7 @@
 <context>
     <name>AddTalentDialog</name>
     <message>
-        <location filename="../talents_panel.py" line="+25"/>
+        <location filename="../talents_panel.py" line="+27"/>
         <source>Add a talent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -645,7 +660,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+135"/>
+        <location filename="../consent_panel.py" line="+141"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1126,7 +1141,7 @@
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-185"/>
+        <location filename="../consent_panel.py" line="-191"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1834,6 +1849,16 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Add talent from &amp;card…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A talent who holds their own key: register the card their device made (recommended)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Find talent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1845,6 +1870,16 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     <message>
         <location line="+1"/>
         <source>Create the talent&apos;s own signing key, or change its passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Link talent&apos;s own key…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Switch the selected talent to the key on their card; the studio&apos;s copy is destroyed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2035,12 +2070,18 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     </message>
     <message>
         <location line="-13"/>
-        <location line="+19"/>
+        <location line="+22"/>
+        <location line="+15"/>
         <source>Choose the talent first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-15"/>
+        <source>Link talent&apos;s own key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Review</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2348,7 +2389,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../review_window.py" line="+101"/>
+        <location filename="../review_window.py" line="+102"/>
         <source>Reject “{name}”</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2959,9 +3000,94 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
 </context>
 <context>
+    <name>TalentCardDialog</name>
+    <message>
+        <location filename="../talent_card.py" line="+17"/>
+        <location line="+110"/>
+        <source>Add talent from card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-110"/>
+        <location line="+111"/>
+        <source>Link talent&apos;s own key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-108"/>
+        <source>Add {name} from their card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt; holds their own key, made on their own device. The studio keeps only its public half: it can verify what they sign, never sign for them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Link {name}&apos;s own key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>From now on &lt;b&gt;{name}&lt;/b&gt; holds their own key, on their own device, and signs there: the studio will hold no private key of theirs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Name on the card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Key fingerprint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>E-mail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Agency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Compare the fingerprint, character by character, with the one {name}&apos;s device shows (&lt;tt&gt;twin-studio talent keygen&lt;/tt&gt; printed it). If they differ, this is not their card: cancel.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Add talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Link key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The studio&apos;s copy of {name}&apos;s key is destroyed: it is deleted from the vault for good, and nobody at the studio can sign for them again. What they signed with it stays valid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The key {name} held until now is retired (a new device): what they signed with it stays valid, nothing new signed with it counts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} has no key yet: this card&apos;s becomes theirs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TalentPage</name>
     <message>
-        <location line="-222"/>
+        <location filename="../export_wizard.py" line="-222"/>
         <location line="+2"/>
         <source>Talent</source>
         <translation type="unfinished"></translation>
@@ -2980,7 +3106,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentPassphraseDialog</name>
     <message>
-        <location filename="../talent_passphrase.py" line="+33"/>
+        <location filename="../talent_passphrase.py" line="+34"/>
         <source>{name}&apos;s passphrase</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2996,7 +3122,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+3"/>
-        <source>Recommended: {name} keeps their key on their own device instead (&lt;tt&gt;twin-studio talent keygen&lt;/tt&gt; there, &lt;tt&gt;talent link&lt;/tt&gt; or &lt;tt&gt;talent export-kit&lt;/tt&gt; here); then the studio holds no key of theirs.</source>
+        <source>Recommended: {name} keeps their key on their own device instead (&lt;tt&gt;twin-studio talent keygen&lt;/tt&gt; there, then &lt;i&gt;Talent ▸ Link talent&apos;s own key…&lt;/i&gt; here, or &lt;tt&gt;talent export-kit&lt;/tt&gt;); then the studio holds no key of theirs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3035,7 +3161,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Key fingerprint</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3050,7 +3176,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>the two entries differ</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3063,7 +3189,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-244"/>
+        <location filename="../review_window.py" line="-245"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3088,7 +3214,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>&lt;b&gt;{name}&lt;/b&gt; holds their own key and decides on their own device: the studio holds no key of theirs and cannot sign for them, so there is no review mode here.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3122,6 +3248,16 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+2"/>
+        <source>From card…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add a talent who holds their own key, from the talent-card.json their device made (recommended)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>&lt;b&gt;Talents&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3143,6 +3279,21 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Key: on their own device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Key: held by the studio, under their passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Key: none yet</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
