@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication
 from studio.core.errors import RenderUnavailable, StudioError
 from studio.core.render.preview import Preview, PreviewScene, open_scene
 from studio.core.render.views import Camera
+from studio.core.testpoints import pause_point
 from studio.core.vault import Vault
 
 
@@ -188,6 +189,8 @@ class RenderThread(threading.Thread):
 
     def _draw(self, wanted: _Wanted) -> None:
         req, vault = wanted.request, wanted.vault
+        if not req.moving:
+            pause_point("preview.still")  # tests hold a still here, as if it took minutes (DR031)
         try:
             scene = self._scenes.get(vault, req.asset_id)
             camera = req.camera or scene.home
