@@ -113,14 +113,20 @@ def talent_passphrase(path: str | None, prompt: str, *, confirm: bool = False) -
     studio's shell must not hold the talent's secret."""
     if path:
         return read_passphrase_file(path)
+    return _typed(f"{prompt}: ", confirm,
+                  "no talent passphrase given: use --talent-passphrase-file FILE, or let the talent type it")
+
+
+def _typed(prompt: str, confirm: bool, missing: str) -> str:
+    """A passphrase typed at a terminal (twice with ``confirm``); ``missing`` when there is none."""
     if sys.stdin is not None and sys.stdin.isatty():
         import getpass
 
-        first = getpass.getpass(f"{prompt}: ")
+        first = getpass.getpass(prompt)
         if confirm and getpass.getpass("Repeat it: ") != first:
             raise InvalidInput("the two passphrases differ")
         return first
-    raise InvalidInput("no talent passphrase given: use --talent-passphrase-file FILE, or let the talent type it")
+    raise InvalidInput(missing)
 
 
 def brand_passphrase(args, *, confirm: bool = False) -> str:
@@ -130,14 +136,8 @@ def brand_passphrase(args, *, confirm: bool = False) -> str:
     path = getattr(args, "brand_passphrase_file", None)
     if path:
         return read_passphrase_file(path)
-    if sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
-        first = getpass.getpass("Passphrase of the brand's keys: ")
-        if confirm and getpass.getpass("Repeat it: ") != first:
-            raise InvalidInput("the two passphrases differ")
-        return first
-    raise InvalidInput("no passphrase for the brand's keys: use --passphrase-file FILE, or type it at a terminal")
+    return _typed("Passphrase of the brand's keys: ", confirm,
+                  "no passphrase for the brand's keys: use --passphrase-file FILE, or type it at a terminal")
 
 
 def vault_dir(args) -> Path:
