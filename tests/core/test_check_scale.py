@@ -10,7 +10,7 @@ import json
 from sqlalchemy import select
 
 from studio.core.check import check_vault
-from studio.core.consent.evidence import asset_decision, grant_problems, verify_evidence
+from studio.core.consent.evidence import approvals, asset_decision, grant_problems, verify_evidence
 from studio.core.consent.talent_keys import keyrings
 from studio.core.vault.catalog import Asset, Grant
 from tests.library import make_library
@@ -80,3 +80,32 @@ def test_when_the_chain_is_hashed_fast_then_its_bytes_are_rfc8785s_for_every_kin
         body = {"seq": 12345, "at": "2026-12-02T14:00:00.000000Z", "actor": text, "action": "asset.ingested",
                 "subject": text[::-1], "details": json.dumps({"k": text}), "prev": "0" * 64}
         assert _canonical(body) == rfc8785.dumps(body), repr(text)
+
+
+def test_when_an_export_establishes_approvals_in_batches_then_each_asset_gets_what_the_per_asset_check_gives(
+        new_vault, tmp_path):
+    make_library(new_vault, tmp_path / "work", assets=40, talents=3, grants=2, entries=2, others_each=2)
+    with catalog_db(new_vault) as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM assets ORDER BY id")]
+        reviewed = [r[0] for r in db.execute("SELECT asset_id FROM reviews ORDER BY asset_id")]
+        pending = [r[0] for r in db.execute("SELECT id FROM assets WHERE status = 'pending_review' ORDER BY id")]
+    assert reviewed and len(pending) >= 2, (reviewed, pending)
+    _edit(new_vault, ("UPDATE assets SET status = 'approved' WHERE id = ?", (pending[0],)),  # approved by hand
+          ("UPDATE assets SET status = 'rejected' WHERE id = ?", (pending[1],)))
+    asked = ids + ["no-such-asset"]
+
+    def one_by_one() -> dict:
+        with new_vault.session() as s:
+            keys = keyrings(s)
+            return {aid: asset_decision(new_vault, s, s.get(Asset, aid), keys.get(s.get(Asset, aid).talent_id))
+                    for aid in ids}
+
+    expected = one_by_one()
+    for batch in (7, 500):  # batches that split the talents' assets, and one batch for all
+        got = approvals(new_vault, asked, batch=batch)
+        assert {aid: got[aid] for aid in ids} == expected
+        assert got["no-such-asset"] == ("pending_review", ["asset no-such-asset is not in the catalog"])
+    decided = {aid: d for aid, (d, _) in expected.items()}
+    assert decided[reviewed[0]] == "approved" and decided[pending[0]] == decided[pending[1]] == "pending_review"
+    assert "not backed by a signed review" in expected[pending[0]][1][0]  # the edits are seen
+    assert "not backed by a signed review" in expected[pending[1]][1][0]

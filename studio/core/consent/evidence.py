@@ -38,6 +38,7 @@ ENDING_ACTIONS = ("grant.revoked", "grant.declined")
 
 
 LEDGER_ACTIONS = tuple(f"ledger.{k}" for k in LedgerKind)
+_BATCH = 500  # ids in one IN (...) list: well under SQLite's bound on parameters
 
 
 def _events(s: Session, actions: tuple[str, ...], subject: str | None = None,
@@ -149,16 +150,29 @@ def _decision(vault: Vault, asset: Asset, keys: Keyring | None, review_rows: lis
     return decision, problems
 
 
-def approvals(vault: Vault, asset_ids: list[str]) -> dict[str, tuple[str, list[str]]]:
-    """For each asset: its established decision and the problems found establishing it."""
+def approvals(vault: Vault, asset_ids: list[str], batch: int = _BATCH) -> dict[str, tuple[str, list[str]]]:
+    """For each asset: its established decision and the problems found establishing it. The
+    assets, their reviews and review events are read a batch at a time, and each talent's
+    keyring once, not a query of each per asset (an export of thousands of takes)."""
     out = {}
+    keys: dict[str, Keyring] = {}
     with vault.session() as s:
-        for aid in asset_ids:
-            asset = s.get(Asset, aid)
-            if asset is None:
-                out[aid] = (AssetStatus.PENDING_REVIEW, [f"asset {aid} is not in the catalog"])
-            else:
-                out[aid] = asset_decision(vault, s, asset, keyring(s, asset.talent_id))
+        for start in range(0, len(asset_ids), batch):
+            ids = asset_ids[start:start + batch]
+            assets = {a.id: a for a in s.execute(select(Asset).where(Asset.id.in_(ids))).scalars()}
+            reviews = _by(s.execute(select(Review).where(Review.asset_id.in_(ids))).scalars(),
+                          lambda r: r.asset_id)
+            events = _by(s.execute(select(AuditEvent).where(AuditEvent.action.in_(REVIEW_ACTIONS),
+                                                            AuditEvent.subject.in_(ids))
+                                   .order_by(AuditEvent.seq)).scalars(), lambda ev: ev.subject)
+            for aid in ids:
+                asset = assets.get(aid)
+                if asset is None:
+                    out[aid] = (AssetStatus.PENDING_REVIEW, [f"asset {aid} is not in the catalog"])
+                    continue
+                if asset.talent_id not in keys:
+                    keys[asset.talent_id] = keyring(s, asset.talent_id)
+                out[aid] = _decision(vault, asset, keys[asset.talent_id], reviews.get(aid, []), events.get(aid, []))
     return out
 
 
