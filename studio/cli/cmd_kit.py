@@ -117,12 +117,13 @@ def register(commands) -> None:
     p.add_argument("--talent", required=True, metavar="ID")
     p.add_argument("--out", required=True, metavar="FILE.twinreview")
     talent_side = commands.group("kit", "on the talent's own device: open a review kit and sign decisions (no vault)")
-    p = commands.add("show", cmd_kit_show, "decrypt a review kit, verify the studio's signature, print it", talent_side)
+    p = commands.add("show", cmd_kit_show, "decrypt a review kit, verify the studio's signature, print it", talent_side,
+                     brand=True)  # the talent's device: no vault options
     p.add_argument("file", metavar="FILE")
     p.add_argument("--identity", required=True, metavar="DIR", help="your keys' folder (from `talent keygen`)")
     p.add_argument("--talent-passphrase-file", metavar="FILE", help="your passphrase (default: typed)")
     p = commands.add("decide", cmd_kit_decide, "sign your decisions on a review kit into a decisions file",
-                     talent_side, refuses=True)
+                     talent_side, refuses=True, brand=True)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--identity", required=True, metavar="DIR", help="your keys' folder (from `talent keygen`)")
     p.add_argument("--talent-passphrase-file", metavar="FILE", help="your passphrase (default: typed)")
