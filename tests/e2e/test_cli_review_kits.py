@@ -51,3 +51,17 @@ def test_when_a_talent_decides_from_a_kit_then_the_studio_imports_it_once(cli, t
     again = cli("decisions", "import", str(out))
     assert again.returncode == 2 and "already imported" in again.stderr and "Traceback" not in again.stderr
     assert cli.json("assets", "show", r["asset_id"]) == events
+
+
+def test_when_the_talent_asks_for_help_then_kit_show_and_decide_list_no_vault_option(capsys):
+    import pytest
+
+    import studio.cli
+
+    for command in (("kit", "show"), ("kit", "decide")):
+        with pytest.raises(SystemExit) as ended:
+            studio.cli.build_parser().parse_args([*command, "--help"])
+        assert ended.value.code == 0
+        text = capsys.readouterr().out
+        assert not [o for o in ("--vault", "--catalog", "--store", "STUDIO_PASSPHRASE") if o in text], command
+        assert "--talent-passphrase-file" in text and "--identity" in text
