@@ -22,9 +22,9 @@ def cmd_review_kit_export(args) -> int:
     if args.json:
         print_json(info)
     else:
+        omitted = f", {done.omitted} too large to carry" if done.omitted else ""
         print(f"review kit for talent {done.talent_id}: {done.assets} asset(s), {done.grants_awaiting} grant(s) "
-              f"awaiting them, {done.previews} preview(s)" + (f", {done.omitted} too large to carry" if done.omitted
-                                                               else "") + f"; encrypted to their key ({done.size} bytes)",
+              f"awaiting them, {done.previews} preview(s){omitted}; encrypted to their key ({done.size} bytes)",
               file=sys.stderr)
         print(done.kit_id)
     return EXIT_OK
@@ -127,11 +127,12 @@ def register(commands) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--identity", required=True, metavar="DIR", help="your keys' folder (from `talent keygen`)")
     p.add_argument("--talent-passphrase-file", metavar="FILE", help="your passphrase (default: typed)")
-    p.add_argument("--approve", nargs="+", action="extend", default=[], metavar="ASSET", help="approve these assets")
-    p.add_argument("--reject", nargs="+", action="extend", default=[], metavar="ASSET", help="reject these assets (--reason: why)")
-    p.add_argument("--sign", nargs="+", action="extend", default=[], metavar="GRANT", help="sign these draft grants")
-    p.add_argument("--decline", nargs="+", action="extend", default=[], metavar="GRANT", help="decline these draft grants")
-    p.add_argument("--revoke", nargs="+", action="extend", default=[], metavar="GRANT", help="revoke these grants (--reason required)")
+    for option, metavar, help_ in (("--approve", "ASSET", "approve these assets"),
+                                   ("--reject", "ASSET", "reject these assets (--reason: why)"),
+                                   ("--sign", "GRANT", "sign these draft grants"),
+                                   ("--decline", "GRANT", "decline these draft grants"),
+                                   ("--revoke", "GRANT", "revoke these grants (--reason required)")):
+        p.add_argument(option, nargs="+", action="extend", default=[], metavar=metavar, help=help_)
     p.add_argument("--reason", metavar="TEXT", help="why: kept with a rejection, a decline, a revocation")
     p.add_argument("--pause", action="append", nargs="?", const="", default=[], metavar="GRANT",
                    help="ask to pause new exports (of one grant, or all)")
