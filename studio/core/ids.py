@@ -72,8 +72,16 @@ class ReportId(TypedId, kind="report", prefix="rpt"):
     __slots__ = ()
 
 
+class KitId(TypedId, kind="kit", prefix="kit"):
+    __slots__ = ()
+
+
+class DecisionsId(TypedId, kind="decisions", prefix="dcs"):
+    __slots__ = ()
+
+
 ID_TYPES: dict[str, type[TypedId]] = {t.kind: t for t in (TalentId, AssetId, VaultId, ReviewId, GrantId, BrandId,
-                                                          PackageId, EntryId, ReportId)}
+                                                          PackageId, EntryId, ReportId, KitId, DecisionsId)}
 
 
 def new_id(kind: str) -> TypedId:

@@ -306,23 +306,29 @@ def _can_sign(rec: GrantRecord, key: TalentKey, current: str | None) -> None:
 def apply_signature(vault: Vault, signed: SignedDraft) -> GrantRecord:
     """Store the talent's signature — only if the stored draft is still the one they signed."""
     with vault.session() as s:
-        row, rec = load_grant(s, vault, signed.grant_id)
-        if rec.state != GrantState.DRAFT:
-            raise ConsentError(f"grant {rec.id} is already {rec.state}")
-        _check_basis(rec, signed.basis_sha256, "signed")
-        key = _stored_key(s, rec.talent_id)
-        if key is None or signed.document.get("talent_public_key") != key or \
-                not verify(key, signed.document, signed.signature):
-            raise ConsentError("the signature is not the talent's, with their registered key")
-        expected = dict(rec.document, talent_public_key=key)
-        if canonical(expected) != canonical(signed.document):
-            raise ConsentError(f"the document signed is not grant {rec.id} as stored; nothing was changed")
-        doc = signed.document
-        write_guarded(s, row, "signed", state=GrantState.SIGNED, talent_signature=signed.signature,
-                      document_sealed=vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}"))
-        audit.append(s, "grant.signed", rec.id, {"sha256": hashlib.sha256(canonical(doc)).hexdigest(),
-                                                  "signature": signed.signature}, actor=rec.talent_id)
+        apply_signature_in(s, vault, signed)
     return get_grant(vault, signed.grant_id)
+
+
+def apply_signature_in(s: Session, vault: Vault, signed: SignedDraft) -> None:
+    """:func:`apply_signature` inside the caller's transaction (a decisions file applies several
+    decisions in one)."""
+    row, rec = load_grant(s, vault, signed.grant_id)
+    if rec.state != GrantState.DRAFT:
+        raise ConsentError(f"grant {rec.id} is already {rec.state}")
+    _check_basis(rec, signed.basis_sha256, "signed")
+    key = _stored_key(s, rec.talent_id)
+    if key is None or signed.document.get("talent_public_key") != key or \
+            not verify(key, signed.document, signed.signature):
+        raise ConsentError("the signature is not the talent's, with their registered key")
+    expected = dict(rec.document, talent_public_key=key)
+    if canonical(expected) != canonical(signed.document):
+        raise ConsentError(f"the document signed is not grant {rec.id} as stored; nothing was changed")
+    doc = signed.document
+    write_guarded(s, row, "signed", state=GrantState.SIGNED, talent_signature=signed.signature,
+                  document_sealed=vault.fields.seal(canonical(doc).decode(), f"grants.document:{rec.id}"))
+    audit.append(s, "grant.signed", rec.id, {"sha256": hashlib.sha256(canonical(doc)).hexdigest(),
+                                              "signature": signed.signature}, actor=rec.talent_id)
 
 
 def sign_grant(vault: Vault, grant_id: str, key: TalentKey, expected_sha256: str | None = None) -> GrantRecord:
@@ -366,28 +372,63 @@ def revoke_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | None
     reason = _reason(reason)
     with vault.session() as s:
         row, rec = load_grant(s, vault, grant_id)
-        if rec.revocation is not None:
-            raise ConsentError(f"grant {rec.id} was already revoked on {rec.revocation['revoked_on']} "
-                               f"(effective {rec.revocation['effective']})")
-        if rec.state not in (GrantState.SIGNED, GrantState.ACTIVE):
-            raise ConsentError(f"grant {rec.id} is {rec.state}: only a signed or active grant can be revoked")
+        _can_revoke(rec)
         require_studio_held(s, rec.talent_id)
         if key.talent_id != rec.talent_id or key.public_b64 != rec.document.get("talent_public_key"):
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can revoke grant {rec.id}")
-        if reason is not None and len(reason) > 2000:
-            raise InvalidInput("the reason is longer than 2000 characters")
-        today, effective = _revocation_days(rec)
-        statement = {"type": "twin-studio/grant-revocation", "grant": rec.id, "grant_sha256": rec.sha256,
-                     "revoked_on": today.isoformat(), "effective": effective.isoformat(),
-                     "reason": reason, "at": now_iso()}
-        signature = sign(key.private, statement)
-        # the stored state stays: the grant reads "revoked" from the effective day on (status())
-        write_guarded(s, row, "revoked", revocation_signature=signature,
-                      revocation_sealed=vault.fields.seal(canonical(statement).decode(),
-                                                          f"grants.revocation:{rec.id}"))
-        audit.append(s, "grant.revoked", rec.id, {"effective": statement["effective"], "signature": signature},
-                     actor=rec.talent_id)
+        statement = revocation_statement(rec, reason, now_iso())
+        store_revocation(s, vault, row, rec, statement, sign(key.private, statement))
     return get_grant(vault, rec.id)
+
+
+def _can_revoke(rec: GrantRecord) -> None:
+    if rec.revocation is not None:
+        raise ConsentError(f"grant {rec.id} was already revoked on {rec.revocation['revoked_on']} "
+                           f"(effective {rec.revocation['effective']})")
+    if rec.state not in (GrantState.SIGNED, GrantState.ACTIVE):
+        raise ConsentError(f"grant {rec.id} is {rec.state}: only a signed or active grant can be revoked")
+
+
+def revocation_statement(rec: GrantRecord, reason: str | None, at: str) -> dict:
+    """What the talent signs to revoke ``rec`` today (here, or on their own device from a kit)."""
+    reason = _reason(reason)
+    if reason is not None and len(reason) > 2000:
+        raise InvalidInput("the reason is longer than 2000 characters")
+    today, effective = _revocation_days(rec)
+    return {"type": "twin-studio/grant-revocation", "grant": rec.id, "grant_sha256": rec.sha256,
+            "revoked_on": today.isoformat(), "effective": effective.isoformat(), "reason": reason, "at": at}
+
+
+def _talent_signed(s: Session, rec: GrantRecord, statement: dict, signature: str) -> bool:
+    """Signed with the key in the grant's document or the talent's key in use (DR045)."""
+    keys = [k for k in (rec.document.get("talent_public_key"), current_public_key(s, rec.talent_id)) if k]
+    return any(verify(k, statement, signature) for k in keys)
+
+
+def store_revocation(s: Session, vault: Vault, row: Grant, rec: GrantRecord, statement: dict,
+                     signature: str) -> None:
+    """Inside the caller's transaction: keep the talent's signed revocation of ``rec`` (read in
+    this transaction), after checking it names this grant as it is, gives the notice the grant
+    promises, and is the talent's signature."""
+    _can_revoke(rec)
+    if statement.get("type") != "twin-studio/grant-revocation" or statement.get("grant") != rec.id:
+        raise ConsentError(f"the revocation is not one of grant {rec.id}")
+    if statement.get("grant_sha256") != rec.sha256:
+        raise ConsentError(f"grant {rec.id} changed since the talent revoked it: nothing was changed")
+    try:
+        revoked_on = dt.date.fromisoformat(str(statement.get("revoked_on")))
+        effective = dt.date.fromisoformat(str(statement.get("effective")))
+    except ValueError as exc:
+        raise InvalidInput(f"the revocation of grant {rec.id} has no valid dates") from exc
+    if effective < revoked_on + dt.timedelta(days=rec.document["notice_days"]):
+        raise ConsentError(f"the revocation of grant {rec.id} takes effect before the notice period ends")
+    if not _talent_signed(s, rec, statement, signature):
+        raise ConsentError(f"the revocation of grant {rec.id} is not signed by talent {rec.talent_id}")
+    # the stored state stays: the grant reads "revoked" from the effective day on (status())
+    write_guarded(s, row, "revoked", revocation_signature=signature,
+                  revocation_sealed=vault.fields.seal(canonical(statement).decode(), f"grants.revocation:{rec.id}"))
+    audit.append(s, "grant.revoked", rec.id, {"effective": statement["effective"], "signature": signature},
+                 actor=rec.talent_id)
 
 
 def preview_document(vault: Vault, talent_id: str, fields: dict) -> dict:
@@ -401,17 +442,36 @@ def decline_grant(vault: Vault, grant_id: str, key: TalentKey, reason: str | Non
     """The talent says no to a draft: a statement they sign, kept with the grant."""
     with vault.session() as s:
         row, rec = load_grant(s, vault, grant_id)
-        if rec.state != GrantState.DRAFT:
-            raise ConsentError(f"grant {rec.id} is {rec.state}: only a draft can be declined (revoke a signed one)")
+        _can_decline(rec)
         require_studio_held(s, rec.talent_id)
         if key.talent_id != rec.talent_id or key.public_b64 != _stored_key(s, rec.talent_id):
             raise ConsentError(f"only talent {rec.talent_id}, with their own key, can decline grant {rec.id}")
-        statement = {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,
-                     "reason": _reason(reason), "at": now_iso(),
-                     "revoked_on": rec.today().isoformat(), "effective": rec.today().isoformat()}
-        signature = sign(key.private, statement)
-        write_guarded(s, row, "declined", state=GrantState.DECLINED, revocation_signature=signature,
-                      revocation_sealed=vault.fields.seal(canonical(statement).decode(),
-                                                          f"grants.revocation:{rec.id}"))
-        audit.append(s, "grant.declined", rec.id, {"signature": signature}, actor=rec.talent_id)
+        statement = decline_statement(rec, reason, now_iso())
+        store_decline(s, vault, row, rec, statement, sign(key.private, statement))
     return get_grant(vault, rec.id)
+
+
+def _can_decline(rec: GrantRecord) -> None:
+    if rec.state != GrantState.DRAFT:
+        raise ConsentError(f"grant {rec.id} is {rec.state}: only a draft can be declined (revoke a signed one)")
+
+
+def decline_statement(rec: GrantRecord, reason: str | None, at: str) -> dict:
+    """What the talent signs to decline the draft ``rec`` (here, or on their own device)."""
+    return {"type": "twin-studio/grant-decline", "grant": rec.id, "grant_sha256": rec.sha256,
+            "reason": _reason(reason), "at": at,
+            "revoked_on": rec.today().isoformat(), "effective": rec.today().isoformat()}
+
+
+def store_decline(s: Session, vault: Vault, row: Grant, rec: GrantRecord, statement: dict, signature: str) -> None:
+    """Inside the caller's transaction: keep the talent's signed decline of the draft ``rec``."""
+    _can_decline(rec)
+    if statement.get("type") != "twin-studio/grant-decline" or statement.get("grant") != rec.id:
+        raise ConsentError(f"the decline is not one of grant {rec.id}")
+    if statement.get("grant_sha256") != rec.sha256:
+        raise ConsentError(f"grant {rec.id} changed since the talent declined it: nothing was changed")
+    if not _talent_signed(s, rec, statement, signature):
+        raise ConsentError(f"the decline of grant {rec.id} is not signed by talent {rec.talent_id}")
+    write_guarded(s, row, "declined", state=GrantState.DECLINED, revocation_signature=signature,
+                  revocation_sealed=vault.fields.seal(canonical(statement).decode(), f"grants.revocation:{rec.id}"))
+    audit.append(s, "grant.declined", rec.id, {"signature": signature}, actor=rec.talent_id)

@@ -20,6 +20,9 @@ LABELS = {
     "grant.drafted": "grant drafted", "grant.edited": "grant draft edited", "grant.signed": "grant signed",
     "grant.activated": "grant activated by the studio", "grant.revoked": "grant revoked",
     "grant.declined": "grant declined", "grant.used": "used under a grant",
+    "decisions.imported": "decisions from the talent's own device imported",
+    "talent.pause_requested": "pause asked for", "talent.resume_requested": "resume asked for",
+    "talent.access_requested": "access copy asked for", "talent.erasure_requested": "erasure asked for",
 }
 
 

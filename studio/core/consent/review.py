@@ -99,20 +99,33 @@ def review_assets(vault: Vault, asset_ids: list[str], decision: str, key: Talent
         out = []
         for aid in aids:
             asset = found[aid]
-            rid, at = new_id("review"), now_iso()
-            statement = {"type": "twin-studio/asset-review", "version": 1, "review": rid, "asset": aid,
-                         "sha256": asset.sha256, "talent": key.talent_id, "decision": status,
-                         "note": note, "at": at}
-            signature = sign(key.private, statement)
-            s.add(Review(id=rid, asset_id=aid, talent_id=key.talent_id, decision=status,
-                         statement_sealed=vault.fields.seal(canonical(statement).decode(), f"reviews.statement:{rid}"),
-                         signature=signature, at=at))
-            asset.status = status
-            s.flush()
-            audit.append(s, f"asset.{status}", aid, {"review": rid, "sha256": asset.sha256, "signature": signature},
-                         actor=key.talent_id)
-            out.append(ReviewRecord(rid, aid, key.talent_id, status, note, at, True))
+            statement = review_statement(new_id("review"), asset.id, asset.sha256, key.talent_id, status, note,
+                                         now_iso())
+            out.append(store_review(s, vault, asset, statement, sign(key.private, statement)))
     return ReviewBatch(tuple(out))
+
+
+def review_statement(review_id: str, asset_id: str, sha256: str, talent_id: str, decision: str,
+                     note: str | None, at: str) -> dict:
+    """What the talent signs to approve or reject one asset (the same wherever they sign it: in
+    review mode here, or on their own device from a review kit)."""
+    return {"type": "twin-studio/asset-review", "version": 1, "review": review_id, "asset": asset_id,
+            "sha256": sha256, "talent": talent_id, "decision": decision, "note": note, "at": at}
+
+
+def store_review(s, vault: Vault, asset: Asset, statement: dict, signature: str) -> ReviewRecord:
+    """Inside the caller's transaction: keep a signed review of ``asset`` (its row, the asset's
+    status, the audit event with the talent as the actor). The caller has checked who signed;
+    ``check`` verifies the signature against the talent's keyring as for any review."""
+    rid, at, status, talent = statement["review"], statement["at"], statement["decision"], statement["talent"]
+    s.add(Review(id=rid, asset_id=asset.id, talent_id=talent, decision=status,
+                 statement_sealed=vault.fields.seal(canonical(statement).decode(), f"reviews.statement:{rid}"),
+                 signature=signature, at=at))
+    asset.status = status
+    s.flush()
+    audit.append(s, f"asset.{status}", asset.id, {"review": rid, "sha256": asset.sha256, "signature": signature},
+                 actor=talent)
+    return ReviewRecord(rid, asset.id, talent, status, statement.get("note"), at, True)
 
 
 def check_review(vault: Vault, row: Review, asset: Asset | None, keys: Keyring | None) -> tuple[dict | None, list[str]]:

@@ -1,0 +1,147 @@
+"""``twin-studio review-kit export`` and ``decisions import`` (the studio's vault), ``kit show`` and
+``kit decide`` (the talent's own device, no vault): deciding offline from a review kit (DR049).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from studio.cli.exits import EXIT_OK
+from studio.cli.options import open_vault, print_json, shown, talent_passphrase
+
+
+def cmd_review_kit_export(args) -> int:
+    from studio.core.kits.export import export_review_kit
+
+    with open_vault(args) as vault:
+        done = export_review_kit(vault, args.talent, Path(args.out))
+    info = {"kit": done.kit_id, "talent": done.talent_id, "path": str(done.path), "size": done.size,
+            "assets": done.assets, "grants_awaiting": done.grants_awaiting, "previews": done.previews,
+            "omitted": done.omitted, "chain_head": done.head_seq}
+    if args.json:
+        print_json(info)
+    else:
+        omitted = f", {done.omitted} too large to carry" if done.omitted else ""
+        print(f"review kit for talent {done.talent_id}: {done.assets} asset(s), {done.grants_awaiting} grant(s) "
+              f"awaiting them, {done.previews} preview(s){omitted}; encrypted to their key ({done.size} bytes)",
+              file=sys.stderr)
+        print(done.kit_id)
+    return EXIT_OK
+
+
+def _identity(args):
+    from studio.core.talent_identity import load_talent_identity
+
+    passphrase = talent_passphrase(args.talent_passphrase_file, "Your passphrase")
+    return load_talent_identity(Path(args.identity), passphrase)
+
+
+def _print_kit(kit: dict) -> None:
+    print(shown(f"review kit {kit['kit']} for {kit['talent']['name']} ({kit['talent']['id']}), made "
+                f"{kit['made_at']} by the studio with key {kit['studio']['fingerprint']}"))
+    print(f"history: up to event {kit['chain_head']['seq']} ({kit['chain_head']['hash'][:16]}…)")
+    print(f"\nassets ({len(kit['assets'])}):")
+    for a in kit["assets"]:
+        previews = ", ".join(p["role"] for p in a["previews"]) or "none"
+        print(shown(f"  {a['id']}  {a['kind']}  {a['name']}  {a['status']}  sha256 {a['sha256'][:16]}…  "
+                    f"previews: {previews}"))
+        for w in a["warnings"]:
+            print(shown(f"      QA: {w}"))
+    print(f"\ngrants ({len(kit['grants'])}):")
+    for g in kit["grants"]:
+        print(shown(f"  {g['id']}  {g['state']}" + ("  — awaiting your decision" if g["awaiting"] else "")))
+        for line in g["summary"].splitlines():
+            print(shown(f"      {line}"))
+    st = kit["statement"]
+    totals = ", ".join(f"{v} {c}" for c, v in st["totals"].items()) or "nothing yet"
+    print(f"\nstatement: {len(st['entries'])} entr(y/ies), {st['uses']} use(s), {st['violations']} violation(s); "
+          f"fees: {totals}")
+    print(f"history: {len(kit['history'])} event(s) about you")
+
+
+def cmd_kit_show(args) -> int:
+    from studio.core.kits.talent_side import show_kit
+
+    me = _identity(args)
+    seen = show_kit(Path(args.file), me, Path(args.identity))
+    for w in seen.warnings:
+        print(shown(w), file=sys.stderr)
+    if args.json:
+        print_json({"verified": True, "warnings": seen.warnings, "kit": seen.kit})
+    else:
+        _print_kit(seen.kit)
+    return EXIT_OK
+
+
+def cmd_kit_decide(args) -> int:
+    from studio.core.kits.talent_side import Choices, decide, show_kit
+
+    me = _identity(args)
+    seen = show_kit(Path(args.file), me, Path(args.identity))
+    for w in seen.warnings:
+        print(shown(w), file=sys.stderr)
+    choices = Choices(tuple(args.approve), tuple(args.reject), tuple(args.sign), tuple(args.decline),
+                      tuple(args.revoke), args.reason, tuple(p or None for p in args.pause),
+                      tuple(r or None for r in args.resume), args.request_access, args.request_erasure)
+    doc = decide(seen, me, choices, Path(args.out))
+    print(f"{len(doc['decisions'])} decision(s) signed with your key into {args.out}: give it to the studio",
+          file=sys.stderr)
+    if args.json:
+        print_json({"id": doc["decisions_id"], "kit": doc["kit"], "decisions": [d["kind"] for d in doc["decisions"]]})
+    else:
+        print(doc["decisions_id"])
+    return EXIT_OK
+
+
+def cmd_decisions_import(args) -> int:
+    from studio.core.kits.decisions import import_decisions
+
+    with open_vault(args) as vault:
+        done = import_decisions(vault, Path(args.file))
+    if args.json:
+        print_json({"id": done.decisions_id, "kit": done.kit_id, "talent": done.talent_id,
+                    "applied": [{"kind": k, "subject": i} for k, i in done.applied]})
+    else:
+        for kind, subject in done.applied:
+            print(f"{kind} {subject}".rstrip())
+        print(f"talent {done.talent_id}'s decisions {done.decisions_id} imported (kit {done.kit_id})",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def register(commands) -> None:
+    kit = commands.group("review-kit", "make a talent's review kit, to decide on their own device")
+    p = commands.add("export", cmd_review_kit_export, "write the talent's review kit: encrypted to their own key, "
+                     "signed by the studio", kit)
+    p.add_argument("--talent", required=True, metavar="ID")
+    p.add_argument("--out", required=True, metavar="FILE.twinreview")
+    talent_side = commands.group("kit", "on the talent's own device: open a review kit and sign decisions (no vault)")
+    p = commands.add("show", cmd_kit_show, "decrypt a review kit, verify the studio's signature, print it", talent_side,
+                     brand=True)  # the talent's device: no vault options
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--identity", required=True, metavar="DIR", help="your keys' folder (from `talent keygen`)")
+    p.add_argument("--talent-passphrase-file", metavar="FILE", help="your passphrase (default: typed)")
+    p = commands.add("decide", cmd_kit_decide, "sign your decisions on a review kit into a decisions file",
+                     talent_side, refuses=True, brand=True)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--identity", required=True, metavar="DIR", help="your keys' folder (from `talent keygen`)")
+    p.add_argument("--talent-passphrase-file", metavar="FILE", help="your passphrase (default: typed)")
+    for option, metavar, help_ in (("--approve", "ASSET", "approve these assets"),
+                                   ("--reject", "ASSET", "reject these assets (--reason: why)"),
+                                   ("--sign", "GRANT", "sign these draft grants"),
+                                   ("--decline", "GRANT", "decline these draft grants"),
+                                   ("--revoke", "GRANT", "revoke these grants (--reason required)")):
+        p.add_argument(option, nargs="+", action="extend", default=[], metavar=metavar, help=help_)
+    p.add_argument("--reason", metavar="TEXT", help="why: kept with a rejection, a decline, a revocation")
+    p.add_argument("--pause", action="append", nargs="?", const="", default=[], metavar="GRANT",
+                   help="ask to pause new exports (of one grant, or all)")
+    p.add_argument("--resume", action="append", nargs="?", const="", default=[], metavar="GRANT",
+                   help="ask to resume exports paused before")
+    p.add_argument("--request-access", action="store_true", help="ask for a copy of everything held about you")
+    p.add_argument("--request-erasure", action="store_true", help="ask for your likeness to be erased")
+    p.add_argument("--out", required=True, metavar="FILE.twindecisions")
+    decisions = commands.group("decisions", "import a talent's signed decisions")
+    p = commands.add("import", cmd_decisions_import, "verify and apply a decisions file in one transaction, the "
+                     "talent as the actor", decisions, refuses=True)
+    p.add_argument("file", metavar="FILE")

@@ -1,0 +1,229 @@
+"""The talent's side, on their own device with no vault: open a review kit (``kit show``) and sign
+decisions on it (``kit decide``), DR049.
+
+The talent's folder (``talent keygen``'s) keeps ``seen-kits.json`` (0600): the studio key pinned
+from the first kit, and the audit-chain heads of the kits seen. A kit whose head goes back (a
+lower sequence) or differs at the same sequence is shown with a clear warning: the studio's
+history was cut or rewritten since the last kit (a Certificate-Transparency-like consistency
+check, by sequence and hash only).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.core.clock import now_iso
+from studio.core.consent.review import review_statement
+from studio.core.consent.signing import canonical, sign
+from studio.core.errors import IntegrityError, InvalidInput, NotFound
+from studio.core.ids import new_id
+from studio.core.kits.kit_file import (DECISIONS_TYPE, REQUEST_TYPE, VERSION, OpenedKit, envelope_body,
+                                       open_kit_bytes)
+from studio.core.talent_identity import TalentIdentity
+from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.keys import public_key_fingerprint
+
+SEEN_FILE = "seen-kits.json"
+SEEN_TYPE = "twin-studio/seen-kits"
+KEEP_HEADS = 50
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class ShownKit:
+    """A kit as the talent's side read it: ``opened`` (verified), and the ``warnings`` to show
+    first (the chain going back, a studio key seen for the first time)."""
+
+    opened: OpenedKit
+    warnings: list[str] = field(default_factory=list)
+    first_kit: bool = False
+
+    @property
+    def kit(self) -> dict:
+        return self.opened.kit
+
+
+def _read_seen(folder: Path) -> dict:
+    path = folder / SEEN_FILE
+    if not path.is_file():
+        return {"type": SEEN_TYPE, "version": 1, "studio_verify_key": None, "heads": []}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IntegrityError(f"{path} is damaged: it cannot be read (it keeps the kits you have seen)") from exc
+    if not isinstance(data, dict) or data.get("type") != SEEN_TYPE or not isinstance(data.get("heads"), list):
+        raise IntegrityError(f"{path} is not the list of kits you have seen")
+    return data
+
+
+def chain_warnings(heads: list[dict], seq: int, hash_: str) -> list[str]:
+    """Why a kit whose chain head is (``seq``, ``hash_``) does not extend the heads seen before."""
+    warnings = []
+    last = max(heads, key=lambda h: h.get("seq", -1), default=None)
+    if last is not None and seq < last["seq"]:
+        warnings.append(f"WARNING: this kit's history ends at event {seq}, but a kit you saw before "
+                        f"({last.get('kit')}, {last.get('made_at')}) ended at event {last['seq']}: the studio's "
+                        "history went backwards (events were cut or rewritten). Keep both kits and ask why.")
+    for h in heads:
+        if h.get("seq") == seq and h.get("hash") != hash_:
+            warnings.append(f"WARNING: event {seq} of the studio's history is not the one a kit you saw before "
+                            f"({h.get('kit')}) showed: the history was rewritten. Keep both kits and ask why.")
+            break
+    return warnings
+
+
+def show_kit(path: Path, identity: TalentIdentity, folder: Path) -> ShownKit:
+    """Decrypt and verify the kit at ``path``; check the studio's key against the one pinned in
+    ``folder`` (the first kit pins it) and its chain head against the heads seen; remember it."""
+    path, folder = Path(path), Path(folder)
+    if not path.is_file():
+        raise NotFound(f"no review kit at {path}")
+    opened = open_kit_bytes(path.read_bytes(), identity.identity, str(path))
+    kit = opened.kit
+    if kit.get("talent", {}).get("verify_key") != identity.card.verify_key:
+        raise IntegrityError(f"{path} was made for another talent's key, not yours")
+    seen = _read_seen(folder)
+    first = seen.get("studio_verify_key") is None
+    if not first and seen["studio_verify_key"] != opened.studio_key:
+        raise IntegrityError(f"{path} is signed by another studio key ({kit['studio'].get('fingerprint')}) than the "
+                             "kits you opened before: it is not from your studio, or the studio changed its key — "
+                             "ask them before you trust it")
+    head = kit.get("chain_head") or {}
+    seq, hash_ = head.get("seq"), head.get("hash")
+    if not isinstance(seq, int) or not isinstance(hash_, str):
+        raise IntegrityError(f"{path} carries no head of the studio's history")
+    warnings = chain_warnings(seen["heads"], seq, hash_)
+    if first:
+        warnings.append(f"This is the first kit you opened: the studio key {kit['studio'].get('fingerprint')} is "
+                        "now remembered. Check with the studio that it is theirs.")
+    if not any(h.get("kit") == opened.id for h in seen["heads"]):
+        seen["heads"] = (seen["heads"] + [{"kit": opened.id, "seq": seq, "hash": hash_,
+                                           "made_at": kit.get("made_at"), "seen_at": now_iso()}])[-KEEP_HEADS:]
+    seen["studio_verify_key"] = opened.studio_key
+    write_bytes_atomic(folder / SEEN_FILE, (json.dumps(seen, indent=1) + "\n").encode(), overwrite=True)
+    return ShownKit(opened, warnings, first)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the talent decided (``kit decide``'s options)."""
+
+    approve: tuple[str, ...] = ()
+    reject: tuple[str, ...] = ()
+    sign: tuple[str, ...] = ()
+    decline: tuple[str, ...] = ()
+    revoke: tuple[str, ...] = ()
+    reason: str | None = None
+    pause: tuple[str | None, ...] = ()     # None: all new exports of the talent's likeness
+    resume: tuple[str | None, ...] = ()
+    request_access: bool = False
+    request_erasure: bool = False
+
+
+def _reason(text: str | None) -> str | None:
+    text = (text or "").strip() or None
+    if text is not None and len(text) > MAX_REASON:
+        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters")
+    return text
+
+
+def _revocation_days(grant: dict) -> tuple[str, str]:
+    import datetime as dt
+
+    from studio.core.clock import today_in
+
+    today = today_in(grant["document"]["timezone"])
+    return today.isoformat(), (today + dt.timedelta(days=grant["document"]["notice_days"])).isoformat()
+
+
+def decide(shown: ShownKit, identity: TalentIdentity, choices: Choices, out: Path) -> dict:
+    """Sign each decision with the talent's key, and the whole file too; write it to ``out``
+    (never overwritten, 0600). Every asset and grant named must be in the kit, in a state the
+    decision applies to; nothing is written otherwise."""
+    kit, me = shown.kit, identity.card
+    out = Path(out)
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; refusing to overwrite it")
+    assets = {a["id"]: a for a in kit["assets"]}
+    grants = {g["id"]: g for g in kit["grants"]}
+    tid, kid = kit["talent"]["id"], kit["kit"]
+    reason = _reason(choices.reason)
+    both = set(choices.approve) & set(choices.reject)
+    if both:
+        raise InvalidInput(f"asset {sorted(both)[0]} cannot be both approved and rejected")
+    for a, b in (("sign", "decline"), ("sign", "revoke"), ("decline", "revoke")):
+        both = set(getattr(choices, a)) & set(getattr(choices, b))
+        if both:
+            raise InvalidInput(f"grant {sorted(both)[0]}: give only one of --{a} and --{b}")
+    if choices.revoke and reason is None:
+        raise InvalidInput("say why you revoke (--reason TEXT)")
+    items: list[dict] = []
+    now = now_iso()
+
+    def signed(entry: dict, statement: dict) -> dict:
+        return {**entry, "kit": kid, "statement": statement, "signature": sign(identity.signing_key, statement)}
+
+    for kind, ids in (("approve", choices.approve), ("reject", choices.reject)):
+        for aid in dict.fromkeys(ids):
+            asset = assets.get(aid)
+            if asset is None:
+                raise InvalidInput(f"asset {aid} is not in this kit")
+            decision = "approved" if kind == "approve" else "rejected"
+            statement = review_statement(new_id("review"), aid, asset["sha256"], tid, decision,
+                                         reason if kind == "reject" else None, now)
+            items.append(signed({"kind": kind, "asset": aid, "sha256": asset["sha256"]}, statement))
+
+    def grant(gid: str) -> dict:
+        g = grants.get(gid)
+        if g is None:
+            raise InvalidInput(f"grant {gid} is not in this kit")
+        return g
+
+    for gid in dict.fromkeys(choices.sign):
+        g = grant(gid)
+        if not g["awaiting"]:
+            raise InvalidInput(f"grant {gid} is {g['state']}: only a draft awaiting you can be signed")
+        document = dict(g["document"], talent_public_key=me.verify_key)
+        if canonical(document) != base64.b64decode(g["to_sign_b64"]):
+            raise IntegrityError(f"grant {gid}: the document to sign is not the one the kit shows")
+        items.append({"kind": "sign", "kit": kid, "grant": gid, "grant_sha256": g["sha256"], "document": document,
+                      "signature": sign(identity.signing_key, document)})
+    for gid in dict.fromkeys(choices.decline):
+        g = grant(gid)
+        if not g["awaiting"]:
+            raise InvalidInput(f"grant {gid} is {g['state']}: only a draft awaiting you can be declined")
+        today = _revocation_days(g)[0]
+        statement = {"type": "twin-studio/grant-decline", "grant": gid, "grant_sha256": g["sha256"],
+                     "reason": reason, "at": now, "revoked_on": today, "effective": today}
+        items.append(signed({"kind": "decline", "grant": gid, "grant_sha256": g["sha256"]}, statement))
+    for gid in dict.fromkeys(choices.revoke):
+        g = grant(gid)
+        if g["stored_state"] not in ("signed", "active") or g.get("revocation") is not None:
+            raise InvalidInput(f"grant {gid} is {g['state']}: only a signed or active grant can be revoked")
+        revoked_on, effective = _revocation_days(g)
+        statement = {"type": "twin-studio/grant-revocation", "grant": gid, "grant_sha256": g["sha256"],
+                     "revoked_on": revoked_on, "effective": effective, "reason": reason, "at": now}
+        items.append(signed({"kind": "revoke", "grant": gid, "grant_sha256": g["sha256"]}, statement))
+    requests = [("pause", gid) for gid in dict.fromkeys(choices.pause)] + \
+               [("resume", gid) for gid in dict.fromkeys(choices.resume)] + \
+               ([("request_access", None)] if choices.request_access else []) + \
+               ([("request_erasure", None)] if choices.request_erasure else [])
+    for kind, gid in requests:
+        if gid is not None:
+            grant(gid)
+        statement = {"type": REQUEST_TYPE, "version": VERSION, "request": kind, "kit": kid, "talent": tid,
+                     "grant": gid, "at": now}
+        items.append(signed({"kind": kind, "grant": gid}, statement))
+    if not items:
+        raise InvalidInput("no decision given (--approve, --reject, --sign, --decline, --revoke, --pause, --resume, "
+                           "--request-access, --request-erasure)")
+    body = {"type": DECISIONS_TYPE, "version": VERSION, "decisions_id": new_id("decisions"), "kit": kid,
+            "talent": tid, "verify_key": me.verify_key, "fingerprint": public_key_fingerprint(
+                identity.signing_key.public_key()), "made_at": now, "chain_head": kit["chain_head"],
+            "decisions": items}
+    doc = dict(body, signature=sign(identity.signing_key, envelope_body(body)))
+    write_bytes_atomic(out, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+    return doc
