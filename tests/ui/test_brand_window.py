@@ -208,3 +208,52 @@ def test_when_the_brand_unlocks_its_keys_then_a_wrong_passphrase_is_refused_and_
     with qtbot.waitSignal(dialog.accepted, timeout=T):
         dialog.unlock()
     assert dialog.identity.recipient == card.recipient and dialog.identity.signing_key is not None
+
+
+def test_when_the_first_run_user_received_a_package_then_they_choose_their_keys_and_the_brand_window_is_next(
+        qtbot, tasks, tmp_path):
+    from studio.ui.app import BrandChosen, vault_dialog
+    from studio.ui.vault_dialogs import SWITCH
+
+    folder = tmp_path / "keys"
+    keygen(folder, BRAND, BRAND_PASSPHRASE)
+    dialog = vault_dialog(tmp_path / "my-vault", tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.received is not None and dialog.received.isVisible()
+    dialog.received.click()
+    chooser = dialog.brand_chooser
+    qtbot.waitExposed(chooser)
+    chooser.existing.setText(str(tmp_path / "nothing-here"))
+    chooser.go()
+    assert "no brand keys" in chooser.banner.text() and chooser.isVisible()
+    chooser.existing.setText(str(folder))
+    chooser.go()
+    qtbot.waitUntil(lambda: dialog.result() == SWITCH, timeout=T)
+    assert dialog.switch == ("brand", folder) and dialog.brand_identity is None  # the passphrase is asked next
+    assert BrandChosen(folder, None).folder == folder
+
+
+def test_when_the_brand_makes_its_keys_in_the_first_run_dialog_then_they_are_locked_and_already_unlocked(
+        qtbot, tasks, tmp_path):
+    from studio.core.package.brand_keys import CARD_FILE, SIGNING_FILE, read_card
+    from studio.ui.brand_dialogs import BrandIdentityDialog
+
+    chooser = BrandIdentityDialog(tasks)
+    qtbot.addWidget(chooser)
+    chooser.show()
+    chooser.make.setChecked(True)
+    folder = tmp_path / "new-keys"
+    chooser.new_folder.setText(str(folder))
+    chooser.name.setText(BRAND)
+    chooser.passphrase.setText("short")
+    chooser.repeat.setText("short")
+    chooser.go()
+    assert "at least 8 characters" in chooser.banner.text() and not folder.exists()
+    chooser.passphrase.setText(BRAND_PASSPHRASE)
+    chooser.repeat.setText(BRAND_PASSPHRASE)
+    with qtbot.waitSignal(chooser.accepted, timeout=T):
+        chooser.go()
+    assert chooser.folder == folder and chooser.identity.recipient == read_card(folder / CARD_FILE).recipient
+    assert b"PRIVATE KEY" not in (folder / SIGNING_FILE).read_bytes()
+    assert (folder / SIGNING_FILE).stat().st_mode & 0o077 == 0
