@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
@@ -43,6 +43,14 @@ def _size(n: int) -> str:
             return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+def _two_lines(fingerprint: str) -> str:
+    """``SHA256:`` and 64 hex digits on two lines of 32, to compare in a narrow pane."""
+    head, _, digits = fingerprint.partition(":")
+    if not digits:
+        return fingerprint
+    return f"{head}:{digits[:32]}\n{' ' * (len(head) + 1)}{digits[32:]}"
 
 
 class BrandWindow(QMainWindow):
@@ -108,6 +116,8 @@ class BrandWindow(QMainWindow):
         for label in (self.sender, self.talent, self.licensee, self.expires, self.uses, self.package_id):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
             label.setWordWrap(True)
+        self.sender.setWordWrap(False)
+        self.sender.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignRight)
         form.addRow(self.tr("Package"), self.package_id)
@@ -162,7 +172,7 @@ class BrandWindow(QMainWindow):
         self.split.addWidget(left)
         self.split.addWidget(self.detail)
         self.split.setStretchFactor(1, 1)
-        self.split.setSizes([420, 680])
+        self.split.setSizes([460, 640])
         central = QWidget(self)
         lay = QVBoxLayout(central)
         lay.addWidget(self.banner)
@@ -247,8 +257,9 @@ class BrandWindow(QMainWindow):
         self.path, self.view, self.pending_sender = path, view, None
         m = view.manifest
         self.package_id.setText(m["package_id"])
-        self.sender.setText(self.tr("{fingerprint} (signature valid, no byte altered)").format(
-            fingerprint=view.sender))
+        self.sender.setText(self.tr("{fingerprint}\nsignature valid, no byte altered").format(
+            fingerprint=_two_lines(view.sender)))
+        self.sender.setToolTip(view.sender)
         self.talent.setText(self.tr("{name} ({id})").format(name=view.talent_name, id=view.talent_id)
                             if view.talent_name else
                             self.tr("talent {id} (the studio did not give the name)").format(id=view.talent_id))
@@ -261,7 +272,8 @@ class BrandWindow(QMainWindow):
         for a in view.assets:
             kind = {"mesh": self.tr("scan (mesh)"), "point_cloud": self.tr("scan (point cloud)"),
                     "voice": self.tr("voice take")}.get(a["kind"], self.tr("companion file"))
-            item = QListWidgetItem(f"{a['path']}  ·  {kind}  ·  {_size(a['size'])}")
+            item = QListWidgetItem(f"{Path(a['path']).name}  ·  {kind}  ·  {_size(a['size'])}")
+            item.setToolTip(a["path"])
             item.setData(ROLE_ASSET, a)
             self.assets.addItem(item)
         self._hint(self.tr("Open the package into a folder to preview its scans and play its voice takes."))

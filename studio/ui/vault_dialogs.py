@@ -272,8 +272,14 @@ class CreateVaultDialog(_VaultDialog):
         self.sample = SampleVault(self, self.explore)
         self.brand_identity = None
         self.received = None
-        if offer_brand:
-            self.received = self._action(self.tr("I received a package…"))
+        brand_row = None
+        if offer_brand:  # a row of its own: a brand needs no vault, and the vault's buttons keep their room
+            self.received = QPushButton(self.tr("I received a package…"), self)
+            self.received.setAutoDefault(False)
+            brand_row = QHBoxLayout()
+            brand_row.addWidget(QLabel(self.tr("A brand a studio sent a twin to?"), self))
+            brand_row.addWidget(self.received)
+            brand_row.addStretch(1)
             self.received.setToolTip(self.tr("You are a brand a studio sent a twin package to: open it with your "
                                              "brand's keys, no vault needed"))
             self.received.clicked.connect(self._received)
@@ -290,6 +296,8 @@ class CreateVaultDialog(_VaultDialog):
         lay.addSpacing(8)
         lay.addLayout(form)
         lay.addWidget(self.busy)
+        if brand_row is not None:
+            lay.addLayout(brand_row)
         lay.addLayout(self.actions)
         self._update()
         self.passphrase.setFocus()

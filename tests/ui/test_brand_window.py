@@ -84,7 +84,8 @@ def test_when_a_package_is_dropped_then_the_window_shows_its_sender_likeness_and
     vault, package, _identity, _pem = parcel
     w = window()
     view = _shown(qtbot, w, package)
-    assert w.sender.text().startswith(vault.studio_key_fingerprint)
+    assert w.sender.toolTip() == vault.studio_key_fingerprint
+    assert "".join(w.sender.text().split("\n")[:2]).replace(" ", "") == vault.studio_key_fingerprint
     assert view.manifest["talent"]["id"] in w.talent.text()
     assert w.licensee.text() == BRAND
     assert w.uses.text().startswith("5 ")
