@@ -62,8 +62,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import (check, credentials, ingest, ingest_scale, library, package, preview, scale_render,  # noqa: E402
-                        shared, short_writes, unlock)
+from benchmarks import (brand_window, check, credentials, ingest, ingest_scale, library, package,  # noqa: E402
+                        preview, scale_render, shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
