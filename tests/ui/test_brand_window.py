@@ -17,6 +17,7 @@ from studio.core.package.brand_app import STUDIO_KEYS, pin_studio_key
 from studio.core.package.brand_keys import generate, keygen
 from studio.core.package.brands import add_card
 from studio.core.package.export import export_package
+from studio.core.testpoints import PAUSE_ENV
 from tests.core.helpers import BRAND, BRAND_PASSPHRASE, active_grant, studio_pem
 from tests.ui.helpers import drop_files, foreground, image_array
 
@@ -156,18 +157,23 @@ def test_when_the_studio_key_is_not_pinned_then_the_window_asks_for_it_and_verif
     assert [p.suffix for p in (brand_dir / STUDIO_KEYS).iterdir()] == [".pem"]
 
 
-def test_when_an_open_is_cancelled_then_nothing_is_left_in_the_folder(qtbot, window, parcel, tmp_path):
+def test_when_an_open_is_cancelled_part_way_then_nothing_is_left_in_the_folder(
+        qtbot, window, parcel, tmp_path, monkeypatch):
+    held = tmp_path / "held"
+    held.mkdir()
+    monkeypatch.setenv(PAUSE_ENV, f"package.open.member#1={held}")  # the worker stops at the first file
     w = window()
     _shown(qtbot, w, parcel[1])
     out = tmp_path / "cancelled"
     w.open_into(out)
-    w.cancel()  # before the worker reaches its first check: it stops there
+    qtbot.waitUntil(lambda: (held / "package.open.member.reached").exists(), timeout=T)
+    assert w.work.isVisible() and w.cancel_button.isEnabled() and not w.open_button.isEnabled()
+    w.cancel()
+    (held / "package.open.member.go").touch()
     qtbot.waitUntil(lambda: w.task is None, timeout=T)
-    if w.opened is None:  # the usual case; a worker that finished first opened everything
-        assert "Cancelled" in w.banner.text()
-        assert not out.exists() or list(out.iterdir()) == []
-    else:
-        assert (out / "LICENSE.txt").is_file()
+    assert w.opened is None and "Cancelled" in w.banner.text()
+    assert not out.exists()  # the folder it made is removed again, as open's all-or-none (DR012)
+    assert w.open_button.isEnabled()  # the package can still be opened
 
 
 def test_when_a_use_is_outside_the_licence_then_the_form_warns_before_writing_and_the_studio_reads_the_report(
