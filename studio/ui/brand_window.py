@@ -37,14 +37,6 @@ from studio.ui.voice_view import VoiceDetail
 ROLE_ASSET = Qt.UserRole + 1
 
 
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
 def _two_lines(fingerprint: str) -> str:
     """``SHA256:`` and 64 hex digits on two lines of 32, to compare in a narrow pane."""
     head, _, digits = fingerprint.partition(":")
@@ -272,7 +264,8 @@ class BrandWindow(QMainWindow):
         for a in view.assets:
             kind = {"mesh": self.tr("scan (mesh)"), "point_cloud": self.tr("scan (point cloud)"),
                     "voice": self.tr("voice take")}.get(a["kind"], self.tr("companion file"))
-            item = QListWidgetItem(f"{Path(a['path']).name}  ·  {kind}  ·  {_size(a['size'])}")
+            size = self.locale().formattedDataSize(a["size"])
+            item = QListWidgetItem(f"{Path(a['path']).name}  ·  {kind}  ·  {size}")
             item.setToolTip(a["path"])
             item.setData(ROLE_ASSET, a)
             self.assets.addItem(item)

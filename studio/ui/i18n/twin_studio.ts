@@ -529,7 +529,7 @@
 <context>
     <name>BrandWindow</name>
     <message>
-        <location filename="../brand_window.py" line="+77"/>
+        <location filename="../brand_window.py" line="+69"/>
         <source>Twin Studio — brand</source>
         <translation type="unfinished"></translation>
     </message>
@@ -711,7 +711,7 @@ signature valid, no byte altered</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Open the package into a folder to preview its scans and play its voice takes.</source>
         <translation type="unfinished"></translation>
     </message>
