@@ -10,6 +10,7 @@
     .venv/bin/python benchmarks/run.py credentials
     .venv/bin/python benchmarks/run.py unlock [--repeats 3]
     .venv/bin/python benchmarks/run.py check [--repeats 3]
+    .venv/bin/python benchmarks/run.py brand-window [--repeats 3]
 
 ``ingest``: ingest a generated ~1.3 M-triangle binary PLY into a fresh vault, next to what a user
 would otherwise do with the same file — ``open3d.io.read_triangle_mesh`` plus a SHA-256 — each in
@@ -47,6 +48,8 @@ and peak memory of the whole process tree next to Open3D's own read + first rend
 key derivation in the app's process (before DR043) and in a child process (after).
 ``check``: ``twin-studio check`` (full, and ``--read-data-subset 10%``) on a vault with a talent of
 1,000 and of 10,000 voice takes among 100 talents, 1,000 grants and ledger entries; where its time goes.
+``brand-window``: the brand's window verifying and opening a package of a 1.3 M-triangle scan: wall
+time and the worst event-loop gap of each, next to the CLI's ``open_package`` (DR048).
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import (check, credentials, ingest, ingest_scale, library, package, preview, scale_render,  # noqa: E402
-                        shared, short_writes, unlock)
+from benchmarks import (brand_window, check, credentials, ingest, ingest_scale, library, package,  # noqa: E402
+                        preview, scale_render, shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -76,6 +79,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "credentials": lambda args: credentials.bench(args.repeats),
     "unlock": lambda args: unlock.bench(args.repeats),
     "check": lambda args: check.bench(args.repeats),
+    "brand-window": lambda args: brand_window.bench(args.repeats),
 }
 
 

@@ -30,6 +30,75 @@ FILES = [TESTDATA / "scans" / "igea.ply", TESTDATA / "scans" / "nefertiti.obj",
          TESTDATA / "malformed" / "assimp" / "invalid" / "empty.obj"]
 
 
+BRAND_SCREENS = {"brand-window", "brand-report-outside-licence"}
+
+
+def brand_screens(tmp: Path, tasks, spin, save) -> None:
+    """The brand's window (DR048) on a package a studio vault of its own exports: the studio's key
+    pinned, the package verified and opened, a scan turning; the report form warning of a use
+    outside the licence. Made by the core's operations, as the CLI makes them."""
+    from studio.core.consent.grants import activate_grant, draft_grant, sign_grant
+    from studio.core.consent.review import review_asset
+    from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+    from studio.core.intake import ingest_paths
+    from studio.core.package.brand_app import pin_studio_key
+    from studio.core.package.brand_keys import generate
+    from studio.core.package.brands import add_card
+    from studio.core.package.export import export_package
+    from studio.core.package.studio_key import write_studio_key
+    from studio.core.talents import add_talent
+    from studio.core.vault import Vault
+    from studio.ui.brand_window import BrandWindow
+
+    studio = Vault.create(tmp / "brand-studio", PASSPHRASE)
+    ines = add_talent(studio, "Ines Duarte", "ines@example.com", "Northside Models")
+    set_talent_passphrase(studio, ines.id, TALENT_PASSPHRASE)
+    key = unlock_talent_key(studio, ines.id, TALENT_PASSPHRASE)
+    assets = [r.asset_id for r in ingest_paths(studio, ines.id, [TESTDATA / "scans" / "igea.ply",
+                                                                   TESTDATA / "voice" / "vctk_p226_001.wav"])]
+    for a in assets:
+        review_asset(studio, a, "approve", key)
+    brand_keys, card = generate("Maison Lumière")
+    add_card(studio, card)
+    today = dt.date.today()
+    grant = draft_grant(studio, ines.id, {
+        "licensee": "Maison Lumière", "assets": assets, "use_description": "Spring lookbook, web shop",
+        "purposes": "e-commerce,advertising", "media": "web,social", "territories": "FR,BE",
+        "start": (today - dt.timedelta(days=7)).isoformat(), "end": (today + dt.timedelta(days=90)).isoformat(),
+        "max_uses": 5, "fee": "1500", "currency": "EUR", "exclude": "political,tobacco", "notice_days": 14,
+        "jurisdiction": "FR"})
+    sign_grant(studio, grant.id, key)
+    activate_grant(studio, grant.id)
+    package = tmp / "maison-lumiere-spring.twinpkg"
+    export_package(studio, grant.id, "Maison Lumière", package)
+    write_studio_key(studio, tmp / "studio.pem")
+    studio.close()
+    (tmp / "brand-keys").mkdir()
+    pin_studio_key(tmp / "brand-keys", tmp / "studio.pem")
+    window = BrandWindow(tmp / "brand-keys", brand_keys, tasks)
+    window.resize(1280, 800)
+    window.show()
+    window.load_package(package)
+    spin(60, lambda: window.view is not None)
+    window.open_into(tmp / "Maison Lumière" / "spring-twin")
+    spin(120, lambda: window.opened is not None)
+    window.assets.setCurrentRow(next(i for i in range(window.assets.count())
+                                     if "scan" in window.assets.item(i).text()))
+    viewport = window.scan.viewport
+    spin(120, lambda: viewport.image is not None and not viewport.image_moving)
+    save(window, "brand-window")
+    report = window.report_dialog(tmp / "Maison Lumière" / "report.json")
+    report.open()
+    report.description.setText("Summer billboard, Times Square")
+    report.purpose.setCurrentIndex(report.purpose.findData("advertising"))
+    report.media.setCurrentIndex(report.media.findData("out-of-home"))
+    report.territory.setCurrentText("US")
+    report.write()  # outside the licence: the form says how before anything is written
+    save(report, "brand-report-outside-licence")
+    report.reject()
+    window.close()
+
+
 def main(only: set[str] | None = None) -> int:
     """``only``: the names of the screenshots to write (all when None); the run stops once the
     main-window ones are done when no later one is asked for."""
@@ -64,7 +133,12 @@ def main(only: set[str] | None = None) -> int:
         widget.grab().save(str(path))
         print(path.relative_to(REPO))
 
-    create = CreateVaultDialog(tmp / "vault", tasks)
+    if only is None or only & BRAND_SCREENS:
+        brand_screens(tmp, tasks, spin, save)
+        if only is not None and only <= BRAND_SCREENS:
+            tasks.shutdown()
+            return 0
+    create = CreateVaultDialog(tmp / "vault", tasks, offer_brand=True)  # as the app opens the first time
     create.show()
     save(create, "first-run")  # as the app opens the first time: "Explore a sample vault" beside Create (DR041)
     create.passphrase.setText(PASSPHRASE)
@@ -306,6 +380,7 @@ def main(only: set[str] | None = None) -> int:
     window.middle.setCurrentWidget(window.ledger)
     spin(10, lambda: window.ledger.entries.rowCount() == 3)
     save(window, "exports-uses-tab")
+
 
     from studio.ui.asset_model import ASSET_ROLE
     from studio.ui.review_window import ReviewWindow

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
-from studio.cli.options import open_vault, vault_location
+from studio.cli.options import open_vault, read_passphrase_file, vault_location
 from studio.core.errors import StudioError
 
 
+def cmd_brand_gui(args) -> int:
+    """``gui --brand DIR``: the brand's window, no vault (DR048). ``--passphrase-file`` is then the
+    passphrase of the brand's keys (never ``$STUDIO_PASSPHRASE``, the vault's: DR046); without it
+    the window asks."""
+    from pathlib import Path
+
+    from studio.core.errors import InvalidInput
+    from studio.core.package.brand_keys import load_identity
+
+    given = [f"--{name.replace('_', '-')}" for name in ("vault", "catalog", "store", "store_endpoint")
+             if getattr(args, name, None)]
+    if given:
+        raise InvalidInput(f"the brand's window opens no vault: drop {', '.join(given)} (or --brand)")
+    folder = Path(args.brand).expanduser()
+    identity = None
+    if args.passphrase_file:
+        identity = load_identity(folder, read_passphrase_file(args.passphrase_file), signing=True)
+    elif args.smoke_test:
+        raise InvalidInput("--smoke-test with --brand needs --passphrase-file FILE (the brand's passphrase)")
+    elif not folder.exists():
+        raise InvalidInput(f"no brand keys in {folder} (make them with `twin-studio brand keygen --out {folder}`)")
+    try:
+        from studio.ui.app import run_brand_app
+    except ImportError as exc:
+        raise StudioError(f"the desktop app cannot start: {exc} (run `bash tools/setup.sh app`)") from exc
+    return run_brand_app(folder, identity, smoke_test=args.smoke_test)
+
+
 def cmd_gui(args) -> int:
+    if args.brand:
+        return cmd_brand_gui(args)
     # a folder (--vault), or a shared vault (--catalog/--store/--store-endpoint, else the
     # environment): a bad URL fails here, before the app starts
     where = vault_location(args)
@@ -24,3 +54,6 @@ def register(commands) -> None:
     p.add_argument("--smoke-test", action="store_true",
                    help="check that the app starts: open the vault with the passphrase given (--passphrase-file or "
                         "$STUDIO_PASSPHRASE), show the main window, and exit 0 once it is on screen (1 if it is not)")
+    p.add_argument("--brand", metavar="DIR",
+                   help="open the brand's window on the keys `brand keygen` wrote in DIR, with no vault; "
+                        "--passphrase-file is then the passphrase of the brand's keys (else the window asks)")

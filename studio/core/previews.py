@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from studio.core.assets import get_asset, read_derived
 from studio.core.changes import Changes
-from studio.core.errors import IntegrityError, InvalidInput
+from studio.core.errors import IntegrityError, InvalidInput, NotFound
 from studio.core.render.service import RenderService
 from studio.core.render.thumbnails import ensure_thumbnail
 from studio.core.vault import Vault
@@ -36,6 +37,27 @@ def voice_take(vault: Vault, asset_id: str) -> VoiceTake:
     if asset.kind != "voice":
         raise InvalidInput(f"asset {asset.id} is a {asset.kind}, not a voice take")
     return VoiceTake(vault.blobs.read_bytes(asset.sha256), waveform(vault, asset.id) or {})
+
+
+@dataclass(frozen=True)
+class VoiceFile:
+    """A voice take read from a plain file (a package the brand opened), measured as ingest measures."""
+    audio: bytes
+    waveform: dict
+    metrics: dict
+    warnings: list[str]
+
+
+def voice_file(path: Path, fmt: str) -> VoiceFile:
+    """The take at ``path`` (``fmt`` as the package's manifest names it): its bytes to play from
+    memory, its waveform, metrics and QA warnings (:func:`~studio.core.ingest.voice.analyse_voice`)."""
+    from studio.core.ingest.voice import analyse_voice
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no voice take at {path}")
+    metrics, warnings, wave = analyse_voice(path, fmt, path.name)
+    return VoiceFile(path.read_bytes(), json.loads(wave), metrics, warnings)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from studio.core.package.brand_keys import BrandIdentity
 from studio.core.vault import Vault, vault_exists
 from studio.core.vault.location import SharedLocation
 from studio.resources import APP_ID
@@ -44,19 +46,32 @@ def vault_dialog(where: Path | SharedLocation, tasks: TaskManager) -> QDialog:
     on the worker thread; when it holds none, the dialog offers to create one there)."""
     if isinstance(where, SharedLocation) or vault_exists(where):
         return UnlockDialog(where, tasks)
-    return CreateVaultDialog(where, tasks)
+    return CreateVaultDialog(where, tasks, offer_brand=True)
 
 
-def choose_vault(where: Path | SharedLocation, tasks: TaskManager) -> Vault | None:
-    """Runs the vault dialogs until a vault is open (None: the user cancelled). The create
-    dialog can hand over to the unlock dialog ("Open an existing vault…") and back."""
+@dataclass(frozen=True)
+class BrandChosen:
+    """The first-run dialog's *I received a package*: the brand's keys folder, and the keys when
+    they were made there (else the brand's passphrase is asked next)."""
+
+    folder: Path
+    identity: BrandIdentity | None
+
+
+def choose_vault(where: Path | SharedLocation, tasks: TaskManager) -> Vault | BrandChosen | None:
+    """Runs the vault dialogs until a vault is open (None: the user cancelled), or the user said
+    they are a brand with a package (:class:`BrandChosen`). The create dialog can hand over to
+    the unlock dialog ("Open an existing vault…") and back."""
     dialog = vault_dialog(where, tasks)
     while True:
         result = dialog.exec()
         if result == SWITCH and dialog.switch is not None:
             kind, where = dialog.switch
             dialog.deleteLater()
-            dialog = UnlockDialog(where, tasks) if kind == "unlock" else CreateVaultDialog(where, tasks)
+            if kind == "brand":
+                return BrandChosen(Path(where), dialog.brand_identity)
+            dialog = UnlockDialog(where, tasks) if kind == "unlock" else CreateVaultDialog(where, tasks,
+                                                                                          offer_brand=True)
             continue
         return dialog.vault if result == QDialog.Accepted else None
 
@@ -92,6 +107,42 @@ def exit_once_shown(app: QApplication, window, timeout_s: float = SMOKE_TIMEOUT_
     return timer
 
 
+def run_brand_app(folder: Path, identity: BrandIdentity | None = None, smoke_test: bool = False) -> int:
+    """``twin-studio gui --brand DIR``: the brand's window on the keys in ``folder``, no vault
+    (DR048). ``identity``: unlocked already (``--passphrase-file``); else a dialog asks."""
+    from studio.ui.settings import Settings
+    from studio.ui.theme import apply_theme
+
+    settings = Settings()
+    app = application(settings.language)
+    apply_theme(app, settings.theme)
+    tasks = TaskManager()
+    try:
+        return _brand_session(app, tasks, Path(folder), identity, smoke_test)
+    finally:
+        tasks.shutdown()
+
+
+def _brand_session(app: QApplication, tasks: TaskManager, folder: Path, identity: BrandIdentity | None,
+                   smoke_test: bool = False) -> int:
+    from studio.ui.brand_dialogs import BrandUnlockDialog
+    from studio.ui.brand_window import BrandWindow
+
+    if identity is None:
+        dialog = BrandUnlockDialog(folder, tasks)
+        if dialog.exec() != QDialog.Accepted or dialog.identity is None:
+            return 0
+        identity = dialog.identity
+    window = BrandWindow(folder, identity, tasks)
+    window.show()
+    if smoke_test:
+        exit_once_shown(app, window)
+    try:
+        return app.exec()
+    finally:
+        tasks.shutdown()
+
+
 def run_app(where: Path | SharedLocation | None = None, vault: Vault | None = None, smoke_test: bool = False) -> int:
     """The app on the vault at ``where``: a folder (default: the preferences' folder for new
     vaults, else the user data folder's) or a shared vault (``twin-studio gui --catalog URL
@@ -113,7 +164,10 @@ def run_app(where: Path | SharedLocation | None = None, vault: Vault | None = No
     session = Session(tasks, settings)
     try:
         if vault is None:
-            vault = choose_vault(where, tasks)
+            chosen = choose_vault(where, tasks)
+            if isinstance(chosen, BrandChosen):
+                return _brand_session(app, tasks, chosen.folder, chosen.identity)
+            vault = chosen
         if vault is None:
             return 0
         session.ended.connect(app.quit)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QHBoxLayout, QLabel, Q
                                QWidget)
 
 from studio.core.assets import AssetRecord
+from studio.core.render.preview import FileScans
 from studio.core.vault import Vault
 from studio.ui.elided import FlowLayout
 from studio.ui.tasks import TaskManager
@@ -33,7 +34,7 @@ def _tr(text: str) -> str:
 class ScanDetail(QWidget):
     openInViewer = Signal()
 
-    def __init__(self, vault: Vault, tasks: TaskManager, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault | FileScans, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.viewport = Viewport(vault, tasks, self)
         # two groups, side by side or one above the other when the pane is narrow (DR035)
@@ -159,6 +160,18 @@ class ScanDetail(QWidget):
         self.mode_buttons["shaded" if is_mesh else "points"].setChecked(True)
         self.viewport.mode = "shaded" if is_mesh else "points"
         self.viewport.show_asset(asset.id)
+
+    def show_file(self, key: str, is_mesh: bool) -> None:
+        """A scan read from a file, with no figures measured at ingest (the brand's window, DR048):
+        ``key`` as the viewport's :class:`~studio.core.render.preview.FileScans` knows it."""
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.warnings.clear()
+        for k in ("shaded", "wireframe"):
+            self.mode_buttons[k].setEnabled(is_mesh)
+        self.mode_buttons["shaded" if is_mesh else "points"].setChecked(True)
+        self.viewport.mode = "shaded" if is_mesh else "points"
+        self.viewport.show_asset(key)
 
     def clear(self) -> None:
         self.viewport.show_asset(None)

@@ -232,8 +232,12 @@ class _VaultDialog(QDialog):
 
 
 class CreateVaultDialog(_VaultDialog):
+    """``offer_brand`` (the first-run dialog): *I received a package…* leads a brand to its keys
+    and the brand's window instead (``switch`` is then ``("brand", folder)`` and ``brand_identity``
+    the keys when they were made here, DR048)."""
+
     def __init__(self, where: Where, tasks: TaskManager, parent: QWidget | None = None, *,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, offer_brand: bool = False) -> None:
         super().__init__(translate("CreateVaultDialog", "Create a vault — Twin Studio"), tasks, settings, parent)
         intro = QLabel(self.tr("Twin Studio keeps scans, voice takes and consent in an encrypted vault. "
                                "Choose where it lives and a passphrase. <b>Without the passphrase nobody — "
@@ -266,6 +270,19 @@ class CreateVaultDialog(_VaultDialog):
         self.open_other.clicked.connect(lambda: self._choose(lambda where: self._switch("unlock", where)))
         self.explore = self._action(self.tr("Explore a sample vault"))  # DR041: every screen working in a minute
         self.sample = SampleVault(self, self.explore)
+        self.brand_identity = None
+        self.received = None
+        brand_row = None
+        if offer_brand:  # a row of its own: a brand needs no vault, and the vault's buttons keep their room
+            self.received = QPushButton(self.tr("I received a package…"), self)
+            self.received.setAutoDefault(False)
+            brand_row = QHBoxLayout()
+            brand_row.addWidget(QLabel(self.tr("A brand a studio sent a twin to?"), self))
+            brand_row.addWidget(self.received)
+            brand_row.addStretch(1)
+            self.received.setToolTip(self.tr("You are a brand a studio sent a twin package to: open it with your "
+                                             "brand's keys, no vault needed"))
+            self.received.clicked.connect(self._received)
         self.open_here = self._action(self.tr("Open this vault"))  # offered when the folder already holds one
         self.open_here.clicked.connect(lambda: self._switch("unlock", self._existing))
         self._existing: Path | None = None
@@ -279,9 +296,24 @@ class CreateVaultDialog(_VaultDialog):
         lay.addSpacing(8)
         lay.addLayout(form)
         lay.addWidget(self.busy)
+        if brand_row is not None:
+            lay.addLayout(brand_row)
         lay.addLayout(self.actions)
         self._update()
         self.passphrase.setFocus()
+
+    def _received(self) -> None:
+        from studio.ui.brand_dialogs import BrandIdentityDialog
+
+        chooser = BrandIdentityDialog(self.tasks, self)
+        chooser.accepted.connect(lambda: self._brand_chosen(chooser))
+        chooser.finished.connect(chooser.deleteLater)
+        self.brand_chooser = chooser
+        chooser.open()
+
+    def _brand_chosen(self, chooser) -> None:
+        self.brand_identity = chooser.identity
+        self._switch("brand", chooser.folder)
 
     def reject(self) -> None:
         self.sample.cancel()  # a sample vault being built stops and leaves nothing behind

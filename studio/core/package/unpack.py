@@ -36,6 +36,7 @@ from studio.core.package.streams import produced
 from studio.core.package.verify import Checked, PackageInfo, check_payload_hash, check_signed_manifest
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.package.publish import publish_new
+from studio.core.testpoints import pause_point
 from studio.core.vault.atomic import fsync_dir
 
 LICENSE_TXT = "LICENSE.txt"
@@ -230,6 +231,7 @@ def _extract(checked: Checked, path: Path, identity, expected: dict[str, dict], 
                 produced(lambda w: decrypt(ciphertext, w)) as plain, \
                 tarfile.open(fileobj=plain, mode="r|") as tar:
             for member in tar:
+                pause_point("package.open.member")  # tests hold an open here to cancel it part-way
                 check_cancel(cancel)
                 entry = expected.get(member.name)
                 if entry is None:

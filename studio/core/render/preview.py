@@ -12,11 +12,14 @@ still shows the finest level that does and the scene says so (``reduced``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from studio.core.assets import AssetRecord
-from studio.core.render.geometry import Geometry, fitting_level, geometry_for_asset, level_geometry
+from studio.core.errors import InvalidInput, NotFound
+from studio.core.render.geometry import (Geometry, fitting_level, geometry_for_asset, geometry_from_bytes,
+                                        level_geometry)
 from studio.core.render.service import RenderService
 from studio.core.render.views import Camera, camera_for
 from studio.core.vault import Vault
@@ -49,7 +52,42 @@ def _thin(geometry: Geometry) -> Geometry:
     return Geometry(np.ascontiguousarray(geometry.positions[::step]), None, colors)
 
 
-def open_scene(vault: Vault, asset_id: str) -> PreviewScene:
+class FileScans:
+    """Scans read from plain files rather than a vault (the files of a package the brand opened,
+    DR048): a viewport is handed this in place of a vault, and asks for its scans by key."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[Path, str, str]] = {}
+
+    def add(self, key: str, path: Path, kind: str, fmt: str) -> str:
+        if kind not in ("mesh", "point_cloud"):
+            raise InvalidInput(f"{Path(path).name} is a {kind or 'companion file'}, not a scan")
+        self._files[key] = (Path(path), kind, fmt)
+        return key
+
+    def scene(self, key: str) -> PreviewScene:
+        """The whole file is the scene (no stored levels of detail: a brand's scan is drawn in full)."""
+        try:
+            path, kind, fmt = self._files[key]
+        except KeyError:
+            raise NotFound(f"no scan {key} to preview") from None
+        if not path.is_file():
+            raise NotFound(f"{path} is not there any more")
+        companions = {p.name: p.read_bytes() for p in path.parent.iterdir()
+                      if p.is_file() and p != path and p.suffix.lower() in COMPANION_SUFFIXES}
+        geometry = geometry_from_bytes(path.read_bytes(), kind, fmt, companions)
+        asset = AssetRecord(key, "", kind, fmt, "", "", path.stat().st_size, path.name, "", {}, [], "")
+        lo, hi = geometry.bounds()
+        reduced = (geometry.count, geometry.full_count) if geometry.full_count else None
+        return PreviewScene(asset, camera_for(lo, hi, "front"), _thin(geometry), geometry, reduced)
+
+
+COMPANION_SUFFIXES = {".mtl", ".png", ".jpg", ".jpeg", ".bin"}  # an OBJ's material and textures, a glTF's buffers
+
+
+def open_scene(vault: Vault | FileScans, asset_id: str) -> PreviewScene:
+    if isinstance(vault, FileScans):
+        return vault.scene(asset_id)
     asset, geometry = geometry_for_asset(vault, asset_id, detail="preview")
     has_lod = asset.kind == "mesh" and asset.file("lod") is not None
     lo, hi = geometry.bounds()
