@@ -182,26 +182,32 @@ def main(only: set[str] | None = None) -> int:
     from studio.ui.talent_passphrase import TalentPassphraseDialog
 
     card_names = {"add-talent-from-card", "link-talent-key"}
+    # in a vault of their own, as the main vault's Amara keeps a key the studio holds (the consent
+    # screens below sign with it)
+    cards = Vault.create(tmp / "cards-vault", PASSPHRASE)
+    add_talent(cards, "Ines Duarte", "ines@example.com", "Northside Models")
+    amara_c = add_talent(cards, "Amara Okafor", agency="Lumen Agency")
     if only is None or only & card_names:
         newcomer = keygen_talent(tmp / "noor-laptop", "Noor Haddad", TALENT_PASSPHRASE)
-        add = TalentCardDialog(vault, tasks, newcomer, tmp / "noor-laptop" / "talent-card.json")
+        add = TalentCardDialog(cards, tasks, newcomer, tmp / "noor-laptop" / "talent-card.json")
         add.email.setText("noor@example.com")
         add.show()
         save(add, "add-talent-from-card")  # not added: the main window shows the two talents
         add.close()
-        set_key(vault, amara.id, TALENT_PASSPHRASE)
-    amara_card = keygen_talent(tmp / "amara-laptop", amara.name, TALENT_PASSPHRASE)
+        set_key(cards, amara_c.id, TALENT_PASSPHRASE)
+    amara_c_card = keygen_talent(tmp / "amara-laptop", amara_c.name, TALENT_PASSPHRASE)
     if only is None or only & card_names:
-        link = TalentCardDialog(vault, tasks, amara_card, tmp / "amara-laptop" / "talent-card.json",
-                                get_talent(vault, amara.id))
+        link = TalentCardDialog(cards, tasks, amara_c_card, tmp / "amara-laptop" / "talent-card.json",
+                                get_talent(cards, amara_c.id))
         link.show()
         save(link, "link-talent-key")
         link.close()
-    link_talent_card(vault, amara.id, amara_card)
-    own = TalentPassphraseDialog(vault, tasks, amara, False, card=talent_card_row(vault, amara.id))
+    link_talent_card(cards, amara_c.id, amara_c_card)
+    own = TalentPassphraseDialog(cards, tasks, amara_c, False, card=talent_card_row(cards, amara_c.id))
     own.show()
     save(own, "talent-own-key")
     own.close()
+    cards.close()
     if only is not None and only <= {"first-run", "create-vault", "preferences", "unlock-wrong-passphrase",
                                      "talent-own-key"} | card_names:
         tasks.shutdown()
