@@ -1,4 +1,4 @@
-"""``twin-studio talent keygen|add|link|export-kit|list|set-passphrase|export-key``: talents, and their own keys.
+"""``twin-studio talent keygen|add|link|export-kit|list|pause|resume|set-passphrase|export-key|access-export``: talents, and their own keys.
 
 ``talent keygen`` runs on the talent's own device (no vault); ``add --card`` and ``link`` register
 what it made, after which the studio holds no private key of that talent (DR045).
@@ -104,19 +104,64 @@ def cmd_talent_export_kit(args) -> int:
 HOLDERS = {"talent": "key: own device", "studio": "key: studio", None: "key: none yet"}
 
 
+def paused_words(pauses) -> str:
+    """``exports paused since …`` / ``grant … paused since …`` for a talent's pauses in force."""
+    return "; ".join(("exports paused" if p.grant_id is None else f"grant {p.grant_id} paused") + f" since {p.paused_at}"
+                     for p in pauses)
+
+
 def cmd_talent_list(args) -> int:
+    from studio.core.consent.pause import list_pauses
     from studio.core.talents import list_talents
 
     with open_vault(args) as vault:
         talents = list_talents(vault)
+        pauses = list_pauses(vault, active_only=True)
+    paused = {t.id: [p for p in pauses if p.talent_id == t.id] for t in talents}
     if args.json:  # key_holder: "talent" (their own device), "studio", or null (no key yet)
-        print_json([t.to_json() for t in talents])
+        # exports_paused: the pauses in force, grant null for all of the talent's exports (DR050)
+        print_json([{**t.to_json(), "exports_paused": [{"grant": p.grant_id, "since": p.paused_at}
+                                                       for p in paused[t.id]]} for t in talents])
     else:
         for t in talents:
             extra = ", ".join(x for x in (t.email, t.agency) if x)
             print(shown(f"{t.id}  {t.name}" + (f"  ({extra})" if extra else "") + f"  {t.asset_count} assets"
-                        + f"  {HOLDERS[t.key_holder]}"))
+                        + f"  {HOLDERS[t.key_holder]}" + (f"  {paused_words(paused[t.id])}" if paused[t.id] else "")))
     return EXIT_OK
+
+
+def _pause_or_resume(args, resume: bool) -> int:
+    from studio.core.consent.pause import active_pause, pause_with_key, resume_with_key
+    from studio.core.consent.talent_keys import refuse_if_own_device, unlock_talent_key
+    from studio.core.errors import ConsentError
+
+    with open_vault(args) as vault:
+        refuse_if_own_device(vault, args.talent)  # before the talent is asked for anything
+        current = active_pause(vault, args.talent, args.grant)
+        scope = f"exports under grant {args.grant}" if args.grant else f"exports of talent {args.talent}"
+        if resume and current is None:
+            raise ConsentError(f"{scope} are not paused")
+        if not resume and current is not None:
+            raise ConsentError(f"{scope} are already paused, since {current.paused_at}")
+        passphrase = talent_passphrase(args.talent_passphrase_file, f"Passphrase of talent {args.talent}")
+        key = unlock_talent_key(vault, args.talent, passphrase)
+        rec = (resume_with_key if resume else pause_with_key)(vault, args.talent, args.grant, key)
+    if resume:
+        print(f"{scope} resumed by the talent", file=sys.stderr)
+    else:
+        print(f"{scope} paused by the talent since {rec.paused_at}: packages already delivered are not affected; "
+              "only the talent's signed resume lifts it", file=sys.stderr)
+    if args.json:
+        print_json(rec.to_json())
+    return EXIT_OK
+
+
+def cmd_talent_pause(args) -> int:
+    return _pause_or_resume(args, resume=False)
+
+
+def cmd_talent_resume(args) -> int:
+    return _pause_or_resume(args, resume=True)
 
 
 def cmd_set_passphrase(args) -> int:
@@ -174,6 +219,14 @@ def register(commands) -> None:
     p.add_argument("--talent-passphrase-file", metavar="FILE", help="the talent's passphrase (default: they type it)")
     commands.add("list", cmd_talent_list, "list talents, with who holds each one's key "
                  "(their own device, the studio, or no key yet)", talent)
+    for name, fn, help_ in (
+            ("pause", cmd_talent_pause, "the talent pauses new exports of their likeness (all, or under one grant), "
+                                        "signed with their key; delivered packages are not affected"),
+            ("resume", cmd_talent_resume, "the talent lifts their pause, signed with their key")):
+        p = commands.add(name, fn, help_, talent)
+        p.add_argument("talent", metavar="ID")
+        p.add_argument("--grant", metavar="G", help="only exports under this grant of theirs (default: all)")
+        p.add_argument("--talent-passphrase-file", metavar="FILE", help="default: the talent types it")
     p = commands.add("set-passphrase", cmd_set_passphrase,
                      "create the talent's own signing key under their passphrase, or change that passphrase", talent)
     p.add_argument("talent", metavar="ID")
