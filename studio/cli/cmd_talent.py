@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import created, open_vault, print_json, read_passphrase_file, shown, talent_passphrase
+from studio.cli.options import (created, ctrl_c_cancels, open_vault, print_json, progress_bar, read_passphrase_file,
+                                shown, talent_passphrase)
 from studio.core.errors import InvalidInput
 
 
@@ -164,6 +165,30 @@ def cmd_talent_resume(args) -> int:
     return _pause_or_resume(args, resume=True)
 
 
+def cmd_talent_access_export(args) -> int:
+    from studio.core.access import export_access_copy
+    from studio.core.progress import CancelToken
+
+    token = CancelToken()
+    with open_vault(args) as vault:
+        bar, update = progress_bar(not args.json, unit="B")
+        try:
+            with ctrl_c_cancels(token):  # Ctrl-C stops it cleanly: nothing is left behind
+                copy = export_access_copy(vault, args.talent, Path(args.out), args.recipient, progress=update,
+                                          cancel=token)
+        finally:
+            if bar is not None:
+                bar.close()
+    print(f"talent {copy.talent_id}'s access copy ({len(copy.files)} files, {copy.events} audit events) written to "
+          f"{copy.path}, encrypted to {copy.recipient}: only the talent's age identity opens it", file=sys.stderr)
+    if args.json:
+        print_json({"talent": copy.talent_id, "path": str(copy.path), "recipient": copy.recipient,
+                    "file_sha256": copy.file_sha256, "files": copy.files, "events": copy.events})
+    else:
+        print(copy.path)
+    return EXIT_OK
+
+
 def cmd_set_passphrase(args) -> int:
     from studio.core.consent.talent_keys import has_key, refuse_if_own_device, set_talent_passphrase
 
@@ -227,6 +252,13 @@ def register(commands) -> None:
         p.add_argument("talent", metavar="ID")
         p.add_argument("--grant", metavar="G", help="only exports under this grant of theirs (default: all)")
         p.add_argument("--talent-passphrase-file", metavar="FILE", help="default: the talent types it")
+    p = commands.add("access-export", cmd_talent_access_export, "everything the vault holds about the talent, in open "
+                     "formats with a README, as a tar encrypted to the talent's age recipient", talent)
+    p.add_argument("talent", metavar="ID")
+    p.add_argument("--out", required=True, metavar="FILE", help="a new file (e.g. NAME-access.tar.age), made 0600")
+    p.add_argument("--recipient", metavar="AGE_PUBKEY",
+                   help="the talent's age recipient (age1…): required when the studio holds their key; a talent "
+                        "who holds their own key gets the copy encrypted to the one on their card")
     p = commands.add("set-passphrase", cmd_set_passphrase,
                      "create the talent's own signing key under their passphrase, or change that passphrase", talent)
     p.add_argument("talent", metavar="ID")

@@ -4,6 +4,8 @@ is paused; exports refuse while paused."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from studio.core.talents import list_talents
@@ -61,3 +63,26 @@ def test_when_one_grant_is_paused_from_the_command_line_then_only_it_is_shown_pa
     nothing = cli("talent", "resume", tid, "--talent-passphrase-file", str(right))
     assert nothing.returncode != 0 and "not paused" in nothing.stderr
     cli("talent", "resume", tid, "--grant", s.grant_id, "--talent-passphrase-file", str(right), check=True)
+
+
+def test_when_the_studio_makes_an_access_copy_from_the_command_line_then_only_the_talent_opens_it(setup, tmp_path):
+    import io
+    import tarfile
+
+    import pyrage
+
+    s, cli, tid, right, wrong = setup
+    me = pyrage.x25519.Identity.generate()
+    out = tmp_path / "copy.tar.age"
+    missing = cli("talent", "access-export", tid, "--out", str(out))
+    assert missing.returncode != 0 and "--recipient" in missing.stderr and not out.exists()
+
+    done = cli("talent", "access-export", tid, "--out", str(out), "--recipient", str(me.to_public()), "--json",
+               check=True)
+
+    report = json.loads(done.stdout)
+    with tarfile.open(fileobj=io.BytesIO(pyrage.decrypt(out.read_bytes(), [me])), mode="r:") as tar:
+        names = tar.getnames()
+    assert set(report["files"]) | {"SHA256SUMS"} == set(names) and "README.txt" in names
+    with pytest.raises(pyrage.DecryptError):
+        pyrage.decrypt(out.read_bytes(), [pyrage.x25519.Identity.generate()])
