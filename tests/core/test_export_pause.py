@@ -22,7 +22,7 @@ from studio.core.talents import add_talent
 from studio.core.vault import audit
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
 from tests.core.helpers import BRAND, active_grant, brand
-from tests.vaults import BOTH_VAULTS, catalog_db
+from tests.vaults import BOTH_VAULTS, catalog_db, folder_only
 
 pytestmark = BOTH_VAULTS
 
@@ -173,3 +173,36 @@ def test_when_a_pause_is_deleted_or_lifted_outside_twin_studio_then_check_says_s
     with catalog_db(vault) as db:
         db.execute("DELETE FROM export_pauses")
     assert any("missing from the catalog" in p for p in check_vault(vault).problems)
+
+
+@folder_only("about the folder vault's SQLite schema: Alembic runs the same migration on PostgreSQL")
+def test_when_a_vault_from_before_pauses_is_opened_then_it_migrates_and_the_talent_can_pause(world, tmp_path):
+    """A catalog at schema 0006 (no export_pauses): opening it upgrades it; check is clean and a
+    pause then works (migration 0009 only adds its table)."""
+    import sqlite3
+
+    from alembic import command
+
+    from studio.core.vault import Vault
+    from studio.core.vault.database import _alembic_config, make_engine
+    from studio.core.vault.header import read_header
+
+    vault, talent, key, assets = world
+    g = active_grant(vault, talent, key, assets)
+    root, keys = vault.root, vault._keys
+    vault.close()
+    engine = make_engine(root)
+    with engine.begin() as conn:
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    engine.dispose()
+    with sqlite3.connect(root / "catalog.sqlite") as db:
+        assert "export_pauses" not in {t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    with Vault(root, read_header(root), keys) as old:
+        assert check_vault(old).ok
+        pause_with_key(old, talent.id, g.id, key)
+        with pytest.raises(ExportsPaused):
+            export_package(old, g.id, BRAND, tmp_path / "p.twinpkg")
+        assert check_vault(old).ok
