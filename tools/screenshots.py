@@ -270,6 +270,23 @@ def main(only: set[str] | None = None) -> int:
     save(editor, "grant-editor")
     editor.close()
 
+    # the talent's pause (DR050): the question, then the badge; resumed for the screens after this
+    from studio.core.consent.pause import pause_with_key, resume_with_key
+
+    window.consent.table.selectRow(0)
+    spin(10, window.consent.pause_button.isEnabled)
+    window.consent.ask("pause")
+    spin(10, lambda: getattr(window.consent, "confirm", None) is not None and window.consent.confirm.isVisible())
+    save(window.consent.confirm, "pause-exports")
+    window.consent.confirm.reject()
+    pause_with_key(vault, talent.id, None, key)
+    window.consent.refresh()
+    spin(10, window.consent.paused_badge.isVisible)
+    save(window, "consent-paused")
+    resume_with_key(vault, talent.id, None, key)
+    window.consent.refresh()
+    spin(10, lambda: not window.consent.paused_badge.isVisible())
+
     # packages: the brand's card registered, the wizard, a use and a violation reported back
     from studio.core.package.brand_keys import keygen, load_identity
     from studio.core.package.reports import create_report, write_report

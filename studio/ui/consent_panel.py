@@ -14,6 +14,7 @@ from studio.core.consent import fees
 from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, activate_grant, list_grants
 from studio.core.consent.pause import PauseRecord, list_pauses
+from studio.core.consent.talent_keys import key_holder
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.elided import FlowLayout
@@ -154,6 +155,7 @@ class ConsentPanel(QWidget):
                                         "border-radius: 4px; padding: 2px 8px; font-weight: bold; }")
         self.paused_badge.hide()
         self.pauses: list[PauseRecord] = []
+        self.key_holder: str | None = None  # "studio", "talent" (their own device) or None, as last read
         self.pause_button.clicked.connect(lambda: self.ask(PAUSE))
         self.resume_button.clicked.connect(lambda: self.ask(RESUME))
         self.new_button.clicked.connect(lambda: self.open_editor(None))
@@ -194,18 +196,21 @@ class ConsentPanel(QWidget):
         def work(_task):
             grants = list_grants(self.vault, talent.id)
             pauses = list_pauses(self.vault, talent.id, active_only=True)
-            return grants, [grant_row(g) for g in grants], pauses  # the cells too: a thousand grants format here
+            # who holds the key now (the talent record may predate a passphrase set or a card linked)
+            holder = key_holder(self.vault, talent.id)
+            return grants, [grant_row(g) for g in grants], pauses, holder  # the cells too: a thousand grants format here
 
         self.tasks.read(work, lambda data: self._loaded(talent.id, *data), what=self.tr("Loading grants"))
 
-    def _loaded(self, talent_id: str, grants: list[GrantRecord], rows, pauses: list[PauseRecord]) -> None:
+    def _loaded(self, talent_id: str, grants: list[GrantRecord], rows, pauses: list[PauseRecord],
+                holder: str | None) -> None:
         if self.talent is not None and self.talent.id == talent_id:
             self.table.set_grants(grants, rows)
-            self._set_pauses(pauses)
+            self._set_pauses(pauses, holder)
             self._selected()
 
-    def _set_pauses(self, pauses: list[PauseRecord]) -> None:
-        self.pauses = pauses
+    def _set_pauses(self, pauses: list[PauseRecord], holder: str | None = None) -> None:
+        self.pauses, self.key_holder = pauses, holder
         everything = next((p for p in pauses if p.grant_id is None), None)
         if everything is not None:
             self.paused_badge.setText(self.tr("Paused"))
@@ -216,7 +221,7 @@ class ConsentPanel(QWidget):
             self.paused_badge.setToolTip("\n".join(self.tr("Grant {grant} paused since {since}").format(
                 grant=p.grant_id, since=p.paused_at) for p in pauses))
         self.paused_badge.setVisible(bool(pauses))
-        if self.talent is not None and self.talent.key_holder == "talent":
+        if holder == "talent":
             tip = self.tr("{name} holds their own key: they pause and resume on their own device").format(
                 name=self.talent.name)
             self.pause_button.setToolTip(tip)
@@ -225,9 +230,8 @@ class ConsentPanel(QWidget):
             self.pause_button.setToolTip(self.tr("The talent stops new exports of their likeness, signed with their "
                                                  "own passphrase; nothing is revoked"))
             self.resume_button.setToolTip(self.tr("Only the talent's signature lifts their pause"))
-        self.pause_button.setEnabled(self.talent is not None and self.talent.key_holder == "studio"
-                                     and bool(pause_choices(self.table.grants, pauses)))
-        self.resume_button.setEnabled(self.talent is not None and self.talent.key_holder == "studio" and bool(pauses))
+        self.pause_button.setEnabled(holder == "studio" and bool(pause_choices(self.table.grants, pauses)))
+        self.resume_button.setEnabled(holder == "studio" and bool(pauses))
 
     def ask(self, decision: str) -> None:
         """Ask the talent to sign a pause or a resume (their passphrase), then refresh."""

@@ -76,3 +76,22 @@ def test_when_the_talent_pauses_and_resumes_on_the_consent_tab_then_only_their_p
     qtbot.waitUntil(lambda: not panel.paused_badge.isVisible(), timeout=T)
     assert active_pause(new_vault, talent.id) is None
     assert plan_export(new_vault, g.id, BRAND).grant.id == g.id
+
+
+def test_when_the_talent_holds_their_own_key_then_the_tab_offers_no_pause_here(qtbot, make_window, new_vault, talent):
+    import pyrage
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from studio.core.consent.talent_keys import link_own_key
+    from studio.core.vault.keys import public_key_b64, public_key_fingerprint
+
+    own = Ed25519PrivateKey.generate()
+    link_own_key(new_vault, talent.id, public_key_b64(own.public_key()),
+                 str(pyrage.x25519.Identity.generate().to_public()), public_key_fingerprint(own.public_key()))
+    window = make_window()
+    qtbot.waitUntil(lambda: window.talent is not None, timeout=T)
+    window.middle.setCurrentWidget(window.consent)
+    panel = window.consent
+    qtbot.waitUntil(lambda: panel.key_holder == "talent", timeout=T)
+    assert not panel.pause_button.isEnabled() and not panel.resume_button.isEnabled()
+    assert "own device" in panel.pause_button.toolTip()

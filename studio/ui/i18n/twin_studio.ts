@@ -660,7 +660,7 @@
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+144"/>
+        <location filename="../consent_panel.py" line="+145"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -690,17 +690,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>&lt;b&gt;Consent grants&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+38"/>
         <source>Loading grants</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Paused</source>
         <translation type="unfinished"></translation>
     </message>
@@ -737,7 +737,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+18"/>
         <source>No grant selected. Nothing leaves the vault without a grant the talent signed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1188,7 +1188,7 @@
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-240"/>
+        <location filename="../consent_panel.py" line="-243"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
