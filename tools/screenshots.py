@@ -123,13 +123,8 @@ def main(only: set[str] | None = None) -> int:
         link.show()
         save(link, "link-talent-key")
         link.close()
-    link_talent_card(vault, amara.id, amara_card)
-    own = TalentPassphraseDialog(vault, tasks, amara, False, card=talent_card_row(vault, amara.id))
-    own.show()
-    save(own, "talent-own-key")
-    own.close()
-    if only is not None and only <= {"first-run", "create-vault", "preferences", "unlock-wrong-passphrase",
-                                     "talent-own-key"} | card_names:
+    # her card is linked at the end: the consent and review screens sign with her studio-held key
+    if only is not None and only <= {"first-run", "create-vault", "preferences", "unlock-wrong-passphrase"} | card_names:
         tasks.shutdown()
         vault.close()
         return 0
@@ -236,10 +231,11 @@ def main(only: set[str] | None = None) -> int:
     # consent: the talent's key, their approvals, an active grant and a draft
     from studio.core.consent.grants import activate_grant, draft_grant, sign_grant
     from studio.core.consent.review import review_asset
-    from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+    from studio.core.consent.talent_keys import has_key, set_talent_passphrase, unlock_talent_key
 
     talent = window.talent
-    set_talent_passphrase(vault, talent.id, TALENT_PASSPHRASE)
+    if not has_key(vault, talent.id):  # set above when the card screens were made
+        set_talent_passphrase(vault, talent.id, TALENT_PASSPHRASE)
     key = unlock_talent_key(vault, talent.id, TALENT_PASSPHRASE)
     scans = [a for a in lib.model.assets if a.kind != "voice"]
     voices = [a for a in lib.model.assets if a.kind == "voice"]
@@ -356,6 +352,11 @@ def main(only: set[str] | None = None) -> int:
 
     window.close()
     spin(1)
+    link_talent_card(vault, amara.id, amara_card)
+    own = TalentPassphraseDialog(vault, tasks, amara, False, card=talent_card_row(vault, amara.id))
+    own.show()
+    save(own, "talent-own-key")
+    own.close()
     tasks.shutdown()
     vault.close()
     return 0

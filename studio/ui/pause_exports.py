@@ -146,7 +146,7 @@ def pause_choices(grants: list[GrantRecord], pauses: list[PauseRecord]) -> list[
     """What can be paused now: every export (unless already), and each signed or active grant not
     paused yet."""
     paused = {p.grant_id for p in pauses}
-    out = [] if None in paused else [(None, _tr("All exports of their likeness"))]
+    out = [] if None in paused else [(None, _tr("All exports of your likeness"))]
     out += [(g.id, _tr("Only grant {grant} ({licensee})").format(grant=g.id, licensee=g.document["licensee"]))
             for g in grants if g.id not in paused and g.state in ("signed", "active")]
     return out

@@ -21,7 +21,8 @@ from studio.core.package import manifest as mf
 from studio.core.talents import add_talent
 from studio.core.vault import audit
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
-from tests.core.helpers import BRAND, active_grant, brand
+from studio.core.package.unpack import open_package
+from tests.core.helpers import BRAND, active_grant, brand, studio_key
 from tests.vaults import BOTH_VAULTS, catalog_db, folder_only
 
 pytestmark = BOTH_VAULTS
@@ -38,9 +39,10 @@ def _no_package_files(folder) -> bool:
 def test_when_the_talent_pauses_then_exports_refuse_naming_them_and_since_when_and_resume_re_allows(world, tmp_path):
     vault, talent, key, assets = world
     g = active_grant(vault, talent, key, assets)
-    brand(vault)
+    b = brand(vault)
     out = tmp_path / "out"
     out.mkdir()
+    delivered = export_package(vault, g.id, BRAND, tmp_path / "delivered.twinpkg")
 
     paused = pause_with_key(vault, talent.id, None, key)
 
@@ -49,7 +51,10 @@ def test_when_the_talent_pauses_then_exports_refuse_naming_them_and_since_when_a
                                             rf"{paused.paused_at}") as refused:
         export_package(vault, g.id, BRAND, out / "p.twinpkg")
     assert (refused.value.talent_id, refused.value.grant_id, refused.value.since) == (talent.id, None, paused.paused_at)
-    assert _no_package_files(out) and get_grant(vault, g.id).uses == 0
+    assert _no_package_files(out) and get_grant(vault, g.id).uses == 1  # the delivered one only
+    # the package delivered before the pause is not reached: the brand still opens it
+    opened = open_package(delivered.path, b, studio_key(vault), tmp_path / "opened")
+    assert len(opened.files) == len(delivered.manifest["assets"]) + 2
     decision = check_use(vault, g.id, "e-commerce", "web", "FR")
     assert not decision.permitted and any("paused by the talent" in r for r in decision.reasons)
     assert ("talent.exports_paused", talent.id) in _events(vault)
@@ -59,7 +64,7 @@ def test_when_the_talent_pauses_then_exports_refuse_naming_them_and_since_when_a
     assert not resumed.active and resumed.resume_statement["pause_sha256"] == paused.sha256
     assert active_pause(vault, talent.id) is None
     result = export_package(vault, g.id, BRAND, out / "p.twinpkg")
-    assert get_grant(vault, g.id).uses == 1
+    assert get_grant(vault, g.id).uses == 2
     assert result.manifest["pause_policy"] == mf.PAUSE_POLICY
     assert result.manifest["pause_policy"]["delivered_packages"] == "unaffected"
     assert ("talent.exports_resumed", talent.id) in _events(vault)
