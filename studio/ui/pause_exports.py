@@ -138,25 +138,28 @@ class PauseExportsDialog(QDialog):
         super().reject()
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PauseExportsDialog", text)
-
-
 def pause_choices(grants: list[GrantRecord], pauses: list[PauseRecord]) -> list[tuple[str | None, str]]:
     """What can be paused now: every export (unless already), and each signed or active grant not
     paused yet."""
     paused = {p.grant_id for p in pauses}
-    out = [] if None in paused else [(None, _tr("All exports of your likeness"))]
-    out += [(g.id, _tr("Only grant {grant} ({licensee})").format(grant=g.id, licensee=g.document["licensee"]))
-            for g in grants if g.id not in paused and g.state in ("signed", "active")]
+    out = [] if None in paused else [
+        (None, QCoreApplication.translate("PauseExportsDialog", "All exports of your likeness"))]
+    for g in grants:
+        if g.id not in paused and g.state in ("signed", "active"):
+            out.append((g.id, QCoreApplication.translate("PauseExportsDialog", "Only grant {grant} ({licensee})")
+                        .format(grant=g.id, licensee=g.document["licensee"])))
     return out
 
 
 def resume_choices(pauses: list[PauseRecord]) -> list[tuple[str | None, str]]:
     """The pauses in force, each one a choice."""
-    return [(p.grant_id, (_tr("All exports (paused since {since})") if p.grant_id is None else
-                          _tr("Grant {grant} (paused since {since})")).format(grant=p.grant_id, since=p.paused_at))
-            for p in pauses]
+    out = []
+    for p in pauses:
+        text = (QCoreApplication.translate("PauseExportsDialog", "All exports (paused since {since})")
+                if p.grant_id is None else
+                QCoreApplication.translate("PauseExportsDialog", "Grant {grant} (paused since {since})"))
+        out.append((p.grant_id, text.format(grant=p.grant_id, since=p.paused_at)))
+    return out
 
 
 def ask_pause(vault: Vault, tasks: TaskManager, talent: TalentRecord, decision: str,

@@ -2347,6 +2347,26 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <source>Nothing was signed: {error}</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+21"/>
+        <source>All exports of your likeness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Only grant {grant} ({licensee})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>All exports (paused since {since})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Grant {grant} (paused since {since})</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>PickList</name>
