@@ -1,4 +1,5 @@
-"""``twin-studio talent keygen|add|link|export-kit|list|pause|resume|set-passphrase|export-key|access-export``: talents, and their own keys.
+"""``twin-studio talent keygen|add|link|export-kit|list|pause|resume|access-export|set-passphrase|export-key``:
+talents, their own keys, their pauses of exports and their access copy (DR050).
 
 ``talent keygen`` runs on the talent's own device (no vault); ``add --card`` and ``link`` register
 what it made, after which the studio holds no private key of that talent (DR045).
