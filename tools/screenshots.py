@@ -316,10 +316,11 @@ def main(only: set[str] | None = None) -> int:
     # consent: the talent's key, their approvals, an active grant and a draft
     from studio.core.consent.grants import activate_grant, draft_grant, sign_grant
     from studio.core.consent.review import review_asset
-    from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
+    from studio.core.consent.talent_keys import has_key, set_talent_passphrase, unlock_talent_key
 
     talent = window.talent
-    set_talent_passphrase(vault, talent.id, TALENT_PASSPHRASE)
+    if not has_key(vault, talent.id):  # set above when the card screens were made
+        set_talent_passphrase(vault, talent.id, TALENT_PASSPHRASE)
     key = unlock_talent_key(vault, talent.id, TALENT_PASSPHRASE)
     scans = [a for a in lib.model.assets if a.kind != "voice"]
     voices = [a for a in lib.model.assets if a.kind == "voice"]
@@ -349,6 +350,23 @@ def main(only: set[str] | None = None) -> int:
     spin(10, lambda: bool(editor.summary.text()))
     save(editor, "grant-editor")
     editor.close()
+
+    # the talent's pause (DR050): the question, then the badge; resumed for the screens after this
+    from studio.core.consent.pause import pause_with_key, resume_with_key
+
+    window.consent.table.selectRow(0)
+    spin(10, window.consent.pause_button.isEnabled)
+    window.consent.ask("pause")
+    spin(10, lambda: getattr(window.consent, "confirm", None) is not None and window.consent.confirm.isVisible())
+    save(window.consent.confirm, "pause-exports")
+    window.consent.confirm.reject()
+    pause_with_key(vault, talent.id, None, key)
+    window.consent.refresh()
+    spin(10, window.consent.paused_badge.isVisible)
+    save(window, "consent-paused")
+    resume_with_key(vault, talent.id, None, key)
+    window.consent.refresh()
+    spin(10, lambda: not window.consent.paused_badge.isVisible())
 
     # packages: the brand's card registered, the wizard, a use and a violation reported back
     from studio.core.package.brand_keys import keygen, load_identity

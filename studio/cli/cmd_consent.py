@@ -162,15 +162,23 @@ def cmd_show(args) -> int:
 def cmd_list(args) -> int:
     from studio.core.consent.grants import list_grants
 
+    from studio.core.consent.pause import list_pauses
+
     with open_vault(args) as vault:
         grants = list_grants(vault, args.talent)
+        pauses = list_pauses(vault, args.talent, active_only=True)
+
+    def paused_since(g) -> str | None:  # the talent's pause of all their exports, or of this grant (DR050)
+        return next((p.paused_at for p in pauses if p.talent_id == g.talent_id and p.grant_id in (None, g.id)), None)
+
     if args.json:
-        print_json([g.to_json() for g in grants])
+        print_json([{**g.to_json(), "paused_since": paused_since(g)} for g in grants])
     else:
         for g in grants:
             d = g.document
+            since = paused_since(g)
             print(f"{g.id}  {g.talent_id}  {g.status():8}  {shown(d['licensee'])}  {d['start']}..{d['end']}  "
-                  f"{g.uses_left}/{d['max_uses']} uses left")
+                  f"{g.uses_left}/{d['max_uses']} uses left" + (f"  paused since {since}" if since else ""))
     return EXIT_OK
 
 

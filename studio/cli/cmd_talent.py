@@ -1,4 +1,5 @@
-"""``twin-studio talent keygen|add|link|export-kit|list|set-passphrase|export-key``: talents, and their own keys.
+"""``twin-studio talent keygen|add|link|export-kit|list|pause|resume|access-export|set-passphrase|export-key``:
+talents, their own keys, their pauses of exports and their access copy (DR050).
 
 ``talent keygen`` runs on the talent's own device (no vault); ``add --card`` and ``link`` register
 what it made, after which the studio holds no private key of that talent (DR045).
@@ -10,7 +11,8 @@ import sys
 from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
-from studio.cli.options import created, open_vault, print_json, read_passphrase_file, shown, talent_passphrase
+from studio.cli.options import (created, ctrl_c_cancels, open_vault, print_json, progress_bar, read_passphrase_file,
+                                shown, talent_passphrase)
 from studio.core.errors import InvalidInput
 
 
@@ -104,18 +106,87 @@ def cmd_talent_export_kit(args) -> int:
 HOLDERS = {"talent": "key: own device", "studio": "key: studio", None: "key: none yet"}
 
 
+def paused_words(pauses) -> str:
+    """``exports paused since …`` / ``grant … paused since …`` for a talent's pauses in force."""
+    return "; ".join(("exports paused" if p.grant_id is None else f"grant {p.grant_id} paused") + f" since {p.paused_at}"
+                     for p in pauses)
+
+
 def cmd_talent_list(args) -> int:
+    from studio.core.consent.pause import list_pauses
     from studio.core.talents import list_talents
 
     with open_vault(args) as vault:
         talents = list_talents(vault)
+        pauses = list_pauses(vault, active_only=True)
+    paused = {t.id: [p for p in pauses if p.talent_id == t.id] for t in talents}
     if args.json:  # key_holder: "talent" (their own device), "studio", or null (no key yet)
-        print_json([t.to_json() for t in talents])
+        # exports_paused: the pauses in force, grant null for all of the talent's exports (DR050)
+        print_json([{**t.to_json(), "exports_paused": [{"grant": p.grant_id, "since": p.paused_at}
+                                                       for p in paused[t.id]]} for t in talents])
     else:
         for t in talents:
             extra = ", ".join(x for x in (t.email, t.agency) if x)
             print(shown(f"{t.id}  {t.name}" + (f"  ({extra})" if extra else "") + f"  {t.asset_count} assets"
-                        + f"  {HOLDERS[t.key_holder]}"))
+                        + f"  {HOLDERS[t.key_holder]}" + (f"  {paused_words(paused[t.id])}" if paused[t.id] else "")))
+    return EXIT_OK
+
+
+def _pause_or_resume(args, resume: bool) -> int:
+    from studio.core.consent.pause import active_pause, pause_with_key, resume_with_key
+    from studio.core.consent.talent_keys import refuse_if_own_device, unlock_talent_key
+    from studio.core.errors import ConsentError
+
+    with open_vault(args) as vault:
+        refuse_if_own_device(vault, args.talent)  # before the talent is asked for anything
+        current = active_pause(vault, args.talent, args.grant)
+        scope = f"exports under grant {args.grant}" if args.grant else f"exports of talent {args.talent}"
+        if resume and current is None:
+            raise ConsentError(f"{scope} are not paused")
+        if not resume and current is not None:
+            raise ConsentError(f"{scope} are already paused, since {current.paused_at}")
+        passphrase = talent_passphrase(args.talent_passphrase_file, f"Passphrase of talent {args.talent}")
+        key = unlock_talent_key(vault, args.talent, passphrase)
+        rec = (resume_with_key if resume else pause_with_key)(vault, args.talent, args.grant, key)
+    if resume:
+        print(f"{scope} resumed by the talent", file=sys.stderr)
+    else:
+        print(f"{scope} paused by the talent since {rec.paused_at}: packages already delivered are not affected; "
+              "only the talent's signed resume lifts it", file=sys.stderr)
+    if args.json:
+        print_json(rec.to_json())
+    return EXIT_OK
+
+
+def cmd_talent_pause(args) -> int:
+    return _pause_or_resume(args, resume=False)
+
+
+def cmd_talent_resume(args) -> int:
+    return _pause_or_resume(args, resume=True)
+
+
+def cmd_talent_access_export(args) -> int:
+    from studio.core.access import export_access_copy
+    from studio.core.progress import CancelToken
+
+    token = CancelToken()
+    with open_vault(args) as vault:
+        bar, update = progress_bar(not args.json, unit="B")
+        try:
+            with ctrl_c_cancels(token):  # Ctrl-C stops it cleanly: nothing is left behind
+                copy = export_access_copy(vault, args.talent, Path(args.out), args.recipient, progress=update,
+                                          cancel=token)
+        finally:
+            if bar is not None:
+                bar.close()
+    print(f"talent {copy.talent_id}'s access copy ({len(copy.files)} files, {copy.events} audit events) written to "
+          f"{copy.path}, encrypted to {copy.recipient}: only the talent's age identity opens it", file=sys.stderr)
+    if args.json:
+        print_json({"talent": copy.talent_id, "path": str(copy.path), "recipient": copy.recipient,
+                    "file_sha256": copy.file_sha256, "files": copy.files, "events": copy.events})
+    else:
+        print(copy.path)
     return EXIT_OK
 
 
@@ -174,6 +245,21 @@ def register(commands) -> None:
     p.add_argument("--talent-passphrase-file", metavar="FILE", help="the talent's passphrase (default: they type it)")
     commands.add("list", cmd_talent_list, "list talents, with who holds each one's key "
                  "(their own device, the studio, or no key yet)", talent)
+    for name, fn, help_ in (
+            ("pause", cmd_talent_pause, "the talent pauses new exports of their likeness (all, or under one grant), "
+                                        "signed with their key; delivered packages are not affected"),
+            ("resume", cmd_talent_resume, "the talent lifts their pause, signed with their key")):
+        p = commands.add(name, fn, help_, talent)
+        p.add_argument("talent", metavar="ID")
+        p.add_argument("--grant", metavar="G", help="only exports under this grant of theirs (default: all)")
+        p.add_argument("--talent-passphrase-file", metavar="FILE", help="default: the talent types it")
+    p = commands.add("access-export", cmd_talent_access_export, "everything the vault holds about the talent, in open "
+                     "formats with a README, as a tar encrypted to the talent's age recipient", talent)
+    p.add_argument("talent", metavar="ID")
+    p.add_argument("--out", required=True, metavar="FILE", help="a new file (e.g. NAME-access.tar.age), made 0600")
+    p.add_argument("--recipient", metavar="AGE_PUBKEY",
+                   help="the talent's age recipient (age1…): required when the studio holds their key; a talent "
+                        "who holds their own key gets the copy encrypted to the one on their card")
     p = commands.add("set-passphrase", cmd_set_passphrase,
                      "create the talent's own signing key under their passphrase, or change that passphrase", talent)
     p.add_argument("talent", metavar="ID")

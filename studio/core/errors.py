@@ -74,6 +74,16 @@ class TalentSignsOnOwnDevice(ConsentError):
     no private key of theirs, so nothing here signs for them."""
 
 
+class ExportsPaused(ConsentError):
+    """The talent paused new exports of their likeness (all of them, or under one grant) with
+    their signature (DR050): nothing is exported until they sign a resume. Carries who paused,
+    which grant (``None``: every export) and since when."""
+
+    def __init__(self, message: str, *, talent_id: str, grant_id: str | None, since: str) -> None:
+        super().__init__(message)
+        self.talent_id, self.grant_id, self.since = talent_id, grant_id, since
+
+
 class PackageRefused(StudioError):
     """A package that must not be trusted or opened: tampered, unsigned, expired, malformed,
     or not addressed to the one opening it."""

@@ -1,5 +1,6 @@
 """A talent's grants: state, dates, uses left and fee, the plain-language summary, and the
-studio's actions (draft, edit a draft, activate what the talent signed)."""
+studio's actions (draft, edit a draft, activate what the talent signed); the talent's pause of
+new exports, with its badge, and their Pause/Resume exports… (signed with their passphrase)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from studio.core.changes import Changes
 from studio.core.consent import fees
 from studio.core.consent.document import summary
 from studio.core.consent.grants import GrantRecord, activate_grant, list_grants
+from studio.core.consent.pause import PauseRecord, list_pauses
+from studio.core.consent.talent_keys import key_holder
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.elided import FlowLayout
 from studio.ui.grant_editor import GrantEditor
+from studio.ui.pause_exports import PAUSE, RESUME, ask_pause, pause_choices, resume_choices
 from studio.ui.tasks import TaskManager
 
 COLUMNS = (QT_TRANSLATE_NOOP("GrantTable", "Grant"), QT_TRANSLATE_NOOP("GrantTable", "State"),
@@ -142,6 +146,18 @@ class ConsentPanel(QWidget):
         self.edit_button = QPushButton(self.tr("Edit draft…"), self)
         self.activate_button = QPushButton(self.tr("Activate"), self)
         self.activate_button.setToolTip(self.tr("Countersign with the studio key: only a grant the talent signed"))
+        # the talent's own pause of new exports (DR050): signed with their passphrase, as a grant is
+        self.pause_button = QPushButton(self.tr("Pause exports…"), self)
+        self.resume_button = QPushButton(self.tr("Resume exports…"), self)
+        self.paused_badge = QLabel(self)
+        self.paused_badge.setObjectName("pausedBadge")
+        self.paused_badge.setStyleSheet("QLabel#pausedBadge { background: #b45309; color: white; "
+                                        "border-radius: 4px; padding: 2px 8px; font-weight: bold; }")
+        self.paused_badge.hide()
+        self.pauses: list[PauseRecord] = []
+        self.key_holder: str | None = None  # "studio", "talent" (their own device) or None, as last read
+        self.pause_button.clicked.connect(lambda: self.ask(PAUSE))
+        self.resume_button.clicked.connect(lambda: self.ask(RESUME))
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.table.current()))
         self.activate_button.clicked.connect(self.activate)
@@ -149,7 +165,8 @@ class ConsentPanel(QWidget):
         title = QLabel(self.tr("<b>Consent grants</b>"), self)
         title.setContentsMargins(0, 0, 12, 0)
         bar.addWidget(title)
-        for b in (self.new_button, self.edit_button, self.activate_button):
+        for b in (self.new_button, self.edit_button, self.activate_button, self.pause_button, self.resume_button,
+                  self.paused_badge):
             bar.addWidget(b)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -161,7 +178,7 @@ class ConsentPanel(QWidget):
 
     def on_changes(self, changes: Changes) -> None:
         """A grant signed, activated, used or reported on; an asset approved (the editor lists them)."""
-        if changes.touches("grants", "ledger"):
+        if changes.touches("grants", "ledger") or (self.talent is not None and self.talent.id in changes.talents):
             self.refresh()
 
     def set_talent(self, talent: TalentRecord | None) -> None:
@@ -173,18 +190,57 @@ class ConsentPanel(QWidget):
         talent = self.talent
         if talent is None:
             self.table.set_grants([])
+            self._set_pauses([])
             self._selected()
             return
         def work(_task):
             grants = list_grants(self.vault, talent.id)
-            return grants, [grant_row(g) for g in grants]  # the cells too: a thousand grants format here
+            pauses = list_pauses(self.vault, talent.id, active_only=True)
+            # who holds the key now (the talent record may predate a passphrase set or a card linked)
+            holder = key_holder(self.vault, talent.id)
+            return grants, [grant_row(g) for g in grants], pauses, holder  # the cells too: a thousand grants format here
 
         self.tasks.read(work, lambda data: self._loaded(talent.id, *data), what=self.tr("Loading grants"))
 
-    def _loaded(self, talent_id: str, grants: list[GrantRecord], rows) -> None:
+    def _loaded(self, talent_id: str, grants: list[GrantRecord], rows, pauses: list[PauseRecord],
+                holder: str | None) -> None:
         if self.talent is not None and self.talent.id == talent_id:
             self.table.set_grants(grants, rows)
+            self._set_pauses(pauses, holder)
             self._selected()
+
+    def _set_pauses(self, pauses: list[PauseRecord], holder: str | None = None) -> None:
+        self.pauses, self.key_holder = pauses, holder
+        everything = next((p for p in pauses if p.grant_id is None), None)
+        if everything is not None:
+            self.paused_badge.setText(self.tr("Paused"))
+            self.paused_badge.setToolTip(self.tr("The talent paused every new export of their likeness since "
+                                                 "{since}").format(since=everything.paused_at))
+        elif pauses:
+            self.paused_badge.setText(self.tr("Paused: %n grant(s)", "", len(pauses)))
+            self.paused_badge.setToolTip("\n".join(self.tr("Grant {grant} paused since {since}").format(
+                grant=p.grant_id, since=p.paused_at) for p in pauses))
+        self.paused_badge.setVisible(bool(pauses))
+        if holder == "talent":
+            tip = self.tr("{name} holds their own key: they pause and resume on their own device").format(
+                name=self.talent.name)
+            self.pause_button.setToolTip(tip)
+            self.resume_button.setToolTip(tip)
+        else:
+            self.pause_button.setToolTip(self.tr("The talent stops new exports of their likeness, signed with their "
+                                                 "own passphrase; nothing is revoked"))
+            self.resume_button.setToolTip(self.tr("Only the talent's signature lifts their pause"))
+        self.pause_button.setEnabled(holder == "studio" and bool(pause_choices(self.table.grants, pauses)))
+        self.resume_button.setEnabled(holder == "studio" and bool(pauses))
+
+    def ask(self, decision: str) -> None:
+        """Ask the talent to sign a pause or a resume (their passphrase), then refresh."""
+        if self.talent is None:
+            return
+        choices = (pause_choices(self.table.grants, self.pauses) if decision == PAUSE
+                   else resume_choices(self.pauses))
+        if choices:
+            self.confirm = ask_pause(self.vault, self.tasks, self.talent, decision, choices, self)
 
     def _selected(self) -> None:
         g = self.table.current()

@@ -12,6 +12,7 @@ from studio.core.assets import get_asset
 from studio.core.consent import vocab
 from studio.core.consent.evidence import require_export_basis
 from studio.core.consent.grants import get_grant
+from studio.core.consent.pause import pause_message, paused_by
 from studio.core.errors import IntegrityError, InvalidInput
 from studio.core.types import AssetStatus
 from studio.core.vault import Vault
@@ -51,6 +52,9 @@ def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory:
         "draft": "not active: still a draft the talent has not signed",
         "signed": "not active: signed by the talent but not yet activated by the studio",
     }
+    paused = paused_by(vault, rec.talent_id, rec.id)
+    if paused is not None:
+        reasons.append(pause_message(paused))
     if status not in ("active", "expired"):
         reasons.append(not_active.get(status, f"not active ({status})"))
     reasons += scope_reasons(doc, purpose_ok, medium_ok, territory_ok, day)

@@ -31,6 +31,7 @@ from studio.core.clock import now_iso
 from studio.core.consent.document import brand_summary
 from studio.core.consent.exports import to_odrl
 from studio.core.consent.grants import GrantRecord, get_grant
+from studio.core.consent.pause import require_not_paused
 from studio.core.consent.policy import check_use
 from studio.core.consent.uses import count_uses
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, StudioError
@@ -88,6 +89,7 @@ def plan_export(vault: Vault, grant_id: str, brand: str, assets: list[str] | Non
                 on: dt.date | None = None) -> ExportPlan:
     """Everything the export will do, checked: raises ConsentError naming every reason it is refused."""
     rec = get_grant(vault, grant_id)
+    require_not_paused(vault, rec.talent_id, rec.id)  # the talent's pause: refused before anything else (DR050)
     doc = rec.document
     b = get_brand(vault, brand)
     use = (purpose or doc["purposes"][0], media or doc["media"][0], territory or doc["territories"][0])
@@ -265,6 +267,7 @@ def _manifest(vault: Vault, exp: _Exporter, payload_sha: str, payload_size: int,
         "licence": {"odrl": to_odrl(rec), "summary": brand_summary(doc)},
         "expires": doc["end"], "timezone": doc["timezone"],
         "labels": mf.labels(rec.id, doc["ai_label"]),
+        "pause_policy": mf.PAUSE_POLICY,
     }
 
 

@@ -17,6 +17,15 @@ IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 PLUS_MR_LMR = "http://ns.useplus.org/ldf/vocab/MR-LMR"
 AI_LABEL_TEXT = "Made with AI from a licensed digital twin"
 PATH_RE = re.compile(r"assets/ast_[0-9a-f]{16}/[A-Za-z0-9][A-Za-z0-9._ -]{0,199}")
+# The talent may pause new exports of their likeness (DR050); a package already made is not
+# reached by a later pause: it stays usable under its licence until it expires or is revoked.
+PAUSE_POLICY = {
+    "applies_to": "new-exports-only",
+    "delivered_packages": "unaffected",
+    "text": "The talent can pause new exports of their likeness at any time. A pause made after this package "
+            "was created does not reach it: it stays usable under its licence (until it expires, or the talent "
+            "revokes the grant).",
+}
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
 _SAFE = re.compile(r"[^A-Za-z0-9._ -]")
 

@@ -141,6 +141,24 @@ class RetiredTalentKey(Base):
     retired_at: Mapped[str] = mapped_column(String(32))
 
 
+class ExportPause(Base):
+    """The talent's signed pause of new exports of their likeness — all of them (``grant_id``
+    NULL) or those under one grant — and, once lifted, their signed resume (DR050). The
+    statements are canonical JSON holding ids and instants only (no personal data)."""
+
+    __tablename__ = "export_pauses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), index=True)
+    grant_id: Mapped[str | None] = mapped_column(ForeignKey("grants.id"), nullable=True)
+    statement_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    paused_at: Mapped[str] = mapped_column(String(32))
+    resume_statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resume_signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    resumed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
 class Review(Base):
     """A talent's signed decision on one asset. ``statement_sealed`` is the canonical JSON
     (RFC 8785) that ``signature`` covers; it holds the talent's note, so it is sealed."""

@@ -1055,7 +1055,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
 <context>
     <name>ConsentPanel</name>
     <message>
-        <location filename="../consent_panel.py" line="+141"/>
+        <location filename="../consent_panel.py" line="+145"/>
         <source>New draft…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1075,17 +1075,64 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
+        <source>Pause exports…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resume exports…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>&lt;b&gt;Consent grants&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+38"/>
         <source>Loading grants</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
+        <source>Paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The talent paused every new export of their likeness since {since}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>Paused: %n grant(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grant {grant} paused since {since}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{name} holds their own key: they pause and resume on their own device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The talent stops new exports of their likeness, signed with their own passphrase; nothing is revoked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only the talent&apos;s signature lifts their pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>No grant selected. Nothing leaves the vault without a grant the talent signed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1551,7 +1598,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
 <context>
     <name>GrantTable</name>
     <message>
-        <location filename="../consent_panel.py" line="-191"/>
+        <location filename="../consent_panel.py" line="-243"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2613,6 +2660,121 @@ Read the fingerprint out to the brand when you hand it over.</source>
     <message>
         <location line="+26"/>
         <source>There is no vault in {folder}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PauseExportsDialog</name>
+    <message>
+        <location filename="../pause_exports.py" line="+40"/>
+        <source>Pause exports?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Resume exports?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are pausing new exports of your likeness with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are resuming exports of your likeness with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+15"/>
+        <source>Which exports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>What you sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+4"/>
+        <source>Your own passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>every new export of your likeness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>new exports under grant {grant}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>You pause {which}. Nothing is revoked: your grants stay as they are, and no new package is made until you resume. Packages already delivered to brands are not affected. Only your own signature resumes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>You resume {which}: packages can be made again under your active grants, as they allow.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Checking your passphrase…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlocking your key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Signing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Signing your decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Nothing was signed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>All exports of your likeness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Only grant {grant} ({licensee})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>All exports (paused since {since})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Grant {grant} (paused since {since})</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
