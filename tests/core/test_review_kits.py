@@ -24,7 +24,8 @@ from studio.core.consent.grants import (activate_grant, decline_grant, draft_gra
 from studio.core.consent.review import list_reviews, review_asset
 from studio.core.consent.signing import canonical, sign
 from studio.core.consent.talent_keys import TalentKey
-from studio.core.errors import ConsentError, IntegrityError, InvalidInput, TalentSignsOnOwnDevice
+from studio.core.consent.pause import active_pause, require_not_paused
+from studio.core.errors import ConsentError, ExportsPaused, IntegrityError, InvalidInput, TalentSignsOnOwnDevice
 from studio.core.kits.decisions import import_decisions
 from studio.core.kits.export import export_review_kit
 from studio.core.kits.kit_file import KIT_JSON, envelope_body, open_kit_bytes
@@ -138,9 +139,36 @@ def test_when_the_talent_declines_revokes_and_asks_then_each_is_stored_as_theirs
     assert [k for k, _ in result.applied] == ["decline", "revoke", "pause", "request_access"]
     assert get_grant(vault, draft).state == "declined"
     assert get_grant(vault, active).revocation["reason"] == "moved on"
-    asked = [e for e in audit.list_events(vault) if e["action"] in ("talent.pause_requested",
+    asked = [e for e in audit.list_events(vault) if e["action"] in ("talent.exports_paused",
                                                                     "talent.access_requested")]
-    assert [(e["subject"], e["actor"]) for e in asked] == [(talent.id, talent.id)] * 2
+    assert [(e["action"], e["subject"], e["actor"]) for e in asked] == [
+        ("talent.exports_paused", talent.id, talent.id), ("talent.access_requested", talent.id, talent.id)]
+    assert active_pause(vault, talent.id) is not None  # applied, as the studio's own path applies it
+    assert not check_vault(vault).problems
+
+
+def test_when_the_talent_pauses_and_resumes_from_kits_then_exports_stop_and_start_again(linked, own, tmp_path):
+    vault, talent, key, assets, draft, active, side = linked
+    me = own[1]
+    with pytest.raises(InvalidInput, match="nothing to resume"):  # no pause in force when the kit was made
+        _kit_and_decide(vault, talent, side, me, tmp_path / "early.twindecisions", Choices(resume=(active,)))
+    _kit_and_decide(vault, talent, side, me, tmp_path / "p.twindecisions", Choices(pause=(active,)), "k1.twinreview")
+    import_decisions(vault, tmp_path / "p.twindecisions")
+    with pytest.raises(ExportsPaused, match=talent.id):
+        require_not_paused(vault, talent.id, active)
+    _kit_and_decide(vault, talent, side, me, tmp_path / "r.twindecisions", Choices(resume=(active,)), "k2.twinreview")
+    kit = show_kit(side / "k2.twinreview", me, side).kit
+    assert [p["grant"] for p in kit["pauses"]] == [active]
+    with pytest.raises(InvalidInput, match="nothing to resume"):  # the whole likeness was never paused
+        decide(show_kit(side / "k2.twinreview", me, side), me, Choices(resume=(None,)), tmp_path / "x.twindecisions")
+    before = _catalog(vault)
+    import_decisions(vault, tmp_path / "r.twindecisions")
+    require_not_paused(vault, talent.id, active)  # exports under the grant are allowed again
+    assert active_pause(vault, talent.id, active) is None and before != _catalog(vault)
+    after = _catalog(vault)
+    with pytest.raises(InvalidInput, match="already imported"):  # the same file again: refused, changes nothing
+        import_decisions(vault, tmp_path / "r.twindecisions")
+    assert _catalog(vault) == after
     assert not check_vault(vault).problems
 
 

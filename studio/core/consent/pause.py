@@ -188,52 +188,63 @@ def pause_exports(vault: Vault, talent_id: str, grant_id: str | None, signed: Si
     """Store the talent's signed pause: from now on every new export of their likeness (or under
     ``grant_id``) refuses until they sign a resume. Refused, changing nothing: a statement not the
     talent's (signature, talent, grant), one applied before, a scope already paused."""
-    tid, gid = _ids(talent_id, grant_id)
     with vault.session() as s:
-        _check_scope(s, tid, gid)
-        _check_statement(s, signed, PAUSE, tid, gid, set())
-        sha = signed.sha256
-        if s.execute(select(ExportPause.id).where(ExportPause.statement_sha256 == sha)).first() is not None:
-            raise ConsentError("this pause statement was applied before: a statement counts once; nothing was changed")
-        already = _active(s, tid, gid)
-        if already is not None:
-            raise ConsentError(f"{_scope_words(tid, gid)} are already paused, since {already.paused_at}")
-        row = ExportPause(talent_id=tid, grant_id=gid, statement_sha256=sha,
-                          statement=canonical(signed.statement).decode(), signature=signed.signature,
-                          paused_at=now_iso())
-        s.add(row)
-        s.flush()
-        audit.append(s, PAUSED, tid, {"grant": gid, "statement_sha256": sha, "signature": signed.signature,
-                                      "at": signed.statement["at"]}, actor=tid)
-        return _record(row)
+        return pause_in(s, talent_id, grant_id, signed)
+
+
+def pause_in(s, talent_id: str, grant_id: str | None, signed: SignedStatement) -> PauseRecord:
+    """:func:`pause_exports` inside the caller's transaction (a decisions file applies all its
+    decisions in one)."""
+    tid, gid = _ids(talent_id, grant_id)
+    _check_scope(s, tid, gid)
+    _check_statement(s, signed, PAUSE, tid, gid, set())
+    sha = signed.sha256
+    if s.execute(select(ExportPause.id).where(ExportPause.statement_sha256 == sha)).first() is not None:
+        raise ConsentError("this pause statement was applied before: a statement counts once; nothing was changed")
+    already = _active(s, tid, gid)
+    if already is not None:
+        raise ConsentError(f"{_scope_words(tid, gid)} are already paused, since {already.paused_at}")
+    row = ExportPause(talent_id=tid, grant_id=gid, statement_sha256=sha,
+                      statement=canonical(signed.statement).decode(), signature=signed.signature,
+                      paused_at=now_iso())
+    s.add(row)
+    s.flush()
+    audit.append(s, PAUSED, tid, {"grant": gid, "statement_sha256": sha, "signature": signed.signature,
+                                  "at": signed.statement["at"]}, actor=tid)
+    return _record(row)
 
 
 def resume_exports(vault: Vault, talent_id: str, grant_id: str | None, signed: SignedStatement) -> PauseRecord:
     """Lift the talent's pause of ``grant_id`` (or of all exports) with their signed resume, which
     must name that pause. The studio cannot: nothing but the talent's signature resumes."""
-    tid, gid = _ids(talent_id, grant_id)
     with vault.session() as s:
-        _check_scope(s, tid, gid)
-        row = _active(s, tid, gid)
-        if row is None:
-            raise ConsentError(f"{_scope_words(tid, gid)} are not paused"
-                               + ("" if gid is None else " (a pause of all their exports is lifted without --grant)"))
-        _check_statement(s, signed, RESUME, tid, gid, {"pause_sha256"})
-        if signed.statement.get("pause_sha256") != row.statement_sha256:
-            raise ConsentError(f"the resume names another pause than the one in force since {row.paused_at}; "
-                               "nothing was changed")
-        now = now_iso()
-        done = s.execute(update(ExportPause).where(ExportPause.id == row.id, ExportPause.resumed_at.is_(None))
-                         .values(resume_statement=canonical(signed.statement).decode(),
-                                 resume_signature=signed.signature, resumed_at=now)
-                         .execution_options(synchronize_session=False))
-        if done.rowcount != 1:
-            raise ConsentError("the pause was lifted by another window or command meanwhile; nothing was changed")
-        s.expire(row)
-        audit.append(s, RESUMED, tid, {"grant": gid, "pause_sha256": row.statement_sha256,
-                                       "statement_sha256": signed.sha256, "signature": signed.signature,
-                                       "at": signed.statement["at"]}, actor=tid)
-        return _record(row)
+        return resume_in(s, talent_id, grant_id, signed)
+
+
+def resume_in(s, talent_id: str, grant_id: str | None, signed: SignedStatement) -> PauseRecord:
+    """:func:`resume_exports` inside the caller's transaction."""
+    tid, gid = _ids(talent_id, grant_id)
+    _check_scope(s, tid, gid)
+    row = _active(s, tid, gid)
+    if row is None:
+        raise ConsentError(f"{_scope_words(tid, gid)} are not paused"
+                           + ("" if gid is None else " (a pause of all their exports is lifted without --grant)"))
+    _check_statement(s, signed, RESUME, tid, gid, {"pause_sha256"})
+    if signed.statement.get("pause_sha256") != row.statement_sha256:
+        raise ConsentError(f"the resume names another pause than the one in force since {row.paused_at}; "
+                           "nothing was changed")
+    now = now_iso()
+    done = s.execute(update(ExportPause).where(ExportPause.id == row.id, ExportPause.resumed_at.is_(None))
+                     .values(resume_statement=canonical(signed.statement).decode(),
+                             resume_signature=signed.signature, resumed_at=now)
+                     .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise ConsentError("the pause was lifted by another window or command meanwhile; nothing was changed")
+    s.expire(row)
+    audit.append(s, RESUMED, tid, {"grant": gid, "pause_sha256": row.statement_sha256,
+                                   "statement_sha256": signed.sha256, "signature": signed.signature,
+                                   "at": signed.statement["at"]}, actor=tid)
+    return _record(row)
 
 
 def pause_with_key(vault: Vault, talent_id: str, grant_id: str | None, key: TalentKey) -> PauseRecord:

@@ -22,6 +22,7 @@ from studio.core.changes import Changes
 from studio.core.clock import day_in, today_in
 from studio.core.consent.grants import (SignedDraft, apply_signature_in, load_grant, store_decline,
                                         store_revocation)
+from studio.core.consent.pause import SignedStatement, pause_in, resume_in
 from studio.core.consent.review import store_review
 from studio.core.consent.signing import verify
 from studio.core.consent.talent_keys import current_public_key
@@ -33,10 +34,9 @@ from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Asset, AuditEvent, Review, TalentCard
 
 IMPORTED = "decisions.imported"
-# TODO(DR049): pause/resume, access and erasure are recorded as requests only until their core
-# functions exist (issue 13, the pause-access helper's branch); then apply them here.
-REQUESTED = {"pause": "talent.pause_requested", "resume": "talent.resume_requested",
-             "request_access": "talent.access_requested", "request_erasure": "talent.erasure_requested"}
+# Access and erasure are requests the studio acts on (``talent access-export``; erasure is not
+# built yet): recorded, signed. A pause or resume is applied as the studio's own path applies it.
+REQUESTED = {"request_access": "talent.access_requested", "request_erasure": "talent.erasure_requested"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class ImportedDecisions:
     @property
     def changes(self) -> Changes:
         assets = {i for k, i in self.applied if k in ("approve", "reject")}
-        grants = {i for k, i in self.applied if k in ("sign", "decline", "revoke")}
+        grants = {i for k, i in self.applied if k in ("sign", "decline", "revoke", "pause", "resume") and i}
         return Changes(talents={self.talent_id}, assets=assets, grants=grants, audit=True)
 
 
@@ -167,7 +167,17 @@ def _apply(s, vault: Vault, tid: str, key: str, kit: dict, did: str, item: dict)
             _revocation_dated(rec, statement, kit["at"])
             store_revocation(s, vault, row, rec, statement, item["signature"])
         return kind, gid
-    # pause / resume / access / erasure: recorded, signed, for the studio to act on (TODO above)
+    if kind in ("pause", "resume"):
+        gid = item.get("grant")
+        gid = parse_id("grant", str(gid)) if gid is not None else None
+        if gid is not None and gid not in kit.get("grants", {}):
+            raise InvalidInput(f"grant {gid} was not in the kit")
+        if not isinstance(statement, dict) or not isinstance(item.get("signature"), str):
+            raise IntegrityError(f"the {kind} carries no signed statement")
+        signed = SignedStatement(statement, item["signature"])
+        (pause_in if kind == "pause" else resume_in)(s, tid, gid, signed)
+        return kind, gid or ""
+    # access / erasure: recorded, signed, for the studio to act on
     if kind not in REQUEST_KINDS:
         raise InvalidInput(f"unknown decision {kind!r}")
     gid = item.get("grant")

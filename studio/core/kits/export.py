@@ -19,6 +19,7 @@ from studio.core.changes import Changes
 from studio.core.clock import now_iso
 from studio.core.consent.document import summary
 from studio.core.consent.grants import list_grants
+from studio.core.consent.pause import list_pauses
 from studio.core.consent.history import history_for_talent
 from studio.core.consent.signing import canonical
 from studio.core.consent.talent_keys import talent_card_row
@@ -117,6 +118,9 @@ def export_review_kit(vault: Vault, talent_id: str, out: Path) -> ExportedKit:
         grants.append(entry)
     st = statement(vault, tid).to_json()
     history = history_for_talent(vault, tid)
+    # the pauses in force: a resume made on the talent's device names the pause it lifts (DR050)
+    pauses = [{"grant": p.grant_id, "since": p.paused_at, "statement_sha256": p.sha256}
+              for p in list_pauses(vault, tid, active_only=True)]
     studio_key = vault.studio_signing_key()
     kid = new_id("kit")
     with vault.writer_lock(), vault.session() as s:
@@ -127,7 +131,7 @@ def export_review_kit(vault: Vault, talent_id: str, out: Path) -> ExportedKit:
                "talent": {"id": tid, "name": talent.name, "fingerprint": card["fingerprint"],
                           "verify_key": card["public_key"]},
                "chain_head": {"seq": head.seq, "hash": head.hash},
-               "assets": assets, "grants": grants, "statement": st, "history": history}
+               "assets": assets, "grants": grants, "pauses": pauses, "statement": st, "history": history}
         data = seal_kit(kit, files, studio_key, card["recipient"])
         audit.append(s, EXPORTED, kid, {
             "talent": tid, "head": {"seq": head.seq, "hash": head.hash},

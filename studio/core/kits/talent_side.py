@@ -20,6 +20,7 @@ from studio.core.consent.review import review_statement
 from studio.core.consent.signing import canonical, sign
 from studio.core.errors import IntegrityError, InvalidInput, NotFound
 from studio.core.ids import new_id
+from studio.core.consent.pause import RESUME, pause_statement
 from studio.core.kits.kit_file import (DECISIONS_TYPE, REQUEST_TYPE, VERSION, OpenedKit, envelope_body,
                                        open_kit_bytes)
 from studio.core.talent_identity import TalentIdentity
@@ -207,13 +208,24 @@ def decide(shown: ShownKit, identity: TalentIdentity, choices: Choices, out: Pat
         statement = {"type": "twin-studio/grant-revocation", "grant": gid, "grant_sha256": g["sha256"],
                      "revoked_on": revoked_on, "effective": effective, "reason": reason, "at": now}
         items.append(signed({"kind": "revoke", "grant": gid, "grant_sha256": g["sha256"]}, statement))
-    requests = [("pause", gid) for gid in dict.fromkeys(choices.pause)] + \
-               [("resume", gid) for gid in dict.fromkeys(choices.resume)] + \
-               ([("request_access", None)] if choices.request_access else []) + \
-               ([("request_erasure", None)] if choices.request_erasure else [])
-    for kind, gid in requests:
+    for gid in dict.fromkeys(choices.pause):  # the pause statement the studio's own path signs (DR050)
         if gid is not None:
             grant(gid)
+        items.append(signed({"kind": "pause", "grant": gid}, pause_statement(tid, gid, at=now)))
+    in_force = {p.get("grant"): p for p in kit.get("pauses", [])}
+    for gid in dict.fromkeys(choices.resume):
+        if gid is not None:
+            grant(gid)
+        pause = in_force.get(gid)
+        if pause is None:
+            raise InvalidInput(("exports under grant " + gid if gid else "your exports")
+                               + " were not paused when this kit was made: there is nothing to resume")
+        statement = {"type": RESUME, "talent": tid, "grant": gid, "pause_sha256": pause["statement_sha256"],
+                     "at": now}
+        items.append(signed({"kind": "resume", "grant": gid}, statement))
+    requests = ([("request_access", None)] if choices.request_access else []) + \
+               ([("request_erasure", None)] if choices.request_erasure else [])
+    for kind, gid in requests:
         statement = {"type": REQUEST_TYPE, "version": VERSION, "request": kind, "kit": kid, "talent": tid,
                      "grant": gid, "at": now}
         items.append(signed({"kind": kind, "grant": gid}, statement))
