@@ -6,7 +6,24 @@ from studio.cli.options import open_vault, vault_location
 from studio.core.errors import StudioError
 
 
+def cmd_gui_talent(args) -> int:
+    """``gui --talent DIR``: the talent's window on their own device, no vault (DR052)."""
+    from pathlib import Path
+
+    from studio.cli.options import read_passphrase_file
+
+    passphrase = read_passphrase_file(args.talent_passphrase_file) if args.talent_passphrase_file else None
+    try:
+        from studio.ui.talent_window import run_talent_window
+    except ImportError as exc:
+        raise StudioError(f"the desktop app cannot start: {exc} (run `bash tools/setup.sh app`)") from exc
+    return run_talent_window(Path(args.talent), passphrase, Path(args.kit) if args.kit else None,
+                             smoke_test=args.smoke_test)
+
+
 def cmd_gui(args) -> int:
+    if args.talent:
+        return cmd_gui_talent(args)
     # a folder (--vault), or a shared vault (--catalog/--store/--store-endpoint, else the
     # environment): a bad URL fails here, before the app starts
     where = vault_location(args)
@@ -24,3 +41,8 @@ def register(commands) -> None:
     p.add_argument("--smoke-test", action="store_true",
                    help="check that the app starts: open the vault with the passphrase given (--passphrase-file or "
                         "$STUDIO_PASSPHRASE), show the main window, and exit 0 once it is on screen (1 if it is not)")
+    p.add_argument("--talent", metavar="DIR", help="the talent's window, on their own device: open review kits with "
+                   "the keys in DIR (from `talent keygen`) and save signed decisions; no vault")
+    p.add_argument("--talent-passphrase-file", metavar="FILE",
+                   help="with --talent: the talent's passphrase (default: asked in a dialog)")
+    p.add_argument("--kit", metavar="FILE.twinreview", help="with --talent: open this review kit at once")
