@@ -120,6 +120,8 @@ class TalentWindow(QMainWindow):
         self.assets = QListWidget(self)
         self.assets.setIconSize(QSize(THUMB, THUMB))
         self.assets.setAccessibleName(self.tr("Your assets"))
+        self.assets.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.assets.setTextElideMode(Qt.ElideRight)  # a long name is elided; the whole one is the tool tip
         self.assets.currentItemChanged.connect(lambda *_: self._asset_selected())
         self.name = ElidedLabel("", self)
         font = self.name.font()
@@ -275,8 +277,8 @@ class TalentWindow(QMainWindow):
         dl.addWidget(self.decisions, 1)
         dl.addWidget(self.decisions_reason)
         row = QHBoxLayout()
-        row.addWidget(self.undo_button)
         row.addStretch(1)
+        row.addWidget(self.undo_button)
         row.addWidget(self.save_button)
         dl.addLayout(row)
         right = QSplitter(Qt.Vertical, self)
@@ -379,7 +381,7 @@ class TalentWindow(QMainWindow):
         line = f"{a['name']}\n{kind_label(a['kind'])} · {status_label(a['status'])}"
         choice = next((p for p in self.pending if p.subject == a["id"]), None)
         if choice is not None:
-            line += " → " + (self.tr("you approve") if choice.kind == "approve" else self.tr("you reject"))
+            line += "\n→ " + (self.tr("you approve") if choice.kind == "approve" else self.tr("you reject"))
         return line
 
     def _fill_grants(self, kit: dict) -> None:

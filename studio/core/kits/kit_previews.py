@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from studio.core.assets import AssetRecord
+from studio.core.assets import AssetFileRecord, AssetRecord
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.kits.kit_file import OpenedKit
 from studio.core.render.geometry import geometry_from_bytes
@@ -24,7 +24,9 @@ def asset_record(asset: dict) -> AssetRecord:
     return AssetRecord(id=asset["id"], talent_id="", kind=asset["kind"], format=asset["format"],
                        media_type=_media_type(asset), sha256=asset["sha256"], size=int(asset["size"]),
                        original_name=asset["name"], status=asset["status"], metrics=dict(asset.get("metrics") or {}),
-                       warnings=list(asset.get("warnings") or []), created_at=asset.get("created_at") or "")
+                       warnings=list(asset.get("warnings") or []), created_at=asset.get("created_at") or "",
+                       files=[AssetFileRecord(p["role"], p["file"], p.get("media_type", ""), "", int(p.get("size", 0)))
+                              for p in asset.get("previews", ()) if p.get("role") in ("lod", "lod_fine", "thumbnail")])
 
 
 def _media_type(asset: dict) -> str:

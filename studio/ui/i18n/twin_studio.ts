@@ -2530,7 +2530,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         </translation>
     </message>
     <message>
-        <location filename="../talent_window.py" line="+675"/>
+        <location filename="../talent_window.py" line="+677"/>
         <source>One reason goes with every rejection, decline and revocation in this file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3207,7 +3207,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentKeyDialog</name>
     <message>
-        <location filename="../talent_window.py" line="-633"/>
+        <location filename="../talent_window.py" line="-635"/>
         <source>Your keys</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3390,7 +3390,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Open the review kit your studio sent you: File ▸ Open Review Kit…, or drop the .twinreview file here.</source>
         <translation type="unfinished"></translation>
     </message>
