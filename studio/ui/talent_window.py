@@ -724,8 +724,10 @@ def run_talent_window(folder: Path, passphrase: str | None = None, kit: Path | N
             window.open_kit(Path(kit))
         if smoke_test:
             exit_once_shown(app, window)
-        return app.exec()
-    except StudioError:
-        raise
+        try:
+            return app.exec()
+        finally:
+            window.pending = [] if smoke_test else window.pending
+            window.close()
     finally:
         tasks.shutdown()

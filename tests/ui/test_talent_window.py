@@ -200,3 +200,45 @@ def test_when_the_studio_imports_talent_decisions_then_it_reports_them_and_refus
     qtbot.waitUntil(lambda: window.decisions_box is not None, timeout=T)
     assert "Nothing was changed" in window.decisions_box.text() and "already imported" in window.decisions_box.text()
     window.decisions_box.close()
+
+
+OWN_PASS = "a phrase only I know, on my laptop"
+
+
+@pytest.fixture(scope="module")
+def keygen_folder(tmp_path_factory):
+    """Keys as ``talent keygen`` writes them, under a passphrase (scrypt: once for the module)."""
+    from studio.core.talent_identity import keygen_talent
+
+    folder = tmp_path_factory.mktemp("talent") / "keys"
+    keygen_talent(folder, "Ines Duarte", OWN_PASS)
+    return folder
+
+
+def test_when_the_talent_types_their_passphrase_then_their_keys_unlock_and_a_wrong_one_is_said(
+        qtbot, tasks, keygen_folder):
+    from studio.ui.talent_window import TalentKeyDialog
+
+    dialog = TalentKeyDialog(keygen_folder, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.passphrase.setText("not my phrase")
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: dialog.banner.isVisible(), timeout=T)
+    assert "wrong passphrase" in dialog.banner.text() and dialog.identity is None and dialog.isVisible()
+    dialog.passphrase.setText(OWN_PASS)
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: dialog.identity is not None, timeout=T)
+    assert not dialog.isVisible() and dialog.passphrase.text() == ""
+    assert dialog.identity.card.name == "Ines Duarte"
+
+
+def test_when_gui_talent_is_started_with_a_passphrase_file_then_the_talents_window_comes_up(
+        qapp, keygen_folder, tmp_path):
+    from studio.cli.__main__ import main
+
+    secret = tmp_path / "pass.txt"
+    secret.write_text(OWN_PASS + "\n")
+    secret.chmod(0o600)
+    assert main(["gui", "--talent", str(keygen_folder), "--talent-passphrase-file", str(secret),
+                 "--smoke-test"]) == 0
