@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer
@@ -47,12 +48,22 @@ def vault_dialog(where: Path | SharedLocation, tasks: TaskManager) -> QDialog:
     return CreateVaultDialog(where, tasks)
 
 
-def choose_vault(where: Path | SharedLocation, tasks: TaskManager) -> Vault | None:
+@dataclass(frozen=True)
+class TalentStart:
+    """The first-run dialog's "I am the talent…": the talent's window on the keys in ``folder``."""
+
+    folder: Path
+
+
+def choose_vault(where: Path | SharedLocation, tasks: TaskManager) -> Vault | TalentStart | None:
     """Runs the vault dialogs until a vault is open (None: the user cancelled). The create
-    dialog can hand over to the unlock dialog ("Open an existing vault…") and back."""
+    dialog can hand over to the unlock dialog ("Open an existing vault…") and back, or to the
+    talent's window (:class:`TalentStart`)."""
     dialog = vault_dialog(where, tasks)
     while True:
         result = dialog.exec()
+        if result == SWITCH and dialog.switch is not None and dialog.switch[0] == "talent":
+            return TalentStart(dialog.switch[1])
         if result == SWITCH and dialog.switch is not None:
             kind, where = dialog.switch
             dialog.deleteLater()
@@ -116,6 +127,11 @@ def run_app(where: Path | SharedLocation | None = None, vault: Vault | None = No
             vault = choose_vault(where, tasks)
         if vault is None:
             return 0
+        if isinstance(vault, TalentStart):
+            from studio.ui.talent_window import run_talent_window
+
+            tasks.shutdown()
+            return run_talent_window(vault.folder)
         session.ended.connect(app.quit)
         window = session.start(vault)
         settle_heap()

@@ -266,6 +266,12 @@ class CreateVaultDialog(_VaultDialog):
         self.open_other.clicked.connect(lambda: self._choose(lambda where: self._switch("unlock", where)))
         self.explore = self._action(self.tr("Explore a sample vault"))  # DR041: every screen working in a minute
         self.sample = SampleVault(self, self.explore)
+        # the talent on their own laptop: no vault, their keys' folder and a review kit (DR052)
+        self.talent_button = QPushButton(self.tr("I am the talent: open my review kit…"), self)
+        self.talent_button.setAutoDefault(False)
+        self.talent_button.setToolTip(self.tr("Open my review kit with my own keys (from `twin-studio talent "
+                                              "keygen`): no vault is made"))
+        self.talent_button.clicked.connect(self._choose_talent_keys)
         self.open_here = self._action(self.tr("Open this vault"))  # offered when the folder already holds one
         self.open_here.clicked.connect(lambda: self._switch("unlock", self._existing))
         self._existing: Path | None = None
@@ -279,9 +285,15 @@ class CreateVaultDialog(_VaultDialog):
         lay.addSpacing(8)
         lay.addLayout(form)
         lay.addWidget(self.busy)
+        lay.addWidget(self.talent_button, 0, Qt.AlignLeft)  # its own row: the action row is full (DR052)
         lay.addLayout(self.actions)
         self._update()
         self.passphrase.setFocus()
+
+    def _choose_talent_keys(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Your keys' folder (from talent keygen)"))
+        if folder:
+            self._switch("talent", Path(folder))
 
     def reject(self) -> None:
         self.sample.cancel()  # a sample vault being built stops and leaves nothing behind

@@ -242,3 +242,21 @@ def test_when_gui_talent_is_started_with_a_passphrase_file_then_the_talents_wind
     secret.chmod(0o600)
     assert main(["gui", "--talent", str(keygen_folder), "--talent-passphrase-file", str(secret),
                  "--smoke-test"]) == 0
+
+
+def test_when_the_first_run_dialog_is_told_i_am_the_talent_then_it_hands_over_to_their_window(
+        qtbot, tasks, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from studio.ui.vault_dialogs import SWITCH, CreateVaultDialog
+
+    keys = tmp_path / "my-keys"
+    keys.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(keys)))  # Qt's picker
+    dialog = CreateVaultDialog(tmp_path / "vault", tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.talent_button.isVisible()
+    dialog.talent_button.click()
+    assert dialog.result() == SWITCH and dialog.switch == ("talent", keys)
+    assert not (tmp_path / "vault").exists()  # no vault is made for the talent

@@ -779,12 +779,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>I am the talent: open my review kit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <source>Open my review kit with my own keys (from `twin-studio talent keygen`): no vault is made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Open this vault</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+19"/>
+        <source>Your keys&apos; folder (from talent keygen)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>{hint} · the two entries differ</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1634,7 +1649,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>LocationForm</name>
     <message>
-        <location filename="../vault_dialogs.py" line="-255"/>
+        <location filename="../vault_dialogs.py" line="-267"/>
         <source>A folder on this computer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2260,7 +2275,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>OpenVaultDialog</name>
     <message>
-        <location filename="../vault_dialogs.py" line="+236"/>
+        <location filename="../vault_dialogs.py" line="+248"/>
         <source>Open a vault — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
