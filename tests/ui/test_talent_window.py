@@ -13,7 +13,9 @@ import stat
 import pyrage
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from studio.core.assets import list_assets
 from studio.core.consent.grants import activate_grant, draft_grant, get_grant
@@ -135,6 +137,13 @@ def test_when_the_talent_decides_in_their_window_then_the_studio_imports_each_de
     window.undo_button.click()
     assert [p.kind for p in window.pending] == ["approve", "sign", "revoke"]
     assert "I no longer work with this brand" in window.decisions_reason.text()
+    window.tabs.setCurrentIndex(3)  # Requests
+    window.access_button.click()
+    window.erasure_button.click()  # asked once more
+    qtbot.waitUntil(lambda: getattr(window, "erasure_box", None) is not None and window.erasure_box.isVisible(),
+                    timeout=T)
+    window.erasure_box.button(QMessageBox.No).click()
+    assert [p.kind for p in window.pending] == ["approve", "sign", "revoke", "request_access"]
 
     out = tmp_path / "mine.twindecisions"
     window.save_to(out)
@@ -144,7 +153,8 @@ def test_when_the_talent_decides_in_their_window_then_the_studio_imports_each_de
     assert str(out) in window.banner.text()
 
     done = import_decisions(vault, out)  # the studio's side
-    assert done.applied == (("approve", ids["new"]), ("sign", ids["B"]), ("revoke", ids["A"]))
+    assert done.applied == (("approve", ids["new"]), ("sign", ids["B"]), ("revoke", ids["A"]),
+                            ("request_access", ""))
     assert list_reviews(vault, ids["new"])[-1].decision == "approved"
     assert get_grant(vault, ids["B"]).state == "signed"
     assert get_grant(vault, ids["A"]).revocation["reason"] == "I no longer work with this brand"
@@ -159,7 +169,10 @@ def test_when_a_kits_history_goes_backwards_then_the_window_shows_the_banner(qtb
     seen["heads"][-1]["seq"] += 1000  # a kit seen before ended far later than this one does
     (side / SEEN_FILE).write_text(json.dumps(seen))
     window = talent_window(me, side)
-    window.open_kit(kit)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(kit))])
+    drop = QDropEvent(QPointF(200, 200), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(drop)  # the kit dropped on the window
     qtbot.waitUntil(lambda: window.shown is not None, timeout=T)
     assert window.chain_banner.isVisible() and window.chain_banner.level == "error"
     assert "went backwards" in window.chain_banner.text()
