@@ -143,8 +143,16 @@ class TalentWindow(QMainWindow):
             self.stack.addWidget(w)
         self.approve_button = QPushButton(self.tr("Approve"), self)
         self.reject_button = QPushButton(self.tr("Reject…"), self)
-        self.approve_button.setToolTip(self.tr("Approve this asset for use under the grants you sign"))
-        self.reject_button.setToolTip(self.tr("Reject this asset, with a reason"))
+        self.approve_button.setToolTip(self.tr("Approve this asset for use under the grants you sign (key A in the list)"))
+        self.reject_button.setToolTip(self.tr("Reject this asset, with a reason (key R in the list)"))
+        # keys in the list, as in review mode: A approves, R rejects, Space plays the take
+        for key, slot in (("A", lambda: self.choose_asset("approve")), ("R", lambda: self.choose_asset("reject")),
+                          ("Space", self._toggle_take)):
+            action = QAction(self.assets)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.assets.addAction(action)
         self.approve_button.clicked.connect(lambda: self.choose_asset("approve"))
         self.reject_button.clicked.connect(lambda: self.choose_asset("reject"))
 
@@ -451,6 +459,11 @@ class TalentWindow(QMainWindow):
             self.scan.viewport.vault = self.scenes  # the kit's previews stand for the vault
             self.scan.show_scan(record)
         self._show_kit_state()
+
+    def _toggle_take(self) -> None:
+        a = self.current_asset()
+        if a is not None and a["kind"] == "voice" and self.voice.loaded:
+            self.voice.toggle_playback()
 
     def current_grant(self) -> dict | None:
         rows = self.grants.selectionModel().selectedRows() if self.grants.selectionModel() else []

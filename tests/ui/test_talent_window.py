@@ -110,7 +110,11 @@ def test_when_the_talent_decides_in_their_window_then_the_studio_imports_each_de
     qtbot.waitUntil(lambda: window.scan.viewport.image is not None or window.scan.viewport.error, timeout=T)
     assert window.scan.viewport.error is None
     assert window.name.text() == "stanford-bunny.obj"
-    window.approve_button.click()
+    window.assets.setFocus()
+    qtbot.keyClick(window.assets, Qt.Key_A)  # as in review mode: A approves
+    assert [(p.kind, p.subject) for p in window.pending] == [("approve", ids["new"])]
+    window.approve_button.click()  # the same again: listed once
+    assert window.decisions.count() == 1 and "you approve" in window.assets.currentItem().text()
     _select_asset(window, ids["voice"])  # the take plays from the kit, in memory
     qtbot.waitUntil(lambda: window.voice.play_button.isEnabled(), timeout=T)
 

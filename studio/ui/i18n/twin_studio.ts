@@ -2545,7 +2545,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         </translation>
     </message>
     <message>
-        <location filename="../talent_window.py" line="+677"/>
+        <location filename="../talent_window.py" line="+690"/>
         <source>One reason goes with every rejection, decline and revocation in this file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3222,7 +3222,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentKeyDialog</name>
     <message>
-        <location filename="../talent_window.py" line="-635"/>
+        <location filename="../talent_window.py" line="-648"/>
         <source>Your keys</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3421,16 +3421,16 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+1"/>
-        <source>Approve this asset for use under the grants you sign</source>
+        <source>Approve this asset for use under the grants you sign (key A in the list)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Reject this asset, with a reason</source>
+        <source>Reject this asset, with a reason (key R in the list)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+14"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3522,12 +3522,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+1"/>
-        <location line="+373"/>
+        <location line="+378"/>
         <source>Ask for a copy of everything held about me</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-372"/>
+        <location line="-377"/>
         <source>Ask for my likeness to be erased…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3628,12 +3628,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+3"/>
-        <location line="+333"/>
+        <location line="+338"/>
         <source>Unsaved decisions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-332"/>
+        <location line="-337"/>
         <source>Your decisions on this kit are not saved. Open another kit and drop them?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3678,7 +3678,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+27"/>
         <source>No grants in this kit.</source>
         <translation type="unfinished"></translation>
     </message>
