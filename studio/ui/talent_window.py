@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
                                QPushButton, QSplitter, QStackedWidget, QStyle, QTableWidget, QTableWidgetItem,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from studio.core.errors import InvalidInput, StudioError
+from studio.core.errors import InvalidInput
 from studio.core.kits.kit_previews import KitScenes, asset_record, document_text
 from studio.core.kits.talent_side import MAX_REASON, Choices, ShownKit, decide, show_kit
 from studio.core.talent_identity import TalentIdentity, load_talent_identity
