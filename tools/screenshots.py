@@ -138,6 +138,10 @@ def main(only: set[str] | None = None) -> int:
         if only is not None and only <= BRAND_SCREENS:
             tasks.shutdown()
             return 0
+    if only is not None and only <= {"talent-window"}:
+        talent_window_shot(tmp, tasks, spin, save)
+        tasks.shutdown()
+        return 0
     create = CreateVaultDialog(tmp / "vault", tasks, offer_brand=True)  # as the app opens the first time
     create.show()
     save(create, "first-run")  # as the app opens the first time: "Explore a sample vault" beside Create (DR041)
@@ -438,9 +442,66 @@ def main(only: set[str] | None = None) -> int:
 
     window.close()
     spin(1)
+    talent_window_shot(tmp, tasks, spin, save)
     tasks.shutdown()
     vault.close()
     return 0
+
+
+def talent_window_shot(tmp: Path, tasks, spin, save) -> None:
+    """The talent's window (``gui --talent``, DR052) on a review kit from a vault of its own: a
+    talent who holds their own key, a scan and two voice takes, an active grant and a draft."""
+    from studio.core.consent.grants import activate_grant, draft_grant
+    from studio.core.intake import ingest_paths
+    from studio.core.kits.decisions import import_decisions
+    from studio.core.kits.export import export_review_kit
+    from studio.core.kits.talent_side import Choices, decide, show_kit
+    from studio.core.talent_identity import add_talent_with_card, keygen_talent, load_talent_identity
+    from studio.core.vault import Vault
+    from studio.ui.talent_window import TalentWindow
+
+    keys = tmp / "talent-keys"
+    keygen_talent(keys, "Amara Okafor", TALENT_PASSPHRASE)
+    me = load_talent_identity(keys, TALENT_PASSPHRASE)
+    with Vault.create(tmp / "kit-vault", PASSPHRASE) as vault:
+        talent = add_talent_with_card(vault, me.card)
+        ingest_paths(vault, talent.id, [TESTDATA / "scans" / "igea.ply", TESTDATA / "voice" / "ljspeech_LJ050-0131.wav",
+                                        TESTDATA / "voice" / "vctk_p226_001.wav"])
+        from studio.core.assets import list_assets
+
+        assets = {a.original_name: a.id for a in list_assets(vault, talent.id)}
+        scan, voice = assets["igea.ply"], assets["ljspeech_LJ050-0131.wav"]
+        base = {"licensee": "Maison Lumière", "use_description": "Spring 2027 lookbook and product pages",
+                "purposes": "e-commerce,catalogue", "media": "web,social,print", "territories": "FR,BE,LU",
+                "start": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+                "end": (dt.date.today() + dt.timedelta(days=180)).isoformat(), "max_uses": 40, "fee": "4800",
+                "currency": "EUR", "exclude": "political,tobacco,adult", "notice_days": 30, "jurisdiction": "FR"}
+        g = draft_grant(vault, talent.id, {**base, "assets": [scan]})
+        export_review_kit(vault, talent.id, tmp / "first.twinreview")
+        decide(show_kit(tmp / "first.twinreview", me, keys), me, Choices(approve=(scan,), sign=(g.id,)),
+               tmp / "first.twindecisions")
+        import_decisions(vault, tmp / "first.twindecisions")
+        activate_grant(vault, g.id)
+        draft_grant(vault, talent.id, {**base, "licensee": "Northwind Audio", "assets": [voice],
+                                       "use_description": "Voice for in-store announcements",
+                                       "purposes": "advertising,voice-synthesis", "media": "in-store,audio",
+                                       "territories": "FR", "max_uses": 200, "fee": "2500", "training": "prohibited"})
+        export_review_kit(vault, talent.id, tmp / "amara.twinreview")
+    window = TalentWindow(me, keys, tasks)
+    window.resize(1440, 900)
+    window.show()
+    window.open_kit(tmp / "amara.twinreview")
+    spin(30, lambda: window.shown is not None)
+    rows = {window.assets.item(i).toolTip(): i for i in range(window.assets.count())}
+    window.assets.setCurrentRow(rows["ljspeech_LJ050-0131.wav"])
+    window.approve_button.click()
+    window.assets.setCurrentRow(rows["igea.ply"])
+    spin(120, lambda: window.scan.viewport.image is not None and not window.scan.viewport.image_moving)
+    window.sign_button.click()  # the draft awaiting them is selected first
+    window.choose_request("request_access")
+    save(window, "talent-window")
+    window.pending = []
+    window.close()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from studio.cli.options import open_vault, read_passphrase_file, vault_location
-from studio.core.errors import StudioError
+from studio.core.errors import InvalidInput, StudioError
+
+
+def _refuse_vault_options(args, who: str) -> None:
+    given = [f"--{name.replace('_', '-')}" for name in ("vault", "catalog", "store", "store_endpoint")
+             if getattr(args, name, None)]
+    if given:
+        raise InvalidInput(f"the {who}'s window opens no vault: drop {', '.join(given)} (or --{who})")
 
 
 def cmd_brand_gui(args) -> int:
@@ -12,13 +19,9 @@ def cmd_brand_gui(args) -> int:
     the window asks."""
     from pathlib import Path
 
-    from studio.core.errors import InvalidInput
     from studio.core.package.brand_keys import load_identity
 
-    given = [f"--{name.replace('_', '-')}" for name in ("vault", "catalog", "store", "store_endpoint")
-             if getattr(args, name, None)]
-    if given:
-        raise InvalidInput(f"the brand's window opens no vault: drop {', '.join(given)} (or --brand)")
+    _refuse_vault_options(args, "brand")
     folder = Path(args.brand).expanduser()
     identity = None
     if args.passphrase_file:
@@ -34,9 +37,27 @@ def cmd_brand_gui(args) -> int:
     return run_brand_app(folder, identity, smoke_test=args.smoke_test)
 
 
+def cmd_gui_talent(args) -> int:
+    """``gui --talent DIR``: the talent's window on their own device, no vault (DR052)."""
+    from pathlib import Path
+
+    _refuse_vault_options(args, "talent")
+    passphrase = read_passphrase_file(args.talent_passphrase_file) if args.talent_passphrase_file else None
+    try:
+        from studio.ui.talent_window import run_talent_window
+    except ImportError as exc:
+        raise StudioError(f"the desktop app cannot start: {exc} (run `bash tools/setup.sh app`)") from exc
+    return run_talent_window(Path(args.talent), passphrase, Path(args.kit) if args.kit else None,
+                             smoke_test=args.smoke_test)
+
+
 def cmd_gui(args) -> int:
+    if args.brand and args.talent:
+        raise InvalidInput("give --brand or --talent, not both: each opens its own window")
     if args.brand:
         return cmd_brand_gui(args)
+    if args.talent:
+        return cmd_gui_talent(args)
     # a folder (--vault), or a shared vault (--catalog/--store/--store-endpoint, else the
     # environment): a bad URL fails here, before the app starts
     where = vault_location(args)
@@ -57,3 +78,8 @@ def register(commands) -> None:
     p.add_argument("--brand", metavar="DIR",
                    help="open the brand's window on the keys `brand keygen` wrote in DIR, with no vault; "
                         "--passphrase-file is then the passphrase of the brand's keys (else the window asks)")
+    p.add_argument("--talent", metavar="DIR", help="the talent's window, on their own device: open review kits with "
+                   "the keys in DIR (from `talent keygen`) and save signed decisions; no vault")
+    p.add_argument("--talent-passphrase-file", metavar="FILE",
+                   help="with --talent: the talent's passphrase (default: asked in a dialog)")
+    p.add_argument("--kit", metavar="FILE.twinreview", help="with --talent: open this review kit at once")

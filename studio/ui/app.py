@@ -58,13 +58,23 @@ class BrandChosen:
     identity: BrandIdentity | None
 
 
-def choose_vault(where: Path | SharedLocation, tasks: TaskManager) -> Vault | BrandChosen | None:
+@dataclass(frozen=True)
+class TalentStart:
+    """The first-run dialog's "I am the talent…": the talent's window on the keys in ``folder``."""
+
+    folder: Path
+
+
+def choose_vault(where: Path | SharedLocation, tasks: TaskManager) -> Vault | BrandChosen | TalentStart | None:
     """Runs the vault dialogs until a vault is open (None: the user cancelled), or the user said
-    they are a brand with a package (:class:`BrandChosen`). The create dialog can hand over to
-    the unlock dialog ("Open an existing vault…") and back."""
+    they are a brand with a package (:class:`BrandChosen`) or the talent with a review kit
+    (:class:`TalentStart`). The create dialog can hand over to the unlock dialog ("Open an
+    existing vault…") and back."""
     dialog = vault_dialog(where, tasks)
     while True:
         result = dialog.exec()
+        if result == SWITCH and dialog.switch is not None and dialog.switch[0] == "talent":
+            return TalentStart(dialog.switch[1])
         if result == SWITCH and dialog.switch is not None:
             kind, where = dialog.switch
             dialog.deleteLater()
@@ -170,6 +180,11 @@ def run_app(where: Path | SharedLocation | None = None, vault: Vault | None = No
             vault = chosen
         if vault is None:
             return 0
+        if isinstance(vault, TalentStart):
+            from studio.ui.talent_window import run_talent_window
+
+            tasks.shutdown()
+            return run_talent_window(vault.folder)
         session.ended.connect(app.quit)
         window = session.start(vault)
         settle_heap()

@@ -132,6 +132,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addAction(self.library.import_files_action)    # Ctrl+I
         file.addAction(self.library.import_folder_action)   # Ctrl+Shift+I
+        self._action(file, self.tr("Import Talent &Decisions…"), None, self.choose_decisions,
+                     self.tr("Apply the decisions a talent signed on their own device from a review kit"))
         self.viewer_action = self._action(file, self.tr("Open in Open3D &viewer"), "Ctrl+Shift+O",
                                           self.open_in_viewer, self.tr("Open the selected scan in Open3D's own window"))
         self.extract_action = self._action(file, self.tr("E&xtract original…"), None, self.extract_original,
@@ -467,6 +469,46 @@ class MainWindow(QMainWindow):
             self.show_error(self.tr("Review"), StudioError(self.tr("Choose the talent first.")))
             return
         self.review = start_review(self.vault, self.talent, self.tasks, self)
+
+    def choose_decisions(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a talent's decisions"), "",
+                                              self.tr("Decisions files (*.twindecisions);;All files (*)"))
+        if path:
+            self.import_decisions(Path(path))
+
+    def import_decisions(self, path: Path) -> None:
+        """``decisions import`` as a write: every signature checked against the talent's card, all
+        applied in one transaction or nothing (DR049); what was applied, or why it was refused, is
+        shown in :attr:`decisions_box`."""
+        from studio.core.kits.decisions import import_decisions
+
+        self.tasks.write(lambda _task: import_decisions(self.vault, path), self._decisions_imported,
+                         lambda exc: self._decisions_report(QMessageBox.Warning, self.tr("Decisions refused"),
+                                                            self.tr("Nothing was changed: {reason}").format(
+                                                                reason=error_text(exc))),
+                         what=self.tr("Importing the talent's decisions"))
+
+    def _decisions_imported(self, done) -> None:
+        labels = {"approve": self.tr("approved asset {0}"), "reject": self.tr("rejected asset {0}"),
+                  "sign": self.tr("signed grant {0}"), "decline": self.tr("declined grant {0}"),
+                  "revoke": self.tr("revoked grant {0}"), "pause": self.tr("asked to pause exports {0}"),
+                  "resume": self.tr("asked to resume exports {0}"),
+                  "request_access": self.tr("asked for an access copy {0}"),
+                  "request_erasure": self.tr("asked for erasure {0}")}
+        lines = [labels.get(kind, kind + " {0}").format(subject or "").rstrip() for kind, subject in done.applied]
+        self._decisions_report(QMessageBox.Information, self.tr("Talent's decisions imported"),
+                               self.tr("{count} decision(s) of talent {talent} applied (kit {kit}):").format(
+                                   count=len(done.applied), talent=done.talent_id, kit=done.kit_id)
+                               + "\n" + "\n".join("• " + line for line in lines))
+        self.statusBar().showMessage(self.tr("Imported decisions {id}").format(id=done.decisions_id))
+
+    def _decisions_report(self, icon, title: str, text: str) -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        self.decisions_box = box
+        box.open()
 
     def asset_menu(self, menu, asset) -> None:
         """The window's actions in an asset's right-click menu (no "Reveal": the vault holds only

@@ -77,7 +77,9 @@ class Scenes:
             if scene is None:
                 while len(self._open) >= self.KEEP:  # dropped before the next one is read
                     self._open.pop(next(iter(self._open)))
-                scene = open_scene(vault, asset_id)
+                # a review kit's previews (``KitScenes``, the talent's window, DR052) stand for a vault
+                opener = getattr(vault, "open_scene", None)
+                scene = opener(asset_id) if opener is not None else open_scene(vault, asset_id)
             self._open[asset_id] = scene
             return scene
 

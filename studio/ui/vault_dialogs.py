@@ -272,17 +272,24 @@ class CreateVaultDialog(_VaultDialog):
         self.sample = SampleVault(self, self.explore)
         self.brand_identity = None
         self.received = None
-        brand_row = None
-        if offer_brand:  # a row of its own: a brand needs no vault, and the vault's buttons keep their room
+        # who needs no vault: a brand a studio sent a package to (DR048), the talent on their own
+        # laptop with a review kit (DR052) -- a row of its own, the vault's buttons keep their room
+        others = QHBoxLayout()
+        others.addWidget(QLabel(self.tr("Not a studio?"), self))
+        if offer_brand:
             self.received = QPushButton(self.tr("I received a package…"), self)
             self.received.setAutoDefault(False)
-            brand_row = QHBoxLayout()
-            brand_row.addWidget(QLabel(self.tr("A brand a studio sent a twin to?"), self))
-            brand_row.addWidget(self.received)
-            brand_row.addStretch(1)
             self.received.setToolTip(self.tr("You are a brand a studio sent a twin package to: open it with your "
                                              "brand's keys, no vault needed"))
             self.received.clicked.connect(self._received)
+            others.addWidget(self.received)
+        self.talent_button = QPushButton(self.tr("I am the talent: open my review kit…"), self)
+        self.talent_button.setAutoDefault(False)
+        self.talent_button.setToolTip(self.tr("Open my review kit with my own keys (from `twin-studio talent "
+                                              "keygen`): no vault is made"))
+        self.talent_button.clicked.connect(self._choose_talent_keys)
+        others.addWidget(self.talent_button)
+        others.addStretch(1)
         self.open_here = self._action(self.tr("Open this vault"))  # offered when the folder already holds one
         self.open_here.clicked.connect(lambda: self._switch("unlock", self._existing))
         self._existing: Path | None = None
@@ -296,8 +303,7 @@ class CreateVaultDialog(_VaultDialog):
         lay.addSpacing(8)
         lay.addLayout(form)
         lay.addWidget(self.busy)
-        if brand_row is not None:
-            lay.addLayout(brand_row)
+        lay.addLayout(others)
         lay.addLayout(self.actions)
         self._update()
         self.passphrase.setFocus()
@@ -314,6 +320,11 @@ class CreateVaultDialog(_VaultDialog):
     def _brand_chosen(self, chooser) -> None:
         self.brand_identity = chooser.identity
         self._switch("brand", chooser.folder)
+
+    def _choose_talent_keys(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Your keys' folder (from talent keygen)"))
+        if folder:
+            self._switch("talent", Path(folder))
 
     def reject(self) -> None:
         self.sample.cancel()  # a sample vault being built stops and leaves nothing behind
