@@ -72,8 +72,12 @@ class ReportId(TypedId, kind="report", prefix="rpt"):
     __slots__ = ()
 
 
+class ApprovalId(TypedId, kind="approval", prefix="apr"):
+    __slots__ = ()
+
+
 ID_TYPES: dict[str, type[TypedId]] = {t.kind: t for t in (TalentId, AssetId, VaultId, ReviewId, GrantId, BrandId,
-                                                          PackageId, EntryId, ReportId)}
+                                                          PackageId, EntryId, ReportId, ApprovalId)}
 
 
 def new_id(kind: str) -> TypedId:
