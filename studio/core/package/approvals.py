@@ -35,7 +35,7 @@ from studio.core.credentials.authority import content_authority
 from studio.core.credentials.content import (
     CredentialFacts, check_signed_bytes, checked_facts, manifest_definition, media_of_bytes, sign_bytes,
 )
-from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
+from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound, TalentSignsOnOwnDevice
 from studio.core.ids import new_id, parse_id
 from studio.core.ledger.report_file import check_use_fields
 from studio.core.package.approval_files import (
@@ -55,7 +55,7 @@ PLUS_MR_LMR = "http://ns.useplus.org/ldf/vocab/MR-LMR"
 CAWG_ENTRIES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 
 __all__ = ["ApprovalRecord", "OutputRecord", "Responded", "apply_output_decisions", "decide_outputs",
-           "decision_statement", "get_request", "import_request", "list_requests", "respond"]
+           "decision_statement", "get_request", "import_request", "list_requests", "own_device_refusal", "respond"]
 
 
 @dataclass(frozen=True)
@@ -235,9 +235,15 @@ def decision_statement(record: ApprovalRecord, output_sha256: str, decision: str
             "at": at or now_iso()}
 
 
-def _own_key_message(talent_id: str) -> str:
-    return (f"talent {talent_id} holds their own key: the studio cannot decide for them — their decisions come "
-            "back signed on their device, in a decisions file")
+def own_device_refusal(vault: Vault, talent_id: str) -> None:
+    """:class:`~studio.core.errors.TalentSignsOnOwnDevice` when the talent holds their own key:
+    the studio cannot decide for them; their decisions come in a decisions file."""
+    try:
+        refuse_if_own_device(vault, talent_id)
+    except TalentSignsOnOwnDevice as exc:
+        raise TalentSignsOnOwnDevice(
+            f"talent {talent_id} holds their own key: the studio cannot decide for them — their decisions come "
+            "back signed on their device, in a decisions file") from exc
 
 
 def decide_outputs(vault: Vault, request_id: str, key: TalentKey, approve: Iterable[str] = (),
@@ -246,10 +252,7 @@ def decide_outputs(vault: Vault, request_id: str, key: TalentKey, approve: Itera
     (unlocked by their passphrase). A talent who holds their own key is refused
     (:class:`~studio.core.errors.TalentSignsOnOwnDevice`)."""
     rec = get_request(vault, request_id)
-    try:
-        refuse_if_own_device(vault, rec.talent_id)
-    except ConsentError as exc:
-        raise type(exc)(_own_key_message(rec.talent_id)) from exc
+    own_device_refusal(vault, rec.talent_id)
     if key.talent_id != rec.talent_id:
         raise InvalidInput(f"request {rec.id} is for talent {rec.talent_id}'s likeness, not {key.talent_id}'s")
     approve, reject = [a.strip().lower() for a in approve], [r.strip().lower() for r in reject]
