@@ -94,4 +94,6 @@ def bench(repeats: int = 3) -> dict:
             for k, v in sizes.items():
                 results[f"{name}: {k}"] = v
         vault.close()
+    for name, value in results.items():
+        print(f"{name}: {value:.1f}")
     return results

@@ -6,7 +6,6 @@ the brand applies the answer. Refusals change nothing."""
 from __future__ import annotations
 
 import base64
-import io
 import json
 import stat
 
@@ -16,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
+from studio.core.check import check_vault
 from studio.core.consent.signing import sign
 from studio.core.consent.talent_keys import link_own_key
 from studio.core.credentials import root_certificate_pem, verify_credentials
@@ -104,7 +104,8 @@ def test_when_a_brand_asks_and_the_talent_decides_then_approved_outputs_carry_tr
     assert stat.S_IMODE(answer.path.stat().st_mode) == 0o600
     root = root_certificate_pem(vault)
 
-    for source, suffix, change in ((png, ".png", png_with_one_pixel_changed), (wav, ".wav", wav_with_one_sample_changed)):
+    for source, suffix, change in ((png, ".png", png_with_one_pixel_changed),
+                                   (wav, ".wav", wav_with_one_sample_changed)):
         out = tmp_path / f"credentialed{suffix}"
         applied = apply_response(answer.path, keys, source, out)
         assert applied.approved and applied.path == out
@@ -128,6 +129,9 @@ def test_when_a_brand_asks_and_the_talent_decides_then_approved_outputs_carry_tr
     rejected = apply_response(answer.path, keys, other, tmp_path / "never.png")
     assert (rejected.approved, rejected.note, rejected.path) == (False, "not this smile", None)
     assert not (tmp_path / "never.png").exists()
+    assert not check_vault(vault).problems  # the kept outputs are blobs like any other
+    actions = [e["action"] for e in list_events(vault) if e["subject"] == rec.id]
+    assert actions == ["approval.imported"] + ["approval.decided"] * 3 + ["approval.responded"]
 
 
 def test_when_the_brand_says_composite_then_the_credentials_say_composite(made, tmp_path):

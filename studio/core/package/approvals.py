@@ -36,7 +36,7 @@ from studio.core.credentials.content import (
     CredentialFacts, check_signed_bytes, checked_facts, manifest_definition, media_of_bytes, sign_bytes,
 )
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound, TalentSignsOnOwnDevice
-from studio.core.ids import new_id, parse_id
+from studio.core.ids import parse_id
 from studio.core.ledger.report_file import check_use_fields
 from studio.core.package.approval_files import (
     APPROVED, DECISION_TYPE, DECISIONS, NOTE_LIMIT, REJECTED, RESPONSE_TYPE, VERSION, body_of, check_sha, decode,
