@@ -22,6 +22,7 @@ from studio.core.credentials import root_certificate_pem, verify_credentials
 from studio.core.credentials.content import TRAINED, COMPOSITE
 from studio.core.errors import (ConsentError, IntegrityError, InvalidInput, PackageRefused, TalentSignsOnOwnDevice,
                                 UnsupportedFormat)
+from studio.core.ledger.statement import statement
 from studio.core.package.approval_brand import apply_response, create_request, write_request
 from studio.core.package.approval_files import body_of, sha256
 from studio.core.package.approvals import (
@@ -129,6 +130,10 @@ def test_when_a_brand_asks_and_the_talent_decides_then_approved_outputs_carry_tr
     rejected = apply_response(answer.path, keys, other, tmp_path / "never.png")
     assert (rejected.approved, rejected.note, rejected.path) == (False, "not this smile", None)
     assert not (tmp_path / "never.png").exists()
+    listed = statement(vault, talent.id).approved_outputs  # the talent's statement lists what they approved
+    assert [(o.sha256, o.request_id, o.brand, o.media_type) for o in listed] == [
+        (approve[0], rec.id, BRAND, "image/png"), (approve[1], rec.id, BRAND, "audio/wav")]
+    assert statement(vault, talent.id).to_json()["approved_outputs"][0]["description"] == USE["description"]
     assert not check_vault(vault).problems  # the kept outputs are blobs like any other
     actions = [e["action"] for e in list_events(vault) if e["subject"] == rec.id]
     assert actions == ["approval.imported"] + ["approval.decided"] * 3 + ["approval.responded"]

@@ -96,6 +96,8 @@ def test_when_a_brand_asks_approval_on_the_command_line_then_approved_outputs_co
                        "--out", str(tmp_path / "look-5.c2pa.png"))
     assert rejected.returncode == 1 and "REJECTED by the talent — not this smile" in rejected.stdout
     assert not (tmp_path / "look-5.c2pa.png").exists()
+    shown = cli.json("ledger", "statement", "--talent", tid)["approved_outputs"]  # the talent's statement
+    assert [(o["sha256"], o["request_id"]) for o in shown] == [(png_sha, rid), (wav_sha, rid)]
 
     # the talent now holds their own key: the studio cannot decide for them
     cli.run("approval", "request", "--package", str(pkg), *brand, "--output", str(other),
