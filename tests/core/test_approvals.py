@@ -38,6 +38,7 @@ from studio.core.vault.keys import public_key_b64, public_key_fingerprint
 from tests.conftest import snapshot
 from tests.core.helpers import BRAND, active_grant, brand
 from tests.core.test_credentials import make_png, make_wav, png_with_one_pixel_changed, wav_with_one_sample_changed
+from tests.vaults import BOTH_VAULTS
 
 USE = dict(description="Spring lookbook, look 4", purpose="advertising", media="web", territory="FR")
 
@@ -77,6 +78,7 @@ def _assertions(path) -> dict:
         return {a["label"]: a["data"] for a in reader.get_active_manifest()["assertions"]}
 
 
+@BOTH_VAULTS
 def test_when_a_brand_asks_and_the_talent_decides_then_approved_outputs_carry_trusted_credentials_and_the_rejected_none(
         made, tmp_path):
     vault, talent, key, keys, package, (png, wav, other), grant = made
