@@ -282,3 +282,22 @@ def test_when_the_answer_is_altered_or_the_output_is_not_in_it_then_the_brand_is
     with pytest.raises(PackageRefused, match="not one of the outputs"):
         apply_response(answer.path, keys, wav, tmp_path / "c.wav")
     assert not (tmp_path / "c.png").exists() and not (tmp_path / "c.wav").exists()
+
+
+def test_when_a_decision_is_edited_in_the_catalog_then_check_names_it(made, tmp_path):
+    vault, talent, key, keys, package, (png, _, _), _ = made
+    path, _, _ = _request(made, tmp_path, outputs=[png])
+    rec = import_request(vault, path)
+    decide_outputs(vault, rec.id, key, reject=[rec.outputs[0].sha256], note="no")
+    assert not check_vault(vault).problems
+    with vault.session() as s:  # someone with the catalog, not the talent's key, turns the rejection round
+        s.get(ApprovalOutput, (rec.id, rec.outputs[0].sha256)).decision = "approved"
+
+    problems = check_vault(vault).problems
+    assert problems == [f"approval request {rec.id}: the decision on output {rec.outputs[0].sha256[:16]}… differs "
+                        "from what its audit event recorded (altered)"]
+    with pytest.raises(InvalidInput, match="decided already"):  # and it is not treated as undecided either
+        decide_outputs(vault, rec.id, key, approve=[rec.outputs[0].sha256])
+    with pytest.raises(IntegrityError, match="not the one the talent signed"):  # no credentials for it
+        respond(vault, rec.id, tmp_path / "a.twinapproval")
+    assert not (tmp_path / "a.twinapproval").exists()

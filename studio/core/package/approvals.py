@@ -55,7 +55,8 @@ PLUS_MR_LMR = "http://ns.useplus.org/ldf/vocab/MR-LMR"
 CAWG_ENTRIES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 
 __all__ = ["ApprovalRecord", "OutputRecord", "Responded", "apply_output_decisions", "decide_outputs",
-           "decision_statement", "get_request", "import_request", "list_requests", "own_device_refusal", "respond"]
+           "decision_statement", "get_request", "import_request", "list_requests", "own_device_refusal", "respond",
+           "verify_approvals"]
 
 
 @dataclass(frozen=True)
@@ -386,6 +387,10 @@ def respond(vault: Vault, request_id: str, out: Path) -> Responded:
         signed = [(_statement(vault, rows[o.sha256]), rows[o.sha256].signature) for o in rec.outputs]
         ring = keyring(s, rec.talent_id)
         recipient = s.get(Brand, rec.brand_id).recipient
+    for o, (st, _) in zip(rec.outputs, signed):  # the catalog's column must say what the talent signed
+        if (st or {}).get("decision") != o.decision or st.get("output") != o.sha256:
+            raise IntegrityError(f"request {rec.id}: the decision on output {o.sha256[:16]}… in the catalog is not "
+                                 "the one the talent signed (altered); nothing was written — run `twin-studio check`")
     talent_key = _signing_key(ring, signed)
     fingerprint = public_key_fingerprint(Ed25519PublicKey.from_public_bytes(base64.b64decode(talent_key)))
     grant = get_grant(vault, rec.grant_id)
@@ -440,3 +445,64 @@ def respond(vault: Vault, request_id: str, out: Path) -> Responded:
                 tmp.unlink(missing_ok=True)
                 raise InvalidInput(f"{out} already exists (it appeared meanwhile); nothing was written") from None
     return Responded(out, rec.id, approved, rejected, authority.root_fingerprint)
+
+
+# -- check --------------------------------------------------------------------------------------
+
+def verify_approvals(vault: Vault) -> list[str]:
+    """For ``check``: every approval request and every decision matches the audit event that
+    recorded it, none was removed, each sealed field opens, and each decision is still signed by
+    the talent (their current key, or one retired after the decision)."""
+    from studio.core.vault.catalog import AuditEvent
+
+    problems = []
+    with vault.session() as s:
+        imported, decided = {}, {}
+        for e in s.execute(select(AuditEvent).where(AuditEvent.action.in_(("approval.imported", "approval.decided")))
+                           ).scalars():
+            details = json.loads(e.details)
+            if e.action == "approval.imported":
+                imported[e.subject] = details
+            else:
+                decided[(e.subject, details.get("output"))] = details
+        rows = {r.id: r for r in s.execute(select(ApprovalRequest)).scalars()}
+        rings = {}
+        for rid, row in rows.items():
+            ev = imported.get(rid)
+            if ev is None:
+                problems.append(f"approval request {rid} has no audit event (added outside Twin Studio)")
+            elif (ev.get("signature"), ev.get("package"), ev.get("grant"), ev.get("brand")) != (
+                    row.signature, row.package_id, row.grant_id, row.brand_id):
+                problems.append(f"approval request {rid} differs from what its audit event recorded (altered)")
+            try:
+                _request_doc(vault, row)
+            except IntegrityError:
+                problems.append(f"approval request {rid}: its sealed request was altered")
+        for rid in sorted(set(imported) - set(rows)):
+            problems.append(f"approval request {rid} is in the audit chain but missing from the catalog (removed)")
+        for o in s.execute(select(ApprovalOutput)).scalars():
+            key = (o.request_id, o.sha256)
+            ev = decided.get(key)
+            if o.decision is None:
+                if ev is not None:
+                    problems.append(f"approval request {o.request_id}: the decision on output {o.sha256[:16]}… "
+                                    "is in the audit chain but missing from the catalog (removed)")
+                continue
+            if ev is None or (ev.get("decision"), ev.get("signature")) != (o.decision, o.signature):
+                problems.append(f"approval request {o.request_id}: the decision on output {o.sha256[:16]}… differs "
+                                "from what its audit event recorded (altered)")
+                continue
+            try:
+                st = _statement(vault, o)
+            except (IntegrityError, ValueError):
+                problems.append(f"approval request {o.request_id}: the decision on output {o.sha256[:16]}… "
+                                "was altered (its sealed statement does not open)")
+                continue
+            row = rows.get(o.request_id)
+            if row is None:
+                continue
+            ring = rings.get(row.talent_id) or rings.setdefault(row.talent_id, keyring(s, row.talent_id))
+            if (st or {}).get("decision") != o.decision or not ring.verifies(st, o.signature, st.get("at")):
+                problems.append(f"approval request {o.request_id}: the decision on output {o.sha256[:16]}… is not "
+                                f"signed by talent {row.talent_id}")
+    return problems
