@@ -41,6 +41,8 @@ scans is ingested, with this tree's ingest and with the commit before the change
 S3) next to a folder vault, and an export from each, in the same run (DR027).
 ``credentials``: C2PA content credentials added to and checked on a PNG and a WAV next to
 c2pa-python alone (DR044).
+``approvals``: each step of the approval of one output (request, import, decide, respond, apply)
+on a PNG and a WAV, next to ``credentials add`` on the same file (DR047).
 ``scale-render``: big scans in the renderer at 1.3, 5, 10 and 20 M triangles — ``twin-studio
 render``, the still alone, and the app's preview (first frame, full-detail frame, orbit) — time
 and peak memory of the whole process tree next to Open3D's own read + first render of the file.
@@ -62,8 +64,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import (brand_window, check, credentials, ingest, ingest_scale, library, package,  # noqa: E402
-                        preview, scale_render, shared, short_writes, unlock)
+from benchmarks import (approvals, brand_window, check, credentials, ingest, ingest_scale, library,  # noqa: E402
+                        package, preview, scale_render, shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -77,6 +79,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "library": lambda args: library.bench(args.repeats, os.environ.get("STUDIO_BENCH_SCREENSHOT")),
     "shared": lambda args: shared.bench(args.repeats),
     "credentials": lambda args: credentials.bench(args.repeats),
+    "approvals": lambda args: approvals.bench(args.repeats),
     "unlock": lambda args: unlock.bench(args.repeats),
     "check": lambda args: check.bench(args.repeats),
     "brand-window": lambda args: brand_window.bench(args.repeats),

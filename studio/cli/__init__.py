@@ -16,13 +16,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio.cli import (cmd_assets, cmd_brand, cmd_check, cmd_consent, cmd_credentials, cmd_demo, cmd_gui, cmd_ingest,
-                        cmd_init, cmd_kit, cmd_ledger, cmd_migrate, cmd_package, cmd_render, cmd_review, cmd_talent, cmd_trace)
+from studio.cli import (cmd_approval, cmd_assets, cmd_brand, cmd_check, cmd_consent, cmd_credentials, cmd_demo,
+                        cmd_gui, cmd_ingest, cmd_init, cmd_kit, cmd_ledger, cmd_migrate, cmd_package, cmd_render,
+                        cmd_review, cmd_talent, cmd_trace)
 from studio.cli.exits import HANDLED, exit_for
 from studio.cli.options import Commands, common_options, shown, take_env_passphrase
 
 # in the order ``twin-studio --help`` lists them
-COMMANDS = (cmd_init, cmd_talent, cmd_review, cmd_kit, cmd_consent, cmd_brand, cmd_package, cmd_ledger, cmd_credentials,
+COMMANDS = (cmd_init, cmd_talent, cmd_review, cmd_kit, cmd_consent, cmd_brand, cmd_package, cmd_ledger, cmd_approval,
+            cmd_credentials,
             cmd_trace, cmd_ingest, cmd_assets, cmd_render, cmd_check, cmd_migrate, cmd_demo, cmd_gui)
 
 

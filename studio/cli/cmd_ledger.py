@@ -8,7 +8,7 @@ from pathlib import Path
 
 from studio.cli.exits import EXIT_OK, EXIT_REFUSED
 from studio.core.errors import InvalidInput
-from studio.cli.options import brand_passphrase, created, open_vault, print_json
+from studio.cli.options import brand_passphrase, created, open_vault, print_json, shown
 
 
 def cmd_report_create(args) -> int:
@@ -70,6 +70,11 @@ def cmd_ledger_statement(args) -> int:
               f"{e.purpose or '':12.12}  {e.media or '':8.8}  {e.territory or '':3}  ×{e.count:<3}  {fee}  recorded {instant_text(e.at)}")
         for r in e.reasons:
             print(f"      violation: {r}")
+    if st.approved_outputs:
+        print("  outputs the talent approved:")
+    for o in st.approved_outputs:
+        print(shown(f"  {day_text(o.on, o.timezone)}  approved  {o.brand:24.24}  {o.request_id}  {o.media_type:10.10}  "
+                    f"{o.sha256[:16]}…  {o.description}"))
     print(f"  uses: {st.uses}   violations: {len(st.violations)}")
     for currency, total in st.totals.items():
         print(f"  total {total:.2f} {currency}")

@@ -14,6 +14,7 @@ from studio.core.consent.pause import verify_pauses
 from studio.core.consent.review import verify_reviews
 from studio.core.consent.talent_keys import verify_talent_keys
 from studio.core.ledger.entries import verify_ledger
+from studio.core.package.approvals import verify_approvals
 from studio.core.package.intents import check_interrupted_exports
 from studio.core.progress import CancelToken, ProgressFn, check_cancel
 from studio.core.vault import Vault
@@ -28,7 +29,7 @@ def check_vault(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
     Reads only: a cancel (:class:`Cancelled`) at any point leaves the vault as it was."""
     rep = check_store(vault, progress, cancel, subset)
     for verify in (verify_talent_keys, verify_reviews, verify_grants, verify_evidence, verify_ledger,
-                   verify_pauses):
+                   verify_pauses, verify_approvals):
         check_cancel(cancel)
         rep.problems.extend(verify(vault))
     check_cancel(cancel)

@@ -80,8 +80,13 @@ class DecisionsId(TypedId, kind="decisions", prefix="dcs"):
     __slots__ = ()
 
 
+class ApprovalId(TypedId, kind="approval", prefix="apr"):
+    __slots__ = ()
+
+
 ID_TYPES: dict[str, type[TypedId]] = {t.kind: t for t in (TalentId, AssetId, VaultId, ReviewId, GrantId, BrandId,
-                                                          PackageId, EntryId, ReportId, KitId, DecisionsId)}
+                                                          PackageId, EntryId, ReportId, KitId, DecisionsId,
+                                                          ApprovalId)}
 
 
 def new_id(kind: str) -> TypedId:

@@ -9,13 +9,13 @@ import pickle
 import pytest
 
 from studio.core.errors import InvalidInput
-from studio.core.ids import (ID_TYPES, AssetId, BrandId, DecisionsId, EntryId, GrantId, KitId, PackageId, ReportId,
-                             ReviewId, TalentId, TypedId, VaultId, new_id, parse_id)
+from studio.core.ids import (ID_TYPES, ApprovalId, AssetId, BrandId, DecisionsId, EntryId, GrantId, KitId, PackageId,
+                             ReportId, ReviewId, TalentId, TypedId, VaultId, new_id, parse_id)
 from studio.core.talents import add_talent, get_talent, list_talents
 
 KINDS = {"talent": TalentId, "asset": AssetId, "vault": VaultId, "review": ReviewId, "grant": GrantId,
          "brand": BrandId, "package": PackageId, "entry": EntryId, "report": ReportId,
-         "kit": KitId, "decisions": DecisionsId}
+         "kit": KitId, "decisions": DecisionsId, "approval": ApprovalId}
 
 
 @pytest.mark.parametrize("kind, cls", KINDS.items())

@@ -59,7 +59,8 @@ def test_when_an_exception_is_looked_up_then_the_table_gives_its_exit_code():
     assert exit_for(ValueError("a bug")) is None
 
 
-BRAND_SIDE = [("brand", "keygen"), ("brand", "protect"), ("verify",), ("open",), ("report", "create")]
+BRAND_SIDE = [("brand", "keygen"), ("brand", "protect"), ("verify",), ("open",), ("report", "create"),
+              ("approval", "request"), ("approval", "apply")]
 VAULT_OPTIONS = ("--vault", "--catalog", "--store", "--store-endpoint", "STUDIO_PASSPHRASE", "vault passphrase")
 
 

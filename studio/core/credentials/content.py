@@ -67,6 +67,11 @@ def media_type(path: Path) -> MediaType:
             head = fh.read(16)
     except IsADirectoryError as exc:
         raise InvalidInput(f"{path} is a folder, not a file") from exc
+    return media_of_bytes(head, path.name)
+
+
+def media_of_bytes(head: bytes, name: str) -> MediaType:
+    """:func:`media_type` of bytes held in memory (``name`` for the message)."""
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(b"\xff\xd8\xff"):
@@ -77,7 +82,7 @@ def media_type(path: Path) -> MediaType:
         return FLAC
     if head.startswith(b"ID3") or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return MP3
-    raise UnsupportedFormat(f"{path.name}: not a {SUPPORTED_NAMES} file; content credentials are added to "
+    raise UnsupportedFormat(f"{name}: not a {SUPPORTED_NAMES} file; content credentials are added to "
                             f"those only")
 
 
@@ -206,7 +211,9 @@ def _version() -> str:
         return "0+unknown"
 
 
-def manifest_definition(facts: CredentialFacts, title: str, media: MediaType) -> dict:
+def manifest_definition(facts: CredentialFacts, title: str, media: MediaType,
+                        extra: list[dict] | None = None) -> dict:
+    """The manifest c2pa signs; ``extra``: further assertions (the approval flow's, DR047)."""
     agent = {"name": "Twin Studio", "version": _version()}
     action = {"action": "c2pa.created", "digitalSourceType": COMPOSITE if facts.composite else TRAINED,
               "softwareAgent": agent, "when": now_iso()}
@@ -219,6 +226,7 @@ def manifest_definition(facts: CredentialFacts, title: str, media: MediaType) ->
         "assertions": [
             {"label": "c2pa.actions.v2", "data": {"actions": [action]}},
             {"label": LIKENESS_LABEL, "data": {"version": 1, **facts.to_json()}},
+            *(extra or []),
         ],
     }
 
@@ -297,6 +305,9 @@ def add_credentials(vault: Vault, source_path: Path, out_path: Path, facts: Cred
     return CredentialsAdded(out, media.mime, sha, checked, authority.root_fingerprint)
 
 
+checked_facts = _checked_facts  # the approval flow checks its facts before it signs several files
+
+
 # -- checking -----------------------------------------------------------------------------------
 
 def _reader_context(trust_pems: list[bytes] | None) -> c2pa.Context:
@@ -342,6 +353,9 @@ def _check_bytes(data: bytes, media: MediaType, path: Path, trust_pems: list[byt
         path, media.mime, True, valid, valid and state == "Trusted", state, _facts(manifest), _source_type(manifest),
         info.get("common_name"), info.get("issuer"),
         tuple(f"{f.get('code')}: {f.get('explanation')}" for f in failures))
+
+
+check_signed_bytes = _check_bytes  # the approval flow checks what it signed before sending it
 
 
 def verify_credentials(path: Path, trust_root_pem: bytes | None = None) -> CredentialCheck:

@@ -253,7 +253,9 @@ def _manifest(vault: Vault, exp: _Exporter, payload_sha: str, payload_size: int,
         "format": mf.FORMAT, "format_version": mf.FORMAT_VERSION,
         "package_id": exp.package_id, "created_at": created,
         "studio": {"vault": vault.header.vault_id, "key_fingerprint": public_key_fingerprint(studio_key),
-                   "public_key": public_key_b64(studio_key)},
+                   "public_key": public_key_b64(studio_key),
+                   # where a brand sends outputs for the talent's approval (DR047): the vault's age recipient
+                   "recipient": vault.header.recipient},
         # the grant has no credit line, so the talent's name stays in the vault
         "talent": {"id": rec.talent_id, "display_name": None},
         "brand": {"id": plan.brand.id, "name": plan.brand.name, "recipient": plan.brand.recipient},

@@ -210,6 +210,7 @@ def check_shape(m: dict) -> None:
     studio = _obj(m.get("studio"), "studio")
     for key in ("vault", "key_fingerprint", "public_key"):
         _line(studio.get(key), f"studio.{key}", limit=200)
+    _line(studio.get("recipient"), "studio.recipient", optional=True, limit=200)  # since DR047
     talent = _obj(m.get("talent"), "talent")
     _line(talent.get("id"), "talent id", _ID["tal"])
     _line(talent.get("display_name"), "talent display_name", optional=True)

@@ -240,3 +240,34 @@ class LedgerEntry(Base):
     report_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     details_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[str] = mapped_column(String(32))
+
+
+class ApprovalRequest(Base):
+    """A brand's request that the talent approve outputs made with a package (DR047).
+    ``request_sealed``: the brand's signed request (its use description names the campaign)."""
+
+    __tablename__ = "approval_requests"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    package_id: Mapped[str] = mapped_column(ForeignKey("packages.id"), index=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"))
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), index=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"))
+    request_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[str] = mapped_column(String(32))
+    responded_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class ApprovalOutput(Base):
+    """One output of a request, kept as a blob by its SHA-256, and the talent's signed decision
+    on it (``statement_sealed`` is the canonical JSON ``signature`` covers; it holds the note)."""
+
+    __tablename__ = "approval_outputs"
+    request_id: Mapped[str] = mapped_column(ForeignKey("approval_requests.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    statement_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[str | None] = mapped_column(String(32), nullable=True)

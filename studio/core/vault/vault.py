@@ -301,6 +301,15 @@ class Vault:
         """Store a key file encrypted to the vault key; its plaintext never reaches the disk."""
         self.files.write(name, pyrage.encrypt(plaintext, [self._keys.recipient]), overwrite=overwrite)
 
+    def decrypt_addressed(self, ciphertext: bytes, what: str) -> bytes:
+        """The plaintext of something a brand age-encrypted to the vault's recipient (outputs sent
+        for approval, DR047); :class:`IntegrityError` when it is damaged or addressed to another key."""
+        try:
+            return pyrage.decrypt(ciphertext, [self._keys.identity])
+        except pyrage.DecryptError as exc:
+            raise IntegrityError(f"{what} cannot be decrypted with this vault's key: damaged, or addressed to "
+                                 "another studio") from exc
+
     def watermark_key(self, package_id: str) -> bytes:
         return self._keys.watermark_key(package_id)
 
