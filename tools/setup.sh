@@ -70,21 +70,32 @@ case "$mode" in
   test)
     export QT_QPA_PLATFORM=offscreen
     .venv/bin/lint-imports
-    # The crash tests and the shared vault's station tests (tests marked "slow": many CLI processes
-    # killed or raced, each mostly starting up and deriving a key) run beside the core tests, on
-    # the machine's second core; their output follows the core's. The event-loop stall tests run later, alone.
+    # Side by side (DR051): the core tests in one lane; in the other, the tests marked slow (the
+    # crash tests and the shared vault's station tests: many CLI processes killed or raced, each
+    # mostly starting up and deriving a key), then the rest (end-to-end, the GUI, the fuzzers), one
+    # process: two lanes for two cores. Each lane's output follows the core's. --durations=25
+    # prints where the time went.
+    pytest=(.venv/bin/python -m pytest -q -p no:cacheprovider --durations=25)
     beside=$(mktemp)
-    .venv/bin/python -m pytest -q -p no:cacheprovider -m slow tests --ignore=tests/core "$@" >"$beside" 2>&1 &
+    (
+      slow=0; "${pytest[@]}" -m slow tests --ignore=tests/core "$@" || slow=$?
+      echo "== the rest: end-to-end, GUI, fuzz (not slow, not bundle, not alone), run beside the core tests"
+      rest=0; "${pytest[@]}" -m "not slow and not bundle and not alone" tests --ignore=tests/core "$@" || rest=$?
+      for rc in "$slow" "$rest"; do
+        if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then exit "$rc"; fi
+      done
+    ) >"$beside" 2>&1 &
     beside_pid=$!
     # The core must work where Qt is absent: run its tests with PySide6 made unimportable.
-    core=0; .venv/bin/python -m pytest -q -p no:pytest-qt -p tests.without_qt tests/core "$@" || core=$?
-    slow=0; wait "$beside_pid" || slow=$?
-    echo "== tests marked slow (run beside the core tests)"; cat "$beside"; rm -f "$beside"
-    # Everything else (end-to-end and the GUI) in the full environment.
-    rest=0; .venv/bin/python -m pytest -q -m "not slow and not bundle" tests --ignore=tests/core "$@" || rest=$?
+    core=0; "${pytest[@]}" -p no:pytest-qt -p tests.without_qt tests/core "$@" || core=$?
+    others=0; wait "$beside_pid" || others=$?
+    echo "== tests marked slow, then the rest (run beside the core tests)"; cat "$beside"; rm -f "$beside"
+    # Then, by themselves: the tests that judge the event loop's timing (marked alone), so
+    # nothing else takes the CPU while they measure.
+    alone=0; "${pytest[@]}" -m "alone and not slow and not bundle" tests --ignore=tests/core "$@" || alone=$?
     # Last, alone (PyInstaller's build takes both cores for minutes): build the frozen app and run it.
-    frozen=0; .venv/bin/python -m pytest -q -m bundle tests --ignore=tests/core "$@" || frozen=$?
-    for rc in "$core" "$slow" "$rest" "$frozen"; do
+    frozen=0; "${pytest[@]}" -m bundle tests --ignore=tests/core "$@" || frozen=$?
+    for rc in "$core" "$others" "$alone" "$frozen"; do
       # 5: no tests collected (a -k that selects none in one of the runs) is not a failure
       if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then exit "$rc"; fi
     done ;;

@@ -7,6 +7,7 @@ import os
 import signal
 import time
 
+import pytest
 from PySide6.QtCore import QTimer
 
 from studio.core.assets import list_assets
@@ -23,6 +24,7 @@ def _ready(qtbot, window):
     qtbot.waitUntil(lambda: window.talent is not None, timeout=10_000)
 
 
+@pytest.mark.alone
 def test_when_a_large_scan_is_ingested_then_the_event_loop_never_stalls_over_100_ms(qtbot, make_window, new_vault,
                                                                                     large_scan):
     add_talent(new_vault, "Ada Lovelace")

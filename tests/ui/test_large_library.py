@@ -90,6 +90,7 @@ def _on_screen_have_thumbnails(lib) -> bool:
     return bool(rows) and all(lib.proxy.index(r, 0).data(ASSET_ROLE).id in lib.model.thumbnails for r in rows)
 
 
+@pytest.mark.alone
 def test_when_a_talent_with_10000_takes_is_browsed_then_the_event_loop_never_stalls_and_thumbnails_stay_few(
         qtbot, make_window, library_vault, settled, record_property):
     vault, library = library_vault
@@ -163,6 +164,7 @@ def _review_thumbnails_shown(rows) -> bool:
     return bool(shown) and all(rows.model.index(r, 0).data(ASSET_ROLE).id in rows.model.thumbnails for r in shown)
 
 
+@pytest.mark.alone
 def test_when_the_large_library_is_in_the_other_screens_then_they_open_without_a_stall(
         qtbot, make_window, library_vault, settled, record_property):
     vault, library = library_vault

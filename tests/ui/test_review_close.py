@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from studio.core.consent.talent_keys import set_talent_passphrase, unlock_talent_key
 from studio.core.intake import ingest_paths
 from studio.core.talents import add_talent
@@ -53,6 +55,7 @@ def _talent_key(vault, talent):
     return unlock_talent_key(vault, talent.id, TALENT_PASS)
 
 
+@pytest.mark.alone
 def test_when_review_mode_closes_while_its_scan_is_drawn_then_close_returns_at_once_and_its_render_children_end(
         qtbot, make_window, new_vault, talent, large_scan):
     (r,) = ingest_paths(new_vault, talent.id, [large_scan])
@@ -76,6 +79,7 @@ def test_when_review_mode_closes_while_its_scan_is_drawn_then_close_returns_at_o
     assert window.tasks.renders.thumbnails.pid not in children
 
 
+@pytest.mark.alone
 def test_when_the_main_window_closes_while_a_still_is_drawn_then_it_returns_at_once_and_no_render_process_is_left(
         qtbot, make_window, new_vault, talent, large_scan):
     (r,) = ingest_paths(new_vault, talent.id, [large_scan])

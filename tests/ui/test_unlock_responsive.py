@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
@@ -55,6 +56,7 @@ def _while_deriving(ticks) -> tuple[int, float]:
     return turns, max(gaps, default=0.0)
 
 
+@pytest.mark.alone
 def test_when_the_vault_is_unlocked_then_the_event_loop_keeps_turning_while_the_key_is_derived(
         qtbot, new_vault, tasks, record_property):
     root = new_vault.root
@@ -72,6 +74,7 @@ def test_when_the_vault_is_unlocked_then_the_event_loop_keeps_turning_while_the_
     assert worst < FREEZE_S, f"the event loop froze for {worst * 1000:.0f} ms while the key was derived"
 
 
+@pytest.mark.alone
 def test_when_the_key_is_derived_in_the_apps_own_process_then_the_meter_sees_the_loop_stopped(
         qtbot, new_vault, tasks, record_property):
     """The reason for the child, and proof that the first test's meter can fail: pyrage's
