@@ -9,6 +9,7 @@ from pathlib import Path
 
 from studio.cli.exits import EXIT_OK
 from studio.cli.options import open_vault, print_json, shown, talent_passphrase
+from studio.core.errors import InvalidInput
 
 
 def cmd_review_kit_export(args) -> int:
@@ -97,8 +98,15 @@ def cmd_kit_decide(args) -> int:
 def cmd_decisions_import(args) -> int:
     from studio.core.kits.decisions import import_decisions
 
+    receipt = Path(args.receipt) if args.receipt else None
+    if receipt is not None and receipt.exists():  # before anything is applied
+        raise InvalidInput(f"{receipt} already exists; refusing to overwrite it")
     with open_vault(args) as vault:
         done = import_decisions(vault, Path(args.file))
+        if receipt is not None:
+            from studio.core.kits.receipts import write_decisions_receipt
+
+            write_decisions_receipt(vault, done.decisions_id, receipt)
     if args.json:
         print_json({"id": done.decisions_id, "kit": done.kit_id, "talent": done.talent_id,
                     "applied": [{"kind": k, "subject": i} for k, i in done.applied]})
@@ -107,6 +115,39 @@ def cmd_decisions_import(args) -> int:
             print(f"{kind} {subject}".rstrip())
         print(f"talent {done.talent_id}'s decisions {done.decisions_id} imported (kit {done.kit_id})",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_decisions_receipt(args) -> int:
+    from studio.core.kits.receipts import write_decisions_receipt
+
+    with open_vault(args) as vault:
+        receipt = write_decisions_receipt(vault, args.decisions_id, Path(args.out))
+    if args.json:
+        print_json({k: v for k, v in receipt.items() if k != "signature"})
+    else:
+        print(f"receipt of decisions {receipt['decisions_id']} written to {args.out} "
+              f"(history head: event {receipt['chain_head']['seq']})")
+    return EXIT_OK
+
+
+def cmd_receipt_verify(args) -> int:
+    from studio.core.kits.receipts import verify_receipt
+    from studio.core.package.verify import load_studio_key
+
+    checked = verify_receipt(Path(args.file), load_studio_key(Path(args.studio_key)),
+                             Path(args.identity) if args.identity else None)
+    r = checked.receipt
+    if args.json:
+        print_json(checked.to_json())
+    else:
+        print(f"valid: signed by the studio key {r['studio']['fingerprint']}")
+        print(f"decisions {r['decisions_id']} (file SHA-256 {r['decisions_sha256']}) of talent {r['talent']}, "
+              f"made on kit {r['kit']}, imported {r['imported_at']}")
+        print(f"applied: {', '.join(r['applied']) or 'nothing'}")
+        print(f"the studio's history after the import: event {r['chain_head']['seq']} ({r['chain_head']['hash']})")
+    for warning in checked.warnings:
+        print(warning, file=sys.stderr)
     return EXIT_OK
 
 
@@ -135,9 +176,9 @@ def register(commands) -> None:
         p.add_argument(option, nargs="+", action="extend", default=[], metavar=metavar, help=help_)
     p.add_argument("--reason", metavar="TEXT", help="why: kept with a rejection, a decline, a revocation")
     p.add_argument("--pause", action="append", nargs="?", const="", default=[], metavar="GRANT",
-                   help="ask to pause new exports (of one grant, or all)")
+                   help="pause new exports (under one grant, or all of them)")
     p.add_argument("--resume", action="append", nargs="?", const="", default=[], metavar="GRANT",
-                   help="ask to resume exports paused before")
+                   help="resume exports the kit shows paused (under one grant, or all of them)")
     p.add_argument("--request-access", action="store_true", help="ask for a copy of everything held about you")
     p.add_argument("--request-erasure", action="store_true", help="ask for your likeness to be erased")
     p.add_argument("--out", required=True, metavar="FILE.twindecisions")
@@ -145,3 +186,16 @@ def register(commands) -> None:
     p = commands.add("import", cmd_decisions_import, "verify and apply a decisions file in one transaction, the "
                      "talent as the actor", decisions, refuses=True)
     p.add_argument("file", metavar="FILE")
+    p.add_argument("--receipt", metavar="FILE.json", help="write the studio's signed receipt for the talent here")
+    p = commands.add("receipt", cmd_decisions_receipt, "write the studio's signed receipt of imported decisions",
+                     decisions)
+    p.add_argument("decisions_id", metavar="DECISIONS_ID")
+    p.add_argument("--out", required=True, metavar="FILE.json")
+    receipts = commands.group("receipt", "check a receipt the studio signed (no vault)")
+    p = commands.add("verify", cmd_receipt_verify, "verify a receipt with the studio's public key; with --identity, "
+                     "remember its history head beside your kits'", receipts, brand=True)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--studio-key", required=True, metavar="PEM",
+                   help="the studio's public key (from `twin-studio studio-key export`)")
+    p.add_argument("--identity", metavar="DIR", help="your keys' folder (from `talent keygen`): the receipt's "
+                   "history head joins the kits' heads seen there")

@@ -335,3 +335,45 @@ def test_when_a_preview_is_larger_than_a_kit_carries_then_it_is_listed_not_put_i
     assert done.previews == 0 and not kit.opened.files
     assert all(o["reason"] == "larger than a kit carries" for a in kit.kit["assets"] for o in a["omitted"])
     assert sum(len(a["omitted"]) for a in kit.kit["assets"]) == done.omitted == 2
+
+
+@folder_only("the receipt is made from the import's audit event, the same on either vault")
+def test_when_decisions_are_imported_then_the_studio_signs_a_receipt_the_talent_verifies(linked, own, tmp_path):
+    from studio.core.kits.receipts import decisions_receipt, verify_receipt, write_decisions_receipt
+    from studio.core.kits.talent_side import read_seen
+    from studio.core.package.studio_key import write_studio_key
+    from studio.core.package.verify import load_studio_key
+
+    vault, talent, key, assets, draft, active, side = linked
+    me = own[1]
+    out = tmp_path / "d.twindecisions"
+    _kit_and_decide(vault, talent, side, me, out, Choices(approve=(assets[0],)))
+    done = import_decisions(vault, out)
+    write_studio_key(vault, tmp_path / "studio.pem")
+    studio_key = load_studio_key(tmp_path / "studio.pem")
+    receipt_path = tmp_path / "receipt.json"
+    written = write_decisions_receipt(vault, done.decisions_id, receipt_path)
+    imported = [e for e in audit.list_events(vault) if e["action"] == "decisions.imported"][-1]
+    assert written["chain_head"]["seq"] == imported["seq"] and written["applied"] == ["approve"]
+    assert written["decisions_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert written["talent"] == talent.id and written == decisions_receipt(vault, done.decisions_id)
+
+    checked = verify_receipt(receipt_path, studio_key, side)
+    assert checked.warnings == [] and checked.receipt["decisions_id"] == done.decisions_id
+    assert any(h["seq"] == imported["seq"] for h in read_seen(side)["heads"])  # remembered beside the kits
+    # the kit opened before the import ends before the receipt's head: shown again, it is warned about
+    assert any("went backwards" in w for w in show_kit(side / "kit.twinreview", me, side).warnings)
+
+    for field, value in (("applied", ["approve", "sign"]), ("chain_head", {"seq": 1, "hash": "0" * 64})):
+        forged = dict(written, **{field: value})
+        (tmp_path / "forged.json").write_text(json.dumps(forged))
+        with pytest.raises(IntegrityError, match="not signed by the studio key"):
+            verify_receipt(tmp_path / "forged.json", studio_key)
+    other = Ed25519PrivateKey.generate().public_key()
+    with pytest.raises(IntegrityError, match="not signed by the studio key"):
+        verify_receipt(receipt_path, other)
+    (tmp_path / "cut.json").write_bytes(receipt_path.read_bytes()[:40])
+    with pytest.raises(IntegrityError, match="damaged or truncated"):
+        verify_receipt(tmp_path / "cut.json", studio_key)
+    with pytest.raises(InvalidInput, match="already exists"):
+        write_decisions_receipt(vault, done.decisions_id, receipt_path)

@@ -42,8 +42,17 @@ def test_when_a_talent_decides_from_a_kit_then_the_studio_imports_it_once(cli, t
     assert json.loads(decided.stdout)["decisions"] == ["approve", "sign", "request_access"]
 
     # back at the studio
-    imported = cli.json("decisions", "import", str(out))
+    receipt = tmp_path / "receipt.json"
+    imported = cli.json("decisions", "import", str(out), "--receipt", str(receipt))
     assert [a["kind"] for a in imported["applied"]] == ["approve", "sign", "request_access"]
+    cli("studio-key", "export", "--out", str(tmp_path / "studio.pem"), check=True)
+    # on the talent's laptop: the receipt is the studio's, and its head joins the kits' heads
+    verified = cli.run("receipt", "verify", str(receipt), "--studio-key", str(tmp_path / "studio.pem"),
+                       "--identity", str(keys), "--json", check=True)
+    assert json.loads(verified.stdout)["receipt"]["decisions_id"] == imported["id"]
+    receipt.write_text(receipt.read_text().replace('"approve"', '"reject"'))
+    forged = cli.run("receipt", "verify", str(receipt), "--studio-key", str(tmp_path / "studio.pem"))
+    assert forged.returncode != 0 and "not signed by the studio key" in forged.stderr
     assert cli.json("assets", "show", r["asset_id"])["status"] == "approved"
     assert cli.json("consent", "show", gid)["state"] == "signed"
     assert cli("check").returncode == 0
@@ -58,10 +67,10 @@ def test_when_the_talent_asks_for_help_then_kit_show_and_decide_list_no_vault_op
 
     import studio.cli
 
-    for command in (("kit", "show"), ("kit", "decide")):
+    for command in (("kit", "show"), ("kit", "decide"), ("receipt", "verify")):
         with pytest.raises(SystemExit) as ended:
             studio.cli.build_parser().parse_args([*command, "--help"])
         assert ended.value.code == 0
         text = capsys.readouterr().out
         assert not [o for o in ("--vault", "--catalog", "--store", "STUDIO_PASSPHRASE") if o in text], command
-        assert "--talent-passphrase-file" in text and "--identity" in text
+        assert "--identity" in text and ("--talent-passphrase-file" in text or command[0] == "receipt")

@@ -47,7 +47,8 @@ class ShownKit:
         return self.opened.kit
 
 
-def _read_seen(folder: Path) -> dict:
+def read_seen(folder: Path) -> dict:
+    """The talent folder's ``seen-kits.json``: the pinned studio key and the heads seen."""
     path = folder / SEEN_FILE
     if not path.is_file():
         return {"type": SEEN_TYPE, "version": 1, "studio_verify_key": None, "heads": []}
@@ -86,7 +87,7 @@ def show_kit(path: Path, identity: TalentIdentity, folder: Path) -> ShownKit:
     kit = opened.kit
     if kit.get("talent", {}).get("verify_key") != identity.card.verify_key:
         raise IntegrityError(f"{path} was made for another talent's key, not yours")
-    seen = _read_seen(folder)
+    seen = read_seen(folder)
     first = seen.get("studio_verify_key") is None
     if not first and seen["studio_verify_key"] != opened.studio_key:
         raise IntegrityError(f"{path} is signed by another studio key ({kit['studio'].get('fingerprint')}) than the "

@@ -1,0 +1,138 @@
+"""The studio's signed receipt for a talent's imported decisions (issue 13, DR049 amendment).
+
+``decisions import`` applies a decisions file in one transaction; the receipt says so to the
+talent, signed with the studio key (the one that signs packages and kits): which file (its
+SHA-256), which kit, which kinds of decision were applied, when, and the head of the audit chain
+that the import's own event became. The talent's side verifies it with the studio key (``receipt
+verify FILE --studio-key PEM``) and, given the talent's folder, remembers that head beside the
+kits' heads: a later kit whose history does not extend it is warned about, as for kits.
+
+A receipt is made from the ``decisions.imported`` event, so it can be written again later, and
+it holds ids, hashes and instants only (no likeness, no secret).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+
+from studio.core.clock import now_iso
+from studio.core.consent.signing import canonical, sign
+from studio.core.errors import IntegrityError, InvalidInput, NotFound
+from studio.core.ids import parse_id
+from studio.core.kits.decisions import IMPORTED
+from studio.core.kits.talent_side import KEEP_HEADS, SEEN_FILE, chain_warnings, read_seen
+from studio.core.vault import Vault
+from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.catalog import AuditEvent
+from studio.core.vault.keys import public_key_b64, public_key_fingerprint
+
+RECEIPT_TYPE = "twin-studio/decisions-receipt"
+VERSION = 1
+MAX_RECEIPT_BYTES = 1 << 20
+FIELDS = {"type", "version", "decisions_id", "decisions_sha256", "kit", "talent", "applied", "imported_at",
+          "chain_head", "studio", "signature"}
+
+
+@dataclass(frozen=True)
+class VerifiedReceipt:
+    receipt: dict
+    warnings: list[str]
+
+    def to_json(self) -> dict:
+        return {"valid": True, "receipt": {k: v for k, v in self.receipt.items() if k != "signature"},
+                "warnings": self.warnings}
+
+
+def decisions_receipt(vault: Vault, decisions_id: str) -> dict:
+    """The signed receipt of the imported decisions ``decisions_id`` (from its audit event)."""
+    did = parse_id("decisions", decisions_id)
+    with vault.session() as s:
+        ev = s.execute(select(AuditEvent).where(AuditEvent.action == IMPORTED, AuditEvent.subject == did)
+                       .order_by(AuditEvent.seq).limit(1)).scalar_one_or_none()
+        if ev is None:
+            raise NotFound(f"no decisions {did} were imported into this vault")
+        details = json.loads(ev.details)
+        seq, hash_, at = ev.seq, ev.hash, ev.at
+    key = vault.studio_signing_key()
+    body = {"type": RECEIPT_TYPE, "version": VERSION, "decisions_id": str(did),
+            "decisions_sha256": details.get("sha256"), "kit": details.get("kit"), "talent": details.get("talent"),
+            "applied": list(details.get("decisions") or []), "imported_at": at,
+            "chain_head": {"seq": seq, "hash": hash_},
+            "studio": {"verify_key": public_key_b64(key.public_key()), "fingerprint": vault.studio_key_fingerprint}}
+    return dict(body, signature=sign(key, body))
+
+
+def write_decisions_receipt(vault: Vault, decisions_id: str, out: Path) -> dict:
+    """Write the receipt to ``out`` (never overwritten); returns it."""
+    out = Path(out)
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; refusing to overwrite it")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"folder {out.parent} does not exist")
+    receipt = decisions_receipt(vault, decisions_id)
+    write_bytes_atomic(out, (json.dumps(receipt, indent=1, ensure_ascii=False) + "\n").encode(), public=True)
+    return receipt
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise NotFound(f"no receipt at {path}")
+    raw = path.read_bytes()
+    if len(raw) > MAX_RECEIPT_BYTES:
+        raise InvalidInput(f"{path} is {len(raw)} bytes: too large for a receipt")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IntegrityError(f"{path} is not a readable receipt (damaged or truncated)") from exc
+    if not isinstance(data, dict) or data.get("type") != RECEIPT_TYPE or set(data) != FIELDS:
+        raise IntegrityError(f"{path} is not a Twin Studio decisions receipt")
+    if data.get("version") != VERSION:
+        raise InvalidInput(f"{path} is a receipt of version {data.get('version')!r}; this Twin Studio reads {VERSION}")
+    head = data.get("chain_head")
+    if not isinstance(head, dict) or not isinstance(head.get("seq"), int) or not isinstance(head.get("hash"), str):
+        raise IntegrityError(f"{path} carries no head of the studio's history")
+    return data
+
+
+def verify_receipt(path: Path, studio_key: Ed25519PublicKey, talent_folder: Path | None = None) -> VerifiedReceipt:
+    """Verify the receipt at ``path`` with ``studio_key``: :class:`IntegrityError` when it is not
+    the studio's (altered, or signed by another key). With ``talent_folder`` (``talent keygen``'s),
+    its head joins the heads seen there, and the warnings say when it does not extend them."""
+    path = Path(path)
+    data = _read(path)
+    body = {k: v for k, v in data.items() if k != "signature"}
+    try:
+        studio_key.verify(base64.b64decode(data["signature"], validate=True), canonical(body))
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        raise IntegrityError(f"{path} is not signed by the studio key {public_key_fingerprint(studio_key)}: "
+                             "altered, or made by someone else") from exc
+    if data["studio"].get("verify_key") != public_key_b64(studio_key):
+        raise IntegrityError(f"{path} names another studio key than the one given")
+    warnings: list[str] = []
+    if talent_folder is not None:
+        folder = Path(talent_folder)
+        if not folder.is_dir():
+            raise NotFound(f"no folder {folder}")
+        seen = read_seen(folder)
+        pinned = seen.get("studio_verify_key")
+        if pinned is not None and pinned != public_key_b64(studio_key):
+            raise IntegrityError(f"{path} is signed by another studio key than the kits you opened before")
+        head = data["chain_head"]
+        # an older receipt opened after a newer kit is not history going back; a head that differs at
+        # its own event is a rewrite (a later kit behind this head is warned about by ``kit show``)
+        warnings = chain_warnings([h for h in seen["heads"] if h.get("seq", -1) <= head["seq"]],
+                                  head["seq"], head["hash"])
+        label = f"receipt {data['decisions_id']}"
+        if not any(h.get("kit") == label for h in seen["heads"]):
+            seen["heads"] = (seen["heads"] + [{"kit": label, "seq": head["seq"], "hash": head["hash"],
+                                               "made_at": data["imported_at"], "seen_at": now_iso()}])[-KEEP_HEADS:]
+        seen["studio_verify_key"] = public_key_b64(studio_key)
+        write_bytes_atomic(folder / SEEN_FILE, (json.dumps(seen, indent=1) + "\n").encode(), overwrite=True)
+    return VerifiedReceipt(data, warnings)
