@@ -525,6 +525,7 @@ class TalentWindow(QMainWindow):
                 summary=html.escape(r.get("grant_summary", "")).replace("\n", "<br>"), request=r["id"],
                 sha=o["sha256"]))
         self.showing_output = True
+        self.assets.clearSelection()  # the middle shows the output: no asset looks chosen
         self.voice.clear()
         self.scan.clear()
         self.name.setText(o["name"])
@@ -600,6 +601,7 @@ class TalentWindow(QMainWindow):
     def _asset_selected(self) -> None:
         a = self.current_asset()
         self.showing_output = False
+        self.outputs.clearSelection()
         self.voice.clear()
         if a is None:
             self.name.setText("")
@@ -657,7 +659,7 @@ class TalentWindow(QMainWindow):
             b.setEnabled(a is not None and not self.showing_output)
         out = self.current_output()
         for b in (self.approve_output_button, self.reject_output_button):
-            b.setEnabled(out is not None and out[2])
+            b.setEnabled(out is not None and out[2] and self.showing_output)
         awaiting = g is not None and g["awaiting"]
         revocable = g is not None and g["stored_state"] in ("signed", "active") and g.get("revocation") is None
         self.sign_button.setEnabled(awaiting)
@@ -719,7 +721,7 @@ class TalentWindow(QMainWindow):
 
     def choose_asset(self, kind: str) -> None:
         a = self.current_asset()
-        if a is None:
+        if a is None or self.showing_output:
             return
         label = (self.tr("Approve {name}") if kind == "approve" else self.tr("Reject {name}")).format(name=a["name"])
         choice = Pending(kind, a["id"], label)

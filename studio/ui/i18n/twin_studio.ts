@@ -3117,7 +3117,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         </translation>
     </message>
     <message>
-        <location filename="../talent_window.py" line="+867"/>
+        <location filename="../talent_window.py" line="+869"/>
         <source>One reason goes with every rejection, decline and revocation in this file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3883,7 +3883,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentKeyDialog</name>
     <message>
-        <location filename="../talent_window.py" line="-794"/>
+        <location filename="../talent_window.py" line="-796"/>
         <source>Your keys</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4215,12 +4215,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+1"/>
-        <location line="+500"/>
+        <location line="+502"/>
         <source>Ask for a copy of everything held about me</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-499"/>
+        <location line="-501"/>
         <source>Ask for my likeness to be erased…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4326,12 +4326,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+3"/>
-        <location line="+446"/>
+        <location line="+448"/>
         <source>Unsaved decisions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-445"/>
+        <location line="-447"/>
         <source>Your decisions on this kit are not saved. Open another kit and drop them?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4373,7 +4373,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Not in the kit: {reason}. It cannot be decided from this kit; ask the studio for a new one.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4408,7 +4408,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Not in the kit: {role} ({size}), {reason}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4448,8 +4448,8 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-170"/>
-        <location line="+173"/>
+        <location line="-171"/>
+        <location line="+174"/>
         <source>Reject “{name}”</source>
         <translation type="unfinished"></translation>
     </message>
