@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from studio.core.kits.decisions import import_decisions
 from studio.core.kits.export import export_review_kit
+from studio.core.kits.talent_side import Choices, decide, show_kit
 from studio.core.package.approval_brand import create_request, write_request
 from studio.core.package.approval_files import sha256
 from studio.core.package.approvals import get_request, import_request
@@ -78,3 +79,19 @@ def test_when_the_talent_approves_an_output_in_their_window_then_the_studio_impo
     assert [k for k, _ in done.applied] == ["approve_output", "reject_output"]
     assert [(o.decision, o.note) for o in get_request(vault, rid).outputs] == [("approved", None),
                                                                                ("rejected", "not my voice")]
+
+
+def test_when_the_studio_imports_output_decisions_then_its_window_lists_them(qtbot, outputs_kit, make_window,
+                                                                              tmp_path):
+    vault, talent, me, side, kit, png, wav, rid = outputs_kit
+    png_sha, wav_sha = sha256(png.read_bytes()), sha256(wav.read_bytes())
+    out = tmp_path / "d.twindecisions"
+    decide(show_kit(kit, me, side), me, Choices(approve_output=(png_sha,), reject_output=(wav_sha,), reason="no"), out)
+    window = make_window(vault)
+    window.import_decisions(out)
+    qtbot.waitUntil(lambda: getattr(window, "decisions_box", None) is not None, timeout=T)
+    text = window.decisions_box.text()
+    assert "2 decision(s)" in text and f"approved output {rid}:{png_sha}" in text
+    assert f"rejected output {rid}:{wav_sha}" in text
+    window.decisions_box.close()
+    assert [o.decision for o in get_request(vault, rid).outputs] == ["approved", "rejected"]
