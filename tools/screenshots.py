@@ -138,7 +138,7 @@ def main(only: set[str] | None = None) -> int:
         if only is not None and only <= BRAND_SCREENS:
             tasks.shutdown()
             return 0
-    if only is not None and only <= {"talent-window"}:
+    if only is not None and only <= {"talent-window", "talent-approve-outputs"}:
         talent_window_shot(tmp, tasks, spin, save)
         tasks.shutdown()
         return 0
@@ -486,6 +486,7 @@ def talent_window_shot(tmp: Path, tasks, spin, save) -> None:
                                        "use_description": "Voice for in-store announcements",
                                        "purposes": "advertising,voice-synthesis", "media": "in-store,audio",
                                        "territories": "FR", "max_uses": 200, "fee": "2500", "training": "prohibited"})
+        ask_outputs(vault, g.id, tmp)  # a brand's campaign image and voice line awaiting her (DR053)
         export_review_kit(vault, talent.id, tmp / "amara.twinreview")
     window = TalentWindow(me, keys, tasks)
     window.resize(1440, 900)
@@ -500,8 +501,49 @@ def talent_window_shot(tmp: Path, tasks, spin, save) -> None:
     window.sign_button.click()  # the draft awaiting them is selected first
     window.choose_request("request_access")
     save(window, "talent-window")
+    window.tabs.setCurrentIndex(window.outputs_tab)  # the brand's outputs, the image full size
+    window.outputs.setCurrentRow(1)
+    spin(10, lambda: window.voice.play_button.isEnabled())
+    window.reject_output_button.click()
+    spin(5, lambda: window.reason_dialog is not None)
+    window.reason_dialog.reason.setText("Not my voice: I never recorded this line")
+    window.reason_dialog.accept()
+    spin(1)
+    window.outputs.setCurrentRow(0)
+    window.approve_output_button.click()
+    save(window, "talent-approve-outputs")
     window.pending = []
     window.close()
+
+
+def ask_outputs(vault, grant_id: str, tmp: Path) -> None:
+    """Maison Lumière's request for a campaign image (drawn here) and a voice line, imported."""
+    from PIL import Image, ImageDraw
+
+    from studio.core.package.approval_brand import create_request, write_request
+    from studio.core.package.approvals import import_request
+    from studio.core.package.brand_keys import generate
+    from studio.core.package.brands import add_card
+    from studio.core.package.export import export_package
+
+    brand, card = generate("Maison Lumière")
+    add_card(vault, card)
+    export_package(vault, grant_id, "Maison Lumière", tmp / "amara.twinpkg")
+    w, h = 1200, 800
+    image = Image.new("RGB", (w, h))
+    draw = ImageDraw.Draw(image)
+    for y in range(h):  # a warm spring gradient, a figure's silhouette, the campaign's line
+        draw.line([(0, y), (w, y)], fill=(236 - y // 12, 196 - y // 10, 170 + y // 16))
+    draw.ellipse([520, 140, 680, 300], fill=(92, 62, 52))
+    draw.rounded_rectangle([470, 300, 730, 720], 60, fill=(150, 72, 84))
+    draw.text((60, 60), "MAISON LUMIÈRE — SPRING 2027 — LOOK 4", fill=(255, 255, 255))
+    image.save(tmp / "look4.png")
+    request, _ = create_request(tmp / "amara.twinpkg", brand, [tmp / "look4.png",
+                                                                TESTDATA / "voice" / "ljspeech_LJ050-0159.wav"],
+                                description="Spring 2027 lookbook, look 4: product page and voice-over",
+                                purpose="e-commerce", media="web", territory="FR")
+    write_request(request, tmp / "look4.twinrequest")
+    import_request(vault, tmp / "look4.twinrequest")
 
 
 if __name__ == "__main__":

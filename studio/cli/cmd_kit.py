@@ -19,13 +19,13 @@ def cmd_review_kit_export(args) -> int:
         done = export_review_kit(vault, args.talent, Path(args.out))
     info = {"kit": done.kit_id, "talent": done.talent_id, "path": str(done.path), "size": done.size,
             "assets": done.assets, "grants_awaiting": done.grants_awaiting, "previews": done.previews,
-            "omitted": done.omitted, "chain_head": done.head_seq}
+            "omitted": done.omitted, "chain_head": done.head_seq, "outputs": done.outputs}
     if args.json:
         print_json(info)
     else:
         omitted = f", {done.omitted} too large to carry" if done.omitted else ""
         print(f"review kit for talent {done.talent_id}: {done.assets} asset(s), {done.grants_awaiting} grant(s) "
-              f"awaiting them, {done.previews} preview(s){omitted}; encrypted to their key ({done.size} bytes)",
+              f"awaiting them, {done.outputs} brand output(s) to approve, {done.previews} file(s){omitted}; encrypted to their key ({done.size} bytes)",
               file=sys.stderr)
         print(done.kit_id)
     return EXIT_OK
@@ -54,6 +54,18 @@ def _print_kit(kit: dict) -> None:
         print(shown(f"  {g['id']}  {g['state']}" + ("  — awaiting your decision" if g["awaiting"] else "")))
         for line in g["summary"].splitlines():
             print(shown(f"      {line}"))
+    approvals = kit.get("approvals") or []
+    print(f"\noutputs to approve ({sum(len(r['outputs']) for r in approvals)} in {len(approvals)} request(s)):")
+    for r in approvals:
+        use = r["use"]
+        print(shown(f"  request {r['id']} from {r['brand']} under grant {r['grant']}, {r['created_at'][:10]}"))
+        print(shown(f"      use: {use.get('description', '')} — {use.get('purpose', '')}, {use.get('media', '')}, "
+                    f"{use.get('territory', '')}" + (" (composite)" if use.get("composite") else "")))
+        for o in r["outputs"]:
+            print(shown(f"      {o['sha256']}  {o['media_type']}  {o['size']} bytes  {o['name']}"))
+        for o in r["omitted"]:
+            print(shown(f"      {o['sha256']}  {o['media_type']}  {o['size']} bytes  {o['name']}  NOT IN THIS KIT "
+                        f"({o['reason']}): it cannot be decided from this kit"))
     st = kit["statement"]
     totals = ", ".join(f"{v} {c}" for c, v in st["totals"].items()) or "nothing yet"
     print(f"\nstatement: {len(st['entries'])} entr(y/ies), {st['uses']} use(s), {st['violations']} violation(s); "
@@ -84,7 +96,8 @@ def cmd_kit_decide(args) -> int:
         print(shown(w), file=sys.stderr)
     choices = Choices(tuple(args.approve), tuple(args.reject), tuple(args.sign), tuple(args.decline),
                       tuple(args.revoke), args.reason, tuple(p or None for p in args.pause),
-                      tuple(r or None for r in args.resume), args.request_access, args.request_erasure)
+                      tuple(r or None for r in args.resume), args.request_access, args.request_erasure,
+                      tuple(args.approve_output), tuple(args.reject_output))
     doc = decide(seen, me, choices, Path(args.out))
     print(f"{len(doc['decisions'])} decision(s) signed with your key into {args.out}: give it to the studio",
           file=sys.stderr)
@@ -172,9 +185,14 @@ def register(commands) -> None:
                                    ("--reject", "ASSET", "reject these assets (--reason: why)"),
                                    ("--sign", "GRANT", "sign these draft grants"),
                                    ("--decline", "GRANT", "decline these draft grants"),
-                                   ("--revoke", "GRANT", "revoke these grants (--reason required)")):
+                                   ("--revoke", "GRANT", "revoke these grants (--reason required)"),
+                                   ("--approve-output", "SHA256", "approve these outputs of a brand (as `kit show` "
+                                    "lists them)"),
+                                   ("--reject-output", "SHA256", "reject these outputs of a brand (--reason: the "
+                                    "note the brand reads, one line of at most 500 characters)")):
         p.add_argument(option, nargs="+", action="extend", default=[], metavar=metavar, help=help_)
-    p.add_argument("--reason", metavar="TEXT", help="why: kept with a rejection, a decline, a revocation")
+    p.add_argument("--reason", metavar="TEXT", help="why: kept with a rejection, a decline, a revocation, a rejected "
+                   "output")
     p.add_argument("--pause", action="append", nargs="?", const="", default=[], metavar="GRANT",
                    help="pause new exports (under one grant, or all of them)")
     p.add_argument("--resume", action="append", nargs="?", const="", default=[], metavar="GRANT",

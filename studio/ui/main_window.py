@@ -496,7 +496,8 @@ class MainWindow(QMainWindow):
                   "revoke": self.tr("revoked grant {0}"), "pause": self.tr("asked to pause exports {0}"),
                   "resume": self.tr("asked to resume exports {0}"),
                   "request_access": self.tr("asked for an access copy {0}"),
-                  "request_erasure": self.tr("asked for erasure {0}")}
+                  "request_erasure": self.tr("asked for erasure {0}"),
+                  "approve_output": self.tr("approved output {0}"), "reject_output": self.tr("rejected output {0}")}
         lines = [labels.get(kind, kind + " {0}").format(subject or "").rstrip() for kind, subject in done.applied]
         self._decisions_report(QMessageBox.Information, self.tr("Talent's decisions imported"),
                                self.tr("{count} decision(s) of talent {talent} applied (kit {kit}):").format(

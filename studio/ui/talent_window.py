@@ -32,6 +32,7 @@ from studio.ui.tasks import TaskManager
 from studio.ui.voice_view import VoiceDetail
 
 KIT_SUFFIX = ".twinreview"
+OUTPUT_KINDS = ("approve_output", "reject_output")
 DECISIONS_SUFFIX = ".twindecisions"
 ASSET_ROLE = Qt.UserRole
 THUMB = 64
@@ -48,7 +49,37 @@ class Pending:
 
 
 # choices that replace each other on the same subject (approving after rejecting, …)
-_EXCLUSIVE = ({"approve", "reject"}, {"sign", "decline", "revoke"}, {"pause", "resume"})
+_EXCLUSIVE = ({"approve", "reject"}, {"sign", "decline", "revoke"}, {"pause", "resume"},
+              {"approve_output", "reject_output"})
+
+
+class ScaledImage(QLabel):
+    """An image shown whole: at its own size where it fits, scaled down (aspect kept) where not."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.original = QPixmap()
+        self.setAlignment(Qt.AlignCenter)
+        self.setMinimumSize(120, 120)
+
+    def set_image(self, data: bytes) -> bool:
+        self.original = QPixmap()
+        ok = self.original.loadFromData(data)
+        self._rescale()
+        return ok
+
+    def _rescale(self) -> None:
+        if self.original.isNull():
+            self.clear()
+            return
+        size = self.original.size()
+        if size.width() > self.width() or size.height() > self.height():
+            size = size.scaled(self.size(), Qt.KeepAspectRatio)
+        self.setPixmap(self.original.scaled(size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._rescale()
 
 
 class TalentKeyDialog(QDialog):
@@ -138,9 +169,12 @@ class TalentWindow(QMainWindow):
         self.scan = ScanDetail(None, self.tasks, self)
         self.scan.viewer_button.hide()  # Open3D's own window reads from a vault; the kit is in memory
         self.voice = VoiceDetail(self)
+        self.image = ScaledImage(self)  # a brand's output, full size (DR053)
+        self.image.setAccessibleName(self.tr("The output"))
         self.stack = QStackedWidget(self)
-        for w in (self.placeholder, self.scan, self.voice):
+        for w in (self.placeholder, self.scan, self.voice, self.image):
             self.stack.addWidget(w)
+        self.showing_output = False  # the middle shows a brand's output, not an asset
         self.approve_button = QPushButton(self.tr("Approve"), self)
         self.reject_button = QPushButton(self.tr("Reject…"), self)
         self.approve_button.setToolTip(self.tr("Approve this asset for use under the grants you sign (key A in the list)"))
@@ -155,6 +189,26 @@ class TalentWindow(QMainWindow):
             self.assets.addAction(action)
         self.approve_button.clicked.connect(lambda: self.choose_asset("approve"))
         self.reject_button.clicked.connect(lambda: self.choose_asset("reject"))
+
+        # a brand's outputs awaiting the talent's decision (DR053)
+        self.outputs = QListWidget(self)
+        self.outputs.setAccessibleName(self.tr("Outputs to approve"))
+        self.outputs.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.outputs.setTextElideMode(Qt.ElideRight)
+        self.outputs.currentItemChanged.connect(lambda *_: self._output_selected())
+        self.outputs.itemPressed.connect(lambda *_: self._output_selected())
+        self.assets.itemPressed.connect(lambda *_: self._asset_selected() if self.showing_output else None)
+        self.output_info = QLabel(self)
+        self.output_info.setWordWrap(True)
+        self.output_info.setAlignment(Qt.AlignTop)
+        self.output_info.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.approve_output_button = QPushButton(self.tr("Approve Output"), self)
+        self.reject_output_button = QPushButton(self.tr("Reject Output…"), self)
+        self.approve_output_button.setToolTip(self.tr("Approve this output: the brand may publish it, with content "
+                                                      "credentials saying you approved it"))
+        self.reject_output_button.setToolTip(self.tr("Reject this output, with a note the brand reads"))
+        self.approve_output_button.clicked.connect(lambda: self.choose_output("approve_output"))
+        self.reject_output_button.clicked.connect(lambda: self.choose_output("reject_output"))
 
         # grants
         self.grants = QTableWidget(0, 3, self)
@@ -273,11 +327,26 @@ class TalentWindow(QMainWindow):
         for b in (self.pause_all_button, self.resume_all_button, self.access_button, self.erasure_button):
             rl.addWidget(b)
         rl.addStretch(1)
+        outputs_tab = QWidget(self)
+        ol = QVBoxLayout(outputs_tab)
+        ol.setContentsMargins(4, 4, 4, 4)
+        intro = QLabel(self.tr("What brands made with your likeness and ask you to approve. Select one to see it full "
+                               "size; each decision is signed with your key when you save."), self)
+        intro.setWordWrap(True)
+        ol.addWidget(intro)
+        ol.addWidget(self.outputs, 2)
+        ol.addWidget(self.output_info, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.approve_output_button)
+        buttons.addWidget(self.reject_output_button)
+        ol.addLayout(buttons)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(grants_tab, self.tr("Your grants"))
         self.tabs.addTab(statement_tab, self.tr("Statement"))
         self.tabs.addTab(history_tab, self.tr("History"))
         self.tabs.addTab(requests_tab, self.tr("Requests"))
+        self.outputs_tab = self.tabs.addTab(outputs_tab, self.tr("Outputs to approve"))
         decisions = QWidget(self)
         dl = QVBoxLayout(decisions)
         dl.setContentsMargins(0, 0, 0, 0)
@@ -365,6 +434,7 @@ class TalentWindow(QMainWindow):
         self._fill_assets(kit)
         self._fill_grants(kit)
         self._fill_statement(kit)
+        self._fill_outputs(kit)
         self.history.set_lines([(history_text(e), None) for e in reversed(kit.get("history") or [])])
         self._show_kit_state()
 
@@ -391,6 +461,103 @@ class TalentWindow(QMainWindow):
         if choice is not None:
             line += "\n→ " + (self.tr("you approve") if choice.kind == "approve" else self.tr("you reject"))
         return line
+
+    def _outputs_of(self, kit: dict) -> list[tuple[dict, dict, bool]]:
+        """(request, output, carried) for every output awaiting the talent, as the kit lists them."""
+        return [(r, o, True) for r in kit.get("approvals") or [] for o in r["outputs"]] + \
+               [(r, o, False) for r in kit.get("approvals") or [] for o in r["omitted"]]
+
+    def _fill_outputs(self, kit: dict) -> None:
+        self.outputs.clear()
+        style = self.style()
+        for r, o, carried in self._outputs_of(kit):
+            item = QListWidgetItem(self._output_line(r, o, carried))
+            item.setData(ASSET_ROLE, (r["id"], o["sha256"], carried))
+            item.setToolTip(o["name"])
+            if o["media_type"].startswith("audio/"):
+                item.setIcon(style.standardIcon(QStyle.SP_MediaVolume))
+            else:
+                pixmap = QPixmap()
+                data = self.shown.opened.files.get(o.get("file", "")) if carried else None
+                item.setIcon(QIcon(pixmap) if data and pixmap.loadFromData(data) else
+                             style.standardIcon(QStyle.SP_FileIcon))
+            self.outputs.addItem(item)
+        self.outputs.setIconSize(QSize(THUMB, THUMB))
+        count = sum(1 for *_, carried in self._outputs_of(kit) if carried)
+        self.tabs.setTabText(self.outputs_tab, self.tr("Outputs to approve ({count})").format(count=count)
+                             if count else self.tr("Outputs to approve"))
+        self.output_info.setText(self.tr("No output awaits you in this kit.") if not self.outputs.count() else "")
+
+    def _output_line(self, r: dict, o: dict, carried: bool) -> str:
+        line = f"{o['name']}\n{r['brand']} · {o['media_type']} · {size_text(o['size'])}"
+        if not carried:
+            return line + "\n" + self.tr("not in this kit: it cannot be decided from it")
+        choice = next((p for p in self.pending if p.kind in OUTPUT_KINDS and p.subject == o["sha256"]), None)
+        if choice is not None:
+            line += "\n→ " + (self.tr("you approve") if choice.kind == "approve_output" else self.tr("you reject"))
+        return line
+
+    def current_output(self) -> tuple[dict, dict, bool] | None:
+        item = self.outputs.currentItem()
+        if item is None or self.shown is None:
+            return None
+        rid, sha, carried = item.data(ASSET_ROLE)
+        r = next(r for r in self.shown.kit.get("approvals") or [] if r["id"] == rid)
+        o = next(o for o in r["outputs" if carried else "omitted"] if o["sha256"] == sha)
+        return r, o, carried
+
+    def _output_selected(self) -> None:
+        """Show the selected output full size in the middle (an image; a voice line in the player)
+        and, in the tab, who asks and for what use."""
+        current = self.current_output()
+        if current is None:
+            self._show_kit_state()
+            return
+        r, o, carried = current
+        use = r["use"]
+        self.output_info.setText(self.tr(
+            "<b>{brand}</b> asks, under grant {grant}:<br><i>{description}</i><br>purpose {purpose} · media {media} · "
+            "territory {territory}<br><span style='color:gray'>{summary}</span><br>"
+            "<span style='color:gray'>request {request} · SHA-256 {sha}</span>").format(
+                brand=html.escape(r["brand"]), grant=r["grant"], description=html.escape(use.get("description", "")),
+                purpose=html.escape(use.get("purpose", "")), media=html.escape(use.get("media", "")),
+                territory=html.escape(use.get("territory", "")),
+                summary=html.escape(r.get("grant_summary", "")).replace("\n", "<br>"), request=r["id"],
+                sha=o["sha256"]))
+        self.showing_output = True
+        self.assets.clearSelection()  # the middle shows the output: no asset looks chosen
+        self.voice.clear()
+        self.scan.clear()
+        self.name.setText(o["name"])
+        self.header.setText(html.escape(f"{o['media_type']} · {size_text(o['size'])} · {r['brand']}") + (
+            "" if carried else "<br>" + self.tr("Not in the kit: {reason}. It cannot be decided from this kit; ask "
+                                                "the studio for a new one.").format(reason=html.escape(o["reason"]))))
+        data = self.shown.opened.files.get(o.get("file", "")) if carried else None
+        if data is None:
+            self.stack.setCurrentWidget(self.placeholder)
+        elif o["media_type"].startswith("audio/"):
+            self.stack.setCurrentWidget(self.voice)
+            self.voice.show_take(o["name"], data, o["media_type"], {}, {}, [])
+        else:
+            self.stack.setCurrentWidget(self.image)
+            self.image.set_image(data)
+        self._show_kit_state()
+
+    def choose_output(self, kind: str) -> None:
+        current = self.current_output()
+        if current is None or not current[2]:
+            return
+        r, o, _ = current
+        label = (self.tr("Approve output {name} for {brand}") if kind == "approve_output" else
+                 self.tr("Reject output {name} for {brand}")).format(name=o["name"], brand=r["brand"])
+        choice = Pending(kind, o["sha256"], label)
+        if kind == "reject_output":
+            self._ask_reason(self.tr("Reject “{name}”").format(name=o["name"]),
+                             self.tr("Why do you reject <b>{name}</b>? {brand} reads your note.").format(
+                                 name=html.escape(o["name"]), brand=html.escape(r["brand"])),
+                             False, lambda: self._add(choice))
+            return
+        self._add(choice)
 
     def _fill_grants(self, kit: dict) -> None:
         self.grants.setRowCount(0)
@@ -433,6 +600,8 @@ class TalentWindow(QMainWindow):
 
     def _asset_selected(self) -> None:
         a = self.current_asset()
+        self.showing_output = False
+        self.outputs.clearSelection()
         self.voice.clear()
         if a is None:
             self.name.setText("")
@@ -487,7 +656,10 @@ class TalentWindow(QMainWindow):
         has_kit = self.shown is not None
         a, g = self.current_asset(), self.current_grant()
         for b in (self.approve_button, self.reject_button):
-            b.setEnabled(a is not None)
+            b.setEnabled(a is not None and not self.showing_output)
+        out = self.current_output()
+        for b in (self.approve_output_button, self.reject_output_button):
+            b.setEnabled(out is not None and out[2] and self.showing_output)
         awaiting = g is not None and g["awaiting"]
         revocable = g is not None and g["stored_state"] in ("signed", "active") and g.get("revocation") is None
         self.sign_button.setEnabled(awaiting)
@@ -514,13 +686,19 @@ class TalentWindow(QMainWindow):
         self.decisions.clear()
         for p in self.pending:
             self.decisions.addItem(p.label)
-        needs = any(p.kind in ("reject", "decline", "revoke") for p in self.pending)
+        needs = any(p.kind in ("reject", "decline", "revoke", "reject_output") for p in self.pending)
         self.decisions_reason.setText(self.tr("Reason, kept with each rejection, decline and revocation: “{reason}”")
                                       .format(reason=self.reason) if needs and self.reason else "")
         if self.shown is not None:
             for i in range(self.assets.count()):
                 item = self.assets.item(i)
                 item.setText(self._asset_line(self.scenes.assets[item.data(ASSET_ROLE)]))
+            for i in range(self.outputs.count()):
+                item = self.outputs.item(i)
+                rid, sha, carried = item.data(ASSET_ROLE)
+                r = next(r for r in self.shown.kit.get("approvals") or [] if r["id"] == rid)
+                o = next(o for o in r["outputs" if carried else "omitted"] if o["sha256"] == sha)
+                item.setText(self._output_line(r, o, carried))
         self._show_kit_state()
 
     def _ask_reason(self, title: str, question: str, required: bool, then) -> None:
@@ -543,7 +721,7 @@ class TalentWindow(QMainWindow):
 
     def choose_asset(self, kind: str) -> None:
         a = self.current_asset()
-        if a is None:
+        if a is None or self.showing_output:
             return
         label = (self.tr("Approve {name}") if kind == "approve" else self.tr("Reject {name}")).format(name=a["name"])
         choice = Pending(kind, a["id"], label)
@@ -605,11 +783,12 @@ class TalentWindow(QMainWindow):
             return tuple(p.subject for p in self.pending if p.kind == kind)
 
         kinds = {p.kind for p in self.pending}
-        needs_reason = kinds & {"reject", "decline", "revoke"}
+        needs_reason = kinds & {"reject", "decline", "revoke", "reject_output"}
         return Choices(approve=of("approve"), reject=of("reject"), sign=of("sign"), decline=of("decline"),
                        revoke=of("revoke"), reason=(self.reason or None) if needs_reason else None,
                        pause=of("pause"), resume=of("resume"), request_access="request_access" in kinds,
-                       request_erasure="request_erasure" in kinds)
+                       request_erasure="request_erasure" in kinds, approve_output=of("approve_output"),
+                       reject_output=of("reject_output"))
 
     # -- saving ------------------------------------------------------------------------------------
     def choose_save(self) -> None:

@@ -29,9 +29,11 @@ from studio.core.consent.talent_keys import current_public_key
 from studio.core.errors import ConsentError, IntegrityError, InvalidInput, NotFound
 from studio.core.ids import parse_id
 from studio.core.kits.export import EXPORTED
-from studio.core.kits.kit_file import REQUEST_KINDS, REQUEST_TYPE, read_decisions, sha256, signed_by
+from studio.core.kits.kit_file import OUTPUT_KINDS, REQUEST_KINDS, REQUEST_TYPE, read_decisions, sha256, signed_by
 from studio.core.vault import Vault, audit
-from studio.core.vault.catalog import Asset, AuditEvent, Review, TalentCard
+from studio.core.package.approval_files import APPROVED, REJECTED, check_sha
+from studio.core.package.approvals import apply_output_decisions_in
+from studio.core.vault.catalog import ApprovalOutput, ApprovalRequest, Asset, AuditEvent, Review, TalentCard
 
 IMPORTED = "decisions.imported"
 # Access and erasure are requests the studio acts on (``talent access-export``; erasure is not
@@ -44,13 +46,14 @@ class ImportedDecisions:
     decisions_id: str
     kit_id: str
     talent_id: str
-    applied: tuple[tuple[str, str], ...]  # (kind, asset or grant id or "") in the file's order
+    applied: tuple[tuple[str, str], ...]  # (kind, asset or grant id, "request:output", or "") in the file's order
 
     @property
     def changes(self) -> Changes:
         assets = {i for k, i in self.applied if k in ("approve", "reject")}
         grants = {i for k, i in self.applied if k in ("sign", "decline", "revoke", "pause", "resume") and i}
-        return Changes(talents={self.talent_id}, assets=assets, grants=grants, audit=True)
+        ledger = {self.talent_id} if any(k == "approve_output" for k, _ in self.applied) else set()
+        return Changes(talents={self.talent_id}, assets=assets, grants=grants, ledger=ledger, audit=True)
 
 
 def _event(s, action: str, subject: str) -> AuditEvent | None:
@@ -112,6 +115,36 @@ def _revocation_dated(rec, statement: dict, kit_at: str) -> None:
         raise InvalidInput(f"the revocation of grant {rec.id} has no valid date") from exc
     if on < day_in(kit_at, tz) or on > today_in(tz) + dt.timedelta(days=1):
         raise InvalidInput(f"the revocation of grant {rec.id} is dated {on}, outside the days from its kit to today")
+
+
+def _apply_output(s, vault: Vault, tid: str, kit: dict, did: str, item: dict) -> tuple[str, str]:
+    """A brand's output approved or rejected through the kit (DR053): only an output the kit carried
+    for that request, the request as the kit showed it and still undecided; then the studio's own
+    path (``apply_output_decisions_in``: the talent's key, the statement form, decided once)."""
+    kind, statement = item["kind"], item.get("statement")
+    rid = parse_id("approval", str(item.get("request", "")))
+    carried = (kit.get("approvals") or {}).get(rid)
+    if carried is None:
+        raise InvalidInput(f"approval request {rid} was not in the kit: its outputs cannot be decided from it")
+    sha = check_sha(item.get("output"), "the output")
+    if sha not in carried.get("outputs", ()):
+        raise InvalidInput(f"output {sha[:16]}… of request {rid} was not carried by the kit (left out, or not "
+                           "awaiting a decision when it was made): it cannot be decided from that kit")
+    decision = APPROVED if kind == "approve_output" else REJECTED
+    if not isinstance(statement, dict) or statement.get("request") != rid or statement.get("output") != sha or \
+            statement.get("decision") != decision or statement.get("talent") != tid:
+        raise IntegrityError(f"the {kind} of output {sha[:16]}… is not the talent's decision on it")
+    row = s.get(ApprovalRequest, rid)
+    if row is None:
+        raise NotFound(f"no approval request {rid} in this vault")
+    if row.signature != carried.get("signature") or row.talent_id != tid:
+        raise _stale(f"approval request {rid}")
+    out = s.get(ApprovalOutput, (rid, sha))
+    if out is not None and out.decision is not None:
+        raise ConsentError(f"output {sha[:16]}… of request {rid} was decided ({out.decision}) since the kit was "
+                           "made: decisions are final, so nothing was imported")
+    apply_output_decisions_in(s, vault, rid, [(statement, item["signature"])], decisions_id=did)
+    return kind, f"{rid}:{sha}"
 
 
 def _apply(s, vault: Vault, tid: str, key: str, kit: dict, did: str, item: dict) -> tuple[str, str]:
@@ -177,6 +210,8 @@ def _apply(s, vault: Vault, tid: str, key: str, kit: dict, did: str, item: dict)
         signed = SignedStatement(statement, item["signature"])
         (pause_in if kind == "pause" else resume_in)(s, tid, gid, signed)
         return kind, gid or ""
+    if kind in OUTPUT_KINDS:
+        return _apply_output(s, vault, tid, kit, did, item)
     # access / erasure: recorded, signed, for the studio to act on
     if kind not in REQUEST_KINDS:
         raise InvalidInput(f"unknown decision {kind!r}")

@@ -14,6 +14,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from studio.core.assets import AssetRecord, list_assets
 from studio.core.changes import Changes
 from studio.core.clock import now_iso
@@ -27,10 +29,12 @@ from studio.core.errors import InvalidInput
 from studio.core.ids import new_id, parse_id
 from studio.core.kits.kit_file import KIT_TYPE, MAX_PREVIEW, MAX_PREVIEWS, VERSION, seal_kit
 from studio.core.ledger.statement import statement
+from studio.core.package.approvals import list_requests
 from studio.core.talents import get_talent
 from studio.core.types import GrantState
 from studio.core.vault import Vault, audit
 from studio.core.vault.atomic import write_bytes_atomic
+from studio.core.vault.catalog import ApprovalRequest
 from studio.core.vault.keys import public_key_b64
 
 EXPORTED = "review_kit.exported"
@@ -47,6 +51,7 @@ class ExportedKit:
     previews: int
     omitted: int
     head_seq: int
+    outputs: int = 0  # a brand's outputs carried for the talent's decision (DR053)
 
     @property
     def changes(self) -> Changes:
@@ -83,6 +88,39 @@ def _previews(vault: Vault, asset: AssetRecord, budget: list[int]) -> tuple[list
     return shown, omitted, files
 
 
+def _approvals(vault: Vault, tid: str, grants: list[dict], budget: list[int]) -> tuple[list[dict], dict, dict]:
+    """The brand's approval requests awaiting the talent (DR053): each output not decided yet, its
+    bytes carried full size within the previews' budget (one that does not fit is listed under
+    ``omitted`` and cannot be decided from this kit). Returns the kit's entries, the files and what
+    the audit event records per request (its signature, the outputs carried)."""
+    summaries = {g["id"]: g["summary"] for g in grants}
+    with vault.session() as s:
+        signatures = dict(s.execute(select(ApprovalRequest.id, ApprovalRequest.signature)
+                                    .where(ApprovalRequest.talent_id == tid)).all())
+    entries, files, recorded = [], {}, {}
+    for rec in list_requests(vault, tid):
+        waiting = [o for o in rec.outputs if o.decision is None]
+        if not waiting:
+            continue
+        carried, omitted = [], []
+        for o in waiting:
+            entry = {"sha256": o.sha256, "name": o.name, "media_type": o.media_type, "size": o.size}
+            if o.size > MAX_PREVIEW or o.size > budget[0]:
+                omitted.append(dict(entry, reason="larger than a kit carries" if o.size > MAX_PREVIEW
+                                    else "the kit is full"))
+                continue
+            data = vault.blobs.read_bytes(o.sha256)
+            budget[0] -= len(data)
+            name = f"outputs/{rec.id}/{o.sha256}"
+            files[name] = data
+            carried.append(dict(entry, file=name))
+        entries.append({"id": rec.id, "brand": rec.brand, "brand_id": rec.brand_id, "package": rec.package_id,
+                        "grant": rec.grant_id, "grant_summary": summaries.get(rec.grant_id, ""),
+                        "created_at": rec.created_at, "use": rec.use, "outputs": carried, "omitted": omitted})
+        recorded[rec.id] = {"signature": signatures[rec.id], "outputs": [o["sha256"] for o in carried]}
+    return entries, files, recorded
+
+
 def export_review_kit(vault: Vault, talent_id: str, out: Path) -> ExportedKit:
     """Write the talent's review kit to ``out`` (never overwritten, 0600). Refused for a talent
     who does not hold their own key: there is no one to encrypt it to."""
@@ -116,6 +154,9 @@ def export_review_kit(vault: Vault, talent_id: str, out: Path) -> ExportedKit:
             entry["to_sign_b64"] = base64.b64encode(canonical(dict(g.document,
                                                                    talent_public_key=card["public_key"]))).decode()
         grants.append(entry)
+    approvals, output_files, approvals_recorded = _approvals(vault, tid, grants, budget)
+    files.update(output_files)
+    omitted_count += sum(len(a["omitted"]) for a in approvals)
     st = statement(vault, tid).to_json()
     history = history_for_talent(vault, tid)
     # the pauses in force: a resume made on the talent's device names the pause it lifts (DR050)
@@ -131,12 +172,13 @@ def export_review_kit(vault: Vault, talent_id: str, out: Path) -> ExportedKit:
                "talent": {"id": tid, "name": talent.name, "fingerprint": card["fingerprint"],
                           "verify_key": card["public_key"]},
                "chain_head": {"seq": head.seq, "hash": head.hash},
-               "assets": assets, "grants": grants, "pauses": pauses, "statement": st, "history": history}
+               "assets": assets, "grants": grants, "pauses": pauses, "approvals": approvals, "statement": st, "history": history}
         data = seal_kit(kit, files, studio_key, card["recipient"])
         audit.append(s, EXPORTED, kid, {
             "talent": tid, "head": {"seq": head.seq, "hash": head.hash},
             "assets": {a["id"]: a["sha256"] for a in assets}, "grants": {g["id"]: g["sha256"] for g in grants},
+            "approvals": approvals_recorded,
             "sha256": hashlib.sha256(data).hexdigest()})
         write_bytes_atomic(out, data)  # 0600; inside the transaction: a kit not written is not recorded
     return ExportedKit(kid, tid, out, len(data), len(assets), sum(g["awaiting"] for g in grants), len(files),
-                       omitted_count, head.seq)
+                       omitted_count, head.seq, sum(len(a["outputs"]) for a in approvals))

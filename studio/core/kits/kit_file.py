@@ -7,7 +7,8 @@ card's). Inside, a ZIP (stored, not compressed) of
   grants with the exact bytes they would sign, the statement, the history, the audit chain's
   head) and, under ``files``, the SHA-256 and size of every other member;
 * ``kit.sig`` — the studio's Ed25519 signature (base64) over the bytes of ``kit.json``;
-* ``previews/<asset>/<role>`` — a scan's thumbnail and smallest LOD, a voice take itself.
+* ``previews/<asset>/<role>`` — a scan's thumbnail and smallest LOD, a voice take itself;
+* ``outputs/<request>/<sha256>`` — a brand's output awaiting the talent's decision (DR053).
 
 A decisions file (``.twindecisions``) is a JSON object signed by the talent like a usage report:
 ``signature`` is Ed25519 (base64) over the RFC 8785 canonical JSON of the object without it.
@@ -48,7 +49,8 @@ MAX_DECISIONS_FILE = 16 * 1024 * 1024
 REVIEW_KINDS = ("approve", "reject")
 GRANT_KINDS = ("sign", "decline", "revoke")
 REQUEST_KINDS = ("pause", "resume", "request_access", "request_erasure")
-KINDS = REVIEW_KINDS + GRANT_KINDS + REQUEST_KINDS
+OUTPUT_KINDS = ("approve_output", "reject_output")  # a brand's output, through the kit (DR053)
+KINDS = REVIEW_KINDS + GRANT_KINDS + REQUEST_KINDS + OUTPUT_KINDS
 
 
 def sha256(data: bytes) -> str:

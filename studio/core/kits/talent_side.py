@@ -23,6 +23,8 @@ from studio.core.ids import new_id
 from studio.core.consent.pause import RESUME, pause_statement
 from studio.core.kits.kit_file import (DECISIONS_TYPE, REQUEST_TYPE, VERSION, OpenedKit, envelope_body,
                                        open_kit_bytes)
+from studio.core.package.approval_files import (APPROVED, NOTE_LIMIT, REJECTED, check_sha,
+                                                output_decision_statement)
 from studio.core.talent_identity import TalentIdentity
 from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.keys import public_key_fingerprint
@@ -123,6 +125,8 @@ class Choices:
     resume: tuple[str | None, ...] = ()
     request_access: bool = False
     request_erasure: bool = False
+    approve_output: tuple[str, ...] = ()  # a brand's outputs, by SHA-256 (DR053)
+    reject_output: tuple[str, ...] = ()   # the file's one reason is each rejection's note
 
 
 def _reason(text: str | None) -> str | None:
@@ -139,6 +143,40 @@ def _revocation_days(grant: dict) -> tuple[str, str]:
 
     today = today_in(grant["document"]["timezone"])
     return today.isoformat(), (today + dt.timedelta(days=grant["document"]["notice_days"])).isoformat()
+
+
+def _output_items(kit: dict, tid: str, choices: Choices, reason: str | None, now: str, signed) -> list[dict]:
+    """One signed ``twin-studio/output-decision`` per output chosen (the statement the studio's own
+    path signs, :func:`output_decision_statement`), for each request of the kit carrying it."""
+    approve = [s.strip().lower() for s in choices.approve_output]
+    reject = [s.strip().lower() for s in choices.reject_output]
+    both = set(approve) & set(reject)
+    if both:
+        raise InvalidInput(f"output {sorted(both)[0][:16]}… cannot be both approved and rejected")
+    note = None
+    if reject and reason is not None:
+        if len(reason) > NOTE_LIMIT or "\n" in reason or "\r" in reason:
+            raise InvalidInput(f"the reason is the note of each rejected output: one line of at most {NOTE_LIMIT} "
+                               "characters")
+        note = reason
+    requests = kit.get("approvals") or []
+    items = []
+    for kind, shas in (("approve_output", approve), ("reject_output", reject)):
+        for sha in dict.fromkeys(shas):
+            check_sha(sha, "the output")
+            found = [(r, o) for r in requests for o in r.get("outputs", ()) if o["sha256"] == sha]
+            if not found:
+                left_out = next((o for r in requests for o in r.get("omitted", ()) if o["sha256"] == sha), None)
+                if left_out is not None:
+                    raise InvalidInput(f"output {sha[:16]}… ({left_out['name']}) is not in this kit "
+                                       f"({left_out['reason']}): it cannot be decided from this kit")
+                raise InvalidInput(f"output {sha[:16]}… is not awaiting you in this kit")
+            for r, o in found:
+                statement = output_decision_statement(r["id"], r["package"], r["grant"], tid, sha,
+                                                      APPROVED if kind == "approve_output" else REJECTED,
+                                                      note if kind == "reject_output" else None, now)
+                items.append(signed({"kind": kind, "request": r["id"], "output": sha}, statement))
+    return items
 
 
 def decide(shown: ShownKit, identity: TalentIdentity, choices: Choices, out: Path) -> dict:
@@ -224,6 +262,7 @@ def decide(shown: ShownKit, identity: TalentIdentity, choices: Choices, out: Pat
         statement = {"type": RESUME, "talent": tid, "grant": gid, "pause_sha256": pause["statement_sha256"],
                      "at": now}
         items.append(signed({"kind": "resume", "grant": gid}, statement))
+    items += _output_items(kit, tid, choices, reason, now, signed)
     requests = ([("request_access", None)] if choices.request_access else []) + \
                ([("request_erasure", None)] if choices.request_erasure else [])
     for kind, gid in requests:
@@ -232,7 +271,7 @@ def decide(shown: ShownKit, identity: TalentIdentity, choices: Choices, out: Pat
         items.append(signed({"kind": kind, "grant": gid}, statement))
     if not items:
         raise InvalidInput("no decision given (--approve, --reject, --sign, --decline, --revoke, --pause, --resume, "
-                           "--request-access, --request-erasure)")
+                           "--request-access, --request-erasure, --approve-output, --reject-output)")
     body = {"type": DECISIONS_TYPE, "version": VERSION, "decisions_id": new_id("decisions"), "kit": kid,
             "talent": tid, "verify_key": me.verify_key, "fingerprint": public_key_fingerprint(
                 identity.signing_key.public_key()), "made_at": now, "chain_head": kit["chain_head"],

@@ -27,6 +27,7 @@ from studio.core.consent.signing import verify
 from studio.core.errors import InvalidInput, PackageRefused
 from studio.core.ids import parse_id
 from studio.core.jsonfile import read_typed
+from studio.core.text import check_name
 
 REQUEST_TYPE = "twin-studio/approval-request"
 RESPONSE_TYPE = "twin-studio/approval-response"
@@ -40,6 +41,17 @@ APPROVED, REJECTED = "approved", "rejected"
 DECISIONS = (APPROVED, REJECTED)
 NOTE_LIMIT = 500
 _SHA = re.compile(r"[0-9a-f]{64}")
+
+
+def output_decision_statement(request_id: str, package_id: str, grant_id: str, talent_id: str, output_sha256: str,
+                              decision: str, note: str | None, at: str) -> dict:
+    """The statement the talent signs for one output (``twin-studio/output-decision`` v1): the same
+    bytes whether their key is held at the studio or on their own device (a review kit, DR053)."""
+    if decision not in DECISIONS:
+        raise InvalidInput(f"a decision is {' or '.join(DECISIONS)}, not {decision!r}")
+    return {"type": DECISION_TYPE, "version": VERSION, "request": request_id, "package": package_id,
+            "grant": grant_id, "talent": talent_id, "output": check_sha(output_sha256, "the output"),
+            "decision": decision, "note": check_name(note, "the note", NOTE_LIMIT, required=False), "at": at}
 
 
 def body_of(doc: dict, *signatures: str) -> dict:

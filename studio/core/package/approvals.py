@@ -40,7 +40,7 @@ from studio.core.ids import parse_id
 from studio.core.ledger.report_file import check_use_fields
 from studio.core.package.approval_files import (
     APPROVED, DECISION_TYPE, DECISIONS, NOTE_LIMIT, REJECTED, RESPONSE_TYPE, VERSION, body_of, check_sha, decode,
-    encode, read_request, request_signed_by, sha256,
+    encode, output_decision_statement, read_request, request_signed_by, sha256,
 )
 from studio.core.package.publish import publish_new
 from studio.core.text import check_name
@@ -54,8 +54,8 @@ APPROVAL_LABEL = "io.twinstudio.approval"
 PLUS_MR_LMR = "http://ns.useplus.org/ldf/vocab/MR-LMR"
 CAWG_ENTRIES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 
-__all__ = ["ApprovalRecord", "OutputRecord", "Responded", "apply_output_decisions", "decide_outputs",
-           "decision_statement", "get_request", "import_request", "list_requests", "own_device_refusal", "respond",
+__all__ = ["ApprovalRecord", "OutputRecord", "Responded", "apply_output_decisions", "apply_output_decisions_in",
+           "decide_outputs", "decision_statement", "get_request", "import_request", "list_requests", "own_device_refusal", "respond",
            "verify_approvals"]
 
 
@@ -227,13 +227,9 @@ def import_request(vault: Vault, path: Path) -> ApprovalRecord:
 def decision_statement(record: ApprovalRecord, output_sha256: str, decision: str, note: str | None = None,
                        at: str | None = None) -> dict:
     """The statement the talent signs for one output (with any of their keys: here, or on their
-    own device for a decisions file)."""
-    if decision not in DECISIONS:
-        raise InvalidInput(f"a decision is {' or '.join(DECISIONS)}, not {decision!r}")
-    return {"type": DECISION_TYPE, "version": VERSION, "request": record.id, "package": record.package_id,
-            "grant": record.grant_id, "talent": record.talent_id, "output": check_sha(output_sha256, "the output"),
-            "decision": decision, "note": check_name(note, "the note", NOTE_LIMIT, required=False),
-            "at": at or now_iso()}
+    own device for a decisions file: :func:`~studio.core.package.approval_files.output_decision_statement`)."""
+    return output_decision_statement(record.id, record.package_id, record.grant_id, record.talent_id, output_sha256,
+                                     decision, note, at or now_iso())
 
 
 def own_device_refusal(vault: Vault, talent_id: str) -> None:
@@ -280,44 +276,58 @@ def apply_output_decisions(vault: Vault, request_id: str, decisions: Iterable[tu
     if not decisions:
         raise InvalidInput("no decisions given")
     with vault.writer_lock(), vault.session() as s:
-        row = s.get(ApprovalRequest, rid)
-        if row is None:
-            raise NotFound(f"no approval request {rid} in this vault")
-        if studio_held:
-            require_studio_held(s, row.talent_id)
-        ring = keyring(s, row.talent_id)
-        outputs = {o.sha256: o for o in s.execute(select(ApprovalOutput)
-                                                   .where(ApprovalOutput.request_id == rid)).scalars()}
-        seen = set()
-        for st, sig in decisions:
-            if not isinstance(st, dict) or not isinstance(sig, str):
-                raise InvalidInput("a decision is a statement and its signature")
-            expected = {"type": DECISION_TYPE, "version": VERSION, "request": rid, "package": row.package_id,
-                        "grant": row.grant_id, "talent": row.talent_id}
-            if any(st.get(k) != v for k, v in expected.items()):
-                raise InvalidInput(f"a decision is not about request {rid} (another request, package or talent)")
-            sha = str(st.get("output"))
-            if sha not in outputs:
-                raise InvalidInput(f"output {sha[:16]}… is not in request {rid}")
-            if outputs[sha].decision is not None or sha in seen:
-                raise InvalidInput(f"output {sha[:16]}… of request {rid} was decided already "
-                                   f"({outputs[sha].decision or 'twice in these decisions'})")
-            seen.add(sha)
-            if st.get("decision") not in DECISIONS:
-                raise InvalidInput(f"a decision is {' or '.join(DECISIONS)}, not {st.get('decision')!r}")
-            check_name(st.get("note"), "the note", NOTE_LIMIT, required=False)
-            if not isinstance(st.get("at"), str) or not ring.verifies(st, sig, st["at"]):
-                raise IntegrityError(f"the decision on output {sha[:16]}… is not signed by talent "
-                                     f"{row.talent_id}'s key; nothing was recorded")
-        for st, sig in decisions:
-            o = outputs[st["output"]]
-            o.decision, o.signature, o.decided_at = st["decision"], sig, st["at"]
-            o.statement_sealed = vault.fields.seal(canonical(st).decode(),
-                                                   f"approval_outputs.statement:{rid}:{o.sha256}")
-            audit.append(s, "approval.decided", rid, {"output": o.sha256, "decision": o.decision, "signature": sig,
-                                                      "at": o.decided_at}, actor=row.talent_id)
-        s.flush()
+        row = apply_output_decisions_in(s, vault, rid, decisions, studio_held=studio_held)
         return _record(vault, s, row)
+
+
+def apply_output_decisions_in(s, vault: Vault, request_id: str, decisions: list[tuple[dict, str]], *,
+                              studio_held: bool = False, decisions_id: str | None = None) -> ApprovalRequest:
+    """:func:`apply_output_decisions` inside the caller's transaction (under the writer lock): the
+    import of a decisions file applies the talent's output decisions with its other decisions, all
+    or none (DR053; ``decisions_id`` names the file in the audit event). Raises before changing
+    anything; returns the request's row."""
+    rid = parse_id("approval", request_id)
+    if not decisions:
+        raise InvalidInput("no decisions given")
+    row = s.get(ApprovalRequest, rid)
+    if row is None:
+        raise NotFound(f"no approval request {rid} in this vault")
+    if studio_held:
+        require_studio_held(s, row.talent_id)
+    ring = keyring(s, row.talent_id)
+    outputs = {o.sha256: o for o in s.execute(select(ApprovalOutput)
+                                               .where(ApprovalOutput.request_id == rid)).scalars()}
+    seen = set()
+    for st, sig in decisions:
+        if not isinstance(st, dict) or not isinstance(sig, str):
+            raise InvalidInput("a decision is a statement and its signature")
+        expected = {"type": DECISION_TYPE, "version": VERSION, "request": rid, "package": row.package_id,
+                    "grant": row.grant_id, "talent": row.talent_id}
+        if any(st.get(k) != v for k, v in expected.items()):
+            raise InvalidInput(f"a decision is not about request {rid} (another request, package or talent)")
+        sha = str(st.get("output"))
+        if sha not in outputs:
+            raise InvalidInput(f"output {sha[:16]}… is not in request {rid}")
+        if outputs[sha].decision is not None or sha in seen:
+            raise InvalidInput(f"output {sha[:16]}… of request {rid} was decided already "
+                               f"({outputs[sha].decision or 'twice in these decisions'})")
+        seen.add(sha)
+        if st.get("decision") not in DECISIONS:
+            raise InvalidInput(f"a decision is {' or '.join(DECISIONS)}, not {st.get('decision')!r}")
+        check_name(st.get("note"), "the note", NOTE_LIMIT, required=False)
+        if not isinstance(st.get("at"), str) or not ring.verifies(st, sig, st["at"]):
+            raise IntegrityError(f"the decision on output {sha[:16]}… is not signed by talent "
+                                 f"{row.talent_id}'s key; nothing was recorded")
+    for st, sig in decisions:
+        o = outputs[st["output"]]
+        o.decision, o.signature, o.decided_at = st["decision"], sig, st["at"]
+        o.statement_sealed = vault.fields.seal(canonical(st).decode(),
+                                               f"approval_outputs.statement:{rid}:{o.sha256}")
+        details = {"output": o.sha256, "decision": o.decision, "signature": sig, "at": o.decided_at}
+        audit.append(s, "approval.decided", rid, details if decisions_id is None else dict(details, decisions=decisions_id),
+                     actor=row.talent_id)
+    s.flush()
+    return row
 
 
 # -- the answer ---------------------------------------------------------------------------------

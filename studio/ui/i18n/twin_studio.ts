@@ -2638,6 +2638,16 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>approved output {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>rejected output {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Talent&apos;s decisions imported</source>
         <translation type="unfinished"></translation>
@@ -3117,7 +3127,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         </translation>
     </message>
     <message>
-        <location filename="../talent_window.py" line="+690"/>
+        <location filename="../talent_window.py" line="+869"/>
         <source>One reason goes with every rejection, decline and revocation in this file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3883,7 +3893,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentKeyDialog</name>
     <message>
-        <location filename="../talent_window.py" line="-648"/>
+        <location filename="../talent_window.py" line="-796"/>
         <source>Your keys</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4071,7 +4081,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+8"/>
+        <source>The output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Approve</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4092,6 +4107,33 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+14"/>
+        <location line="+154"/>
+        <location line="+139"/>
+        <source>Outputs to approve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-283"/>
+        <source>Approve Output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reject Output…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approve this output: the brand may publish it, with content credentials saying you approved it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reject this output, with a note the brand reads</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Grant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4167,12 +4209,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+7"/>
-        <location line="+82"/>
+        <location line="+96"/>
         <source>History</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-79"/>
+        <location line="-93"/>
         <source>Pause all new exports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4183,12 +4225,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+1"/>
-        <location line="+378"/>
+        <location line="+502"/>
         <source>Ask for a copy of everything held about me</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-377"/>
+        <location line="-501"/>
         <source>Ask for my likeness to be erased…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4233,7 +4275,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
+        <source>What brands made with your likeness and ask you to approve. Select one to see it full size; each decision is signed with your key when you save.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Your grants</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4248,7 +4295,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>&lt;b&gt;Your decisions&lt;/b&gt; (not signed until you save)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4289,12 +4336,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+3"/>
-        <location line="+338"/>
+        <location line="+448"/>
         <source>Unsaved decisions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-337"/>
+        <location line="-447"/>
         <source>Your decisions on this kit are not saved. Open another kit and drop them?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4304,17 +4351,59 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+33"/>
+        <location line="+35"/>
         <source>you approve</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-35"/>
+        <location line="+35"/>
         <source>you reject</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-10"/>
+        <source>Outputs to approve ({count})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No output awaits you in this kit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>not in this kit: it cannot be decided from it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>&lt;b&gt;{brand}&lt;/b&gt; asks, under grant {grant}:&lt;br&gt;&lt;i&gt;{description}&lt;/i&gt;&lt;br&gt;purpose {purpose} · media {media} · territory {territory}&lt;br&gt;&lt;span style=&apos;color:gray&apos;&gt;{summary}&lt;/span&gt;&lt;br&gt;&lt;span style=&apos;color:gray&apos;&gt;request {request} · SHA-256 {sha}&lt;/span&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Not in the kit: {reason}. It cannot be decided from this kit; ask the studio for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Approve output {name} for {brand}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reject output {name} for {brand}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Why do you reject &lt;b&gt;{name}&lt;/b&gt;? {brand} reads your note.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>awaiting you</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4329,7 +4418,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+25"/>
         <source>Not in the kit: {role} ({size}), {reason}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4354,12 +4443,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+40"/>
         <source>Reason, kept with each rejection, decline and revocation: “{reason}”</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+36"/>
         <source>Approve {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4369,7 +4458,8 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-171"/>
+        <location line="+174"/>
         <source>Reject “{name}”</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4449,7 +4539,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+34"/>
         <source>Save your decisions</source>
         <translation type="unfinished"></translation>
     </message>
