@@ -211,6 +211,11 @@ def check_shape(m: dict) -> None:
     for key in ("vault", "key_fingerprint", "public_key"):
         _line(studio.get(key), f"studio.{key}", limit=200)
     _line(studio.get("recipient"), "studio.recipient", optional=True, limit=200)  # since DR047
+    if "pause_policy" in m:  # since DR050; packages made before have none
+        policy = _obj(m.get("pause_policy"), "pause_policy")
+        for key in ("applies_to", "delivered_packages"):
+            _line(policy.get(key), f"pause_policy.{key}", limit=100)
+        _line(policy.get("text"), "pause_policy.text", limit=2000)
     talent = _obj(m.get("talent"), "talent")
     _line(talent.get("id"), "talent id", _ID["tal"])
     _line(talent.get("display_name"), "talent display_name", optional=True)
