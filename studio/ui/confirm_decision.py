@@ -14,16 +14,17 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 from studio.core.consent.document import summary
 from studio.core.consent.grants import (GrantRecord, decline_grant, decline_text, revocation_text, revoke_grant,
                                         sign_grant)
-from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
+from studio.core.consent.talent_keys import TalentKey
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
-from studio.ui.banner import Banner, error_text
+from studio.ui.banner import Banner
+from studio.ui.signing_stages import SigningStages
 from studio.ui.tasks import TaskManager
 
 SIGN, REVOKE, DECLINE = "sign", "revoke", "decline"
 
 
-class ConfirmDecisionDialog(QDialog):
+class ConfirmDecisionDialog(SigningStages, QDialog):
     def __init__(self, vault: Vault, tasks: TaskManager, talent: TalentRecord, grant: GrantRecord, decision: str,
                  reason: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,53 +92,17 @@ class ConfirmDecisionDialog(QDialog):
             return revocation_text(self.grant, self.reason)
         return decline_text(self.grant, self.reason)
 
-    def _typed(self, text: str) -> None:
-        self.confirm_button.setEnabled(bool(text) and self._stage is None)
+    def _talent_id(self) -> str:
+        return self.grant.talent_id
 
-    def _confirm(self) -> None:
-        passphrase = self.passphrase.text()
-        if not passphrase or self._stage is not None:
-            return
-        self.passphrase.clear()  # kept no longer than the unlock needs it
-        self._set_stage("unlocking")
-        self.banner.show_message(self.tr("Checking your passphrase…"), "info")
-        vault, tid = self.vault, self.grant.talent_id
-        self.tasks.read(lambda _task: unlock_talent_key(vault, tid, passphrase), self._unlocked, self._failed,
-                        what=self.tr("Unlocking your key"), owner=self)
-
-    def _unlocked(self, key: TalentKey) -> None:
-        if self._stage != "unlocking":  # cancelled meanwhile: the key is dropped unused
-            return
-        self._set_stage("signing")
-        self.banner.show_message(self.tr("Signing…"), "info")
+    def _work(self, key: TalentKey):
         vault, g, reason = self.vault, self.grant, self.reason
-        work = {SIGN: lambda _task: sign_grant(vault, g.id, key, g.sha256),  # only the draft shown here
+        return {SIGN: lambda _task: sign_grant(vault, g.id, key, g.sha256),  # only the draft shown here
                 REVOKE: lambda _task: revoke_grant(vault, g.id, key, reason),
                 DECLINE: lambda _task: decline_grant(vault, g.id, key, reason)}[self.decision]
-        self.tasks.write(work, self._done, self._failed, what=self.tr("Signing your decision"), owner=self)
 
-    def _done(self, grant: GrantRecord) -> None:
-        self._set_stage(None)
+    def _signed(self, grant: GrantRecord) -> None:
         self.result_grant = grant
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        if self._stage is None:
-            return
-        self._set_stage(None)
-        self.banner.show_message(self.tr("Nothing was signed: {error}").format(error=error_text(exc)))
-        self.passphrase.setFocus(Qt.OtherFocusReason)
-
-    def _set_stage(self, stage: str | None) -> None:
-        self._stage = stage
-        self.passphrase.setEnabled(stage is None)
-        self.confirm_button.setEnabled(stage is None and bool(self.passphrase.text()))
-
-    def reject(self) -> None:
-        if self._stage == "signing":  # being written now: it can no longer be called back
-            return
-        self._stage = None
-        super().reject()
 
 
 def confirm_decision(vault: Vault, tasks: TaskManager, talent: TalentRecord, grant: GrantRecord, decision: str,

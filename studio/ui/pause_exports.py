@@ -14,16 +14,17 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from studio.core.consent.grants import GrantRecord
 from studio.core.consent.pause import PauseRecord, pause_with_key, resume_with_key
-from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
+from studio.core.consent.talent_keys import TalentKey
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
-from studio.ui.banner import Banner, error_text
+from studio.ui.banner import Banner
+from studio.ui.signing_stages import SigningStages
 from studio.ui.tasks import TaskManager
 
 PAUSE, RESUME = "pause", "resume"
 
 
-class PauseExportsDialog(QDialog):
+class PauseExportsDialog(SigningStages, QDialog):
     """``choices``: for a pause, ``None`` (every export) and the grants not yet paused; for a
     resume, the pauses in force (their grant, or ``None``)."""
 
@@ -89,53 +90,22 @@ class PauseExportsDialog(QDialog):
         return self.tr("You resume {which}: packages can be made again under your active grants, as they "
                        "allow.").format(which=which)
 
-    def _typed(self, text: str) -> None:
-        self.confirm_button.setEnabled(bool(text) and self._stage is None and self.scope.count() > 0)
+    def _can_confirm(self) -> bool:
+        return self.scope.count() > 0
 
-    def _confirm(self) -> None:
-        passphrase = self.passphrase.text()
-        if not passphrase or self._stage is not None:
-            return
-        self.passphrase.clear()  # kept no longer than the unlock needs it
-        self._set_stage("unlocking")
-        self.banner.show_message(self.tr("Checking your passphrase…"), "info")
-        vault, tid = self.vault, self.talent.id
-        self.tasks.read(lambda _task: unlock_talent_key(vault, tid, passphrase), self._unlocked, self._failed,
-                        what=self.tr("Unlocking your key"), owner=self)
+    def _stage_inputs(self) -> tuple:
+        return (self.scope,)
 
-    def _unlocked(self, key: TalentKey) -> None:
-        if self._stage != "unlocking":  # cancelled meanwhile: the key is dropped unused
-            return
-        self._set_stage("signing")
-        self.banner.show_message(self.tr("Signing…"), "info")
+    def _talent_id(self) -> str:
+        return self.talent.id
+
+    def _work(self, key: TalentKey):
         vault, tid, gid = self.vault, self.talent.id, self.grant_id
         act = pause_with_key if self.decision == PAUSE else resume_with_key
-        self.tasks.write(lambda _task: act(vault, tid, gid, key), self._done, self._failed,
-                         what=self.tr("Signing your decision"), owner=self)
+        return lambda _task: act(vault, tid, gid, key)
 
-    def _done(self, pause: PauseRecord) -> None:
-        self._set_stage(None)
+    def _signed(self, pause: PauseRecord) -> None:
         self.result_pause = pause
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        if self._stage is None:
-            return
-        self._set_stage(None)
-        self.banner.show_message(self.tr("Nothing was signed: {error}").format(error=error_text(exc)))
-        self.passphrase.setFocus(Qt.OtherFocusReason)
-
-    def _set_stage(self, stage: str | None) -> None:
-        self._stage = stage
-        self.passphrase.setEnabled(stage is None)
-        self.scope.setEnabled(stage is None)
-        self.confirm_button.setEnabled(stage is None and bool(self.passphrase.text()))
-
-    def reject(self) -> None:
-        if self._stage == "signing":  # being written now: it can no longer be called back
-            return
-        self._stage = None
-        super().reject()
 
 
 def pause_choices(grants: list[GrantRecord], pauses: list[PauseRecord]) -> list[tuple[str | None, str]]:

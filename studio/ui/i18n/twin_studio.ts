@@ -956,7 +956,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
 <context>
     <name>ConfirmDecisionDialog</name>
     <message>
-        <location filename="../confirm_decision.py" line="+38"/>
+        <location filename="../confirm_decision.py" line="+39"/>
         <source>Sign this grant?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1024,31 +1024,6 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <location line="+7"/>
         <location line="+3"/>
         <source>Your own passphrase</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+33"/>
-        <source>Checking your passphrase…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Unlocking your key</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Signing…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Signing your decision</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Nothing was signed: {error}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2786,7 +2761,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
 <context>
     <name>PauseExportsDialog</name>
     <message>
-        <location filename="../pause_exports.py" line="+40"/>
+        <location filename="../pause_exports.py" line="+41"/>
         <source>Pause exports?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2853,32 +2828,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
-        <source>Checking your passphrase…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Unlocking your key</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Signing…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Signing your decision</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Nothing was signed: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+21"/>
+        <location line="+26"/>
         <source>All exports of your likeness</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3757,6 +3707,34 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     <message>
         <location line="+13"/>
         <source>In the window</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SigningStages</name>
+    <message>
+        <location filename="../signing_stages.py" line="+52"/>
+        <source>Checking your passphrase…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlocking your key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Signing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Signing your decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Nothing was signed: {error}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
