@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QLabel, QPushButton, QSplitter, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QStyle,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.changes import Changes
 from studio.core.ledger.entries import import_report
-from studio.core.ledger.statement import Statement, statement, write_csv
+from studio.core.errors import StudioError
+from studio.core.ledger.statement import ApprovedOutput, Statement, statement, write_csv
+from studio.core.package.approval_previews import output_preview
 from studio.core.package.packages import PackageRecord, list_packages
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
@@ -38,6 +41,26 @@ PACKAGE_COLUMNS = (QT_TRANSLATE_NOOP("LedgerPanel", "Package"), QT_TRANSLATE_NOO
 KIND_LABELS = {"export": QT_TRANSLATE_NOOP("LedgerPanel", "export"),
                "use": QT_TRANSLATE_NOOP("LedgerPanel", "reported use"),
                "violation": QT_TRANSLATE_NOOP("LedgerPanel", "VIOLATION")}
+
+
+THUMB = 48          # px: an approved output's thumbnail in the statement
+MAX_THUMBS = 200    # thumbnails made for one statement (each output is read whole to make it)
+
+
+def approved_thumbnails(vault: Vault, outputs: list[ApprovedOutput]) -> dict[str, QImage]:
+    """On a worker: a small image of each approved image output, by SHA-256 (decoded in memory
+    from the vault, never written; QImage is safe off the GUI thread)."""
+    thumbs: dict[str, QImage] = {}
+    for o in outputs[-MAX_THUMBS:]:
+        if not o.media_type.startswith("image/") or o.sha256 in thumbs:
+            continue
+        try:
+            image = QImage.fromData(output_preview(vault, o.request_id, o.sha256).data)
+        except StudioError:
+            continue
+        if not image.isNull():
+            thumbs[o.sha256] = image.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+    return thumbs
 
 
 def entry_rows(st: Statement | None) -> list[Row]:
@@ -105,6 +128,18 @@ class LedgerPanel(QWidget):
         tl.addWidget(self.entries, 1)
         tl.addWidget(self.totals)
         tl.addWidget(self.violations)
+        # the outputs the talent approved (DR047), each with its thumbnail (DR054)
+        self.approved_title = QLabel(self.tr("<b>Outputs approved</b> (published with content credentials naming "
+                                             "the approval)") if studio else
+                                     self.tr("<b>Outputs you approved</b> (published with content credentials "
+                                             "naming your approval)"), self)
+        self.approved_title.setWordWrap(True)
+        self.approved = QListWidget(self)
+        self.approved.setAccessibleName(self.tr("Approved outputs"))
+        self.approved.setIconSize(QSize(THUMB, THUMB))
+        self.approved.setMaximumHeight(3 * (THUMB + 8))
+        tl.addWidget(self.approved_title)
+        tl.addWidget(self.approved)
         bottom = QWidget(self)
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -149,7 +184,8 @@ class LedgerPanel(QWidget):
         self._stale = False
         def work(_task):
             st = statement(self.vault, talent.id)  # its rows formatted here: a thousand entries (DR026)
-            return st, list_packages(self.vault, talent.id), entry_rows(st)
+            thumbs = approved_thumbnails(self.vault, st.approved_outputs)
+            return st, list_packages(self.vault, talent.id), entry_rows(st), thumbs
 
         self.tasks.read(work, lambda data: self._loaded(talent.id, *data), what=self.tr("Loading the statement"),
                         owner=self)
@@ -159,11 +195,13 @@ class LedgerPanel(QWidget):
         if getattr(self, "_stale", False):
             self.refresh()
 
-    def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord], rows: list[Row]) -> None:
+    def _loaded(self, talent_id: str, st: Statement, packages: list[PackageRecord], rows: list[Row],
+                thumbs: dict[str, QImage]) -> None:
         if self.talent is not None and self.talent.id == talent_id:
-            self._show(st, packages, rows)
+            self._show(st, packages, rows, thumbs)
 
-    def _show(self, st: Statement | None, packages: list[PackageRecord], rows: list[Row] | None = None) -> None:
+    def _show(self, st: Statement | None, packages: list[PackageRecord], rows: list[Row] | None = None,
+              thumbs: dict[str, QImage] | None = None) -> None:
         self.statement, self.packages_list = st, packages
         entries = st.entries if st else []
         self.entries.set_rows(rows if rows is not None else entry_rows(st))
@@ -179,6 +217,7 @@ class LedgerPanel(QWidget):
                 paid += " · <span style='color:{0}'>{1}</span>".format(
                     VIOLATION.name(), self.tr("1 violation") if bad == 1 else self.tr("{n} violations").format(n=bad))
             self.totals.setText(paid)
+        self._show_approved(st.approved_outputs if st else [], thumbs or {})
         bad_entries = st.violations if st else []
         self.violations.setVisible(bool(bad_entries))
         self.violations.setText("<br>".join(
@@ -195,6 +234,24 @@ class LedgerPanel(QWidget):
                 item.setToolTip(self.tr("Grant {0}\nMade {1}\nFile SHA-256 {2}").format(
                     p.grant_id, utc_and_local(p.created_at, zone), p.file_sha256))
                 self.packages.setItem(r, c, item)
+
+    def _show_approved(self, outputs: list[ApprovedOutput], thumbs: dict[str, QImage]) -> None:
+        self.approved.clear()
+        voice = self.style().standardIcon(QStyle.SP_MediaVolume)
+        other = self.style().standardIcon(QStyle.SP_FileIcon)
+        for o in outputs:
+            text = self.tr("{day} · {brand} · {description} ({media})").format(
+                day=day_text(o.on, o.timezone), brand=o.brand, description=o.description, media=o.media_type)
+            image = thumbs.get(o.sha256)
+            icon = QIcon(QPixmap.fromImage(image)) if image is not None else (
+                voice if o.media_type.startswith("audio/") else other)
+            item = QListWidgetItem(icon, text, self.approved)
+            item.setToolTip(self.tr("Request {request}, package {package}, grant {grant}\nApproved {when}\n"
+                                    "SHA-256 {sha}").format(request=o.request_id, package=o.package_id,
+                                                            grant=o.grant_id, when=utc_and_local(o.at, o.timezone),
+                                                            sha=o.sha256))
+        self.approved_title.setVisible(bool(outputs))
+        self.approved.setVisible(bool(outputs))
 
     # -- actions -----------------------------------------------------------------------------------
     def choose_report(self) -> None:

@@ -134,6 +134,11 @@ class MainWindow(QMainWindow):
         file.addAction(self.library.import_folder_action)   # Ctrl+Shift+I
         self._action(file, self.tr("Import Talent &Decisions…"), None, self.choose_decisions,
                      self.tr("Apply the decisions a talent signed on their own device from a review kit"))
+        self._action(file, self.tr("Import &Approval Request…"), None, self.choose_approval_request,
+                     self.tr("A brand asks the talent to approve outputs it made with a package"))
+        self._action(file, self.tr("Respond to Approval Re&quest…"), None, self.choose_response,
+                     self.tr("Write the talent's decisions for the brand, with content credentials on each "
+                             "approved output"))
         self.viewer_action = self._action(file, self.tr("Open in Open3D &viewer"), "Ctrl+Shift+O",
                                           self.open_in_viewer, self.tr("Open the selected scan in Open3D's own window"))
         self.extract_action = self._action(file, self.tr("E&xtract original…"), None, self.extract_original,
@@ -511,6 +516,103 @@ class MainWindow(QMainWindow):
         self.decisions_box = box
         box.open()
 
+    # -- the approval of each output (issue 14, DR047, DR054) ----------------------------------------
+    def choose_approval_request(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import an approval request"), "",
+                                              self.tr("Approval requests (*.twinrequest);;All files (*)"))
+        if path:
+            self.import_approval_request(Path(path))
+
+    def import_approval_request(self, path: Path) -> None:
+        """``approval import`` as a write: checked against the package and the grant, kept
+        encrypted for the talent to decide; what was imported, or why it was refused (nothing
+        changed), is shown in :attr:`approval_box`."""
+        from studio.core.package.approvals import import_request
+
+        def work(_task):
+            rec = import_request(self.vault, path)
+            return rec, _own_device_note(self.vault, rec.talent_id)
+
+        self.tasks.write(work, self._approval_imported,
+                         lambda exc: self._approval_report(QMessageBox.Warning, self.tr("Approval request refused"),
+                                                           self.tr("Nothing was imported: {reason}").format(
+                                                               reason=error_text(exc))),
+                         what=self.tr("Importing the approval request"))
+
+    def _approval_imported(self, found) -> None:
+        rec, own_device = found
+        u = rec.use
+        text = self.tr("{brand} asks talent {talent} to approve {n} output(s) (request {id}):\n"
+                       "{description} — {purpose}, {media}, {territory}, under grant {grant}.").format(
+            brand=rec.brand, talent=rec.talent_id, n=len(rec.outputs), id=rec.id, description=u.get("description", ""),
+            purpose=u.get("purpose", ""), media=u.get("media", ""), territory=u.get("territory", ""),
+            grant=rec.grant_id)
+        text += "\n" + "\n".join(f"• {o.name} ({o.media_type})" for o in rec.outputs)
+        text += "\n\n" + (own_device or self.tr("The talent decides on each output in review mode (Talent ▸ Review "
+                                                 "as talent…, tab Outputs to approve)."))
+        self._approval_report(QMessageBox.Information, self.tr("Approval request imported"), text)
+        self.statusBar().showMessage(self.tr("Imported approval request {id}").format(id=rec.id))
+
+    def _approval_report(self, icon, title: str, text: str) -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        self.approval_box = box
+        box.open()
+
+    def choose_response(self) -> None:
+        """Pick a request the talent has decided on all of, then where its answer goes."""
+        from studio.core.package.approvals import list_requests
+
+        self.tasks.read(lambda _task: [r for r in list_requests(self.vault) if not r.undecided],
+                        self._pick_response, what=self.tr("Loading the decided approval requests"))
+
+    def _pick_response(self, decided) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        from studio.core.paths import documents_dir
+
+        if not decided:
+            self._approval_report(QMessageBox.Information, self.tr("Respond to an approval request"),
+                                  self.tr("No approval request is fully decided yet: the talent decides on each "
+                                          "output in review mode first."))
+            return
+        labels = [self.tr("{id} — {brand}, talent {talent} ({approved} approved, {rejected} rejected){answered}").format(
+            id=r.id, brand=r.brand, talent=r.talent_id,
+            approved=sum(o.decision == "approved" for o in r.outputs),
+            rejected=sum(o.decision == "rejected" for o in r.outputs),
+            answered=self.tr(", answered before") if r.responded_at else "") for r in decided]
+        label, ok = QInputDialog.getItem(self, self.tr("Respond to an approval request"), self.tr("Request:"), labels,
+                                         0, False)
+        if not ok:
+            return
+        rec = decided[labels.index(label)]
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the answer for {brand}").format(brand=rec.brand),
+                                              str(documents_dir() / f"{rec.id}.twinapproval"),
+                                              self.tr("Approval answers (*.twinapproval)"),
+                                              options=QFileDialog.DontConfirmOverwrite)  # never over a file
+        if path:
+            self.respond_to_request(rec.id, Path(path))
+
+    def respond_to_request(self, request_id: str, path: Path) -> None:
+        """``approval respond`` as a write: the answer at ``path`` (never over a file: a file
+        there is refused, changing nothing); the result is shown in :attr:`approval_box`."""
+        from studio.core.package.approvals import respond
+
+        self.tasks.write(lambda _task: respond(self.vault, request_id, path), self._responded,
+                         lambda exc: self._approval_report(QMessageBox.Warning, self.tr("No answer written"),
+                                                           self.tr("Nothing was written: {reason}").format(
+                                                               reason=error_text(exc))),
+                         what=self.tr("Writing the answer to the approval request"))
+
+    def _responded(self, done) -> None:
+        self._approval_report(QMessageBox.Information, self.tr("Answer written"), self.tr(
+            "Wrote {path} for request {id}: {approved} approved output(s) with content credentials, {rejected} "
+            "rejected. Send it to the brand.").format(path=done.path, id=done.request_id,
+                                                      approved=len(done.approved), rejected=len(done.rejected)))
+        self.statusBar().showMessage(self.tr("Answered approval request {id}").format(id=done.request_id))
+
     def asset_menu(self, menu, asset) -> None:
         """The window's actions in an asset's right-click menu (no "Reveal": the vault holds only
         encrypted blobs, there is no file of the asset's to show; Extract original… makes one)."""
@@ -596,3 +698,16 @@ class MainWindow(QMainWindow):
         if self._owns_tasks:
             self.tasks.shutdown()  # else the app ends it after the event loop
         super().closeEvent(event)
+
+
+def _own_device_note(vault: Vault, talent_id: str) -> str | None:
+    """On a worker: the refusal's words when the talent holds their own key (they decide on their
+    device, not in review mode here), else None."""
+    from studio.core.errors import TalentSignsOnOwnDevice
+    from studio.core.package.approvals import own_device_refusal
+
+    try:
+        own_device_refusal(vault, talent_id)
+    except TalentSignsOnOwnDevice as exc:
+        return str(exc)
+    return None

@@ -21,6 +21,7 @@ from studio.core.consent.review import MAX_NOTE, review_assets
 from studio.core.consent.talent_keys import TALENT, TalentKey, key_holder, unlock_talent_key
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
+from studio.ui.approval_outputs import OutputsPanel
 from studio.ui.banner import Banner
 from studio.ui.confirm_decision import DECLINE, REVOKE, SIGN, confirm_decision
 from studio.ui.consent_panel import GrantTable, grant_row
@@ -216,12 +217,23 @@ class ReviewWindow(QDialog):
         for w in (left, middle, right):
             split.addWidget(w)
         split.setSizes([320, 560, 520])  # the right pane as wide as before the thumbnails came
+        # the brands' outputs the talent approves one by one (issue 14): a tab of the whole window,
+        # so that an output is seen as large as the screen allows (DR054)
+        self.outputs = OutputsPanel(vault, self.tasks, talent, self)
+        self.modes = QTabWidget(self)
+        self.modes.setDocumentMode(True)
+        self.modes.addTab(split, self.tr("Your assets && grants"))
+        self.modes.addTab(self.outputs, self.tr("Outputs to approve"))
+        self.outputs.countChanged.connect(self._outputs_counted)
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
         lay.addWidget(self.banner)
-        lay.addWidget(split, 1)
+        lay.addWidget(self.modes, 1)
         tasks.changed.connect(self.on_changes)
         self.refresh()
+
+    def _outputs_counted(self, n: int) -> None:
+        self.modes.setTabText(1, self.tr("Outputs to approve (%n)", "", n) if n else self.tr("Outputs to approve"))
 
     def on_changes(self, changes: Changes) -> None:
         """Decisions made here or by the studio meanwhile: assets, grants, their history."""
@@ -337,6 +349,7 @@ class ReviewWindow(QDialog):
     def done(self, result: int) -> None:
         self.key = None  # the unlocked key goes with the window
         self.detail.shutdown()
+        self.outputs.shutdown()
         super().done(result)
 
 

@@ -231,3 +231,34 @@ def analyse_voice(path: Path, fmt: str, label: str, progress: ProgressFn | None 
         "clipping_ratio": round(clipping, 6), "snr_db": snr, "noise_floor_dbfs": floor,
     }
     return metrics, warnings, acc.waveform()
+
+
+def measure_audio_bytes(data: bytes, label: str) -> tuple[dict, dict]:
+    """(duration, sample rate, channels, format; waveform summary) of audio held in memory — an
+    output a brand sent for approval, whose plaintext must never reach the disk. The same limits
+    and the same waveform as :func:`analyse_voice`."""
+    import io
+
+    try:
+        info = sf.info(io.BytesIO(data))
+    except Exception as exc:  # LibsndfileError, RuntimeError, TypeError on odd headers
+        raise InvalidFile(f"{label} could not be decoded: {re.sub(r'^Error .*?: ', '', str(exc))}") from exc
+    if not 0 < info.channels <= MAX_AUDIO_CHANNELS or not 0 < info.samplerate <= MAX_SAMPLE_RATE:
+        raise InvalidFile(f"{label}: {info.channels} channels at {info.samplerate} Hz cannot be read")
+    if info.frames / info.samplerate > MAX_AUDIO_SECONDS:
+        raise InvalidFile(f"{label} is longer than the {MAX_AUDIO_SECONDS // 3600} hour limit")
+    acc = _Pass(max(info.frames, 1), info.samplerate, info.channels)
+    try:
+        with sf.SoundFile(io.BytesIO(data)) as f:
+            for block in f.blocks(blocksize=BLOCK, dtype="float32", always_2d=True):
+                if len(block):
+                    acc.add(block)
+    except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
+        if acc.frames == 0:
+            raise InvalidFile(f"{label} could not be decoded: {re.sub(r'^Error .*?: ', '', str(exc))}") from exc
+    if acc.frames == 0:
+        raise InvalidFile(f"{label} has no frames")
+    metrics = {"duration_s": round(acc.frames / info.samplerate, 4), "sample_rate": info.samplerate,
+               "channels": info.channels, "frames": acc.frames, "bit_depth": _BITS.get(info.subtype),
+               "sample_format": info.subtype, "peak_dbfs": _db(acc.peak)}
+    return metrics, json.loads(acc.waveform())

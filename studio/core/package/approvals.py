@@ -88,8 +88,9 @@ class ApprovalRecord:
 
     @property
     def changes(self) -> Changes:
-        """What the call that returned this record changed (DR013)."""
-        return Changes(audit=True)
+        """What the call that returned this record changed (DR013): the talent's statement lists
+        the outputs they approved (``ledger``), and the audit chain grew."""
+        return Changes(ledger={self.talent_id}, audit=True)
 
     @property
     def undecided(self) -> list[str]:
