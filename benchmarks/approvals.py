@@ -1,7 +1,8 @@
 """``approvals``: the approval of one output, each step (DR047) — the brand's ``create_request``
 (read the package's manifest, encrypt the output to the studio, sign), the studio's
 ``import_request`` (verify, decrypt, the consent policy, the blob written), the talent's
-``decide_outputs`` (sign, record), ``respond`` (content credentials made and checked, encrypted
+``output_preview`` (what review mode shows: the output read whole from the vault, and for audio
+its waveform measured in memory, DR054), ``decide_outputs`` (sign, record), ``respond`` (content credentials made and checked, encrypted
 to the brand, countersigned, written) and the brand's ``apply_response`` (verify, decrypt,
 check the credentials, write) — next to ``add_credentials`` on the same file (DR044's figure).
 Files generated here: a 2048² PNG of noise and a 60 s 48 kHz 16-bit mono WAV. One process; the
@@ -41,6 +42,7 @@ def bench(repeats: int = 3) -> dict:
     from studio.core.credentials import CredentialFacts, add_credentials
     from studio.core.intake import ingest_paths
     from studio.core.package.approval_brand import apply_response, create_request, write_request
+    from studio.core.package.approval_previews import output_preview
     from studio.core.package.approvals import decide_outputs, import_request, respond
     from studio.core.package.export import export_package
     from studio.core.talents import add_talent
@@ -63,7 +65,7 @@ def bench(repeats: int = 3) -> dict:
         export_package(vault, grant.id, BRAND, package)
         use = dict(description="bench", purpose="advertising", media="web", territory="FR")
         for name, source in _files(folder).items():
-            rows: dict[str, list[float]] = {k: [] for k in ("request", "import", "decide", "respond", "apply",
+            rows: dict[str, list[float]] = {k: [] for k in ("request", "import", "preview", "decide", "respond", "apply",
                                                             "credentials add alone")}
             sizes = {}
             for i in range(repeats):
@@ -75,6 +77,9 @@ def bench(repeats: int = 3) -> dict:
                 t = time.perf_counter()
                 rec = import_request(vault, ask)
                 rows["import"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                output_preview(vault, rec.id, rec.outputs[0].sha256)
+                rows["preview"].append(time.perf_counter() - t)
                 t = time.perf_counter()
                 decide_outputs(vault, rec.id, key, approve=[rec.outputs[0].sha256])
                 rows["decide"].append(time.perf_counter() - t)

@@ -438,6 +438,28 @@ def main(only: set[str] | None = None) -> int:
     review.tabs.setCurrentIndex(2)
     spin(10, lambda: review.history.count() > 0)
     save(review, "review-mode-history")
+
+    # the approval of each output (issue 14, DR054): the brand asks with an image it made from the
+    # scan (here the preview the app rendered) and a voice line; the studio imports the request
+    # through its window; the talent sees each output full size in review mode
+    from studio.core.package.approval_brand import create_request, write_request
+
+    made = review.detail.scan.viewport.image or window.detail.scan.viewport.image
+    look = tmp / "spring-look-4.png"
+    made.save(str(look))
+    request, _ = create_request(tmp / "maison-lumiere.twinpkg", brand_keys,
+                                [look, TESTDATA / "voice" / "ljspeech_LJ050-0131.wav"],
+                                "Spring 2027 lookbook, look 4: hero image and product-page voice line", "e-commerce",
+                                "web", "FR")
+    write_request(request, tmp / "look-4.twinrequest")
+    window.import_approval_request(tmp / "look-4.twinrequest")
+    spin(30, lambda: getattr(window, "approval_box", None) is not None)
+    save(window.approval_box, "approval-request-imported")
+    window.approval_box.close()
+    review.modes.setCurrentWidget(review.outputs)
+    spin(30, lambda: review.outputs.preview is not None)
+    review.outputs.note.setText("Lovely light; please keep the crop for print too")
+    save(review, "review-approve-outputs")
     review.close()
 
     window.close()
