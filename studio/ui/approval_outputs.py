@@ -378,8 +378,9 @@ class OutputsPanel(QWidget):
             territory=html.escape(u.get("territory", "")), grant=r.grant_id, package=r.package_id)
             + (self.tr("<br>Generated media mixed with captured media (composite).") if u.get("composite") else ""))
         for o in r.outputs:
-            item = QListWidgetItem(f"{o.name} — {self._state_text(o)}", self.outputs)
-            item.setToolTip(f"{o.media_type} · SHA-256 {o.sha256}")
+            item = QListWidgetItem(self.tr("{name} — {state}").format(name=o.name, state=self._state_text(o)),
+                                   self.outputs)
+            item.setToolTip(self.tr("{media} · SHA-256 {sha}").format(media=o.media_type, sha=o.sha256))
         self.outputs.blockSignals(False)
         index = next((i for i, o in enumerate(r.outputs) if o.sha256 == keep and o.decision is None), None)
         if index is None:  # the next output awaiting a decision, as review mode's list does
@@ -442,7 +443,7 @@ class OutputsPanel(QWidget):
         text = self._state_text(o)
         if o.note:
             text += " — " + self.tr("your note: {note}").format(note=o.note)
-        self.state.setText(f"<b>{html.escape(o.name)}</b> · {html.escape(text)}")
+        self.state.setText(self.tr("<b>{name}</b> · {state}").format(name=html.escape(o.name), state=html.escape(text)))
 
     # -- the decision ------------------------------------------------------------------------------
     def decide(self, decision: str) -> None:
