@@ -14,8 +14,8 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.core.changes import Changes
 from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
@@ -74,7 +74,11 @@ class ImageView(QScrollArea):
         self._show()
 
     def _fit(self) -> None:
+        # fitted: the label takes the viewport's size whatever its pixmap (no scroll bars); at 100 %:
+        # the image's own size, scrolled
         self.setWidgetResizable(not self.actual_size)
+        policy = QSizePolicy.Preferred if self.actual_size else QSizePolicy.Ignored
+        self.label.setSizePolicy(policy, policy)
 
     def _show(self) -> None:
         if self.image is None:
@@ -348,7 +352,9 @@ class OutputsPanel(QWidget):
         self.loaded = True
         self.countChanged.emit(0 if refusal else sum(len(r.undecided) for r in records))
         row = next((i for i, r in enumerate(records) if current and r.id == current.id), 0 if records else -1)
+        self.requests.blockSignals(True)  # shown once, below, keeping the output where it can
         self.requests.setCurrentRow(row)
+        self.requests.blockSignals(False)
         self._request_selected(row, keep_output.sha256 if keep_output else None)
 
     def current_request(self) -> ApprovalRecord | None:

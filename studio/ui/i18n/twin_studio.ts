@@ -1030,7 +1030,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
 <context>
     <name>ConfirmOutputDialog</name>
     <message>
-        <location filename="../approval_outputs.py" line="+118"/>
+        <location filename="../approval_outputs.py" line="+122"/>
         <source>Approve this output?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3050,12 +3050,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+190"/>
+        <location line="+192"/>
         <source>Select an output to see it full size.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-184"/>
+        <location line="-186"/>
         <source>Actual size (100 %)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3120,7 +3120,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+30"/>
         <source>&lt;b&gt;{brand}&lt;/b&gt; asks to publish these outputs made with your likeness.&lt;br&gt;&lt;b&gt;Use:&lt;/b&gt; {description}&lt;br&gt;&lt;b&gt;Purpose:&lt;/b&gt; {purpose} · &lt;b&gt;Media:&lt;/b&gt; {media} · &lt;b&gt;Territory:&lt;/b&gt; {territory}&lt;br&gt;&lt;b&gt;Under grant&lt;/b&gt; {grant} (package {package})</source>
         <translation type="unfinished"></translation>
     </message>
