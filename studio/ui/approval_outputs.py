@@ -239,6 +239,8 @@ class OutputsPanel(QWidget):
         self.requests = QListWidget(self)
         self.requests.setAccessibleName(self.tr("Requests awaiting your decision"))
         self.requests.currentRowChanged.connect(self._request_selected)
+        self.requests.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # long descriptions: elided, whole
+        self.requests.setTextElideMode(Qt.ElideRight)                       # in the tool tip and the terms
         self.empty = QLabel(self.tr("No brand is waiting for your decision on an output."), self)
         self.empty.setWordWrap(True)
         self.empty.setEnabled(False)
@@ -249,6 +251,8 @@ class OutputsPanel(QWidget):
         self.outputs = QListWidget(self)
         self.outputs.setAccessibleName(self.tr("Outputs"))
         self.outputs.currentRowChanged.connect(self._output_selected)
+        self.outputs.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.outputs.setTextElideMode(Qt.ElideMiddle)  # a long file name keeps its end (its state)
         self.image = ImageView(self)
         self.voice = VoiceDetail(self)
         self.placeholder = QLabel(self.tr("Select an output to see it full size."), self)
@@ -277,11 +281,11 @@ class OutputsPanel(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(QLabel(self.tr("<b>Requests</b>"), self))
-        ll.addWidget(self.requests, 2)
+        ll.addWidget(self.requests, 1)
         ll.addWidget(self.empty)
         ll.addWidget(self.terms)
         ll.addWidget(QLabel(self.tr("<b>Outputs</b>"), self))
-        ll.addWidget(self.outputs, 1)
+        ll.addWidget(self.outputs, 2)
         decide = QHBoxLayout()
         decide.addWidget(self.note, 1)
         decide.addWidget(self.approve_button)
@@ -345,8 +349,10 @@ class OutputsPanel(QWidget):
         for r in records:
             item = QListWidgetItem(self.tr("{brand} — {description}").format(
                 brand=r.brand, description=r.use.get("description", "")), self.requests)
-            item.setToolTip(self.tr("Request {request}, received {when}; {n} of {total} output(s) to decide").format(
-                request=r.id, when=r.created_at[:16].replace("T", " "), n=len(r.undecided), total=len(r.outputs)))
+            item.setToolTip(self.tr("{description}\nRequest {request}, received {when}; {n} of {total} output(s) to "
+                                    "decide").format(description=r.use.get("description", ""), request=r.id,
+                                                     when=r.created_at[:16].replace("T", " "), n=len(r.undecided),
+                                                     total=len(r.outputs)))
         self.requests.blockSignals(False)
         self.empty.setVisible(not records)
         self.loaded = True

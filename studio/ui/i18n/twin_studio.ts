@@ -3039,7 +3039,7 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>No brand is waiting for your decision on an output.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3049,13 +3049,13 @@ Read the fingerprint out to the brand when you hand it over.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+192"/>
+        <location line="+6"/>
+        <location line="+194"/>
         <source>Select an output to see it full size.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-186"/>
+        <location line="-188"/>
         <source>Actual size (100 %)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3116,11 +3116,12 @@ Read the fingerprint out to the brand when you hand it over.</source>
     </message>
     <message>
         <location line="+2"/>
-        <source>Request {request}, received {when}; {n} of {total} output(s) to decide</source>
+        <source>{description}
+Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+32"/>
         <source>&lt;b&gt;{brand}&lt;/b&gt; asks to publish these outputs made with your likeness.&lt;br&gt;&lt;b&gt;Use:&lt;/b&gt; {description}&lt;br&gt;&lt;b&gt;Purpose:&lt;/b&gt; {purpose} · &lt;b&gt;Media:&lt;/b&gt; {media} · &lt;b&gt;Territory:&lt;/b&gt; {territory}&lt;br&gt;&lt;b&gt;Under grant&lt;/b&gt; {grant} (package {package})</source>
         <translation type="unfinished"></translation>
     </message>
