@@ -442,11 +442,13 @@ def main(only: set[str] | None = None) -> int:
     # the approval of each output (issue 14, DR054): the brand asks with an image it made from the
     # scan (here the preview the app rendered) and a voice line; the studio imports the request
     # through its window; the talent sees each output full size in review mode
+    from PySide6.QtCore import Qt
+
     from studio.core.package.approval_brand import create_request, write_request
 
-    made = review.detail.scan.viewport.image or window.detail.scan.viewport.image
+    made = review.detail.scan.viewport.image  # the bust, as a brand's generated look would show it
     look = tmp / "spring-look-4.png"
-    made.save(str(look))
+    made.scaled(made.width() * 2, made.height() * 2, Qt.KeepAspectRatio, Qt.SmoothTransformation).save(str(look))
     request, _ = create_request(tmp / "maison-lumiere.twinpkg", brand_keys,
                                 [look, TESTDATA / "voice" / "ljspeech_LJ050-0131.wav"],
                                 "Spring 2027 lookbook, look 4: hero image and product-page voice line", "e-commerce",
