@@ -462,6 +462,16 @@ def main(only: set[str] | None = None) -> int:
     spin(30, lambda: review.outputs.preview is not None)
     review.outputs.note.setText("Lovely light; please keep the crop for print too")
     save(review, "review-approve-outputs")
+    # approved, the image is listed in the talent's statement with its thumbnail
+    from studio.core.package.approvals import decide_outputs, list_requests
+
+    (asked,) = [r for r in list_requests(vault, talent.id) if r.undecided]
+    decide_outputs(vault, asked.id, key, approve=[asked.outputs[0].sha256],
+                   note="Lovely light; please keep the crop for print too")
+    review.modes.setCurrentIndex(0)
+    review.tabs.setCurrentWidget(review.ledger)
+    spin(30, lambda: review.ledger.approved.count() == 1)
+    save(review, "review-mode-approved-outputs")
     review.close()
 
     window.close()
