@@ -466,8 +466,8 @@ def main(only: set[str] | None = None) -> int:
     from studio.core.package.approvals import decide_outputs, list_requests
 
     (asked,) = [r for r in list_requests(vault, talent.id) if r.undecided]
-    decide_outputs(vault, asked.id, key, approve=[asked.outputs[0].sha256],
-                   note="Lovely light; please keep the crop for print too")
+    tasks.announce(decide_outputs(vault, asked.id, key, approve=[asked.outputs[0].sha256],
+                                  note="Lovely light; please keep the crop for print too").changes)
     review.modes.setCurrentIndex(0)
     review.tabs.setCurrentWidget(review.ledger)
     spin(30, lambda: review.ledger.approved.count() == 1)

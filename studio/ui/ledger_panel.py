@@ -137,7 +137,8 @@ class LedgerPanel(QWidget):
         self.approved = QListWidget(self)
         self.approved.setAccessibleName(self.tr("Approved outputs"))
         self.approved.setIconSize(QSize(THUMB, THUMB))
-        self.approved.setMaximumHeight(3 * (THUMB + 8))
+        self.approved.setWordWrap(True)  # the whole line in a narrow pane, never a sideways scroll
+        self.approved.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         tl.addWidget(self.approved_title)
         tl.addWidget(self.approved)
         bottom = QWidget(self)
@@ -252,6 +253,9 @@ class LedgerPanel(QWidget):
                                                             sha=o.sha256))
         self.approved_title.setVisible(bool(outputs))
         self.approved.setVisible(bool(outputs))
+        # as tall as three outputs at most: the statement above keeps its room
+        rows = min(max(len(outputs), 1), 3)
+        self.approved.setFixedHeight(rows * (THUMB + 10) + 2 * self.approved.frameWidth())
 
     # -- actions -----------------------------------------------------------------------------------
     def choose_report(self) -> None:
