@@ -1957,7 +1957,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>&lt;b&gt;Uses per month&lt;/b&gt; (green: paid; red: reported outside the grant)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1972,7 +1972,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-116"/>
+        <location line="-117"/>
         <source>Package {0}, grant {1}
 Recorded {2}</source>
         <translation type="unfinished"></translation>
@@ -1983,7 +1983,7 @@ Recorded {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+133"/>
         <source>No talent selected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2032,7 +2032,7 @@ SHA-256 {sha}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Import a usage report</source>
         <translation type="unfinished"></translation>
     </message>
