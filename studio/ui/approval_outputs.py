@@ -18,14 +18,15 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.core.changes import Changes
-from studio.core.consent.talent_keys import TalentKey, unlock_talent_key
+from studio.core.consent.talent_keys import TalentKey
 from studio.core.errors import TalentSignsOnOwnDevice
 from studio.core.package.approval_files import APPROVED, NOTE_LIMIT, REJECTED
 from studio.core.package.approval_previews import OutputPreview, output_preview
 from studio.core.package.approvals import ApprovalRecord, OutputRecord, decide_outputs, list_requests, own_device_refusal
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
-from studio.ui.banner import Banner, error_text
+from studio.ui.banner import Banner
+from studio.ui.signing_stages import SigningStages
 from studio.ui.tasks import TaskManager
 from studio.ui.voice_view import VoiceDetail
 
@@ -105,7 +106,7 @@ class ImageView(QScrollArea):
             self._show()
 
 
-class ConfirmOutputDialog(QDialog):
+class ConfirmOutputDialog(SigningStages, QDialog):
     """Asked once before the talent approves or rejects an output: the words of the decision, that
     it is final, and their own passphrase (checked by unlocking their key on a worker; only then
     is the decision signed on the writer). A wrong passphrase or Cancel changes nothing."""
@@ -168,52 +169,16 @@ class ConfirmOutputDialog(QDialog):
             lines.append(self.tr("My note to the brand: {note}").format(note=self.note))
         return "\n".join(lines)
 
-    def _typed(self, text: str) -> None:
-        self.confirm_button.setEnabled(bool(text) and self._stage is None)
+    def _talent_id(self) -> str:
+        return self.request.talent_id
 
-    def _confirm(self) -> None:
-        passphrase = self.passphrase.text()
-        if not passphrase or self._stage is not None:
-            return
-        self.passphrase.clear()  # kept no longer than the unlock needs it
-        self._set_stage("unlocking")
-        self.banner.show_message(self.tr("Checking your passphrase…"), "info")
-        vault, tid = self.vault, self.request.talent_id
-        self.tasks.read(lambda _task: unlock_talent_key(vault, tid, passphrase), self._unlocked, self._failed,
-                        what=self.tr("Unlocking your key"), owner=self)
-
-    def _unlocked(self, key: TalentKey) -> None:
-        if self._stage != "unlocking":  # cancelled meanwhile: the key is dropped unused
-            return
-        self._set_stage("signing")
-        self.banner.show_message(self.tr("Signing…"), "info")
+    def _work(self, key: TalentKey):
         vault, rid, sha, note = self.vault, self.request.id, self.output.sha256, self.note or None
         chosen = {"approve": [sha]} if self.decision == APPROVE else {"reject": [sha]}
-        self.tasks.write(lambda _task: decide_outputs(vault, rid, key, note=note, **chosen), self._done,
-                         self._failed, what=self.tr("Signing your decision"), owner=self)
+        return lambda _task: decide_outputs(vault, rid, key, note=note, **chosen)
 
-    def _done(self, record: ApprovalRecord) -> None:
-        self._set_stage(None)
+    def _signed(self, record: ApprovalRecord) -> None:
         self.result_record = record
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        if self._stage is None:
-            return
-        self._set_stage(None)
-        self.banner.show_message(self.tr("Nothing was signed: {error}").format(error=error_text(exc)))
-        self.passphrase.setFocus(Qt.OtherFocusReason)
-
-    def _set_stage(self, stage: str | None) -> None:
-        self._stage = stage
-        self.passphrase.setEnabled(stage is None)
-        self.confirm_button.setEnabled(stage is None and bool(self.passphrase.text()))
-
-    def reject(self) -> None:
-        if self._stage == "signing":  # being written now: it can no longer be called back
-            return
-        self._stage = None
-        super().reject()
 
 
 class OutputsPanel(QWidget):

@@ -1030,7 +1030,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
 <context>
     <name>ConfirmOutputDialog</name>
     <message>
-        <location filename="../approval_outputs.py" line="+122"/>
+        <location filename="../approval_outputs.py" line="+123"/>
         <source>Approve this output?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1103,31 +1103,6 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
     <message>
         <location line="+2"/>
         <source>My note to the brand: {note}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+12"/>
-        <source>Checking your passphrase…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Unlocking your key</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Signing…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Signing your decision</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Nothing was signed: {error}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
