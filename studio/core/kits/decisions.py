@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from studio.core.changes import Changes
-from studio.core.clock import day_in, today_in
+from studio.core.clock import day_in, now_iso, today_in
 from studio.core.consent.grants import (SignedDraft, apply_signature_in, load_grant, store_decline,
                                         store_revocation)
 from studio.core.consent.pause import SignedStatement, pause_in, resume_in
@@ -33,9 +33,11 @@ from studio.core.kits.kit_file import OUTPUT_KINDS, REQUEST_KINDS, REQUEST_TYPE,
 from studio.core.vault import Vault, audit
 from studio.core.package.approval_files import APPROVED, REJECTED, check_sha
 from studio.core.package.approvals import apply_output_decisions_in
+from studio.core.vault.writes import add_blob_rows, clear_intent, discard_intent, publish_with_intent
 from studio.core.vault.catalog import ApprovalOutput, ApprovalRequest, Asset, AuditEvent, Review, TalentCard
 
 IMPORTED = "decisions.imported"
+KEPT = "kept"  # the event's flag: the file (``sha256``) is kept in the blob store (DR056)
 # Access and erasure are requests the studio acts on (``talent access-export``; erasure is not
 # built yet): recorded, signed. A pause or resume is applied as the studio's own path applies it.
 REQUESTED = {"request_access": "talent.access_requested", "request_erasure": "talent.erasure_requested"}
@@ -68,40 +70,59 @@ def _stale(what: str) -> ConsentError:
 
 def import_decisions(vault: Vault, path: Path) -> ImportedDecisions:
     d, raw = read_decisions(Path(path))
+    with vault.staging() as area:
+        # the talent-signed file itself is kept, encrypted, in the blob store (DR056): ``check``
+        # compares the chain with the head it echoes
+        staged = [("blobs", vault.blobs.stage_bytes(raw, area.folder))]
+        vault.upload_staged(area, staged)
+        with vault.writer_lock():
+            now = now_iso()
+            fresh = publish_with_intent(vault, staged, now)
+            try:
+                with vault.session() as s:
+                    done = _import_in(s, vault, path, d, raw)
+                    add_blob_rows(s, fresh, now)
+                    clear_intent(s, fresh)
+                    return done
+            except BaseException:
+                discard_intent(vault, fresh)  # a refusal changes nothing, its kept copy included
+                raise
+
+
+def _import_in(s, vault: Vault, path: Path, d: dict, raw: bytes) -> ImportedDecisions:
     tid, kid, did = d["talent"], d["kit"], d["decisions_id"]
-    with vault.writer_lock(), vault.session() as s:
-        audit.require_intact_chain(s, vault.audit_anchor)
-        if s.get(TalentCard, tid) is None:
-            raise InvalidInput(f"talent {tid} does not hold their own key here (or is not in this vault): "
-                               "decisions files come from a talent's own device")
-        key = current_public_key(s, tid)
-        if d["verify_key"] != key or not signed_by(d, key):
-            raise IntegrityError(f"{path}: the decisions file is not signed with talent {tid}'s registered key "
-                                 "(altered, or signed by someone else)")
-        kit_ev = _event(s, EXPORTED, kid)
-        kit = json.loads(kit_ev.details) if kit_ev is not None else None
-        if kit is None or kit.get("talent") != tid:
-            raise InvalidInput(f"kit {kid} was not made by this vault for talent {tid}")
-        done = _event(s, IMPORTED, did)
-        if done is not None:
-            raise InvalidInput(f"decisions {did} were already imported (audit event {done.seq}, {done.at}): "
-                               "nothing was imported twice")
-        kit["at"] = kit_ev.at
-        head = kit.get("head") or {}
-        if d["chain_head"] != head:
-            raise IntegrityError(f"{path}: the history head it echoes is not the one kit {kid} carried")
-        at_head = s.get(AuditEvent, head.get("seq")) if head.get("seq") else None
-        if head.get("seq") and (at_head is None or at_head.hash != head.get("hash")):
-            raise IntegrityError(f"the audit chain no longer holds event {head.get('seq')} as kit {kid} showed it "
-                                 "to the talent: the chain was rewritten; run `twin-studio check`")
-        applied = []
-        for item in d["decisions"]:
-            if item.get("kit") != kid:
-                raise IntegrityError(f"{path}: a decision names kit {item.get('kit')!r}, not the file's kit {kid}")
-            applied.append(_apply(s, vault, tid, key, kit, did, item))
-        audit.append(s, IMPORTED, did, {"talent": tid, "kit": kid, "sha256": sha256(raw), "head": head,
-                                        "decisions": [k for k, _ in applied], "signature": d["signature"]},
-                     actor=tid)
+    audit.require_intact_chain(s, vault.audit_anchor)
+    if s.get(TalentCard, tid) is None:
+        raise InvalidInput(f"talent {tid} does not hold their own key here (or is not in this vault): "
+                           "decisions files come from a talent's own device")
+    key = current_public_key(s, tid)
+    if d["verify_key"] != key or not signed_by(d, key):
+        raise IntegrityError(f"{path}: the decisions file is not signed with talent {tid}'s registered key "
+                             "(altered, or signed by someone else)")
+    kit_ev = _event(s, EXPORTED, kid)
+    kit = json.loads(kit_ev.details) if kit_ev is not None else None
+    if kit is None or kit.get("talent") != tid:
+        raise InvalidInput(f"kit {kid} was not made by this vault for talent {tid}")
+    done = _event(s, IMPORTED, did)
+    if done is not None:
+        raise InvalidInput(f"decisions {did} were already imported (audit event {done.seq}, {done.at}): "
+                           "nothing was imported twice")
+    kit["at"] = kit_ev.at
+    head = kit.get("head") or {}
+    if d["chain_head"] != head:
+        raise IntegrityError(f"{path}: the history head it echoes is not the one kit {kid} carried")
+    at_head = s.get(AuditEvent, head.get("seq")) if head.get("seq") else None
+    if head.get("seq") and (at_head is None or at_head.hash != head.get("hash")):
+        raise IntegrityError(f"the audit chain no longer holds event {head.get('seq')} as kit {kid} showed it "
+                             "to the talent: the chain was rewritten; run `twin-studio check`")
+    applied = []
+    for item in d["decisions"]:
+        if item.get("kit") != kid:
+            raise IntegrityError(f"{path}: a decision names kit {item.get('kit')!r}, not the file's kit {kid}")
+        applied.append(_apply(s, vault, tid, key, kit, did, item))
+    audit.append(s, IMPORTED, did, {"talent": tid, "kit": kid, "sha256": sha256(raw), "head": head,
+                                    "decisions": [k for k, _ in applied], "signature": d["signature"],
+                                    KEPT: True}, actor=tid)
     return ImportedDecisions(did, kid, tid, tuple(applied))
 
 

@@ -27,6 +27,7 @@ from studio.core.consent.signing import canonical
 from studio.core.consent.talent_keys import talent_card_row
 from studio.core.errors import InvalidInput
 from studio.core.ids import new_id, parse_id
+from studio.core.kits.kit_chain import CHAIN_KEY, KIT_EXPORTED, chain_excerpt
 from studio.core.kits.kit_file import KIT_TYPE, MAX_PREVIEW, MAX_PREVIEWS, VERSION, seal_kit
 from studio.core.ledger.statement import statement
 from studio.core.package.approvals import list_requests
@@ -37,7 +38,7 @@ from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.catalog import ApprovalRequest
 from studio.core.vault.keys import public_key_b64
 
-EXPORTED = "review_kit.exported"
+EXPORTED = KIT_EXPORTED
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,9 @@ def export_review_kit(vault: Vault, talent_id: str, out: Path) -> ExportedKit:
                "talent": {"id": tid, "name": talent.name, "fingerprint": card["fingerprint"],
                           "verify_key": card["public_key"]},
                "chain_head": {"seq": head.seq, "hash": head.hash},
+               # the links from the talent's last kit up to the head (DR056): the talent's side checks
+               # that this head extends the heads it saw
+               CHAIN_KEY: chain_excerpt(s, tid, head.seq),
                "assets": assets, "grants": grants, "pauses": pauses, "approvals": approvals, "statement": st, "history": history}
         data = seal_kit(kit, files, studio_key, card["recipient"])
         audit.append(s, EXPORTED, kid, {

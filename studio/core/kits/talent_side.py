@@ -5,7 +5,8 @@ The talent's folder (``talent keygen``'s) keeps ``seen-kits.json`` (0600): the s
 from the first kit, and the audit-chain heads of the kits seen. A kit whose head goes back (a
 lower sequence) or differs at the same sequence is shown with a clear warning: the studio's
 history was cut or rewritten since the last kit (a Certificate-Transparency-like consistency
-check, by sequence and hash only).
+check); the kit's excerpt of the chain (:mod:`kit_chain`) shows that its head extends the heads
+seen before, or why not.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from studio.core.consent.signing import canonical, sign
 from studio.core.errors import IntegrityError, InvalidInput, NotFound
 from studio.core.ids import new_id
 from studio.core.consent.pause import RESUME, pause_statement
+from studio.core.kits.kit_chain import excerpt_warnings
 from studio.core.kits.kit_file import (DECISIONS_TYPE, REQUEST_TYPE, VERSION, OpenedKit, envelope_body,
                                        open_kit_bytes)
 from studio.core.package.approval_files import (APPROVED, NOTE_LIMIT, REJECTED, check_sha,
@@ -99,7 +101,7 @@ def show_kit(path: Path, identity: TalentIdentity, folder: Path) -> ShownKit:
     seq, hash_ = head.get("seq"), head.get("hash")
     if not isinstance(seq, int) or not isinstance(hash_, str):
         raise IntegrityError(f"{path} carries no head of the studio's history")
-    warnings = chain_warnings(seen["heads"], seq, hash_)
+    warnings = chain_warnings(seen["heads"], seq, hash_) + excerpt_warnings(kit, seen["heads"])
     if first:
         warnings.append(f"This is the first kit you opened: the studio key {kit['studio'].get('fingerprint')} is "
                         "now remembered. Check with the studio that it is theirs.")

@@ -41,3 +41,18 @@ def clear_intent(s: Session, fresh: Fresh) -> None:
         pw = s.get(PendingWrite, (st.sha256, store))
         if pw is not None:
             s.delete(pw)
+
+
+def discard_intent(vault, fresh: Fresh) -> None:
+    """A write refused after step 2 (its transaction rolled back): remove the blobs it published
+    that no catalog row references, and its intent, so the refusal leaves the vault as it was."""
+    if not fresh:
+        return
+    with vault.session() as s:
+        known = set(s.execute(select(Blob.sha256).where(Blob.sha256.in_([st.sha256 for _, st in fresh]))).scalars())
+        for store, st in fresh:
+            if st.sha256 not in known:
+                vault.store(store).remove(st.sha256)
+            pw = s.get(PendingWrite, (st.sha256, store))
+            if pw is not None:
+                s.delete(pw)
