@@ -52,6 +52,7 @@ key derivation in the app's process (before DR043) and in a child process (after
 1,000 and of 10,000 voice takes among 100 talents, 1,000 grants and ledger entries; where its time goes.
 ``brand-window``: the brand's window verifying and opening a package of a 1.3 M-triangle scan: wall
 time and the worst event-loop gap of each, next to the CLI's ``open_package`` (DR048).
+``echoed-heads``: ``check`` comparing the audit chain with 200 kept decisions files of 10 talents (DR056).
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import (approvals, brand_window, check, credentials, ingest, ingest_scale, library,  # noqa: E402
-                        package, preview, scale_render, shared, short_writes, unlock)
+from benchmarks import (approvals, brand_window, check, credentials, echoed_heads, ingest, ingest_scale,  # noqa: E402
+                        library, package, preview, scale_render, shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -83,6 +84,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "unlock": lambda args: unlock.bench(args.repeats),
     "check": lambda args: check.bench(args.repeats),
     "brand-window": lambda args: brand_window.bench(args.repeats),
+    "echoed-heads": lambda args: echoed_heads.bench(args.repeats),
 }
 
 
