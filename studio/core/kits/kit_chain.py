@@ -33,9 +33,9 @@ def _start(s, tid: str, head_seq: int) -> int:
     """Where the excerpt starts: the head of the talent's last kit, or of the last kit whose
     decisions came back (proof the talent saw it), whichever is lower; for a first kit, the
     talent's first event. Never more than :data:`MAX_CHAIN_EVENTS` before the head."""
-    heads: dict[str, list[int]] = {KIT_EXPORTED: [], DECISIONS_IMPORTED: []}
-    decided_kits: set[str] = set()
+    last_kit: int | None = None
     kit_heads: dict[str, int] = {}
+    decided: set[str] = set()
     for action, subject, details in s.execute(
             select(AuditEvent.action, AuditEvent.subject, AuditEvent.details)
             .where(AuditEvent.action.in_((KIT_EXPORTED, DECISIONS_IMPORTED))).order_by(AuditEvent.seq)):
@@ -44,12 +44,11 @@ def _start(s, tid: str, head_seq: int) -> int:
             continue
         seq = (d.get("head") or {}).get("seq")
         if action == KIT_EXPORTED and isinstance(seq, int):
-            kit_heads[subject] = seq
-            heads[KIT_EXPORTED].append(seq)
+            kit_heads[subject] = last_kit = seq
         elif action == DECISIONS_IMPORTED:
-            decided_kits.add(d.get("kit"))
-    candidates = heads[KIT_EXPORTED][-1:] + [max((kit_heads[k] for k in decided_kits if k in kit_heads), default=None)]
-    candidates = [c for c in candidates if c is not None and c >= 1]
+            decided.add(d.get("kit"))
+    last_decided = max((kit_heads[k] for k in decided if k in kit_heads), default=None)
+    candidates = [c for c in (last_kit, last_decided) if c is not None and c >= 1]
     if candidates:
         start = min(candidates)
     else:
