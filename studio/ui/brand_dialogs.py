@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from studio.core.consent import vocab
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.package.brand_app import use_outside_licence
 from studio.core.package.brand_keys import IDENTITY_FILE, BrandIdentity, check_new_passphrase, keygen, load_identity
-from studio.core.package.reports import create_report, write_report
+from studio.core.package.reports import create_report, output_fingerprint, write_report
 from studio.ui.banner import Banner
 from studio.ui.tasks import TaskManager
 
@@ -199,9 +200,13 @@ class BrandIdentityDialog(QDialog):
 
 class ReportDialog(QDialog):
     """A usage report: what the use was, for which purpose, in which medium and territory, on
-    which day, how many times. Checked against the licence before anything is signed; a use
-    outside it is named in the dialog, and the button then says *Write anyway* (the report still
-    says what happened: the talent sees it as a violation). Signed and written by the core."""
+    which day, how many times, and the outputs it published (DR057: each by name and short hash;
+    the report carries their SHA-256 and media type, never the files). Checked against the
+    licence before anything is signed; a use outside it is named in the dialog, and the button
+    then says *Write anyway* (the report still says what happened: the talent sees it as a
+    violation). Signed and written by the core."""
+
+    outputsAdded = Signal()  # the files chosen were hashed and listed (or refused): for tests
 
     def __init__(self, package: Path, manifest: dict, identity: BrandIdentity, tasks: TaskManager,
                  parent: QWidget | None = None, out: Path | None = None) -> None:
@@ -236,6 +241,29 @@ class ReportDialog(QDialog):
         self.count.setRange(1, 1_000_000)
         self.out = QLineEdit(self)
         self.out.setText(str(out) if out else "")
+        # the outputs the use published (DR057): hashed on a worker, a 256 MiB image included
+        self.outputs: list[tuple[Path, dict]] = []
+        self.outputs_list = QListWidget(self)
+        self.outputs_list.setAccessibleName(self.tr("Outputs used"))
+        self.outputs_list.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.outputs_list.setMaximumHeight(96)
+        self.outputs_list.setToolTip(self.tr("The images and voice lines this use published. The report names "
+                                             "each by its SHA-256; the studio checks that the talent approved "
+                                             "it for this package."))
+        self.add_outputs_button = QPushButton(self.tr("Add outputs…"), self)
+        self.add_outputs_button.clicked.connect(self._pick_outputs)
+        self.remove_outputs_button = QPushButton(self.tr("Remove"), self)
+        self.remove_outputs_button.clicked.connect(self.remove_selected_outputs)
+        self.remove_outputs_button.setEnabled(False)
+        self.outputs_list.itemSelectionChanged.connect(
+            lambda: self.remove_outputs_button.setEnabled(bool(self.outputs_list.selectedItems())))
+        output_buttons = QVBoxLayout()
+        output_buttons.addWidget(self.add_outputs_button)
+        output_buttons.addWidget(self.remove_outputs_button)
+        output_buttons.addStretch(1)
+        outputs_row = QHBoxLayout()
+        outputs_row.addWidget(self.outputs_list, 1)
+        outputs_row.addLayout(output_buttons)
         form = QFormLayout()
         form.addRow(self.tr("Use"), self.description)
         form.addRow(self.tr("Purpose"), self.purpose)
@@ -243,6 +271,7 @@ class ReportDialog(QDialog):
         form.addRow(self.tr("Territory"), self.territory)
         form.addRow(self.tr("Date"), self.date)
         form.addRow(self.tr("Count"), self.count)
+        form.addRow(self.tr("Outputs used"), outputs_row)
         form.addRow(self.tr("Save as"), _browse_row(self, self.out, self._pick))
         self.busy = _busy_bar(self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
@@ -278,6 +307,53 @@ class ReportDialog(QDialog):
         if chosen:
             self.out.setText(chosen)
 
+    def _pick_outputs(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileNames(self, self.tr("Outputs this use published"), "",
+                                                 self.tr("Images and voice lines (*.png *.jpg *.jpeg *.wav *.flac "
+                                                         "*.mp3);;All files (*)"))
+        if chosen:
+            self.add_outputs([Path(c) for c in chosen])
+
+    def add_outputs(self, paths: list[Path]) -> None:
+        """Hash ``paths`` on a worker and list each by name and short hash; a file that is no
+        image or voice line, or one listed already, is refused by name in the banner."""
+        paths = [Path(p) for p in paths]
+
+        def fingerprints(_task) -> list[tuple[Path, dict]]:
+            return [(p, output_fingerprint(p)) for p in paths]
+
+        self.add_outputs_button.setEnabled(False)
+        self.tasks.read(fingerprints, self._outputs_hashed, self._outputs_failed,
+                        what=self.tr("Hashing the outputs"), owner=self)
+
+    def _outputs_hashed(self, found: list[tuple[Path, dict]]) -> None:
+        self.add_outputs_button.setEnabled(True)
+        self.banner.hide()
+        listed = {fp["sha256"]: p for p, fp in self.outputs}
+        for path, fp in found:
+            if fp["sha256"] in listed:
+                self.banner.show_message(self.tr("{name} is the same file as {other}, already listed.").format(
+                    name=path.name, other=listed[fp["sha256"]].name), "warning")
+                continue
+            listed[fp["sha256"]] = path
+            self.outputs.append((path, fp))
+            item = QListWidgetItem(self.tr("{name} — {hash}… ({media})").format(
+                name=path.name, hash=fp["sha256"][:12], media=fp["media_type"]), self.outputs_list)
+            item.setData(Qt.UserRole, fp["sha256"])
+            item.setToolTip(self.tr("{path}\nSHA-256 {hash}").format(path=path, hash=fp["sha256"]))
+        self.outputsAdded.emit()
+
+    def _outputs_failed(self, exc: BaseException) -> None:
+        self.add_outputs_button.setEnabled(True)
+        self.banner.show_error(exc)
+        self.outputsAdded.emit()
+
+    def remove_selected_outputs(self) -> None:
+        gone = {item.data(Qt.UserRole) for item in self.outputs_list.selectedItems()}
+        self.outputs = [(p, fp) for p, fp in self.outputs if fp["sha256"] not in gone]
+        for item in self.outputs_list.selectedItems():
+            self.outputs_list.takeItem(self.outputs_list.row(item))
+
     def write(self) -> None:
         """First press: check the use; outside the licence, say how and wait for a second press."""
         fields = self.fields()
@@ -298,9 +374,10 @@ class ReportDialog(QDialog):
             return
         out = Path(self.out.text().strip()).expanduser()
         package, identity = self.package, self.identity
+        outputs = [p for p, _ in self.outputs]
 
         def sign_and_write(_task) -> Path:
-            report, _warnings = create_report(package, identity, *fields)
+            report, _warnings = create_report(package, identity, *fields, outputs=outputs)
             write_report(report, out)
             return out
 
