@@ -216,11 +216,13 @@ class ReportDialog(QDialog):
         self.warnings: list[str] = []
         self._checked: tuple | None = None  # the fields the warnings were shown for
         self.setWindowTitle(self.tr("Usage report — Twin Studio"))
-        self.setMinimumWidth(520)
         intro = QLabel(self.tr("Tell the studio how you used package {package}. The report is signed with your "
                                "brand's key; each use counts against the licence.").format(
                                    package=manifest["package_id"]), self)
         intro.setWordWrap(True)
+        # the dialog's least width through a child's, not its own: a top-level widget with a minimum
+        # size of its own gets no minimum height from its layout, and the rows then overlap
+        intro.setMinimumWidth(560)
         self.banner = Banner(self)
         doc = manifest["grant"]["document"]
         self.description = QLineEdit(self)
@@ -246,7 +248,10 @@ class ReportDialog(QDialog):
         self.outputs_list = QListWidget(self)
         self.outputs_list.setAccessibleName(self.tr("Outputs used"))
         self.outputs_list.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.outputs_list.setMaximumHeight(96)
+        self.outputs_list.setTextElideMode(Qt.ElideMiddle)  # the name's middle, never the hash at the end
+        self.outputs_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        rows = self.outputs_list.fontMetrics().height() + 4
+        self.outputs_list.setFixedHeight(3 * rows + 2 * self.outputs_list.frameWidth() + 4)  # three outputs
         self.outputs_list.setToolTip(self.tr("The images and voice lines this use published. The report names "
                                              "each by its SHA-256; the studio checks that the talent approved "
                                              "it for this package."))
@@ -257,13 +262,10 @@ class ReportDialog(QDialog):
         self.remove_outputs_button.setEnabled(False)
         self.outputs_list.itemSelectionChanged.connect(
             lambda: self.remove_outputs_button.setEnabled(bool(self.outputs_list.selectedItems())))
-        output_buttons = QVBoxLayout()
+        output_buttons = QHBoxLayout()
         output_buttons.addWidget(self.add_outputs_button)
         output_buttons.addWidget(self.remove_outputs_button)
         output_buttons.addStretch(1)
-        outputs_row = QHBoxLayout()
-        outputs_row.addWidget(self.outputs_list, 1)
-        outputs_row.addLayout(output_buttons)
         form = QFormLayout()
         form.addRow(self.tr("Use"), self.description)
         form.addRow(self.tr("Purpose"), self.purpose)
@@ -271,7 +273,8 @@ class ReportDialog(QDialog):
         form.addRow(self.tr("Territory"), self.territory)
         form.addRow(self.tr("Date"), self.date)
         form.addRow(self.tr("Count"), self.count)
-        form.addRow(self.tr("Outputs used"), outputs_row)
+        form.addRow(self.tr("Outputs used"), self.outputs_list)
+        form.addRow("", output_buttons)
         form.addRow(self.tr("Save as"), _browse_row(self, self.out, self._pick))
         self.busy = _busy_bar(self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
@@ -307,6 +310,20 @@ class ReportDialog(QDialog):
         if chosen:
             self.out.setText(chosen)
 
+    def _say(self, message, level: str = "error") -> None:
+        """The banner, and the dialog as tall as its wrapped lines need: a dialog's least height
+        comes from its layout without the lines a word-wrapped text takes at its width, and the
+        form's rows would overlap under a three-line banner."""
+        if isinstance(message, BaseException):
+            self.banner.show_error(message)
+        else:
+            self.banner.show_message(message, level)
+        self.layout().activate()
+        need = self.layout().totalHeightForWidth(self.width())
+        if need > self.height():
+            self.setMinimumHeight(need)
+            self.resize(self.width(), need)
+
     def _pick_outputs(self) -> None:
         chosen, _ = QFileDialog.getOpenFileNames(self, self.tr("Outputs this use published"), "",
                                                  self.tr("Images and voice lines (*.png *.jpg *.jpeg *.wav *.flac "
@@ -332,7 +349,7 @@ class ReportDialog(QDialog):
         listed = {fp["sha256"]: p for p, fp in self.outputs}
         for path, fp in found:
             if fp["sha256"] in listed:
-                self.banner.show_message(self.tr("{name} is the same file as {other}, already listed.").format(
+                self._say(self.tr("{name} is the same file as {other}, already listed.").format(
                     name=path.name, other=listed[fp["sha256"]].name), "warning")
                 continue
             listed[fp["sha256"]] = path
@@ -345,7 +362,7 @@ class ReportDialog(QDialog):
 
     def _outputs_failed(self, exc: BaseException) -> None:
         self.add_outputs_button.setEnabled(True)
-        self.banner.show_error(exc)
+        self._say(exc)
         self.outputsAdded.emit()
 
     def remove_selected_outputs(self) -> None:
@@ -363,13 +380,13 @@ class ReportDialog(QDialog):
                 raise InvalidInput(self.tr("choose where to save the report"))
             reasons = use_outside_licence(self.manifest, *fields)
         except InvalidInput as exc:
-            self.banner.show_error(exc)
+            self._say(exc)
             return
         if reasons and self._checked != fields:
             self.warnings, self._checked = reasons, fields
-            self.banner.show_message(self.tr("This use falls outside the licence: {reasons}. The report will "
-                                             "still say what happened, and the talent will see it as a "
-                                             "violation.").format(reasons="; ".join(reasons)), "warning")
+            self._say(self.tr("This use falls outside the licence: {reasons}. The report will "
+                              "still say what happened, and the talent will see it as a "
+                              "violation.").format(reasons="; ".join(reasons)), "warning")
             self.write_button.setText(self.tr("Write anyway"))
             return
         out = Path(self.out.text().strip()).expanduser()
@@ -393,4 +410,4 @@ class ReportDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.busy.hide()
         self.write_button.setEnabled(True)
-        self.banner.show_error(exc)
+        self._say(exc)

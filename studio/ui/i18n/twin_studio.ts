@@ -3530,12 +3530,12 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Tell the studio how you used package {package}. The report is signed with your brand&apos;s key; each use counts against the licence.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>e.g. Spring campaign, hero image</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3546,7 +3546,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-24"/>
+        <location line="-21"/>
         <source>The images and voice lines this use published. The report names each by its SHA-256; the studio checks that the talent approved it for this package.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3561,7 +3561,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+10"/>
         <source>Use</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3591,7 +3591,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Save as</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3612,7 +3612,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+19"/>
         <source>Outputs this use published</source>
         <translation type="unfinished"></translation>
     </message>
@@ -5457,7 +5457,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>parent</name>
     <message>
-        <location filename="../brand_dialogs.py" line="-349"/>
+        <location filename="../brand_dialogs.py" line="-366"/>
         <source>Browse…</source>
         <translation type="unfinished"></translation>
     </message>
