@@ -6,6 +6,7 @@ WAV, the brand's and the talent's real signatures."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zoneinfo
 
@@ -138,6 +139,23 @@ def test_when_an_output_was_approved_for_another_package_then_its_use_under_this
     assert result.entry.reasons == [f"output {sha[:12]}… was approved for package {rec.package_id}, not this one "
                                     f"(request {rec.id})"]
     assert result.entry.outputs[0]["state"] == "approved-elsewhere"
+
+
+def test_when_an_output_is_used_before_the_talent_approved_it_then_that_use_is_a_violation(asked, tmp_path):
+    vault, talent, key, keys, package, grant, rec, today, files = asked
+    sha = sha256(files["waiting"].read_bytes())
+    later = clock.now() + dt.timedelta(days=2)
+    with clock.fixed_at(later):
+        decide_outputs(vault, rec.id, key, approve=[sha])  # approved two days after the package was made
+        zone = zoneinfo.ZoneInfo(grant.document["timezone"])
+        used, approved = (later - dt.timedelta(days=1)).astimezone(zone).date(), later.astimezone(zone).date()
+        early, _ = _report(keys, package, tmp_path, "early.json", [files["waiting"]], used.isoformat())
+        on_the_day, _ = _report(keys, package, tmp_path, "day.json", [files["waiting"]], approved.isoformat())
+
+        result = import_report(vault, early)
+        assert result.violation and result.entry.reasons == [
+            f"output {sha[:12]}… was used on {used}, before the talent approved it on {approved} (request {rec.id})"]
+        assert not import_report(vault, on_the_day).violation  # from the day of the approval on: a paid use
 
 
 def test_when_the_catalog_says_approved_but_the_talent_signed_a_rejection_then_it_is_still_a_violation(
