@@ -291,9 +291,8 @@ class LedgerPanel(QWidget):
         voice = self.style().standardIcon(QStyle.SP_MediaVolume)
         other = self.style().standardIcon(QStyle.SP_MessageBoxWarning)
         for e, o in outputs:
-            text = self.tr("{day} · {brand} · {sha}… ({media}): {reason}").format(
-                day=day_text(e.on, e.timezone), brand=e.brand, sha=o["sha256"][:12], media=o["media_type"],
-                reason=o["reason"])
+            text = self.tr("{day} · {brand} · {media}: {reason}").format(  # the reason names the output
+                day=day_text(e.on, e.timezone), brand=e.brand, media=o["media_type"], reason=o["reason"])
             image = thumbs.get(o["sha256"])
             icon = QIcon(QPixmap.fromImage(image)) if image is not None else (
                 voice if o["media_type"].startswith("audio/") and o.get("request") else other)

@@ -1962,12 +1962,17 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+78"/>
+        <source>{day} · {brand} · {media}: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>{brand} reported a use that grant {grant} does not allow or with outputs the talent did not approve; recorded as a violation the talent will see: {reasons}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-242"/>
+        <location line="-241"/>
         <source>Package {0}, grant {1}
 Recorded {2}</source>
         <translation type="unfinished"></translation>
@@ -2027,12 +2032,7 @@ SHA-256 {sha}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
-        <source>{day} · {brand} · {sha}… ({media}): {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+26"/>
         <source>Reported in {report}, package {package}, grant {grant}
 Recorded {when}
 SHA-256 {sha}</source>
