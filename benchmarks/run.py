@@ -50,6 +50,8 @@ and peak memory of the whole process tree next to Open3D's own read + first rend
 key derivation in the app's process (before DR043) and in a child process (after).
 ``check``: ``twin-studio check`` (full, and ``--read-data-subset 10%``) on a vault with a talent of
 1,000 and of 10,000 voice takes among 100 talents, 1,000 grants and ledger entries; where its time goes.
+``report-outputs``: a usage report naming 0, 1, 50 and 200 approved outputs imported, and the
+brand's hash of one 2048² PNG (DR057).
 ``brand-window``: the brand's window verifying and opening a package of a 1.3 M-triangle scan: wall
 time and the worst event-loop gap of each, next to the CLI's ``open_package`` (DR048).
 ``echoed-heads``: ``check`` comparing the audit chain with 200 kept decisions files of 10 talents (DR056).
@@ -66,7 +68,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
 from benchmarks import (approvals, brand_window, check, credentials, echoed_heads, ingest, ingest_scale,  # noqa: E402
-                        library, package, preview, scale_render, shared, short_writes, unlock)
+                        library, package, preview, report_outputs, scale_render, shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -81,6 +83,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "shared": lambda args: shared.bench(args.repeats),
     "credentials": lambda args: credentials.bench(args.repeats),
     "approvals": lambda args: approvals.bench(args.repeats),
+    "report-outputs": lambda args: report_outputs.bench(args.repeats),
     "unlock": lambda args: unlock.bench(args.repeats),
     "check": lambda args: check.bench(args.repeats),
     "brand-window": lambda args: brand_window.bench(args.repeats),

@@ -87,12 +87,16 @@ def brand_screens(tmp: Path, tasks, spin, save) -> None:
     viewport = window.scan.viewport
     spin(120, lambda: viewport.image is not None and not viewport.image_moving)
     save(window, "brand-window")
+    hero = tmp / "Maison Lumière" / "billboard-hero.png"  # an output the brand made: the scan as rendered
+    viewport.grab().save(str(hero))
     report = window.report_dialog(tmp / "Maison Lumière" / "report.json")
     report.open()
     report.description.setText("Summer billboard, Times Square")
     report.purpose.setCurrentIndex(report.purpose.findData("advertising"))
     report.media.setCurrentIndex(report.media.findData("out-of-home"))
     report.territory.setCurrentText("US")
+    report.add_outputs([hero, TESTDATA / "voice" / "vctk_p226_001.wav"])  # the outputs used (DR057)
+    spin(60, lambda: report.outputs_list.count() == 2)
     report.write()  # outside the licence: the form says how before anything is written
     save(report, "brand-report-outside-licence")
     report.reject()

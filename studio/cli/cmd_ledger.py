@@ -19,7 +19,8 @@ def cmd_report_create(args) -> int:
         raise InvalidInput(f"{args.out} already exists")
     identity = load_identity(Path(args.identity), brand_passphrase(args))
     report, warnings = create_report(Path(args.package), identity, args.use_description, args.purpose,
-                                     args.media, args.territory, args.date, args.count)
+                                     args.media, args.territory, args.date, args.count,
+                                     [Path(o) for o in args.outputs or ()])
     write_report(report, Path(args.out))
     for w in warnings:
         print(f"twin-studio: warning: this use is outside the licence: {w}", file=sys.stderr)
@@ -70,6 +71,9 @@ def cmd_ledger_statement(args) -> int:
               f"{e.purpose or '':12.12}  {e.media or '':8.8}  {e.territory or '':3}  ×{e.count:<3}  {fee}  recorded {instant_text(e.at)}")
         for r in e.reasons:
             print(f"      violation: {r}")
+        for o in e.outputs:
+            if o.get("reason"):
+                print(f"      output {o['sha256']}  {o['media_type']}  {o['state']}")
     if st.approved_outputs:
         print("  outputs the talent approved:")
     for o in st.approved_outputs:
@@ -98,6 +102,9 @@ def register(commands) -> None:
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD",
                    help="the day of the use, a calendar day in the grant's time zone (the package names it)")
     p.add_argument("--count", type=int, default=1)
+    p.add_argument("--output", dest="outputs", action="append", metavar="FILE",
+                   help="an output the use published (repeat): its SHA-256 and media type go in the signed "
+                        "report, the file does not; one the talent did not approve for this package is a violation")
     p.add_argument("--out", required=True, metavar="REPORT.json")
 
     ledger = commands.group("ledger", "uses, fees and statements")

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from studio.core.consent import vocab
 from studio.core.errors import InvalidInput, NotFound
 from studio.core.package.brand_app import use_outside_licence
 from studio.core.package.brand_keys import IDENTITY_FILE, BrandIdentity, check_new_passphrase, keygen, load_identity
-from studio.core.package.reports import create_report, write_report
+from studio.core.package.reports import create_report, output_fingerprint, write_report
 from studio.ui.banner import Banner
 from studio.ui.tasks import TaskManager
 
@@ -199,9 +200,13 @@ class BrandIdentityDialog(QDialog):
 
 class ReportDialog(QDialog):
     """A usage report: what the use was, for which purpose, in which medium and territory, on
-    which day, how many times. Checked against the licence before anything is signed; a use
-    outside it is named in the dialog, and the button then says *Write anyway* (the report still
-    says what happened: the talent sees it as a violation). Signed and written by the core."""
+    which day, how many times, and the outputs it published (DR057: each by name and short hash;
+    the report carries their SHA-256 and media type, never the files). Checked against the
+    licence before anything is signed; a use outside it is named in the dialog, and the button
+    then says *Write anyway* (the report still says what happened: the talent sees it as a
+    violation). Signed and written by the core."""
+
+    outputsAdded = Signal()  # the files chosen were hashed and listed (or refused): for tests
 
     def __init__(self, package: Path, manifest: dict, identity: BrandIdentity, tasks: TaskManager,
                  parent: QWidget | None = None, out: Path | None = None) -> None:
@@ -211,11 +216,13 @@ class ReportDialog(QDialog):
         self.warnings: list[str] = []
         self._checked: tuple | None = None  # the fields the warnings were shown for
         self.setWindowTitle(self.tr("Usage report — Twin Studio"))
-        self.setMinimumWidth(520)
         intro = QLabel(self.tr("Tell the studio how you used package {package}. The report is signed with your "
                                "brand's key; each use counts against the licence.").format(
                                    package=manifest["package_id"]), self)
         intro.setWordWrap(True)
+        # the dialog's least width through a child's, not its own: a top-level widget with a minimum
+        # size of its own gets no minimum height from its layout, and the rows then overlap
+        intro.setMinimumWidth(560)
         self.banner = Banner(self)
         doc = manifest["grant"]["document"]
         self.description = QLineEdit(self)
@@ -236,6 +243,29 @@ class ReportDialog(QDialog):
         self.count.setRange(1, 1_000_000)
         self.out = QLineEdit(self)
         self.out.setText(str(out) if out else "")
+        # the outputs the use published (DR057): hashed on a worker, a 256 MiB image included
+        self.outputs: list[tuple[Path, dict]] = []
+        self.outputs_list = QListWidget(self)
+        self.outputs_list.setAccessibleName(self.tr("Outputs used"))
+        self.outputs_list.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.outputs_list.setTextElideMode(Qt.ElideMiddle)  # the name's middle, never the hash at the end
+        self.outputs_list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        rows = self.outputs_list.fontMetrics().height() + 4
+        self.outputs_list.setFixedHeight(3 * rows + 2 * self.outputs_list.frameWidth() + 4)  # three outputs
+        self.outputs_list.setToolTip(self.tr("The images and voice lines this use published. The report names "
+                                             "each by its SHA-256; the studio checks that the talent approved "
+                                             "it for this package."))
+        self.add_outputs_button = QPushButton(self.tr("Add outputs…"), self)
+        self.add_outputs_button.clicked.connect(self._pick_outputs)
+        self.remove_outputs_button = QPushButton(self.tr("Remove"), self)
+        self.remove_outputs_button.clicked.connect(self.remove_selected_outputs)
+        self.remove_outputs_button.setEnabled(False)
+        self.outputs_list.itemSelectionChanged.connect(
+            lambda: self.remove_outputs_button.setEnabled(bool(self.outputs_list.selectedItems())))
+        output_buttons = QHBoxLayout()
+        output_buttons.addWidget(self.add_outputs_button)
+        output_buttons.addWidget(self.remove_outputs_button)
+        output_buttons.addStretch(1)
         form = QFormLayout()
         form.addRow(self.tr("Use"), self.description)
         form.addRow(self.tr("Purpose"), self.purpose)
@@ -243,6 +273,8 @@ class ReportDialog(QDialog):
         form.addRow(self.tr("Territory"), self.territory)
         form.addRow(self.tr("Date"), self.date)
         form.addRow(self.tr("Count"), self.count)
+        form.addRow(self.tr("Outputs used"), self.outputs_list)
+        form.addRow("", output_buttons)
         form.addRow(self.tr("Save as"), _browse_row(self, self.out, self._pick))
         self.busy = _busy_bar(self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
@@ -278,6 +310,67 @@ class ReportDialog(QDialog):
         if chosen:
             self.out.setText(chosen)
 
+    def _say(self, message, level: str = "error") -> None:
+        """The banner, and the dialog as tall as its wrapped lines need: a dialog's least height
+        comes from its layout without the lines a word-wrapped text takes at its width, and the
+        form's rows would overlap under a three-line banner."""
+        if isinstance(message, BaseException):
+            self.banner.show_error(message)
+        else:
+            self.banner.show_message(message, level)
+        self.layout().activate()
+        need = self.layout().totalHeightForWidth(self.width())
+        if need > self.height():
+            self.setMinimumHeight(need)
+            self.resize(self.width(), need)
+
+    def _pick_outputs(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileNames(self, self.tr("Outputs this use published"), "",
+                                                 self.tr("Images and voice lines (*.png *.jpg *.jpeg *.wav *.flac "
+                                                         "*.mp3);;All files (*)"))
+        if chosen:
+            self.add_outputs([Path(c) for c in chosen])
+
+    def add_outputs(self, paths: list[Path]) -> None:
+        """Hash ``paths`` on a worker and list each by name and short hash; a file that is no
+        image or voice line, or one listed already, is refused by name in the banner."""
+        paths = [Path(p) for p in paths]
+
+        def fingerprints(_task) -> list[tuple[Path, dict]]:
+            return [(p, output_fingerprint(p)) for p in paths]
+
+        self.add_outputs_button.setEnabled(False)
+        self.tasks.read(fingerprints, self._outputs_hashed, self._outputs_failed,
+                        what=self.tr("Hashing the outputs"), owner=self)
+
+    def _outputs_hashed(self, found: list[tuple[Path, dict]]) -> None:
+        self.add_outputs_button.setEnabled(True)
+        self.banner.hide()
+        listed = {fp["sha256"]: p for p, fp in self.outputs}
+        for path, fp in found:
+            if fp["sha256"] in listed:
+                self._say(self.tr("{name} is the same file as {other}, already listed.").format(
+                    name=path.name, other=listed[fp["sha256"]].name), "warning")
+                continue
+            listed[fp["sha256"]] = path
+            self.outputs.append((path, fp))
+            item = QListWidgetItem(self.tr("{name} — {hash}… ({media})").format(
+                name=path.name, hash=fp["sha256"][:12], media=fp["media_type"]), self.outputs_list)
+            item.setData(Qt.UserRole, fp["sha256"])
+            item.setToolTip(self.tr("{path}\nSHA-256 {hash}").format(path=path, hash=fp["sha256"]))
+        self.outputsAdded.emit()
+
+    def _outputs_failed(self, exc: BaseException) -> None:
+        self.add_outputs_button.setEnabled(True)
+        self._say(exc)
+        self.outputsAdded.emit()
+
+    def remove_selected_outputs(self) -> None:
+        gone = {item.data(Qt.UserRole) for item in self.outputs_list.selectedItems()}
+        self.outputs = [(p, fp) for p, fp in self.outputs if fp["sha256"] not in gone]
+        for item in self.outputs_list.selectedItems():
+            self.outputs_list.takeItem(self.outputs_list.row(item))
+
     def write(self) -> None:
         """First press: check the use; outside the licence, say how and wait for a second press."""
         fields = self.fields()
@@ -287,20 +380,21 @@ class ReportDialog(QDialog):
                 raise InvalidInput(self.tr("choose where to save the report"))
             reasons = use_outside_licence(self.manifest, *fields)
         except InvalidInput as exc:
-            self.banner.show_error(exc)
+            self._say(exc)
             return
         if reasons and self._checked != fields:
             self.warnings, self._checked = reasons, fields
-            self.banner.show_message(self.tr("This use falls outside the licence: {reasons}. The report will "
-                                             "still say what happened, and the talent will see it as a "
-                                             "violation.").format(reasons="; ".join(reasons)), "warning")
+            self._say(self.tr("This use falls outside the licence: {reasons}. The report will "
+                              "still say what happened, and the talent will see it as a "
+                              "violation.").format(reasons="; ".join(reasons)), "warning")
             self.write_button.setText(self.tr("Write anyway"))
             return
         out = Path(self.out.text().strip()).expanduser()
         package, identity = self.package, self.identity
+        outputs = [p for p, _ in self.outputs]
 
         def sign_and_write(_task) -> Path:
-            report, _warnings = create_report(package, identity, *fields)
+            report, _warnings = create_report(package, identity, *fields, outputs=outputs)
             write_report(report, out)
             return out
 
@@ -316,4 +410,4 @@ class ReportDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.busy.hide()
         self.write_button.setEnabled(True)
-        self.banner.show_error(exc)
+        self._say(exc)

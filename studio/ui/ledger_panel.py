@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.changes import Changes
-from studio.core.ledger.entries import import_report
+from studio.core.ledger.entries import EntryRecord, import_report
 from studio.core.errors import StudioError
 from studio.core.ledger.statement import ApprovedOutput, Statement, statement, write_csv
 from studio.core.package.approval_previews import output_preview
@@ -50,16 +50,27 @@ MAX_THUMBS = 200    # thumbnails made for one statement (each output is read who
 def approved_thumbnails(vault: Vault, outputs: list[ApprovedOutput]) -> dict[str, QImage]:
     """On a worker: a small image of each approved image output, by SHA-256 (decoded in memory
     from the vault, never written; QImage is safe off the GUI thread)."""
+    return output_thumbnails(vault, [(o.request_id, o.sha256, o.media_type) for o in outputs])
+
+
+def unapproved_outputs(st: Statement | None) -> list[tuple[EntryRecord, dict]]:
+    """Each output a violation's report named that the talent had not approved for it (DR057)."""
+    return [(e, o) for e in (st.violations if st else []) for o in e.outputs if o.get("reason")]
+
+
+def output_thumbnails(vault: Vault, outputs: list[tuple[str | None, str, str]]) -> dict[str, QImage]:
+    """On a worker: (request id, SHA-256, media type) → a small image of each image output whose
+    blob is in the vault (it came in that approval request), by SHA-256."""
     thumbs: dict[str, QImage] = {}
-    for o in outputs[-MAX_THUMBS:]:
-        if not o.media_type.startswith("image/") or o.sha256 in thumbs:
+    for request_id, sha, media in outputs[-MAX_THUMBS:]:
+        if request_id is None or not media.startswith("image/") or sha in thumbs:
             continue
         try:
-            image = QImage.fromData(output_preview(vault, o.request_id, o.sha256).data)
+            image = QImage.fromData(output_preview(vault, request_id, sha).data)
         except StudioError:
             continue
         if not image.isNull():
-            thumbs[o.sha256] = image.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+            thumbs[sha] = image.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
     return thumbs
 
 
@@ -141,6 +152,18 @@ class LedgerPanel(QWidget):
         self.approved.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         tl.addWidget(self.approved_title)
         tl.addWidget(self.approved)
+        # the outputs brands reported using without the talent's approval (DR057)
+        self.unapproved_title = QLabel("<span style='color:{0}'>{1}</span>".format(
+            VIOLATION.name(), self.tr("<b>Outputs used without approval</b> (violations)") if studio else
+            self.tr("<b>Outputs used without your approval</b> (violations)")), self)
+        self.unapproved_title.setWordWrap(True)
+        self.unapproved = QListWidget(self)
+        self.unapproved.setAccessibleName(self.tr("Outputs used without approval"))
+        self.unapproved.setIconSize(QSize(THUMB, THUMB))
+        self.unapproved.setWordWrap(True)
+        self.unapproved.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        tl.addWidget(self.unapproved_title)
+        tl.addWidget(self.unapproved)
         bottom = QWidget(self)
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -186,6 +209,8 @@ class LedgerPanel(QWidget):
         def work(_task):
             st = statement(self.vault, talent.id)  # its rows formatted here: a thousand entries (DR026)
             thumbs = approved_thumbnails(self.vault, st.approved_outputs)
+            thumbs.update(output_thumbnails(self.vault, [(o.get("request"), o["sha256"], o["media_type"])
+                                                         for _, o in unapproved_outputs(st)]))
             return st, list_packages(self.vault, talent.id), entry_rows(st), thumbs
 
         self.tasks.read(work, lambda data: self._loaded(talent.id, *data), what=self.tr("Loading the statement"),
@@ -219,6 +244,7 @@ class LedgerPanel(QWidget):
                     VIOLATION.name(), self.tr("1 violation") if bad == 1 else self.tr("{n} violations").format(n=bad))
             self.totals.setText(paid)
         self._show_approved(st.approved_outputs if st else [], thumbs or {})
+        self._show_unapproved(unapproved_outputs(st), thumbs or {})
         bad_entries = st.violations if st else []
         self.violations.setVisible(bool(bad_entries))
         self.violations.setText("<br>".join(
@@ -257,6 +283,31 @@ class LedgerPanel(QWidget):
         rows = min(max(len(outputs), 1), 3)
         self.approved.setFixedHeight(rows * (THUMB + 10) + 2 * self.approved.frameWidth())
 
+    def _show_unapproved(self, outputs: list[tuple[EntryRecord, dict]], thumbs: dict[str, QImage]) -> None:
+        """Each output used without approval: the day, the brand, the output's short hash and why
+        (never approved, rejected on a day, approved for another package), its thumbnail when it
+        came in an approval request (its blob is in the vault), the full hash in the tool tip."""
+        self.unapproved.clear()
+        voice = self.style().standardIcon(QStyle.SP_MediaVolume)
+        other = self.style().standardIcon(QStyle.SP_MessageBoxWarning)
+        for e, o in outputs:
+            text = self.tr("{day} · {brand} · {media}: {reason}").format(  # the reason names the output
+                day=day_text(e.on, e.timezone), brand=e.brand, media=o["media_type"], reason=o["reason"])
+            image = thumbs.get(o["sha256"])
+            icon = QIcon(QPixmap.fromImage(image)) if image is not None else (
+                voice if o["media_type"].startswith("audio/") and o.get("request") else other)
+            item = QListWidgetItem(icon, text, self.unapproved)
+            item.setData(Qt.UserRole, o["sha256"])
+            item.setForeground(VIOLATION)
+            item.setToolTip(self.tr("Reported in {report}, package {package}, grant {grant}\nRecorded {when}\n"
+                                    "SHA-256 {sha}").format(report=e.report_id, package=e.package_id,
+                                                            grant=e.grant_id, when=utc_and_local(e.at, e.timezone),
+                                                            sha=o["sha256"]))
+        self.unapproved_title.setVisible(bool(outputs))
+        self.unapproved.setVisible(bool(outputs))
+        rows = min(max(len(outputs), 1), 3)
+        self.unapproved.setFixedHeight(rows * (THUMB + 10) + 2 * self.unapproved.frameWidth())
+
     # -- actions -----------------------------------------------------------------------------------
     def choose_report(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a usage report"), "",
@@ -272,8 +323,9 @@ class LedgerPanel(QWidget):
     def _imported(self, result) -> None:
         e = result.entry
         if result.violation:
-            self.banner.show_message(self.tr("{brand} reported a use outside grant {grant}; recorded as a violation "
-                                             "the talent will see: {reasons}").format(
+            self.banner.show_message(self.tr("{brand} reported a use that grant {grant} does not allow or with "
+                                             "outputs the talent did not approve; recorded as a violation the "
+                                             "talent will see: {reasons}").format(
                 brand=e.brand, grant=e.grant_id, reasons="; ".join(e.reasons)), "warning")
         else:
             self.banner.show_message(self.tr("Recorded {0} use(s) by {1} on {2}: {3} owed to the talent.").format(

@@ -6,7 +6,9 @@ nothing and the reason; a talent with their own key cannot be decided for."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import zoneinfo
 
 import numpy as np
 import pyrage
@@ -98,6 +100,22 @@ def test_when_a_brand_asks_approval_on_the_command_line_then_approved_outputs_co
     assert not (tmp_path / "look-5.c2pa.png").exists()
     shown = cli.json("ledger", "statement", "--talent", tid)["approved_outputs"]  # the talent's statement
     assert [(o["sha256"], o["request_id"]) for o in shown] == [(png_sha, rid), (wav_sha, rid)]
+
+    # a usage report naming the outputs it used (DR057): the rejected one makes the use a violation
+    # (the approved one alone would not: tests/core/test_output_violations.py); the report carries
+    # their hashes, not the files
+    today = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).date().isoformat()  # the grant's (FR) day
+    cli.run("report", "create", str(pkg), *brand, "--use-description", "Spring lookbook", "--purpose", "advertising",
+            "--media", "web", "--territory", "FR", "--date", today, "--output", str(png), "--output", str(other),
+            "--out", str(tmp_path / "report.json"), check=True)
+    assert json.loads((tmp_path / "report.json").read_text())["outputs"] == [
+        {"sha256": png_sha, "media_type": "image/png"}, {"sha256": other_sha, "media_type": "image/png"}]
+    bad = cli("ledger", "import", str(tmp_path / "report.json"))
+    assert bad.returncode == 1 and "VIOLATION recorded" in bad.stdout
+    assert f"output {other_sha[:12]}… was rejected by the talent on {today} (request {rid})" in bad.stdout
+    assert png_sha[:12] not in bad.stdout  # approved for this package: no reason
+    text = cli("ledger", "statement", "--talent", tid, check=True).stdout
+    assert f"output {other_sha}  image/png  rejected" in text and "violations: 1" in text
 
     # the talent now holds their own key: the studio cannot decide for them
     cli.run("approval", "request", "--package", str(pkg), *brand, "--output", str(other),

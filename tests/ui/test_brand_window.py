@@ -264,3 +264,70 @@ def test_when_the_brand_makes_its_keys_in_the_first_run_dialog_then_they_are_loc
     assert chooser.folder == folder and chooser.identity.recipient == read_card(folder / CARD_FILE).recipient
     assert b"PRIVATE KEY" not in (folder / SIGNING_FILE).read_bytes()
     assert (folder / SIGNING_FILE).stat().st_mode & 0o077 == 0
+
+
+def test_when_the_brand_adds_outputs_to_the_report_then_each_is_listed_by_name_and_hash_and_the_studio_judges_them(
+        qtbot, window, parcel, tmp_path):
+    """DR057: the form lists the outputs a use published; the report names them by SHA-256 (the
+    files stay with the brand), and one the talent never approved makes the use a violation."""
+    import json
+
+    from tests.core.test_credentials import make_png
+
+    vault, package, _identity, _pem = parcel
+    w = window()
+    _shown(qtbot, w, package)
+    out = tmp_path / "report.json"
+    dialog = w.report_dialog(out)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    dialog.description.setText("Spring lookbook, hero image")
+    png = make_png(tmp_path / "hero.png", seed=7)
+    sha = sha256_of(png)
+    with qtbot.waitSignal(dialog.outputsAdded, timeout=T):
+        dialog.add_outputs([png])
+    assert [dialog.outputs_list.item(i).text() for i in range(dialog.outputs_list.count())] == [
+        f"hero.png — {sha[:12]}… (image/png)"]
+    assert sha in dialog.outputs_list.item(0).toolTip()
+
+    (tmp_path / "notes.txt").write_text("not an output")
+    with qtbot.waitSignal(dialog.outputsAdded, timeout=T):
+        dialog.add_outputs([tmp_path / "notes.txt"])
+    assert dialog.banner.level == "error" and "notes.txt" in dialog.banner.text()
+    shutil.copy(png, tmp_path / "hero-copy.png")
+    with qtbot.waitSignal(dialog.outputsAdded, timeout=T):
+        dialog.add_outputs([tmp_path / "hero-copy.png"])
+    assert "already listed" in dialog.banner.text() and dialog.outputs_list.count() == 1
+
+    with qtbot.waitSignal(w.reportWritten, timeout=T):
+        dialog.write()
+    written = json.loads(out.read_text())
+    assert written["outputs"] == [{"sha256": sha, "media_type": "image/png"}]
+    entry = import_report(vault, out).entry
+    assert entry.kind == "violation"
+    assert entry.reasons == [f"output {sha[:12]}… was never approved by the talent"]
+
+
+def test_when_an_output_is_removed_from_the_report_form_then_the_report_does_not_name_it(
+        qtbot, window, parcel, tmp_path):
+    from tests.core.test_credentials import make_png
+
+    w = window()
+    _shown(qtbot, w, parcel[1])
+    dialog = w.report_dialog(tmp_path / "report.json")
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.outputsAdded, timeout=T):
+        dialog.add_outputs([make_png(tmp_path / "a.png", seed=1), make_png(tmp_path / "b.png", seed=2)])
+    assert dialog.outputs_list.count() == 2 and not dialog.remove_outputs_button.isEnabled()
+    dialog.outputs_list.item(0).setSelected(True)
+    assert dialog.remove_outputs_button.isEnabled()
+    dialog.remove_outputs_button.click()
+    assert [p.name for p, _ in dialog.outputs] == ["b.png"] and dialog.outputs_list.count() == 1
+    assert dialog.outputs_list.item(0).text().startswith("b.png — ")
+
+
+def sha256_of(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

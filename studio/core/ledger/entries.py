@@ -23,6 +23,7 @@ from studio.core.consent.uses import count_uses
 from studio.core.errors import InvalidInput, IntegrityError, NotFound
 from studio.core.ids import new_id
 from studio.core.types import LedgerKind
+from studio.core.ledger.output_uses import output_reasons
 from studio.core.ledger.report_file import read_report, report_signed_by
 from studio.core.vault import Vault, audit
 from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package
@@ -55,6 +56,9 @@ class EntryRecord:
     at: str = ""            # the instant it was recorded, UTC (orders the statement)
     timezone: str = "UTC"   # the grant's: the zone ``on`` is a calendar day in (DR020)
     terms: str = ""         # the grant's fee in words: "4800.00 EUR per use" (DR033)
+    # the outputs the report named (DR057): sha256, media_type, state, reason, request (the
+    # approval request it was seen in: its blob is in the vault)
+    outputs: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         d = dict(self.__dict__)
@@ -146,7 +150,7 @@ def _entry(vault: Vault, row: LedgerEntry, brand_name: str, timezone: str = "UTC
     return EntryRecord(row.id, row.kind, row.on, row.talent_id, row.grant_id, row.brand_id, brand_name,
                        row.package_id, row.purpose, row.media, row.territory, row.count, Decimal(row.fee),
                        row.currency, row.report_id, details.get("description", ""), details.get("reasons", []),
-                       at=row.created_at, timezone=timezone, terms=terms)
+                       at=row.created_at, timezone=timezone, terms=terms, outputs=details.get("outputs", []))
 
 
 def _grant_facts(vault: Vault, grant_id: str, sealed: bytes | None) -> tuple[str, str]:
@@ -212,11 +216,17 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
         exported_on = day_in(pkg.created_at, rec.document["timezone"]).isoformat()  # the grant's day (DR020)
         use = report["use"]
         reasons = _report_reasons(rec, use, exported_on)
+        # each output it names, against the talent's approvals for this package (DR057)
+        unapproved, outputs = output_reasons(vault, s, talent_id, pkg_id, use["date"], rec.document["timezone"],
+                                             report.get("outputs", []))
+        reasons += unapproved
         kind = LedgerKind.VIOLATION if reasons else LedgerKind.USE
         doc = rec.document
         fee = Decimal(0) if reasons else fee_due(s, doc, grant_id, use["count"])
         eid = new_id("entry")
         details = {"description": use["description"], "reasons": reasons}
+        if outputs:
+            details["outputs"] = outputs
         if kind == LedgerKind.USE:
             count_uses(s, vault, grant_id, use["count"], report["report_id"])
         s.add(LedgerEntry(id=eid, kind=kind, on=use["date"], talent_id=talent_id, grant_id=grant_id,
@@ -226,8 +236,9 @@ def import_report(vault: Vault, path: Path) -> ImportResult:
                           details_sealed=vault.fields.seal(json.dumps(details), f"ledger.details:{eid}")))
         s.flush()
         row = s.get(LedgerEntry, eid)
+        named = {"outputs": [o["sha256"] for o in outputs]} if outputs else {}
         audit.append(s, f"ledger.{kind}", eid, {**entry_facts(row), "report": report["report_id"],
-                                                "signature": report["signature"]})
+                                                "signature": report["signature"], **named})
         return ImportResult(_entry(vault, row, brand_name, rec.document["timezone"], fee_words(rec.document)))
 
 

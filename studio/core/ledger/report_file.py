@@ -8,6 +8,7 @@ the object without ``signature`` — the same construction as the talent's conse
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from studio.core.consent import vocab
@@ -19,6 +20,9 @@ from studio.core.jsonfile import read_typed
 REPORT_TYPE = "twin-studio/usage-report"
 MAX_REPORT = 256 * 1024
 MAX_COUNT = 1_000_000
+MAX_OUTPUTS = 200  # outputs one report names (each ~100 bytes of the report)
+_SHA = re.compile(r"[0-9a-f]{64}")
+_MIME = re.compile(r"(image|audio)/[a-z0-9.+-]{1,40}")
 
 
 def _day(text: str) -> dt.date:
@@ -62,7 +66,36 @@ def read_report(path: Path) -> dict:
         raise InvalidInput("the usage report's use is not an object")
     check_use_fields(u.get("description", ""), u.get("purpose", ""), u.get("media", ""), u.get("territory", ""),
                      str(u.get("date", "")), u.get("count"))
+    check_outputs(r.get("outputs", []))
     return r
+
+
+def check_outputs(outputs: object) -> list[dict]:
+    """The outputs a report names as used (DR057): each ``{"sha256", "media_type"}``, no two the
+    same. A report made before DR057 names none (the key is absent): the same as an empty list."""
+    if not isinstance(outputs, list):
+        raise InvalidInput("the usage report's outputs is not a list")
+    if len(outputs) > MAX_OUTPUTS:
+        raise InvalidInput(f"a usage report names at most {MAX_OUTPUTS} outputs; split the use over several reports")
+    seen: set[str] = set()
+    for i, o in enumerate(outputs, 1):
+        if not isinstance(o, dict) or set(o) != {"sha256", "media_type"}:
+            raise InvalidInput(f"the usage report's output {i} is not an object of sha256 and media_type")
+        sha, mime = o["sha256"], o["media_type"]
+        if not isinstance(sha, str) or _SHA.fullmatch(sha) is None:
+            raise InvalidInput(f"the usage report's output {i} has no SHA-256 (64 hexadecimal digits): "
+                               f"{str(sha)[:80]!r}")
+        if not isinstance(mime, str) or _MIME.fullmatch(mime) is None:
+            raise InvalidInput(f"the usage report's output {i} has no image or audio media type: {str(mime)[:80]!r}")
+        if sha in seen:
+            raise InvalidInput(f"the usage report names output {sha[:12]}… twice")
+        seen.add(sha)
+    return outputs
+
+
+def short_hash(sha: str) -> str:
+    """How a reason names an output: its SHA-256's first 12 digits (the full one is in the entry)."""
+    return sha[:12] + "…"
 
 
 def report_signed_by(report: dict, verify_key_b64: str) -> bool:

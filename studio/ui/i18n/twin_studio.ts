@@ -324,7 +324,7 @@
 <context>
     <name>BrandIdentityDialog</name>
     <message>
-        <location filename="../brand_dialogs.py" line="+107"/>
+        <location filename="../brand_dialogs.py" line="+108"/>
         <source>I received a package — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1872,7 +1872,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+63"/>
         <source>Statement</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1932,6 +1932,21 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+8"/>
+        <source>&lt;b&gt;Outputs used without approval&lt;/b&gt; (violations)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Outputs used without your approval&lt;/b&gt; (violations)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Outputs used without approval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+9"/>
         <source>&lt;b&gt;Uses per month&lt;/b&gt; (green: paid; red: reported outside the grant)</source>
         <translation type="unfinished"></translation>
@@ -1942,12 +1957,22 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
         <source>Loading the statement</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-117"/>
+        <location line="+78"/>
+        <source>{day} · {brand} · {media}: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>{brand} reported a use that grant {grant} does not allow or with outputs the talent did not approve; recorded as a violation the talent will see: {reasons}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-241"/>
         <source>Package {0}, grant {1}
 Recorded {2}</source>
         <translation type="unfinished"></translation>
@@ -1958,7 +1983,7 @@ Recorded {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+147"/>
         <source>No talent selected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1988,7 +2013,7 @@ Recorded {2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Grant {0}
 Made {1}
 File SHA-256 {2}</source>
@@ -2007,7 +2032,14 @@ SHA-256 {sha}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+26"/>
+        <source>Reported in {report}, package {package}, grant {grant}
+Recorded {when}
+SHA-256 {sha}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Import a usage report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2022,12 +2054,7 @@ SHA-256 {sha}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>{brand} reported a use outside grant {grant}; recorded as a violation the talent will see: {reasons}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+10"/>
         <source>Recorded {0} use(s) by {1} on {2}: {3} owed to the talent.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3498,22 +3525,43 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
 <context>
     <name>ReportDialog</name>
     <message>
-        <location filename="../brand_dialogs.py" line="+129"/>
+        <location filename="../brand_dialogs.py" line="+133"/>
         <source>Usage report — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Tell the studio how you used package {package}. The report is signed with your brand&apos;s key; each use counts against the licence.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>e.g. Spring campaign, hero image</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
+        <location line="+27"/>
+        <source>Outputs used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-21"/>
+        <source>The images and voice lines this use published. The report names each by its SHA-256; the studio checks that the talent approved it for this package.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Add outputs…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Use</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3543,7 +3591,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Save as</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3564,7 +3612,38 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+19"/>
+        <source>Outputs this use published</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Images and voice lines (*.png *.jpg *.jpeg *.wav *.flac *.mp3);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Hashing the outputs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{name} is the same file as {other}, already listed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{name} — {hash}… ({media})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{path}
+SHA-256 {hash}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>choose where to save the report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3579,7 +3658,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Writing the usage report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -5378,7 +5457,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>parent</name>
     <message>
-        <location filename="../brand_dialogs.py" line="-273"/>
+        <location filename="../brand_dialogs.py" line="-366"/>
         <source>Browse…</source>
         <translation type="unfinished"></translation>
     </message>
