@@ -45,8 +45,8 @@ class _GuardedReader(io.RawIOBase):
 
 
 class ObjectBlobStore(BlobStore):
-    def __init__(self, objects: ObjectStore, kind: str, keys: VaultKeys, local: Path) -> None:
-        super().__init__(local / kind, keys)  # the local folder: only a default for staging
+    def __init__(self, objects: ObjectStore, kind: str, keys: VaultKeys, local: Path, keyring=None) -> None:
+        super().__init__(local / kind, keys, keyring)  # the local folder: only a default for staging
         self.objects, self.kind = objects, kind
         self._uploaded: set[Path] = set()
         self._lock = threading.Lock()
@@ -67,16 +67,19 @@ class ObjectBlobStore(BlobStore):
     # -- writing ---------------------------------------------------------------------------
     def upload(self, staged: Staged) -> None:
         """Upload the staged blob (always: an object another writer left may be removed by a
-        cleaner until a catalog row refers to it, see :mod:`shared`)."""
+        cleaner until a catalog row refers to it, see :mod:`shared`) — unless a catalog row refers
+        to it already: that object may be encrypted to another talent's key and stays (DR055)."""
+        if self.keyring is not None and self.keyring.has_row(staged.sha256):
+            return
         self.objects.put_file(self._key(staged.sha256), staged.temp)
         with self._lock:
             self._uploaded.add(staged.temp)
 
-    def publish(self, staged: Staged) -> None:
+    def publish(self, staged: Staged, overwrite: bool = False) -> None:  # type: ignore[override]
         with self._lock:
             uploaded = staged.temp in self._uploaded
             self._uploaded.discard(staged.temp)
-        if not uploaded and not self.exists(staged.sha256):
+        if not uploaded and (overwrite or not self.exists(staged.sha256)):
             self.objects.put_file(self._key(staged.sha256), staged.temp)
         staged.temp.unlink(missing_ok=True)
 
@@ -85,8 +88,18 @@ class ObjectBlobStore(BlobStore):
             self._uploaded.discard(staged.temp)
         staged.temp.unlink(missing_ok=True)
 
+    def replace(self, staged: Staged) -> None:  # type: ignore[override]
+        self.objects.put_file(self._key(staged.sha256), staged.temp)  # an object is replaced whole
+        staged.temp.unlink(missing_ok=True)
+
     def remove(self, sha256: str) -> None:
         self.objects.delete(self._key(sha256))
+
+    def remove_name(self, name: str) -> None:  # type: ignore[override]
+        self.objects.delete(f"{self.kind}/{name}{SUFFIX}")
+
+    def read_stored(self, name: str) -> bytes | None:  # type: ignore[override]
+        return self.objects.get(f"{self.kind}/{name}{SUFFIX}")
 
     # -- reading ---------------------------------------------------------------------------
     def decrypt_to(self, sha256: str, dst: BinaryIO | None, cancel: CancelToken | None = None) -> int:

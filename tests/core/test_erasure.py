@@ -1,0 +1,231 @@
+"""Erasure by crypto-shredding (issue 13, DR055): each talent's files are encrypted to their own
+likeness key; erasing them destroys the key, so copies taken before and put back cannot be
+decrypted; the studio signs a receipt; a crash between the commit and the deletion is safe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pyrage
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from studio.core.check import check_vault
+from studio.core.consent.policy import check_use
+from studio.core.derived import add_derived
+from studio.core.erasure import erase_talent, plan_erasure, request_erasure_with_key
+from studio.core.errors import ConsentError, IntegrityError
+from studio.core.intake import ingest_paths
+from studio.core.kits.receipts import erasure_receipt, verify_receipt, write_erasure_receipt
+from studio.core.ledger.entries import list_entries
+from studio.core.package.export import export_package
+from studio.core.talents import add_talent, get_talent
+from studio.core.vault import audit
+from studio.core.vault.catalog import Asset, AssetFile, Blob, TalentBlobKey
+from studio.core.vault.likeness_keys import unwrap
+from tests.conftest import TESTDATA
+from tests.core.helpers import BRAND, active_grant, brand, studio_key
+from tests.vaults import BOTH_VAULTS, blob_data, blob_names, catalog_db, folder_only, put_blob_data
+
+pytestmark = BOTH_VAULTS
+THUMB = b"\x89PNG\r\n\x1a\n" + b"the same thumbnail bytes under two talents" * 4
+
+
+def _files(vault, tid) -> list[tuple[str, str]]:
+    """(store, sha256) of every file of the talent's assets."""
+    with vault.session() as s:
+        rows = s.execute(select(Blob.store, Blob.sha256).where(Blob.sha256.in_(
+            select(Asset.sha256).where(Asset.talent_id == tid).union(
+                select(AssetFile.sha256).join(Asset, Asset.id == AssetFile.asset_id).where(Asset.talent_id == tid))
+        ))).all()
+    return sorted((store, sha) for store, sha in rows)
+
+
+def _other(vault):
+    """A second talent with a voice take of their own (and the thumbnail bytes the first one has too)."""
+    other = add_talent(vault, "Ruth Okafor")
+    (r,) = ingest_paths(vault, other.id, [TESTDATA / "voice" / "ljspeech_LJ050-0131.wav"])
+    assert r.status == "ingested"
+    return other, r.asset_id
+
+
+def _opens(ct: bytes, identities) -> bool:
+    try:
+        pyrage.decrypt(ct, identities)
+    except (pyrage.DecryptError, ValueError, OSError):
+        return False
+    return True
+
+
+def test_a_talents_files_are_encrypted_to_their_own_key_not_the_vault_key(world):
+    vault, talent, key, assets = world
+    files = _files(vault, talent.id)
+    assert {store for store, _ in files} == {"blobs", "derived"}  # originals and derived files (LODs, waveform)
+    with vault.session() as s:
+        row = s.get(TalentBlobKey, talent.id)
+        owners = set(s.execute(select(Blob.owner).where(Blob.sha256.in_([sha for _, sha in files]))).scalars())
+    assert owners == {talent.id}
+    mine = unwrap(vault._keys, row)  # the two steps `age -d` takes: the vault identity opens the talent's key
+    for store, sha in files:
+        ct = blob_data(vault, sha, store)
+        assert not _opens(ct, [vault._keys.identity])
+        assert hashlib.sha256(pyrage.decrypt(ct, [mine])).hexdigest() == sha
+        assert hashlib.sha256(vault.store(store).read_bytes(sha)).hexdigest() == sha  # reading works as before
+
+
+def test_erasure_is_refused_without_the_talents_signed_request_and_changes_nothing(world):
+    vault, talent, key, assets = world
+    before = len(audit.list_events(vault))
+
+    with pytest.raises(ConsentError, match="has not asked for erasure: erasure needs their signed request"):
+        erase_talent(vault, talent.id)
+
+    assert len(audit.list_events(vault)) == before
+    assert get_talent(vault, talent.id).name == "Ines Duarte"
+    for store, sha in _files(vault, talent.id):
+        vault.store(store).verify(sha)
+    other, _ = _other(vault)
+    with pytest.raises(ConsentError, match="only talent"):  # the studio cannot sign for them with another's key
+        request_erasure_with_key(vault, other.id, key)
+
+
+def test_after_erasure_old_copies_cannot_be_decrypted_others_are_intact_the_ledger_kept_and_the_receipt_verifies(
+        world, tmp_path):
+    vault, talent, key, assets = world
+    other, other_asset = _other(vault)
+    add_derived(vault, assets[0], "thumbnail", "image/png", THUMB)  # the same plaintext under both talents
+    add_derived(vault, other_asset, "thumbnail", "image/png", THUMB)
+    shared_sha = hashlib.sha256(THUMB).hexdigest()
+    g = active_grant(vault, talent, key, assets)
+    brand(vault)
+    delivered = export_package(vault, g.id, BRAND, tmp_path / "delivered.twinpkg")
+    fees = [(e.fee, e.currency, e.on, e.brand_id) for e in list_entries(vault, talent.id)]
+    assert fees
+    files = [(store, sha) for store, sha in _files(vault, talent.id) if sha != shared_sha]
+    copies = {(store, sha): blob_data(vault, sha, store) for store, sha in files}  # a backup, taken before
+    other_files = _files(vault, other.id)
+    request_erasure_with_key(vault, talent.id, key)
+    plan = plan_erasure(vault, talent.id)
+    assert sorted((st, sha) for st, hashes in plan.destroyed.items() for sha in hashes) == sorted(files)
+    assert plan.handed == [("derived", shared_sha, other.id)]
+
+    done = erase_talent(vault, talent.id)
+
+    assert done.removed == len(files) and not done.already
+    with vault.session() as s:
+        assert s.get(TalentBlobKey, talent.id) is None
+    assert get_talent(vault, talent.id).name == "(erased)" and get_talent(vault, talent.id).email is None
+    for (store, sha), ct in copies.items():  # put back from the backup: nothing this vault holds opens them
+        assert vault.store(store).name_for(sha) not in blob_names(vault, store)
+        put_blob_data(vault, sha, ct, store)
+        assert not _opens(ct, vault.keyring.all_identities())
+    report = check_vault(vault)
+    assert report.ok, report.problems
+    strays = [n for n in report.notes if "of an erased talent: no key this vault holds decrypts it" in n]
+    assert len(strays) == len(copies)
+    # the other talent is intact, the shared thumbnail included (now under their key)
+    for store, sha in other_files:
+        vault.store(store).verify(sha)
+    assert not _opens(blob_data(vault, shared_sha, "derived"), [vault._keys.identity])
+    # the ledger keeps what accounting needs; exports are refused
+    assert [(e.fee, e.currency, e.on, e.brand_id) for e in list_entries(vault, talent.id)] == fees
+    decision = check_use(vault, g.id, "e-commerce", "web", "FR")
+    assert not decision.permitted and any("was erased at their request" in r for r in decision.reasons)
+    with pytest.raises(ConsentError):
+        ingest_paths(vault, talent.id, [TESTDATA / "voice" / "cmu_arctic_us_aew_a0001.wav"])
+
+    receipt_file = tmp_path / "erasure.json"
+    receipt = write_erasure_receipt(vault, talent.id, receipt_file)
+    assert receipt["destroyed"] == plan.destroyed and receipt["shared_kept"] == [shared_sha]
+    assert [p["package"] for p in receipt["packages"]] == [delivered.package_id]
+    assert receipt["packages"][0]["brand_name"] == BRAND and receipt["backup_retention_days"] == 35
+    assert "Ines" not in receipt_file.read_text()
+    checked = verify_receipt(receipt_file, studio_key(vault))
+    tomb = [e for e in audit.list_events(vault) if e["action"] == "talent.erased"]
+    assert checked.receipt["chain_head"] == {"seq": tomb[0]["seq"], "hash": tomb[0]["hash"]}
+    raw = receipt_file.read_bytes()
+    changed = tmp_path / "changed.json"
+    i = raw.index(b'"erased_at": "') + 20
+    changed.write_bytes(raw[:i] + bytes([raw[i] ^ 1]) + raw[i + 1:])
+    with pytest.raises(IntegrityError):
+        verify_receipt(changed, studio_key(vault))
+    with pytest.raises(IntegrityError, match="not signed by the studio key"):
+        verify_receipt(receipt_file, Ed25519PrivateKey.generate().public_key())
+    assert erasure_receipt(vault, talent.id)["destroyed"] == receipt["destroyed"]  # again later, the same
+
+    again = erase_talent(vault, talent.id)  # a re-run removes the copies put back
+
+    assert again.already and again.removed == len(copies)
+    report = check_vault(vault)
+    assert report.ok and not [n for n in report.notes if "erased talent" in n], report.notes
+
+
+def test_files_stored_before_talent_keys_are_deleted_and_listed_as_decryptable_from_backups(world, tmp_path):
+    vault, talent, key, assets = world
+    store, sha = _files(vault, talent.id)[0]
+    plain = vault.store(store).read_bytes(sha)
+    with catalog_db(vault) as db:  # as an older Twin Studio stored it: to the vault key, no owner
+        db.execute("UPDATE blobs SET owner = NULL WHERE sha256 = ?", (sha,))
+    put_blob_data(vault, sha, pyrage.encrypt(plain, [vault._keys.recipient]), store)
+    vault.keyring.set_owner(sha, None)
+    old_copy = blob_data(vault, sha, store)
+    request_erasure_with_key(vault, talent.id, key)
+
+    erase_talent(vault, talent.id)
+
+    receipt = erasure_receipt(vault, talent.id)
+    assert receipt["legacy_in_backups"] == {"blobs": [], "derived": [], store: [sha]}
+    assert sha not in receipt["destroyed"][store]
+    assert "legacy_in_backups" in receipt["backups"] and "35 days" in receipt["backups"]
+    assert vault.store(store).name_for(sha) not in blob_names(vault, store)
+    put_blob_data(vault, sha, old_copy, store)  # a backup's copy put back: it still opens, and check says so
+    report = check_vault(vault)
+    assert any("still decrypts with this vault's key" in p for p in report.problems)
+    erase_talent(vault, talent.id)
+    assert check_vault(vault).ok
+
+
+_CHILD = """
+import sys
+from pathlib import Path
+import pyrage
+from studio.core.erasure import erase_talent
+from studio.core.vault import Vault
+from studio.core.vault.header import read_header
+from studio.core.vault.keys import VaultKeys
+root = Path(sys.argv[1])
+keys = VaultKeys(pyrage.x25519.Identity.from_str(sys.stdin.read().strip()))
+erase_talent(Vault(root, read_header(root), keys), sys.argv[2])
+"""
+
+
+@folder_only("the crash is a killed child process on the folder vault; the sequence is the same on both")
+def test_a_crash_between_the_commit_and_the_deletion_leaves_undecryptable_strays_that_a_rerun_removes(world):
+    from studio.core.vault.header import read_header
+    from studio.core.vault import Vault
+
+    vault, talent, key, assets = world
+    files = _files(vault, talent.id)
+    request_erasure_with_key(vault, talent.id, key)
+    root, keys = vault.root, vault._keys
+    vault.close()
+    env = {**os.environ, "STUDIO_TEST_KILL_AT": "erase.committed", "PYTHONPATH": os.getcwd()}
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(root), talent.id], input=str(keys.identity).encode(),
+                          env=env, capture_output=True, timeout=300)
+    assert proc.returncode != 0  # killed at the point
+
+    with Vault(root, read_header(root), keys) as after:
+        assert get_talent(after, talent.id).name == "(erased)"  # committed
+        assert all(after.store(st).exists(sha) for st, sha in files)  # not deleted yet
+        report = check_vault(after)
+        assert report.ok, report.problems
+        assert len([n for n in report.notes if "of an erased talent: no key" in n]) == len(files)
+        done = erase_talent(after, talent.id)
+        assert done.already and done.removed == len(files)
+        report = check_vault(after)
+        assert report.ok and not [n for n in report.notes if "erased talent" in n]
