@@ -145,7 +145,11 @@ def test_after_erasure_old_copies_cannot_be_decrypted_others_are_intact_the_ledg
     assert [p["package"] for p in receipt["packages"]] == [delivered.package_id]
     assert receipt["packages"][0]["brand_name"] == BRAND and receipt["backup_retention_days"] == 35
     assert "Ines" not in receipt_file.read_text()
-    checked = verify_receipt(receipt_file, studio_key(vault))
+    me = tmp_path / "my-keys"
+    me.mkdir()
+    checked = verify_receipt(receipt_file, studio_key(vault), me)  # the talent's folder remembers the head
+    seen = json.loads((me / "seen-kits.json").read_text())
+    assert [(h["kit"], h["seq"]) for h in seen["heads"]] == [(f"erasure {talent.id}", checked.receipt["chain_head"]["seq"])]
     tomb = [e for e in audit.list_events(vault) if e["action"] == "talent.erased"]
     assert checked.receipt["chain_head"] == {"seq": tomb[0]["seq"], "hash": tomb[0]["hash"]}
     raw = receipt_file.read_bytes()
