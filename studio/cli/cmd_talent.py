@@ -1,5 +1,5 @@
 """``twin-studio talent keygen|add|link|export-kit|list|pause|resume|access-export|request-erasure|erase|
-erasure-receipt|set-passphrase|export-key``: talents, their own keys, their pauses of exports, their
+erasure-receipt|rekey|set-passphrase|export-key``: talents, their own keys, their pauses of exports, their
 access copy (DR050) and the erasure of their likeness (DR055).
 
 ``talent keygen`` runs on the talent's own device (no vault); ``add --card`` and ``link`` register
@@ -284,6 +284,27 @@ def cmd_talent_erasure_receipt(args) -> int:
     return EXIT_OK
 
 
+def cmd_talent_rekey(args) -> int:
+    from studio.core.progress import CancelToken
+    from studio.core.rekey import rekey_talent_files
+
+    token = CancelToken()
+    with open_vault(args) as vault:
+        bar, update = progress_bar(not args.json)
+        try:
+            with ctrl_c_cancels(token):  # each file is moved whole or not at all
+                done = rekey_talent_files(vault, args.talent, progress=update, cancel=token)
+        finally:
+            if bar is not None:
+                bar.close()
+    print(f"{done.rekeyed} file(s) moved from the vault key to their talent's key, {done.finished} finished from an "
+          f"interrupted run; {done.shared} file(s) that several talents share stay under the vault key",
+          file=sys.stderr)
+    if args.json:
+        print_json(done.to_json())
+    return EXIT_OK
+
+
 def cmd_set_passphrase(args) -> int:
     from studio.core.consent.talent_keys import has_key, refuse_if_own_device, set_talent_passphrase
 
@@ -371,6 +392,10 @@ def register(commands) -> None:
                      "erasure again", talent)
     p.add_argument("talent", metavar="ID")
     p.add_argument("--out", required=True, metavar="FILE.json")
+    p = commands.add("rekey", cmd_talent_rekey, "re-encrypt files stored before talents had their own likeness "
+                     "keys to their talent's key, so that an erasure shreds them too (crash-safe; run again to finish)",
+                     talent)
+    p.add_argument("talent", metavar="ID", nargs="?", help="only this talent's files (default: every talent's)")
     p = commands.add("set-passphrase", cmd_set_passphrase,
                      "create the talent's own signing key under their passphrase, or change that passphrase", talent)
     p.add_argument("talent", metavar="ID")

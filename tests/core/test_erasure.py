@@ -169,14 +169,19 @@ def test_after_erasure_old_copies_cannot_be_decrypted_others_are_intact_the_ledg
     assert report.ok and not [n for n in report.notes if "erased talent" in n], report.notes
 
 
-def test_files_stored_before_talent_keys_are_deleted_and_listed_as_decryptable_from_backups(world, tmp_path):
-    vault, talent, key, assets = world
-    store, sha = _files(vault, talent.id)[0]
+def _make_legacy(vault, store: str, sha: str) -> None:
+    """As an older Twin Studio stored it: encrypted to the vault key, no owner."""
     plain = vault.store(store).read_bytes(sha)
-    with catalog_db(vault) as db:  # as an older Twin Studio stored it: to the vault key, no owner
+    with catalog_db(vault) as db:
         db.execute("UPDATE blobs SET owner = NULL WHERE sha256 = ?", (sha,))
     put_blob_data(vault, sha, pyrage.encrypt(plain, [vault._keys.recipient]), store)
     vault.keyring.set_owner(sha, None)
+
+
+def test_files_stored_before_talent_keys_are_deleted_and_listed_as_decryptable_from_backups(world, tmp_path):
+    vault, talent, key, assets = world
+    store, sha = _files(vault, talent.id)[0]
+    _make_legacy(vault, store, sha)
     old_copy = blob_data(vault, sha, store)
     request_erasure_with_key(vault, talent.id, key)
 
@@ -233,3 +238,52 @@ def test_a_crash_between_the_commit_and_the_deletion_leaves_undecryptable_strays
         assert done.already and done.removed == len(files)
         report = check_vault(after)
         assert report.ok and not [n for n in report.notes if "erased talent" in n]
+
+
+def test_files_stored_before_talent_keys_are_moved_to_the_talents_key_by_rekey(world):
+    from studio.core.rekey import rekey_talent_files
+
+    vault, talent, key, assets = world
+    files = _files(vault, talent.id)
+    legacy = [next(f for f in files if f[0] == "blobs"), next(f for f in files if f[0] == "derived")]
+    for store, sha in legacy:
+        _make_legacy(vault, store, sha)
+        assert _opens(blob_data(vault, sha, store), [vault._keys.identity])
+
+    done = rekey_talent_files(vault)
+
+    assert (done.rekeyed, done.finished) == (2, 0)
+    for store, sha in legacy:
+        assert not _opens(blob_data(vault, sha, store), [vault._keys.identity])
+        vault.store(store).verify(sha)
+    assert check_vault(vault).ok
+    assert rekey_talent_files(vault).to_json() == {"rekeyed": 0, "finished": 0, "shared": 0}
+
+
+_REKEY_CHILD = _CHILD.replace("from studio.core.erasure import erase_talent", "from studio.core.rekey import "
+                              "rekey_talent_files").replace("erase_talent(", "rekey_talent_files(")
+
+
+@folder_only("the crash is a killed child process on the folder vault; the sequence is the same on both")
+def test_a_rekey_killed_after_the_owner_is_committed_leaves_a_readable_file_that_the_next_run_finishes(world):
+    from studio.core.rekey import rekey_talent_files
+    from studio.core.vault.header import read_header
+    from studio.core.vault import Vault
+
+    vault, talent, key, assets = world
+    store, sha = _files(vault, talent.id)[0]
+    _make_legacy(vault, store, sha)
+    root, keys = vault.root, vault._keys
+    vault.close()
+    env = {**os.environ, "STUDIO_TEST_KILL_AT": "rekey.owned", "PYTHONPATH": os.getcwd()}
+    proc = subprocess.run([sys.executable, "-c", _REKEY_CHILD, str(root), talent.id],
+                          input=str(keys.identity).encode(), env=env, capture_output=True, timeout=300)
+    assert proc.returncode != 0
+
+    with Vault(root, read_header(root), keys) as after:
+        assert _opens(blob_data(after, sha, store), [keys.identity])  # both keys open it: step 3 not done
+        assert check_vault(after).ok
+        assert rekey_talent_files(after).finished == 1
+        assert not _opens(blob_data(after, sha, store), [keys.identity])
+        after.store(store).verify(sha)
+        assert check_vault(after).ok

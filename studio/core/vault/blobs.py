@@ -10,6 +10,7 @@ while re-hashing and refuses content whose hash does not match its name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from dataclasses import dataclass
@@ -204,6 +205,17 @@ class BlobStore:
 
     def remove_name(self, name: str) -> None:
         self.stored_path(name).unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def open_raw(self, sha256: str) -> Iterator[BinaryIO | None]:
+        """The stored ciphertext as a stream (None: no such file)."""
+        try:
+            fh = open(self.path_for(sha256), "rb")
+        except FileNotFoundError:
+            yield None
+            return
+        with fh:
+            yield fh
 
     def read_stored(self, name: str) -> bytes | None:
         """The raw ciphertext of a stored name (None: gone), for ``check`` to try keys on it."""

@@ -10,6 +10,7 @@ lease protects); :meth:`publish`, under the lock, only makes sure it is there.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from pathlib import Path
@@ -97,6 +98,11 @@ class ObjectBlobStore(BlobStore):
 
     def remove_name(self, name: str) -> None:  # type: ignore[override]
         self.objects.delete(f"{self.kind}/{name}{SUFFIX}")
+
+    @contextlib.contextmanager
+    def open_raw(self, sha256: str) -> Iterator[BinaryIO | None]:  # type: ignore[override]
+        with self.objects.reading(self._key(sha256)) as body:
+            yield None if body is None else io.BufferedReader(_GuardedReader(body, self.objects.describe()), 1 << 20)
 
     def read_stored(self, name: str) -> bytes | None:  # type: ignore[override]
         return self.objects.get(f"{self.kind}/{name}{SUFFIX}")
