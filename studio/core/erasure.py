@@ -120,6 +120,15 @@ def request_erasure_with_key(vault: Vault, talent_id: str, key) -> int:
         return ev.seq
 
 
+def can_erase(vault: Vault, talent_id: str) -> bool:
+    """Whether the talent asked for erasure by a signed request and is not erased yet (what enables
+    the app's *Erase talent…*)."""
+    tid = parse_id("talent", talent_id)
+    with vault.session() as s:
+        talent = s.get(Talent, tid)
+        return talent is not None and talent.erased_at is None and erasure_request(s, tid) is not None
+
+
 def erasure_request(s, tid: str) -> AuditEvent | None:
     """The talent's signed erasure request, as recorded (a decisions file, or review mode)."""
     return s.execute(select(AuditEvent).where(AuditEvent.action == REQUESTED, AuditEvent.actor == tid)
@@ -273,5 +282,5 @@ def erasure_refusal(vault: Vault, talent_id: str) -> str | None:
     return f"talent {tid} was erased at their request on {at}: nothing of theirs can be exported" if at else None
 
 
-__all__ = ["ERASED", "ErasurePlan", "ErasureResult", "erase_talent", "erasure_refusal", "plan_erasure",
+__all__ = ["ERASED", "ErasurePlan", "can_erase", "ErasureResult", "erase_talent", "erasure_refusal", "plan_erasure",
            "backup_retention_days", "erased_hashes", "tombstone"]
