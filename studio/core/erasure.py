@@ -28,7 +28,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from studio.core.changes import Changes
 from studio.core.clock import now_iso
@@ -189,6 +189,10 @@ def plan_erasure(vault: Vault, talent_id: str) -> ErasurePlan:
                 plan.legacy.setdefault(blob.store, []).append(sha)
             else:
                 plan.kept.append(sha)
+        # a file of theirs nothing refers to (none is expected): its key goes, so it goes too
+        for store, sha in s.execute(select(Blob.store, Blob.sha256).where(Blob.owner == tid,
+                                                                        Blob.sha256.not_in(mine or [""]))):
+            plan.destroyed.setdefault(store, []).append(sha)
         for p, brand in s.execute(select(Package, Brand.name).join(Brand, Brand.id == Package.brand_id)
                                   .where(Package.talent_id == tid).order_by(Package.created_at)):
             plan.packages.append({"package": p.id, "brand": p.brand_id, "brand_name": brand, "delivered_at": p.created_at,
@@ -224,6 +228,10 @@ def erase_talent(vault: Vault, talent_id: str, progress: ProgressFn | None = Non
         details.pop("talent")
         f = vault.fields
         with vault.session() as s:  # 2. one transaction
+            sqlite = s.get_bind().dialect.name == "sqlite"
+            if sqlite:  # deleted and rewritten rows' bytes are overwritten, not left in free pages (DR045)
+                before = s.execute(text("PRAGMA secure_delete")).scalar()
+                s.execute(text("PRAGMA secure_delete=ON"))
             s.execute(delete(TalentBlobKey).where(TalentBlobKey.talent_id == tid))
             if plan.assets:
                 s.execute(delete(Review).where(Review.asset_id.in_(plan.assets)))
@@ -246,6 +254,9 @@ def erase_talent(vault: Vault, talent_id: str, progress: ProgressFn | None = Non
             row.email_sealed = row.agency_sealed = None
             row.erased_at = erased_at
             audit.append(s, ERASED, tid, details)
+            s.flush()
+            if sqlite:  # the connection goes back to the pool as it came
+                s.execute(text(f"PRAGMA secure_delete={int(before or 0)}"))
         vault.keyring.forget(tid)
         for _, sha, other in plan.handed:
             vault.keyring.set_owner(sha, other)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.core.vault.blobs import Staged
-from studio.core.vault.catalog import Blob, PendingWrite
+from studio.core.errors import ConsentError
+from studio.core.vault.catalog import Blob, PendingWrite, TalentBlobKey
 
 Fresh = list[tuple[str, Staged]]
 
@@ -30,6 +31,10 @@ def publish_with_intent(vault, staged: list[tuple[str, Staged]], now: str) -> Fr
 
 
 def add_blob_rows(s: Session, fresh: Fresh, now: str) -> None:
+    for owner in sorted({st.owner for _, st in fresh if st.owner is not None}):
+        if s.get(TalentBlobKey, owner) is None:  # erased while this write was staged (DR055)
+            raise ConsentError(f"talent {owner} was erased at their request while this was being stored: "
+                               "nothing was stored")
     for store, st in fresh:
         if s.get(Blob, st.sha256) is None:
             s.add(Blob(sha256=st.sha256, store=store, size=st.size, created_at=now, owner=st.owner))
