@@ -50,6 +50,8 @@ and peak memory of the whole process tree next to Open3D's own read + first rend
 key derivation in the app's process (before DR043) and in a child process (after).
 ``check``: ``twin-studio check`` (full, and ``--read-data-subset 10%``) on a vault with a talent of
 1,000 and of 10,000 voice takes among 100 talents, 1,000 grants and ledger entries; where its time goes.
+``erasure``: per-talent keys on a 1,000-take talent among 100: verifying every blob before and
+after ``talent rekey``, the rekey, ``talent erase`` and ``check`` after it (DR055).
 ``brand-window``: the brand's window verifying and opening a package of a 1.3 M-triangle scan: wall
 time and the worst event-loop gap of each, next to the CLI's ``open_package`` (DR048).
 """
@@ -64,8 +66,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import (approvals, brand_window, check, credentials, ingest, ingest_scale, library,  # noqa: E402
-                        package, preview, scale_render, shared, short_writes, unlock)
+from benchmarks import (approvals, brand_window, check, credentials, erasure, ingest, ingest_scale,  # noqa: E402
+                        library, package, preview, scale_render, shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -82,6 +84,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "approvals": lambda args: approvals.bench(args.repeats),
     "unlock": lambda args: unlock.bench(args.repeats),
     "check": lambda args: check.bench(args.repeats),
+    "erasure": lambda args: erasure.bench(args.repeats),
     "brand-window": lambda args: brand_window.bench(args.repeats),
 }
 

@@ -195,7 +195,8 @@ def plan_erasure(vault: Vault, talent_id: str) -> ErasurePlan:
             plan.destroyed.setdefault(store, []).append(sha)
         for p, brand in s.execute(select(Package, Brand.name).join(Brand, Brand.id == Package.brand_id)
                                   .where(Package.talent_id == tid).order_by(Package.created_at)):
-            plan.packages.append({"package": p.id, "brand": p.brand_id, "brand_name": brand, "delivered_at": p.created_at,
+            plan.packages.append({"package": p.id, "brand": p.brand_id, "brand_name": brand,
+                                  "delivered_at": p.created_at,
                                   "file_sha256": p.file_sha256, "manifest_sha256": p.manifest_sha256})
     return plan
 

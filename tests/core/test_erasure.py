@@ -149,7 +149,8 @@ def test_after_erasure_old_copies_cannot_be_decrypted_others_are_intact_the_ledg
     me.mkdir()
     checked = verify_receipt(receipt_file, studio_key(vault), me)  # the talent's folder remembers the head
     seen = json.loads((me / "seen-kits.json").read_text())
-    assert [(h["kit"], h["seq"]) for h in seen["heads"]] == [(f"erasure {talent.id}", checked.receipt["chain_head"]["seq"])]
+    head = checked.receipt["chain_head"]["seq"]
+    assert [(h["kit"], h["seq"]) for h in seen["heads"]] == [(f"erasure {talent.id}", head)]
     tomb = [e for e in audit.list_events(vault) if e["action"] == "talent.erased"]
     assert checked.receipt["chain_head"] == {"seq": tomb[0]["seq"], "hash": tomb[0]["hash"]}
     raw = receipt_file.read_bytes()
