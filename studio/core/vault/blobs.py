@@ -4,8 +4,9 @@ A file is named by the SHA-256 of its *plaintext* and stored as ``<store>/<h[:2]
 encrypted to its talent's likeness key (DR055), or to the vault's age recipient when it is no
 talent's (or was stored before DR055); the :class:`Keyring` picks the one identity to read with.
 Writing is two steps so the catalog can record its intent in between: :meth:`BlobStore.stage`
-hashes and encrypts into a temp file in one streaming pass; :meth:`BlobStore.publish` renames it into place durably. Reading decrypts
-while re-hashing and refuses content whose hash does not match its name.
+hashes and encrypts into a temp file in one streaming pass; :meth:`BlobStore.publish` renames it
+into place durably. Reading decrypts while re-hashing and refuses content whose hash does not
+match its name.
 """
 
 from __future__ import annotations
