@@ -13,7 +13,8 @@ A crash between 2 and 3 leaves a talent's file the vault key still opens; the ne
 (a talent's file that opens with the vault key: tried for real, failing at once when it does not)
 and does step 3. The plaintext never reaches the disk: it streams through a pipe from the
 decryption into the encryption. Files that more than one talent refer to (the same bytes) stay
-under the vault key. Each file is put in place under the writer lock, which is held only for that.
+under the vault key. Files are staged in batches (64 files, at most 1 GiB) without the writer
+lock, which is then held for their swaps and one commit.
 """
 
 from __future__ import annotations
@@ -34,6 +35,22 @@ from studio.core.testpoints import kill_point
 from studio.core.vault import Vault, audit
 from studio.core.vault.blobs import Staged
 from studio.core.vault.catalog import Blob, Talent
+
+
+BATCH = 64  # files staged, then swapped and committed under one hold of the writer lock ...
+BATCH_BYTES = 1 << 30  # ... and at most this much of them staged at once (a batch of scans)
+
+
+def _batches(items: list, size_of) -> list[list]:
+    out: list[list] = []
+    total = 0
+    for item in items:
+        if not out or len(out[-1]) >= BATCH or total + size_of(item) > BATCH_BYTES:
+            out.append([])
+            total = 0
+        out[-1].append(item)
+        total += size_of(item)
+    return out
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,7 @@ def rekey_talent_files(vault: Vault, talent_id: str | None = None, progress: Pro
         refs = _references(s)
         live = set(s.execute(select(Talent.id).where(Talent.erased_at.is_(None))).scalars())
         rows = {b.sha256: (b.store, b.owner) for b in s.execute(select(Blob.__table__))}
+        sizes = dict(s.execute(select(Blob.sha256, Blob.size)).all())
     todo, shared, unfinished = [], 0, []
     for sha, (store, owner) in sorted(rows.items()):
         who = refs.get(sha, set())
@@ -112,42 +130,64 @@ def rekey_talent_files(vault: Vault, talent_id: str | None = None, progress: Pro
         elif owner is not None and owner in live and (only is None or owner == only):
             unfinished.append((store, sha, owner))
     finished = rekeyed = 0
-    earlier = len(unfinished)  # the first ones: owned before this run (an interrupted run's, or done)
-    steps = len(todo) + len(unfinished)
+    fresh: list[tuple[str, str, str]] = []
+    steps = 2 * len(todo) + len(unfinished)
+    done_steps = 0
+
+    def tick() -> None:
+        report(progress, done_steps, steps, "re-encrypting files to their talent's key")
+        check_cancel(cancel)
+
     with vault.staging() as area:
-        for i, (store, sha, owner) in enumerate(todo):
-            report(progress, i, steps, "re-encrypting files to their talent's key")
-            check_cancel(cancel)
-            both = _restage(vault, store, sha, owner, [vault._keys.recipient], area.folder)
+        for batch in _batches(todo, lambda x: sizes.get(x[1], 0)):
+            staged = []
+            for store, sha, owner in batch:
+                tick()
+                staged.append((store, sha, owner, _restage(vault, store, sha, owner, [vault._keys.recipient],
+                                                           area.folder)))
+                done_steps += 1
             with vault.writer_lock():
                 with vault.session() as s:
-                    blob = s.get(Blob, sha)
-                    if blob is None or blob.owner is not None:  # erased or moved meanwhile
+                    still = set(s.execute(select(Blob.sha256).where(Blob.sha256.in_([x[1] for x in batch]),
+                                                                    Blob.owner.is_(None))).scalars())
+                moved = []
+                for store, sha, owner, both in staged:
+                    if sha not in still:  # erased or moved meanwhile
                         vault.store(store).discard(both)
                         continue
-                vault.store(store).replace(both)  # 1.
+                    vault.store(store).replace(both)  # 1.
+                    moved.append((store, sha, owner))
                 kill_point("rekey.both")
                 with vault.session() as s:  # 2.
-                    s.get(Blob, sha).owner = owner
-                vault.keyring.set_owner(sha, owner)
+                    for store, sha, owner in moved:
+                        s.get(Blob, sha).owner = owner
+                for store, sha, owner in moved:
+                    vault.keyring.set_owner(sha, owner)
             kill_point("rekey.owned")  # tests crash here: the talent's, still open to the vault key
-            rekeyed += 1
-            unfinished.append((store, sha, owner))
-        for i, (store, sha, owner) in enumerate(list(unfinished), start=len(todo)):
-            report(progress, i, steps, "re-encrypting files to their talent's key")
-            check_cancel(cancel)
-            if not _opens_with_vault_key(vault, store, sha):
+            rekeyed += len(moved)
+            fresh.extend(moved)
+        # 3. the files just moved, and those an interrupted run left still open to the vault key
+        check = [(x, False) for x in unfinished] + [(x, True) for x in fresh]
+        for batch in _batches(check, lambda x: sizes.get(x[0][1], 0)):
+            staged = []
+            for (store, sha, owner), new in batch:
+                tick()
+                done_steps += 1
+                if not new and not _opens_with_vault_key(vault, store, sha):
+                    continue
+                staged.append((store, sha, owner, new, _restage(vault, store, sha, owner, [], area.folder)))
+            if not staged:
                 continue
-            alone = _restage(vault, store, sha, owner, [], area.folder)
             with vault.writer_lock():
                 with vault.session() as s:
-                    blob = s.get(Blob, sha)
-                    if blob is None or blob.owner != owner:
+                    owners = dict(s.execute(select(Blob.sha256, Blob.owner).where(
+                        Blob.sha256.in_([x[1] for x in staged]))).all())
+                for store, sha, owner, new, alone in staged:
+                    if owners.get(sha) != owner:
                         vault.store(store).discard(alone)
                         continue
-                vault.store(store).replace(alone)  # 3.
-            if i - len(todo) < earlier:
-                finished += 1
+                    vault.store(store).replace(alone)  # 3.
+                    finished += 0 if new else 1
     report(progress, steps, steps, "re-encrypting files to their talent's key")
     if rekeyed or finished:
         with vault.session() as s:
