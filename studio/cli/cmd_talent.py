@@ -237,10 +237,19 @@ def cmd_talent_erase(args) -> int:
 
     receipt = check_out(Path(args.receipt)) if args.receipt else None  # before anything is destroyed
     retention = args.backup_retention_days if args.backup_retention_days is not None else backup_retention_days()
+    if args.talent_passphrase_file and not args.yes and not sys.stdin.isatty():
+        raise InvalidInput("erasure cannot be undone: add --yes to confirm, or run it at a terminal")
     with open_vault(args) as vault:
         with vault.session() as s:
             row = s.get(Talent, args.talent)
             erased_before = row is not None and row.erased_at is not None
+        if not erased_before and args.talent_passphrase_file:  # review mode: the talent asks, here and now
+            from studio.core.consent.talent_keys import refuse_if_own_device, unlock_talent_key
+            from studio.core.erasure import request_erasure_with_key
+
+            refuse_if_own_device(vault, args.talent)
+            key = unlock_talent_key(vault, args.talent, talent_passphrase(args.talent_passphrase_file, ""))
+            request_erasure_with_key(vault, args.talent, key)
         if not erased_before:
             plan = plan_erasure(vault, args.talent)  # refuses without the talent's signed request
             for line in _erasure_words(plan):
@@ -385,6 +394,9 @@ def register(commands) -> None:
     p.add_argument("talent", metavar="ID")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation (erasure cannot be undone)")
     p.add_argument("--receipt", metavar="FILE.json", help="write the studio's signed erasure receipt here")
+    p.add_argument("--talent-passphrase-file", metavar="FILE",
+                   help="review mode: the talent (whose key the studio holds) signs their erasure request with "
+                        "their passphrase first, as `talent request-erasure` does")
     p.add_argument("--backup-retention-days", type=int, metavar="DAYS",
                    help="how long the studio keeps catalog backups, stated in the receipt (default: "
                         "$STUDIO_BACKUP_RETENTION_DAYS, else 35)")

@@ -28,6 +28,8 @@ def test_when_the_talent_asks_and_the_studio_erases_then_backups_are_strays_and_
     assert refused.returncode == 1 and "has not asked for erasure" in refused.stderr
     assert snapshot(s.root) == before
 
+    at_once = cli("talent", "erase", tid, "--talent-passphrase-file", str(right), stdin="")  # no --yes, no terminal
+    assert at_once.returncode != 0 and "add --yes to confirm" in at_once.stderr
     cli("talent", "request-erasure", tid, "--talent-passphrase-file", str(right), check=True)
     backup = tmp_path / "backup"
     for store in ("blobs", "derived"):
