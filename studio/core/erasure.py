@@ -141,14 +141,16 @@ def tombstone(s, tid: str) -> AuditEvent | None:
 
 
 def _references(s) -> dict[str, set[str]]:
-    """sha256 → the talents whose rows refer to it (assets, their files, approval outputs)."""
+    """sha256 → the talents not erased whose rows refer to it (assets, their files, approval outputs)."""
     refs: dict[str, set[str]] = {}
     for sha, tid in s.execute(select(Asset.sha256, Asset.talent_id)):
         refs.setdefault(sha, set()).add(tid)
     for sha, tid in s.execute(select(AssetFile.sha256, Asset.talent_id).join(Asset, Asset.id == AssetFile.asset_id)):
         refs.setdefault(sha, set()).add(tid)
     for sha, tid in s.execute(select(ApprovalOutput.sha256, ApprovalRequest.talent_id)
-                              .join(ApprovalRequest, ApprovalRequest.id == ApprovalOutput.request_id)):
+                              .join(ApprovalRequest, ApprovalRequest.id == ApprovalOutput.request_id)
+                              .join(Talent, Talent.id == ApprovalRequest.talent_id)
+                              .where(Talent.erased_at.is_(None))):  # an erased talent's rows keep hashes only
         refs.setdefault(sha, set()).add(tid)
     return refs
 
@@ -243,10 +245,6 @@ def erase_talent(vault: Vault, talent_id: str, progress: ProgressFn | None = Non
                     s.execute(delete(Blob).where(Blob.sha256.in_(hashes)))
             for _, sha, other in plan.handed:
                 s.get(Blob, sha).owner = other
-            for out in s.execute(select(ApprovalOutput).join(ApprovalRequest, ApprovalRequest.id ==
-                                                             ApprovalOutput.request_id)
-                                 .where(ApprovalRequest.talent_id == tid)).scalars():
-                out.statement_sealed = None  # the talent's note on it; the decision and signature stay
             for p in s.execute(select(Package).where(Package.talent_id == tid)).scalars():
                 p.manifest_sealed = f.seal(json.dumps({"erased": erased_at, "package": p.id}),
                                            f"packages.manifest:{p.id}")

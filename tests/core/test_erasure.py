@@ -288,3 +288,29 @@ def test_a_rekey_killed_after_the_owner_is_committed_leaves_a_readable_file_that
         assert not _opens(blob_data(after, sha, store), [keys.identity])
         after.store(store).verify(sha)
         assert check_vault(after).ok
+
+
+def test_outputs_a_brand_sent_for_approval_are_the_talents_files_and_go_with_them(world, tmp_path):
+    from studio.core.package.approval_brand import create_request, write_request
+    from studio.core.package.approvals import decide_outputs, import_request
+    from tests.core.test_credentials import make_png
+
+    vault, talent, key, assets = world
+    g = active_grant(vault, talent, key, assets)
+    keys = brand(vault)
+    export_package(vault, g.id, BRAND, tmp_path / "p.twinpkg")
+    request, _ = create_request(tmp_path / "p.twinpkg", keys, [make_png(tmp_path / "look.png", seed=4)],
+                                description="Spring lookbook", purpose="advertising", media="web", territory="FR")
+    write_request(request, tmp_path / "ask.twinrequest")
+    rec = import_request(vault, tmp_path / "ask.twinrequest")
+    (out,) = [o.sha256 for o in rec.outputs]
+    decide_outputs(vault, rec.id, key, approve=[out], note="fine by me")
+    assert not _opens(blob_data(vault, out, "blobs"), [vault._keys.identity])  # under the talent's key
+    request_erasure_with_key(vault, talent.id, key)
+
+    done = erase_talent(vault, talent.id)
+
+    assert out in done.plan["destroyed"]["blobs"]
+    assert vault.store("blobs").name_for(out) not in blob_names(vault, "blobs")
+    report = check_vault(vault)
+    assert report.ok, report.problems
