@@ -136,6 +136,9 @@ def test_after_erasure_old_copies_cannot_be_decrypted_others_are_intact_the_ledg
     assert [(e.fee, e.currency, e.on, e.brand_id) for e in list_entries(vault, talent.id)] == fees
     decision = check_use(vault, g.id, "e-commerce", "web", "FR")
     assert not decision.permitted and any("was erased at their request" in r for r in decision.reasons)
+    with pytest.raises(ConsentError, match="was erased at their request"):
+        export_package(vault, g.id, BRAND, tmp_path / "after.twinpkg")
+    assert not (tmp_path / "after.twinpkg").exists()
     with pytest.raises(ConsentError):
         ingest_paths(vault, talent.id, [TESTDATA / "voice" / "cmu_arctic_us_aew_a0001.wav"])
 
