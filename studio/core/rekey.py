@@ -19,12 +19,10 @@ lock, which is then held for their swaps and one commit.
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 from dataclasses import dataclass
 
-import pyrage
 from sqlalchemy import select
 
 from studio.core.erasure import _references
@@ -93,22 +91,7 @@ def _restage(vault: Vault, store: str, sha: str, owner: str, also: list, folder)
 
 def _opens_with_vault_key(vault: Vault, store: str, sha: str) -> bool:
     """Whether the vault identity alone opens the stored file (failing at once on its header when not)."""
-    with vault.store(store).open_raw(sha) as src:
-        if src is None:
-            return False
-        try:
-            pyrage.decrypt_io(src, _Null(), [vault._keys.identity])
-        except (pyrage.DecryptError, OSError, ValueError):
-            return False
-    return True
-
-
-class _Null(io.RawIOBase):
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[override]
-        return len(data)
+    return vault.store(store).opens_with(sha, [vault._keys.identity])
 
 
 def rekey_talent_files(vault: Vault, talent_id: str | None = None, progress: ProgressFn | None = None,

@@ -317,3 +317,29 @@ def test_outputs_a_brand_sent_for_approval_are_the_talents_files_and_go_with_the
     assert vault.store("blobs").name_for(out) not in blob_names(vault, "blobs")
     report = check_vault(vault)
     assert report.ok, report.problems
+
+
+@pytest.mark.vaults("shared", reason="two stations uploading before the lock: a folder vault publishes under it")
+def test_two_writers_storing_the_same_new_bytes_for_two_talents_leave_a_file_that_reads(world):
+    from studio.core.clock import now_iso
+    from studio.core.vault.writes import add_blob_rows, clear_intent, publish_with_intent
+
+    vault, talent, key, assets = world
+    other, _ = _other(vault)
+    data = THUMB + b" a race"
+    sha = hashlib.sha256(data).hexdigest()
+    with vault.staging() as first, vault.staging() as second:
+        mine = vault.derived.stage_bytes(data, first.folder, talent.id)
+        theirs = vault.derived.stage_bytes(data, second.folder, other.id)
+        vault.upload_staged(first, [("derived", mine)])
+        vault.upload_staged(second, [("derived", theirs)])  # the object is theirs now
+        for staged in (mine, theirs):  # the first commits its row naming its talent, then the second
+            with vault.writer_lock():
+                now = now_iso()
+                fresh = publish_with_intent(vault, [("derived", staged)], now)
+                with vault.session() as s:
+                    add_blob_rows(s, fresh, now)
+                    clear_intent(s, fresh)
+    with vault.session() as s:
+        assert s.get(Blob, sha).owner == other.id
+    assert vault.derived.read_bytes(sha) == data

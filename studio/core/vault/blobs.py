@@ -207,6 +207,21 @@ class BlobStore:
     def remove_name(self, name: str) -> None:
         self.stored_path(name).unlink(missing_ok=True)
 
+    def uploaded(self, staged: Staged) -> bool:
+        """Whether ``staged`` was put in the store before the lock (a shared vault's upload)."""
+        return False
+
+    def opens_with(self, sha256: str, identities: list) -> bool:
+        """Whether one of ``identities`` opens the stored file (failing at once on its header when not)."""
+        with self.open_raw(sha256) as src:
+            if src is None:
+                return False
+            try:
+                pyrage.decrypt_io(src, HashingSink(), identities)
+            except (pyrage.DecryptError, OSError, ValueError):
+                return False
+        return True
+
     @contextlib.contextmanager
     def open_raw(self, sha256: str) -> Iterator[BinaryIO | None]:
         """The stored ciphertext as a stream (None: no such file)."""

@@ -86,6 +86,10 @@ class Keyring:
         self._owners: dict[str, str | None] | None = None
 
     # -- keys ----------------------------------------------------------------------------------
+    @property
+    def vault_identity(self):
+        return self._keys.identity
+
     def reload(self) -> None:
         with self._sessions() as s:
             rows = s.execute(select(TalentBlobKey)).scalars().all()

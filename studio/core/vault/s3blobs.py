@@ -76,6 +76,10 @@ class ObjectBlobStore(BlobStore):
         with self._lock:
             self._uploaded.add(staged.temp)
 
+    def uploaded(self, staged: Staged) -> bool:  # type: ignore[override]
+        with self._lock:
+            return staged.temp in self._uploaded
+
     def publish(self, staged: Staged, overwrite: bool = False) -> None:  # type: ignore[override]
         with self._lock:
             uploaded = staged.temp in self._uploaded
