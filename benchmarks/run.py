@@ -52,6 +52,8 @@ key derivation in the app's process (before DR043) and in a child process (after
 1,000 and of 10,000 voice takes among 100 talents, 1,000 grants and ledger entries; where its time goes.
 ``report-outputs``: a usage report naming 0, 1, 50 and 200 approved outputs imported, and the
 brand's hash of one 2048² PNG (DR057).
+``erasure``: per-talent keys on a 1,000-take talent among 100: verifying every blob before and
+after ``talent rekey``, the rekey, ``talent erase`` and ``check`` after it (DR055).
 ``brand-window``: the brand's window verifying and opening a package of a 1.3 M-triangle scan: wall
 time and the worst event-loop gap of each, next to the CLI's ``open_package`` (DR048).
 ``echoed-heads``: ``check`` comparing the audit chain with 200 kept decisions files of 10 talents (DR056).
@@ -67,8 +69,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
-from benchmarks import (approvals, brand_window, check, credentials, echoed_heads, ingest, ingest_scale,  # noqa: E402
-                        library, package, preview, report_outputs, scale_render, shared, short_writes, unlock)
+from benchmarks import (approvals, brand_window, check, credentials, echoed_heads, erasure, ingest,  # noqa: E402
+                        ingest_scale, library, package, preview, report_outputs, scale_render, shared,
+                        short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -86,6 +89,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "report-outputs": lambda args: report_outputs.bench(args.repeats),
     "unlock": lambda args: unlock.bench(args.repeats),
     "check": lambda args: check.bench(args.repeats),
+    "erasure": lambda args: erasure.bench(args.repeats),
     "brand-window": lambda args: brand_window.bench(args.repeats),
     "echoed-heads": lambda args: echoed_heads.bench(args.repeats),
 }

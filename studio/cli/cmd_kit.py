@@ -145,7 +145,7 @@ def cmd_decisions_receipt(args) -> int:
 
 
 def cmd_receipt_verify(args) -> int:
-    from studio.core.kits.receipts import verify_receipt
+    from studio.core.kits.receipts import ERASURE_TYPE, verify_receipt
     from studio.core.package.verify import load_studio_key
 
     checked = verify_receipt(Path(args.file), load_studio_key(Path(args.studio_key)),
@@ -155,6 +155,19 @@ def cmd_receipt_verify(args) -> int:
         print_json(checked.to_json())
     else:
         print(f"valid: signed by the studio key {r['studio']['fingerprint']}")
+        if r["type"] == ERASURE_TYPE:
+            destroyed = sum(len(v) for v in r["destroyed"].values())
+            legacy = sum(len(v) for v in r["legacy_in_backups"].values())
+            print(f"erasure of talent {r['talent']} at {r['erased_at']}: likeness key {r['likeness_key']} destroyed, "
+                  f"{destroyed} file(s) destroyed, {legacy} older file(s) decryptable from backups until they expire")
+            print(r["backups"])
+            for p in r["packages"]:
+                print(f"delivered before: package {p['package']} to {p['brand_name']} on {p['delivered_at']} "
+                      f"(file SHA-256 {p['file_sha256']})")
+            print(f"the studio's history after the erasure: event {r['chain_head']['seq']} ({r['chain_head']['hash']})")
+            for warning in checked.warnings:
+                print(warning, file=sys.stderr)
+            return EXIT_OK
         print(f"decisions {r['decisions_id']} (file SHA-256 {r['decisions_sha256']}) of talent {r['talent']}, "
               f"made on kit {r['kit']}, imported {r['imported_at']}")
         print(f"applied: {', '.join(r['applied']) or 'nothing'}")
@@ -210,7 +223,7 @@ def register(commands) -> None:
     p.add_argument("decisions_id", metavar="DECISIONS_ID")
     p.add_argument("--out", required=True, metavar="FILE.json")
     receipts = commands.group("receipt", "check a receipt the studio signed (no vault)")
-    p = commands.add("verify", cmd_receipt_verify, "verify a receipt with the studio's public key; with --identity, "
+    p = commands.add("verify", cmd_receipt_verify, "verify a receipt (of decisions, or of an erasure) with the studio's public key; with --identity, "
                      "remember its history head beside your kits'", receipts, brand=True)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--studio-key", required=True, metavar="PEM",

@@ -1,5 +1,6 @@
-"""``twin-studio talent keygen|add|link|export-kit|list|pause|resume|access-export|set-passphrase|export-key``:
-talents, their own keys, their pauses of exports and their access copy (DR050).
+"""``twin-studio talent keygen|add|link|export-kit|list|pause|resume|access-export|request-erasure|erase|
+erasure-receipt|rekey|set-passphrase|export-key``: talents, their own keys, their pauses of exports, their
+access copy (DR050) and the erasure of their likeness (DR055).
 
 ``talent keygen`` runs on the talent's own device (no vault); ``add --card`` and ``link`` register
 what it made, after which the studio holds no private key of that talent (DR045).
@@ -190,6 +191,129 @@ def cmd_talent_access_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_talent_request_erasure(args) -> int:
+    from studio.core.consent.talent_keys import refuse_if_own_device, unlock_talent_key
+    from studio.core.erasure import request_erasure_with_key
+
+    with open_vault(args) as vault:
+        refuse_if_own_device(vault, args.talent)  # they ask from their own device: a decisions file
+        passphrase = talent_passphrase(args.talent_passphrase_file, f"Passphrase of talent {args.talent}")
+        key = unlock_talent_key(vault, args.talent, passphrase)
+        seq = request_erasure_with_key(vault, args.talent, key)
+    print(f"talent {args.talent} asked for the erasure of their likeness (signed, audit event {seq}); the studio "
+          f"erases it with `twin-studio talent erase {args.talent}`", file=sys.stderr)
+    if args.json:
+        print_json({"talent": args.talent, "request_seq": seq})
+    return EXIT_OK
+
+
+def _erasure_words(plan) -> list[str]:
+    legacy = sum(len(v) for v in plan.legacy.values())
+    lines = [f"erasing talent {plan.talent_id} (signed request: audit event {plan.request_seq}) destroys:",
+             f"  their likeness key {plan.key or '(none yet)'}: every copy of their files, backups included, "
+             "becomes undecryptable",
+             f"  {len(plan.assets)} asset(s) and {plan.files} stored file(s) "
+             f"({len(plan.destroyed.get('blobs', []))} original/companion, {len(plan.destroyed.get('derived', []))} "
+             "derived, listed by hash in the receipt)",
+             "  their name, e-mail and agency, their reviews, the manifests of their packages"]
+    if legacy:
+        lines.append(f"  {legacy} file(s) stored before per-talent keys: deleted here, but copies in backups stay "
+                     "decryptable with the vault key until those backups expire (the receipt lists them)")
+    shared = len(plan.handed) + len(plan.kept)
+    if shared:
+        lines.append(f"  kept: {shared} file(s) another talent has too (the same bytes), now under that talent's key")
+    if plan.packages:
+        brands = sorted({p["brand_name"] for p in plan.packages})
+        lines.append(f"  already delivered: {len(plan.packages)} package(s) to {', '.join(brands)} (ask them to "
+                     "delete; the receipt lists them)")
+    lines.append("  the ledger keeps amounts, dates and brands; the audit history keeps a tombstone with hashes only")
+    return lines
+
+
+def cmd_talent_erase(args) -> int:
+    from studio.core.erasure import backup_retention_days, erase_talent, plan_erasure
+    from studio.core.kits.receipts import check_out, write_erasure_receipt
+    from studio.core.vault.catalog import Talent
+
+    receipt = check_out(Path(args.receipt)) if args.receipt else None  # before anything is destroyed
+    retention = args.backup_retention_days if args.backup_retention_days is not None else backup_retention_days()
+    if args.talent_passphrase_file and not args.yes and not sys.stdin.isatty():
+        raise InvalidInput("erasure cannot be undone: add --yes to confirm, or run it at a terminal")
+    with open_vault(args) as vault:
+        with vault.session() as s:
+            row = s.get(Talent, args.talent)
+            erased_before = row is not None and row.erased_at is not None
+        if not erased_before and args.talent_passphrase_file:  # review mode: the talent asks, here and now
+            from studio.core.consent.talent_keys import refuse_if_own_device, unlock_talent_key
+            from studio.core.erasure import request_erasure_with_key
+
+            refuse_if_own_device(vault, args.talent)
+            key = unlock_talent_key(vault, args.talent, talent_passphrase(args.talent_passphrase_file, ""))
+            request_erasure_with_key(vault, args.talent, key)
+        if not erased_before:
+            plan = plan_erasure(vault, args.talent)  # refuses without the talent's signed request
+            for line in _erasure_words(plan):
+                print(line, file=sys.stderr)
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    raise InvalidInput("erasure cannot be undone: add --yes to confirm, or run it at a terminal")
+                typed = input(f"Type the talent's id ({plan.talent_id}) to erase them for good: ").strip()
+                if typed != plan.talent_id:
+                    raise InvalidInput("not confirmed: nothing was erased")
+        bar, update = progress_bar(not args.json)
+        try:
+            done = erase_talent(vault, args.talent, progress=update, retention_days=retention)
+        finally:
+            if bar is not None:
+                bar.close()
+        if receipt is not None:
+            write_erasure_receipt(vault, args.talent, receipt)
+    if done.already:
+        print(f"talent {done.talent_id} was erased at {done.erased_at}; {done.removed} leftover file(s) removed now",
+              file=sys.stderr)
+    else:
+        print(f"talent {done.talent_id} erased at {done.erased_at}: their key is destroyed, {done.removed} file(s) "
+              "deleted" + (f"; the signed receipt is in {receipt}" if receipt else ""), file=sys.stderr)
+    if args.json:
+        print_json({"talent": done.talent_id, "erased_at": done.erased_at, "already": done.already,
+                    "removed": done.removed, "receipt": str(receipt) if receipt else None})
+    return EXIT_OK
+
+
+def cmd_talent_erasure_receipt(args) -> int:
+    from studio.core.kits.receipts import write_erasure_receipt
+
+    with open_vault(args) as vault:
+        receipt = write_erasure_receipt(vault, args.talent, Path(args.out))
+    if args.json:
+        print_json({k: v for k, v in receipt.items() if k != "signature"})
+    else:
+        print(f"erasure receipt of talent {receipt['talent']} written to {args.out} "
+              f"(history head: event {receipt['chain_head']['seq']})")
+    return EXIT_OK
+
+
+def cmd_talent_rekey(args) -> int:
+    from studio.core.progress import CancelToken
+    from studio.core.rekey import rekey_talent_files
+
+    token = CancelToken()
+    with open_vault(args) as vault:
+        bar, update = progress_bar(not args.json)
+        try:
+            with ctrl_c_cancels(token):  # each file is moved whole or not at all
+                done = rekey_talent_files(vault, args.talent, progress=update, cancel=token)
+        finally:
+            if bar is not None:
+                bar.close()
+    print(f"{done.rekeyed} file(s) moved from the vault key to their talent's key, {done.finished} finished from an "
+          f"interrupted run; {done.shared} file(s) that several talents share stay under the vault key",
+          file=sys.stderr)
+    if args.json:
+        print_json(done.to_json())
+    return EXIT_OK
+
+
 def cmd_set_passphrase(args) -> int:
     from studio.core.consent.talent_keys import has_key, refuse_if_own_device, set_talent_passphrase
 
@@ -260,6 +384,30 @@ def register(commands) -> None:
     p.add_argument("--recipient", metavar="AGE_PUBKEY",
                    help="the talent's age recipient (age1…): required when the studio holds their key; a talent "
                         "who holds their own key gets the copy encrypted to the one on their card")
+    p = commands.add("request-erasure", cmd_talent_request_erasure, "review mode: the talent (whose key the studio "
+                     "holds) asks for the erasure of their likeness, signed with their passphrase", talent)
+    p.add_argument("talent", metavar="ID")
+    p.add_argument("--talent-passphrase-file", metavar="FILE", help="default: the talent types it")
+    p = commands.add("erase", cmd_talent_erase, "on the talent's signed request: destroy their likeness key (every "
+                     "copy of their files, backups included, becomes undecryptable), then their files; says what "
+                     "it destroys first. Run again to remove files an interrupted erasure left", talent, refuses=True)
+    p.add_argument("talent", metavar="ID")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (erasure cannot be undone)")
+    p.add_argument("--receipt", metavar="FILE.json", help="write the studio's signed erasure receipt here")
+    p.add_argument("--talent-passphrase-file", metavar="FILE",
+                   help="review mode: the talent (whose key the studio holds) signs their erasure request with "
+                        "their passphrase first, as `talent request-erasure` does")
+    p.add_argument("--backup-retention-days", type=int, metavar="DAYS",
+                   help="how long the studio keeps catalog backups, stated in the receipt (default: "
+                        "$STUDIO_BACKUP_RETENTION_DAYS, else 35)")
+    p = commands.add("erasure-receipt", cmd_talent_erasure_receipt, "write the studio's signed receipt of an "
+                     "erasure again", talent)
+    p.add_argument("talent", metavar="ID")
+    p.add_argument("--out", required=True, metavar="FILE.json")
+    p = commands.add("rekey", cmd_talent_rekey, "re-encrypt files stored before talents had their own likeness "
+                     "keys to their talent's key, so that an erasure shreds them too (crash-safe; run again to finish)",
+                     talent)
+    p.add_argument("talent", metavar="ID", nargs="?", help="only this talent's files (default: every talent's)")
     p = commands.add("set-passphrase", cmd_set_passphrase,
                      "create the talent's own signing key under their passphrase, or change that passphrase", talent)
     p.add_argument("talent", metavar="ID")

@@ -26,8 +26,10 @@ def add_derived(vault: Vault, asset_id: str, role: str, media_type: str, data: b
     aid = parse_id("asset", asset_id)
     if _has(vault, aid, role):
         return False
+    with vault.session() as s:
+        owner = s.execute(select(Asset.talent_id).where(Asset.id == aid)).scalar_one()
     with vault.staging() as area:
-        staged = vault.derived.stage_bytes(data, area.folder)  # encrypted before the lock is taken
+        staged = vault.derived.stage_bytes(data, area.folder, owner)  # encrypted before the lock is taken
         vault.upload_staged(area, [("derived", staged)])
         with vault.writer_lock():
             if _has(vault, aid, role):  # another writer stored one meanwhile

@@ -134,7 +134,7 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
                              reason=f"already in the vault as {existing}"), list(analysis.companions))
 
     try:
-        original = vault.blobs.stage_file(path, on_bytes, cancel, area.folder)
+        original = vault.blobs.stage_file(path, on_bytes, cancel, area.folder, talent_id)
         staged.append(("blobs", original))
         changed = _changed(path, analysed, original.size)
         if changed is not None:
@@ -145,12 +145,12 @@ def ingest_file(vault: Vault, talent_id: str, path: Path, progress: ProgressFn |
         companions = []
         for comp in analysis.companions:
             check_cancel(cancel)
-            st = vault.blobs.stage_file(comp, None, cancel, area.folder)
+            st = vault.blobs.stage_file(comp, None, cancel, area.folder, talent_id)
             staged.append(("blobs", st))
             companions.append((comp, st))
         derived = []
         for d in analysis.derived:
-            st = vault.derived.stage_bytes(d.data, area.folder)
+            st = vault.derived.stage_bytes(d.data, area.folder, talent_id)
             staged.append(("derived", st))
             derived.append((d, st))
         check_cancel(cancel)

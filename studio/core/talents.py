@@ -14,6 +14,7 @@ from studio.core.ids import new_id, parse_id
 from studio.core.text import check_name
 from studio.core.vault import Vault
 from studio.core.vault import audit
+from studio.core.vault.likeness_keys import make_key
 from studio.core.vault.catalog import Asset, Talent, TalentCard, TalentKey
 
 # who holds a talent's private key (DR045): their own device (a linked card), the studio (under
@@ -66,6 +67,7 @@ def add_talent(vault: Vault, name: str, email: str | None = None, agency: str | 
     with vault.session() as s:
         s.add(row)
         s.flush()
+        make_key(s, vault._keys, tid)  # their likeness key (DR055), in the same transaction
         audit.append(s, "talent.added", tid)
     return TalentRecord(tid, name_clean, email_clean, agency_clean, row.created_at)
 

@@ -163,6 +163,11 @@ class MainWindow(QMainWindow):
             self.tr("Hand the workstation to the talent: their assets, their grants, their key"))
         self._action(talent, self.tr("New consent &draft…"), "Ctrl+D",
                      lambda: (self.middle.setCurrentWidget(self.consent), self.consent.open_editor(None)))
+        talent.addSeparator()
+        self.erase_action = self._action(
+            talent, self.tr("&Erase talent…"), None, self.erase_talent,
+            self.tr("Only on the talent's signed request: destroy their likeness key, then their files"))
+        self.erase_action.setEnabled(False)  # enabled for a talent who asked for it (DR055)
         package = bar.addMenu(self.tr("&Package"))
         self._action(package, self.tr("&Export twin…"), "Ctrl+E", self.export_twin,
                      self.tr("Package a talent's approved assets for one brand, as an active grant allows"))
@@ -320,6 +325,7 @@ class MainWindow(QMainWindow):
     def _talent_selected(self, talent: TalentRecord | None) -> None:
         same = talent is not None and self.talent is not None and talent.id == self.talent.id
         self.talent = talent  # a refreshed record (asset counts) of the same talent reloads nothing
+        self._update_erase_action()  # a decisions file imported since may hold their request
         if same:
             return
         self.thumbnails.forget_failures()
@@ -466,6 +472,40 @@ class MainWindow(QMainWindow):
             self.card_dialog = dialog
 
         open_card_dialog(self.vault, self.tasks, self, path, talent_id=talent.id, on_open=opened)
+
+    def _update_erase_action(self) -> None:
+        from studio.core.erasure import can_erase
+
+        self.erase_action.setEnabled(False)
+        talent = self.talent
+        if talent is None:
+            return
+        tid = talent.id
+
+        def shown(ok: bool) -> None:
+            self.erase_action.setEnabled(bool(ok) and self.talent is not None and self.talent.id == tid)
+
+        self.tasks.read(lambda _task: can_erase(self.vault, tid), shown, lambda _exc: None,
+                        what=self.tr("Looking for the talent's erasure request"))
+
+    def erase_talent(self) -> None:
+        """*Erase talent…*: what is destroyed (read on a worker), confirmed by typing the talent's id,
+        erased on the writer (DR055)."""
+        from studio.core.erasure import plan_erasure
+        from studio.ui.erase_talent import EraseTalentDialog
+
+        talent = self.talent
+        if talent is None:
+            self.show_error(self.tr("Erase talent"), StudioError(self.tr("Choose the talent first.")))
+            return
+
+        def opened(plan) -> None:
+            self.erase_dialog = EraseTalentDialog(self.vault, self.tasks, talent, plan, self)
+            self.erase_dialog.open()
+
+        self.tasks.read(lambda _task: plan_erasure(self.vault, talent.id), opened,
+                        lambda exc: self.show_error(self.tr("Erase talent"), exc),
+                        what=self.tr("Reading what the erasure destroys"))
 
     def review_as_talent(self) -> None:
         from studio.ui.review_window import start_review

@@ -23,6 +23,7 @@ LABELS = {
     "decisions.imported": "decisions from the talent's own device imported",
     "talent.pause_requested": "pause asked for", "talent.resume_requested": "resume asked for",
     "talent.access_requested": "access copy asked for", "talent.erasure_requested": "erasure asked for",
+    "talent.erased": "likeness erased (key destroyed, files deleted)",
 }
 
 

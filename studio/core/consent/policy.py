@@ -52,6 +52,11 @@ def check_use(vault: Vault, grant_id: str, purpose: str, medium: str, territory:
         "draft": "not active: still a draft the talent has not signed",
         "signed": "not active: signed by the talent but not yet activated by the studio",
     }
+    from studio.core.erasure import erasure_refusal
+
+    erased = erasure_refusal(vault, rec.talent_id)
+    if erased is not None:  # the grant is void: its assets are gone (DR055)
+        return Decision(False, [erased], rec.id)
     paused = paused_by(vault, rec.talent_id, rec.id)
     if paused is not None:
         reasons.append(pause_message(paused))

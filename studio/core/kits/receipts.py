@@ -9,6 +9,12 @@ kits' heads: a later kit whose history does not extend it is warned about, as fo
 
 A receipt is made from the ``decisions.imported`` event, so it can be written again later, and
 it holds ids, hashes and instants only (no likeness, no secret).
+
+The **erasure receipt** (DR055) is the same kind of signed file for an erasure: made from the
+``talent.erased`` tombstone event, it lists by hash what was destroyed, the files stored before
+per-talent keys whose backed-up copies stay decryptable until the backups expire (with the
+retention the studio set), the packages already delivered (brand, hashes) and the head of the
+chain that the tombstone became. ``receipt verify`` verifies either kind.
 """
 
 from __future__ import annotations
@@ -32,12 +38,22 @@ from studio.core.vault import Vault
 from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.catalog import AuditEvent
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
+from studio.core.vault.likeness_keys import ERASED
 
 RECEIPT_TYPE = "twin-studio/decisions-receipt"
 VERSION = 1
 MAX_RECEIPT_BYTES = 1 << 20
 FIELDS = {"type", "version", "decisions_id", "decisions_sha256", "kit", "talent", "applied", "imported_at",
           "chain_head", "studio", "signature"}
+ERASURE_TYPE = "twin-studio/erasure-receipt"
+ERASURE_FIELDS = {"type", "version", "talent", "erased_at", "request_seq", "likeness_key", "assets", "destroyed",
+                  "legacy_in_backups", "shared_kept", "backup_retention_days", "backups", "packages", "chain_head",
+                  "studio", "signature"}
+KINDS = {RECEIPT_TYPE: FIELDS, ERASURE_TYPE: ERASURE_FIELDS}
+BACKUPS_NOTE = ("Copies of the catalog in the studio's backups still hold this talent's likeness key, wrapped by the "
+                "vault key, until those backups expire ({days} days after {at}); files listed under "
+                "legacy_in_backups were stored before per-talent keys and their backed-up copies stay decryptable "
+                "with the vault key for as long. Every other copy of the destroyed files is undecryptable now.")
 
 
 @dataclass(frozen=True)
@@ -69,14 +85,50 @@ def decisions_receipt(vault: Vault, decisions_id: str) -> dict:
     return dict(body, signature=sign(key, body))
 
 
+def erasure_receipt(vault: Vault, talent_id: str) -> dict:
+    """The signed receipt of the erasure of ``talent_id`` (from its tombstone event)."""
+    tid = parse_id("talent", talent_id)
+    with vault.session() as s:
+        ev = s.execute(select(AuditEvent).where(AuditEvent.action == ERASED, AuditEvent.subject == tid)
+                       .order_by(AuditEvent.seq).limit(1)).scalar_one_or_none()
+        if ev is None:
+            raise NotFound(f"talent {tid} was not erased in this vault")
+        d = json.loads(ev.details)
+        seq, hash_, at = ev.seq, ev.hash, ev.at
+    key = vault.studio_signing_key()
+    days = d.get("backup_retention_days")
+    body = {"type": ERASURE_TYPE, "version": VERSION, "talent": str(tid), "erased_at": at,
+            "request_seq": d.get("request_seq"), "likeness_key": d.get("key"), "assets": d.get("assets") or [],
+            "destroyed": d.get("destroyed") or {}, "legacy_in_backups": d.get("legacy") or {},
+            "shared_kept": d.get("shared") or [], "backup_retention_days": days,
+            "backups": BACKUPS_NOTE.format(days=days, at=at), "packages": d.get("packages") or [],
+            "chain_head": {"seq": seq, "hash": hash_},
+            "studio": {"verify_key": public_key_b64(key.public_key()), "fingerprint": vault.studio_key_fingerprint}}
+    return dict(body, signature=sign(key, body))
+
+
+def write_erasure_receipt(vault: Vault, talent_id: str, out: Path) -> dict:
+    """Write the erasure receipt to ``out`` (never overwritten); returns it."""
+    return _write(out, lambda: erasure_receipt(vault, talent_id))
+
+
 def write_decisions_receipt(vault: Vault, decisions_id: str, out: Path) -> dict:
     """Write the receipt to ``out`` (never overwritten); returns it."""
+    return _write(out, lambda: decisions_receipt(vault, decisions_id))
+
+
+def check_out(out: Path) -> Path:
     out = Path(out)
     if out.exists():
         raise InvalidInput(f"{out} already exists; refusing to overwrite it")
     if not out.parent.is_dir():
         raise InvalidInput(f"folder {out.parent} does not exist")
-    receipt = decisions_receipt(vault, decisions_id)
+    return out
+
+
+def _write(out: Path, make) -> dict:
+    out = check_out(out)
+    receipt = make()
     write_bytes_atomic(out, (json.dumps(receipt, indent=1, ensure_ascii=False) + "\n").encode(), public=True)
     return receipt
 
@@ -91,8 +143,8 @@ def _read(path: Path) -> dict:
         data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise IntegrityError(f"{path} is not a readable receipt (damaged or truncated)") from exc
-    if not isinstance(data, dict) or data.get("type") != RECEIPT_TYPE or set(data) != FIELDS:
-        raise IntegrityError(f"{path} is not a Twin Studio decisions receipt")
+    if not isinstance(data, dict) or data.get("type") not in KINDS or set(data) != KINDS[data["type"]]:
+        raise IntegrityError(f"{path} is not a Twin Studio receipt (of decisions or of an erasure)")
     if data.get("version") != VERSION:
         raise InvalidInput(f"{path} is a receipt of version {data.get('version')!r}; this Twin Studio reads {VERSION}")
     head = data.get("chain_head")
@@ -129,10 +181,12 @@ def verify_receipt(path: Path, studio_key: Ed25519PublicKey, talent_folder: Path
         # its own event is a rewrite (a later kit behind this head is warned about by ``kit show``)
         warnings = chain_warnings([h for h in seen["heads"] if h.get("seq", -1) <= head["seq"]],
                                   head["seq"], head["hash"])
-        label = f"receipt {data['decisions_id']}"
+        erasure = data["type"] == ERASURE_TYPE
+        label = f"erasure {data['talent']}" if erasure else f"receipt {data['decisions_id']}"
         if not any(h.get("kit") == label for h in seen["heads"]):
+            made = data["erased_at"] if erasure else data["imported_at"]
             seen["heads"] = (seen["heads"] + [{"kit": label, "seq": head["seq"], "hash": head["hash"],
-                                               "made_at": data["imported_at"], "seen_at": now_iso()}])[-KEEP_HEADS:]
+                                               "made_at": made, "seen_at": now_iso()}])[-KEEP_HEADS:]
         seen["studio_verify_key"] = public_key_b64(studio_key)
         write_bytes_atomic(folder / SEEN_FILE, (json.dumps(seen, indent=1) + "\n").encode(), overwrite=True)
     return VerifiedReceipt(data, warnings)

@@ -26,7 +26,7 @@ from studio.core.types import LedgerKind
 from studio.core.ledger.output_uses import output_reasons
 from studio.core.ledger.report_file import read_report, report_signed_by
 from studio.core.vault import Vault, audit
-from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package
+from studio.core.vault.catalog import Brand, Grant, LedgerEntry, Package, Talent
 
 KINDS = tuple(LedgerKind)
 # How far ahead of the studio's clock a report may be dated and still be taken as now: the brand's
@@ -115,6 +115,9 @@ def verify_ledger(vault: Vault) -> list[str]:
         exported = {e.subject for e in s.execute(select(AuditEvent).where(
             AuditEvent.action == "package.exported")).scalars()}
         packages = {p.id: p for p in s.execute(select(Package)).scalars()}
+        # an erased talent's packages keep ids, brands and hashes; their manifests (naming the
+        # talent and the files) were replaced by the erasure, which the tombstone records (DR055)
+        erased = set(s.execute(select(Talent.id).where(Talent.erased_at.is_not(None))).scalars())
         export_entries = {r.package_id for r in rows.values() if r.kind == LedgerKind.EXPORT}
         for pid in sorted(exported - set(packages)):
             problems.append(f"package {pid} is in the audit chain but missing from the catalog (removed)")
@@ -130,7 +133,7 @@ def verify_ledger(vault: Vault) -> list[str]:
             except IntegrityError:
                 problems.append(f"package {pkg.id}: its sealed manifest was altered")
                 continue
-            if hashlib.sha256(manifest).hexdigest() != pkg.manifest_sha256:
+            if hashlib.sha256(manifest).hexdigest() != pkg.manifest_sha256 and pkg.talent_id not in erased:
                 problems.append(f"package {pkg.id}: its manifest is not the one exported")
     return problems
 

@@ -197,7 +197,7 @@ def import_request(vault: Vault, path: Path) -> ApprovalRecord:
         outputs.append((o, plain))
     kept = {**body_of(r), "signature": r["signature"]}  # the brand's signed request, without the ciphertexts
     with vault.staging() as area:
-        staged = [("blobs", vault.blobs.stage_bytes(plain, area.folder)) for _, plain in outputs]
+        staged = [("blobs", vault.blobs.stage_bytes(plain, area.folder, talent_id)) for _, plain in outputs]
         vault.upload_staged(area, staged)
         with vault.writer_lock():
             with vault.session() as s:

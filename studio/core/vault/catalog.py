@@ -27,6 +27,8 @@ class Blob(Base):
     store: Mapped[str] = mapped_column(String(16))
     size: Mapped[int] = mapped_column(Size)
     created_at: Mapped[str] = mapped_column(String(32))
+    # the talent whose likeness key the file is encrypted to (DR055); None: the vault key
+    owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class PendingWrite(Base):
@@ -57,6 +59,20 @@ class Talent(Base):
     name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     agency_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    erased_at: Mapped[str | None] = mapped_column(String(32), nullable=True)  # DR055
+
+
+class TalentBlobKey(Base):
+    """A talent's likeness key (DR055): an age X25519 identity that every blob and derived file of
+    the talent is encrypted to, stored age-encrypted to the vault's recipient. Erasing the talent
+    deletes this row (crypto-shredding): every copy of their files, backups included, is then
+    undecryptable."""
+
+    __tablename__ = "talent_blob_keys"
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(128))
+    wrapped_identity: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[str] = mapped_column(String(32))
 
 

@@ -22,7 +22,8 @@ from studio.core.errors import IntegrityError, InvalidInput
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.testpoints import pause_point
 from studio.core.vault.audit import interrupted_head, verify_chain
-from studio.core.vault.catalog import Asset, AssetFile, AuditEvent, Blob, PendingWrite, Talent
+from studio.core.vault.catalog import Asset, AssetFile, AuditEvent, Blob, PendingWrite, Talent, TalentBlobKey
+from studio.core.vault.likeness_keys import decrypts_with_any, erased_hashes
 from studio.core.vault.staging import abandoned
 from studio.core.vault.vault import Vault
 
@@ -95,6 +96,9 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         files = s.execute(select(AssetFile.__table__)).all()
         talent_rows = s.execute(select(Talent.__table__)).all()
         talents = {t.id for t in talent_rows}
+        erased = erased_hashes(s)  # DR055: what erasures destroyed, by store
+        erased_talents = {t.id for t in talent_rows if t.erased_at is not None}
+        keyed = set(s.execute(select(TalentBlobKey.talent_id)).scalars())
         rep.audit_events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         # a shared vault's uploads in the same snapshot: a station that commits after it and
         # drops its upload rows must not leave its new objects looking like unknown ones
@@ -117,6 +121,11 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
         rep.notes.append(f"{len(staged_leftovers)} staged file(s) of a write that was interrupted before its commit "
                          "(removed by the next write)")
     rep.problems.extend(_sealed_field_problems(vault, talent_rows, assets, files))
+    for tid in sorted(erased_talents & keyed):
+        rep.problems.append(f"talent {tid} was erased but their likeness key is still in the catalog")
+    for sha, b in sorted(blobs.items()):
+        if b.owner is not None and b.owner in erased_talents:
+            rep.problems.append(f"{b.store} {sha[:16]}… belongs to the erased talent {b.owner}")
     for a in assets:
         if a.talent_id not in talents:
             rep.problems.append(f"asset {a.id} belongs to a talent that is not in the catalog")
@@ -158,14 +167,32 @@ def check_store(vault: Vault, progress: ProgressFn | None = None, cancel: Cancel
 
     for store, names in on_disk.items():
         known = {vault.store(store).name_for(sha) for sha, b in blobs.items() if b.store == store}
+        shredded = {vault.store(store).name_for(sha): sha for sha in erased.get(store, ())}
         for name in sorted(names - known):
-            if (store, name) in pending:
+            if name in shredded:
+                _stray(vault, rep, store, name)
+            elif (store, name) in pending:
                 rep.notes.append(f"{store} {name[:16]}… is from an interrupted ingest (removed by the next write)")
             elif (store, name) not in uploads:  # an upload in progress, or a dead station's (noted above)
                 if vault.shared and not vault.store(store).name_exists(name):
                     continue  # removed since the listing: a station dropped its upload
                 rep.problems.append(f"extra {store} file {name[:16]}… that the catalog does not know")
     return rep
+
+
+def _stray(vault: Vault, rep: CheckReport, store: str, name: str) -> None:
+    """A file of an erased talent still (or again: a backup put back) in the store: it must not
+    decrypt with any key this vault holds (DR055). Removed by running the erasure again."""
+    data = vault.store(store).read_stored(name)
+    if data is None:
+        return  # removed since the listing
+    if decrypts_with_any(data, vault.keyring.all_identities()):
+        rep.problems.append(f"stray {store} file {name[:16]}… of an erased talent still decrypts with this vault's "
+                            "key (stored before per-talent keys): remove it by running `twin-studio talent erase` "
+                            "for that talent again")
+    else:
+        rep.notes.append(f"stray {store} file {name[:16]}… of an erased talent: no key this vault holds decrypts it "
+                         "(removed by running `twin-studio talent erase` for that talent again)")
 
 
 def _sealed_field_problems(vault: Vault, talents, assets, files) -> list[str]:

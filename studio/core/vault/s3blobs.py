@@ -10,6 +10,7 @@ lease protects); :meth:`publish`, under the lock, only makes sure it is there.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from pathlib import Path
@@ -45,8 +46,8 @@ class _GuardedReader(io.RawIOBase):
 
 
 class ObjectBlobStore(BlobStore):
-    def __init__(self, objects: ObjectStore, kind: str, keys: VaultKeys, local: Path) -> None:
-        super().__init__(local / kind, keys)  # the local folder: only a default for staging
+    def __init__(self, objects: ObjectStore, kind: str, keys: VaultKeys, local: Path, keyring=None) -> None:
+        super().__init__(local / kind, keys, keyring)  # the local folder: only a default for staging
         self.objects, self.kind = objects, kind
         self._uploaded: set[Path] = set()
         self._lock = threading.Lock()
@@ -67,16 +68,23 @@ class ObjectBlobStore(BlobStore):
     # -- writing ---------------------------------------------------------------------------
     def upload(self, staged: Staged) -> None:
         """Upload the staged blob (always: an object another writer left may be removed by a
-        cleaner until a catalog row refers to it, see :mod:`shared`)."""
+        cleaner until a catalog row refers to it, see :mod:`shared`) — unless a catalog row refers
+        to it already: that object may be encrypted to another talent's key and stays (DR055)."""
+        if self.keyring is not None and self.keyring.has_row(staged.sha256):
+            return
         self.objects.put_file(self._key(staged.sha256), staged.temp)
         with self._lock:
             self._uploaded.add(staged.temp)
 
-    def publish(self, staged: Staged) -> None:
+    def uploaded(self, staged: Staged) -> bool:  # type: ignore[override]
+        with self._lock:
+            return staged.temp in self._uploaded
+
+    def publish(self, staged: Staged, overwrite: bool = False) -> None:  # type: ignore[override]
         with self._lock:
             uploaded = staged.temp in self._uploaded
             self._uploaded.discard(staged.temp)
-        if not uploaded and not self.exists(staged.sha256):
+        if not uploaded and (overwrite or not self.exists(staged.sha256)):
             self.objects.put_file(self._key(staged.sha256), staged.temp)
         staged.temp.unlink(missing_ok=True)
 
@@ -85,8 +93,23 @@ class ObjectBlobStore(BlobStore):
             self._uploaded.discard(staged.temp)
         staged.temp.unlink(missing_ok=True)
 
+    def replace(self, staged: Staged) -> None:  # type: ignore[override]
+        self.objects.put_file(self._key(staged.sha256), staged.temp)  # an object is replaced whole
+        staged.temp.unlink(missing_ok=True)
+
     def remove(self, sha256: str) -> None:
         self.objects.delete(self._key(sha256))
+
+    def remove_name(self, name: str) -> None:  # type: ignore[override]
+        self.objects.delete(f"{self.kind}/{name}{SUFFIX}")
+
+    @contextlib.contextmanager
+    def open_raw(self, sha256: str) -> Iterator[BinaryIO | None]:  # type: ignore[override]
+        with self.objects.reading(self._key(sha256)) as body:
+            yield None if body is None else io.BufferedReader(_GuardedReader(body, self.objects.describe()), 1 << 20)
+
+    def read_stored(self, name: str) -> bytes | None:  # type: ignore[override]
+        return self.objects.get(f"{self.kind}/{name}{SUFFIX}")
 
     # -- reading ---------------------------------------------------------------------------
     def decrypt_to(self, sha256: str, dst: BinaryIO | None, cancel: CancelToken | None = None) -> int:

@@ -38,6 +38,7 @@ from studio.core.vault.keys import (
     VaultKeys, generate_keys, new_signing_key, public_key_b64, public_key_fingerprint, scrypt_work_factor,
     signing_key_to_bytes, unwrap_identity, wrap_identity,
 )
+from studio.core.vault.likeness_keys import Keyring
 from studio.core.vault.location import SharedLocation
 from studio.core.vault.lock import busy, lock_timeout
 from studio.core.vault.objects import ObjectStore
@@ -93,8 +94,9 @@ class SharedVault(Vault):
             raise
         self._sessions = session_factory(self._engine)
         self.fields = keys.field_cipher()
-        self.blobs = ObjectBlobStore(objects, "blobs", keys, self.root)
-        self.derived = ObjectBlobStore(objects, "derived", keys, self.root)
+        self.keyring = Keyring(keys, self._sessions)
+        self.blobs = ObjectBlobStore(objects, "blobs", keys, self.root, self.keyring)
+        self.derived = ObjectBlobStore(objects, "derived", keys, self.root, self.keyring)
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod

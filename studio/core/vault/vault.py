@@ -36,6 +36,7 @@ from studio.core.vault.atomic import write_bytes_atomic
 from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
 from studio.core.vault.files import FolderFiles
+from studio.core.vault.likeness_keys import Keyring
 from studio.core.vault.database import make_engine, migrate, refusal, session_factory, writable
 from studio.core.vault.head import Anchor, advance_head, anchor_existing_chain, prepare_head, read_anchor
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
@@ -97,8 +98,9 @@ class Vault:
             migrate(self._engine)
         self._sessions = session_factory(self._engine)
         self.fields = keys.field_cipher()
-        self.blobs = BlobStore(root / "blobs", keys)
-        self.derived = BlobStore(root / "derived", keys)
+        self.keyring = Keyring(keys, self._sessions)  # the talents' likeness keys (DR055)
+        self.blobs = BlobStore(root / "blobs", keys, self.keyring)
+        self.derived = BlobStore(root / "derived", keys, self.keyring)
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -177,7 +179,7 @@ class Vault:
         nothing else refers to them. The vault is unusable after this; unlock it anew."""
         self.close()
         self._keys = self.fields = None  # type: ignore[assignment]
-        self.blobs = self.derived = None  # type: ignore[assignment]
+        self.blobs = self.derived = self.keyring = None  # type: ignore[assignment]
         self._sessions = _Locked()  # type: ignore[assignment]
 
     def describe(self) -> str:

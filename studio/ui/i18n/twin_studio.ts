@@ -1344,6 +1344,92 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
     </message>
 </context>
 <context>
+    <name>EraseTalentDialog</name>
+    <message>
+        <location filename="../erase_talent.py" line="+28"/>
+        <source>Erase talent?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt; asked for the erasure of their likeness, with their signature. This cannot be undone. It destroys:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>What is destroyed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The talent&apos;s id, to confirm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Type {id} to confirm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Erasing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Erase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>• Their likeness key: no copy of their files, the studio&apos;s backups included, can be opened again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>• %n asset(s) and every file of theirs: originals, previews, thumbnails, waveforms.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>• Their name, e-mail and agency, their review notes, the file lists of their packages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>• %n older file(s), stored before each talent had their own key: deleted here, but their copies in backups open with the vault key until those backups expire.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Kept: %n file(s) another talent has too, byte for byte.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>Already delivered: %n package(s), to {brands}. Erasure cannot reach them: the receipt lists them so the brands can be asked to delete them.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The ledger keeps amounts, dates and brands; the history keeps fingerprints only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Erasing the talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ExportPage</name>
     <message>
         <location filename="../export_wizard.py" line="+60"/>
@@ -2508,6 +2594,16 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+4"/>
+        <source>&amp;Erase talent…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Only on the talent&apos;s signed request: destroy their likeness key, then their files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>&amp;Package</source>
         <translation type="unfinished"></translation>
@@ -2633,7 +2729,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+99"/>
         <location line="+59"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
@@ -2681,17 +2777,34 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     <message>
         <location line="-13"/>
         <location line="+22"/>
+        <location line="+34"/>
         <location line="+15"/>
         <source>Choose the talent first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-15"/>
+        <location line="-49"/>
         <source>Link talent&apos;s own key</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+24"/>
+        <source>Looking for the talent&apos;s erasure request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+8"/>
+        <source>Erase talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reading what the erasure destroys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Review</source>
         <translation type="unfinished"></translation>
     </message>
