@@ -147,6 +147,32 @@ def make_engine(folder: Path, *, read_only: bool = False, full: bool = False) ->
     return engine
 
 
+
+def lookup_engine(engine: Engine) -> Engine:
+    """An engine for short reads that never wait for the catalog's write lock: the likeness
+    keyring's lookups (DR055), made while the caller may hold that lock in a transaction on the
+    same thread (a read of a blob inside ``vault.session()``). SQLite: another connection to the
+    same catalog whose transactions are plain ``BEGIN`` (WAL lets it read beside a writer);
+    PostgreSQL: one without the advisory lock. It sees committed rows only."""
+    if engine.dialect.name == "sqlite":
+        if getattr(engine, "_studio_read_only", False):
+            return engine  # already lock-free (an immutable or read-only catalog)
+        reader = create_engine(engine.url)
+        event.listen(reader, "connect", _on_connect)
+        event.listen(reader, "begin", _on_begin_read_only)
+        reader._studio_folder = engine._studio_folder
+    else:
+        reader = create_engine(engine.url, pool_pre_ping=True,
+                               connect_args={"connect_timeout": 10, "application_name": "twin-studio"})
+        event.listen(reader, "handle_error", _pg_error)
+        reader._studio_catalog = getattr(engine, "_studio_catalog", "the catalog")
+    reader._studio_read_only = getattr(engine, "_studio_read_only", False)
+    reader._studio_full = getattr(engine, "_studio_full", False)
+    if engine.dialect.name == "sqlite":
+        event.listen(reader, "handle_error", _typed_error)
+    return reader
+
+
 # -- PostgreSQL (a shared vault) ------------------------------------------------------------------
 
 def _on_begin_pg(conn) -> None:

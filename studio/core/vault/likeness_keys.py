@@ -77,9 +77,12 @@ def unwrap(keys: VaultKeys, row: TalentBlobKey) -> pyrage.x25519.Identity:
 class Keyring:
     """The identities a store decrypts with, by the owner of each blob (see the module's notes)."""
 
-    def __init__(self, keys: VaultKeys, sessions: Callable) -> None:
+    def __init__(self, keys: VaultKeys, sessions: Callable, lookups: Callable | None = None) -> None:
         self._keys = keys
-        self._sessions = sessions  # a sessionmaker: read-only lookups, outside any caller's transaction
+        self._sessions = sessions  # a sessionmaker: the writes (a talent's first key)
+        # the reads: a sessionmaker whose transactions take no write lock (database.lookup_engine), as
+        # a store reads a blob while its caller may hold that lock on the same thread
+        self._lookups = lookups or sessions
         self._lock = threading.Lock()
         self._identities: dict[str, pyrage.x25519.Identity] = {}
         self._recipients: dict[str, str] = {}
@@ -91,7 +94,7 @@ class Keyring:
         return self._keys.identity
 
     def reload(self) -> None:
-        with self._sessions() as s:
+        with self._lookups() as s:
             rows = s.execute(select(TalentBlobKey)).scalars().all()
             found = {r.talent_id: (unwrap(self._keys, r), r.recipient) for r in rows}
         with self._lock:
@@ -148,26 +151,28 @@ class Keyring:
             self._recipients.pop(talent_id, None)
 
     # -- owners --------------------------------------------------------------------------------
-    def _lookup(self, sha256: str) -> str | None:
-        with self._sessions() as s:
-            return s.execute(select(Blob.owner).where(Blob.sha256 == sha256)).scalar_one_or_none()
+    def _lookup(self, sha256: str) -> tuple[bool, str | None]:
+        """(whether a committed row exists, its owner)."""
+        with self._lookups() as s:
+            row = s.execute(select(Blob.owner).where(Blob.sha256 == sha256)).first()
+        return (row is not None, row[0] if row is not None else None)
 
     def has_row(self, sha256: str) -> bool:
         """Whether the catalog has a committed row for this content now."""
-        with self._sessions() as s:
-            return s.execute(select(Blob.sha256).where(Blob.sha256 == sha256)).first() is not None
+        return self._lookup(sha256)[0]
 
     def owner_of(self, sha256: str, fresh: bool = False) -> str | None:
         if self._owners is None:
-            with self._sessions() as s:
+            with self._lookups() as s:
                 owners = dict(s.execute(select(Blob.sha256, Blob.owner)).all())
             with self._lock:
                 self._owners = owners
         if not fresh and sha256 in self._owners:
             return self._owners[sha256]
-        owner = self._lookup(sha256)
-        with self._lock:
-            self._owners[sha256] = owner
+        found, owner = self._lookup(sha256)
+        if found:  # a row not committed yet is not remembered as the vault's: asked again next time
+            with self._lock:
+                self._owners[sha256] = owner
         return owner
 
     def set_owner(self, sha256: str, owner: str | None) -> None:

@@ -31,7 +31,7 @@ from studio.core.ids import new_id
 from studio.core.testpoints import kill_point, pause_point
 from studio.core.vault import audit, pglocks, staging
 from studio.core.vault.catalog import Blob, PendingWrite, Upload
-from studio.core.vault.database import make_pg_engine, migrate, session_factory
+from studio.core.vault.database import lookup_engine, make_pg_engine, migrate, session_factory
 from studio.core.vault.files import ObjectFiles
 from studio.core.vault.header import HEADER_NAME, MAX_HEADER_BYTES, VaultHeader, parse_header
 from studio.core.vault.keys import (
@@ -93,8 +93,9 @@ class SharedVault(Vault):
             self._engine.dispose()
             raise
         self._sessions = session_factory(self._engine)
+        self._lookup_engine = lookup_engine(self._engine)
         self.fields = keys.field_cipher()
-        self.keyring = Keyring(keys, self._sessions)
+        self.keyring = Keyring(keys, self._sessions, session_factory(self._lookup_engine))
         self.blobs = ObjectBlobStore(objects, "blobs", keys, self.root, self.keyring)
         self.derived = ObjectBlobStore(objects, "derived", keys, self.root, self.keyring)
 

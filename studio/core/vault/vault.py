@@ -37,7 +37,7 @@ from studio.core.vault.blobs import BlobStore
 from studio.core.vault.catalog import Blob, PendingWrite
 from studio.core.vault.files import FolderFiles
 from studio.core.vault.likeness_keys import Keyring
-from studio.core.vault.database import make_engine, migrate, refusal, session_factory, writable
+from studio.core.vault.database import lookup_engine, make_engine, migrate, refusal, session_factory, writable
 from studio.core.vault.head import Anchor, advance_head, anchor_existing_chain, prepare_head, read_anchor
 from studio.core.vault.header import HEADER_NAME, VaultHeader, read_header
 from studio.core.vault import staging
@@ -97,8 +97,9 @@ class Vault:
             self._engine = make_engine(root, read_only=True, full=True)
             migrate(self._engine)
         self._sessions = session_factory(self._engine)
+        self._lookup_engine = lookup_engine(self._engine)
         self.fields = keys.field_cipher()
-        self.keyring = Keyring(keys, self._sessions)  # the talents' likeness keys (DR055)
+        self.keyring = Keyring(keys, self._sessions, session_factory(self._lookup_engine))  # DR055
         self.blobs = BlobStore(root / "blobs", keys, self.keyring)
         self.derived = BlobStore(root / "derived", keys, self.keyring)
 
@@ -157,6 +158,8 @@ class Vault:
 
     def close(self) -> None:
         self._engine.dispose()
+        if getattr(self, "_lookup_engine", self._engine) is not self._engine:
+            self._lookup_engine.dispose()
 
     def flush_journal(self) -> bool:
         """A folder vault: copy SQLite's write-ahead log into the catalog file and empty it, so that
