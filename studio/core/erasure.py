@@ -105,11 +105,7 @@ def request_erasure_with_key(vault: Vault, talent_id: str, key) -> int:
 
     tid = parse_id("talent", talent_id)
     with vault.session() as s:
-        talent = s.get(Talent, tid)
-        if talent is None:
-            raise NotFound(f"no talent {tid} in this vault")
-        if talent.erased_at is not None:
-            raise ConsentError(f"talent {tid} was erased at {talent.erased_at}")
+        _live_talent(s, tid)
     statement = {"type": REQUEST_TYPE, "version": VERSION, "request": "request_erasure", "kit": None, "talent": tid,
                  "grant": None, "at": now_iso()}
     signed = sign_statement(vault, key, statement)  # refuses another's key, or a talent with their own device
@@ -155,16 +151,22 @@ def _references(s) -> dict[str, set[str]]:
     return refs
 
 
+def _live_talent(s, tid: str) -> Talent:
+    """The talent ``tid`` (NotFound), refused when already erased."""
+    talent = s.get(Talent, tid)
+    if talent is None:
+        raise NotFound(f"no talent {tid} in this vault")
+    if talent.erased_at is not None:
+        raise ConsentError(f"talent {tid} was erased at {talent.erased_at}")
+    return talent
+
+
 def plan_erasure(vault: Vault, talent_id: str) -> ErasurePlan:
     """What erasing the talent would destroy; :class:`ConsentError` unless they asked for it by a
     signed request, or when they were erased already."""
     tid = parse_id("talent", talent_id)
     with vault.session() as s:
-        talent = s.get(Talent, tid)
-        if talent is None:
-            raise NotFound(f"no talent {tid} in this vault")
-        if talent.erased_at is not None:
-            raise ConsentError(f"talent {tid} was erased at {talent.erased_at}")
+        talent = _live_talent(s, tid)
         request = erasure_request(s, tid)
         if request is None:
             raise ConsentError(f"talent {tid} has not asked for erasure: erasure needs their signed request (from "

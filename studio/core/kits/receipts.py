@@ -69,41 +69,43 @@ class VerifiedReceipt:
 def decisions_receipt(vault: Vault, decisions_id: str) -> dict:
     """The signed receipt of the imported decisions ``decisions_id`` (from its audit event)."""
     did = parse_id("decisions", decisions_id)
-    with vault.session() as s:
-        ev = s.execute(select(AuditEvent).where(AuditEvent.action == IMPORTED, AuditEvent.subject == did)
-                       .order_by(AuditEvent.seq).limit(1)).scalar_one_or_none()
-        if ev is None:
-            raise NotFound(f"no decisions {did} were imported into this vault")
-        details = json.loads(ev.details)
-        seq, hash_, at = ev.seq, ev.hash, ev.at
-    key = vault.studio_signing_key()
+    details, seq, hash_, at = _first_event(vault, IMPORTED, did, f"no decisions {did} were imported into this vault")
     body = {"type": RECEIPT_TYPE, "version": VERSION, "decisions_id": str(did),
             "decisions_sha256": details.get("sha256"), "kit": details.get("kit"), "talent": details.get("talent"),
             "applied": list(details.get("decisions") or []), "imported_at": at,
-            "chain_head": {"seq": seq, "hash": hash_},
-            "studio": {"verify_key": public_key_b64(key.public_key()), "fingerprint": vault.studio_key_fingerprint}}
-    return dict(body, signature=sign(key, body))
+            "chain_head": {"seq": seq, "hash": hash_}}
+    return _studio_signed(vault, body)
 
 
 def erasure_receipt(vault: Vault, talent_id: str) -> dict:
     """The signed receipt of the erasure of ``talent_id`` (from its tombstone event)."""
     tid = parse_id("talent", talent_id)
-    with vault.session() as s:
-        ev = s.execute(select(AuditEvent).where(AuditEvent.action == ERASED, AuditEvent.subject == tid)
-                       .order_by(AuditEvent.seq).limit(1)).scalar_one_or_none()
-        if ev is None:
-            raise NotFound(f"talent {tid} was not erased in this vault")
-        d = json.loads(ev.details)
-        seq, hash_, at = ev.seq, ev.hash, ev.at
-    key = vault.studio_signing_key()
+    d, seq, hash_, at = _first_event(vault, ERASED, tid, f"talent {tid} was not erased in this vault")
     days = d.get("backup_retention_days")
     body = {"type": ERASURE_TYPE, "version": VERSION, "talent": str(tid), "erased_at": at,
             "request_seq": d.get("request_seq"), "likeness_key": d.get("key"), "assets": d.get("assets") or [],
             "destroyed": d.get("destroyed") or {}, "legacy_in_backups": d.get("legacy") or {},
             "shared_kept": d.get("shared") or [], "backup_retention_days": days,
             "backups": BACKUPS_NOTE.format(days=days, at=at), "packages": d.get("packages") or [],
-            "chain_head": {"seq": seq, "hash": hash_},
-            "studio": {"verify_key": public_key_b64(key.public_key()), "fingerprint": vault.studio_key_fingerprint}}
+            "chain_head": {"seq": seq, "hash": hash_}}
+    return _studio_signed(vault, body)
+
+
+def _first_event(vault: Vault, action: str, subject: str, missing: str) -> tuple[dict, int, str, str]:
+    """The details, seq, hash and time of the first ``action`` event about ``subject`` (NotFound: ``missing``)."""
+    with vault.session() as s:
+        ev = s.execute(select(AuditEvent).where(AuditEvent.action == action, AuditEvent.subject == subject)
+                       .order_by(AuditEvent.seq).limit(1)).scalar_one_or_none()
+        if ev is None:
+            raise NotFound(missing)
+        return json.loads(ev.details), ev.seq, ev.hash, ev.at
+
+
+def _studio_signed(vault: Vault, body: dict) -> dict:
+    """``body`` with the studio's key named in it, signed by that key."""
+    key = vault.studio_signing_key()
+    body = dict(body, studio={"verify_key": public_key_b64(key.public_key()),
+                              "fingerprint": vault.studio_key_fingerprint})
     return dict(body, signature=sign(key, body))
 
 
