@@ -165,6 +165,7 @@ def cmd_receipt_verify(args) -> int:
                 print(f"delivered before: package {p['package']} to {p['brand_name']} on {p['delivered_at']} "
                       f"(file SHA-256 {p['file_sha256']})")
             print(f"the studio's history after the erasure: event {r['chain_head']['seq']} ({r['chain_head']['hash']})")
+            _print_links(r)
             for warning in checked.warnings:
                 print(warning, file=sys.stderr)
             return EXIT_OK
@@ -172,9 +173,19 @@ def cmd_receipt_verify(args) -> int:
               f"made on kit {r['kit']}, imported {r['imported_at']}")
         print(f"applied: {', '.join(r['applied']) or 'nothing'}")
         print(f"the studio's history after the import: event {r['chain_head']['seq']} ({r['chain_head']['hash']})")
+        _print_links(r)
     for warning in checked.warnings:
         print(warning, file=sys.stderr)
     return EXIT_OK
+
+
+def _print_links(receipt: dict) -> None:
+    """The receipt's links since the talent's last kit (DR056), when it carries them."""
+    chain = receipt.get("chain")
+    if isinstance(chain, dict) and isinstance(chain.get("events"), list):
+        about = sum(1 for e in chain["events"] if isinstance(e, dict) and "action" in e)
+        print(f"links since your last kit: from event {chain.get('from')}, {len(chain['events'])} event(s), "
+              f"{about} about you")
 
 
 def register(commands) -> None:

@@ -3,7 +3,8 @@ talent-signed file, encrypted; ``check`` finds a chain rewritten or cut below a 
 decisions file echoes — even one rewritten as a studio insider would, every hash and the head's
 MAC recomputed, so that the plain chain check passes; a kept file altered or gone is reported.
 A kit carries the chain's links since the talent's last kit, and the talent's side warns when
-they do not reach its signed head or contradict a head it saw.
+they do not reach its signed head or contradict a head it saw; decisions and erasure receipts
+carry them too, checked the same way by ``receipt verify``.
 
 The talent's keys here are made in memory (no scrypt): what is tested is the vault's and the
 kit's side, not the key folder (tests/core/test_review_kits.py)."""
@@ -19,11 +20,16 @@ from sqlalchemy import select
 
 from studio.core.check import check_vault
 from studio.core.consent.grants import activate_grant, draft_grant, edit_draft, sign_grant
+from studio.core.consent.signing import sign
+from studio.core.derived import add_derived
+from studio.core.erasure import erase_talent
 from studio.core.errors import IntegrityError
 from studio.core.kits.decisions import import_decisions
 from studio.core.kits.echoed_heads import verify_echoed_heads
 from studio.core.kits.export import export_review_kit
 from studio.core.kits.kit_chain import excerpt_warnings
+from studio.core.kits.receipts import (decisions_receipt, erasure_receipt, verify_receipt, write_decisions_receipt,
+                                       write_erasure_receipt)
 from studio.core.kits.talent_side import Choices, decide, show_kit
 from studio.core.talent_identity import TalentCard, TalentIdentity, link_talent_card
 from studio.core.vault import audit
@@ -32,11 +38,13 @@ from studio.core.vault.check import check_store
 from studio.core.vault.head import GENESIS, HEAD_NAME, anchor_existing_chain
 from studio.core.vault.keys import public_key_b64
 from studio.core.vault.writes import add_blob_rows
-from tests.core.helpers import grant_fields
+from tests.core.helpers import grant_fields, studio_key
 from tests.vaults import BOTH_VAULTS, folder_only
 
 pytestmark = BOTH_VAULTS
 INSIDER = "the insider edits the folder vault's catalog and head file; check's comparison is the same on both"
+RECEIPTS = "a receipt is made from the audit events and checked on the talent's side: the same whatever the vault"
+THUMB = b"\x89PNG\r\n\x1a\n" + b"a thumbnail the studio made after the kit" * 4
 
 
 def _identity(name: str = "Ines Duarte") -> TalentIdentity:
@@ -262,3 +270,79 @@ def test_when_a_kits_links_do_not_reach_its_signed_head_then_the_talent_is_warne
     seen = [{"kit": "kit_1111111111111111", "seq": events[0]["seq"], "hash": "f" * 64}]
     (w,) = excerpt_warnings(kit, seen)
     assert "rewritten" in w
+
+
+def _resigned(vault, receipt: dict, **changes) -> dict:
+    """``receipt`` changed and signed again by the studio's own key: what the studio itself claims."""
+    body = {k: v for k, v in dict(receipt, **changes).items() if k != "signature" and v is not None}
+    return dict(body, signature=sign(vault.studio_signing_key(), body))
+
+
+@folder_only(RECEIPTS)
+def test_when_decisions_are_imported_and_the_talent_erased_then_both_receipts_carry_links_that_verify(linked,
+                                                                                                     tmp_path):
+    vault, talent, me, assets, draft, side = linked
+    shown, _ = _round(vault, talent, me, side, 1, Choices(approve=(assets[0],), request_erasure=True))
+    kit_head = shown.kit["chain_head"]
+    (imported,) = _imported(vault)
+    did = imported["subject"]
+    receipt = write_decisions_receipt(vault, did, side / "receipt.json")
+    chain = receipt["chain"]  # from the kit's head to the import's event, inside the signed body
+    assert chain["from"] == kit_head["seq"] and chain["events"][0]["hash"] == kit_head["hash"]
+    assert chain["events"][-1]["hash"] == receipt["chain_head"]["hash"] == imported["hash"]
+    assert {"asset.approved", "talent.erasure_requested", "decisions.imported"} <= {
+        e["action"] for e in chain["events"] if "action" in e}
+    checked = verify_receipt(side / "receipt.json", studio_key(vault), side)
+    assert checked.warnings == [] and checked.receipt["chain"] == chain
+
+    second, _ = _round(vault, talent, me, side, 2, Choices(sign=(draft,)))  # a later kit, decided
+    add_derived(vault, assets[0], "thumbnail", "image/png", THUMB)  # the studio's event about the asset alone
+    erase_talent(vault, talent.id)
+    assert decisions_receipt(vault, did) == receipt  # written again later (a later kit, the asset rows gone): the same
+    erasure = write_erasure_receipt(vault, talent.id, side / "erasure.json")
+    tomb = [e for e in audit.list_events(vault) if e["action"] == "talent.erased"][0]
+    links = erasure["chain"]["events"]
+    assert erasure["chain"]["from"] == second.kit["chain_head"]["seq"] and links[-1]["hash"] == tomb["hash"]
+    derived = next(e for e in links if e["seq"] == tomb["seq"] - 1)
+    assert derived["action"] == "asset.derived" and derived["subject"] == assets[0]  # in full, from the tombstone
+    assert "Ines" not in (side / "erasure.json").read_text()
+    checked = verify_receipt(side / "erasure.json", studio_key(vault), side)
+    assert checked.warnings == [] and erasure_receipt(vault, talent.id) == erasure
+
+    raw = (side / "erasure.json").read_bytes()  # one byte of the links changed: the signature breaks
+    i = raw.index(b'"hash": "', raw.index(b'"chain"')) + 9
+    (tmp_path / "changed.json").write_bytes(raw[:i] + (b"0" if raw[i:i + 1] != b"0" else b"1") + raw[i + 1:])
+    with pytest.raises(IntegrityError, match="not signed by the studio key"):
+        verify_receipt(tmp_path / "changed.json", studio_key(vault))
+
+    older = tmp_path / "older.json"  # a receipt made before the links: verifies, no warning
+    older.write_text(json.dumps(_resigned(vault, erasure, chain=None)))
+    assert "chain" not in verify_receipt(older, studio_key(vault)).receipt
+    assert verify_receipt(older, studio_key(vault), side).warnings == []
+    gap = tmp_path / "gap.json"  # signed by the studio, but its links skip an event
+    gap.write_text(json.dumps(_resigned(vault, erasure, chain={"from": links[0]["seq"],
+                                                                "events": links[:1] + links[2:]})))
+    (warning,) = verify_receipt(gap, studio_key(vault)).warnings
+    assert warning.startswith("WARNING: the studio's history in this receipt does not hold together")
+    assert "does not follow" in warning
+
+
+@folder_only(INSIDER)
+def test_when_the_history_was_rewritten_between_the_kit_and_the_receipt_then_the_talent_is_warned(linked):
+    vault, talent, me, assets, draft, side = linked
+    shown, _ = _round(vault, talent, me, side, 1, Choices(approve=(assets[0],)))
+    seen = shown.kit["chain_head"]["seq"]
+
+    def change(ev):
+        if ev.seq == 2:
+            ev.at = "2020-01-01T00:00:00+00:00"
+
+    _insider_rewrite(vault, change)
+    assert check_store(vault).problems == []
+    (imported,) = _imported(vault)
+    write_decisions_receipt(vault, imported["subject"], side / "receipt.json")
+    assert verify_receipt(side / "receipt.json", studio_key(vault)).warnings == []  # its links hold together
+    warnings = verify_receipt(side / "receipt.json", studio_key(vault), side).warnings
+    assert len(warnings) == 1 and warnings[0].startswith(f"WARNING: event {seen} of the studio's history is not the "
+                                                         f"one {shown.opened.id} showed you before")
+    assert "rewritten" in warnings[0]

@@ -11,6 +11,10 @@ On the talent's side (:func:`excerpt_warnings`): the links must run without a ga
 head, each one naming the previous one's hash; each full event must hash to its hash; each head
 seen before that falls in the range must still be there with its hash; each event of the kit's
 history in the range must be the one the links hold. Anything else is a ``WARNING:``.
+
+Decisions and erasure receipts (:mod:`receipts`) carry the same excerpt, up to their own head
+and checked the same way: it is made from the chain up to that head alone (kits exported later
+are not looked at), so a receipt written again later is the same.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy import select
 
 from studio.core.vault.audit import event_hash
 from studio.core.vault.catalog import ApprovalRequest, Asset, AuditEvent, Grant
+from studio.core.vault.likeness_keys import ERASED
 
 CHAIN_KEY = "chain"
 MAX_CHAIN_EVENTS = 20_000  # ~3 MB of kit.json at most; older links are then left out (``from`` says so)
@@ -32,13 +37,15 @@ BODY = ("at", "actor", "action", "subject", "details")
 def _start(s, tid: str, head_seq: int) -> int:
     """Where the excerpt starts: the head of the talent's last kit, or of the last kit whose
     decisions came back (proof the talent saw it), whichever is lower; for a first kit, the
-    talent's first event. Never more than :data:`MAX_CHAIN_EVENTS` before the head."""
+    talent's first event. Never more than :data:`MAX_CHAIN_EVENTS` before the head. Only the
+    events up to ``head_seq`` count: a receipt made again after later kits starts where it did."""
     last_kit: int | None = None
     kit_heads: dict[str, int] = {}
     decided: set[str] = set()
     for action, subject, details in s.execute(
             select(AuditEvent.action, AuditEvent.subject, AuditEvent.details)
-            .where(AuditEvent.action.in_((KIT_EXPORTED, DECISIONS_IMPORTED))).order_by(AuditEvent.seq)):
+            .where(AuditEvent.action.in_((KIT_EXPORTED, DECISIONS_IMPORTED)), AuditEvent.seq <= head_seq)
+            .order_by(AuditEvent.seq)):
         d = json.loads(details)
         if d.get("talent") != tid:
             continue
@@ -52,21 +59,34 @@ def _start(s, tid: str, head_seq: int) -> int:
     if candidates:
         start = min(candidates)
     else:
-        first = s.execute(select(AuditEvent.seq).where(AuditEvent.subject == tid).order_by(AuditEvent.seq)
+        first = s.execute(select(AuditEvent.seq).where(AuditEvent.subject == tid, AuditEvent.seq <= head_seq)
+                          .order_by(AuditEvent.seq)
                           .limit(1)).scalar_one_or_none()
         start = first or 1
     return max(start, head_seq - MAX_CHAIN_EVENTS + 1, 1)
 
 
-def chain_excerpt(s, tid: str, head_seq: int) -> dict:
-    """Inside the kit's transaction: the links from the talent's last kit's head to ``head_seq``."""
-    if head_seq < 1:
-        return {"from": 0, "events": []}
-    start = _start(s, tid, head_seq)
+def _talent_ids(s, tid: str) -> set[str]:
+    """The talent's id and those of their assets, grants and approval requests; an erased
+    talent's assets (their rows are gone) as their tombstone lists them, so that a receipt made
+    before the erasure is the same made again after it."""
     ids = {tid}
     ids |= set(s.execute(select(Asset.id).where(Asset.talent_id == tid)).scalars())
     ids |= set(s.execute(select(Grant.id).where(Grant.talent_id == tid)).scalars())
     ids |= set(s.execute(select(ApprovalRequest.id).where(ApprovalRequest.talent_id == tid)).scalars())
+    for details in s.execute(select(AuditEvent.details).where(AuditEvent.action == ERASED, AuditEvent.subject == tid)
+                             ).scalars():
+        ids |= {a for a in json.loads(details).get("assets") or [] if isinstance(a, str)}
+    return ids
+
+
+def chain_excerpt(s, tid: str, head_seq: int) -> dict:
+    """Inside the kit's (or receipt's) session: the links from the talent's last kit's head to
+    ``head_seq``."""
+    if head_seq < 1:
+        return {"from": 0, "events": []}
+    start = _start(s, tid, head_seq)
+    ids = _talent_ids(s, tid)
     events = []
     table = AuditEvent.__table__
     for ev in s.execute(select(table).where(table.c.seq >= start, table.c.seq <= head_seq).order_by(table.c.seq)):
@@ -77,15 +97,16 @@ def chain_excerpt(s, tid: str, head_seq: int) -> dict:
     return {"from": start, "events": events}
 
 
-def _bad(text: str) -> str:
-    return (f"WARNING: the studio's history in this kit does not hold together ({text}): it may have been "
-            "altered. Keep the kit and ask the studio why.")
-
-
-def excerpt_warnings(kit: dict, seen_heads: list[dict]) -> list[str]:
+def excerpt_warnings(kit: dict, seen_heads: list[dict], what: str = "kit") -> list[str]:
     """Why the history excerpt of ``kit`` does not prove that its signed head extends the heads
     seen before (``seen-kits.json``'s). A kit without an excerpt (made by an older Twin Studio)
-    gives none: its head is checked by sequence and hash alone."""
+    gives none: its head is checked by sequence and hash alone. ``what`` names the file in the
+    warnings ("kit", "receipt")."""
+
+    def _bad(text: str) -> str:
+        return (f"WARNING: the studio's history in this {what} does not hold together ({text}): it may have been "
+                f"altered. Keep the {what} and ask the studio why.")
+
     excerpt = kit.get(CHAIN_KEY)
     if excerpt is None:
         return []
