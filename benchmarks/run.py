@@ -57,6 +57,7 @@ after ``talent rekey``, the rekey, ``talent erase`` and ``check`` after it (DR05
 ``brand-window``: the brand's window verifying and opening a package of a 1.3 M-triangle scan: wall
 time and the worst event-loop gap of each, next to the CLI's ``open_package`` (DR048).
 ``echoed-heads``: ``check`` comparing the audit chain with 200 kept decisions files of 10 talents (DR056).
+``receipt-links``: a decisions receipt carrying 20,000 links (the bound): made, verified, its size (DR056).
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # import ``benchmarks.*`` and ``tests.*`` as packages, not this folder's files
 
 from benchmarks import (approvals, brand_window, check, credentials, echoed_heads, erasure, ingest,  # noqa: E402
-                        ingest_scale, library, package, preview, report_outputs, scale_render, shared,
-                        short_writes, unlock)
+                        ingest_scale, library, package, preview, receipt_links, report_outputs, scale_render,
+                        shared, short_writes, unlock)
 from benchmarks.harness import parse_args, print_machine_line  # noqa: E402
 
 BENCHMARKS = {  # name → run it with the command's options; returns its figures
@@ -92,6 +93,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "erasure": lambda args: erasure.bench(args.repeats),
     "brand-window": lambda args: brand_window.bench(args.repeats),
     "echoed-heads": lambda args: echoed_heads.bench(args.repeats),
+    "receipt-links": lambda args: receipt_links.bench(args.repeats),
 }
 
 

@@ -45,6 +45,7 @@ def test_when_the_talent_asks_and_the_studio_erases_then_backups_are_strays_and_
     verified = cli.run("receipt", "verify", str(tmp_path / "r.json"), "--studio-key", str(tmp_path / "studio.pem"),
                        check=True)
     assert f"erasure of talent {tid}" in verified.stdout and "delivered before: package" in verified.stdout
+    assert "links since your last kit: from event" in verified.stdout and "WARNING" not in verified.stderr
     receipt = json.loads((tmp_path / "r.json").read_text())
     cli("talent", "erasure-receipt", tid, "--out", str(tmp_path / "again.json"), check=True)
     assert json.loads((tmp_path / "again.json").read_text())["destroyed"] == receipt["destroyed"]

@@ -49,7 +49,11 @@ def test_when_a_talent_decides_from_a_kit_then_the_studio_imports_it_once(cli, t
     # on the talent's laptop: the receipt is the studio's, and its head joins the kits' heads
     verified = cli.run("receipt", "verify", str(receipt), "--studio-key", str(tmp_path / "studio.pem"),
                        "--identity", str(keys), "--json", check=True)
-    assert json.loads(verified.stdout)["receipt"]["decisions_id"] == imported["id"]
+    checked = json.loads(verified.stdout)
+    assert checked["receipt"]["decisions_id"] == imported["id"] and checked["warnings"] == []
+    assert checked["receipt"]["chain"]["from"] == made["chain_head"]  # the links since the kit (DR056)
+    text = cli.run("receipt", "verify", str(receipt), "--studio-key", str(tmp_path / "studio.pem"), check=True)
+    assert "links since your last kit: from event" in text.stdout and "WARNING" not in text.stderr
     receipt.write_text(receipt.read_text().replace('"approve"', '"reject"'))
     forged = cli.run("receipt", "verify", str(receipt), "--studio-key", str(tmp_path / "studio.pem"))
     assert forged.returncode != 0 and "not signed by the studio key" in forged.stderr
