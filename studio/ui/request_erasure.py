@@ -86,6 +86,7 @@ class RequestErasureDialog(SigningStages, QDialog):
                     "from them (previews, thumbnails, waveforms, the outputs brands sent you for approval)."),
             self.tr("• Your name, e-mail and agency, your review notes, and the lists of what went into each "
                     "package. From then on nothing of yours can be stored or exported."),
+            "",
             self.tr("What stays: the accounts (what each brand paid and when, without your name or files), and in "
                     "the studio's history the fact that you were erased with the fingerprints of what was "
                     "destroyed, never the content. A file another person also has, byte for byte, stays for them."),
