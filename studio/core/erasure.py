@@ -125,6 +125,19 @@ def can_erase(vault: Vault, talent_id: str) -> bool:
         return talent is not None and talent.erased_at is None and erasure_request(s, tid) is not None
 
 
+def erasure_status(vault: Vault, talent_id: str) -> str | None:
+    """``"erased"``, ``"requested"`` (asked by a signed request, not erased yet: what
+    :func:`can_erase` allows) or ``None`` (what the app's erasure buttons follow)."""
+    tid = parse_id("talent", talent_id)
+    with vault.session() as s:
+        talent = s.get(Talent, tid)
+        if talent is None:
+            raise NotFound(f"no talent {tid}")
+        if talent.erased_at is not None:
+            return "erased"
+        return "requested" if erasure_request(s, tid) is not None else None
+
+
 def erasure_request(s, tid: str) -> AuditEvent | None:
     """The talent's signed erasure request, as recorded (a decisions file, or review mode)."""
     return s.execute(select(AuditEvent).where(AuditEvent.action == REQUESTED, AuditEvent.actor == tid)
@@ -294,5 +307,6 @@ def erasure_refusal(vault: Vault, talent_id: str) -> str | None:
     return f"talent {tid} was erased at their request on {at}: nothing of theirs can be exported" if at else None
 
 
-__all__ = ["ERASED", "ErasurePlan", "can_erase", "ErasureResult", "erase_talent", "erasure_refusal", "plan_erasure",
+__all__ = ["ERASED", "ErasurePlan", "can_erase", "ErasureResult", "erase_talent", "erasure_refusal", "erasure_status",
+           "plan_erasure",
            "backup_retention_days", "erased_hashes", "tombstone"]

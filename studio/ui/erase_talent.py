@@ -1,7 +1,7 @@
 """*Erase talent…* (issue 13, DR055): only for a talent who asked for it by a signed request. The
 dialog says in plain words what is destroyed for good, asks for the talent's id to be typed, and
-erases on the vault's writer with progress (the key first, then the files); the receipt is written
-with ``twin-studio talent erasure-receipt``."""
+erases on the vault's writer with progress (the key first, then the files); the main window then
+offers to save the signed receipt (*Talent ▸ Save Erasure Receipt…* later)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
@@ -168,6 +168,10 @@ class MainWindow(QMainWindow):
             talent, self.tr("&Erase talent…"), None, self.erase_talent,
             self.tr("Only on the talent's signed request: destroy their likeness key, then their files"))
         self.erase_action.setEnabled(False)  # enabled for a talent who asked for it (DR055)
+        self.receipt_action = self._action(
+            talent, self.tr("Save Erasure &Receipt…"), None, lambda: self.choose_erasure_receipt(),
+            self.tr("Save the studio's signed receipt of an erased talent's erasure, for the talent"))
+        self.receipt_action.setEnabled(False)  # enabled for an erased talent
         package = bar.addMenu(self.tr("&Package"))
         self._action(package, self.tr("&Export twin…"), "Ctrl+E", self.export_twin,
                      self.tr("Package a talent's approved assets for one brand, as an active grant allows"))
@@ -395,6 +399,8 @@ class MainWindow(QMainWindow):
         Assets it does not list yet (an ingest commits them one by one) are read and inserted
         where they sort; the selection stays where the user put it (DR035). Anything else about
         assets lists the talent's assets again."""
+        if self.talent is not None and (changes.everything or self.talent.id in changes.talents):
+            self._update_erase_action()  # a request signed in review mode, an erasure
         if not changes.touches("assets"):
             return
         model = self.library.model
@@ -474,18 +480,23 @@ class MainWindow(QMainWindow):
         open_card_dialog(self.vault, self.tasks, self, path, talent_id=talent.id, on_open=opened)
 
     def _update_erase_action(self) -> None:
-        from studio.core.erasure import can_erase
+        """*Erase talent…* for a talent who asked and is not erased; *Save Erasure Receipt…* for an
+        erased one (read on a worker)."""
+        from studio.core.erasure import erasure_status
 
         self.erase_action.setEnabled(False)
+        self.receipt_action.setEnabled(False)
         talent = self.talent
         if talent is None:
             return
         tid = talent.id
 
-        def shown(ok: bool) -> None:
-            self.erase_action.setEnabled(bool(ok) and self.talent is not None and self.talent.id == tid)
+        def shown(status: str | None) -> None:
+            if self.talent is not None and self.talent.id == tid:
+                self.erase_action.setEnabled(status == "requested")
+                self.receipt_action.setEnabled(status == "erased")
 
-        self.tasks.read(lambda _task: can_erase(self.vault, tid), shown, lambda _exc: None,
+        self.tasks.read(lambda _task: erasure_status(self.vault, tid), shown, lambda _exc: None,
                         what=self.tr("Looking for the talent's erasure request"))
 
     def erase_talent(self) -> None:
@@ -501,11 +512,54 @@ class MainWindow(QMainWindow):
 
         def opened(plan) -> None:
             self.erase_dialog = EraseTalentDialog(self.vault, self.tasks, talent, plan, self)
+            # erased: the signed receipt is offered at once (after the dialog has closed)
+            self.erase_dialog.accepted.connect(
+                lambda: QTimer.singleShot(0, self, lambda: self.choose_erasure_receipt(talent.id)))
             self.erase_dialog.open()
 
         self.tasks.read(lambda _task: plan_erasure(self.vault, talent.id), opened,
                         lambda exc: self.show_error(self.tr("Erase talent"), exc),
                         what=self.tr("Reading what the erasure destroys"))
+
+    def choose_erasure_receipt(self, talent_id: str | None = None) -> None:
+        """Where to save the signed erasure receipt of ``talent_id`` (the selected talent): a
+        ``.json`` file that must not exist yet (nothing is overwritten). The picker is window-modal
+        and does not block (:attr:`receipt_dialog`); Cancel saves nothing."""
+        from PySide6.QtWidgets import QFileDialog
+
+        tid = talent_id or (self.talent.id if self.talent is not None else None)
+        if tid is None:
+            return
+        dialog = QFileDialog(self, self.tr("Save the erasure receipt"), str(Path.home()),
+                             self.tr("Erasure receipts (*.json)"))
+        dialog.selectFile(f"erasure-{tid}.json")
+        dialog.setAcceptMode(QFileDialog.AcceptSave)
+        dialog.setDefaultSuffix("json")
+        dialog.setOption(QFileDialog.DontConfirmOverwrite)  # an existing file is refused instead, with why
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self.save_erasure_receipt(tid, Path(path)))
+        self.receipt_dialog = dialog
+        dialog.open()
+
+    def save_erasure_receipt(self, talent_id: str, out: Path) -> None:
+        """Write the receipt on a worker (it only reads the vault); refused when ``out`` exists, the
+        reason shown in :attr:`receipt_box`."""
+        from studio.core.kits.receipts import write_erasure_receipt
+
+        def saved(_receipt) -> None:
+            self.statusBar().showMessage(self.tr("Erasure receipt saved to {path}").format(path=out))
+            self.receipt_saved = out
+
+        def refused(exc: BaseException) -> None:
+            box = QMessageBox(QMessageBox.Warning, self.tr("Erasure receipt not saved"),
+                              self.tr("The receipt was not saved: {reason}").format(reason=error_text(exc)),
+                              QMessageBox.Ok, self)
+            box.setAttribute(Qt.WA_DeleteOnClose)
+            self.receipt_box = box
+            box.open()
+
+        self.tasks.read(lambda _task: write_erasure_receipt(self.vault, talent_id, out), saved, refused,
+                        what=self.tr("Saving the erasure receipt"))
 
     def review_as_talent(self) -> None:
         from studio.ui.review_window import start_review

@@ -18,7 +18,8 @@ from studio.core.consent.document import summary
 from studio.core.consent.grants import list_grants
 from studio.core.consent.history import history_for_talent
 from studio.core.consent.review import MAX_NOTE, review_assets
-from studio.core.consent.talent_keys import TALENT, TalentKey, key_holder, unlock_talent_key
+from studio.core.consent.talent_keys import STUDIO, TALENT, TalentKey, key_holder, unlock_talent_key
+from studio.core.erasure import erasure_status
 from studio.core.talents import TalentRecord
 from studio.core.vault import Vault
 from studio.ui.approval_outputs import OutputsPanel
@@ -29,6 +30,7 @@ from studio.ui.detail_pane import DetailPane
 from studio.ui.asset_model import make_rows
 from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.record_list import RecordList
+from studio.ui.request_erasure import ask_erasure
 from studio.ui.review_list import ReviewList, state_counts
 from studio.ui.thumbnail_fetcher import YIELD_S
 from studio.ui.tasks import TaskManager
@@ -171,6 +173,11 @@ class ReviewWindow(QDialog):
         self.sign_button.clicked.connect(lambda: self._grant_action(SIGN))
         self.decline_button.clicked.connect(lambda: self._grant_action(DECLINE))
         self.revoke_button.clicked.connect(lambda: self._grant_action(REVOKE))
+        # the talent's own request for erasure (DR055): signed with their passphrase, as a grant is
+        self.erasure_button = QPushButton(self.tr("Ask for my likeness to be erased…"), self)
+        self.erasure_button.setEnabled(False)  # until the talent's state is read
+        self.erasure_button.clicked.connect(self.ask_erasure)
+        self.erasure_dialog = None
         self.history = RecordList(self)
         self.history.setAccessibleName(self.tr("History"))
         self.history.setAlternatingRowColors(True)  # two lines an event: each event its own band
@@ -196,6 +203,10 @@ class ReviewWindow(QDialog):
         rl.addWidget(self.grants, 1)
         rl.addWidget(self.grant_summary)
         rl.addLayout(grant_actions)
+        own = QHBoxLayout()
+        own.addStretch(1)
+        own.addWidget(self.erasure_button)
+        rl.addLayout(own)
         self.ledger = LedgerPanel(vault, self.tasks, self, studio=False)
         self.ledger.set_talent(talent)
         history = QWidget(self)
@@ -231,6 +242,7 @@ class ReviewWindow(QDialog):
         lay.addWidget(self.modes, 1)
         tasks.changed.connect(self.on_changes)
         self.refresh()
+        self.update_erasure()
 
     def _outputs_counted(self, n: int) -> None:
         self.modes.setTabText(1, self.tr("Outputs to approve (%n)", "", n) if n else self.tr("Outputs to approve"))
@@ -239,6 +251,8 @@ class ReviewWindow(QDialog):
         """Decisions made here or by the studio meanwhile: assets, grants, their history."""
         if changes.touches("assets", "grants", "ledger", "packages"):
             self.refresh()
+        if changes.everything or self.talent.id in changes.talents:
+            self.update_erasure()
 
     # -- data ------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -345,6 +359,39 @@ class ReviewWindow(QDialog):
         self.confirm = confirm_decision(self.vault, self.tasks, self.talent, g, decision,
                                         self.reason.text() if decision != SIGN else "", self)
         self.confirm.accepted.connect(self.reason.clear)
+
+    def update_erasure(self) -> None:
+        """Read on a worker whether the talent can still ask for erasure: not once asked or erased,
+        and not here when they hold their own key (they ask from their device)."""
+        tid = self.talent.id
+        self.tasks.read(lambda _task: (erasure_status(self.vault, tid), key_holder(self.vault, tid)),
+                        lambda state: self._erasure_state(*state), self._failed,
+                        what=self.tr("Looking for your erasure request"), owner=self)
+
+    def _erasure_state(self, status: str | None, holder: str | None) -> None:
+        self.erasure_button.setEnabled(status is None and holder == STUDIO and self.key is not None)
+        if holder == TALENT:
+            tip = self.tr("You hold your own key: ask for erasure from your own device")
+        elif status == "requested":
+            tip = self.tr("You asked for your likeness to be erased: the studio erases it and gives you the "
+                          "signed receipt")
+        elif status == "erased":
+            tip = self.tr("Your likeness was erased")
+        else:
+            tip = self.tr("Ask the studio to erase your likeness, signed with your own passphrase")
+        self.erasure_button.setToolTip(tip)
+        self.erasure_button.setVisible(status != "erased")
+
+    def ask_erasure(self) -> None:
+        """Asked once, with what erasure destroys and the talent's passphrase; signed only then."""
+        if self.key is None or self.erasure_dialog is not None:
+            return
+        self.erasure_dialog = ask_erasure(self.vault, self.tasks, self.talent, self)
+        self.erasure_dialog.finished.connect(self._erasure_closed)
+
+    def _erasure_closed(self) -> None:
+        self.erasure_dialog = None  # deleted as it closes
+        self.update_erasure()
 
     def done(self, result: int) -> None:
         self.key = None  # the unlocked key goes with the window

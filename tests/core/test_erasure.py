@@ -18,7 +18,7 @@ from sqlalchemy import select
 from studio.core.check import check_vault
 from studio.core.consent.policy import check_use
 from studio.core.derived import add_derived
-from studio.core.erasure import erase_talent, plan_erasure, request_erasure_with_key
+from studio.core.erasure import erase_talent, erasure_status, plan_erasure, request_erasure_with_key
 from studio.core.errors import ConsentError, IntegrityError
 from studio.core.intake import ingest_paths
 from studio.core.kits.receipts import erasure_receipt, verify_receipt, write_erasure_receipt
@@ -87,6 +87,7 @@ def test_erasure_is_refused_without_the_talents_signed_request_and_changes_nothi
 
     assert len(audit.list_events(vault)) == before
     assert get_talent(vault, talent.id).name == "Ines Duarte"
+    assert erasure_status(vault, talent.id) is None  # what the app's buttons follow
     for store, sha in _files(vault, talent.id):
         vault.store(store).verify(sha)
     other, _ = _other(vault)
@@ -110,6 +111,7 @@ def test_after_erasure_old_copies_cannot_be_decrypted_others_are_intact_the_ledg
     copies = {(store, sha): blob_data(vault, sha, store) for store, sha in files}  # a backup, taken before
     other_files = _files(vault, other.id)
     request_erasure_with_key(vault, talent.id, key)
+    assert erasure_status(vault, talent.id) == "requested"
     plan = plan_erasure(vault, talent.id)
     assert sorted((st, sha) for st, hashes in plan.destroyed.items() for sha in hashes) == sorted(files)
     assert plan.handed == [("derived", shared_sha, other.id)]
@@ -117,6 +119,7 @@ def test_after_erasure_old_copies_cannot_be_decrypted_others_are_intact_the_ledg
     done = erase_talent(vault, talent.id)
 
     assert done.removed == len(files) and not done.already
+    assert erasure_status(vault, talent.id) == "erased"
     with vault.session() as s:
         assert s.get(TalentBlobKey, talent.id) is None
     assert get_talent(vault, talent.id).name == "(erased)" and get_talent(vault, talent.id).email is None

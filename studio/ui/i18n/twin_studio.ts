@@ -2604,6 +2604,16 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Save Erasure &amp;Receipt…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the studio&apos;s signed receipt of an erased talent&apos;s erasure, for the talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>&amp;Package</source>
         <translation type="unfinished"></translation>
@@ -2730,12 +2740,12 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     </message>
     <message>
         <location line="+99"/>
-        <location line="+59"/>
+        <location line="+61"/>
         <source>Loading assets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-39"/>
+        <location line="-41"/>
         <source>No talent selected</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2759,7 +2769,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
         <source>Import</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2777,30 +2787,60 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
     <message>
         <location line="-13"/>
         <location line="+22"/>
-        <location line="+34"/>
-        <location line="+15"/>
+        <location line="+39"/>
+        <location line="+58"/>
         <source>Choose the talent first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-49"/>
+        <location line="-97"/>
         <source>Link talent&apos;s own key</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+29"/>
         <source>Looking for the talent&apos;s erasure request</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+10"/>
-        <location line="+8"/>
+        <location line="+11"/>
         <source>Erase talent</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Reading what the erasure destroys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Save the erasure receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Erasure receipts (*.json)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Erasure receipt saved to {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Erasure receipt not saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The receipt was not saved: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Saving the erasure receipt</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3564,7 +3604,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../review_window.py" line="+103"/>
+        <location filename="../review_window.py" line="+105"/>
         <source>Reject “{name}”</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3777,6 +3817,70 @@ SHA-256 {hash}</source>
     </message>
 </context>
 <context>
+    <name>RequestErasureDialog</name>
+    <message>
+        <location filename="../request_erasure.py" line="+45"/>
+        <source>Ask for erasure?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;{name}&lt;/b&gt;, you are asking the studio to erase your likeness, signed with your own key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>What erasure destroys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&lt;b&gt;Erasure cannot be undone.&lt;/b&gt; Your signed request stays in the studio&apos;s history; the studio then erases your likeness and gives you a signed erasure receipt.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+3"/>
+        <source>Your own passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Ask for erasure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>• Your likeness key, yours alone inside the studio&apos;s vault: destroyed first. Without it, no copy of your files can be opened again by anyone, the studio included, nor a copy in its backups.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>• Every file of yours: your scans and voice takes, their companion files, and what was made from them (previews, thumbnails, waveforms, the outputs brands sent you for approval).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>• Your name, e-mail and agency, your review notes, and the lists of what went into each package. From then on nothing of yours can be stored or exported.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>What stays: the accounts (what each brand paid and when, without your name or files), and in the studio&apos;s history the fact that you were erased with the fingerprints of what was destroyed, never the content. A file another person also has, byte for byte, stays for them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Packages already delivered to brands are not recalled by this: the receipt lists each one, so that those brands can be asked to delete them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The studio&apos;s backups of its catalog hold your locked key until they expire: the receipt says how long.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReviewList</name>
     <message>
         <location filename="../review_list.py" line="+56"/>
@@ -3885,7 +3989,12 @@ Space plays a voice take.</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+34"/>
+        <source>Ask for my likeness to be erased…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+38"/>
         <source>History</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3916,7 +4025,7 @@ Space plays a voice take.</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Outputs to approve</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3928,7 +4037,7 @@ Space plays a voice take.</source>
         </translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+19"/>
         <source>Loading your record</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3947,7 +4056,32 @@ Space plays a voice take.</source>
         </translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+29"/>
+        <source>Looking for your erasure request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>You hold your own key: ask for erasure from your own device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>You asked for your likeness to be erased: the studio erases it and gives you the signed receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Your likeness was erased</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ask the studio to erase your likeness, signed with your own passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>{what} — {subject}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3967,7 +4101,7 @@ Space plays a voice take.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-84"/>
+        <location line="-117"/>
         <source>No grants yet.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4604,7 +4738,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentUnlockDialog</name>
     <message>
-        <location filename="../review_window.py" line="-256"/>
+        <location filename="../review_window.py" line="-268"/>
         <source>Review as {name}</source>
         <translation type="unfinished"></translation>
     </message>
