@@ -1,5 +1,6 @@
 """Hand-made packages signed with a real studio key, so that tests reach the brand side's own
-defences (past the signature): a tar of chosen members, encrypted with age to the brand, a
+defences (past the signature). They are version 1 packages (the layout before DR058, which every
+Twin Studio still opens): a tar of chosen members, encrypted with age to the brand, a
 manifest with every field an export writes, and the studio's Ed25519 signature over its bytes."""
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def manifest(signing_key, recipient: str, payload: bytes, assets: list[dict] | N
     """Every field ``export`` writes (docs/package-format.md), for ``payload``."""
     public = signing_key.public_key()
     return {
-        "format": mf.FORMAT, "format_version": mf.FORMAT_VERSION, "package_id": "pkg_0123456789abcdef",
+        "format": mf.FORMAT, "format_version": 1, "package_id": "pkg_0123456789abcdef",
         "created_at": "2026-01-01T00:00:00Z",
         "studio": {"vault": "vlt_0123456789abcdef", "key_fingerprint": public_key_fingerprint(public),
                    "public_key": "dGVzdA=="},

@@ -89,7 +89,7 @@ def test_when_another_brand_opens_the_package_then_it_is_told_it_is_not_addresse
         import zipfile
 
         with zipfile.ZipFile(out) as zf:
-            pyrage.decrypt(zf.read("payload.age"), [other.identity])
+            pyrage.decrypt(zf.read("payload/000000.age"), [other.identity])
 
 
 def test_when_any_byte_of_a_package_changes_then_verify_refuses_it(world, tmp_path):
@@ -255,7 +255,7 @@ def _hostile(vault, path, members, manifest_over=None, compress=False):
     ("oversize", "the manifest says 5"),
     ("bomb", "compressed"),
     ("huge-manifest", "more than"),
-    ("version", "unknown package format version 2"),
+    ("version", "unknown package format version 3"),
 ])
 def test_when_a_package_is_hostile_then_open_refuses_and_writes_nothing(world, tmp_path, case, message):
     vault, g, b, voice = _only_voice(world, tmp_path)
@@ -275,7 +275,7 @@ def test_when_a_package_is_hostile_then_open_refuses_and_writes_nothing(world, t
     elif case == "huge-manifest":
         over = {"padding": "x" * (mf_max() + 10)}
     elif case == "version":
-        over = {"format_version": 2}
+        over = {"format_version": 3}
     _hostile(vault, path, members, over, compress)
     out = tmp_path / "opened"
     with pytest.raises(PackageRefused, match=message):

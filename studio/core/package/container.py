@@ -1,5 +1,11 @@
-"""The package file: a ZIP (stored, never compressed) of exactly three entries, written in
-one canonical way so that *any* changed byte — in the data or in the ZIP framing — is found.
+"""The package file: a ZIP (stored, never compressed), written in one canonical way so that
+*any* changed byte — in the data or in the ZIP framing — is found.
+
+Reading here serves both versions: version 1 (before DR058) holds exactly three entries, the
+payload being one age file of a tar; version 2 holds one age file per payload file
+(:mod:`studio.core.package.zip_layout` writes and checks its framing). Writing here is version 1's.
+
+Version 1:
 
 Written forward-only (``zipfile`` on an unseekable stream, so each entry is followed by a
 data descriptor): ``payload.age`` first (its hash goes into the manifest), then
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from studio.core.errors import PackageRefused
+from studio.core.package.zip_layout import entry_name
 
 PAYLOAD = "payload.age"
 MANIFEST = "manifest.json"
@@ -26,6 +33,7 @@ SIGNATURE = "manifest.json.sig"
 ENTRIES = (PAYLOAD, MANIFEST, SIGNATURE)
 MAX_MANIFEST = 4 * 1024 * 1024
 MAX_SIGNATURE = 1024
+MAX_PAYLOAD_FILES = 10_000  # as many files as a manifest may list
 # The payload's age header: one X25519 recipient stanza (about 130 bytes) plus at most one
 # "grease" stanza. Anything larger is refused before a byte is decrypted: the age library's
 # header parsing is quadratic in the number of stanzas (2,000 stanzas took 56 s).
@@ -93,14 +101,33 @@ class PackageEntries:
     manifest: bytes
     signature: bytes
     payload_size: int
+    # version 2: each payload file's stored size, in order (version 1: its one payload entry's)
+    payload_sizes: tuple[int, ...] = ()
+    version: int = 1
+
+
+def _names_said(names: list[str]) -> str:
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    return shown or "nothing"
+
+
+def _layout_version(names: list[str]) -> int:
+    """1 or 2 from the entries' names and order; refuses any other set."""
+    if sorted(names) == sorted(ENTRIES) and len(names) == len(set(names)):
+        return 1
+    n = len(names) - 2
+    if 0 < n <= MAX_PAYLOAD_FILES and names == [entry_name(i) for i in range(n)] + [MANIFEST, SIGNATURE]:
+        return 2
+    raise PackageRefused(f"not a twin package: it holds {_names_said(names)} (a package holds {PAYLOAD} or "
+                         f"{entry_name(0)}, {entry_name(1)}, … in order, then {MANIFEST} and {SIGNATURE})")
 
 
 def _refuse_shape(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     infos = zf.infolist()
-    names = [i.filename for i in infos]
-    if sorted(names) != sorted(ENTRIES) or len(names) != len(set(names)):
-        raise PackageRefused(f"not a twin package: it holds {', '.join(names) or 'nothing'} "
-                             f"(a package holds exactly {', '.join(ENTRIES)})")
+    if len(infos) > MAX_PAYLOAD_FILES + 2:
+        raise PackageRefused(f"not a twin package: it holds {len(infos)} entries (at most {MAX_PAYLOAD_FILES} "
+                             "files and the manifest)")
+    _layout_version([i.filename for i in infos])
     by_name = {i.filename: i for i in infos}
     for i in infos:
         if i.compress_type != zipfile.ZIP_STORED or i.compress_size != i.file_size:
@@ -132,7 +159,10 @@ def read_entries(path: Path) -> PackageEntries:
             signature = zf.read(SIGNATURE)
         except _DAMAGE as exc:
             raise PackageRefused(f"the package is damaged: {exc!r}") from exc
-        return PackageEntries(manifest, signature, by_name[PAYLOAD].file_size)
+        if PAYLOAD in by_name:
+            return PackageEntries(manifest, signature, by_name[PAYLOAD].file_size, (by_name[PAYLOAD].file_size,))
+        sizes = tuple(i.file_size for i in zf.infolist()[:-2])
+        return PackageEntries(manifest, signature, sum(sizes), sizes, version=2)
 
 
 def read_payload_head(path: Path, n: int = MAX_AGE_HEADER + 1) -> bytes:

@@ -18,12 +18,12 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
+import secrets
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-
-import pyrage
 
 from studio.core.assets import AssetRecord, get_asset
 from studio.core.changes import Changes
@@ -40,19 +40,21 @@ from studio.core.ledger.entries import entry_facts, fee_due
 from studio.core.package import manifest as mf
 from studio.core.package import intents, leftovers, watermark
 from studio.core.package.brands import BrandRecord, get_brand
-from studio.core.package.container import PackageWriter
-from studio.core.package.streams import produced, read_head
+from studio.core.package.payload_files import SealJob, Sealed, encrypt as _encrypt_to, seal, seal_from_file
+from studio.core.package.workers import run_in_order, worker_count
+from studio.core.package.zip_layout import Entry, entry_name, local_header, write_tail
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.types import FileRole, LedgerKind
 from studio.core.vault import Vault, audit
 from studio.core.package.publish import publish_new
-from studio.core.vault.atomic import finish_temp, temp_file
+from studio.core.vault.atomic import TEMP_PREFIX, finish_temp, temp_file
+from studio.core.vault.permissions import create_private_file
 from studio.core.testpoints import kill_point, pause_point
 from studio.core.vault.blobs import HashingSink
 from studio.core.vault.catalog import LedgerEntry, Package
 from studio.core.vault.keys import public_key_b64, public_key_fingerprint
 
-HEAD = 64 * 1024
+COPY_CHUNK = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def _items(assets: list[AssetRecord]) -> list[_Item]:
 
 
 class _TarWriter:
-    """Writes a POSIX (pax) tar stream member by member without holding a member in memory."""
+    """Writes a POSIX (pax) tar stream member by member without holding a member in memory (the
+    talent's access copy; a version 1 package's payload was one too)."""
 
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
@@ -162,14 +165,6 @@ class _TarWriter:
         self._out.write(b"\0" * (tarfile.BLOCKSIZE * 2))
 
 
-def check_reproducible(name: str, size: int, sha256: str | None, got_size: int, got_sha256: str) -> None:
-    """The marked file written into the package is the one its tar header was sized from: marking
-    twice must give the same bytes. If not, the software (or the machine) failed, not the user."""
-    if got_size != size or (sha256 is not None and got_sha256 != sha256):
-        raise IntegrityError(f"{name}: the marked file is not reproducible (two passes gave different bytes: "
-                             f"{size} and {got_size} bytes); nothing was exported — please report this")
-
-
 class _Exporter:
     def __init__(self, vault: Vault, plan: ExportPlan, package_id: str, progress: ProgressFn | None,
                  cancel: CancelToken | None) -> None:
@@ -181,71 +176,106 @@ class _Exporter:
         self.done = self._reported = 0
         self._step = max(256 * 1024, self.total // 500)
 
-    def _tick(self, n: int) -> None:  # per pyrage chunk (8 KiB): report every 0.2 %, not every call
+    def _tick(self, n: int) -> None:  # per chunk: report every 0.2 %, not every call
         self.done += n
         if self.done - self._reported >= self._step or self.done >= self.total:
             self._reported = self.done
             report(self.progress, self.done, self.total, "packaging")
 
-    def _decide(self, item: _Item) -> tuple[tuple[str, float] | None, str, bool]:
-        """(method, amplitude) or None, the reason when None, and whether marking keeps the size."""
-        if item.role != FileRole.ORIGINAL:
-            return None, "a companion file carries no geometry or sound of its own", True
-        with produced(lambda w: self.vault.blobs.decrypt_to(item.sha256, w)) as src:
-            head = read_head(src, HEAD)
-        fmt = item.asset.format
-        try:
-            method = watermark.method_for(fmt)
+    def _jobs(self, parts: list[Path], in_workers: bool) -> list[SealJob]:
+        jobs = []
+        for item, part in zip(self.items, parts):
             scale = (item.asset.metrics.get("bbox_m") or {}).get("scale_to_m")
-            amplitude = watermark.default_amplitude(watermark.kind_of(fmt), fmt, scale, head)
-            return (method, amplitude), "", watermark.in_place(fmt, head)
-        except watermark.Unmarkable as exc:
-            return None, str(exc), True
+            source = self.vault.blobs.local_source(item.sha256) if in_workers else None
+            jobs.append(SealJob(item.sha256, item.role, item.asset.format, scale, self.key, self.plan.brand.recipient,
+                                str(part), *((str(source[0]), tuple(source[1])) if source else ())))
+        return jobs
 
-    def _emit(self, item: _Item, dst: HashingSink, mark: tuple[str, float] | None) -> None:
-        """Decrypt ``item`` (and mark it) into ``dst``."""
-        store = self.vault.blobs
-        if mark is None:
-            store.decrypt_to(item.sha256, dst)
-            return
-        with produced(lambda w: store.decrypt_to(item.sha256, w)) as src:
-            watermark.mark(item.asset.format, src, dst, self.key, mark[1])
+    def _seal_here(self, job: SealJob, cancel: CancelToken | None, on_bytes) -> Sealed:
+        return seal(job, lambda w: self.vault.blobs.decrypt_to(job.blob_sha256, w), cancel, on_bytes)
 
-    def write_tar(self, out: BinaryIO) -> None:
-        tar = _TarWriter(out)
-        for item in self.items:
-            check_cancel(self.cancel)
-            mark, reason, in_place = self._decide(item)
-            size, expected_sha = item.size, None
-            if mark is not None and not in_place:  # the tar header needs the size: a counting pass first
-                counted = HashingSink(None, self.cancel)
-                try:
-                    self._emit(item, counted, mark)
-                    size, expected_sha = counted.size, counted.hexdigest
-                except watermark.Unmarkable as exc:
-                    mark, reason = None, str(exc)
-            tar.member(item.path, size)
-            sink = HashingSink(out.write, self.cancel, self._tick)
-            self._emit(item, sink, mark)
-            check_reproducible(item.name, size, expected_sha, sink.size, sink.hexdigest)
-            tar.pad(size)
-            item.entry = self._entry(item, sink.hexdigest, size, mark, reason)
-        tar.end()
+    def write_payload(self, sink: HashingSink, folder: Path, name: str) -> list[Entry]:
+        """Seal every file (in worker processes for a big package) and put each, as it is done,
+        into ``sink`` behind its ZIP header, in order; returns the entries written."""
+        workers = worker_count(self.total, len(self.items))
+        if workers and any(self.vault.blobs.local_source(i.sha256) is None for i in self.items[:1]):
+            workers = 0  # an object store: this process fetches and decrypts (DR058)
+        parts = _Parts(folder, name, len(self.items))
+        entries: list[Entry] = []
+        with parts:
+            jobs = self._jobs(parts.paths, in_workers=workers > 0)
+            fn = seal_from_file if workers else self._seal_here
+            for i, sealed in enumerate(run_in_order(fn, jobs, workers, self.cancel, self._tick)):
+                entry = Entry(entry_name(i), sealed.stored_size, sealed.crc32)
+                sink.write(local_header(entry))
+                parts.copy(i, sink, sealed.stored_size)
+                entries.append(entry)
+                self.items[i].entry = self._entry(self.items[i], sealed, entry)
+        return entries
 
-    def _entry(self, item: _Item, sha: str, size: int, mark, plan) -> dict:
+    def _entry(self, item: _Item, sealed: Sealed, stored: Entry) -> dict:
         a = item.asset
         entry = {"asset": a.id, "role": item.role, "path": item.path, "original_name": item.name,
-                 "media_type": item.media_type, "size": size, "sha256": sha,
-                 "original_size": item.size, "original_sha256": item.sha256}
+                 "media_type": item.media_type, "size": sealed.size, "sha256": sealed.sha256,
+                 "original_size": item.size, "original_sha256": item.sha256,
+                 "stored": {"entry": stored.name, "size": sealed.stored_size, "sha256": sealed.stored_sha256,
+                            "crc32": sealed.crc32}}
         if item.role == FileRole.ORIGINAL:
             entry["kind"] = a.kind
             entry["format"] = a.format
-            entry["watermark"] = ({"method": mark[0], "amplitude": mark[1]} if mark is not None
-                                  else {"method": "none", "reason": plan})
+            entry["watermark"] = ({"method": sealed.mark[0], "amplitude": sealed.mark[1]} if sealed.mark is not None
+                                  else {"method": "none", "reason": sealed.reason})
         return entry
 
 
-def _manifest(vault: Vault, exp: _Exporter, payload_sha: str, payload_size: int, created: str) -> dict:
+class _Parts:
+    """The sealed files waiting to go into the package: private temp files beside it, each held
+    (locked) by this process so that another export does not take one for an abandoned package,
+    and removed as soon as it is copied in — or on any failure."""
+
+    def __init__(self, folder: Path, name: str, n: int) -> None:
+        self._folder, self._name, self._n = folder, name, n
+        self.paths: list[Path] = []
+        self._held: list[BinaryIO | None] = []
+
+    def __enter__(self) -> "_Parts":
+        try:
+            for i in range(self._n):
+                path = self._folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}-{self._name}.part{i:06d}.twinpkg"
+                fh = os.fdopen(create_private_file(path), "wb", buffering=0)
+                self.paths.append(path)
+                self._held.append(fh)
+                leftovers.hold(fh)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def copy(self, i: int, sink: HashingSink, size: int) -> None:
+        with open(self.paths[i], "rb", buffering=0) as src:
+            left = size
+            while left:
+                data = src.read(min(COPY_CHUNK, left))
+                if not data:
+                    raise IntegrityError(f"a sealed file of the package is shorter than its worker wrote "
+                                         f"({self.paths[i].name}); nothing was exported")
+                sink.write(data)
+                left -= len(data)
+        self._drop(i)
+
+    def _drop(self, i: int) -> None:
+        fh = self._held[i]
+        if fh is not None:
+            fh.close()
+            self._held[i] = None
+        self.paths[i].unlink(missing_ok=True)
+
+    def __exit__(self, *exc) -> None:
+        for i in range(len(self.paths)):
+            self._drop(i)
+
+
+def _manifest(vault: Vault, exp: _Exporter, payload_size: int, created: str) -> dict:
     plan, rec = exp.plan, exp.plan.grant
     doc = rec.document
     studio_key = vault.studio_signing_key().public_key()
@@ -261,8 +291,8 @@ def _manifest(vault: Vault, exp: _Exporter, payload_sha: str, payload_size: int,
         "brand": {"id": plan.brand.id, "name": plan.brand.name, "recipient": plan.brand.recipient},
         "use": {"purpose": plan.purpose, "media": plan.media, "territory": plan.territory},
         "assets": [i.entry for i in exp.items],
-        "payload": {"file": "payload.age", "sha256": payload_sha, "size": payload_size,
-                    "encryption": "age v1, X25519 recipient", "content": "POSIX tar (pax), paths as in assets"},
+        "payload": {"layout": "one age file per asset file, in the assets' order (payload/NNNNNN.age)",
+                    "size": payload_size, "encryption": "age v1, X25519 recipient"},
         "grant": {"id": rec.id, "sha256": rec.sha256, "document": doc, "talent_signature": rec.talent_signature,
                   "studio_signature": rec.studio_signature, "talent_public_key": doc.get("talent_public_key")},
         # the licence in the brand's words; the talent, unnamed above, is "the talent" here too
@@ -285,25 +315,16 @@ def export_package(vault: Vault, grant_id: str, brand: str, out: Path, assets: l
     package_id = new_id("package")
     exp = _Exporter(vault, plan, package_id, progress, cancel)
     created = now_iso()
-    recipient = pyrage.x25519.Recipient.from_str(plan.brand.recipient)
     leftovers.remove_abandoned(out.parent, counted=lambda sha: intents.counted_file(vault, sha))
     suffix = "-" + out.name + ("" if out.name.endswith(".twinpkg") else ".twinpkg")
     with temp_file(out.parent, suffix=suffix) as (tmp, fh):
         leftovers.hold(fh)
         file_sink = HashingSink(fh.write, cancel)
-        writer = PackageWriter(file_sink.write)
-        try:
-            with writer.open_payload() as entry:
-                payload = HashingSink(entry.write, cancel)
-                with produced(exp.write_tar) as tar_stream:
-                    _encrypt(tar_stream, payload, recipient)
-            manifest = _manifest(vault, exp, payload.hexdigest, payload.size, created)
-            manifest_bytes = mf.to_bytes(manifest)
-            signature = vault.studio_signing_key().sign(manifest_bytes)
-            writer.finish(manifest_bytes, base64.b64encode(signature) + b"\n")
-        except BaseException:
-            writer.abandon()
-            raise
+        entries = exp.write_payload(file_sink, out.parent, tmp.name[len(TEMP_PREFIX):])
+        manifest = _manifest(vault, exp, sum(e.size for e in entries), created)
+        manifest_bytes = mf.to_bytes(manifest)
+        signature = base64.b64encode(vault.studio_signing_key().sign(manifest_bytes)) + b"\n"
+        write_tail(file_sink, entries, manifest_bytes, signature)
         finish_temp(fh)
         check_cancel(cancel)
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
@@ -345,14 +366,9 @@ def place_package(tmp: Path, out: Path, package_id: str) -> Path:
                           f"({exc.strerror or exc}); nothing was exported or counted") from exc
 
 
-def _encrypt(src: BinaryIO, dst: HashingSink, recipient) -> None:
-    try:
-        pyrage.encrypt_io(src, dst, [recipient])
-    except pyrage.EncryptError as exc:  # pyrage wraps an error raised by our sink (cancel)
-        cause = exc.__cause__ or exc.__context__
-        if cause is not None:
-            raise cause from None
-        raise
+def _encrypt(src: BinaryIO, dst, recipient) -> None:
+    """Encrypt ``src`` into ``dst`` to ``recipient`` (the talent's access copy)."""
+    _encrypt_to(src, dst, str(recipient))
 
 
 def _recheck(vault: Vault, plan: ExportPlan, out: Path) -> None:

@@ -12,7 +12,8 @@ import zoneinfo
 from studio.core.errors import PackageRefused
 
 FORMAT = "twin-studio-package"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what an export writes: one age file per payload file (DR058)
+READABLE_VERSIONS = (1, 2)  # version 1: one age file of a tar (packages made before DR058)
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 PLUS_MR_LMR = "http://ns.useplus.org/ldf/vocab/MR-LMR"
 AI_LABEL_TEXT = "Made with AI from a licensed digital twin"
@@ -176,6 +177,23 @@ def _check_assets(assets) -> None:
             _line(mark.get("reason"), f"asset {path}: watermark reason", optional=True)
 
 
+def _check_stored(assets: list, payload_size: int) -> None:
+    """Version 2: each file's age file in the package — its entry (in the assets' order), size,
+    SHA-256 and CRC-32 — and their sizes adding up to the payload's."""
+    from studio.core.package.zip_layout import entry_name
+
+    total = 0
+    for i, a in enumerate(assets):
+        stored = _obj(a.get("stored"), f"asset {a['path']}: stored")
+        _need(stored.get("entry") == entry_name(i), f"asset {a['path']}: its entry is not {entry_name(i)}")
+        _int(stored.get("size"), f"asset {a['path']}: stored size", low=1, high=1 << 50)
+        _need(isinstance(stored.get("sha256"), str) and _SHA_RE.fullmatch(stored["sha256"]) is not None,
+              f"asset {a['path']} has no valid stored sha256")
+        _int(stored.get("crc32"), f"asset {a['path']}: stored crc32", high=1 << 32)
+        total += stored["size"]
+    _need(total == payload_size, "the payload size is not the sum of its files' sizes")
+
+
 def _check_grant(grant) -> None:
     g = _obj(grant, "grant")
     _line(g.get("id"), "grant id", _ID["grt"])
@@ -228,11 +246,16 @@ def check_shape(m: dict) -> None:
         _line(use.get(key), f"use.{key}", limit=200)
     _check_assets(m.get("assets"))
     p = _obj(m.get("payload"), "payload")
-    _need(isinstance(p.get("sha256"), str) and _SHA_RE.fullmatch(p["sha256"]) is not None,
-          "the payload hash is missing")
     _int(p.get("size"), "payload size", high=1 << 50)
-    for key in ("file", "encryption", "content"):
-        _line(p.get(key), f"payload.{key}", limit=200)
+    if m["format_version"] == 1:
+        _need(isinstance(p.get("sha256"), str) and _SHA_RE.fullmatch(p["sha256"]) is not None,
+              "the payload hash is missing")
+        for key in ("file", "encryption", "content"):
+            _line(p.get(key), f"payload.{key}", limit=200)
+    else:
+        for key in ("layout", "encryption"):
+            _line(p.get(key), f"payload.{key}", limit=200)
+        _check_stored(m["assets"], p["size"])
     _check_grant(m.get("grant"))
     licence = _obj(m.get("licence"), "licence")
     _obj(licence.get("odrl"), "licence.odrl")
@@ -252,8 +275,8 @@ def parse(data: bytes) -> dict:
     m = _load(data)
     _need(isinstance(m, dict) and m.get("format") == FORMAT, "it is not a twin package manifest")
     version = m.get("format_version")
-    if version != FORMAT_VERSION or isinstance(version, bool):
-        raise PackageRefused(f"unknown package format version {version!r}; this Twin Studio reads version "
-                             f"{FORMAT_VERSION} — update Twin Studio to open it")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        raise PackageRefused(f"unknown package format version {version!r}; this Twin Studio reads versions "
+                             f"{' and '.join(map(str, READABLE_VERSIONS))} — update Twin Studio to open it")
     check_shape(m)
     return m

@@ -119,6 +119,23 @@ class HashingSink:
         return self.sha.hexdigest()
 
 
+def decrypt_blob(src: BinaryIO, sha256: str, identities: list, dst: BinaryIO | None,
+                 cancel: CancelToken | None = None) -> int:
+    """Decrypt the stored blob ``src`` of plaintext ``sha256`` into ``dst`` (or nowhere); raise
+    IntegrityError on any mismatch, :class:`Cancelled` when ``cancel`` is set meanwhile."""
+    writer = HashingSink(dst.write if dst is not None else None, cancel)
+    try:
+        pyrage.decrypt_io(src, writer, identities)
+    except (pyrage.DecryptError, OSError) as exc:  # pyrage reports a bad MAC as OSError
+        check_cancel(cancel)  # a cancel inside pyrage's callback comes back wrapped: not damage
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
+        raise IntegrityError(f"blob {sha256[:16]}… cannot be decrypted (damaged or foreign)") from exc
+    if writer.hexdigest != sha256:
+        raise IntegrityError(f"blob {sha256[:16]}… decrypts to different content (corrupt)")
+    return writer.size
+
+
 class BlobStore:
     def __init__(self, root: Path, keys: VaultKeys, keyring: "Keyring | None" = None) -> None:
         self.root = root
@@ -251,18 +268,16 @@ class BlobStore:
             return self._decrypt(src, sha256, dst, cancel)
 
     def _decrypt(self, src: BinaryIO, sha256: str, dst: BinaryIO | None, cancel: CancelToken | None) -> int:
-        writer = HashingSink(dst.write if dst is not None else None, cancel)
-        try:
-            identities = self.keyring.identities_for(sha256) if self.keyring is not None else [self._keys.identity]
-            pyrage.decrypt_io(src, writer, identities)
-        except (pyrage.DecryptError, OSError) as exc:  # pyrage reports a bad MAC as OSError
-            check_cancel(cancel)  # a cancel inside pyrage's callback comes back wrapped: not damage
-            if isinstance(exc, OSError) and exc.errno is not None:
-                raise
-            raise IntegrityError(f"blob {sha256[:16]}… cannot be decrypted (damaged or foreign)") from exc
-        if writer.hexdigest != sha256:
-            raise IntegrityError(f"blob {sha256[:16]}… decrypts to different content (corrupt)")
-        return writer.size
+        return decrypt_blob(src, sha256, self._identities(sha256), dst, cancel)
+
+    def _identities(self, sha256: str) -> list:
+        return self.keyring.identities_for(sha256) if self.keyring is not None else [self._keys.identity]
+
+    def local_source(self, sha256: str) -> tuple[Path, list[str]] | None:
+        """The stored file of ``sha256`` and the age identities (as text) that open it, for a worker
+        process that decrypts it itself (a package's export, DR058); None where the store has no
+        local file (an object store)."""
+        return self.path_for(sha256), [str(i) for i in self._identities(sha256)]
 
     def read_bytes(self, sha256: str) -> bytes:
         out = io.BytesIO()

@@ -111,6 +111,9 @@ class ObjectBlobStore(BlobStore):
     def read_stored(self, name: str) -> bytes | None:  # type: ignore[override]
         return self.objects.get(f"{self.kind}/{name}{SUFFIX}")
 
+    def local_source(self, sha256: str) -> None:  # type: ignore[override]
+        return None  # an object: the export decrypts it in its own process
+
     # -- reading ---------------------------------------------------------------------------
     def decrypt_to(self, sha256: str, dst: BinaryIO | None, cancel: CancelToken | None = None) -> int:
         with self.objects.reading(self._key(sha256)) as body:
