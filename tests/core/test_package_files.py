@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from studio.core.errors import IntegrityError, InvalidInput
+from studio.core.errors import InvalidInput
 from studio.core.package.brand_keys import IDENTITY_FILE, SIGNING_FILE, keygen
 
 
@@ -72,17 +72,6 @@ def test_when_a_brand_makes_its_keys_then_the_private_files_are_0600_and_the_uma
         assert stat.S_IMODE((tmp_path / "keys" / name).stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "keys" / "brand-card.json").stat().st_mode) == 0o644
     assert not [p for p in (tmp_path / "keys").iterdir() if p.name.startswith(".tmp-")]
-
-
-def test_when_a_marked_file_is_not_reproducible_then_it_is_an_integrity_failure_not_bad_input():
-    from studio.core.package.export import check_reproducible
-
-    check_reproducible("bunny.ply", 100, "a" * 64, 100, "a" * 64)  # the same bytes twice: fine
-    with pytest.raises(IntegrityError, match="bunny.ply: the marked file is not reproducible") as caught:
-        check_reproducible("bunny.ply", 100, "a" * 64, 100, "b" * 64)
-    assert not isinstance(caught.value, InvalidInput)
-    with pytest.raises(IntegrityError):
-        check_reproducible("take.wav", 100, None, 99, "b" * 64)
 
 
 def test_when_every_free_name_beside_the_target_is_taken_then_placing_refuses_before_anything_is_counted(tmp_path):
