@@ -30,12 +30,12 @@ MB = 1e6
 # -- the command ----------------------------------------------------------------------------
 
 def parse_args(description: str, names: list[str]) -> argparse.Namespace:
-    """``run.py [which…] [--repeats N] [--size-mb MB] [--json FILE]``; ``which`` defaults to all."""
+    """``run.py [which…] [--repeats N] [--sizes-mb A,B] [--json FILE]``; ``which`` defaults to all."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("which", nargs="*", help=f"benchmarks to run: {', '.join(names)} (default: all)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--size-mb", type=float, default=1024,
-                        help="package: the size of the generated asset set, MB (default 1024; also run at a quarter)")
+    parser.add_argument("--sizes-mb", default="1024,10240",
+                        help="package: the sizes of the generated asset sets, MB (default 1024,10240)")
     parser.add_argument("--scale-faces", type=int, default=5_000_000,
                         help="ingest-scale: triangles (or points) of the one-file-a-format rows (default 5 M)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")

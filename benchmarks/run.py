@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/run.py ingest     # one
     .venv/bin/python benchmarks/run.py ingest-scale [--repeats 1] [--scale-faces 5000000]
     .venv/bin/python benchmarks/run.py preview
-    .venv/bin/python benchmarks/run.py package [--size-mb 1024]
+    .venv/bin/python benchmarks/run.py package [--sizes-mb 1024,10240]
     .venv/bin/python benchmarks/run.py library    # STUDIO_BENCH_SCREENSHOT=f.png saves the 10k window
     .venv/bin/python benchmarks/run.py shared     # starts its own PostgreSQL and SeaweedFS
     .venv/bin/python benchmarks/run.py credentials
@@ -29,11 +29,11 @@ cold path a user would otherwise take — ``open3d.io.read_triangle_mesh`` of th
 child sets it; then the frame time while orbiting (LOD, half size) and when still (full scan),
 800×600, each side in its own process.
 
-``package``: ~1 GB of generated assets (four ~246 MB binary PLY body scans, three 16-bit WAV
-voice takes) ingested, approved and covered by an active grant (setup, not measured); then
-``export_package`` and the brand's ``open_package``, each in its own process, next to the peer
-on the original files — ``tar -c | age -r`` and ``age -d -i | tar -x``: wall time, CPU time and
-peak memory; again at a quarter of the size (is memory flat?); then each step alone.
+``package``: generated assets (binary PLY body scans of ~246 MB each, three WAV voice takes)
+ingested, approved and covered by an active grant (setup, not measured); then ``export_package``
+and the brand's ``open_package``, each in its own process, next to the same job done with
+standard tools (``age -d`` of each blob, ``sha256sum``, ``tar | age -r``, ``sync``; and back), at
+1 GB and at 10 GB: wall time, CPU time and peak memory; ours also without worker processes (DR058).
 
 ``short-writes``: how long a write waits for the vault's writer lock while a batch of 1.3 M-triangle
 scans is ingested, with this tree's ingest and with the commit before the change (DR025).
@@ -79,7 +79,7 @@ BENCHMARKS = {  # name → run it with the command's options; returns its figure
     "ingest": lambda args: ingest.bench(args.repeats),
     "ingest-scale": lambda args: ingest_scale.bench(args.repeats, args.scale_faces),
     "preview": lambda args: preview.bench(args.repeats),
-    "package": lambda args: package.bench(args.repeats, args.size_mb),
+    "package": lambda args: package.bench(args.repeats, tuple(float(x) for x in args.sizes_mb.split(","))),
     "short-writes": lambda args: short_writes.bench(args.repeats),
     "scale-render": lambda args: scale_render.bench(),
     "scale-render-formats": lambda args: scale_render.bench_formats(),

@@ -11,12 +11,19 @@ from studio.cli.options import open_vault
 
 
 def cmd_render(args) -> int:
+    from studio.core.render.service import RenderService
     from studio.core.render.still import parse_size, render_still
 
     size = parse_size(args.size)
-    with open_vault(args) as vault:
-        out = render_still(vault, args.asset, Path(args.out), size, args.view, args.mode, overwrite=args.force,
-                           on_reduced=lambda note: print(f"twin-studio render: {note}", file=sys.stderr))
+    with RenderService() as service:
+        # the render child imports Open3D (about 1.5 s) while this process derives the vault's key
+        # (as long again): on two cores the two overlap instead of following each other (issue 10).
+        # The passphrase left the environment when the command started (DR010).
+        service.start()
+        with open_vault(args) as vault:
+            out = render_still(vault, args.asset, Path(args.out), size, args.view, args.mode, service=service,
+                               overwrite=args.force,
+                               on_reduced=lambda note: print(f"twin-studio render: {note}", file=sys.stderr))
     print(out)
     return EXIT_OK
 

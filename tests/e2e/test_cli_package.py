@@ -161,9 +161,9 @@ def test_when_a_twin_goes_to_a_brand_and_back_then_every_party_sees_the_same_use
     code, shown_there = _run_at_a_terminal(_documented_commands(), alone, BRAND_PASSPHRASE)  # age asks for it there
     assert code == 0, shown_there
     assert "Signature Verified Successfully" in shown_there
-    assert manifest["payload"]["sha256"] in shown_there
-    for a in manifest["assets"]:
-        assert f"{a['sha256']}  ./{a['path']}" in shown_there
+    for i, a in enumerate(manifest["assets"]):
+        assert f"{a['stored']['sha256']}  {a['stored']['entry']}" in shown_there
+        assert f"{a['sha256']}  {i:06d}" in shown_there
 
     # a report, imported; a repeat refused; the statement shows both the export and the use
     paris_today = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).date().isoformat()  # the grant's day (FR)

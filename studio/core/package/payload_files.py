@@ -11,6 +11,7 @@ are objects in a store.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import zlib
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from typing import BinaryIO, Callable
 
 import pyrage
 
+from studio.core.age_stream import HashingSink, decrypt_blob
 from studio.core.errors import PackageRefused
-from studio.core.package import watermark
 from studio.core.package.streams import produced, read_head
 from studio.core.progress import CancelToken, check_cancel
 from studio.core.types import FileRole
-from studio.core.vault.blobs import HashingSink, decrypt_blob
+
+# the marks (NumPy, the mesh and audio codecs) are imported by the export's jobs only: an open's
+# worker starts without them
 
 HEAD = 64 * 1024
 CHUNK = 1 << 20
@@ -79,6 +82,8 @@ class _StoredSink:
 
 def decide(job: SealJob, decrypt: Decrypt) -> tuple[tuple[str, float] | None, str]:
     """(method, amplitude) or None, and the reason when None — from the file's first bytes."""
+    from studio.core.package import watermark
+
     if job.role != FileRole.ORIGINAL:
         return None, "a companion file carries no geometry or sound of its own"
     with produced(decrypt) as src:
@@ -104,6 +109,8 @@ def encrypt(src: BinaryIO, dst, recipient: str) -> None:
 
 def _seal_once(job: SealJob, decrypt: Decrypt, mark: tuple[str, float] | None, cancel: CancelToken | None,
                on_bytes: Callable[[int], None] | None) -> tuple[HashingSink, _StoredSink]:
+    from studio.core.package import watermark
+
     plain: list[HashingSink] = []
 
     def produce(w: BinaryIO) -> None:
@@ -128,6 +135,8 @@ def seal(job: SealJob, decrypt: Decrypt, cancel: CancelToken | None = None,
          on_bytes: Callable[[int], None] | None = None) -> Sealed:
     """Decrypt the file, mark it if it can be marked, and write it encrypted to the brand into
     ``job.out`` (an existing private file). A file found unmarkable part-way is written again unmarked."""
+    from studio.core.package import watermark
+
     mark, reason = decide(job, decrypt)
     try:
         plain, stored = _seal_once(job, decrypt, mark, cancel, on_bytes)
@@ -166,28 +175,28 @@ class UnsealJob:
     out: str
 
 
-class _EntryReader:
-    """The entry's bytes, hashed as age reads them, and not one byte past its end."""
+class _EntryReader(io.RawIOBase):
+    """The entry's bytes, hashed as they are read, and not one byte past its end (read through a
+    1 MiB buffer: age asks for a few KiB at a time)."""
 
     def __init__(self, fh: BinaryIO, size: int, cancel: CancelToken | None) -> None:
         self._fh, self._left, self._cancel = fh, size, cancel
         self.sha = hashlib.sha256()
 
-    def read(self, n: int = -1) -> bytes:
-        check_cancel(self._cancel)
-        n = self._left if n is None or n < 0 else min(n, self._left)
-        data = self._fh.read(n)
-        self._left -= len(data)
-        self.sha.update(data)
-        return data
+    def readable(self) -> bool:
+        return True
 
     def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+        check_cancel(self._cancel)
+        view = memoryview(buffer)[:min(len(buffer), self._left)]
+        n = self._fh.readinto(view) or 0
+        self._left -= n
+        self.sha.update(view[:n])
+        return n
 
     def drain(self) -> None:
-        while self.read(CHUNK):
+        buf = bytearray(CHUNK)
+        while self.readinto(buf):
             pass
 
 
@@ -200,7 +209,7 @@ def unseal(job: UnsealJob, cancel: CancelToken | None = None, on_bytes: Callable
         src = _EntryReader(raw, job.stored_size, cancel)
         sink = HashingSink(fh.write, cancel, on_bytes)
         try:
-            pyrage.decrypt_io(src, sink, [identity])
+            pyrage.decrypt_io(io.BufferedReader(src, CHUNK), sink, [identity])
         except pyrage.DecryptError as exc:
             check_cancel(cancel)
             raise PackageRefused(f"{job.name!r} cannot be decrypted: it is damaged, or not encrypted to the "
