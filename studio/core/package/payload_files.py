@@ -222,7 +222,8 @@ def unseal(job: UnsealJob, cancel: CancelToken | None = None, on_bytes: Callable
                                  "(the file was cut short or altered after the studio signed it)") from exc
         src.drain()
         if src.sha.hexdigest() != job.stored_sha256:
-            raise PackageRefused(f"the stored bytes of {job.name!r} are not the ones the manifest was signed for")
+            raise PackageRefused(f"the package has been altered: the payload file of {job.name!r} is not the one "
+                                 "the manifest was signed for")
         if sink.size != job.size or sink.hexdigest != job.sha256:
             raise PackageRefused(f"{job.name!r} does not match its size and SHA-256 in the manifest")
         fh.flush()

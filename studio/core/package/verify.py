@@ -189,7 +189,8 @@ def _hash_v2(path: Path, checked: Checked, progress: ProgressFn | None, cancel: 
                  for at, size in checked.layout.data[:len(stored)]]
         for a, s, f in zip(checked.manifest["assets"], stored, parts):
             if f.result() != s["sha256"]:
-                raise PackageRefused(f"the stored bytes of {a['path']!r} are not the ones the manifest was signed for")
+                raise PackageRefused(f"the package has been altered: the payload file of {a['path']!r} is not the one "
+                                     "the manifest was signed for")
         return whole.result()
 
 
