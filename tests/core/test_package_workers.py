@@ -129,7 +129,8 @@ def test_when_jobs_run_in_workers_then_results_come_in_order_without_secrets_in_
     heard = []
     results = list(run_in_order(_job, list(range(7)), 2, on_bytes=heard.append))
     assert [r[0] for r in results] == list(range(7))
-    assert len({r[1] for r in results}) == 2 and os.getpid() not in {r[1] for r in results}
+    pids = {r[1] for r in results}  # one worker may take every job when the other starts late (busy machine)
+    assert 1 <= len(pids) <= 2 and os.getpid() not in pids
     assert [r[2] for r in results] == [[]] * 7
     assert sum(heard) == 7000
     assert os.environ["CLOUD_SECRET_KEY"] == "nor this"  # someone else's secret is back for this process

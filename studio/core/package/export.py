@@ -198,7 +198,7 @@ class _Exporter:
         """Seal every file (in worker processes for a big package) and put each, as it is done,
         into ``sink`` behind its ZIP header, in order; returns the entries written."""
         workers = worker_count(self.total, len(self.items))
-        if workers and any(self.vault.blobs.local_source(i.sha256) is None for i in self.items[:1]):
+        if workers and self.vault.blobs.local_source(self.items[0].sha256) is None:
             workers = 0  # an object store: this process fetches and decrypts (DR058)
         parts = _Parts(folder, name, len(self.items))
         entries: list[Entry] = []
