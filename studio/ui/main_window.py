@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QMessageBox, QSplitter, QStyle, QTabWidget
 
@@ -20,10 +20,12 @@ from studio.ui.banner import error_text
 from studio.ui.consent_panel import ConsentPanel
 from studio.ui.detail_pane import DetailPane
 from studio.ui.elided import ElidedLabel
+from studio.ui.exchange_actions import ExchangeActions
 from studio.ui.ledger_panel import LedgerPanel
 from studio.ui.library_panel import LibraryPanel
 from studio.ui.tasks import TaskManager
 from studio.ui.settings import Settings
+from studio.ui.talent_actions import TalentActions
 from studio.ui.talents_panel import TalentsPanel
 from studio.ui.asset_model import make_rows
 from studio.ui.thumbnail_fetcher import YIELD_S, ThumbnailFetcher
@@ -31,7 +33,7 @@ from studio.ui.thumbnail_fetcher import YIELD_S, ThumbnailFetcher
 LISTING_CHUNK = 500   # assets to a chunk of a talent's listing (the first shows while the rest is read)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TalentActions, ExchangeActions, QMainWindow):
     lockRequested = Signal()       # File ▸ Lock Vault: the app's session locks (studio.ui.session)
     openRequested = Signal(object)  # File ▸ Open Vault… / Open Recent: a folder or a SharedLocation
     preferencesApplied = Signal()
@@ -440,273 +442,6 @@ class MainWindow(QMainWindow):
         self.activity_dock.show()
         self.activity.ingest(self.talent.id, paths)
 
-    def talent_passphrase(self) -> None:
-        from studio.core.consent.talent_keys import STUDIO, key_holder, talent_card_row
-        from studio.ui.talent_passphrase import TalentPassphraseDialog
-
-        talent = self.talent
-        if talent is None:
-            self.show_error(self.tr("Talent's passphrase"), StudioError(self.tr("Choose the talent first.")))
-            return
-
-        def read(_task):
-            return key_holder(self.vault, talent.id), talent_card_row(self.vault, talent.id)
-
-        def open_dialog(found) -> None:
-            holder, card = found
-            self.passphrase_dialog = TalentPassphraseDialog(self.vault, self.tasks, talent, holder == STUDIO, self,
-                                                            card=card)
-            self.passphrase_dialog.setAttribute(Qt.WA_DeleteOnClose)
-            self.passphrase_dialog.open()
-
-        self.tasks.read(read, open_dialog, what=self.tr("Talent's passphrase"))
-
-    def link_talent_key(self, path: Path | None = None) -> None:
-        """*Link talent's own key…* for the selected talent: pick their card (unless ``path`` is
-        given), confirm its fingerprint, link it (``twin-studio talent link``)."""
-        from studio.ui.talent_card import open_card_dialog, pick_card
-
-        talent = self.talent
-        if talent is None:
-            self.show_error(self.tr("Link talent's own key"), StudioError(self.tr("Choose the talent first.")))
-            return
-        path = path or pick_card(self)
-        if path is None:
-            return
-
-        def opened(dialog) -> None:
-            self.card_dialog = dialog
-
-        open_card_dialog(self.vault, self.tasks, self, path, talent_id=talent.id, on_open=opened)
-
-    def _update_erase_action(self) -> None:
-        """*Erase talent…* for a talent who asked and is not erased; *Save Erasure Receipt…* for an
-        erased one (read on a worker)."""
-        from studio.core.erasure import erasure_status
-
-        self.erase_action.setEnabled(False)
-        self.receipt_action.setEnabled(False)
-        talent = self.talent
-        if talent is None:
-            return
-        tid = talent.id
-
-        def shown(status: str | None) -> None:
-            if self.talent is not None and self.talent.id == tid:
-                self.erase_action.setEnabled(status == "requested")
-                self.receipt_action.setEnabled(status == "erased")
-
-        self.tasks.read(lambda _task: erasure_status(self.vault, tid), shown, lambda _exc: None,
-                        what=self.tr("Looking for the talent's erasure request"))
-
-    def erase_talent(self) -> None:
-        """*Erase talent…*: what is destroyed (read on a worker), confirmed by typing the talent's id,
-        erased on the writer (DR055)."""
-        from studio.core.erasure import plan_erasure
-        from studio.ui.erase_talent import EraseTalentDialog
-
-        talent = self.talent
-        if talent is None:
-            self.show_error(self.tr("Erase talent"), StudioError(self.tr("Choose the talent first.")))
-            return
-
-        def opened(plan) -> None:
-            self.erase_dialog = EraseTalentDialog(self.vault, self.tasks, talent, plan, self)
-            # erased: the signed receipt is offered at once (after the dialog has closed)
-            self.erase_dialog.accepted.connect(
-                lambda: QTimer.singleShot(0, self, lambda: self.choose_erasure_receipt(talent.id)))
-            self.erase_dialog.open()
-
-        self.tasks.read(lambda _task: plan_erasure(self.vault, talent.id), opened,
-                        lambda exc: self.show_error(self.tr("Erase talent"), exc),
-                        what=self.tr("Reading what the erasure destroys"))
-
-    def choose_erasure_receipt(self, talent_id: str | None = None) -> None:
-        """Where to save the signed erasure receipt of ``talent_id`` (the selected talent): a
-        ``.json`` file that must not exist yet (nothing is overwritten). The picker is window-modal
-        and does not block (:attr:`receipt_dialog`); Cancel saves nothing."""
-        from PySide6.QtWidgets import QFileDialog
-
-        tid = talent_id or (self.talent.id if self.talent is not None else None)
-        if tid is None:
-            return
-        dialog = QFileDialog(self, self.tr("Save the erasure receipt"), str(Path.home()),
-                             self.tr("Erasure receipts (*.json)"))
-        dialog.selectFile(f"erasure-{tid}.json")
-        dialog.setAcceptMode(QFileDialog.AcceptSave)
-        dialog.setDefaultSuffix("json")
-        dialog.setOption(QFileDialog.DontConfirmOverwrite)  # an existing file is refused instead, with why
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda path: self.save_erasure_receipt(tid, Path(path)))
-        self.receipt_dialog = dialog
-        dialog.open()
-
-    def save_erasure_receipt(self, talent_id: str, out: Path) -> None:
-        """Write the receipt on a worker (it only reads the vault); refused when ``out`` exists, the
-        reason shown in :attr:`receipt_box`."""
-        from studio.core.kits.receipts import write_erasure_receipt
-
-        def saved(_receipt) -> None:
-            self.statusBar().showMessage(self.tr("Erasure receipt saved to {path}").format(path=out))
-            self.receipt_saved = out
-
-        def refused(exc: BaseException) -> None:
-            box = QMessageBox(QMessageBox.Warning, self.tr("Erasure receipt not saved"),
-                              self.tr("The receipt was not saved: {reason}").format(reason=error_text(exc)),
-                              QMessageBox.Ok, self)
-            box.setAttribute(Qt.WA_DeleteOnClose)
-            self.receipt_box = box
-            box.open()
-
-        self.tasks.read(lambda _task: write_erasure_receipt(self.vault, talent_id, out), saved, refused,
-                        what=self.tr("Saving the erasure receipt"))
-
-    def review_as_talent(self) -> None:
-        from studio.ui.review_window import start_review
-
-        if self.talent is None:
-            self.show_error(self.tr("Review"), StudioError(self.tr("Choose the talent first.")))
-            return
-        self.review = start_review(self.vault, self.talent, self.tasks, self)
-
-    def choose_decisions(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a talent's decisions"), "",
-                                              self.tr("Decisions files (*.twindecisions);;All files (*)"))
-        if path:
-            self.import_decisions(Path(path))
-
-    def import_decisions(self, path: Path) -> None:
-        """``decisions import`` as a write: every signature checked against the talent's card, all
-        applied in one transaction or nothing (DR049); what was applied, or why it was refused, is
-        shown in :attr:`decisions_box`."""
-        from studio.core.kits.decisions import import_decisions
-
-        self.tasks.write(lambda _task: import_decisions(self.vault, path), self._decisions_imported,
-                         lambda exc: self._decisions_report(QMessageBox.Warning, self.tr("Decisions refused"),
-                                                            self.tr("Nothing was changed: {reason}").format(
-                                                                reason=error_text(exc))),
-                         what=self.tr("Importing the talent's decisions"))
-
-    def _decisions_imported(self, done) -> None:
-        labels = {"approve": self.tr("approved asset {0}"), "reject": self.tr("rejected asset {0}"),
-                  "sign": self.tr("signed grant {0}"), "decline": self.tr("declined grant {0}"),
-                  "revoke": self.tr("revoked grant {0}"), "pause": self.tr("asked to pause exports {0}"),
-                  "resume": self.tr("asked to resume exports {0}"),
-                  "request_access": self.tr("asked for an access copy {0}"),
-                  "request_erasure": self.tr("asked for erasure {0}"),
-                  "approve_output": self.tr("approved output {0}"), "reject_output": self.tr("rejected output {0}")}
-        lines = [labels.get(kind, kind + " {0}").format(subject or "").rstrip() for kind, subject in done.applied]
-        self._decisions_report(QMessageBox.Information, self.tr("Talent's decisions imported"),
-                               self.tr("{count} decision(s) of talent {talent} applied (kit {kit}):").format(
-                                   count=len(done.applied), talent=done.talent_id, kit=done.kit_id)
-                               + "\n" + "\n".join("• " + line for line in lines))
-        self.statusBar().showMessage(self.tr("Imported decisions {id}").format(id=done.decisions_id))
-
-    def _decisions_report(self, icon, title: str, text: str) -> None:
-        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        self.decisions_box = box
-        box.open()
-
-    # -- the approval of each output (issue 14, DR047, DR054) ----------------------------------------
-    def choose_approval_request(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import an approval request"), "",
-                                              self.tr("Approval requests (*.twinrequest);;All files (*)"))
-        if path:
-            self.import_approval_request(Path(path))
-
-    def import_approval_request(self, path: Path) -> None:
-        """``approval import`` as a write: checked against the package and the grant, kept
-        encrypted for the talent to decide; what was imported, or why it was refused (nothing
-        changed), is shown in :attr:`approval_box`."""
-        from studio.core.package.approvals import import_request
-
-        def work(_task):
-            rec = import_request(self.vault, path)
-            return rec, _own_device_note(self.vault, rec.talent_id)
-
-        self.tasks.write(work, self._approval_imported,
-                         lambda exc: self._approval_report(QMessageBox.Warning, self.tr("Approval request refused"),
-                                                           self.tr("Nothing was imported: {reason}").format(
-                                                               reason=error_text(exc))),
-                         what=self.tr("Importing the approval request"))
-
-    def _approval_imported(self, found) -> None:
-        rec, own_device = found
-        u = rec.use
-        text = self.tr("{brand} asks talent {talent} to approve {n} output(s) (request {id}):\n"
-                       "{description} — {purpose}, {media}, {territory}, under grant {grant}.").format(
-            brand=rec.brand, talent=rec.talent_id, n=len(rec.outputs), id=rec.id, description=u.get("description", ""),
-            purpose=u.get("purpose", ""), media=u.get("media", ""), territory=u.get("territory", ""),
-            grant=rec.grant_id)
-        text += "\n" + "\n".join(f"• {o.name} ({o.media_type})" for o in rec.outputs)
-        text += "\n\n" + (own_device or self.tr("The talent decides on each output in review mode (Talent ▸ Review "
-                                                 "as talent…, tab Outputs to approve)."))
-        self._approval_report(QMessageBox.Information, self.tr("Approval request imported"), text)
-        self.statusBar().showMessage(self.tr("Imported approval request {id}").format(id=rec.id))
-
-    def _approval_report(self, icon, title: str, text: str) -> None:
-        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        self.approval_box = box
-        box.open()
-
-    def choose_response(self) -> None:
-        """Pick a request the talent has decided on all of, then where its answer goes."""
-        from studio.core.package.approvals import list_requests
-
-        self.tasks.read(lambda _task: [r for r in list_requests(self.vault) if not r.undecided],
-                        self._pick_response, what=self.tr("Loading the decided approval requests"))
-
-    def _pick_response(self, decided) -> None:
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
-
-        from studio.core.paths import documents_dir
-
-        if not decided:
-            self._approval_report(QMessageBox.Information, self.tr("Respond to an approval request"),
-                                  self.tr("No approval request is fully decided yet: the talent decides on each "
-                                          "output in review mode first."))
-            return
-        labels = [self.tr("{id} — {brand}, talent {talent} ({approved} approved, {rejected} rejected){answered}").format(
-            id=r.id, brand=r.brand, talent=r.talent_id,
-            approved=sum(o.decision == "approved" for o in r.outputs),
-            rejected=sum(o.decision == "rejected" for o in r.outputs),
-            answered=self.tr(", answered before") if r.responded_at else "") for r in decided]
-        label, ok = QInputDialog.getItem(self, self.tr("Respond to an approval request"), self.tr("Request:"), labels,
-                                         0, False)
-        if not ok:
-            return
-        rec = decided[labels.index(label)]
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the answer for {brand}").format(brand=rec.brand),
-                                              str(documents_dir() / f"{rec.id}.twinapproval"),
-                                              self.tr("Approval answers (*.twinapproval)"),
-                                              options=QFileDialog.DontConfirmOverwrite)  # never over a file
-        if path:
-            self.respond_to_request(rec.id, Path(path))
-
-    def respond_to_request(self, request_id: str, path: Path) -> None:
-        """``approval respond`` as a write: the answer at ``path`` (never over a file: a file
-        there is refused, changing nothing); the result is shown in :attr:`approval_box`."""
-        from studio.core.package.approvals import respond
-
-        self.tasks.write(lambda _task: respond(self.vault, request_id, path), self._responded,
-                         lambda exc: self._approval_report(QMessageBox.Warning, self.tr("No answer written"),
-                                                           self.tr("Nothing was written: {reason}").format(
-                                                               reason=error_text(exc))),
-                         what=self.tr("Writing the answer to the approval request"))
-
-    def _responded(self, done) -> None:
-        self._approval_report(QMessageBox.Information, self.tr("Answer written"), self.tr(
-            "Wrote {path} for request {id}: {approved} approved output(s) with content credentials, {rejected} "
-            "rejected. Send it to the brand.").format(path=done.path, id=done.request_id,
-                                                      approved=len(done.approved), rejected=len(done.rejected)))
-        self.statusBar().showMessage(self.tr("Answered approval request {id}").format(id=done.request_id))
-
     def asset_menu(self, menu, asset) -> None:
         """The window's actions in an asset's right-click menu (no "Reveal": the vault holds only
         encrypted blobs, there is no file of the asset's to show; Extract original… makes one)."""
@@ -792,16 +527,3 @@ class MainWindow(QMainWindow):
         if self._owns_tasks:
             self.tasks.shutdown()  # else the app ends it after the event loop
         super().closeEvent(event)
-
-
-def _own_device_note(vault: Vault, talent_id: str) -> str | None:
-    """On a worker: the refusal's words when the talent holds their own key (they decide on their
-    device, not in review mode here), else None."""
-    from studio.core.errors import TalentSignsOnOwnDevice
-    from studio.core.package.approvals import own_device_refusal
-
-    try:
-        own_device_refusal(vault, talent_id)
-    except TalentSignsOnOwnDevice as exc:
-        return str(exc)
-    return None

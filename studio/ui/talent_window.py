@@ -8,123 +8,36 @@ key into a ``.twindecisions`` file for the studio (``kit decide``'s twin, DR049/
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QFontDatabase, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPlainTextEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPlainTextEdit,
                                QPushButton, QSplitter, QStackedWidget, QStyle, QTableWidget, QTableWidgetItem,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from studio.core.errors import InvalidInput
 from studio.core.kits.kit_previews import KitScenes, asset_record, document_text
-from studio.core.kits.talent_side import MAX_REASON, Choices, ShownKit, decide, show_kit
+from studio.core.kits.talent_side import ShownKit, decide, show_kit
 from studio.core.talent_identity import TalentIdentity, load_talent_identity
 from studio.ui.banner import Banner
 from studio.ui.elided import ElidedLabel
 from studio.ui.formatting import kind_label, size_text, status_label
 from studio.ui.record_list import RecordList
 from studio.ui.review_window import history_text
+from studio.ui.scaled_image import ScaledImage
 from studio.ui.scan_view import ScanDetail
+from studio.ui.talent_choices import ASSET_ROLE, Pending, TalentChoices
+from studio.ui.talent_dialogs import ReasonDialog, TalentKeyDialog
+from studio.ui.talent_outputs import THUMB, TalentOutputs
 from studio.ui.tasks import TaskManager
 from studio.ui.voice_view import VoiceDetail
 
 KIT_SUFFIX = ".twinreview"
-OUTPUT_KINDS = ("approve_output", "reject_output")
 DECISIONS_SUFFIX = ".twindecisions"
-ASSET_ROLE = Qt.UserRole
-THUMB = 64
 
 
-@dataclass(frozen=True)
-class Pending:
-    """One choice not yet signed: ``kind`` as in a decisions file, ``subject`` the asset or grant
-    (None: all the talent's exports, or a request about them), ``label`` as listed."""
-
-    kind: str
-    subject: str | None
-    label: str
-
-
-# choices that replace each other on the same subject (approving after rejecting, …)
-_EXCLUSIVE = ({"approve", "reject"}, {"sign", "decline", "revoke"}, {"pause", "resume"},
-              {"approve_output", "reject_output"})
-
-
-class ScaledImage(QLabel):
-    """An image shown whole: at its own size where it fits, scaled down (aspect kept) where not."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.original = QPixmap()
-        self.setAlignment(Qt.AlignCenter)
-        self.setMinimumSize(120, 120)
-
-    def set_image(self, data: bytes) -> bool:
-        self.original = QPixmap()
-        ok = self.original.loadFromData(data)
-        self._rescale()
-        return ok
-
-    def _rescale(self) -> None:
-        if self.original.isNull():
-            self.clear()
-            return
-        size = self.original.size()
-        if size.width() > self.width() or size.height() > self.height():
-            size = size.scaled(self.size(), Qt.KeepAspectRatio)
-        self.setPixmap(self.original.scaled(size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        super().resizeEvent(event)
-        self._rescale()
-
-
-class TalentKeyDialog(QDialog):
-    """The talent's passphrase for their keys' folder; unlocked on a worker (scrypt, DR043)."""
-
-    def __init__(self, folder: Path, tasks: TaskManager, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.folder, self.tasks = Path(folder), tasks
-        self.identity: TalentIdentity | None = None
-        self.setWindowTitle(self.tr("Your keys"))
-        text = QLabel(self.tr("Enter <i>your own</i> passphrase: it unlocks the keys in <tt>{folder}</tt>, with which "
-                              "you open your review kits and sign your decisions.").format(
-                                  folder=html.escape(str(self.folder))), self)
-        text.setWordWrap(True)
-        self.banner = Banner(self)
-        self.passphrase = QLineEdit(self)
-        self.passphrase.setEchoMode(QLineEdit.Password)
-        self.passphrase.setAccessibleName(self.tr("Your passphrase"))
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("Unlock"))
-        self.buttons.accepted.connect(self.unlock)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        for w in (text, self.banner, self.passphrase, self.buttons):
-            lay.addWidget(w)
-        self.resize(460, self.sizeHint().height())
-
-    def unlock(self) -> None:
-        passphrase = self.passphrase.text()
-        self.buttons.setEnabled(False)
-        self.banner.hide()
-        self.tasks.read(lambda _task: load_talent_identity(self.folder, passphrase), self._unlocked, self._failed,
-                        what=self.tr("Unlocking your keys"), owner=self)
-
-    def _unlocked(self, identity: TalentIdentity) -> None:
-        self.identity = identity
-        self.passphrase.clear()
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        self.banner.show_error(exc)
-
-
-class TalentWindow(QMainWindow):
+class TalentWindow(TalentChoices, TalentOutputs, QMainWindow):
     def __init__(self, identity: TalentIdentity, folder: Path, tasks: TaskManager | None = None) -> None:
         super().__init__()
         self.identity, self.folder = identity, Path(folder)
@@ -462,103 +375,6 @@ class TalentWindow(QMainWindow):
             line += "\n→ " + (self.tr("you approve") if choice.kind == "approve" else self.tr("you reject"))
         return line
 
-    def _outputs_of(self, kit: dict) -> list[tuple[dict, dict, bool]]:
-        """(request, output, carried) for every output awaiting the talent, as the kit lists them."""
-        return [(r, o, True) for r in kit.get("approvals") or [] for o in r["outputs"]] + \
-               [(r, o, False) for r in kit.get("approvals") or [] for o in r["omitted"]]
-
-    def _fill_outputs(self, kit: dict) -> None:
-        self.outputs.clear()
-        style = self.style()
-        for r, o, carried in self._outputs_of(kit):
-            item = QListWidgetItem(self._output_line(r, o, carried))
-            item.setData(ASSET_ROLE, (r["id"], o["sha256"], carried))
-            item.setToolTip(o["name"])
-            if o["media_type"].startswith("audio/"):
-                item.setIcon(style.standardIcon(QStyle.SP_MediaVolume))
-            else:
-                pixmap = QPixmap()
-                data = self.shown.opened.files.get(o.get("file", "")) if carried else None
-                item.setIcon(QIcon(pixmap) if data and pixmap.loadFromData(data) else
-                             style.standardIcon(QStyle.SP_FileIcon))
-            self.outputs.addItem(item)
-        self.outputs.setIconSize(QSize(THUMB, THUMB))
-        count = sum(1 for *_, carried in self._outputs_of(kit) if carried)
-        self.tabs.setTabText(self.outputs_tab, self.tr("Outputs to approve ({count})").format(count=count)
-                             if count else self.tr("Outputs to approve"))
-        self.output_info.setText(self.tr("No output awaits you in this kit.") if not self.outputs.count() else "")
-
-    def _output_line(self, r: dict, o: dict, carried: bool) -> str:
-        line = f"{o['name']}\n{r['brand']} · {o['media_type']} · {size_text(o['size'])}"
-        if not carried:
-            return line + "\n" + self.tr("not in this kit: it cannot be decided from it")
-        choice = next((p for p in self.pending if p.kind in OUTPUT_KINDS and p.subject == o["sha256"]), None)
-        if choice is not None:
-            line += "\n→ " + (self.tr("you approve") if choice.kind == "approve_output" else self.tr("you reject"))
-        return line
-
-    def current_output(self) -> tuple[dict, dict, bool] | None:
-        item = self.outputs.currentItem()
-        if item is None or self.shown is None:
-            return None
-        rid, sha, carried = item.data(ASSET_ROLE)
-        r = next(r for r in self.shown.kit.get("approvals") or [] if r["id"] == rid)
-        o = next(o for o in r["outputs" if carried else "omitted"] if o["sha256"] == sha)
-        return r, o, carried
-
-    def _output_selected(self) -> None:
-        """Show the selected output full size in the middle (an image; a voice line in the player)
-        and, in the tab, who asks and for what use."""
-        current = self.current_output()
-        if current is None:
-            self._show_kit_state()
-            return
-        r, o, carried = current
-        use = r["use"]
-        self.output_info.setText(self.tr(
-            "<b>{brand}</b> asks, under grant {grant}:<br><i>{description}</i><br>purpose {purpose} · media {media} · "
-            "territory {territory}<br><span style='color:gray'>{summary}</span><br>"
-            "<span style='color:gray'>request {request} · SHA-256 {sha}</span>").format(
-                brand=html.escape(r["brand"]), grant=r["grant"], description=html.escape(use.get("description", "")),
-                purpose=html.escape(use.get("purpose", "")), media=html.escape(use.get("media", "")),
-                territory=html.escape(use.get("territory", "")),
-                summary=html.escape(r.get("grant_summary", "")).replace("\n", "<br>"), request=r["id"],
-                sha=o["sha256"]))
-        self.showing_output = True
-        self.assets.clearSelection()  # the middle shows the output: no asset looks chosen
-        self.voice.clear()
-        self.scan.clear()
-        self.name.setText(o["name"])
-        self.header.setText(html.escape(f"{o['media_type']} · {size_text(o['size'])} · {r['brand']}") + (
-            "" if carried else "<br>" + self.tr("Not in the kit: {reason}. It cannot be decided from this kit; ask "
-                                                "the studio for a new one.").format(reason=html.escape(o["reason"]))))
-        data = self.shown.opened.files.get(o.get("file", "")) if carried else None
-        if data is None:
-            self.stack.setCurrentWidget(self.placeholder)
-        elif o["media_type"].startswith("audio/"):
-            self.stack.setCurrentWidget(self.voice)
-            self.voice.show_take(o["name"], data, o["media_type"], {}, {}, [])
-        else:
-            self.stack.setCurrentWidget(self.image)
-            self.image.set_image(data)
-        self._show_kit_state()
-
-    def choose_output(self, kind: str) -> None:
-        current = self.current_output()
-        if current is None or not current[2]:
-            return
-        r, o, _ = current
-        label = (self.tr("Approve output {name} for {brand}") if kind == "approve_output" else
-                 self.tr("Reject output {name} for {brand}")).format(name=o["name"], brand=r["brand"])
-        choice = Pending(kind, o["sha256"], label)
-        if kind == "reject_output":
-            self._ask_reason(self.tr("Reject “{name}”").format(name=o["name"]),
-                             self.tr("Why do you reject <b>{name}</b>? {brand} reads your note.").format(
-                                 name=html.escape(o["name"]), brand=html.escape(r["brand"])),
-                             False, lambda: self._add(choice))
-            return
-        self._add(choice)
-
     def _fill_grants(self, kit: dict) -> None:
         self.grants.setRowCount(0)
         for g in kit["grants"]:
@@ -674,122 +490,6 @@ class TalentWindow(QMainWindow):
         self.save_action.setEnabled(bool(self.pending))
 
     # -- choosing ----------------------------------------------------------------------------------
-    def _add(self, choice: Pending) -> None:
-        """List ``choice``; one it contradicts on the same subject (approve after reject) is replaced."""
-        group = next((g for g in _EXCLUSIVE if choice.kind in g), {choice.kind})
-        self.pending = [p for p in self.pending if not (p.subject == choice.subject and p.kind in group)]
-        self.pending.append(choice)
-        self.saved_path = None
-        self._refresh_decisions()
-
-    def _refresh_decisions(self) -> None:
-        self.decisions.clear()
-        for p in self.pending:
-            self.decisions.addItem(p.label)
-        needs = any(p.kind in ("reject", "decline", "revoke", "reject_output") for p in self.pending)
-        self.decisions_reason.setText(self.tr("Reason, kept with each rejection, decline and revocation: “{reason}”")
-                                      .format(reason=self.reason) if needs and self.reason else "")
-        if self.shown is not None:
-            for i in range(self.assets.count()):
-                item = self.assets.item(i)
-                item.setText(self._asset_line(self.scenes.assets[item.data(ASSET_ROLE)]))
-            for i in range(self.outputs.count()):
-                item = self.outputs.item(i)
-                rid, sha, carried = item.data(ASSET_ROLE)
-                r = next(r for r in self.shown.kit.get("approvals") or [] if r["id"] == rid)
-                o = next(o for o in r["outputs" if carried else "omitted"] if o["sha256"] == sha)
-                item.setText(self._output_line(r, o, carried))
-        self._show_kit_state()
-
-    def _ask_reason(self, title: str, question: str, required: bool, then) -> None:
-        """Ask for the file's one reason (DR049: ``kit decide --reason``), shown with what it already
-        says; ``then(reason)`` once the talent gives it (nothing when they cancel)."""
-        if self.reason_dialog is not None:
-            return  # one asked at a time
-        dialog = ReasonDialog(title, question, self.reason, required, self)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        self.reason_dialog = dialog
-
-        def accepted() -> None:
-            reason = dialog.reason.text().strip()
-            self.reason = reason or self.reason
-            then()
-
-        dialog.accepted.connect(accepted)
-        dialog.finished.connect(lambda _r: setattr(self, "reason_dialog", None))
-        dialog.open()
-
-    def choose_asset(self, kind: str) -> None:
-        a = self.current_asset()
-        if a is None or self.showing_output:
-            return
-        label = (self.tr("Approve {name}") if kind == "approve" else self.tr("Reject {name}")).format(name=a["name"])
-        choice = Pending(kind, a["id"], label)
-        if kind == "reject":
-            self._ask_reason(self.tr("Reject “{name}”").format(name=a["name"]),
-                             self.tr("Why do you reject <b>{name}</b>?").format(name=html.escape(a["name"])),
-                             False, lambda: self._add(choice))
-            return
-        self._add(choice)
-
-    def choose_grant(self, kind: str) -> None:
-        g = self.current_grant()
-        if g is None:
-            return
-        use = (g.get("document") or {}).get("use_description") or g["id"]
-        labels = {"sign": self.tr("Sign grant {use}"), "decline": self.tr("Decline grant {use}"),
-                  "revoke": self.tr("Revoke grant {use}"), "pause": self.tr("Pause exports under {use}"),
-                  "resume": self.tr("Resume exports under {use}")}
-        choice = Pending(kind, g["id"], labels[kind].format(use=use))
-        if kind == "revoke":
-            self._ask_reason(self.tr("Revoke grant"), self.tr("Why do you revoke <b>{use}</b>?").format(
-                use=html.escape(use)), True, lambda: self._add(choice))
-        elif kind == "decline":
-            self._ask_reason(self.tr("Decline grant"), self.tr("Why do you decline <b>{use}</b>?").format(
-                use=html.escape(use)), False, lambda: self._add(choice))
-        else:
-            self._add(choice)
-
-    def choose_request(self, kind: str) -> None:
-        if self.shown is None:
-            return
-        labels = {"pause": self.tr("Pause all new exports of my likeness"),
-                  "resume": self.tr("Resume all exports of my likeness"),
-                  "request_access": self.tr("Ask for a copy of everything held about me"),
-                  "request_erasure": self.tr("Ask for my likeness to be erased")}
-        choice = Pending(kind, None, labels[kind])
-        if kind != "request_erasure":
-            self._add(choice)
-            return
-        box = QMessageBox(QMessageBox.Question, self.tr("Ask for erasure"),
-                          self.tr("Ask the studio to erase your likeness: your scans and voice takes, and what was "
-                                  "made from them. Packages already delivered to brands are not recalled by this. "
-                                  "Add the request?"), QMessageBox.Yes | QMessageBox.No, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda b: self._add(choice) if box.standardButton(b) == QMessageBox.Yes else None)
-        self.erasure_box = box
-        box.open()
-
-    def undo_selected(self) -> None:
-        rows = sorted({i.row() for i in self.decisions.selectedIndexes()}, reverse=True)
-        if not rows and self.pending:
-            rows = [len(self.pending) - 1]  # nothing selected: the last choice
-        for r in rows:
-            del self.pending[r]
-        self._refresh_decisions()
-
-    def choices(self) -> Choices:
-        def of(kind: str) -> tuple:
-            return tuple(p.subject for p in self.pending if p.kind == kind)
-
-        kinds = {p.kind for p in self.pending}
-        needs_reason = kinds & {"reject", "decline", "revoke", "reject_output"}
-        return Choices(approve=of("approve"), reject=of("reject"), sign=of("sign"), decline=of("decline"),
-                       revoke=of("revoke"), reason=(self.reason or None) if needs_reason else None,
-                       pause=of("pause"), resume=of("resume"), request_access="request_access" in kinds,
-                       request_erasure="request_erasure" in kinds, approve_output=of("approve_output"),
-                       reject_output=of("reject_output"))
-
     # -- saving ------------------------------------------------------------------------------------
     def choose_save(self) -> None:
         if not self.pending or self.shown is None:
@@ -860,34 +560,6 @@ class TalentWindow(QMainWindow):
                                       self.tr("Your decisions are not saved: nothing is signed. Close anyway?"))
         return answer == QMessageBox.Yes
 
-
-class ReasonDialog(QDialog):
-    def __init__(self, title: str, question: str, reason: str, required: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.required = required
-        text = QLabel(question + "<br>" + self.tr("One reason goes with every rejection, decline and revocation in "
-                                                  "this file."), self)
-        text.setWordWrap(True)
-        self.reason = QLineEdit(reason, self)
-        self.reason.setMaxLength(MAX_REASON)
-        self.reason.setPlaceholderText(self.tr("Your reason (required)") if required else
-                                       self.tr("Your reason (optional)"))
-        self.reason.setAccessibleName(self.tr("Reason"))
-        self.banner = Banner(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        for w in (text, self.reason, self.banner, self.buttons):
-            lay.addWidget(w)
-        self.resize(480, self.sizeHint().height())
-
-    def _accept(self) -> None:
-        if self.required and not self.reason.text().strip():
-            self.banner.show_error(InvalidInput(self.tr("say why: the studio keeps your reason with the revocation")))
-            return
-        self.accept()
 
 
 def run_talent_window(folder: Path, passphrase: str | None = None, kit: Path | None = None,

@@ -1430,6 +1430,221 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
     </message>
 </context>
 <context>
+    <name>ExchangeActions</name>
+    <message>
+        <location filename="../exchange_actions.py" line="+23"/>
+        <source>Import a talent&apos;s decisions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decisions files (*.twindecisions);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Decisions refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nothing was changed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Importing the talent&apos;s decisions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>approved asset {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>rejected asset {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>signed grant {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>declined grant {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>revoked grant {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>asked to pause exports {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>asked to resume exports {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>asked for an access copy {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>asked for erasure {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>approved output {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>rejected output {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Talent&apos;s decisions imported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{count} decision(s) of talent {talent} applied (kit {kit}):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Imported decisions {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Import an approval request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approval requests (*.twinrequest);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Approval request refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nothing was imported: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Importing the approval request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{brand} asks talent {talent} to approve {n} output(s) (request {id}):
+{description} — {purpose}, {media}, {territory}, under grant {grant}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The talent decides on each output in review mode (Talent ▸ Review as talent…, tab Outputs to approve).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Approval request imported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imported approval request {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Loading the decided approval requests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <location line="+9"/>
+        <source>Respond to an approval request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>No approval request is fully decided yet: the talent decides on each output in review mode first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{id} — {brand}, talent {talent} ({approved} approved, {rejected} rejected){answered}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>, answered before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Request:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Save the answer for {brand}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Approval answers (*.twinapproval)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>No answer written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nothing was written: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Writing the answer to the approval request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Answer written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wrote {path} for request {id}: {approved} approved output(s) with content credentials, {rejected} rejected. Send it to the brand.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Answered approval request {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ExportPage</name>
     <message>
         <location filename="../export_wizard.py" line="+60"/>
@@ -2389,7 +2604,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+47"/>
+        <location filename="../main_window.py" line="+49"/>
         <source>{vault} — Twin Studio</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2779,289 +2994,7 @@ or use Import… (Ctrl+I for files, Ctrl+Shift+I for a folder).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
-        <location line="+13"/>
-        <source>Talent&apos;s passphrase</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-13"/>
-        <location line="+22"/>
-        <location line="+39"/>
-        <location line="+58"/>
-        <source>Choose the talent first.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-97"/>
-        <source>Link talent&apos;s own key</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+29"/>
-        <source>Looking for the talent&apos;s erasure request</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <location line="+11"/>
-        <source>Erase talent</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Reading what the erasure destroys</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Save the erasure receipt</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Erasure receipts (*.json)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+16"/>
-        <source>Erasure receipt saved to {path}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Erasure receipt not saved</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>The receipt was not saved: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Saving the erasure receipt</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Review</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Import a talent&apos;s decisions</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Decisions files (*.twindecisions);;All files (*)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Decisions refused</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Nothing was changed: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Importing the talent&apos;s decisions</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>approved asset {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>rejected asset {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>signed grant {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>declined grant {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>revoked grant {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>asked to pause exports {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>asked to resume exports {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>asked for an access copy {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>asked for erasure {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>approved output {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>rejected output {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Talent&apos;s decisions imported</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{count} decision(s) of talent {talent} applied (kit {kit}):</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Imported decisions {id}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+12"/>
-        <source>Import an approval request</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Approval requests (*.twinrequest);;All files (*)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+15"/>
-        <source>Approval request refused</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Nothing was imported: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Importing the approval request</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>{brand} asks talent {talent} to approve {n} output(s) (request {id}):
-{description} — {purpose}, {media}, {territory}, under grant {grant}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>The talent decides on each output in review mode (Talent ▸ Review as talent…, tab Outputs to approve).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Approval request imported</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Imported approval request {id}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>Loading the decided approval requests</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <location line="+9"/>
-        <source>Respond to an approval request</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-8"/>
-        <source>No approval request is fully decided yet: the talent decides on each output in review mode first.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>{id} — {brand}, talent {talent} ({approved} approved, {rejected} rejected){answered}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>, answered before</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Request:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Save the answer for {brand}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Approval answers (*.twinapproval)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>No answer written</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Nothing was written: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Writing the answer to the approval request</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Answer written</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Wrote {path} for request {id}: {approved} approved output(s) with content credentials, {rejected} rejected. Send it to the brand.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Answered approval request {id}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+18"/>
+        <location line="+21"/>
         <location line="+14"/>
         <source>Extract original</source>
         <translation type="unfinished"></translation>
@@ -3650,7 +3583,7 @@ Request {request}, received {when}; {n} of {total} output(s) to decide</source>
         </translation>
     </message>
     <message>
-        <location filename="../talent_window.py" line="+869"/>
+        <location filename="../talent_dialogs.py" line="+67"/>
         <source>One reason goes with every rejection, decline and revocation in this file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3865,7 +3798,7 @@ SHA-256 {hash}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>What stays: the accounts (what each brand paid and when, without your name or files), and in the studio&apos;s history the fact that you were erased with the fingerprints of what was destroyed, never the content. A file another person also has, byte for byte, stays for them.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4521,6 +4454,79 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
 </context>
 <context>
+    <name>TalentActions</name>
+    <message>
+        <location filename="../talent_actions.py" line="+27"/>
+        <location line="+13"/>
+        <source>Talent&apos;s passphrase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <location line="+22"/>
+        <location line="+39"/>
+        <location line="+58"/>
+        <source>Choose the talent first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-97"/>
+        <source>Link talent&apos;s own key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Looking for the talent&apos;s erasure request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+11"/>
+        <source>Erase talent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reading what the erasure destroys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Save the erasure receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Erasure receipts (*.json)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Erasure receipt saved to {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Erasure receipt not saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The receipt was not saved: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Saving the erasure receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Review</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TalentCardDialog</name>
     <message>
         <location filename="../talent_card.py" line="+17"/>
@@ -4606,9 +4612,112 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
 </context>
 <context>
+    <name>TalentChoices</name>
+    <message>
+        <location filename="../talent_choices.py" line="+51"/>
+        <source>Reason, kept with each rejection, decline and revocation: “{reason}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Approve {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reject {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Reject “{name}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Why do you reject &lt;b&gt;{name}&lt;/b&gt;?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Sign grant {use}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Decline grant {use}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Revoke grant {use}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pause exports under {use}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resume exports under {use}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Revoke grant</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Why do you revoke &lt;b&gt;{use}&lt;/b&gt;?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Decline grant</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Why do you decline &lt;b&gt;{use}&lt;/b&gt;?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Pause all new exports of my likeness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resume all exports of my likeness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ask for a copy of everything held about me</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ask for my likeness to be erased</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Ask for erasure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ask the studio to erase your likeness: your scans and voice takes, and what was made from them. Packages already delivered to brands are not recalled by this. Add the request?</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TalentKeyDialog</name>
     <message>
-        <location filename="../talent_window.py" line="-796"/>
+        <location filename="../talent_dialogs.py" line="-61"/>
         <source>Your keys</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4630,6 +4739,69 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     <message>
         <location line="+13"/>
         <source>Unlocking your keys</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TalentOutputs</name>
+    <message>
+        <location filename="../talent_outputs.py" line="+45"/>
+        <source>Outputs to approve ({count})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Outputs to approve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No output awaits you in this kit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>not in this kit: it cannot be decided from it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>you approve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>you reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>&lt;b&gt;{brand}&lt;/b&gt; asks, under grant {grant}:&lt;br&gt;&lt;i&gt;{description}&lt;/i&gt;&lt;br&gt;purpose {purpose} · media {media} · territory {territory}&lt;br&gt;&lt;span style=&apos;color:gray&apos;&gt;{summary}&lt;/span&gt;&lt;br&gt;&lt;span style=&apos;color:gray&apos;&gt;request {request} · SHA-256 {sha}&lt;/span&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Not in the kit: {reason}. It cannot be decided from this kit; ask the studio for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Approve output {name} for {brand}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reject output {name} for {brand}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Reject “{name}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Why do you reject &lt;b&gt;{name}&lt;/b&gt;? {brand} reads your note.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4781,7 +4953,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
 <context>
     <name>TalentWindow</name>
     <message>
-        <location filename="../talent_window.py" line="+25"/>
+        <location filename="../talent_window.py" line="+53"/>
         <source>{name} — your review kit</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4823,12 +4995,11 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     <message>
         <location line="+14"/>
         <location line="+154"/>
-        <location line="+139"/>
         <source>Outputs to approve</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-283"/>
+        <location line="-144"/>
         <source>Approve Output</source>
         <translation type="unfinished"></translation>
     </message>
@@ -4940,12 +5111,11 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+1"/>
-        <location line="+502"/>
         <source>Ask for a copy of everything held about me</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-501"/>
+        <location line="+1"/>
         <source>Ask for my likeness to be erased…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -5051,12 +5221,12 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+3"/>
-        <location line="+448"/>
+        <location line="+235"/>
         <source>Unsaved decisions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-447"/>
+        <location line="-234"/>
         <source>Your decisions on this kit are not saved. Open another kit and drop them?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -5067,58 +5237,16 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
     </message>
     <message>
         <location line="+33"/>
-        <location line="+35"/>
         <source>you approve</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-35"/>
-        <location line="+35"/>
+        <location line="+0"/>
         <source>you reject</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-10"/>
-        <source>Outputs to approve ({count})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>No output awaits you in this kit.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>not in this kit: it cannot be decided from it</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+25"/>
-        <source>&lt;b&gt;{brand}&lt;/b&gt; asks, under grant {grant}:&lt;br&gt;&lt;i&gt;{description}&lt;/i&gt;&lt;br&gt;purpose {purpose} · media {media} · territory {territory}&lt;br&gt;&lt;span style=&apos;color:gray&apos;&gt;{summary}&lt;/span&gt;&lt;br&gt;&lt;span style=&apos;color:gray&apos;&gt;request {request} · SHA-256 {sha}&lt;/span&gt;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>Not in the kit: {reason}. It cannot be decided from this kit; ask the studio for a new one.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+18"/>
-        <source>Approve output {name} for {brand}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Reject output {name} for {brand}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Why do you reject &lt;b&gt;{name}&lt;/b&gt;? {brand} reads your note.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+8"/>
         <source>awaiting you</source>
         <translation type="unfinished"></translation>
     </message>
@@ -5158,103 +5286,7 @@ It is kept in {folder}. The next time Twin Studio starts, it offers to create yo
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
-        <source>Reason, kept with each rejection, decline and revocation: “{reason}”</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+36"/>
-        <source>Approve {name}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Reject {name}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-171"/>
-        <location line="+174"/>
-        <source>Reject “{name}”</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Why do you reject &lt;b&gt;{name}&lt;/b&gt;?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>Sign grant {use}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Decline grant {use}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Revoke grant {use}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Pause exports under {use}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Resume exports under {use}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Revoke grant</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Why do you revoke &lt;b&gt;{use}&lt;/b&gt;?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Decline grant</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Why do you decline &lt;b&gt;{use}&lt;/b&gt;?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <source>Pause all new exports of my likeness</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Resume all exports of my likeness</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Ask for my likeness to be erased</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Ask for erasure</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Ask the studio to erase your likeness: your scans and voice takes, and what was made from them. Packages already delivered to brands are not recalled by this. Add the request?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+34"/>
+        <location line="+33"/>
         <source>Save your decisions</source>
         <translation type="unfinished"></translation>
     </message>
