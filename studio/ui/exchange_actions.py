@@ -53,10 +53,7 @@ class ExchangeActions:
         self.statusBar().showMessage(self.tr("Imported decisions {id}").format(id=done.decisions_id))
 
     def _decisions_report(self, icon, title: str, text: str) -> None:
-        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        self.decisions_box = box
-        box.open()
+        self.decisions_box = _report(self, icon, title, text)
 
     # -- the approval of each output (issue 14, DR047, DR054) ----------------------------------------
     def choose_approval_request(self) -> None:
@@ -98,10 +95,7 @@ class ExchangeActions:
         self.statusBar().showMessage(self.tr("Imported approval request {id}").format(id=rec.id))
 
     def _approval_report(self, icon, title: str, text: str) -> None:
-        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        self.approval_box = box
-        box.open()
+        self.approval_box = _report(self, icon, title, text)
 
     def choose_response(self) -> None:
         """Pick a request the talent has decided on all of, then where its answer goes."""
@@ -154,6 +148,14 @@ class ExchangeActions:
             "rejected. Send it to the brand.").format(path=done.path, id=done.request_id,
                                                       approved=len(done.approved), rejected=len(done.rejected)))
         self.statusBar().showMessage(self.tr("Answered approval request {id}").format(id=done.request_id))
+
+
+def _report(parent, icon, title: str, text: str) -> QMessageBox:
+    """A window-modal message that does not block, deleted when closed (tests read it)."""
+    box = QMessageBox(icon, title, text, QMessageBox.Ok, parent)
+    box.setAttribute(Qt.WA_DeleteOnClose)
+    box.open()
+    return box
 
 
 def _own_device_note(vault: Vault, talent_id: str) -> str | None:

@@ -1527,7 +1527,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
         <source>Import an approval request</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1573,7 +1573,7 @@ Compare it with the one the studio gave you. Packages signed with it will be tru
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+10"/>
         <source>Loading the decided approval requests</source>
         <translation type="unfinished"></translation>
     </message>
