@@ -150,6 +150,9 @@ def bench(repeats: int, sizes_mb: tuple[float, ...] = PKG_SIZES_MB) -> dict:
            "age": subprocess.run(["age", "--version"], capture_output=True, text=True).stdout.strip(),
            "tar": subprocess.run(["tar", "--version"], capture_output=True, text=True).stdout.splitlines()[0]}
     res["ratio_met"] = all(x[f"{s}_ratio"] <= PKG_TARGET_RATIO for x in at for s in ("export", "open"))
+    # the issue states its target against the peer that hashes with sha256sum
+    res["issue_ratio_met"] = all(x[f"ours_{s}"]["best_s"] / x[f"peer_{s}"]["best_s"] <= PKG_TARGET_RATIO
+                                 for x in at for s in ("export", "open"))
     print_table(res)
     return res
 
@@ -183,4 +186,7 @@ def print_table(res: dict) -> None:
     print("  ratio: ours / the faster peer (best of; median in brackets)")
     print("  memory: ours MB = the exporting / opening process's VmHWM growth during the call; workers MB = the "
           "largest worker process's whole peak RSS; peer MB = its largest process's peak RSS")
-    print(f"  target: ratio <= {PKG_TARGET_RATIO}x at every size: {'met' if res['ratio_met'] else 'NOT met'}")
+    print(f"  target (the issue's): ours <= {PKG_TARGET_RATIO}x the sha256sum peer at every size: "
+          f"{'met' if res['issue_ratio_met'] else 'NOT met'}")
+    print(f"  stricter: ratio to the faster peer <= {PKG_TARGET_RATIO}x at every size: "
+          f"{'met' if res['ratio_met'] else 'NOT met'}")
