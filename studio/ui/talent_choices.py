@@ -56,10 +56,7 @@ class TalentChoices:
                 item.setText(self._asset_line(self.scenes.assets[item.data(ASSET_ROLE)]))
             for i in range(self.outputs.count()):
                 item = self.outputs.item(i)
-                rid, sha, carried = item.data(ASSET_ROLE)
-                r = next(r for r in self.shown.kit.get("approvals") or [] if r["id"] == rid)
-                o = next(o for o in r["outputs" if carried else "omitted"] if o["sha256"] == sha)
-                item.setText(self._output_line(r, o, carried))
+                item.setText(self._output_line(*self._output_of(item)))
         self._show_kit_state()
 
     def _ask_reason(self, title: str, question: str, required: bool, then) -> None:

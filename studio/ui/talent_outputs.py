@@ -59,6 +59,10 @@ class TalentOutputs:
         item = self.outputs.currentItem()
         if item is None or self.shown is None:
             return None
+        return self._output_of(item)
+
+    def _output_of(self, item: QListWidgetItem) -> tuple[dict, dict, bool]:
+        """(request, output, carried) of an item of the outputs list, from the shown kit."""
         rid, sha, carried = item.data(ASSET_ROLE)
         r = next(r for r in self.shown.kit.get("approvals") or [] if r["id"] == rid)
         o = next(o for o in r["outputs" if carried else "omitted"] if o["sha256"] == sha)

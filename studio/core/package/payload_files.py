@@ -222,12 +222,18 @@ def unseal(job: UnsealJob, cancel: CancelToken | None = None, on_bytes: Callable
                                  "(the file was cut short or altered after the studio signed it)") from exc
         src.drain()
         if src.sha.hexdigest() != job.stored_sha256:
-            raise PackageRefused(f"the package has been altered: the payload file of {job.name!r} is not the one "
-                                 "the manifest was signed for")
+            raise altered(job.name)
         if sink.size != job.size or sink.hexdigest != job.sha256:
             raise PackageRefused(f"{job.name!r} does not match its size and SHA-256 in the manifest")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def altered(name: str) -> PackageRefused:
+    """The refusal of a payload file whose stored bytes differ from the signed manifest's hash
+    (``open`` and ``verify`` alike)."""
+    return PackageRefused(f"the package has been altered: the payload file of {name!r} is not the one "
+                          "the manifest was signed for")
 
 
 def hash_entry(package: str, offset: int, size: int, cancel: CancelToken | None = None,

@@ -28,7 +28,7 @@ from studio.core.errors import InvalidInput, NotFound, PackageRefused
 from studio.core.package import manifest as mf
 from studio.core.package.container import (MAX_AGE_HEADER, PackageEntries, check_age_header, check_canonical,
                                            read_entries, read_payload_head)
-from studio.core.package.payload_files import hash_entry
+from studio.core.package.payload_files import altered, hash_entry
 from studio.core.package.zip_layout import Entry, Layout, check_file, layout, tail_entries
 from studio.core.progress import CancelToken, ProgressFn, check_cancel, report
 from studio.core.vault.keys import public_key_fingerprint
@@ -189,8 +189,7 @@ def _hash_v2(path: Path, checked: Checked, progress: ProgressFn | None, cancel: 
                  for at, size in checked.layout.data[:len(stored)]]
         for a, s, f in zip(checked.manifest["assets"], stored, parts):
             if f.result() != s["sha256"]:
-                raise PackageRefused(f"the package has been altered: the payload file of {a['path']!r} is not the one "
-                                     "the manifest was signed for")
+                raise altered(a["path"])
         return whole.result()
 
 
